@@ -1,0 +1,411 @@
+#include "agent/agent.h"
+
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+
+#include "agent/collector_group.h"
+#include "agent/control_socket.h"
+#include "agent/exposition.h"
+#include "agent/http_metrics.h"
+#include "agent/http_server.h"
+#include "agent/log.h"
+#include "agent/self_collector.h"
+#include "agent/state_dir.h"
+#include "agent/systemd_notify.h"
+#include "collectors/metric_store.h"
+#include "collectors/processes.h"
+#include "novacron/version.h"
+#include "policy/duration.h"
+
+namespace novacron::agent {
+
+namespace asio = boost::asio;
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A sweep may wait this long for slow sources (statvfs on a network mount) before it reports
+// what it has: a quarter of the interval, and never more than 250 ms.
+milliseconds sweepBudget(milliseconds interval) {
+  return std::min<milliseconds>(interval / 4, 250ms);
+}
+
+// Fixed-rate scheduling: the next run is one interval after the previous *scheduled* time, so
+// sweeps do not drift; after a stall, missed runs are skipped rather than bunched.
+std::chrono::steady_clock::time_point nextRun(std::chrono::steady_clock::time_point prev,
+                                              milliseconds interval) {
+  auto now = std::chrono::steady_clock::now();
+  auto next = prev + interval;
+  return next < now ? now + interval : next;
+}
+
+json labelsJson(const collectors::Labels& labels) {
+  json j = json::object();
+  for (const auto& l : labels) j[l.name] = l.value;
+  return j;
+}
+
+}  // namespace
+
+struct Agent::Impl {
+  Impl(policy::Config c, std::optional<std::filesystem::path> file, policy::ConfigEnv e,
+       CollectorDeps d)
+      : config(std::move(c)),
+        config_file(std::move(file)),
+        env(std::move(e)),
+        deps(std::move(d)),
+        store({config.metrics_retention, config.metrics_max_series, 9000}),
+        events(kVersion),
+        started(clock.now()),
+        host("host", makeHostCollectors(config, deps)),
+        processes("processes", makeProcessCollectors(config, deps)),
+        self("agent", {}),
+        host_timer(io),
+        processes_timer(io),
+        watchdog_timer(io),
+        signals(io, SIGTERM, SIGINT, SIGHUP),
+        http(io, [this](const HttpRequest& r) { return handleHttp(r); }),
+        control(io, [this](std::string_view line, const PeerCredentials& p) {
+          return handleControl(line, p);
+        }) {
+    reload.last_success = started;
+    self.add(std::make_unique<SelfCollector>(std::vector<const CollectorGroup*>{&host, &processes},
+                                             store, reload, started));
+  }
+
+  // Declared first: destroyed last, after everything that holds handlers on it.
+  asio::io_context io;
+  MonotonicWallClock clock;
+  policy::Config config;
+  std::optional<std::filesystem::path> config_file;
+  policy::ConfigEnv env;
+  CollectorDeps deps;
+  collectors::MetricStore store;
+  EventMetrics events;
+  ReloadStatus reload;
+  TimePoint started;
+  CollectorGroup host;
+  CollectorGroup processes;
+  CollectorGroup self;
+  std::optional<StateDir> state_dir;
+  asio::steady_timer host_timer, processes_timer, watchdog_timer;
+  asio::signal_set signals;
+  HttpServer http;
+  ControlSocket control;
+  std::chrono::steady_clock::time_point last_host_sweep{};
+  bool stopping = false;
+
+  // --- sampling -----------------------------------------------------------------------------
+
+  void sweepHost() {
+    TimePoint now = clock.now();
+    for (const auto& m : host.sweep(now, sweepBudget(config.host_interval), store)) logWarning(m);
+    for (const auto& m : self.sweep(now, 0ms, store)) logWarning(m);
+    store.trim(now);
+    last_host_sweep = std::chrono::steady_clock::now();
+  }
+
+  void sweepProcesses() {
+    for (const auto& m : processes.sweep(clock.now(), 0ms, store)) logWarning(m);
+  }
+
+  void scheduleHost(std::chrono::steady_clock::time_point prev) {
+    host_timer.expires_at(nextRun(prev, config.host_interval));
+    host_timer.async_wait([this](boost::system::error_code ec) {
+      if (ec || stopping) return;
+      sweepHost();
+      scheduleHost(host_timer.expiry());
+    });
+  }
+
+  void scheduleProcesses(std::chrono::steady_clock::time_point prev) {
+    processes_timer.expires_at(nextRun(prev, config.processes_interval));
+    processes_timer.async_wait([this](boost::system::error_code ec) {
+      if (ec || stopping) return;
+      sweepProcesses();
+      scheduleProcesses(processes_timer.expiry());
+    });
+  }
+
+  // Pets systemd's watchdog only while sampling is alive, so a wedged loop gets restarted.
+  void scheduleWatchdog(std::chrono::microseconds period) {
+    watchdog_timer.expires_after(period / 2);
+    watchdog_timer.async_wait([this, period](boost::system::error_code ec) {
+      if (ec || stopping) return;
+      auto age = std::chrono::steady_clock::now() - last_host_sweep;
+      if (age < std::max<std::chrono::steady_clock::duration>(period, 3 * config.host_interval)) {
+        notifyWatchdog();
+      } else {
+        logError("sampling stalled; not petting the watchdog");
+      }
+      scheduleWatchdog(period);
+    });
+  }
+
+  // --- HTTP ---------------------------------------------------------------------------------
+
+  std::string metricsText() const {
+    std::vector<const std::vector<collectors::Sample>*> batches;
+    for (const CollectorGroup* g : {&host, &processes, &self}) {
+      for (const auto& batch : g->latest()) batches.push_back(&batch);
+    }
+    return renderMetrics(batches, events.registry());
+  }
+
+  json healthJson() const {
+    json collectors = json::object();
+    bool all_ok = true;
+    for (const CollectorGroup* g : {&host, &processes}) {
+      for (const auto& h : g->health()) {
+        if (h.runs == 0) continue;
+        collectors[h.name] = h.ok ? "ok" : "down: " + h.last_error;
+        all_ok = all_ok && h.ok;
+      }
+    }
+    double age =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - last_host_sweep).count();
+    bool sampling = age < 3 * std::chrono::duration<double>(config.host_interval).count() + 1;
+    return {{"status", !sampling ? "stalled"
+                       : all_ok  ? "ok"
+                                 : "degraded"},
+            {"last_sweep_age_seconds", age},
+            {"collectors", collectors},
+            {"config_reload_successful", reload.successful}};
+  }
+
+  HttpResponse handleHttp(const HttpRequest& r) {
+    HttpResponse res;
+    std::string handler = "other";
+    if (r.path == "/metrics" || r.path == "/healthz") {
+      handler = r.path.substr(1);
+      if (r.method != "GET") {
+        res = {
+            405, "text/plain; charset=utf-8", "method not allowed; use GET\n", {{"Allow", "GET"}}};
+      } else if (r.path == "/metrics") {
+        res = {200, "text/plain; version=0.0.4; charset=utf-8", metricsText(), {}};
+      } else {
+        json h = healthJson();
+        res = {h["status"] == "stalled" ? 503 : 200, "application/json", h.dump() + "\n", {}};
+      }
+    } else if (r.path == "/") {
+      res.body = "novacron-agent " + std::string(kVersion) +
+                 "\n/metrics  Prometheus metrics\n/healthz  health as JSON\n";
+    } else {
+      res = {404, "text/plain; charset=utf-8", "not found: " + r.path + "\n", {}};
+    }
+    events.httpRequest(handler, res.status);
+    return res;
+  }
+
+  // --- control socket -----------------------------------------------------------------------
+
+  json statusJson() const {
+    json cols = json::array();
+    for (const CollectorGroup* g : {&host, &processes}) {
+      for (const auto& h : g->health()) {
+        cols.push_back({{"name", h.name},
+                        {"group", g->name()},
+                        {"ok", h.ok},
+                        {"runs", h.runs},
+                        {"errors", h.errors},
+                        {"last_error", h.last_error},
+                        {"last_duration_seconds", h.last_duration_seconds},
+                        {"last_success", h.runs && h.ok ? toSeconds(h.last_success) : 0.0}});
+      }
+    }
+    return {{"node_id", config.node_id},
+            {"labels", config.node_labels},
+            {"version", kVersion},
+            {"pid", ::getpid()},
+            {"uptime_seconds", std::chrono::duration<double>(clock.now() - started).count()},
+            {"state_dir", config.state_dir.string()},
+            {"http_listen", config.http_listen.host + ":" + std::to_string(http.port())},
+            {"config", {{"source", config.source}, {"last_reload_successful", reload.successful}}},
+            {"health", healthJson()["status"]},
+            {"collectors", cols},
+            {"store", {{"series", store.seriesCount()}, {"points", store.pointCount()}}}};
+  }
+
+  json metricsJson(const std::string& match) const {
+    json out = json::array();
+    for (const CollectorGroup* g : {&host, &processes, &self}) {
+      for (const auto& batch : g->latest()) {
+        for (const auto& s : batch) {
+          if (!match.empty() && s.metric->name.find(match) == std::string_view::npos) continue;
+          out.push_back(
+              {{"name", s.metric->name}, {"labels", labelsJson(s.labels)}, {"value", s.value}});
+        }
+      }
+    }
+    return out;
+  }
+
+  std::string handleControl(std::string_view line, const PeerCredentials& peer) {
+    json req = json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (req.is_discarded() || !req.is_object()) {
+      return errorReply("bad_request",
+                        "expected one JSON object per line, such as {\"cmd\":\"status\"}");
+    }
+    if (!req.contains("cmd") || !req["cmd"].is_string()) {
+      return errorReply("bad_request", "missing \"cmd\" (a string)");
+    }
+    const std::string cmd = req["cmd"];
+    json args = req.value("args", json::object());
+    if (!args.is_object()) return errorReply("bad_request", "\"args\" must be an object");
+    logDebug("control: " + cmd + " from uid " + std::to_string(peer.uid) + " pid " +
+             std::to_string(peer.pid));
+    json data;
+    if (cmd == "version") {
+      data = {{"version", kVersion}};
+    } else if (cmd == "status") {
+      data = statusJson();
+    } else if (cmd == "metrics") {
+      if (args.contains("match") && !args["match"].is_string()) {
+        return errorReply("bad_request", "\"match\" must be a string");
+      }
+      data = metricsJson(args.value("match", ""));
+    } else {
+      return errorReply("unknown_command",
+                        "unknown command '" + cmd + "'; known: status, metrics, version");
+    }
+    return json{{"ok", true}, {"data", data}}.dump();
+  }
+
+  // --- lifecycle ----------------------------------------------------------------------------
+
+  void applyCollectorOptions(const policy::Config& next) {
+    bool host_changed = next.collectors_root != config.collectors_root ||
+                        next.disk_exclude_fstypes != config.disk_exclude_fstypes ||
+                        next.disk_statfs_timeout != config.disk_statfs_timeout;
+    if (host_changed) {
+      // New collectors start without baselines: one sweep without rates, then normal.
+      host = CollectorGroup("host", makeHostCollectors(next, deps));
+    }
+    if (next.collectors_root != config.collectors_root) {
+      processes = CollectorGroup("processes", makeProcessCollectors(next, deps));
+    } else if (next.processes_top != config.processes_top) {
+      for (const auto& c : processes.collectors()) {
+        if (auto* p = dynamic_cast<collectors::ProcessesCollector*>(c.get()))
+          p->setTop(next.processes_top);
+      }
+    }
+  }
+
+  void reloadConfig() {
+    notifyReloading();
+    if (!config_file) {
+      logNotice("SIGHUP: running on embedded defaults; nothing to reload");
+      notifyReady("sampling");
+      return;
+    }
+    logInfo("SIGHUP: reloading " + config_file->string());
+    policy::ConfigResult loaded = policy::loadConfig(*config_file, env);
+    if (!loaded.config) {
+      for (const auto& d : loaded.errors) logError(d.str());
+      logError("reload failed; keeping the running configuration");
+      reload.successful = false;
+      notifyReady("sampling; last reload failed");
+      return;
+    }
+    policy::Config next = std::move(*loaded.config);
+    if (!(next.http_listen.host == config.http_listen.host &&
+          next.http_listen.port == config.http_listen.port)) {
+      logWarning("http.listen changed to " + next.http_listen.str() +
+                 "; it takes effect at restart");
+      next.http_listen = config.http_listen;
+    }
+    if (next.state_dir != config.state_dir ||
+        next.control_socket_path != config.control_socket_path) {
+      logWarning("state_dir and control_socket.path changes take effect at restart");
+      next.state_dir = config.state_dir;
+      next.control_socket_path = config.control_socket_path;
+    }
+    applyCollectorOptions(next);
+    store.setRetention(next.metrics_retention);
+    setLogLevel(next.log_level);
+    bool reschedule = next.host_interval != config.host_interval ||
+                      next.processes_interval != config.processes_interval;
+    config = std::move(next);
+    if (reschedule) {
+      host_timer.cancel();
+      processes_timer.cancel();
+      scheduleHost(std::chrono::steady_clock::now());
+      scheduleProcesses(std::chrono::steady_clock::now());
+    }
+    reload = {true, clock.now()};
+    logInfo("configuration reloaded");
+    notifyReady("sampling");
+  }
+
+  void waitSignal() {
+    signals.async_wait([this](boost::system::error_code ec, int sig) {
+      if (ec) return;
+      if (sig == SIGHUP) {
+        reloadConfig();
+        waitSignal();
+        return;
+      }
+      logInfo(std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") + ", stopping");
+      notifyStopping();
+      stopping = true;
+      http.stop();
+      control.stop();
+      host_timer.cancel();
+      processes_timer.cancel();
+      watchdog_timer.cancel();
+      io.stop();
+    });
+  }
+
+  int run() {
+    setLogLevel(config.log_level);
+    auto dir = StateDir::open(config.state_dir);
+    if (!dir) {
+      logError(dir.error().message);
+      return 1;
+    }
+    state_dir.emplace(std::move(*dir));
+    if (auto r = http.listen(config.http_listen); !r) {
+      logError(r.error().message);
+      return 1;
+    }
+    if (auto r = control.listen(config.control_socket_path, 0660); !r) {
+      logError(r.error().message);
+      return 1;
+    }
+    // The first sweep runs before READY, so /metrics has data the moment systemd says started.
+    sweepHost();
+    sweepProcesses();
+    auto now = std::chrono::steady_clock::now();
+    scheduleHost(now);
+    scheduleProcesses(now);
+    if (auto period = watchdogPeriod()) scheduleWatchdog(*period);
+    waitSignal();
+    logInfo("novacron-agent " + std::string(kVersion) + " node " + config.node_id +
+            ": sampling every " + policy::formatDuration(config.host_interval) + ", http on " +
+            config.http_listen.host + ":" + std::to_string(http.port()) + ", control socket " +
+            config.control_socket_path.string() + ", state in " + config.state_dir.string());
+    notifyReady("sampling");
+    io.run();
+    logInfo("stopped");
+    return 0;
+  }
+};
+
+Agent::Agent(policy::Config config, std::optional<std::filesystem::path> config_file,
+             policy::ConfigEnv env, CollectorDeps deps)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(config_file), std::move(env),
+                                   std::move(deps))) {}
+
+Agent::~Agent() = default;
+
+int Agent::run() { return impl_->run(); }
+
+}  // namespace novacron::agent

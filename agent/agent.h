@@ -1,0 +1,30 @@
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+
+#include "agent/registry.h"
+#include "policy/config.h"
+
+namespace novacron::agent {
+
+/// The daemon: one io_context that samples the host on timers, serves /metrics and /healthz over
+/// HTTP and answers the control socket, reloads on SIGHUP and stops on SIGTERM/SIGINT.
+class Agent {
+ public:
+  /// `config_file` is what SIGHUP re-reads; without one, a reload keeps the embedded defaults.
+  Agent(policy::Config config, std::optional<std::filesystem::path> config_file,
+        policy::ConfigEnv env, CollectorDeps deps = CollectorDeps::current());
+  ~Agent();
+
+  /// Runs until a stop signal. Returns the exit status: 0 after a clean stop, 1 if the agent
+  /// could not start (state directory locked, port taken...), with the reason logged.
+  int run();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace novacron::agent

@@ -1,0 +1,91 @@
+// novacron-agent: the daemon's command line.
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include "agent/agent.h"
+#include "agent/registry.h"
+#include "collectors/sample.h"
+#include "novacron/version.h"
+#include "policy/config.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: novacron-agent [--config FILE] [--check-config]\n"
+    "       novacron-agent --list-metrics | --version | --help\n"
+    "\n"
+    "Runs the NovaCron host agent in the foreground. Without --config it runs on embedded\n"
+    "defaults: state in ./var/novacron (or $NOVACRON_STATE_DIR), HTTP on 127.0.0.1:9810.\n"
+    "\n"
+    "  --config FILE    read the YAML configuration in FILE (SIGHUP re-reads it)\n"
+    "  --check-config   validate the configuration and exit: 0 if valid, 1 with\n"
+    "                   FILE:LINE:COLUMN: reason for every problem\n"
+    "  --list-metrics   print the metric reference as a Markdown table\n"
+    "  --version        print the version\n";
+
+int listMetrics() {
+  std::cout << "| metric | type | labels | meaning |\n|---|---|---|---|\n";
+  for (const auto* m : novacron::agent::metricCatalog()) {
+    std::string labels(m->labels);
+    std::string shown;
+    for (size_t i = 0; i < labels.size(); ++i)
+      shown += labels[i] == ',' ? std::string(", ") : std::string(1, labels[i]);
+    std::cout << "| `" << m->name << "` | "
+              << (m->type == novacron::collectors::MetricType::kCounter ? "counter" : "gauge")
+              << " | " << shown << " | " << m->help << " |\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::optional<std::string> config_file;
+  bool check = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--config" && i + 1 < argc) {
+      config_file = argv[++i];
+    } else if (a.starts_with("--config=")) {
+      config_file = a.substr(9);
+    } else if (a == "--check-config") {
+      check = true;
+    } else if (a == "--list-metrics") {
+      return listMetrics();
+    } else if (a == "--version") {
+      std::cout << "novacron-agent " << novacron::kVersion << "\n";
+      return 0;
+    } else if (a == "--help" || a == "-h") {
+      std::cout << kUsage;
+      return 0;
+    } else {
+      std::cerr << "novacron-agent: unknown argument '" << a << "'\n" << kUsage;
+      return 2;
+    }
+  }
+
+  auto env = novacron::policy::ConfigEnv::current();
+  novacron::policy::ConfigResult loaded;
+  if (config_file) {
+    loaded = novacron::policy::loadConfig(*config_file, env);
+  } else {
+    loaded.config = novacron::policy::defaultConfig(env);
+  }
+  if (!loaded.config) {
+    for (const auto& d : loaded.errors) std::cerr << d.str() << "\n";
+    std::cerr << "novacron-agent: " << loaded.errors.size() << " problem"
+              << (loaded.errors.size() == 1 ? "" : "s") << " in the configuration\n";
+    return 1;
+  }
+  if (check) {
+    std::cout << (config_file ? *config_file : std::string("embedded defaults")) << ": OK\n";
+    return 0;
+  }
+  std::optional<std::filesystem::path> file;
+  if (config_file) file = std::filesystem::absolute(*config_file);
+  novacron::agent::Agent agent(std::move(*loaded.config), file, env);
+  return agent.run();
+}

@@ -1,0 +1,195 @@
+#include "agent/http_server.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+#include "agent/log.h"
+
+namespace novacron::agent {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+struct HttpServer::State {
+  State(asio::io_context& io_, HttpHandler h, HttpLimits l)
+      : io(io_), acceptor(io_), handler(std::move(h)), limits(l) {}
+  asio::io_context& io;
+  tcp::acceptor acceptor;
+  HttpHandler handler;
+  HttpLimits limits;
+  size_t active = 0;
+};
+
+namespace {
+
+constexpr auto kTok = asio::as_tuple(asio::use_awaitable);
+
+http::response<http::string_body> toBeast(const HttpResponse& r, unsigned version,
+                                          bool keep_alive) {
+  http::response<http::string_body> res{static_cast<http::status>(r.status), version};
+  res.set(http::field::server, "novacron-agent");
+  res.set(http::field::content_type, r.content_type);
+  for (const auto& [k, v] : r.headers) res.set(k, v);
+  res.body() = r.body;
+  res.keep_alive(keep_alive);
+  res.prepare_payload();
+  return res;
+}
+
+HttpResponse errorResponse(int status, std::string message) {
+  return HttpResponse{status, "text/plain; charset=utf-8", std::move(message) + "\n", {}};
+}
+
+// The status for a request that could not be read, or 0 to just close the connection.
+int statusForReadError(const beast::error_code& ec) {
+  if (ec == http::error::header_limit) return 431;
+  if (ec == http::error::body_limit) return 413;
+  if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+      ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+      ec == asio::error::eof) {
+    return 0;
+  }
+  return 400;
+}
+
+asio::awaitable<void> session(std::shared_ptr<HttpServer::State> st, tcp::socket socket) {
+  ++st->active;
+  struct Release {
+    HttpServer::State& s;
+    ~Release() { --s.active; }
+  } release{*st};
+
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer(st->limits.max_header_bytes + st->limits.max_body_bytes);
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(st->limits.max_header_bytes));
+    parser.body_limit(st->limits.max_body_bytes);
+    stream.expires_after(st->limits.read_timeout);
+    auto [ec, n] = co_await http::async_read(stream, buffer, parser, kTok);
+    if (ec) {
+      if (int status = statusForReadError(ec)) {
+        auto res = toBeast(errorResponse(status, "bad request: " + ec.message()), 11, false);
+        stream.expires_after(std::chrono::seconds(2));
+        co_await http::async_write(stream, res, kTok);
+      }
+      break;
+    }
+    auto req = parser.release();
+    HttpRequest r;
+    r.method = std::string(req.method_string());
+    r.target = std::string(req.target());
+    size_t q = r.target.find('?');
+    r.path = r.target.substr(0, q);
+    if (q != std::string::npos) r.query = r.target.substr(q + 1);
+    for (const auto& field : req) {
+      std::string name(field.name_string());
+      std::transform(name.begin(), name.end(), name.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      r.headers[name] = std::string(field.value());
+    }
+    r.body = std::move(req.body());
+
+    HttpResponse out;
+    try {
+      out = st->handler(r);
+    } catch (const std::exception& e) {
+      logError(std::string("http handler failed on ") + r.target + ": " + e.what());
+      out = errorResponse(500, "internal error");
+    }
+    bool keep_alive = req.keep_alive();
+    auto res = toBeast(out, req.version(), keep_alive);
+    stream.expires_after(st->limits.read_timeout);
+    auto [wec, wn] = co_await http::async_write(stream, res, kTok);
+    if (wec || !keep_alive) break;
+  }
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+// Answers a connection over the limit without a session: a tiny non-blocking write, then close.
+void refuseBusy(tcp::socket& socket) {
+  static constexpr std::string_view kBusy =
+      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nRetry-After: 1\r\n"
+      "Connection: close\r\nContent-Length: 21\r\n\r\ntoo many connections\n";
+  beast::error_code ec;
+  socket.non_blocking(true, ec);
+  socket.write_some(asio::buffer(kBusy.data(), kBusy.size()), ec);
+  socket.close(ec);
+}
+
+asio::awaitable<void> acceptLoop(std::shared_ptr<HttpServer::State> st) {
+  for (;;) {
+    auto [ec, socket] = co_await st->acceptor.async_accept(kTok);
+    if (ec == asio::error::operation_aborted || !st->acceptor.is_open()) co_return;
+    if (ec) {
+      // Out of descriptors and similar: back off briefly rather than spin.
+      logWarning("http accept failed: " + ec.message());
+      asio::steady_timer t(st->io, std::chrono::milliseconds(100));
+      co_await t.async_wait(kTok);
+      continue;
+    }
+    if (st->active >= st->limits.max_connections) {
+      refuseBusy(socket);
+      continue;
+    }
+    asio::co_spawn(st->io, session(st, std::move(socket)), asio::detached);
+  }
+}
+
+}  // namespace
+
+HttpServer::HttpServer(asio::io_context& io, HttpHandler handler, HttpLimits limits)
+    : state_(std::make_shared<State>(io, std::move(handler), limits)) {}
+
+HttpServer::~HttpServer() { stop(); }
+
+Result<void> HttpServer::listen(const policy::Endpoint& endpoint) {
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(endpoint.host, ec);
+  if (ec) return makeError(ErrorCode::kInvalidArgument, "bad address " + endpoint.host);
+  tcp::endpoint ep(addr, endpoint.port);
+  tcp::acceptor& a = state_->acceptor;
+  if (a.open(ep.protocol(), ec); ec) {
+    return makeError(ErrorCode::kIo, "http: cannot open socket: " + ec.message());
+  }
+  a.set_option(asio::socket_base::reuse_address(true), ec);
+  if (a.bind(ep, ec); ec) {
+    a.close();
+    return makeError(ErrorCode::kIo,
+                     "http: cannot listen on " + endpoint.str() + ": " + ec.message());
+  }
+  if (a.listen(asio::socket_base::max_listen_connections, ec); ec) {
+    a.close();
+    return makeError(ErrorCode::kIo, "http: listen on " + endpoint.str() + ": " + ec.message());
+  }
+  asio::co_spawn(state_->io, acceptLoop(state_), asio::detached);
+  return {};
+}
+
+void HttpServer::stop() {
+  boost::system::error_code ec;
+  state_->acceptor.close(ec);
+}
+
+uint16_t HttpServer::port() const {
+  boost::system::error_code ec;
+  auto ep = state_->acceptor.local_endpoint(ec);
+  return ec ? 0 : ep.port();
+}
+
+size_t HttpServer::activeConnections() const { return state_->active; }
+
+}  // namespace novacron::agent

@@ -1,0 +1,52 @@
+#include "agent/log.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <mutex>
+#include <string>
+
+namespace novacron::agent {
+namespace {
+
+std::atomic<int> g_level{static_cast<int>(LogLevel::kInfo)};
+std::mutex g_mu;
+
+bool underJournald() {
+  static const bool journald = std::getenv("JOURNAL_STREAM") != nullptr;
+  return journald;
+}
+
+}  // namespace
+
+void setLogLevel(LogLevel level) { g_level.store(static_cast<int>(level)); }
+
+void log(LogLevel level, std::string_view message) {
+  if (static_cast<int>(level) > g_level.load(std::memory_order_relaxed)) return;
+  std::string line = "<" + std::to_string(static_cast<int>(level)) + ">";
+  if (!underJournald()) {
+    auto now = std::chrono::system_clock::now();
+    std::time_t t = std::chrono::system_clock::to_time_t(now);
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[40];
+    std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+    char frac[8];
+    std::snprintf(frac, sizeof(frac), ".%03dZ ", static_cast<int>(ms.count()));
+    line += buf;
+    line += frac;
+  }
+  line += message;
+  line += '\n';
+  std::lock_guard lock(g_mu);
+  // One write per line so that concurrent writers never interleave inside a line.
+  ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());
+  (void)ignored;
+}
+
+}  // namespace novacron::agent

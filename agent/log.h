@@ -1,0 +1,23 @@
+#pragma once
+
+#include <string_view>
+
+#include "policy/config.h"
+
+namespace novacron::agent {
+
+using policy::LogLevel;
+
+/// Lines go to stderr as `<N>message`, N the syslog priority, which journald turns into the
+/// entry's level. Outside journald (no $JOURNAL_STREAM) a UTC timestamp follows the prefix.
+/// Thread-safe.
+void setLogLevel(LogLevel level);
+void log(LogLevel level, std::string_view message);
+
+inline void logError(std::string_view m) { log(LogLevel::kError, m); }
+inline void logWarning(std::string_view m) { log(LogLevel::kWarning, m); }
+inline void logNotice(std::string_view m) { log(LogLevel::kNotice, m); }
+inline void logInfo(std::string_view m) { log(LogLevel::kInfo, m); }
+inline void logDebug(std::string_view m) { log(LogLevel::kDebug, m); }
+
+}  // namespace novacron::agent

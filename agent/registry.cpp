@@ -1,0 +1,70 @@
+#include "agent/registry.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "agent/collector_group.h"
+#include "agent/http_metrics.h"
+#include "agent/self_collector.h"
+#include "collectors/cpu.h"
+#include "collectors/disk_io.h"
+#include "collectors/disk_space.h"
+#include "collectors/load.h"
+#include "collectors/memory.h"
+#include "collectors/metric_store.h"
+#include "collectors/network.h"
+#include "collectors/processes.h"
+
+namespace novacron::agent {
+
+using collectors::CollectorPtr;
+
+CollectorDeps CollectorDeps::current() {
+  CollectorDeps d;
+  d.page_size = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  d.ticks_per_second = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  return d;
+}
+
+std::vector<CollectorPtr> makeHostCollectors(const policy::Config& c, const CollectorDeps& deps) {
+  collectors::DiskSpaceOptions disk;
+  disk.exclude_fstypes = c.disk_exclude_fstypes;
+  disk.statfs_timeout = c.disk_statfs_timeout;
+  std::vector<CollectorPtr> out;
+  out.push_back(std::make_unique<collectors::CpuCollector>(c.collectors_root));
+  out.push_back(std::make_unique<collectors::MemoryCollector>(c.collectors_root, deps.page_size));
+  out.push_back(std::make_unique<collectors::LoadCollector>(c.collectors_root));
+  out.push_back(
+      std::make_unique<collectors::DiskSpaceCollector>(c.collectors_root, disk, deps.statfs));
+  out.push_back(std::make_unique<collectors::DiskIoCollector>(c.collectors_root));
+  out.push_back(std::make_unique<collectors::NetworkCollector>(c.collectors_root));
+  return out;
+}
+
+std::vector<CollectorPtr> makeProcessCollectors(const policy::Config& c,
+                                                const CollectorDeps& deps) {
+  std::vector<CollectorPtr> out;
+  out.push_back(std::make_unique<collectors::ProcessesCollector>(
+      c.collectors_root, c.processes_top, deps.page_size, deps.ticks_per_second));
+  return out;
+}
+
+std::vector<const collectors::MetricDef*> metricCatalog() {
+  policy::Config c = policy::defaultConfig({});
+  CollectorDeps deps;
+  std::vector<const collectors::MetricDef*> out;
+  auto add = [&](const collectors::Collector& col) {
+    for (const auto* m : col.metrics()) out.push_back(m);
+  };
+  for (const auto& col : makeHostCollectors(c, deps)) add(*col);
+  for (const auto& col : makeProcessCollectors(c, deps)) add(*col);
+  collectors::MetricStore store;
+  ReloadStatus reload;
+  add(SelfCollector({}, store, reload, TimePoint{}));
+  for (const auto* m : httpMetricDefs()) out.push_back(m);
+  std::sort(out.begin(), out.end(), [](auto* a, auto* b) { return a->name < b->name; });
+  return out;
+}
+
+}  // namespace novacron::agent

@@ -1,0 +1,30 @@
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "collectors/collector.h"
+#include "collectors/statfs_worker.h"
+#include "policy/config.h"
+
+namespace novacron::agent {
+
+/// What collectors need from the host beyond the configuration; tests pass their own.
+struct CollectorDeps {
+  collectors::StatfsFn statfs = collectors::realStatfs();
+  uint64_t page_size = 4096;
+  double ticks_per_second = 100;
+  static CollectorDeps current();
+};
+
+/// The host sweep, in the order it runs: cpu, memory, load, disk_space, disk_io, network.
+std::vector<collectors::CollectorPtr> makeHostCollectors(const policy::Config& config,
+                                                         const CollectorDeps& deps);
+/// The process table, on its own (slower) interval.
+std::vector<collectors::CollectorPtr> makeProcessCollectors(const policy::Config& config,
+                                                            const CollectorDeps& deps);
+
+/// Every metric the agent can serve, sorted by name: the source of the README's reference table.
+std::vector<const collectors::MetricDef*> metricCatalog();
+
+}  // namespace novacron::agent

@@ -1,0 +1,88 @@
+#include "agent/self_collector.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "collectors/proc_file.h"
+#include "collectors/text_parse.h"
+
+namespace novacron::agent {
+namespace {
+
+using collectors::MetricDef;
+using collectors::MetricType;
+using collectors::Sample;
+
+constexpr MetricDef kUp{"novacron_collector_up", MetricType::kGauge, "collector",
+                        "1 if the collector's last run succeeded."};
+constexpr MetricDef kDuration{"novacron_collector_duration_seconds", MetricType::kGauge,
+                              "collector", "Wall time of the collector's last run, seconds."};
+constexpr MetricDef kErrors{"novacron_collector_errors_total", MetricType::kCounter, "collector",
+                            "Failed runs of the collector since the agent started."};
+constexpr MetricDef kStart{"novacron_agent_start_time_seconds", MetricType::kGauge, "",
+                           "When the agent started, Unix time in seconds."};
+constexpr MetricDef kCpu{"novacron_agent_cpu_seconds_total", MetricType::kCounter, "",
+                         "CPU time (user + system) the agent has used, seconds."};
+constexpr MetricDef kRss{"novacron_agent_resident_memory_bytes", MetricType::kGauge, "",
+                         "Resident memory of the agent, bytes."};
+constexpr MetricDef kSeries{"novacron_store_series", MetricType::kGauge, "",
+                            "Series held in the agent's in-memory metric store."};
+constexpr MetricDef kPoints{"novacron_store_points", MetricType::kGauge, "",
+                            "Points held in the agent's in-memory metric store."};
+constexpr MetricDef kDropped{"novacron_store_dropped_series_total", MetricType::kCounter, "",
+                             "New series refused because the store was at metrics.max_series."};
+constexpr MetricDef kReloadOk{"novacron_config_last_reload_successful", MetricType::kGauge, "",
+                              "1 if the last configuration load or reload succeeded."};
+constexpr MetricDef kReloadTs{"novacron_config_last_reload_success_timestamp_seconds",
+                              MetricType::kGauge, "",
+                              "When the configuration was last loaded successfully, Unix time "
+                              "in seconds."};
+constexpr const MetricDef* kMetrics[] = {&kUp,      &kDuration, &kErrors,  &kStart,
+                                         &kCpu,     &kRss,      &kSeries,  &kPoints,
+                                         &kDropped, &kReloadOk, &kReloadTs};
+
+}  // namespace
+
+std::optional<double> selfResidentBytes() {
+  auto text = collectors::readWholeFile("/proc/self/statm");
+  if (!text) return std::nullopt;
+  collectors::FieldCursor f(*text);
+  f.next();  // size
+  auto resident = f.nextU64();
+  if (!resident) return std::nullopt;
+  return static_cast<double>(*resident) * static_cast<double>(::sysconf(_SC_PAGESIZE));
+}
+
+SelfCollector::SelfCollector(std::vector<const CollectorGroup*> groups,
+                             const collectors::MetricStore& store, const ReloadStatus& reload,
+                             TimePoint started)
+    : groups_(std::move(groups)), store_(store), reload_(reload), started_(started) {}
+
+std::span<const MetricDef* const> SelfCollector::metrics() const { return kMetrics; }
+
+Result<std::vector<Sample>> SelfCollector::collect(TimePoint /*now*/, milliseconds /*budget*/) {
+  std::vector<Sample> out;
+  for (const CollectorGroup* g : groups_) {
+    for (const CollectorHealth& h : g->health()) {
+      if (h.runs == 0) continue;
+      out.push_back({&kUp, {{"collector", h.name}}, h.ok ? 1.0 : 0.0});
+      out.push_back({&kDuration, {{"collector", h.name}}, h.last_duration_seconds});
+      out.push_back({&kErrors, {{"collector", h.name}}, static_cast<double>(h.errors)});
+    }
+  }
+  out.push_back({&kStart, {}, toSeconds(started_)});
+  struct rusage ru {};
+  if (::getrusage(RUSAGE_SELF, &ru) == 0) {
+    auto secs = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + tv.tv_usec / 1e6; };
+    out.push_back({&kCpu, {}, secs(ru.ru_utime) + secs(ru.ru_stime)});
+  }
+  if (auto rss = selfResidentBytes()) out.push_back({&kRss, {}, *rss});
+  out.push_back({&kSeries, {}, static_cast<double>(store_.seriesCount())});
+  out.push_back({&kPoints, {}, static_cast<double>(store_.pointCount())});
+  out.push_back({&kDropped, {}, static_cast<double>(store_.droppedSeries())});
+  out.push_back({&kReloadOk, {}, reload_.successful ? 1.0 : 0.0});
+  out.push_back({&kReloadTs, {}, toSeconds(reload_.last_success)});
+  return out;
+}
+
+}  // namespace novacron::agent

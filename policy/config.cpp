@@ -1,0 +1,293 @@
+#include "policy/config.h"
+
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <charconv>
+#include <climits>
+#include <cstdlib>
+#include <regex>
+
+#include "collectors/disk_space.h"
+#include "collectors/proc_file.h"
+#include "policy/file_trust.h"
+#include "policy/yaml_reader.h"
+
+namespace novacron::policy {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr size_t kMaxSocketPath = sizeof(sockaddr_un{}.sun_path) - 1;
+
+bool validNodeId(const std::string& id) {
+  static const std::regex kId("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+  return std::regex_match(id, kId);
+}
+
+bool validLabelName(const std::string& name) {
+  static const std::regex kName("[a-zA-Z_][a-zA-Z0-9_]*");
+  return std::regex_match(name, kName) && !name.starts_with("__");
+}
+
+std::filesystem::path absoluteFrom(const std::filesystem::path& cwd, const std::string& p) {
+  std::filesystem::path path(p);
+  return (path.is_absolute() ? path : cwd / path).lexically_normal();
+}
+
+std::optional<LogLevel> parseLogLevel(const std::string& s) {
+  if (s == "debug") return LogLevel::kDebug;
+  if (s == "info") return LogLevel::kInfo;
+  if (s == "notice") return LogLevel::kNotice;
+  if (s == "warning") return LogLevel::kWarning;
+  if (s == "error") return LogLevel::kError;
+  return std::nullopt;
+}
+
+// Each section reads its own keys; every problem goes to the reader's diagnostics.
+void readNode(YamlReader& r, const YAML::Node& n, Config& c) {
+  if (!r.checkMap(n, "node", {"id", "labels"})) return;
+  if (auto id = r.get(n, "id", "node.id"); id.IsDefined()) {
+    if (auto s = r.string(id, "node.id")) {
+      if (validNodeId(*s))
+        c.node_id = *s;
+      else
+        r.error(id, "node.id '" + *s + "' must be 1-63 letters, digits, '.', '_' or '-'");
+    }
+  }
+  if (auto labels = r.get(n, "labels", "node.labels"); labels.IsDefined()) {
+    if (auto m = r.stringMap(labels, "node.labels")) {
+      for (const auto& kv : labels) {
+        if (!validLabelName(kv.first.Scalar())) {
+          r.error(kv.first,
+                  "node.labels: '" + kv.first.Scalar() + "' is not a valid Prometheus label name");
+        }
+      }
+      c.node_labels = *m;
+    }
+  }
+}
+
+void readHttp(YamlReader& r, const YAML::Node& n, Config& c) {
+  if (!r.checkMap(n, "http", {"listen"})) return;
+  if (auto listen = r.get(n, "listen", "http.listen"); listen.IsDefined()) {
+    if (auto s = r.string(listen, "http.listen")) {
+      std::string why;
+      if (auto ep = parseEndpoint(*s, why))
+        c.http_listen = *ep;
+      else
+        r.error(listen, "http.listen '" + *s + "': " + why);
+    }
+  }
+}
+
+void readCollectors(YamlReader& r, const YAML::Node& n, Config& c, const ConfigEnv& env) {
+  if (!r.checkMap(n, "collectors", {"root", "host", "processes", "disk"})) return;
+  if (auto root = r.get(n, "root", "collectors.root"); root.IsDefined()) {
+    if (auto s = r.string(root, "collectors.root")) c.collectors_root = absoluteFrom(env.cwd, *s);
+  }
+  if (auto host = r.get(n, "host", "collectors.host"); host.IsDefined()) {
+    if (r.checkMap(host, "collectors.host", {"interval"})) {
+      if (auto v = r.get(host, "interval", "collectors.host.interval"); v.IsDefined()) {
+        if (auto d = r.duration(v, "collectors.host.interval", 100ms, 1h)) c.host_interval = *d;
+      }
+    }
+  }
+  if (auto procs = r.get(n, "processes", "collectors.processes"); procs.IsDefined()) {
+    if (r.checkMap(procs, "collectors.processes", {"interval", "top"})) {
+      if (auto v = r.get(procs, "interval", "collectors.processes.interval"); v.IsDefined()) {
+        if (auto d = r.duration(v, "collectors.processes.interval", 1s, 1h)) {
+          c.processes_interval = *d;
+        }
+      }
+      if (auto v = r.get(procs, "top", "collectors.processes.top"); v.IsDefined()) {
+        if (auto t = r.integer(v, "collectors.processes.top", 0, 100)) {
+          c.processes_top = static_cast<size_t>(*t);
+        }
+      }
+    }
+  }
+  if (auto disk = r.get(n, "disk", "collectors.disk"); disk.IsDefined()) {
+    if (r.checkMap(disk, "collectors.disk", {"exclude_fstypes", "statfs_timeout"})) {
+      if (auto v = r.get(disk, "exclude_fstypes", "collectors.disk.exclude_fstypes");
+          v.IsDefined()) {
+        if (auto list = r.stringList(v, "collectors.disk.exclude_fstypes")) {
+          c.disk_exclude_fstypes = {list->begin(), list->end()};
+        }
+      }
+      if (auto v = r.get(disk, "statfs_timeout", "collectors.disk.statfs_timeout"); v.IsDefined()) {
+        if (auto d = r.duration(v, "collectors.disk.statfs_timeout", 100ms, 1min)) {
+          c.disk_statfs_timeout = *d;
+        }
+      }
+    }
+  }
+}
+
+void readMetrics(YamlReader& r, const YAML::Node& n, Config& c) {
+  if (!r.checkMap(n, "metrics", {"retention", "max_series"})) return;
+  if (auto v = r.get(n, "retention", "metrics.retention"); v.IsDefined()) {
+    if (auto d = r.duration(v, "metrics.retention", 1min, 24h)) c.metrics_retention = *d;
+  }
+  if (auto v = r.get(n, "max_series", "metrics.max_series"); v.IsDefined()) {
+    if (auto m = r.integer(v, "metrics.max_series", 100, 10'000'000)) {
+      c.metrics_max_series = static_cast<size_t>(*m);
+    }
+  }
+}
+
+}  // namespace
+
+std::string Endpoint::str() const {
+  return host.find(':') != std::string::npos ? "[" + host + "]:" + std::to_string(port)
+                                             : host + ":" + std::to_string(port);
+}
+
+std::optional<Endpoint> parseEndpoint(std::string_view text, std::string& why) {
+  std::string_view host, port;
+  if (text.starts_with('[')) {
+    size_t close = text.find("]:");
+    if (close == std::string_view::npos) {
+      why = "expected [IPV6]:PORT";
+      return std::nullopt;
+    }
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    size_t colon = text.rfind(':');
+    if (colon == std::string_view::npos || text.find(':') != colon) {
+      why = "expected HOST:PORT (an IPv6 address goes in brackets)";
+      return std::nullopt;
+    }
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  static const std::regex kV4("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
+  std::string h(host);
+  std::smatch m;
+  bool v4 = std::regex_match(h, m, kV4);
+  if (v4) {
+    for (int i = 1; i <= 4; ++i) v4 = v4 && std::stoi(m[i]) <= 255;
+  }
+  bool v6 = !h.empty() && h.find_first_not_of("0123456789abcdefABCDEF:.") == std::string::npos &&
+            h.find(':') != std::string::npos;
+  if (!v4 && !v6) {
+    why = "the host must be an IP address such as 127.0.0.1 or [::1] (no name lookups)";
+    return std::nullopt;
+  }
+  unsigned p = 0;
+  auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
+  if (ec != std::errc() || ptr != port.data() + port.size() || port.empty() || p > 65535) {
+    why = "the port must be a number from 0 to 65535";
+    return std::nullopt;
+  }
+  return Endpoint{h, static_cast<uint16_t>(p)};
+}
+
+ConfigEnv ConfigEnv::current() {
+  ConfigEnv env;
+  char host[HOST_NAME_MAX + 1] = {};
+  if (::gethostname(host, sizeof(host) - 1) == 0) env.hostname = host;
+  if (const char* s = std::getenv("NOVACRON_STATE_DIR"); s && *s) {
+    env.state_dir = s;
+  } else if (const char* sd = std::getenv("STATE_DIRECTORY"); sd && *sd) {
+    // systemd may list several directories separated by ':'; ours is the first.
+    std::string first(sd);
+    env.state_dir = first.substr(0, first.find(':'));
+  }
+  std::error_code ec;
+  env.cwd = std::filesystem::current_path(ec);
+  env.enforce_ownership = ::geteuid() == 0;
+  return env;
+}
+
+Config defaultConfig(const ConfigEnv& env) {
+  Config c;
+  // A host name is not always a valid node id (it may hold other characters); keep its safe part.
+  std::string id;
+  for (char ch : env.hostname) {
+    id += (std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-' || ch == '_')
+              ? ch
+              : '-';
+  }
+  c.node_id = validNodeId(id) ? id : "localhost";
+  c.state_dir = absoluteFrom(env.cwd, env.state_dir.value_or("var/novacron"));
+  c.control_socket_path = c.state_dir / "agent.sock";
+  c.disk_exclude_fstypes = collectors::defaultExcludedFstypes();
+  return c;
+}
+
+ConfigResult parseConfig(std::string_view yaml, const std::string& file, const ConfigEnv& env) {
+  ConfigResult result;
+  Config c = defaultConfig(env);
+  c.source = file;
+  YamlReader r(file, result.errors);
+  auto doc = r.load(yaml);
+  bool socket_set = false;
+  YAML::Node socket_node;
+  if (doc && !doc->IsNull()) {
+    const YAML::Node& root = *doc;
+    if (r.checkMap(
+            root, "the configuration",
+            {"node", "state_dir", "http", "control_socket", "collectors", "metrics", "log"})) {
+      if (auto n = r.get(root, "node", "node"); n.IsDefined()) readNode(r, n, c);
+      if (auto n = r.get(root, "state_dir", "state_dir"); n.IsDefined()) {
+        if (auto s = r.string(n, "state_dir")) {
+          c.state_dir = absoluteFrom(env.cwd, *s);
+          c.control_socket_path = c.state_dir / "agent.sock";
+        }
+      }
+      if (auto n = r.get(root, "http", "http"); n.IsDefined()) readHttp(r, n, c);
+      if (auto n = r.get(root, "control_socket", "control_socket"); n.IsDefined()) {
+        if (r.checkMap(n, "control_socket", {"path"})) {
+          socket_node = r.get(n, "path", "control_socket.path");
+          if (socket_node.IsDefined()) {
+            if (auto s = r.string(socket_node, "control_socket.path")) {
+              c.control_socket_path = absoluteFrom(env.cwd, *s);
+              socket_set = true;
+            }
+          }
+        }
+      }
+      if (auto n = r.get(root, "collectors", "collectors"); n.IsDefined())
+        readCollectors(r, n, c, env);
+      if (auto n = r.get(root, "metrics", "metrics"); n.IsDefined()) readMetrics(r, n, c);
+      if (auto n = r.get(root, "log", "log"); n.IsDefined()) {
+        if (r.checkMap(n, "log", {"level"})) {
+          if (auto lv = r.get(n, "level", "log.level"); lv.IsDefined()) {
+            if (auto s = r.string(lv, "log.level")) {
+              if (auto level = parseLogLevel(*s))
+                c.log_level = *level;
+              else
+                r.error(lv, "log.level '" + *s + "' must be debug, info, notice, warning or error");
+            }
+          }
+        }
+      }
+    }
+  }
+  if (c.control_socket_path.string().size() > kMaxSocketPath) {
+    std::string msg = "control socket path " + c.control_socket_path.string() + " is longer than " +
+                      std::to_string(kMaxSocketPath) + " bytes, the limit of a Unix socket address";
+    if (socket_set)
+      r.error(socket_node, msg);
+    else
+      result.errors.push_back({file, 1, 1, msg + "; set control_socket.path"});
+  }
+  if (result.errors.empty()) result.config = std::move(c);
+  return result;
+}
+
+ConfigResult loadConfig(const std::filesystem::path& file, const ConfigEnv& env) {
+  auto text = collectors::readWholeFile(file);
+  if (!text) return {std::nullopt, {{file.string(), 1, 1, text.error().message}}};
+  if (env.enforce_ownership) {
+    if (auto why = untrustedReason(file)) {
+      return {std::nullopt, {{file.string(), 1, 1, "refusing to load: " + *why}}};
+    }
+  }
+  return parseConfig(*text, file.string(), env);
+}
+
+}  // namespace novacron::policy

@@ -1,0 +1,74 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "policy/diagnostic.h"
+
+namespace novacron::policy {
+
+using std::chrono::milliseconds;
+
+/// syslog priorities, so that a level is also the `<N>` prefix journald reads.
+enum class LogLevel { kError = 3, kWarning = 4, kNotice = 5, kInfo = 6, kDebug = 7 };
+
+struct Endpoint {
+  std::string host;  ///< an IP literal: no name resolution at startup
+  uint16_t port = 0;
+  std::string str() const;
+};
+
+/// The agent's configuration: every key optional, every default here. See the README's
+/// configuration reference, which documents the same keys in the same order.
+struct Config {
+  std::string source = "<defaults>";  ///< the file it came from
+
+  std::string node_id;  ///< node.id; default: the host name
+  std::map<std::string, std::string> node_labels;
+  std::filesystem::path state_dir;  ///< absolute
+  Endpoint http_listen{"127.0.0.1", 9810};
+  std::filesystem::path control_socket_path;    ///< default: <state_dir>/agent.sock
+  std::filesystem::path collectors_root = "/";  ///< where /proc and /sys are found
+  milliseconds host_interval{1000};
+  milliseconds processes_interval{5000};
+  size_t processes_top = 5;
+  std::set<std::string> disk_exclude_fstypes;
+  milliseconds disk_statfs_timeout{2000};
+  milliseconds metrics_retention{std::chrono::minutes(15)};
+  size_t metrics_max_series = 50000;
+  LogLevel log_level = LogLevel::kInfo;
+};
+
+/// What the defaults depend on, passed in so that tests are deterministic.
+struct ConfigEnv {
+  std::string hostname;
+  std::optional<std::string> state_dir;  ///< $NOVACRON_STATE_DIR, else systemd's $STATE_DIRECTORY
+  std::filesystem::path cwd;
+  bool enforce_ownership = false;  ///< running as root: config files must be root's
+  static ConfigEnv current();
+};
+
+struct ConfigResult {
+  std::optional<Config> config;  ///< set when there are no errors
+  Diagnostics errors;
+};
+
+/// The embedded defaults: what the agent runs on without --config.
+Config defaultConfig(const ConfigEnv& env);
+
+/// Parses configuration text; `file` names it in diagnostics.
+ConfigResult parseConfig(std::string_view yaml, const std::string& file, const ConfigEnv& env);
+
+/// Reads and parses a configuration file, refusing one that others could have written when
+/// env.enforce_ownership is set.
+ConfigResult loadConfig(const std::filesystem::path& file, const ConfigEnv& env);
+
+/// Parses "HOST:PORT" or "[V6]:PORT".
+std::optional<Endpoint> parseEndpoint(std::string_view text, std::string& why);
+
+}  // namespace novacron::policy

@@ -1,0 +1,23 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace novacron::policy {
+
+/// One problem in a configuration or playbook file, positioned for an editor: 1-based line and
+/// column, printed as `FILE:LINE:COLUMN: message`.
+struct Diagnostic {
+  std::string file;
+  int line = 1;
+  int column = 1;
+  std::string message;
+
+  std::string str() const {
+    return file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + message;
+  }
+};
+
+using Diagnostics = std::vector<Diagnostic>;
+
+}  // namespace novacron::policy

@@ -1,0 +1,37 @@
+#include "policy/file_trust.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace novacron::policy {
+namespace {
+
+std::optional<std::string> checkOne(const std::filesystem::path& p, const char* what) {
+  struct stat st {};
+  if (::stat(p.c_str(), &st) != 0) {
+    return std::string("cannot stat ") + what + " " + p.string() + ": " + std::strerror(errno);
+  }
+  if (st.st_uid != 0) {
+    return std::string(what) + " " + p.string() + " is owned by uid " + std::to_string(st.st_uid) +
+           ", not root; chown root it";
+  }
+  if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+    return std::string(what) + " " + p.string() + " is writable by group or others; chmod go-w it";
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> untrustedReason(const std::filesystem::path& path) {
+  std::error_code ec;
+  auto abs = std::filesystem::absolute(path, ec);
+  if (ec) return "cannot resolve " + path.string() + ": " + ec.message();
+  if (auto r = checkOne(abs, std::filesystem::is_directory(abs, ec) ? "directory" : "file"))
+    return r;
+  return checkOne(abs.parent_path(), "directory");
+}
+
+}  // namespace novacron::policy

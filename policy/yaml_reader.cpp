@@ -1,0 +1,180 @@
+#include "policy/yaml_reader.h"
+
+#include <charconv>
+#include <set>
+
+namespace novacron::policy {
+namespace {
+
+std::string kindName(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Map:
+      return "a map";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Null:
+      return "nothing";
+    case YAML::NodeType::Scalar:
+      return "'" + n.Scalar() + "'";
+    default:
+      return "an undefined value";
+  }
+}
+
+}  // namespace
+
+std::optional<YAML::Node> YamlReader::load(std::string_view text) {
+  try {
+    return YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    error(e.mark, "YAML syntax: " + e.msg);
+    return std::nullopt;
+  }
+}
+
+void YamlReader::error(const YAML::Mark& at, std::string message) {
+  // yaml-cpp marks are 0-based, and -1 when unknown.
+  out_.push_back({file_, std::max(at.line, 0) + 1, std::max(at.column, 0) + 1, std::move(message)});
+}
+
+bool YamlReader::checkMap(const YAML::Node& node, std::string_view what,
+                          std::initializer_list<std::string_view> allowed) {
+  if (!node.IsMap()) {
+    error(node, std::string(what) + " must be a map, not " + kindName(node));
+    return false;
+  }
+  std::set<std::string> seen;
+  for (const auto& kv : node) {
+    const std::string key = kv.first.Scalar();
+    if (!seen.insert(key).second) {
+      error(kv.first, "duplicate key '" + key + "' in " + std::string(what));
+      continue;
+    }
+    bool known = false;
+    for (std::string_view a : allowed) known = known || a == key;
+    if (!known) {
+      std::string list;
+      for (std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+      error(kv.first, "unknown key '" + key + "' in " + std::string(what) +
+                          " (expected one of: " + list + ")");
+    }
+  }
+  return true;
+}
+
+YAML::Mark YamlReader::keyMark(const YAML::Node& map, std::string_view key) const {
+  for (const auto& kv : map) {
+    if (kv.first.Scalar() == key) return kv.first.Mark();
+  }
+  return map.Mark();
+}
+
+YAML::Node YamlReader::get(const YAML::Node& map, std::string_view key, std::string_view what) {
+  if (!map.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+  for (const auto& kv : map) {
+    if (kv.first.Scalar() != key) continue;
+    if (kv.second.IsNull()) {
+      error(kv.first, std::string(what) + " has no value");
+      return YAML::Node(YAML::NodeType::Undefined);
+    }
+    return kv.second;
+  }
+  return YAML::Node(YAML::NodeType::Undefined);
+}
+
+std::optional<std::string> YamlReader::string(const YAML::Node& node, std::string_view what) {
+  if (!node.IsScalar()) {
+    error(node, std::string(what) + " must be a string, not " + kindName(node));
+    return std::nullopt;
+  }
+  return node.Scalar();
+}
+
+std::optional<bool> YamlReader::boolean(const YAML::Node& node, std::string_view what) {
+  if (node.IsScalar()) {
+    const std::string& s = node.Scalar();
+    if (s == "true") return true;
+    if (s == "false") return false;
+  }
+  error(node, std::string(what) + " must be true or false, not " + kindName(node));
+  return std::nullopt;
+}
+
+std::optional<int64_t> YamlReader::integer(const YAML::Node& node, std::string_view what,
+                                           int64_t min, int64_t max) {
+  if (node.IsScalar()) {
+    const std::string& s = node.Scalar();
+    int64_t v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec == std::errc() && p == s.data() + s.size() && !s.empty()) {
+      if (v >= min && v <= max) return v;
+      error(node, std::string(what) + " must be between " + std::to_string(min) + " and " +
+                      std::to_string(max) + ", not " + s);
+      return std::nullopt;
+    }
+  }
+  error(node, std::string(what) + " must be a whole number, not " + kindName(node));
+  return std::nullopt;
+}
+
+std::optional<milliseconds> YamlReader::duration(const YAML::Node& node, std::string_view what,
+                                                 milliseconds min, milliseconds max) {
+  if (!node.IsScalar()) {
+    error(node, std::string(what) + " must be a duration such as 5s, not " + kindName(node));
+    return std::nullopt;
+  }
+  auto d = parseDuration(node.Scalar());
+  if (!d) {
+    error(node, std::string(what) + ": " + d.error().message);
+    return std::nullopt;
+  }
+  if (*d < min || *d > max) {
+    error(node, std::string(what) + " must be between " + formatDuration(min) + " and " +
+                    formatDuration(max) + ", not " + node.Scalar());
+    return std::nullopt;
+  }
+  return *d;
+}
+
+std::optional<std::vector<std::string>> YamlReader::stringList(const YAML::Node& node,
+                                                               std::string_view what) {
+  if (!node.IsSequence()) {
+    error(node, std::string(what) + " must be a list, not " + kindName(node));
+    return std::nullopt;
+  }
+  std::vector<std::string> out;
+  bool ok = true;
+  for (const auto& item : node) {
+    auto s = string(item, std::string(what) + " item");
+    if (s) out.push_back(*s);
+    ok = ok && s.has_value();
+  }
+  if (!ok) return std::nullopt;
+  return out;
+}
+
+std::optional<std::map<std::string, std::string>> YamlReader::stringMap(const YAML::Node& node,
+                                                                        std::string_view what) {
+  if (!node.IsMap()) {
+    error(node, std::string(what) + " must be a map, not " + kindName(node));
+    return std::nullopt;
+  }
+  std::map<std::string, std::string> out;
+  bool ok = true;
+  for (const auto& kv : node) {
+    std::string key = kv.first.Scalar();
+    auto v = string(kv.second, std::string(what) + "." + key);
+    if (!v) {
+      ok = false;
+      continue;
+    }
+    if (!out.emplace(key, *v).second) {
+      error(kv.first, "duplicate key '" + key + "' in " + std::string(what));
+      ok = false;
+    }
+  }
+  if (!ok) return std::nullopt;
+  return out;
+}
+
+}  // namespace novacron::policy
