@@ -64,6 +64,21 @@ int statusForReadError(const beast::error_code& ec) {
   return 400;
 }
 
+// Closing with unread request bytes in the socket makes the kernel send a reset, which can
+// destroy the error response before the client reads it. Stop sending, then read and discard
+// what the client still sends, bounded in bytes and time, before closing.
+asio::awaitable<void> lingeringClose(beast::tcp_stream& stream) {
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.expires_after(std::chrono::seconds(1));
+  char sink[4096];
+  for (size_t drained = 0; drained < (1u << 20);) {
+    auto [rec, n] = co_await stream.async_read_some(asio::buffer(sink), kTok);
+    if (rec) break;
+    drained += n;
+  }
+}
+
 asio::awaitable<void> session(std::shared_ptr<HttpServer::State> st, tcp::socket socket) {
   ++st->active;
   struct Release {
@@ -84,6 +99,8 @@ asio::awaitable<void> session(std::shared_ptr<HttpServer::State> st, tcp::socket
         auto res = toBeast(errorResponse(status, "bad request: " + ec.message()), 11, false);
         stream.expires_after(std::chrono::seconds(2));
         co_await http::async_write(stream, res, kTok);
+        co_await lingeringClose(stream);
+        co_return;
       }
       break;
     }

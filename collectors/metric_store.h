@@ -29,6 +29,8 @@ class MetricStore {
  public:
   explicit MetricStore(StoreOptions options = {});
   ~MetricStore();
+  MetricStore(MetricStore&&) noexcept = default;
+  MetricStore& operator=(MetricStore&&) noexcept = default;
 
   /// Appends one sweep's samples, all taken at `t`. Labels need not be sorted.
   void append(TimePoint t, std::span<const Sample> samples);

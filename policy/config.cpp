@@ -3,11 +3,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <climits>
 #include <cstdlib>
-#include <regex>
 
 #include "collectors/disk_space.h"
 #include "collectors/proc_file.h"
@@ -21,14 +21,39 @@ using namespace std::chrono_literals;
 
 constexpr size_t kMaxSocketPath = sizeof(sockaddr_un{}.sun_path) - 1;
 
+bool isAlnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+
+// [A-Za-z0-9][A-Za-z0-9._-]{0,62}: safe in file names, URLs and incident ids.
 bool validNodeId(const std::string& id) {
-  static const std::regex kId("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
-  return std::regex_match(id, kId);
+  if (id.empty() || id.size() > 63 || !isAlnum(id[0])) return false;
+  return std::all_of(id.begin(), id.end(),
+                     [](char c) { return isAlnum(c) || c == '.' || c == '_' || c == '-'; });
 }
 
+// Prometheus label names: [a-zA-Z_][a-zA-Z0-9_]*, and "__" is reserved.
 bool validLabelName(const std::string& name) {
-  static const std::regex kName("[a-zA-Z_][a-zA-Z0-9_]*");
-  return std::regex_match(name, kName) && !name.starts_with("__");
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0])) || name.starts_with("__"))
+    return false;
+  return std::all_of(name.begin(), name.end(), [](char c) { return isAlnum(c) || c == '_'; });
+}
+
+// Dotted quad, each part 0-255 without a sign.
+bool validIpv4(std::string_view s) {
+  int parts = 0;
+  while (parts < 4) {
+    size_t dot = s.find('.');
+    std::string_view part = s.substr(0, dot);
+    unsigned v = 0;
+    auto [p, ec] = std::from_chars(part.data(), part.data() + part.size(), v);
+    if (ec != std::errc() || p != part.data() + part.size() || part.empty() || part.size() > 3 ||
+        v > 255) {
+      return false;
+    }
+    ++parts;
+    if (dot == std::string_view::npos) break;
+    s.remove_prefix(dot + 1);
+  }
+  return parts == 4;
 }
 
 std::filesystem::path absoluteFrom(const std::filesystem::path& cwd, const std::string& p) {
@@ -163,13 +188,8 @@ std::optional<Endpoint> parseEndpoint(std::string_view text, std::string& why) {
     host = text.substr(0, colon);
     port = text.substr(colon + 1);
   }
-  static const std::regex kV4("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
   std::string h(host);
-  std::smatch m;
-  bool v4 = std::regex_match(h, m, kV4);
-  if (v4) {
-    for (int i = 1; i <= 4; ++i) v4 = v4 && std::stoi(m[i]) <= 255;
-  }
+  bool v4 = validIpv4(h);
   bool v6 = !h.empty() && h.find_first_not_of("0123456789abcdefABCDEF:.") == std::string::npos &&
             h.find(':') != std::string::npos;
   if (!v4 && !v6) {

@@ -1,0 +1,58 @@
+# NovaCron Agent. `make run` and `make test` work on a fresh Debian 12 machine: each installs
+# the missing Debian packages first (scripts/install-deps.sh, apt-get only).
+SHELL := /bin/bash
+BUILD ?= build
+SANITIZE_BUILD ?= build-sanitize
+BUILD_TYPE ?= RelWithDebInfo
+JOBS ?= $(shell nproc)
+# ccache keys on paths; a base dir makes a fresh clone elsewhere (CI) hit the same cache.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
+
+CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+
+.PHONY: all deps build run test test-unit test-integration test-sanitize bench format check-format clean
+
+all: build
+
+deps:
+	@./scripts/install-deps.sh
+
+$(BUILD)/build.ninja: CMakeLists.txt | deps
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+# Runs the agent in the foreground on its embedded defaults (Ctrl-C stops it).
+run: build
+	./$(BUILD)/bin/novacron-agent
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-unit: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
+
+test-integration: build
+	cd $(BUILD) && ctest --output-on-failure -L integration
+
+# The unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
+test-sanitize: deps
+	cmake -S . -B $(SANITIZE_BUILD) $(CMAKE_FLAGS) -DNOVACRON_SANITIZE=ON
+	cmake --build $(SANITIZE_BUILD) -j $(JOBS) --target unit_tests
+	cd $(SANITIZE_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS) -L unit
+
+bench: build
+	./bench/run.sh $(BUILD)
+
+format:
+	git ls-files '*.h' '*.cpp' | xargs clang-format -i
+
+check-format:
+	git ls-files '*.h' '*.cpp' | xargs clang-format --dry-run -Werror
+
+clean:
+	rm -rf $(BUILD) $(SANITIZE_BUILD)

@@ -1,0 +1,114 @@
+// CPU cost of the agent's periodic work on the real /proc of this machine.
+#include <benchmark/benchmark.h>
+#include <prometheus/registry.h>
+
+#include "agent/collector_group.h"
+#include "agent/exposition.h"
+#include "agent/registry.h"
+#include "collectors/metric_store.h"
+
+namespace {
+
+using namespace std::chrono_literals;
+using novacron::TimePoint;
+namespace agent = novacron::agent;
+namespace collectors = novacron::collectors;
+
+novacron::policy::Config hostConfig() {
+  auto c = novacron::policy::defaultConfig(novacron::policy::ConfigEnv::current());
+  return c;
+}
+
+// One sweep of every host collector (cpu, memory, load, disk space, disk I/O, network), as the
+// agent runs it each second. Process CPU time counts the statvfs worker thread too.
+void BM_HostSweep(benchmark::State& state) {
+  auto config = hostConfig();
+  auto list = agent::makeHostCollectors(config, agent::CollectorDeps::current());
+  TimePoint t{std::chrono::milliseconds{1'767'225'600'000}};
+  size_t samples = 0;
+  for (auto _ : state) {
+    t += 1s;
+    for (auto& c : list) {
+      auto r = c->collect(t, 250ms);
+      if (r) samples = r->size();
+      benchmark::DoNotOptimize(r);
+    }
+  }
+  state.counters["last_collector_samples"] = static_cast<double>(samples);
+}
+BENCHMARK(BM_HostSweep)->MeasureProcessCPUTime()->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+// The same sweep through CollectorGroup, including the store append and trim the agent does.
+void BM_HostSweepIntoStore(benchmark::State& state) {
+  auto config = hostConfig();
+  agent::CollectorGroup group("host",
+                              agent::makeHostCollectors(config, agent::CollectorDeps::current()));
+  collectors::MetricStore store;
+  TimePoint t{std::chrono::milliseconds{1'767'225'600'000}};
+  for (auto _ : state) {
+    t += 1s;
+    auto msgs = group.sweep(t, 250ms, store);
+    store.trim(t);
+    benchmark::DoNotOptimize(msgs);
+  }
+  state.counters["series"] = static_cast<double>(store.seriesCount());
+  state.counters["points"] = static_cast<double>(store.pointCount());
+}
+BENCHMARK(BM_HostSweepIntoStore)
+    ->MeasureProcessCPUTime()
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+
+void BM_ProcessTable(benchmark::State& state) {
+  auto config = hostConfig();
+  auto list = agent::makeProcessCollectors(config, agent::CollectorDeps::current());
+  TimePoint t{std::chrono::milliseconds{1'767'225'600'000}};
+  for (auto _ : state) {
+    t += 5s;
+    auto r = list[0]->collect(t, 0ms);
+    benchmark::DoNotOptimize(r);
+  }
+}
+BENCHMARK(BM_ProcessTable)->Unit(benchmark::kMicrosecond);
+
+// Rendering /metrics from one full sweep's samples.
+void BM_RenderMetrics(benchmark::State& state) {
+  auto config = hostConfig();
+  agent::CollectorGroup group("host",
+                              agent::makeHostCollectors(config, agent::CollectorDeps::current()));
+  collectors::MetricStore store;
+  TimePoint t{std::chrono::milliseconds{1'767'225'600'000}};
+  group.sweep(t, 250ms, store);
+  group.sweep(t + 1s, 250ms, store);
+  std::vector<const std::vector<collectors::Sample>*> batches;
+  for (const auto& b : group.latest()) batches.push_back(&b);
+  prometheus::Registry registry;
+  size_t bytes = 0;
+  for (auto _ : state) {
+    std::string text = agent::renderMetrics(batches, registry);
+    bytes = text.size();
+    benchmark::DoNotOptimize(text);
+  }
+  state.counters["bytes"] = static_cast<double>(bytes);
+}
+BENCHMARK(BM_RenderMetrics)->Unit(benchmark::kMicrosecond);
+
+// A 15-minute average over a full series at 1 s resolution (900 points).
+void BM_WindowAvg15m(benchmark::State& state) {
+  static constexpr collectors::MetricDef kDef{"bench_gauge", collectors::MetricType::kGauge, "",
+                                              ""};
+  collectors::MetricStore store;
+  TimePoint t{std::chrono::milliseconds{1'767'225'600'000}};
+  for (int i = 0; i < 900; ++i) {
+    collectors::Sample s{&kDef, {}, static_cast<double>(i % 17)};
+    store.append(t + std::chrono::seconds(i), std::span(&s, 1));
+  }
+  const collectors::Series& series = *store.find("bench_gauge", {});
+  for (auto _ : state) {
+    auto v = collectors::windowAvg(series, t + 899s, 15min);
+    benchmark::DoNotOptimize(v);
+  }
+}
+BENCHMARK(BM_WindowAvg15m);
+
+}  // namespace

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# All benchmarks of the foundation. Usage: bench/run.sh BUILD_DIR [IDLE_SECONDS]
+set -euo pipefail
+BUILD=${1:-build}
+IDLE=${2:-60}
+BIN="$BUILD/bin"
+HERE=$(dirname "$0")
+
+echo "== host sweep, store, /metrics rendering (Google Benchmark)"
+"$BIN/collectors_bench" --benchmark_min_time=2
+
+echo "== /metrics latency: 1000 sequential scrapes, new connection each"
+WORK=$(mktemp -d)
+PORT=$((20000 + RANDOM % 40000))
+printf 'state_dir: %s\nhttp: {listen: "127.0.0.1:%s"}\n' "$WORK/state" "$PORT" >"$WORK/agent.yaml"
+"$BIN/novacron-agent" --config "$WORK/agent.yaml" 2>"$WORK/agent.log" &
+PID=$!
+trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$WORK"' EXIT
+for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+sleep 2
+"$BIN/scrape_bench" "$PORT" 1000 /metrics
+kill $PID
+wait $PID || true
+
+echo "== idle daemon over ${IDLE}s"
+"$HERE/idle_footprint.sh" "$BIN/novacron-agent" "$IDLE"

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The README stays true: its metric table is what the binary serves, its example config is valid.
+set -euo pipefail
+AGENT=$1
+README=$2
+SHIPPED_CONFIG=$3
+source "$(dirname "$0")/lib.sh"
+
+sed -n '/<!-- metrics:begin -->/,/<!-- metrics:end -->/p' "$README" | sed '1d;$d' >"$WORK/readme-metrics.md"
+"$AGENT" --list-metrics >"$WORK/agent-metrics.md"
+diff -u "$WORK/readme-metrics.md" "$WORK/agent-metrics.md" ||
+  fail "README metric reference differs from novacron-agent --list-metrics (regenerate it)"
+pass "README lists every metric ($(grep -c '^| `' "$WORK/agent-metrics.md"))"
+
+sed -n '/<!-- example-config:begin -->/,/<!-- example-config:end -->/p' "$README" |
+  sed '/^<!--/d;/^```/d' >"$WORK/example.yaml"
+[[ -s $WORK/example.yaml ]] || fail "no example configuration in the README"
+"$AGENT" --config "$WORK/example.yaml" --check-config || fail "the README's example configuration is invalid"
+pass "README example configuration is valid"
+
+"$AGENT" --config "$SHIPPED_CONFIG" --check-config || fail "systemd/agent.yaml is invalid"
+pass "the shipped configuration is valid"

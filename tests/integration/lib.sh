@@ -1,0 +1,55 @@
+# Helpers shared by the integration tests. Every wait is bounded; every server is on 127.0.0.1.
+
+WORK=$(mktemp -d)
+chmod 0755 "$WORK"
+PIDS=()
+
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do
+    { kill -KILL "$pid" && wait "$pid"; } 2>/dev/null || true
+  done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+fail() {
+  echo "FAIL: $*" >&2
+  for log in "$WORK"/*.log; do
+    [[ -f $log ]] && { echo "--- $log" >&2; tail -n 40 "$log" >&2; }
+  done
+  exit 1
+}
+
+pass() { echo "ok: $*"; }
+
+# A TCP port on 127.0.0.1 that nothing listens on right now.
+free_port() {
+  local p
+  for _ in $(seq 1 200); do
+    p=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      echo "$p"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# wait_for SECONDS COMMAND...: retries COMMAND every 0.1 s until it succeeds or time runs out.
+wait_for() {
+  local deadline=$((SECONDS + $1))
+  shift
+  until "$@" >/dev/null 2>&1; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.1
+  done
+}
+
+# http_raw PORT REQUEST: sends REQUEST as is and prints the first line of the answer.
+http_raw() {
+  exec 3<>"/dev/tcp/127.0.0.1/$1"
+  printf '%b' "$2" >&3
+  timeout 5 head -n 1 <&3 | tr -d '\r'
+  exec 3<&-
+}

@@ -1,0 +1,235 @@
+#include "policy/config.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "policy/file_trust.h"
+#include "tests/support/fixture.h"
+
+namespace novacron::policy {
+namespace {
+
+using namespace std::chrono_literals;
+
+ConfigEnv testEnv() {
+  ConfigEnv env;
+  env.hostname = "db-01.example";
+  env.cwd = "/work";
+  return env;
+}
+
+std::vector<std::string> messages(const ConfigResult& r) {
+  std::vector<std::string> out;
+  for (const auto& d : r.errors) out.push_back(d.str());
+  return out;
+}
+
+TEST(ConfigTest, EmbeddedDefaults) {
+  Config c = defaultConfig(testEnv());
+  EXPECT_EQ(c.node_id, "db-01.example");
+  EXPECT_EQ(c.state_dir, "/work/var/novacron");
+  EXPECT_EQ(c.control_socket_path, "/work/var/novacron/agent.sock");
+  EXPECT_EQ(c.http_listen.str(), "127.0.0.1:9810");
+  EXPECT_EQ(c.host_interval, 1s);
+  EXPECT_EQ(c.processes_interval, 5s);
+  EXPECT_EQ(c.processes_top, 5u);
+  EXPECT_EQ(c.metrics_retention, 15min);
+  EXPECT_TRUE(c.disk_exclude_fstypes.count("proc"));
+  EXPECT_EQ(c.log_level, LogLevel::kInfo);
+}
+
+TEST(ConfigTest, StateDirFromEnvironmentAndOddHostNames) {
+  ConfigEnv env = testEnv();
+  env.state_dir = "/var/lib/novacron";
+  env.hostname = "weird host!";
+  Config c = defaultConfig(env);
+  EXPECT_EQ(c.state_dir, "/var/lib/novacron");
+  EXPECT_EQ(c.control_socket_path, "/var/lib/novacron/agent.sock");
+  EXPECT_EQ(c.node_id, "weird-host-");
+}
+
+TEST(ConfigTest, EmptyAndCommentOnlyFilesAreDefaults) {
+  for (const char* text : {"", "# nothing here\n"}) {
+    auto r = parseConfig(text, "agent.yaml", testEnv());
+    ASSERT_TRUE(r.config.has_value()) << text;
+    EXPECT_EQ(r.config->source, "agent.yaml");
+    EXPECT_EQ(r.config->host_interval, 1s);
+  }
+}
+
+TEST(ConfigTest, EveryKey) {
+  const char* text = R"(node:
+  id: web-7
+  labels: {region: eu-west-1, role: web}
+state_dir: state
+http:
+  listen: "[::1]:9900"
+control_socket:
+  path: /run/novacron/agent.sock
+collectors:
+  root: /host
+  host: {interval: 500ms}
+  processes: {interval: 10s, top: 10}
+  disk:
+    exclude_fstypes: [tmpfs, nfs4]
+    statfs_timeout: 3s
+metrics:
+  retention: 30m
+  max_series: 20000
+log:
+  level: debug
+)";
+  auto r = parseConfig(text, "agent.yaml", testEnv());
+  ASSERT_TRUE(r.config.has_value()) << ::testing::PrintToString(messages(r));
+  const Config& c = *r.config;
+  EXPECT_EQ(c.node_id, "web-7");
+  EXPECT_EQ(c.node_labels.at("region"), "eu-west-1");
+  EXPECT_EQ(c.state_dir, "/work/state");
+  EXPECT_EQ(c.http_listen.host, "::1");
+  EXPECT_EQ(c.http_listen.port, 9900);
+  EXPECT_EQ(c.control_socket_path, "/run/novacron/agent.sock");
+  EXPECT_EQ(c.collectors_root, "/host");
+  EXPECT_EQ(c.host_interval, 500ms);
+  EXPECT_EQ(c.processes_interval, 10s);
+  EXPECT_EQ(c.processes_top, 10u);
+  EXPECT_EQ(c.disk_exclude_fstypes, (std::set<std::string>{"tmpfs", "nfs4"}));
+  EXPECT_EQ(c.disk_statfs_timeout, 3s);
+  EXPECT_EQ(c.metrics_retention, 30min);
+  EXPECT_EQ(c.metrics_max_series, 20000u);
+  EXPECT_EQ(c.log_level, LogLevel::kDebug);
+}
+
+TEST(ConfigTest, EveryProblemAtOnceWithLineAndColumn) {
+  const char* text = R"(node:
+  id: "bad id"
+  colour: blue
+http:
+  listen: localhost:80
+collectors:
+  host: {interval: 5}
+  processes: {top: many}
+  disk: {exclude_fstypes: tmpfs}
+log: {level: loud}
+log: {level: info}
+metrics: {retention: 10s}
+bogus: 1
+)";
+  auto r = parseConfig(text, "/etc/novacron/agent.yaml", testEnv());
+  EXPECT_FALSE(r.config.has_value());
+  std::vector<std::string> want = {
+      "/etc/novacron/agent.yaml:2:7: node.id 'bad id' must be 1-63 letters, digits, '.', '_' or "
+      "'-'",
+      "/etc/novacron/agent.yaml:3:3: unknown key 'colour' in node (expected one of: id, labels)",
+      "/etc/novacron/agent.yaml:5:11: http.listen 'localhost:80': the host must be an IP address "
+      "such as 127.0.0.1 or [::1] (no name lookups)",
+      "/etc/novacron/agent.yaml:7:20: collectors.host.interval: bad duration '5': missing unit "
+      "(write a number and a unit: 500ms, 10s, 5m, 1h, 1d)",
+      "/etc/novacron/agent.yaml:8:20: collectors.processes.top must be a whole number, not 'many'",
+      "/etc/novacron/agent.yaml:9:27: collectors.disk.exclude_fstypes must be a list, not 'tmpfs'",
+      "/etc/novacron/agent.yaml:11:1: duplicate key 'log' in the configuration",
+      "/etc/novacron/agent.yaml:13:1: unknown key 'bogus' in the configuration (expected one of: "
+      "node, state_dir, http, control_socket, collectors, metrics, log)",
+      "/etc/novacron/agent.yaml:10:14: log.level 'loud' must be debug, info, notice, warning or "
+      "error",
+      "/etc/novacron/agent.yaml:12:22: metrics.retention must be between 1m and 1d, not 10s",
+  };
+  auto got = messages(r);
+  for (const auto& w : want) {
+    EXPECT_NE(std::find(got.begin(), got.end(), w), got.end()) << "missing: " << w << "\ngot:\n"
+                                                               << ::testing::PrintToString(got);
+  }
+  EXPECT_EQ(got.size(), want.size()) << ::testing::PrintToString(got);
+}
+
+TEST(ConfigTest, SyntaxErrorIsPositioned) {
+  auto r = parseConfig("a: 1\nb: [1, 2\nc: 3\n", "x.yaml", testEnv());
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].file, "x.yaml");
+  EXPECT_EQ(r.errors[0].line, 3);
+  EXPECT_NE(r.errors[0].message.find("YAML syntax"), std::string::npos);
+}
+
+TEST(ConfigTest, WrongTypesAndEmptyValues) {
+  auto r = parseConfig("node: web\nhttp:\n  listen:\ncollectors: []\n", "x.yaml", testEnv());
+  auto got = messages(r);
+  ASSERT_EQ(got.size(), 3u) << ::testing::PrintToString(got);
+  EXPECT_EQ(got[0], "x.yaml:1:7: node must be a map, not 'web'");
+  EXPECT_EQ(got[1], "x.yaml:3:3: http.listen has no value");
+  EXPECT_EQ(got[2], "x.yaml:4:13: collectors must be a map, not a list");
+}
+
+TEST(ConfigTest, SocketPathTooLongForUnixSockets) {
+  std::string path(200, 'x');
+  auto r = parseConfig("control_socket: {path: /" + path + "}\n", "x.yaml", testEnv());
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_NE(r.errors[0].message.find("longer than 107 bytes"), std::string::npos);
+}
+
+TEST(EndpointTest, Parses) {
+  std::string why;
+  EXPECT_EQ(parseEndpoint("0.0.0.0:0", why)->port, 0);
+  EXPECT_EQ(parseEndpoint("[::]:9810", why)->host, "::");
+  EXPECT_FALSE(parseEndpoint("256.1.1.1:80", why));
+  EXPECT_FALSE(parseEndpoint("127.0.0.1:65536", why));
+  EXPECT_FALSE(parseEndpoint("::1:80", why));
+  EXPECT_FALSE(parseEndpoint("127.0.0.1", why));
+}
+
+class TrustTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "ownership checks need root to chown";
+    root_.load("empty");
+    file_ = root_.path() / "agent.yaml";
+    std::ofstream(file_) << "log: {level: info}\n";
+    ::chmod(root_.path().c_str(), 0755);
+    ::chmod(file_.c_str(), 0644);
+  }
+  testing::ScratchRoot root_;
+  std::filesystem::path file_;
+};
+
+TEST_F(TrustTest, RootOwnedAndNotWritableByOthersIsTrusted) {
+  EXPECT_FALSE(untrustedReason(file_).has_value());
+  ConfigEnv env = testEnv();
+  env.enforce_ownership = true;
+  EXPECT_TRUE(loadConfig(file_, env).config.has_value());
+}
+
+TEST_F(TrustTest, GroupWritableFileIsRefused) {
+  ::chmod(file_.c_str(), 0664);
+  ConfigEnv env = testEnv();
+  env.enforce_ownership = true;
+  auto r = loadConfig(file_, env);
+  ASSERT_FALSE(r.config.has_value());
+  EXPECT_NE(r.errors[0].message.find("writable by group or others"), std::string::npos);
+  env.enforce_ownership = false;
+  EXPECT_TRUE(loadConfig(file_, env).config.has_value());
+}
+
+TEST_F(TrustTest, FileOwnedBySomeoneElseIsRefused) {
+  ASSERT_EQ(::chown(file_.c_str(), 65534, 65534), 0);
+  auto why = untrustedReason(file_);
+  ASSERT_TRUE(why.has_value());
+  EXPECT_NE(why->find("owned by uid 65534"), std::string::npos);
+}
+
+TEST_F(TrustTest, WorldWritableDirectoryIsRefused) {
+  ::chmod(root_.path().c_str(), 0777);
+  auto why = untrustedReason(file_);
+  ASSERT_TRUE(why.has_value());
+  EXPECT_NE(why->find("directory"), std::string::npos);
+}
+
+TEST(ConfigTest, MissingFileIsOneClearError) {
+  auto r = loadConfig("/nonexistent/agent.yaml", testEnv());
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].str(),
+            "/nonexistent/agent.yaml:1:1: /nonexistent/agent.yaml: No such file or directory");
+}
+
+}  // namespace
+}  // namespace novacron::policy
