@@ -1,0 +1,117 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "collectors/metric_store.h"
+#include "collectors/sample.h"
+
+namespace novacron::policy {
+
+using std::chrono::milliseconds;
+
+/// Three-valued truth: a condition over a missing series is neither true nor false.
+enum class Tri { kFalse, kTrue, kUnknown };
+
+struct LabelMatcher {
+  std::string name;
+  bool equal = true;  ///< `=` or `!=`
+  std::string value;
+};
+
+struct Selector {
+  std::string metric;  ///< as written; bind() resolves it to a full name
+  std::vector<LabelMatcher> matchers;
+  const collectors::MetricDef* def = nullptr;  ///< set by bind()
+  int column = 0;
+};
+
+enum class CompareOp { kGt, kGe, kLt, kLe, kEq, kNe };
+
+struct Expr;
+using ExprPtr = std::shared_ptr<const Expr>;
+
+/// A node of a parsed condition. Immutable once parsed and bound, shared between copies.
+struct Expr {
+  enum class Kind { kNumber, kSeries, kWindow, kCompare, kAnd, kOr, kNot };
+  Kind kind = Kind::kNumber;
+  int column = 0;  ///< 1-based position in the condition text
+  double number = 0;
+  Selector selector;
+  collectors::WindowFn fn = collectors::WindowFn::kLast;
+  milliseconds window{0};
+  milliseconds horizon{0};
+  CompareOp op = CompareOp::kGt;
+  ExprPtr lhs, rhs;
+};
+
+/// A problem in a condition, positioned by column (1-based) within its text.
+struct ConditionError {
+  int column = 1;
+  std::string message;
+};
+
+/// What the metric catalog knows, for binding names and checking label matchers.
+using MetricLookup = std::function<const collectors::MetricDef*(std::string_view full_name)>;
+
+/// Where and when a condition is evaluated.
+struct EvalContext {
+  const collectors::MetricStore& store;
+  TimePoint now;
+  /// A bare series name means its latest point no older than this.
+  milliseconds lookback{std::chrono::seconds(30)};
+};
+
+/// The truth of a condition per label set. A condition without series (or over series without
+/// labels) has one entry with empty labels.
+using Truth = std::map<collectors::Labels, Tri>;
+
+/// A condition of the playbook language: comparisons of metrics, numbers with units (`80%`,
+/// `5m`, `10GiB`), `and`/`or`/`not`, parentheses, label matchers (`disk_used_ratio{mount="/"}`)
+/// and window functions (`avg`, `min`, `max`, `last`, `rate` over a duration; `predict_linear`
+/// over a duration and a horizon). Metric names may leave out the `novacron_` prefix.
+class Condition {
+ public:
+  /// Parses `text`; every syntax problem is returned, positioned by column.
+  static std::variant<Condition, std::vector<ConditionError>> parse(std::string_view text);
+
+  /// Resolves metric names against the catalog and checks label names. Returns the problems.
+  std::vector<ConditionError> bind(const MetricLookup& lookup);
+
+  /// Evaluates against the store: one truth value per label set. No I/O; not thread-safe only
+  /// in that the store must not change during the call.
+  Truth evaluate(const EvalContext& ctx) const;
+
+  const std::string& text() const { return text_; }
+  /// Full names of the metrics the condition reads (after bind()).
+  std::vector<std::string> metrics() const;
+  /// The longest window the condition looks back over.
+  milliseconds maxWindow() const;
+
+ private:
+  std::string text_;
+  ExprPtr root_;
+};
+
+/// Kleene logic.
+Tri triAnd(Tri a, Tri b);
+Tri triOr(Tri a, Tri b);
+Tri triNot(Tri a);
+const char* triName(Tri t);
+
+/// Reads a number with an optional unit: `%` (÷100), time units (to seconds), byte units (`KB`,
+/// `MiB`, ... to bytes). Returns the value and, for time units, the duration.
+struct Quantity {
+  double value = 0;
+  std::optional<milliseconds> duration;
+};
+std::optional<Quantity> parseQuantity(std::string_view text, std::string& why);
+
+}  // namespace novacron::policy
