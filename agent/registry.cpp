@@ -14,6 +14,8 @@
 #include "collectors/memory.h"
 #include "collectors/metric_store.h"
 #include "collectors/network.h"
+#include "collectors/postgres_metrics.h"
+#include "collectors/probe_metrics.h"
 #include "collectors/processes.h"
 
 namespace novacron::agent {
@@ -50,6 +52,14 @@ std::vector<CollectorPtr> makeProcessCollectors(const policy::Config& c,
   return out;
 }
 
+const collectors::MetricDef* findMetric(std::string_view name) {
+  static const std::vector<const collectors::MetricDef*> kCatalog = metricCatalog();
+  auto it = std::lower_bound(
+      kCatalog.begin(), kCatalog.end(), name,
+      [](const collectors::MetricDef* d, std::string_view n) { return d->name < n; });
+  return it != kCatalog.end() && (*it)->name == name ? *it : nullptr;
+}
+
 std::vector<const collectors::MetricDef*> metricCatalog() {
   policy::Config c = policy::defaultConfig({});
   CollectorDeps deps;
@@ -63,6 +73,8 @@ std::vector<const collectors::MetricDef*> metricCatalog() {
   ReloadStatus reload;
   add(SelfCollector({}, store, reload, TimePoint{}));
   for (const auto* m : httpMetricDefs()) out.push_back(m);
+  for (const auto* m : collectors::postgresMetrics()) out.push_back(m);
+  for (const auto* m : collectors::probeMetrics()) out.push_back(m);
   std::sort(out.begin(), out.end(), [](auto* a, auto* b) { return a->name < b->name; });
   return out;
 }

@@ -27,4 +27,7 @@ std::vector<collectors::CollectorPtr> makeProcessCollectors(const policy::Config
 /// Every metric the agent can serve, sorted by name: the source of the README's reference table.
 std::vector<const collectors::MetricDef*> metricCatalog();
 
+/// A metric of the catalog by full name, or nullptr. Thread-safe.
+const collectors::MetricDef* findMetric(std::string_view name);
+
 }  // namespace novacron::agent

@@ -17,7 +17,9 @@ std::optional<std::string> checkOne(const std::filesystem::path& p, const char* 
     return std::string(what) + " " + p.string() + " is owned by uid " + std::to_string(st.st_uid) +
            ", not root; chown root it";
   }
-  if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+  // A sticky directory (/tmp) lets others add files but not replace or remove root's.
+  bool sticky_dir = S_ISDIR(st.st_mode) && (st.st_mode & S_ISVTX);
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !sticky_dir) {
     return std::string(what) + " " + p.string() + " is writable by group or others; chmod go-w it";
   }
   return std::nullopt;

@@ -1,0 +1,12 @@
+#pragma once
+
+#include <span>
+#include <string_view>
+
+namespace novacron::policy {
+
+/// The action types a playbook may name; each has one file under actions/.
+std::span<const std::string_view> actionTypes();
+bool isActionType(std::string_view type);
+
+}  // namespace novacron::policy

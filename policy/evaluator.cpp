@@ -1,0 +1,221 @@
+#include "policy/evaluator.h"
+
+#include "policy/duration.h"
+
+namespace novacron::policy {
+
+using collectors::Labels;
+
+std::string_view decisionName(DecisionKind kind) {
+  switch (kind) {
+    case DecisionKind::kOpen:
+      return "open";
+    case DecisionKind::kEscalate:
+      return "escalate";
+    case DecisionKind::kResolve:
+      return "resolve";
+    case DecisionKind::kFlapping:
+      return "flapping";
+    case DecisionKind::kSettled:
+      return "settled";
+    case DecisionKind::kRunAction:
+      return "run";
+    case DecisionKind::kAwaitApproval:
+      return "await_approval";
+  }
+  return "?";
+}
+
+Evaluator::Evaluator(PolicyPtr policy, EvaluatorOptions options)
+    : policy_(std::move(policy)), options_(options) {}
+
+void Evaluator::setPolicy(PolicyPtr policy) {
+  policy_ = std::move(policy);
+  std::erase_if(instances_, [&](const auto& kv) {
+    const Playbook* p = policy_->find(kv.first.first);
+    return !p || !p->enabled;
+  });
+}
+
+Decision Evaluator::make(DecisionKind kind, const Playbook& p, const Labels& labels, int severity,
+                         TimePoint now, std::string reason) const {
+  return Decision{kind, now, p.name, labels, severity, "", std::move(reason), options_.dry_run};
+}
+
+void Evaluator::noteTransition(const Playbook& p, const Labels& labels, Instance& inst,
+                               TimePoint now, std::vector<Decision>& out) {
+  inst.transitions.push_back(now);
+  while (!inst.transitions.empty() && inst.transitions.front() < now - options_.flap_window) {
+    inst.transitions.pop_front();
+  }
+  if (!inst.flapping && static_cast<int>(inst.transitions.size()) > options_.flap_threshold) {
+    inst.flapping = true;
+    out.push_back(make(DecisionKind::kFlapping, p, labels, inst.severity, now,
+                       std::to_string(inst.transitions.size()) + " opens and resolves within " +
+                           formatDuration(options_.flap_window) +
+                           "; no new actions until it settles"));
+  }
+}
+
+void Evaluator::fire(const Playbook& p, const Labels& labels, Instance& inst, TimePoint now,
+                     const std::string& reason, std::vector<Decision>& out) {
+  inst.phase = Instance::Phase::kFiring;
+  inst.fired_at = now;
+  inst.resolving = false;
+  inst.severity = p.severity;
+  inst.escalated = false;
+  out.push_back(make(DecisionKind::kOpen, p, labels, inst.severity, now, reason));
+  noteTransition(p, labels, inst, now, out);
+  if (inst.flapping || p.actions.empty()) return;
+  const ActionSpec& first = p.actions.front();
+  Decision d = make(
+      first.automated ? DecisionKind::kRunAction : DecisionKind::kAwaitApproval, p, labels,
+      inst.severity, now,
+      first.automated
+          ? "automated action " + first.type
+          : first.type + " needs an approval" +
+                (first.approval.distinct_approver ? " from someone other than the trigger" : ""));
+  d.action = first.id;
+  out.push_back(std::move(d));
+}
+
+std::vector<Decision> Evaluator::evaluate(const collectors::MetricStore& store, TimePoint now) {
+  std::vector<Decision> out;
+  EvalContext ctx{store, now, options_.lookback};
+  for (const Playbook& p : policy_->playbooks) {
+    if (!p.enabled || !p.when) continue;
+    Truth when = p.when->evaluate(ctx);
+    // Label sets with an instance but no value this cycle are unknown.
+    for (auto it = instances_.lower_bound({p.name, {}});
+         it != instances_.end() && it->first.first == p.name; ++it) {
+      when.try_emplace(it->first.second, Tri::kUnknown);
+    }
+    std::optional<Truth> resolve, escalate;
+    for (const auto& [labels, truth] : when) {
+      // Most label sets are quiet most of the time: they get no state until they turn true.
+      auto found = instances_.find({p.name, labels});
+      if (found == instances_.end()) {
+        if (truth != Tri::kTrue) continue;
+        found = instances_.emplace(Key{p.name, labels}, Instance{}).first;
+      }
+      Instance& inst = found->second;
+      if (inst.phase != Instance::Phase::kFiring) {
+        if (truth != Tri::kTrue) {
+          inst.phase = Instance::Phase::kIdle;
+          continue;
+        }
+        if (inst.phase == Instance::Phase::kIdle) {
+          inst.phase = Instance::Phase::kPending;
+          inst.pending_since = now;
+        }
+        if (now - inst.pending_since >= p.for_duration) {
+          fire(p, labels, inst, now,
+               p.when->text() +
+                   (p.for_duration.count() ? " held for " + formatDuration(p.for_duration) : ""),
+               out);
+        }
+        continue;
+      }
+      // Firing: escalate, then check for resolution.
+      if (p.escalate_when && !inst.escalated) {
+        if (!escalate) escalate = p.escalate_when->evaluate(ctx);
+        auto e = escalate->find(labels);
+        if (e != escalate->end() && e->second == Tri::kTrue && p.escalate_to < inst.severity) {
+          inst.escalated = true;
+          inst.severity = p.escalate_to;
+          out.push_back(make(DecisionKind::kEscalate, p, labels, inst.severity, now,
+                             "severity raised to SEV-" + std::to_string(inst.severity) + ": " +
+                                 p.escalate_when->text()));
+        }
+      }
+      Tri r = Tri::kUnknown;
+      if (p.resolve_when) {
+        if (!resolve) resolve = p.resolve_when->evaluate(ctx);
+        auto it = resolve->find(labels);
+        if (it == resolve->end() && resolve->size() == 1 && resolve->begin()->first.empty())
+          it = resolve->begin();
+        if (it != resolve->end()) r = it->second;
+      } else {
+        r = triNot(truth);
+      }
+      if (r != Tri::kTrue) {
+        inst.resolving = false;
+        continue;
+      }
+      if (!inst.resolving) {
+        inst.resolving = true;
+        inst.resolve_since = now;
+      }
+      if (now - inst.resolve_since >= p.for_duration) {
+        inst.phase = Instance::Phase::kIdle;
+        inst.resolving = false;
+        std::string why = p.resolve_when ? p.resolve_when->text() : "not (" + p.when->text() + ")";
+        out.push_back(make(
+            DecisionKind::kResolve, p, labels, inst.severity, now,
+            why + (p.for_duration.count() ? " held for " + formatDuration(p.for_duration) : "")));
+        noteTransition(p, labels, inst, now, out);
+      }
+    }
+  }
+  // Flapping ends after a quiet window; idle instances with no history are dropped.
+  for (auto it = instances_.begin(); it != instances_.end();) {
+    Instance& inst = it->second;
+    while (!inst.transitions.empty() && inst.transitions.front() < now - options_.flap_window) {
+      inst.transitions.pop_front();
+    }
+    if (inst.flapping && inst.transitions.empty()) {
+      inst.flapping = false;
+      if (const Playbook* p = policy_->find(it->first.first)) {
+        out.push_back(make(DecisionKind::kSettled, *p, it->first.second, inst.severity, now,
+                           "no opens or resolves for " + formatDuration(options_.flap_window)));
+      }
+    }
+    if (inst.phase == Instance::Phase::kIdle && inst.transitions.empty() && !inst.flapping) {
+      it = instances_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return out;
+}
+
+Result<std::vector<Decision>> Evaluator::trigger(std::string_view playbook, Labels labels,
+                                                 const std::string& reason, TimePoint now) {
+  const Playbook* p = policy_->find(playbook);
+  if (!p)
+    return makeError(ErrorCode::kNotFound, "no playbook named '" + std::string(playbook) + "'");
+  if (!p->enabled)
+    return makeError(ErrorCode::kInvalidArgument, "playbook '" + p->name + "' is disabled");
+  collectors::sortLabels(labels);
+  Instance& inst = instances_[{p->name, labels}];
+  if (inst.phase == Instance::Phase::kFiring) {
+    return makeError(ErrorCode::kInvalidArgument,
+                     "playbook '" + p->name + "' is already open for these labels");
+  }
+  inst.manual = true;
+  std::vector<Decision> out;
+  fire(*p, labels, inst, now, "triggered by hand" + (reason.empty() ? "" : ": " + reason), out);
+  return out;
+}
+
+bool Evaluator::close(std::string_view playbook, const Labels& labels) {
+  Labels sorted = labels;
+  collectors::sortLabels(sorted);
+  auto it = instances_.find({std::string(playbook), sorted});
+  if (it == instances_.end() || it->second.phase != Instance::Phase::kFiring) return false;
+  it->second.phase = Instance::Phase::kIdle;
+  it->second.resolving = false;
+  return true;
+}
+
+std::vector<Evaluator::Open> Evaluator::open() const {
+  std::vector<Open> out;
+  for (const auto& [key, inst] : instances_) {
+    if (inst.phase == Instance::Phase::kFiring) {
+      out.push_back({key.first, key.second, inst.severity, inst.fired_at, inst.flapping});
+    }
+  }
+  return out;
+}
+
+}  // namespace novacron::policy

@@ -1,0 +1,109 @@
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "agent/base/result.h"
+#include "collectors/metric_store.h"
+#include "policy/playbook.h"
+
+namespace novacron::policy {
+
+enum class DecisionKind {
+  kOpen,           ///< a condition held for its `for`: an incident opens
+  kEscalate,       ///< escalate_when held: the incident's severity rises
+  kResolve,        ///< the resolve condition held for the `for` duration
+  kFlapping,       ///< opened and resolved too often: no new actions until it settles
+  kSettled,        ///< no longer flapping
+  kRunAction,      ///< run this automated action
+  kAwaitApproval,  ///< this action waits for a human approval
+};
+std::string_view decisionName(DecisionKind kind);
+
+/// What the evaluator wants done. It never does anything itself; the incident manager does.
+struct Decision {
+  DecisionKind kind;
+  TimePoint at;
+  std::string playbook;
+  collectors::Labels labels;  ///< the label set the incident is about ({} for host-wide)
+  int severity = 0;
+  std::string action;  ///< for kRunAction and kAwaitApproval
+  std::string reason;  ///< one sentence for the timeline
+  bool dry_run = false;
+};
+
+struct EvaluatorOptions {
+  milliseconds lookback{std::chrono::seconds(30)};
+  /// More than `flap_threshold` opens and resolves within `flap_window` is flapping.
+  milliseconds flap_window{std::chrono::minutes(30)};
+  int flap_threshold = 4;
+  bool dry_run = false;
+};
+
+/// Evaluates every enabled playbook against the metric store each cycle and emits decisions on
+/// transitions only. `for` hysteresis: a condition must hold continuously for its duration to
+/// open, and the resolve condition for the same duration to resolve; unknown data (a missing or
+/// stale series) resets both, so nothing opens or resolves on data the agent does not have. No
+/// host I/O; event-loop only.
+class Evaluator {
+ public:
+  Evaluator(PolicyPtr policy, EvaluatorOptions options);
+
+  /// Swaps in a new policy. Incidents of playbooks that still exist keep their state; those of
+  /// removed or disabled playbooks are forgotten (the incident manager closes them).
+  void setPolicy(PolicyPtr policy);
+  void setOptions(const EvaluatorOptions& options) { options_ = options; }
+  const PolicySet& policy() const { return *policy_; }
+
+  std::vector<Decision> evaluate(const collectors::MetricStore& store, TimePoint now);
+
+  /// Opens an incident by hand (`novacron trigger`). Errors: unknown or disabled playbook, or
+  /// one already open for these labels.
+  Result<std::vector<Decision>> trigger(std::string_view playbook, collectors::Labels labels,
+                                        const std::string& reason, TimePoint now);
+
+  /// Closes an incident from outside (a human, or verification that succeeded): the condition
+  /// must then hold again for its `for` to reopen it. False if it was not open.
+  bool close(std::string_view playbook, const collectors::Labels& labels);
+
+  /// Incidents open right now.
+  struct Open {
+    std::string playbook;
+    collectors::Labels labels;
+    int severity;
+    TimePoint since;
+    bool flapping;
+  };
+  std::vector<Open> open() const;
+
+ private:
+  struct Instance {
+    enum class Phase { kIdle, kPending, kFiring } phase = Phase::kIdle;
+    TimePoint pending_since{};
+    TimePoint fired_at{};
+    bool resolving = false;
+    TimePoint resolve_since{};
+    int severity = 0;
+    bool escalated = false;
+    bool manual = false;
+    std::deque<TimePoint> transitions;
+    bool flapping = false;
+  };
+  using Key = std::pair<std::string, collectors::Labels>;
+
+  void fire(const Playbook& p, const collectors::Labels& labels, Instance& inst, TimePoint now,
+            const std::string& reason, std::vector<Decision>& out);
+  void noteTransition(const Playbook& p, const collectors::Labels& labels, Instance& inst,
+                      TimePoint now, std::vector<Decision>& out);
+  Decision make(DecisionKind kind, const Playbook& p, const collectors::Labels& labels,
+                int severity, TimePoint now, std::string reason) const;
+
+  PolicyPtr policy_;
+  EvaluatorOptions options_;
+  std::map<Key, Instance> instances_;
+};
+
+}  // namespace novacron::policy

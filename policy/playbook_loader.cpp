@@ -1,0 +1,446 @@
+#include "policy/playbook_loader.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <map>
+#include <set>
+
+#include "collectors/proc_file.h"
+#include "policy/action_types.h"
+#include "policy/file_trust.h"
+#include "policy/yaml_reader.h"
+
+namespace novacron::policy {
+namespace {
+
+using namespace std::chrono_literals;
+
+bool validName(const std::string& s) {
+  return !s.empty() && s.size() <= 63 && std::islower(static_cast<unsigned char>(s[0])) &&
+         std::all_of(s.begin(), s.end(), [](char c) {
+           return std::islower(static_cast<unsigned char>(c)) ||
+                  std::isdigit(static_cast<unsigned char>(c)) || c == '_';
+         });
+}
+
+// Reads a condition and maps its errors' columns back into the file. A quoted scalar starts one
+// column after its mark; a multi-line condition is pointed at by its first line.
+std::optional<Condition> readCondition(YamlReader& r, const YAML::Node& node,
+                                       const std::string& what, const MetricLookup& metrics) {
+  auto text = r.string(node, what);
+  if (!text) return std::nullopt;
+  YAML::Mark base = node.Mark();
+  int shift = node.Tag() == "!" ? 1 : 0;
+  bool one_line = text->find('\n') == std::string::npos;
+  auto report = [&](const ConditionError& e) {
+    YAML::Mark at = base;
+    if (one_line) at.column += shift + e.column - 1;
+    r.error(at, what + ": " + e.message);
+  };
+  auto parsed = Condition::parse(*text);
+  if (auto* errs = std::get_if<std::vector<ConditionError>>(&parsed)) {
+    for (const auto& e : *errs) report(e);
+    return std::nullopt;
+  }
+  Condition c = std::get<Condition>(std::move(parsed));
+  auto errors = c.bind(metrics);
+  for (const auto& e : errors) report(e);
+  if (!errors.empty()) return std::nullopt;
+  return c;
+}
+
+nlohmann::json toJson(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Map: {
+      nlohmann::json j = nlohmann::json::object();
+      for (const auto& kv : n) j[kv.first.Scalar()] = toJson(kv.second);
+      return j;
+    }
+    case YAML::NodeType::Sequence: {
+      nlohmann::json j = nlohmann::json::array();
+      for (const auto& item : n) j.push_back(toJson(item));
+      return j;
+    }
+    case YAML::NodeType::Scalar: {
+      // Plain scalars that read as booleans or numbers keep that type; quoted ones stay strings.
+      const std::string& s = n.Scalar();
+      if (n.Tag() != "!") {
+        if (s == "true" || s == "false") return s == "true";
+        int64_t i = 0;
+        auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), i);
+        if (ec == std::errc() && p == s.data() + s.size() && !s.empty()) return i;
+      }
+      return s;
+    }
+    default:
+      return nullptr;
+  }
+}
+
+std::optional<ActionSpec> readAction(YamlReader& r, const YAML::Node& n, const std::string& where) {
+  if (!r.checkMap(n, where, {"id", "type", "with", "automated", "approval", "timeout"}))
+    return std::nullopt;
+  ActionSpec a;
+  a.pos = {r.file(), n.Mark().line + 1, n.Mark().column + 1};
+  bool ok = true;
+  auto id = r.get(n, "id", where + ".id");
+  if (!id.IsDefined()) {
+    r.error(n, where + " needs an id");
+    ok = false;
+  } else if (auto s = r.string(id, where + ".id")) {
+    if (validName(*s))
+      a.id = *s;
+    else
+      r.error(id, where + ".id '" + *s + "' must be lower-case letters, digits and '_'"),
+          ok = false;
+  } else {
+    ok = false;
+  }
+  auto type = r.get(n, "type", where + ".type");
+  if (!type.IsDefined()) {
+    r.error(n, where + " needs a type");
+    ok = false;
+  } else if (auto s = r.string(type, where + ".type")) {
+    if (isActionType(*s)) {
+      a.type = *s;
+    } else {
+      std::string known;
+      for (auto t : actionTypes()) known += (known.empty() ? "" : ", ") + std::string(t);
+      r.error(type, "unknown action type '" + *s + "' (known: " + known + ")");
+      ok = false;
+    }
+  } else {
+    ok = false;
+  }
+  if (auto w = r.get(n, "with", where + ".with"); w.IsDefined()) {
+    if (!w.IsMap())
+      r.error(w, where + ".with must be a map of parameters"), ok = false;
+    else
+      a.with = toJson(w);
+  }
+  if (auto v = r.get(n, "automated", where + ".automated"); v.IsDefined()) {
+    if (auto b = r.boolean(v, where + ".automated"))
+      a.automated = *b;
+    else
+      ok = false;
+  }
+  if (auto v = r.get(n, "approval", where + ".approval"); v.IsDefined()) {
+    if (r.checkMap(v, where + ".approval", {"distinct_approver", "timeout"})) {
+      if (auto d = r.get(v, "distinct_approver", where + ".approval.distinct_approver");
+          d.IsDefined()) {
+        if (auto b = r.boolean(d, where + ".approval.distinct_approver"))
+          a.approval.distinct_approver = *b;
+        else
+          ok = false;
+      }
+      if (auto t = r.get(v, "timeout", where + ".approval.timeout"); t.IsDefined()) {
+        if (auto d = r.duration(t, where + ".approval.timeout", 1min, 7 * 24h))
+          a.approval.timeout = *d;
+        else
+          ok = false;
+      }
+    } else {
+      ok = false;
+    }
+  }
+  if (auto v = r.get(n, "timeout", where + ".timeout"); v.IsDefined()) {
+    if (auto d = r.duration(v, where + ".timeout", 100ms, 24h))
+      a.timeout = *d;
+    else
+      ok = false;
+  }
+  if (!ok) return std::nullopt;
+  return a;
+}
+
+// One playbook map. Errors go to the reader; nullopt if there was any.
+std::optional<Playbook> readPlaybook(YamlReader& r, const YAML::Node& n,
+                                     const MetricLookup& metrics, bool builtin) {
+  static const std::initializer_list<std::string_view> kFields = {
+      "name",         "severity",      "category",    "description", "enabled", "when",   "for",
+      "resolve_when", "escalate_when", "escalate_to", "verify",      "actions", "limits", "labels"};
+  if (!r.checkMap(n, "a playbook", kFields)) return std::nullopt;
+  Playbook p;
+  p.builtin = builtin;
+  p.pos = {r.file(), n.Mark().line + 1, n.Mark().column + 1};
+  auto name = r.get(n, "name", "name");
+  if (!name.IsDefined()) {
+    r.error(n, "a playbook needs a name");
+    return std::nullopt;
+  }
+  auto nm = r.string(name, "name");
+  if (!nm) return std::nullopt;
+  if (!validName(*nm)) {
+    r.error(name, "playbook name '" + *nm +
+                      "' must be lower-case letters, digits and '_', starting with a letter");
+    return std::nullopt;
+  }
+  p.name = *nm;
+  const std::string w = "playbook " + p.name;
+  bool ok = true;
+  auto fail = [&] { ok = false; };
+  bool has_when = false;
+  for (const auto& kv : n) has_when = has_when || kv.first.Scalar() == "when";
+
+  if (auto v = r.get(n, "enabled", "enabled"); v.IsDefined()) {
+    if (auto b = r.boolean(v, w + ": enabled"))
+      p.enabled = *b;
+    else
+      fail();
+  }
+  // `{name: x, enabled: false}` only switches a playbook off; it needs nothing else.
+  if (!p.enabled && n.size() == 2) return p;
+
+  if (auto v = r.get(n, "severity", "severity"); v.IsDefined()) {
+    if (auto s = r.integer(v, w + ": severity", 1, 4))
+      p.severity = static_cast<int>(*s);
+    else
+      fail();
+  } else {
+    r.error(n, w + " needs a severity (1-4)");
+    fail();
+  }
+  if (auto v = r.get(n, "category", "category"); v.IsDefined()) {
+    if (auto s = r.string(v, w + ": category")) {
+      if (auto c = parseCategory(*s))
+        p.category = *c;
+      else
+        r.error(v,
+                w + ": category '" + *s +
+                    "' must be infrastructure, application, database, network, security or data"),
+            fail();
+    } else {
+      fail();
+    }
+  } else {
+    r.error(n, w + " needs a category");
+    fail();
+  }
+  if (auto v = r.get(n, "description", "description"); v.IsDefined()) {
+    if (auto s = r.string(v, w + ": description"))
+      p.description = *s;
+    else
+      fail();
+  }
+  if (auto v = r.get(n, "when", "when"); v.IsDefined()) {
+    if (auto c = readCondition(r, v, w + ": when", metrics))
+      p.when = std::move(*c);
+    else
+      fail();
+  }
+  if (auto v = r.get(n, "for", "for"); v.IsDefined()) {
+    if (auto d = r.duration(v, w + ": for", 0ms, 24h))
+      p.for_duration = *d;
+    else
+      fail();
+    if (!has_when) r.error(v, w + ": 'for' needs a 'when' condition"), fail();
+  }
+  if (auto v = r.get(n, "resolve_when", "resolve_when"); v.IsDefined()) {
+    if (auto c = readCondition(r, v, w + ": resolve_when", metrics))
+      p.resolve_when = std::move(*c);
+    else
+      fail();
+    if (!has_when) r.error(v, w + ": 'resolve_when' needs a 'when' condition"), fail();
+  }
+  if (auto v = r.get(n, "escalate_when", "escalate_when"); v.IsDefined()) {
+    if (auto c = readCondition(r, v, w + ": escalate_when", metrics))
+      p.escalate_when = std::move(*c);
+    else
+      fail();
+  }
+  p.escalate_to = std::max(1, p.severity - 1);
+  if (auto v = r.get(n, "escalate_to", "escalate_to"); v.IsDefined()) {
+    if (auto s = r.integer(v, w + ": escalate_to", 1, 4)) {
+      p.escalate_to = static_cast<int>(*s);
+      if (p.escalate_to >= p.severity)
+        r.error(v, w + ": escalate_to must be a more severe level (lower number) than severity"),
+            fail();
+    } else {
+      fail();
+    }
+  }
+  if (auto v = r.get(n, "verify", "verify"); v.IsDefined()) {
+    if (r.checkMap(v, w + ": verify", {"window", "mandatory", "recommended"})) {
+      if (auto win = r.get(v, "window", "verify.window"); win.IsDefined()) {
+        if (auto d = r.duration(win, w + ": verify.window", 0ms, 24h))
+          p.verify.window = *d;
+        else
+          fail();
+      }
+      for (const char* key : {"mandatory", "recommended"}) {
+        auto list = r.get(v, key, std::string("verify.") + key);
+        if (!list.IsDefined()) continue;
+        if (!list.IsSequence()) {
+          r.error(list, w + ": verify." + key + " must be a list of conditions");
+          fail();
+          continue;
+        }
+        for (const auto& item : list) {
+          auto c = readCondition(r, item, w + ": verify." + key, metrics);
+          if (!c) {
+            fail();
+            continue;
+          }
+          (std::string_view(key) == "mandatory" ? p.verify.mandatory : p.verify.recommended)
+              .push_back(std::move(*c));
+        }
+      }
+    } else {
+      fail();
+    }
+  }
+  if (auto v = r.get(n, "actions", "actions"); v.IsDefined()) {
+    if (!v.IsSequence()) {
+      r.error(v, w + ": actions must be a list");
+      fail();
+    } else {
+      std::map<std::string, SourcePos> ids;
+      int i = 0;
+      for (const auto& item : v) {
+        auto a = readAction(r, item, w + ": actions[" + std::to_string(i++) + "]");
+        if (!a) {
+          fail();
+          continue;
+        }
+        if (auto [it, inserted] = ids.emplace(a->id, a->pos); !inserted) {
+          r.error(item,
+                  w + ": duplicate action id '" + a->id + "' (first at " + it->second.str() + ")");
+          fail();
+          continue;
+        }
+        p.actions.push_back(std::move(*a));
+      }
+    }
+  }
+  if (auto v = r.get(n, "limits", "limits"); v.IsDefined()) {
+    if (r.checkMap(v, w + ": limits", {"cooldown", "max_runs_per_hour"})) {
+      if (auto c = r.get(v, "cooldown", "limits.cooldown"); c.IsDefined()) {
+        if (auto d = r.duration(c, w + ": limits.cooldown", 0ms, 7 * 24h))
+          p.limits.cooldown = *d;
+        else
+          fail();
+      }
+      if (auto m = r.get(v, "max_runs_per_hour", "limits.max_runs_per_hour"); m.IsDefined()) {
+        if (auto x = r.integer(m, w + ": limits.max_runs_per_hour", 1, 3600))
+          p.limits.max_runs_per_hour = static_cast<int>(*x);
+        else
+          fail();
+      }
+    } else {
+      fail();
+    }
+  }
+  if (auto v = r.get(n, "labels", "labels"); v.IsDefined()) {
+    if (auto m = r.stringMap(v, w + ": labels"))
+      p.labels = *m;
+    else
+      fail();
+  }
+  if (!ok) return std::nullopt;
+  return p;
+}
+
+}  // namespace
+
+const Playbook* PolicySet::find(std::string_view name) const {
+  for (const auto& p : playbooks) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+std::vector<Playbook> parsePlaybooks(const PlaybookSource& source, const MetricLookup& metrics,
+                                     Diagnostics& errors) {
+  YamlReader r(source.file, errors);
+  std::vector<Playbook> out;
+  auto doc = r.load(source.text);
+  if (!doc || doc->IsNull()) return out;
+  if (doc->IsMap()) {
+    if (auto p = readPlaybook(r, *doc, metrics, source.builtin)) out.push_back(std::move(*p));
+  } else if (doc->IsSequence()) {
+    for (const auto& item : *doc) {
+      if (auto p = readPlaybook(r, item, metrics, source.builtin)) out.push_back(std::move(*p));
+    }
+  } else {
+    r.error(*doc, "a playbook file holds a playbook (a map) or a list of playbooks");
+  }
+  return out;
+}
+
+PolicyLoad loadPolicy(std::span<const PlaybookSource> builtins,
+                      const std::optional<std::filesystem::path>& dir,
+                      const PolicyLoadOptions& options) {
+  PolicyLoad load;
+  std::map<std::string, Playbook> by_name;
+  std::map<std::string, SourcePos> defined_in_dir;
+  auto add = [&](std::vector<Playbook> list, bool from_dir) {
+    for (auto& p : list) {
+      if (from_dir) {
+        if (auto [it, inserted] = defined_in_dir.emplace(p.name, p.pos); !inserted) {
+          load.errors.push_back(
+              {p.pos.file, p.pos.line, p.pos.column,
+               "duplicate playbook name '" + p.name + "' (first at " + it->second.str() + ")"});
+          continue;
+        }
+        auto existing = by_name.find(p.name);
+        bool stub = !p.enabled && !p.when && p.actions.empty() && p.description.empty();
+        if (stub) {
+          if (existing == by_name.end()) {
+            load.errors.push_back(
+                {p.pos.file, p.pos.line, p.pos.column,
+                 "'" + p.name + "' is switched off but there is no such playbook"});
+          } else {
+            existing->second.enabled = false;
+          }
+          continue;
+        }
+      } else if (by_name.count(p.name)) {
+        load.errors.push_back(
+            {p.pos.file, p.pos.line, p.pos.column, "duplicate built-in playbook '" + p.name + "'"});
+        continue;
+      }
+      by_name[p.name] = std::move(p);
+    }
+  };
+  for (const auto& src : builtins) add(parsePlaybooks(src, options.metrics, load.errors), false);
+
+  if (dir) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(*dir, ec)) {
+      load.errors.push_back({dir->string(), 1, 1, "playbooks_dir is not a readable directory"});
+    } else {
+      if (options.enforce_ownership) {
+        if (auto why = untrustedReason(*dir))
+          load.errors.push_back({dir->string(), 1, 1, "refusing playbooks: " + *why});
+      }
+      std::vector<std::filesystem::path> files;
+      for (const auto& e : std::filesystem::directory_iterator(*dir, ec)) {
+        if (e.path().extension() == ".yaml" && e.is_regular_file()) files.push_back(e.path());
+      }
+      std::sort(files.begin(), files.end());
+      for (const auto& f : files) {
+        if (options.enforce_ownership) {
+          if (auto why = untrustedReason(f)) {
+            load.errors.push_back({f.string(), 1, 1, "refusing to load: " + *why});
+            continue;
+          }
+        }
+        auto text = collectors::readWholeFile(f);
+        if (!text) {
+          load.errors.push_back({f.string(), 1, 1, text.error().message});
+          continue;
+        }
+        add(parsePlaybooks({f.string(), std::move(*text), false}, options.metrics, load.errors),
+            true);
+      }
+    }
+  }
+  if (!load.errors.empty()) return load;
+  auto set = std::make_shared<PolicySet>();
+  for (auto& [name, p] : by_name) set->playbooks.push_back(std::move(p));
+  load.policy = std::move(set);
+  return load;
+}
+
+}  // namespace novacron::policy

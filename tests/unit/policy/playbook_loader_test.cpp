@@ -1,0 +1,156 @@
+#include "policy/playbook_loader.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "agent/registry.h"
+#include "tests/support/fixture.h"
+
+namespace novacron::policy {
+namespace {
+
+PolicyLoadOptions options() {
+  return {[](std::string_view n) { return agent::findMetric(n); }, false};
+}
+
+std::filesystem::path policyFixture(std::string_view name) {
+  return std::filesystem::path(NOVACRON_FIXTURES_DIR) / "policy" / name;
+}
+
+std::vector<std::string> messages(const Diagnostics& d) {
+  std::vector<std::string> out;
+  for (const auto& e : d) out.push_back(e.str());
+  return out;
+}
+
+TEST(BuiltinPlaybooksTest, AllLoadAndCoverTheRunbook) {
+  auto load = loadPolicy(builtinPlaybooks(), std::nullopt, options());
+  ASSERT_TRUE(load.policy) << ::testing::PrintToString(messages(load.errors));
+  for (const char* name :
+       {"high_cpu", "memory_leak", "database_slow", "disk_filling", "disk_full", "swap_thrashing",
+        "service_down", "db_connections_exhausted", "data_loss_response", "security_breach"}) {
+    const Playbook* p = load.policy->find(name);
+    ASSERT_NE(p, nullptr) << name;
+    EXPECT_TRUE(p->enabled) << name;
+    EXPECT_TRUE(p->builtin) << name;
+    EXPECT_FALSE(p->actions.empty()) << name;
+  }
+  // The runbook's database_slow: kill long queries automatically, the rest with approval.
+  const Playbook& db = *load.policy->find("database_slow");
+  EXPECT_EQ(db.severity, 2);
+  EXPECT_EQ(db.category, Category::kDatabase);
+  ASSERT_EQ(db.actions.size(), 3u);
+  EXPECT_EQ(db.actions[0].type, "pg_cancel_long_queries");
+  EXPECT_TRUE(db.actions[0].automated);
+  EXPECT_FALSE(db.actions[1].automated);
+  EXPECT_TRUE(db.actions[2].approval.distinct_approver);
+  // Manual-only scenarios have no condition.
+  EXPECT_FALSE(load.policy->find("security_breach")->when.has_value());
+  EXPECT_EQ(load.policy->find("security_breach")->severity, 1);
+  EXPECT_EQ(load.policy->find("data_loss_response")->actions[0].type, "pg_readonly");
+  // disk_filling predicts with predict_linear.
+  EXPECT_NE(load.policy->find("disk_filling")->when->text().find("predict_linear"),
+            std::string::npos);
+}
+
+TEST(PlaybookLoaderTest, DirectoryOverridesDisablesAndAdds) {
+  auto load = loadPolicy(builtinPlaybooks(), policyFixture("playbooks_ok"), options());
+  ASSERT_TRUE(load.policy) << ::testing::PrintToString(messages(load.errors));
+  const Playbook& cpu = *load.policy->find("high_cpu");
+  EXPECT_FALSE(cpu.builtin);
+  EXPECT_EQ(cpu.severity, 4);
+  EXPECT_EQ(cpu.when->text(), "cpu_usage_ratio > 50%");
+  EXPECT_FALSE(load.policy->find("swap_thrashing")->enabled);
+  const Playbook& mine = *load.policy->find("root_filling");
+  EXPECT_EQ(mine.labels.at("team"), "storage");
+  EXPECT_EQ(mine.for_duration, std::chrono::minutes(2));
+  EXPECT_EQ(load.policy->playbooks.size(), 11u);
+}
+
+TEST(PlaybookLoaderTest, EveryProblemAtOnceWithPositions) {
+  auto load = loadPolicy(builtinPlaybooks(), policyFixture("playbooks_bad"), options());
+  EXPECT_FALSE(load.policy);
+  std::string f = policyFixture("playbooks_bad/broken.yaml").string();
+  std::vector<std::string> want = {
+      f + ":6:3: unknown key 'colour' in a playbook (expected one of: name, severity, category, "
+          "description, enabled, "
+          "when, for, resolve_when, escalate_when, escalate_to, verify, actions, limits, labels)",
+      f + ":2:13: playbook bad_one: severity must be between 1 and 4, not 5",
+      f + ":3:13: playbook bad_one: category 'weather' must be infrastructure, application, "
+          "database, network, "
+          "security or data",
+      f + ":4:9: playbook bad_one: when: unknown metric 'cpu_usge_ratio' (see novacron-agent "
+          "--list-metrics)",
+      f + ":5:8: playbook bad_one: for: bad duration 'soon': expected a number (write a number and "
+          "a unit: 500ms, "
+          "10s, 5m, 1h, 1d)",
+      f + ":8:22: unknown action type 'teleport' (known: diagnostics_report, escalate, "
+          "evidence_bundle, exec, "
+          "http_request, notify, pg_cancel_long_queries, pg_readonly, "
+          "pg_terminate_idle_in_transaction, "
+          "pg_vacuum_analyze, systemd_restart)",
+      f + ":9:39: playbook bad_one: actions[1].automated must be true or false, not 'maybe'",
+      f + ":13:27: playbook bad_one: when: expected a metric, a number or '(' but found '>'",
+  };
+  auto got = messages(load.errors);
+  for (const auto& w : want) {
+    EXPECT_NE(std::find(got.begin(), got.end(), w), got.end()) << "missing: " << w << "\ngot:\n"
+                                                               << ::testing::PrintToString(got);
+  }
+  EXPECT_EQ(got.size(), want.size()) << ::testing::PrintToString(got);
+}
+
+TEST(PlaybookLoaderTest, DuplicateNamesAndStubsWithoutATarget) {
+  testing::ScratchRoot root;
+  root.load("empty");
+  std::ofstream(root.path() / "a.yaml")
+      << "name: mine\nseverity: 3\ncategory: network\nwhen: load1 > 4\n";
+  std::ofstream(root.path() / "b.yaml") << "- name: mine\n  severity: 3\n  category: network\n"
+                                           "- {name: nothing_here, enabled: false}\n";
+  auto load = loadPolicy(builtinPlaybooks(), root.path(), options());
+  auto got = messages(load.errors);
+  ASSERT_EQ(got.size(), 2u) << ::testing::PrintToString(got);
+  EXPECT_EQ(got[0], (root.path() / "b.yaml").string() +
+                        ":1:3: duplicate playbook name 'mine' (first at " +
+                        (root.path() / "a.yaml").string() + ":1:1)");
+  EXPECT_EQ(got[1], (root.path() / "b.yaml").string() +
+                        ":4:3: 'nothing_here' is switched off but there is no such playbook");
+}
+
+TEST(PlaybookLoaderTest, RootRefusesFilesOthersCanWrite) {
+  if (::geteuid() != 0) GTEST_SKIP() << "ownership checks need root";
+  testing::ScratchRoot root;
+  root.load("empty");
+  ::chmod(root.path().c_str(), 0755);
+  auto file = root.path() / "x.yaml";
+  std::ofstream(file) << "name: mine\nseverity: 3\ncategory: network\n";
+  ::chmod(file.c_str(), 0666);
+  PolicyLoadOptions opts = options();
+  opts.enforce_ownership = true;
+  auto load = loadPolicy(builtinPlaybooks(), root.path(), opts);
+  ASSERT_FALSE(load.policy);
+  ASSERT_EQ(load.errors.size(), 1u);
+  EXPECT_NE(load.errors[0].message.find("refusing to load: file"), std::string::npos)
+      << load.errors[0].message;
+  EXPECT_NE(load.errors[0].message.find("writable by group or others"), std::string::npos);
+
+  ::chmod(file.c_str(), 0644);
+  ::chmod(root.path().c_str(), 0777);
+  load = loadPolicy(builtinPlaybooks(), root.path(), opts);
+  ASSERT_FALSE(load.policy);
+  EXPECT_NE(load.errors[0].message.find("refusing playbooks: directory"), std::string::npos);
+}
+
+TEST(PlaybookLoaderTest, MissingDirectoryIsAnError) {
+  auto load =
+      loadPolicy(builtinPlaybooks(), std::filesystem::path("/nonexistent/playbooks"), options());
+  ASSERT_FALSE(load.policy);
+  EXPECT_EQ(load.errors[0].str(),
+            "/nonexistent/playbooks:1:1: playbooks_dir is not a readable directory");
+}
+
+}  // namespace
+}  // namespace novacron::policy
