@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <csignal>
+#include <deque>
 
 #include "agent/collector_group.h"
 #include "agent/control_socket.h"
@@ -15,6 +16,8 @@
 #include "agent/http_metrics.h"
 #include "agent/http_server.h"
 #include "agent/log.h"
+#include "agent/recorder.h"
+#include "agent/replay.h"
 #include "agent/self_collector.h"
 #include "agent/state_dir.h"
 #include "agent/systemd_notify.h"
@@ -22,6 +25,7 @@
 #include "collectors/processes.h"
 #include "novacron/version.h"
 #include "policy/duration.h"
+#include "policy/evaluator.h"
 
 namespace novacron::agent {
 
@@ -55,8 +59,8 @@ json labelsJson(const collectors::Labels& labels) {
 }  // namespace
 
 struct Agent::Impl {
-  Impl(policy::Config c, std::optional<std::filesystem::path> file, policy::ConfigEnv e,
-       CollectorDeps d)
+  Impl(policy::Config c, policy::PolicyPtr p, std::optional<std::filesystem::path> file,
+       policy::ConfigEnv e, CollectorDeps d)
       : config(std::move(c)),
         config_file(std::move(file)),
         env(std::move(e)),
@@ -67,17 +71,20 @@ struct Agent::Impl {
         host("host", makeHostCollectors(config, deps)),
         processes("processes", makeProcessCollectors(config, deps)),
         self("agent", {}),
+        evaluator(std::move(p), evaluatorOptions(config)),
         host_timer(io),
         processes_timer(io),
         watchdog_timer(io),
         signals(io, SIGTERM, SIGINT, SIGHUP),
         http(io, [this](const HttpRequest& r) { return handleHttp(r); }),
-        control(io, [this](std::string_view line, const PeerCredentials& p) {
-          return handleControl(line, p);
+        control(io, [this](std::string_view line, const PeerCredentials& peer) {
+          return handleControl(line, peer);
         }) {
     reload.last_success = started;
     self.add(std::make_unique<SelfCollector>(std::vector<const CollectorGroup*>{&host, &processes},
-                                             store, reload, started));
+                                             store, reload, policy_stats, started));
+    if (config.record_path) recorder.emplace(*config.record_path, config.record_max_bytes);
+    updatePolicyStats();
   }
 
   // Declared first: destroyed last, after everything that holds handlers on it.
@@ -94,6 +101,11 @@ struct Agent::Impl {
   CollectorGroup host;
   CollectorGroup processes;
   CollectorGroup self;
+  policy::Evaluator evaluator;
+  PolicyStats policy_stats;
+  std::deque<policy::Decision> recent_decisions;  // for `novacron status`; bounded
+  std::optional<Recorder> recorder;
+  bool record_failing = false;
   std::optional<StateDir> state_dir;
   asio::steady_timer host_timer, processes_timer, watchdog_timer;
   asio::signal_set signals;
@@ -107,13 +119,65 @@ struct Agent::Impl {
   void sweepHost() {
     TimePoint now = clock.now();
     for (const auto& m : host.sweep(now, sweepBudget(config.host_interval), store)) logWarning(m);
+    evaluatePolicy(now);
     for (const auto& m : self.sweep(now, 0ms, store)) logWarning(m);
     store.trim(now);
+    record(now, host);
     last_host_sweep = std::chrono::steady_clock::now();
   }
 
   void sweepProcesses() {
-    for (const auto& m : processes.sweep(clock.now(), 0ms, store)) logWarning(m);
+    TimePoint now = clock.now();
+    for (const auto& m : processes.sweep(now, 0ms, store)) logWarning(m);
+    record(now, processes);
+  }
+
+  void record(TimePoint now, const CollectorGroup& group) {
+    if (!recorder) return;
+    for (const auto& batch : group.latest()) {
+      auto r = recorder->append(now, batch);
+      if (!r && !record_failing)
+        logError(r.error().message + "; recording paused until it works again");
+      if (r && record_failing) logNotice("recording resumed");
+      record_failing = !r;
+      if (!r) return;
+    }
+  }
+
+  // --- policy -------------------------------------------------------------------------------
+
+  void handleDecisions(const std::vector<policy::Decision>& decisions) {
+    for (const auto& d : decisions) {
+      std::string line = std::string(d.dry_run ? "[dry-run] " : "") + "decision " +
+                         std::string(policy::decisionName(d.kind)) + " " +
+                         withLabels(d.playbook, d.labels) + " SEV-" + std::to_string(d.severity) +
+                         (d.action.empty() ? "" : " action " + d.action) + ": " + d.reason;
+      log(d.kind == policy::DecisionKind::kOpen || d.kind == policy::DecisionKind::kEscalate
+              ? LogLevel::kWarning
+              : LogLevel::kNotice,
+          line);
+      recent_decisions.push_back(d);
+      if (recent_decisions.size() > 200) recent_decisions.pop_front();
+    }
+  }
+
+  void evaluatePolicy(TimePoint now) {
+    auto start = std::chrono::steady_clock::now();
+    handleDecisions(evaluator.evaluate(store, now));
+    policy_stats.last_evaluation_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    updatePolicyStats();
+  }
+
+  void updatePolicyStats() {
+    policy_stats.playbooks_enabled = policy_stats.playbooks_disabled = 0;
+    policy_stats.firing.clear();
+    for (const auto& p : evaluator.policy().playbooks) {
+      ++(p.enabled ? policy_stats.playbooks_enabled : policy_stats.playbooks_disabled);
+      if (p.enabled) policy_stats.firing[p.name] = 0;
+    }
+    for (const auto& o : evaluator.open()) ++policy_stats.firing[o.playbook];
+    policy_stats.dry_run = config.dry_run;
   }
 
   void scheduleHost(std::chrono::steady_clock::time_point prev) {
@@ -230,7 +294,58 @@ struct Agent::Impl {
             {"config", {{"source", config.source}, {"last_reload_successful", reload.successful}}},
             {"health", healthJson()["status"]},
             {"collectors", cols},
-            {"store", {{"series", store.seriesCount()}, {"points", store.pointCount()}}}};
+            {"store", {{"series", store.seriesCount()}, {"points", store.pointCount()}}},
+            {"policy", policyJson()}};
+  }
+
+  json decisionJson(const policy::Decision& d) const {
+    return {{"at", toSeconds(d.at)},  {"kind", policy::decisionName(d.kind)},
+            {"playbook", d.playbook}, {"labels", labelsJson(d.labels)},
+            {"severity", d.severity}, {"action", d.action},
+            {"reason", d.reason},     {"dry_run", d.dry_run}};
+  }
+
+  json policyJson() const {
+    json open = json::array();
+    for (const auto& o : evaluator.open()) {
+      open.push_back({{"playbook", o.playbook},
+                      {"labels", labelsJson(o.labels)},
+                      {"severity", o.severity},
+                      {"since", toSeconds(o.since)},
+                      {"flapping", o.flapping}});
+    }
+    json recent = json::array();
+    for (auto it = recent_decisions.rbegin(); it != recent_decisions.rend() && recent.size() < 10;
+         ++it) {
+      recent.push_back(decisionJson(*it));
+    }
+    return {{"mode", config.dry_run ? "dry-run" : "enforce"},
+            {"playbooks_enabled", policy_stats.playbooks_enabled},
+            {"playbooks_disabled", policy_stats.playbooks_disabled},
+            {"open", open},
+            {"recent_decisions", recent}};
+  }
+
+  json playbooksJson() const {
+    json out = json::array();
+    for (const auto& p : evaluator.policy().playbooks) {
+      json actions = json::array();
+      for (const auto& a : p.actions) {
+        actions.push_back({{"id", a.id}, {"type", a.type}, {"automated", a.automated}});
+      }
+      out.push_back(
+          {{"name", p.name},
+           {"enabled", p.enabled},
+           {"severity", p.severity},
+           {"category", policy::categoryName(p.category)},
+           {"description", p.description},
+           {"when", p.when ? p.when->text() : ""},
+           {"for", policy::formatDuration(p.for_duration)},
+           {"source", p.builtin ? "builtin" : p.pos.str()},
+           {"firing", policy_stats.firing.count(p.name) ? policy_stats.firing.at(p.name) : 0},
+           {"actions", actions}});
+    }
+    return out;
   }
 
   json metricsJson(const std::string& match) const {
@@ -266,14 +381,16 @@ struct Agent::Impl {
       data = {{"version", kVersion}};
     } else if (cmd == "status") {
       data = statusJson();
+    } else if (cmd == "playbooks") {
+      data = playbooksJson();
     } else if (cmd == "metrics") {
       if (args.contains("match") && !args["match"].is_string()) {
         return errorReply("bad_request", "\"match\" must be a string");
       }
       data = metricsJson(args.value("match", ""));
     } else {
-      return errorReply("unknown_command",
-                        "unknown command '" + cmd + "'; known: status, metrics, version");
+      return errorReply("unknown_command", "unknown command '" + cmd +
+                                               "'; known: status, metrics, playbooks, version");
     }
     return json{{"ok", true}, {"data", data}}.dump();
   }
@@ -315,6 +432,16 @@ struct Agent::Impl {
       return;
     }
     policy::Config next = std::move(*loaded.config);
+    policy::PolicyLoad next_policy = loadAgentPolicy(next, env);
+    if (!next_policy.policy) {
+      for (const auto& d : next_policy.errors) logError(d.str());
+      logError(
+          "reload failed: the playbooks have errors; keeping the running configuration and "
+          "playbooks");
+      reload.successful = false;
+      notifyReady("sampling; last reload failed");
+      return;
+    }
     if (!(next.http_listen.host == config.http_listen.host &&
           next.http_listen.port == config.http_listen.port)) {
       logWarning("http.listen changed to " + next.http_listen.str() +
@@ -332,7 +459,15 @@ struct Agent::Impl {
     setLogLevel(next.log_level);
     bool reschedule = next.host_interval != config.host_interval ||
                       next.processes_interval != config.processes_interval;
+    if (next.record_path != config.record_path ||
+        next.record_max_bytes != config.record_max_bytes) {
+      recorder.reset();
+      if (next.record_path) recorder.emplace(*next.record_path, next.record_max_bytes);
+    }
     config = std::move(next);
+    evaluator.setOptions(evaluatorOptions(config));
+    evaluator.setPolicy(next_policy.policy);
+    updatePolicyStats();
     if (reschedule) {
       host_timer.cancel();
       processes_timer.cancel();
@@ -340,7 +475,8 @@ struct Agent::Impl {
       scheduleProcesses(std::chrono::steady_clock::now());
     }
     reload = {true, clock.now()};
-    logInfo("configuration reloaded");
+    logInfo("configuration reloaded: " + std::to_string(policy_stats.playbooks_enabled) +
+            " playbooks enabled");
     notifyReady("sampling");
   }
 
@@ -399,10 +535,11 @@ struct Agent::Impl {
   }
 };
 
-Agent::Agent(policy::Config config, std::optional<std::filesystem::path> config_file,
-             policy::ConfigEnv env, CollectorDeps deps)
-    : impl_(std::make_unique<Impl>(std::move(config), std::move(config_file), std::move(env),
-                                   std::move(deps))) {}
+Agent::Agent(policy::Config config, policy::PolicyPtr policy,
+             std::optional<std::filesystem::path> config_file, policy::ConfigEnv env,
+             CollectorDeps deps)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(policy), std::move(config_file),
+                                   std::move(env), std::move(deps))) {}
 
 Agent::~Agent() = default;
 

@@ -14,8 +14,9 @@ namespace novacron::agent {
 class Agent {
  public:
   /// `config_file` is what SIGHUP re-reads; without one, a reload keeps the embedded defaults.
-  Agent(policy::Config config, std::optional<std::filesystem::path> config_file,
-        policy::ConfigEnv env, CollectorDeps deps = CollectorDeps::current());
+  Agent(policy::Config config, policy::PolicyPtr policy,
+        std::optional<std::filesystem::path> config_file, policy::ConfigEnv env,
+        CollectorDeps deps = CollectorDeps::current());
   ~Agent();
 
   /// Runs until a stop signal. Returns the exit status: 0 after a clean stop, 1 if the agent

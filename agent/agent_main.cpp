@@ -7,6 +7,7 @@
 
 #include "agent/agent.h"
 #include "agent/registry.h"
+#include "agent/replay.h"
 #include "collectors/sample.h"
 #include "novacron/version.h"
 #include "policy/config.h"
@@ -15,6 +16,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: novacron-agent [--config FILE] [--check-config]\n"
+    "       novacron-agent replay [--playbooks DIR] [--builtin] [--config FILE] --metrics FILE\n"
     "       novacron-agent --list-metrics | --version | --help\n"
     "\n"
     "Runs the NovaCron host agent in the foreground. Without --config it runs on embedded\n"
@@ -24,7 +26,10 @@ constexpr const char* kUsage =
     "  --check-config   validate the configuration and exit: 0 if valid, 1 with\n"
     "                   FILE:LINE:COLUMN: reason for every problem\n"
     "  --list-metrics   print the metric reference as a Markdown table\n"
-    "  --version        print the version\n";
+    "  --version        print the version\n"
+    "\n"
+    "replay runs the playbooks of DIR (and the built-ins with --builtin) over samples\n"
+    "recorded with collectors.record (JSON lines) and prints what would have happened.\n";
 
 int listMetrics() {
   std::cout << "| metric | type | labels | meaning |\n|---|---|---|---|\n";
@@ -40,9 +45,52 @@ int listMetrics() {
   return 0;
 }
 
+void printErrors(const novacron::policy::Diagnostics& errors, const char* what) {
+  for (const auto& d : errors) std::cerr << d.str() << "\n";
+  std::cerr << "novacron-agent: " << errors.size() << " problem" << (errors.size() == 1 ? "" : "s")
+            << " in the " << what << "\n";
+}
+
+int replay(int argc, char** argv) {
+  novacron::agent::ReplayOptions opts;
+  std::optional<std::string> config_file;
+  bool have_metrics = false;
+  for (int i = 2; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--playbooks" && i + 1 < argc) {
+      opts.playbooks_dir = argv[++i];
+    } else if (a == "--metrics" && i + 1 < argc) {
+      opts.metrics = argv[++i];
+      have_metrics = true;
+    } else if (a == "--config" && i + 1 < argc) {
+      config_file = argv[++i];
+    } else if (a == "--builtin") {
+      opts.with_builtins = true;
+    } else {
+      std::cerr << "novacron-agent replay: unknown argument '" << a << "'\n" << kUsage;
+      return 2;
+    }
+  }
+  if (!have_metrics) {
+    std::cerr << "novacron-agent replay: --metrics FILE is required\n" << kUsage;
+    return 2;
+  }
+  if (config_file) {
+    auto loaded =
+        novacron::policy::loadConfig(*config_file, novacron::policy::ConfigEnv::current());
+    if (!loaded.config) {
+      printErrors(loaded.errors, "configuration");
+      return 1;
+    }
+    opts.evaluator = novacron::agent::evaluatorOptions(*loaded.config);
+  }
+  return novacron::agent::runReplay(opts, std::cout, std::cerr);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string(argv[1]) == "replay") return replay(argc, argv);
   std::optional<std::string> config_file;
   bool check = false;
   for (int i = 1; i < argc; ++i) {
@@ -75,17 +123,23 @@ int main(int argc, char** argv) {
     loaded.config = novacron::policy::defaultConfig(env);
   }
   if (!loaded.config) {
-    for (const auto& d : loaded.errors) std::cerr << d.str() << "\n";
-    std::cerr << "novacron-agent: " << loaded.errors.size() << " problem"
-              << (loaded.errors.size() == 1 ? "" : "s") << " in the configuration\n";
+    printErrors(loaded.errors, "configuration");
+    return 1;
+  }
+  auto policy = novacron::agent::loadAgentPolicy(*loaded.config, env);
+  if (!policy.policy) {
+    printErrors(policy.errors, "playbooks");
     return 1;
   }
   if (check) {
-    std::cout << (config_file ? *config_file : std::string("embedded defaults")) << ": OK\n";
+    size_t enabled = 0;
+    for (const auto& p : policy.policy->playbooks) enabled += p.enabled;
+    std::cout << (config_file ? *config_file : std::string("embedded defaults")) << ": OK, "
+              << enabled << " of " << policy.policy->playbooks.size() << " playbooks enabled\n";
     return 0;
   }
   std::optional<std::filesystem::path> file;
   if (config_file) file = std::filesystem::absolute(*config_file);
-  novacron::agent::Agent agent(std::move(*loaded.config), file, env);
+  novacron::agent::Agent agent(std::move(*loaded.config), policy.policy, file, env);
   return agent.run();
 }

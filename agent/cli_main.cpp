@@ -31,6 +31,7 @@ constexpr const char* kHelp =
     "commands:\n"
     "  status             the agent, its collectors and their health\n"
     "  metrics [PATTERN]  current values of every metric whose name contains PATTERN\n"
+    "  playbooks          the playbooks in force: severity, state, open incidents\n"
     "  version            the agent's and this command's versions\n"
     "\n"
     "The socket is --socket, else $NOVACRON_SOCKET, else $NOVACRON_STATE_DIR/agent.sock,\n"
@@ -101,6 +102,30 @@ void printStatus(const json& d) {
     std::cout << "\nlast errors:\n";
     for (const auto& p : problems) std::cout << "  " << p << "\n";
   }
+  if (!d.contains("policy")) return;  // an agent from before the policy engine
+  const json& pol = d["policy"];
+  std::cout << "\npolicy   " << pol["mode"].get<std::string>() << ", " << pol["playbooks_enabled"]
+            << " playbooks enabled, " << pol["open"].size() << " open\n";
+  for (const auto& o : pol["open"]) {
+    std::string labels;
+    for (const auto& [k, v] : o["labels"].items())
+      labels += (labels.empty() ? "" : ",") + k + "=" + v.get<std::string>();
+    std::cout << "  SEV-" << o["severity"] << "  " << o["playbook"].get<std::string>()
+              << (labels.empty() ? "" : "{" + labels + "}")
+              << (o["flapping"].get<bool>() ? "  (flapping)" : "") << "\n";
+  }
+}
+
+void printPlaybooks(const json& d) {
+  std::cout << pad("PLAYBOOK", 26) << pad("SEV", 5) << pad("CATEGORY", 16) << pad("STATE", 10)
+            << "OPEN\n";
+  for (const auto& p : d) {
+    std::string state = !p["enabled"].get<bool>()              ? "off"
+                        : p["when"].get<std::string>().empty() ? "manual"
+                                                               : "on";
+    std::cout << pad(p["name"], 26) << pad(std::to_string(p["severity"].get<int>()), 5)
+              << pad(p["category"], 16) << pad(state, 10) << p["firing"] << "\n";
+  }
 }
 
 void printMetrics(const json& d) {
@@ -154,7 +179,7 @@ int main(int argc, char** argv) {
   }
   json req;
   const std::string& cmd = words[0];
-  if (cmd == "status" || cmd == "version") {
+  if (cmd == "status" || cmd == "version" || cmd == "playbooks") {
     if (words.size() != 1) {
       std::cerr << "novacron: " << cmd << " takes no arguments\n";
       return kUsage;
@@ -205,12 +230,23 @@ int main(int argc, char** argv) {
     return e.value("code", "") == "permission_denied" ? kDenied : kCommandFailed;
   }
   const json& d = r["data"];
-  if (cmd == "status")
-    printStatus(d);
-  else if (cmd == "metrics")
-    printMetrics(d);
-  else
-    std::cout << "agent    " << d["version"].get<std::string>() << "\nnovacron "
-              << novacron::kVersion << "\n";
+  // An agent of another version may answer with fields this command does not know or lacks
+  // ones it expects: say so in one line rather than crash.
+  try {
+    if (cmd == "status")
+      printStatus(d);
+    else if (cmd == "metrics")
+      printMetrics(d);
+    else if (cmd == "playbooks")
+      printPlaybooks(d);
+    else
+      std::cout << "agent    " << d["version"].get<std::string>() << "\nnovacron "
+                << novacron::kVersion << "\n";
+  } catch (const json::exception& e) {
+    std::cout.flush();
+    std::cerr << "novacron: the agent's reply has an unexpected shape (is it another version?); "
+                 "use --json to see it\n";
+    return kCommandFailed;
+  }
   return kOk;
 }

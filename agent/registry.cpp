@@ -52,6 +52,16 @@ std::vector<CollectorPtr> makeProcessCollectors(const policy::Config& c,
   return out;
 }
 
+policy::PolicyLoad loadAgentPolicy(const policy::Config& config, const policy::ConfigEnv& env) {
+  return policy::loadPolicy(
+      policy::builtinPlaybooks(), config.playbooks_dir,
+      {[](std::string_view n) { return findMetric(n); }, env.enforce_ownership});
+}
+
+policy::EvaluatorOptions evaluatorOptions(const policy::Config& c) {
+  return {c.policy_lookback, c.flap_window, c.flap_threshold, c.dry_run};
+}
+
 const collectors::MetricDef* findMetric(std::string_view name) {
   static const std::vector<const collectors::MetricDef*> kCatalog = metricCatalog();
   auto it = std::lower_bound(
@@ -71,7 +81,8 @@ std::vector<const collectors::MetricDef*> metricCatalog() {
   for (const auto& col : makeProcessCollectors(c, deps)) add(*col);
   collectors::MetricStore store;
   ReloadStatus reload;
-  add(SelfCollector({}, store, reload, TimePoint{}));
+  PolicyStats policy;
+  add(SelfCollector({}, store, reload, policy, TimePoint{}));
   for (const auto* m : httpMetricDefs()) out.push_back(m);
   for (const auto* m : collectors::postgresMetrics()) out.push_back(m);
   for (const auto* m : collectors::probeMetrics()) out.push_back(m);

@@ -6,6 +6,8 @@
 #include "collectors/collector.h"
 #include "collectors/statfs_worker.h"
 #include "policy/config.h"
+#include "policy/evaluator.h"
+#include "policy/playbook_loader.h"
 
 namespace novacron::agent {
 
@@ -26,6 +28,12 @@ std::vector<collectors::CollectorPtr> makeProcessCollectors(const policy::Config
 
 /// Every metric the agent can serve, sorted by name: the source of the README's reference table.
 std::vector<const collectors::MetricDef*> metricCatalog();
+
+/// The built-in playbooks plus the configured playbooks_dir, checked against the catalog.
+policy::PolicyLoad loadAgentPolicy(const policy::Config& config, const policy::ConfigEnv& env);
+
+/// The evaluator's options from the configuration.
+policy::EvaluatorOptions evaluatorOptions(const policy::Config& config);
 
 /// A metric of the catalog by full name, or nullptr. Thread-safe.
 const collectors::MetricDef* findMetric(std::string_view name);

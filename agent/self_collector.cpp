@@ -37,9 +37,20 @@ constexpr MetricDef kReloadTs{"novacron_config_last_reload_success_timestamp_sec
                               MetricType::kGauge, "",
                               "When the configuration was last loaded successfully, Unix time "
                               "in seconds."};
-constexpr const MetricDef* kMetrics[] = {&kUp,      &kDuration, &kErrors,  &kStart,
-                                         &kCpu,     &kRss,      &kSeries,  &kPoints,
-                                         &kDropped, &kReloadOk, &kReloadTs};
+constexpr MetricDef kPlaybooks{"novacron_policy_playbooks", MetricType::kGauge, "state",
+                               "Playbooks loaded, by state (enabled, disabled)."};
+constexpr MetricDef kEvalSeconds{"novacron_policy_evaluation_duration_seconds", MetricType::kGauge,
+                                 "",
+                                 "Wall time of the last evaluation of every playbook, seconds."};
+constexpr MetricDef kFiring{
+    "novacron_policy_firing", MetricType::kGauge, "playbook",
+    "Label sets whose condition has held for its duration (incidents open), "
+    "by playbook."};
+constexpr MetricDef kDryRun{"novacron_policy_dry_run", MetricType::kGauge, "",
+                            "1 in mode: dry-run (decisions are recorded, nothing runs)."};
+constexpr const MetricDef* kMetrics[] = {
+    &kPlaybooks, &kEvalSeconds, &kFiring, &kDryRun, &kUp,      &kDuration, &kErrors,  &kStart,
+    &kCpu,       &kRss,         &kSeries, &kPoints, &kDropped, &kReloadOk, &kReloadTs};
 
 }  // namespace
 
@@ -55,8 +66,12 @@ std::optional<double> selfResidentBytes() {
 
 SelfCollector::SelfCollector(std::vector<const CollectorGroup*> groups,
                              const collectors::MetricStore& store, const ReloadStatus& reload,
-                             TimePoint started)
-    : groups_(std::move(groups)), store_(store), reload_(reload), started_(started) {}
+                             const PolicyStats& policy, TimePoint started)
+    : groups_(std::move(groups)),
+      store_(store),
+      reload_(reload),
+      policy_(policy),
+      started_(started) {}
 
 std::span<const MetricDef* const> SelfCollector::metrics() const { return kMetrics; }
 
@@ -82,6 +97,14 @@ Result<std::vector<Sample>> SelfCollector::collect(TimePoint /*now*/, millisecon
   out.push_back({&kDropped, {}, static_cast<double>(store_.droppedSeries())});
   out.push_back({&kReloadOk, {}, reload_.successful ? 1.0 : 0.0});
   out.push_back({&kReloadTs, {}, toSeconds(reload_.last_success)});
+  out.push_back(
+      {&kPlaybooks, {{"state", "enabled"}}, static_cast<double>(policy_.playbooks_enabled)});
+  out.push_back(
+      {&kPlaybooks, {{"state", "disabled"}}, static_cast<double>(policy_.playbooks_disabled)});
+  out.push_back({&kEvalSeconds, {}, policy_.last_evaluation_seconds});
+  for (const auto& [name, n] : policy_.firing)
+    out.push_back({&kFiring, {{"playbook", name}}, static_cast<double>(n)});
+  out.push_back({&kDryRun, {}, policy_.dry_run ? 1.0 : 0.0});
   return out;
 }
 

@@ -1,7 +1,9 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "agent/collector_group.h"
@@ -16,13 +18,22 @@ struct ReloadStatus {
   TimePoint last_success{};
 };
 
+/// What the policy engine did in the last cycle, for Prometheus.
+struct PolicyStats {
+  size_t playbooks_enabled = 0;
+  size_t playbooks_disabled = 0;
+  double last_evaluation_seconds = 0;
+  std::map<std::string, int> firing;  ///< open incidents by playbook
+  bool dry_run = false;
+};
+
 /// The agent's view of itself as samples: collector health, its own CPU and memory, the metric
 /// store's size and the last reload. Stored and served like any other collector, so playbooks can
 /// react to a collector that went down.
 class SelfCollector final : public collectors::Collector {
  public:
   SelfCollector(std::vector<const CollectorGroup*> groups, const collectors::MetricStore& store,
-                const ReloadStatus& reload, TimePoint started);
+                const ReloadStatus& reload, const PolicyStats& policy, TimePoint started);
   std::string_view name() const override { return "agent"; }
   std::span<const collectors::MetricDef* const> metrics() const override;
   Result<std::vector<collectors::Sample>> collect(TimePoint now, milliseconds budget) override;
@@ -31,6 +42,7 @@ class SelfCollector final : public collectors::Collector {
   std::vector<const CollectorGroup*> groups_;
   const collectors::MetricStore& store_;
   const ReloadStatus& reload_;
+  const PolicyStats& policy_;
   TimePoint started_;
 };
 

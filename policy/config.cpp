@@ -108,7 +108,25 @@ void readHttp(YamlReader& r, const YAML::Node& n, Config& c) {
 }
 
 void readCollectors(YamlReader& r, const YAML::Node& n, Config& c, const ConfigEnv& env) {
-  if (!r.checkMap(n, "collectors", {"root", "host", "processes", "disk"})) return;
+  if (!r.checkMap(n, "collectors", {"root", "host", "processes", "disk", "record"})) return;
+  if (auto rec = r.get(n, "record", "collectors.record"); rec.IsDefined()) {
+    // A path, or {path, max_size} with a size in MiB: the file is rotated once to FILE.1.
+    if (rec.IsScalar()) {
+      c.record_path = absoluteFrom(env.cwd, rec.Scalar());
+    } else if (r.checkMap(rec, "collectors.record", {"path", "max_size_mib"})) {
+      if (auto p = r.get(rec, "path", "collectors.record.path"); p.IsDefined()) {
+        if (auto s = r.string(p, "collectors.record.path"))
+          c.record_path = absoluteFrom(env.cwd, *s);
+      } else {
+        r.error(rec, "collectors.record needs a path");
+      }
+      if (auto m = r.get(rec, "max_size_mib", "collectors.record.max_size_mib"); m.IsDefined()) {
+        if (auto v = r.integer(m, "collectors.record.max_size_mib", 1, 1 << 20)) {
+          c.record_max_bytes = static_cast<uint64_t>(*v) << 20;
+        }
+      }
+    }
+  }
   if (auto root = r.get(n, "root", "collectors.root"); root.IsDefined()) {
     if (auto s = r.string(root, "collectors.root")) c.collectors_root = absoluteFrom(env.cwd, *s);
   }
@@ -145,6 +163,24 @@ void readCollectors(YamlReader& r, const YAML::Node& n, Config& c, const ConfigE
         if (auto d = r.duration(v, "collectors.disk.statfs_timeout", 100ms, 1min)) {
           c.disk_statfs_timeout = *d;
         }
+      }
+    }
+  }
+}
+
+void readPolicy(YamlReader& r, const YAML::Node& n, Config& c) {
+  if (!r.checkMap(n, "policy", {"lookback", "flapping"})) return;
+  if (auto v = r.get(n, "lookback", "policy.lookback"); v.IsDefined()) {
+    if (auto d = r.duration(v, "policy.lookback", 1s, 1h)) c.policy_lookback = *d;
+  }
+  if (auto f = r.get(n, "flapping", "policy.flapping"); f.IsDefined()) {
+    if (r.checkMap(f, "policy.flapping", {"window", "threshold"})) {
+      if (auto v = r.get(f, "window", "policy.flapping.window"); v.IsDefined()) {
+        if (auto d = r.duration(v, "policy.flapping.window", 1min, 24h)) c.flap_window = *d;
+      }
+      if (auto v = r.get(f, "threshold", "policy.flapping.threshold"); v.IsDefined()) {
+        if (auto t = r.integer(v, "policy.flapping.threshold", 2, 1000))
+          c.flap_threshold = static_cast<int>(*t);
       }
     }
   }
@@ -248,9 +284,21 @@ ConfigResult parseConfig(std::string_view yaml, const std::string& file, const C
   YAML::Node socket_node;
   if (doc && !doc->IsNull()) {
     const YAML::Node& root = *doc;
-    if (r.checkMap(
-            root, "the configuration",
-            {"node", "state_dir", "http", "control_socket", "collectors", "metrics", "log"})) {
+    if (r.checkMap(root, "the configuration",
+                   {"node", "state_dir", "http", "control_socket", "collectors", "metrics", "log",
+                    "mode", "playbooks_dir", "policy"})) {
+      if (auto n = r.get(root, "mode", "mode"); n.IsDefined()) {
+        if (auto s = r.string(n, "mode")) {
+          if (*s == "enforce" || *s == "dry-run")
+            c.dry_run = *s == "dry-run";
+          else
+            r.error(n, "mode '" + *s + "' must be enforce or dry-run");
+        }
+      }
+      if (auto n = r.get(root, "playbooks_dir", "playbooks_dir"); n.IsDefined()) {
+        if (auto s = r.string(n, "playbooks_dir")) c.playbooks_dir = absoluteFrom(env.cwd, *s);
+      }
+      if (auto n = r.get(root, "policy", "policy"); n.IsDefined()) readPolicy(r, n, c);
       if (auto n = r.get(root, "node", "node"); n.IsDefined()) readNode(r, n, c);
       if (auto n = r.get(root, "state_dir", "state_dir"); n.IsDefined()) {
         if (auto s = r.string(n, "state_dir")) {

@@ -42,6 +42,17 @@ struct Config {
   milliseconds metrics_retention{std::chrono::minutes(15)};
   size_t metrics_max_series = 50000;
   LogLevel log_level = LogLevel::kInfo;
+
+  /// Operator playbooks overriding and adding to the built-ins; none by default.
+  std::optional<std::filesystem::path> playbooks_dir;
+  /// dry-run: decisions are made and recorded, nothing is run.
+  bool dry_run = false;
+  milliseconds policy_lookback{std::chrono::seconds(30)};
+  milliseconds flap_window{std::chrono::minutes(30)};
+  int flap_threshold = 4;
+  /// collectors.record: every sample appended as a JSON line, for `novacron-agent replay`.
+  std::optional<std::filesystem::path> record_path;
+  uint64_t record_max_bytes = 64ull << 20;
 };
 
 /// What the defaults depend on, passed in so that tests are deterministic.

@@ -7,7 +7,7 @@ AGENT=$1
 CLI=$2
 source "$(dirname "$0")/lib.sh"
 
-"$AGENT" --version | grep -q '^novacron-agent [0-9]' || fail "--version"
+[[ $("$AGENT" --version) =~ ^novacron-agent\ [0-9] ]] || fail "--version"
 
 # --- configuration errors are FILE:LINE:COLUMN: reason, all at once, exit 1 -----------------
 cat >"$WORK/bad.yaml" <<'YAML'
@@ -37,7 +37,8 @@ collectors:
   processes: {interval: 1s, top: 3}
 log: {level: debug}
 YAML
-"$AGENT" --config "$WORK/agent.yaml" --check-config | grep -q ': OK$' || fail "--check-config on a good file"
+out=$("$AGENT" --config "$WORK/agent.yaml" --check-config)
+grep -q ': OK, 10 of 10 playbooks enabled$' <<<"$out" || fail "--check-config on a good file: $out"
 
 "$AGENT" --config "$WORK/agent.yaml" 2>"$WORK/agent.log" &
 AGENT_PID=$!
@@ -82,9 +83,12 @@ SOCK="$STATE/agent.sock"
 status=$("$CLI" --socket "$SOCK" status) || fail "novacron status"
 grep -q '^node     itest-1' <<<"$status" || fail "status: $status"
 grep -Eq '^disk_space +host +ok' <<<"$status" || fail "status table: $status"
-"$CLI" --socket "$SOCK" --json status | grep -q '^{"data":{.*"ok":true}$' || fail "status --json"
-"$CLI" --socket "$SOCK" metrics cpu_usage | grep -q '^novacron_cpu_usage_ratio ' || fail "metrics PATTERN"
-NOVACRON_SOCKET="$SOCK" "$CLI" version | grep -q '^agent ' || fail "NOVACRON_SOCKET"
+out=$("$CLI" --socket "$SOCK" --json status)
+grep -q '^{"data":{.*"ok":true}$' <<<"$out" || fail "status --json"
+out=$("$CLI" --socket "$SOCK" metrics cpu_usage)
+grep -q '^novacron_cpu_usage_ratio ' <<<"$out" || fail "metrics PATTERN: $out"
+out=$(NOVACRON_SOCKET="$SOCK" "$CLI" version)
+grep -q '^agent ' <<<"$out" || fail "NOVACRON_SOCKET: $out"
 set +e
 "$CLI" --socket "$SOCK" frobnicate 2>/dev/null; [[ $? == 64 ]] || fail "unknown command exit code"
 err=$("$CLI" --socket "$WORK/none.sock" status 2>&1); rc=$?

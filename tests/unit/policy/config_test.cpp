@@ -81,6 +81,11 @@ metrics:
   max_series: 20000
 log:
   level: debug
+mode: dry-run
+playbooks_dir: /etc/novacron/playbooks.d
+policy:
+  lookback: 1m
+  flapping: {window: 1h, threshold: 6}
 )";
   auto r = parseConfig(text, "agent.yaml", testEnv());
   ASSERT_TRUE(r.config.has_value()) << ::testing::PrintToString(messages(r));
@@ -100,6 +105,25 @@ log:
   EXPECT_EQ(c.metrics_retention, 30min);
   EXPECT_EQ(c.metrics_max_series, 20000u);
   EXPECT_EQ(c.log_level, LogLevel::kDebug);
+  EXPECT_TRUE(c.dry_run);
+  EXPECT_EQ(c.playbooks_dir, std::filesystem::path("/etc/novacron/playbooks.d"));
+  EXPECT_EQ(c.policy_lookback, 1min);
+  EXPECT_EQ(c.flap_window, 1h);
+  EXPECT_EQ(c.flap_threshold, 6);
+}
+
+TEST(ConfigTest, RecordAsPathOrMap) {
+  auto a = parseConfig("collectors: {record: rec.jsonl}\n", "x.yaml", testEnv());
+  ASSERT_TRUE(a.config.has_value());
+  EXPECT_EQ(a.config->record_path, std::filesystem::path("/work/rec.jsonl"));
+  auto b = parseConfig("collectors: {record: {path: /r.jsonl, max_size_mib: 8}}\nmode: test\n",
+                       "x.yaml", testEnv());
+  ASSERT_EQ(b.errors.size(), 1u);
+  EXPECT_EQ(b.errors[0].str(), "x.yaml:2:7: mode 'test' must be enforce or dry-run");
+  auto c =
+      parseConfig("collectors: {record: {path: /r.jsonl, max_size_mib: 8}}\n", "x.yaml", testEnv());
+  ASSERT_TRUE(c.config.has_value());
+  EXPECT_EQ(c.config->record_max_bytes, 8u << 20);
 }
 
 TEST(ConfigTest, EveryProblemAtOnceWithLineAndColumn) {
@@ -131,7 +155,8 @@ bogus: 1
       "/etc/novacron/agent.yaml:9:27: collectors.disk.exclude_fstypes must be a list, not 'tmpfs'",
       "/etc/novacron/agent.yaml:11:1: duplicate key 'log' in the configuration",
       "/etc/novacron/agent.yaml:13:1: unknown key 'bogus' in the configuration (expected one of: "
-      "node, state_dir, http, control_socket, collectors, metrics, log)",
+      "node, state_dir, http, control_socket, collectors, metrics, log, mode, playbooks_dir, "
+      "policy)",
       "/etc/novacron/agent.yaml:10:14: log.level 'loud' must be debug, info, notice, warning or "
       "error",
       "/etc/novacron/agent.yaml:12:22: metrics.retention must be between 1m and 1d, not 10s",

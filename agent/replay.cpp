@@ -1,0 +1,143 @@
+#include "agent/replay.h"
+
+#include <ctime>
+#include <fstream>
+#include <map>
+#include <ostream>
+
+#include "agent/registry.h"
+#include "agent/sample_json.h"
+#include "policy/playbook_loader.h"
+
+namespace novacron::agent {
+
+std::string formatTimestamp(TimePoint t) {
+  auto ms = t.time_since_epoch().count();
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[48];
+  std::snprintf(out, sizeof(out), "%s.%03dZ", buf, static_cast<int>(ms % 1000));
+  return out;
+}
+
+std::string withLabels(const std::string& name, const collectors::Labels& labels) {
+  if (labels.empty()) return name;
+  std::string s = name + "{";
+  for (size_t i = 0; i < labels.size(); ++i) {
+    s += (i ? "," : "") + labels[i].name + "=\"" + labels[i].value + "\"";
+  }
+  return s + "}";
+}
+
+namespace {
+
+std::string describe(const policy::Decision& d, const policy::PolicySet& set) {
+  using policy::DecisionKind;
+  switch (d.kind) {
+    case DecisionKind::kOpen:
+      return "SEV-" + std::to_string(d.severity) + "  " + d.reason;
+    case DecisionKind::kRunAction:
+    case DecisionKind::kAwaitApproval: {
+      const policy::Playbook* p = set.find(d.playbook);
+      std::string type;
+      if (p) {
+        for (const auto& a : p->actions) {
+          if (a.id == d.action) type = a.type;
+        }
+      }
+      return d.action + " (" + type + ")" +
+             (d.kind == DecisionKind::kRunAction ? " would run" : " would wait for approval");
+    }
+    default:
+      return d.reason;
+  }
+}
+
+}  // namespace
+
+int runReplay(const ReplayOptions& options, std::ostream& out, std::ostream& err) {
+  std::span<const policy::PlaybookSource> builtins;
+  if (options.with_builtins) builtins = policy::builtinPlaybooks();
+  auto load = policy::loadPolicy(builtins, options.playbooks_dir,
+                                 {[](std::string_view n) { return findMetric(n); }, false});
+  if (!load.policy) {
+    for (const auto& e : load.errors) err << e.str() << "\n";
+    return 1;
+  }
+  if (load.policy->playbooks.empty()) {
+    err << "replay: no playbooks to evaluate (give --playbooks DIR or --builtin)\n";
+    return 2;
+  }
+  std::ifstream in(options.metrics);
+  if (!in) {
+    err << options.metrics.string() << ": cannot open\n";
+    return 1;
+  }
+
+  // Definitions for metric names the catalog does not know live as long as the store.
+  std::deque<collectors::MetricDef> owned_defs;
+  std::deque<std::string> owned_names;
+  collectors::MetricStore store;
+  policy::Evaluator eval(load.policy, options.evaluator);
+  std::map<policy::DecisionKind, int> counts;
+  std::vector<collectors::Sample> batch;
+  std::optional<TimePoint> batch_time, first, last;
+  size_t samples = 0;
+
+  auto flush = [&] {
+    if (!batch_time) return;
+    store.append(*batch_time, batch);
+    store.trim(*batch_time);
+    for (const auto& d : eval.evaluate(store, *batch_time)) {
+      ++counts[d.kind];
+      char kind[16];
+      std::snprintf(kind, sizeof(kind), "%-9s", std::string(policy::decisionName(d.kind)).c_str());
+      out << formatTimestamp(d.at) << "  " << kind << " " << withLabels(d.playbook, d.labels)
+          << "  " << describe(d, *load.policy) << "\n";
+    }
+    batch.clear();
+  };
+
+  std::string line;
+  int lineno = 0;
+  while (std::getline(in, line)) {
+    ++lineno;
+    if (line.empty()) continue;
+    auto s = parseSampleJsonLine(line, owned_defs, owned_names);
+    if (!s) {
+      err << options.metrics.string() << ":" << lineno << ": " << s.error().message << "\n";
+      return 1;
+    }
+    if (batch_time && s->t < *batch_time) {
+      err << options.metrics.string() << ":" << lineno << ": samples go back in time ("
+          << formatTimestamp(s->t) << " after " << formatTimestamp(*batch_time) << ")\n";
+      return 1;
+    }
+    if (!batch_time || s->t != *batch_time) {
+      flush();
+      batch_time = s->t;
+    }
+    if (!first) first = s->t;
+    last = s->t;
+    batch.push_back(std::move(s->sample));
+    ++samples;
+  }
+  flush();
+  if (!first) {
+    err << options.metrics.string() << ": no samples\n";
+    return 1;
+  }
+  out << "summary: " << counts[policy::DecisionKind::kOpen] << " opened, "
+      << counts[policy::DecisionKind::kResolve] << " resolved, " << eval.open().size()
+      << " still open at the end; actions that would run: "
+      << counts[policy::DecisionKind::kRunAction]
+      << ", waiting for approval: " << counts[policy::DecisionKind::kAwaitApproval] << "; "
+      << samples << " samples from " << formatTimestamp(*first) << " to " << formatTimestamp(*last)
+      << "\n";
+  return 0;
+}
+
+}  // namespace novacron::agent
