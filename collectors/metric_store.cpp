@@ -54,7 +54,7 @@ void MetricStore::append(TimePoint t, std::span<const Sample> samples) {
         continue;
       }
       it = series_.insert(std::make_unique<Series>(s.metric, *labels)).first;
-      by_name_[s.metric->name].push_back(it->get());
+      index(it->get());
     }
     if (!(*it)->append(t, s.value)) ++dropped_points_;
   }
@@ -64,22 +64,56 @@ void MetricStore::trim(TimePoint now) {
   TimePoint cutoff = now - options_.retention;
   for (auto it = series_.begin(); it != series_.end();) {
     Series& s = **it;
-    s.trim(cutoff, options_.max_points_per_series);
+    s.trim(cutoff, maxPoints(s));
     if (!s.empty()) {
       ++it;
       continue;
     }
-    auto& list = by_name_[s.metric().name];
-    std::erase(list, &s);
-    if (list.empty()) by_name_.erase(s.metric().name);
+    unindex(&s);
     it = series_.erase(it);
   }
 }
 
+namespace {
+const std::vector<const Series*> kNone;
+}  // namespace
+
+void MetricStore::index(const Series* s) {
+  NameIndex& idx = by_name_[s->metric().name];
+  idx.all.push_back(s);
+  for (const Label& l : s->labels()) idx.by_label[l.name][l.value].push_back(s);
+}
+
+void MetricStore::unindex(const Series* s) {
+  auto it = by_name_.find(s->metric().name);
+  if (it == by_name_.end()) return;
+  NameIndex& idx = it->second;
+  std::erase(idx.all, s);
+  for (const Label& l : s->labels()) {
+    auto& by_value = idx.by_label[l.name];
+    auto v = by_value.find(l.value);
+    if (v == by_value.end()) continue;
+    std::erase(v->second, s);
+    if (v->second.empty()) by_value.erase(v);
+    if (by_value.empty()) idx.by_label.erase(l.name);
+  }
+  if (idx.all.empty()) by_name_.erase(it);
+}
+
 const std::vector<const Series*>& MetricStore::select(std::string_view metric_name) const {
-  static const std::vector<const Series*> kNone;
   auto it = by_name_.find(metric_name);
-  return it == by_name_.end() ? kNone : it->second;
+  return it == by_name_.end() ? kNone : it->second.all;
+}
+
+const std::vector<const Series*>& MetricStore::selectEqual(std::string_view metric_name,
+                                                           std::string_view label,
+                                                           std::string_view value) const {
+  auto it = by_name_.find(metric_name);
+  if (it == by_name_.end()) return kNone;
+  auto l = it->second.by_label.find(label);
+  if (l == it->second.by_label.end()) return kNone;
+  auto v = l->second.find(value);
+  return v == l->second.end() ? kNone : v->second;
 }
 
 const Series* MetricStore::find(std::string_view metric_name, const Labels& labels) const {
@@ -87,6 +121,13 @@ const Series* MetricStore::find(std::string_view metric_name, const Labels& labe
   sortLabels(sorted);
   auto it = series_.find(KeyView{metric_name, &sorted});
   return it == series_.end() ? nullptr : it->get();
+}
+
+size_t MetricStore::maxPoints(const Series& s) const {
+  for (std::string_view name : options_.short_history) {
+    if (s.metric().name == name) return options_.short_history_points;
+  }
+  return options_.max_points_per_series;
 }
 
 size_t MetricStore::pointCount() const {

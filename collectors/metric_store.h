@@ -21,6 +21,11 @@ struct StoreOptions {
   size_t max_series = 50000;
   /// Points kept per series at most, whatever the sampling interval.
   size_t max_points_per_series = 9000;
+  /// Metrics whose series keep only their latest points: the top-N process series change with
+  /// every new pid and nobody asks for their 15-minute history.
+  std::vector<std::string_view> short_history = {"novacron_top_process_cpu_ratio",
+                                                 "novacron_top_process_resident_bytes"};
+  size_t short_history_points = 2;
 };
 
 /// Recent samples of every series, for window queries by the policy engine and the CLI.
@@ -40,6 +45,12 @@ class MetricStore {
 
   /// Every series of a metric, by its full name; empty if none.
   const std::vector<const Series*>& select(std::string_view metric_name) const;
+
+  /// The series of a metric with label `label` equal to `value`, from an index: a selector such
+  /// as disk_used_ratio{mount="/"} costs one lookup, not a scan of every mount.
+  const std::vector<const Series*>& selectEqual(std::string_view metric_name,
+                                                std::string_view label,
+                                                std::string_view value) const;
 
   /// One series by metric name and exact label set (sorted or not).
   const Series* find(std::string_view metric_name, const Labels& labels) const;
@@ -69,8 +80,24 @@ class MetricStore {
   };
 
   StoreOptions options_;
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using ByValue =
+      std::unordered_map<std::string, std::vector<const Series*>, StringHash, std::equal_to<>>;
+  struct NameIndex {
+    std::vector<const Series*> all;
+    std::unordered_map<std::string, ByValue, StringHash, std::equal_to<>> by_label;
+  };
+
+  void index(const Series* s);
+  void unindex(const Series* s);
+
+  size_t maxPoints(const Series& s) const;
+
   std::unordered_set<std::unique_ptr<Series>, Hash, Eq> series_;
-  std::unordered_map<std::string_view, std::vector<const Series*>> by_name_;
+  std::unordered_map<std::string_view, NameIndex> by_name_;
   uint64_t dropped_series_ = 0;
   uint64_t dropped_points_ = 0;
 };

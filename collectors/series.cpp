@@ -2,60 +2,155 @@
 
 namespace novacron::collectors {
 
-std::optional<double> windowLast(const Series& s, TimePoint now, milliseconds window) {
-  auto [b, e] = s.window(now, window);
-  if (b == e) return std::nullopt;
-  return std::prev(e)->v;
+namespace {
+constexpr size_t kMinCapacity = 16;
+}  // namespace
+
+void Series::resize(size_t capacity) {
+  std::vector<Point> next(capacity);
+  for (size_t i = 0; i < size_; ++i) next[i] = at(i);
+  buf_ = std::move(next);
+  head_ = 0;
 }
 
+bool Series::append(TimePoint t, double v) {
+  if (size_ > 0 && t <= back().t) return false;
+  if (size_ == buf_.size()) resize(std::max(kMinCapacity, buf_.size() * 2));
+  buf_[(head_ + size_) & (buf_.size() - 1)] = {t, v};
+  ++size_;
+  return true;
+}
+
+void Series::trim(TimePoint cutoff, size_t max_points) {
+  size_t drop = firstAfter(cutoff - milliseconds{1}, 0);
+  if (size_ - drop > max_points) drop = size_ - max_points;
+  if (drop == 0) return;
+  head_ = (head_ + drop) & (buf_.size() - 1);
+  size_ -= drop;
+  // Give memory back once a burst (a shorter interval, a label explosion) has passed.
+  if (buf_.size() > kMinCapacity && size_ < buf_.size() / 4)
+    resize(std::max(kMinCapacity, buf_.size() / 2));
+}
+
+size_t Series::firstAfter(TimePoint t, size_t from) const {
+  size_t lo = from, hi = size_;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (at(mid).t <= t)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+Window Series::window(TimePoint now, milliseconds window) const {
+  size_t b = firstAfter(now - window, 0);
+  size_t e = firstAfter(now, b);
+  if (b == e) return {};
+  size_t cap = buf_.size();
+  size_t pb = (head_ + b) & (cap - 1);
+  size_t n = e - b;
+  if (pb + n <= cap) return {std::span<const Point>(buf_.data() + pb, n), {}};
+  size_t first = cap - pb;
+  return {std::span<const Point>(buf_.data() + pb, first),
+          std::span<const Point>(buf_.data(), n - first)};
+}
+
+std::optional<double> windowLast(const Series& s, TimePoint now, milliseconds window) {
+  Window w = s.window(now, window);
+  if (w.empty()) return std::nullopt;
+  return w.back().v;
+}
+
+namespace {
+
+// A floating-point sum is evaluated in order unless told otherwise, which keeps the CPU waiting
+// on one addition at a time; four independent accumulators let four run at once. (The order of
+// additions changes, which an average over a window does not notice.)
+double sum(std::span<const Point> pts) {
+  double a = 0, b = 0, c = 0, d = 0;
+  size_t i = 0, n = pts.size();
+  for (; i + 4 <= n; i += 4) {
+    a += pts[i].v;
+    b += pts[i + 1].v;
+    c += pts[i + 2].v;
+    d += pts[i + 3].v;
+  }
+  for (; i < n; ++i) a += pts[i].v;
+  return (a + b) + (c + d);
+}
+
+template <class Better>
+double extreme(std::span<const Point> pts, double best, Better better) {
+  double a = best, b = best, c = best, d = best;
+  size_t i = 0, n = pts.size();
+  for (; i + 4 <= n; i += 4) {
+    a = better(pts[i].v, a) ? pts[i].v : a;
+    b = better(pts[i + 1].v, b) ? pts[i + 1].v : b;
+    c = better(pts[i + 2].v, c) ? pts[i + 2].v : c;
+    d = better(pts[i + 3].v, d) ? pts[i + 3].v : d;
+  }
+  for (; i < n; ++i) a = better(pts[i].v, a) ? pts[i].v : a;
+  a = better(b, a) ? b : a;
+  c = better(d, c) ? d : c;
+  return better(c, a) ? c : a;
+}
+
+}  // namespace
+
 std::optional<double> windowAvg(const Series& s, TimePoint now, milliseconds window) {
-  auto [b, e] = s.window(now, window);
-  if (b == e) return std::nullopt;
-  double sum = 0;
-  for (auto it = b; it != e; ++it) sum += it->v;
-  return sum / static_cast<double>(e - b);
+  Window w = s.window(now, window);
+  if (w.empty()) return std::nullopt;
+  return (sum(w.first) + sum(w.second)) / static_cast<double>(w.size());
 }
 
 std::optional<double> windowMin(const Series& s, TimePoint now, milliseconds window) {
-  auto [b, e] = s.window(now, window);
-  if (b == e) return std::nullopt;
-  return std::min_element(b, e, [](const Point& x, const Point& y) { return x.v < y.v; })->v;
+  Window w = s.window(now, window);
+  if (w.empty()) return std::nullopt;
+  auto less = [](double a, double b) { return a < b; };
+  return extreme(w.second, extreme(w.first, w.front().v, less), less);
 }
 
 std::optional<double> windowMax(const Series& s, TimePoint now, milliseconds window) {
-  auto [b, e] = s.window(now, window);
-  if (b == e) return std::nullopt;
-  return std::max_element(b, e, [](const Point& x, const Point& y) { return x.v < y.v; })->v;
+  Window w = s.window(now, window);
+  if (w.empty()) return std::nullopt;
+  auto greater = [](double a, double b) { return a > b; };
+  return extreme(w.second, extreme(w.first, w.front().v, greater), greater);
 }
 
 std::optional<double> windowRate(const Series& s, TimePoint now, milliseconds window) {
-  auto [b, e] = s.window(now, window);
-  if (e - b < 2) return std::nullopt;
+  Window w = s.window(now, window);
+  if (w.size() < 2) return std::nullopt;
   const bool counter = s.metric().type == MetricType::kCounter;
   double increase = 0;
-  for (auto it = std::next(b); it != e; ++it) {
-    double d = it->v - std::prev(it)->v;
-    // A counter that went down restarted from zero: its new value is the increase.
-    increase += (counter && d < 0) ? it->v : d;
-  }
-  double dt = std::chrono::duration<double>(std::prev(e)->t - b->t).count();
+  std::optional<double> prev;
+  w.forEach([&](const Point& p) {
+    if (prev) {
+      double d = p.v - *prev;
+      // A counter that went down restarted from zero: its new value is the increase.
+      increase += (counter && d < 0) ? p.v : d;
+    }
+    prev = p.v;
+  });
+  double dt = std::chrono::duration<double>(w.back().t - w.front().t).count();
   return increase / dt;
 }
 
 std::optional<double> windowPredictLinear(const Series& s, TimePoint now, milliseconds window,
                                           milliseconds horizon) {
-  auto [b, e] = s.window(now, window);
-  if (e - b < 2) return std::nullopt;
+  Window w = s.window(now, window);
+  if (w.size() < 2) return std::nullopt;
   // Times relative to `now` keep the sums small enough for doubles to stay exact.
   double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
-  for (auto it = b; it != e; ++it) {
-    double x = std::chrono::duration<double>(it->t - now).count();
+  w.forEach([&](const Point& p) {
+    double x = std::chrono::duration<double>(p.t - now).count();
     n += 1;
     sx += x;
-    sy += it->v;
+    sy += p.v;
     sxx += x * x;
-    sxy += x * it->v;
-  }
+    sxy += x * p.v;
+  });
   double denom = n * sxx - sx * sx;
   if (denom == 0) return std::nullopt;
   double slope = (n * sxy - sx * sy) / denom;

@@ -1,8 +1,9 @@
 #pragma once
 
 #include <algorithm>
-#include <deque>
 #include <optional>
+#include <span>
+#include <vector>
 
 #include "agent/base/clock.h"
 #include "collectors/sample.h"
@@ -14,7 +15,23 @@ struct Point {
   double v;
 };
 
-/// The recent points of one series, oldest first, strictly increasing in time.
+/// The points of a window: a ring buffer's range is at most two contiguous runs, oldest first.
+struct Window {
+  std::span<const Point> first, second;
+  size_t size() const { return first.size() + second.size(); }
+  bool empty() const { return first.empty() && second.empty(); }
+  const Point& front() const { return first.empty() ? second.front() : first.front(); }
+  const Point& back() const { return second.empty() ? first.back() : second.back(); }
+  template <class F>
+  void forEach(F&& f) const {
+    for (const Point& p : first) f(p);
+    for (const Point& p : second) f(p);
+  }
+};
+
+/// The recent points of one series in a ring buffer, oldest first, strictly increasing in time.
+/// The buffer grows by doubling while the retention needs more room and shrinks when a burst is
+/// over, so memory follows what the window actually holds.
 class Series {
  public:
   Series(const MetricDef* metric, Labels labels) : metric_(metric), labels_(std::move(labels)) {}
@@ -24,35 +41,30 @@ class Series {
   const Labels& labels() const { return labels_; }
 
   /// Appends a point. A point not newer than the last one is dropped: false.
-  bool append(TimePoint t, double v) {
-    if (!points_.empty() && t <= points_.back().t) return false;
-    points_.push_back({t, v});
-    return true;
-  }
+  bool append(TimePoint t, double v);
 
   /// Drops points older than `cutoff`, and the oldest beyond `max_points`.
-  void trim(TimePoint cutoff, size_t max_points) {
-    while (!points_.empty() && (points_.front().t < cutoff || points_.size() > max_points)) {
-      points_.pop_front();
-    }
-  }
+  void trim(TimePoint cutoff, size_t max_points);
 
-  bool empty() const { return points_.empty(); }
-  size_t size() const { return points_.size(); }
-  const Point& back() const { return points_.back(); }
+  bool empty() const { return size_ == 0; }
+  size_t size() const { return size_; }
+  size_t capacity() const { return buf_.size(); }
+  const Point& back() const { return at(size_ - 1); }
 
-  using const_iterator = std::deque<Point>::const_iterator;
   /// The points in (now - window, now].
-  std::pair<const_iterator, const_iterator> window(TimePoint now, milliseconds window) const {
-    auto after = [](const Point& p, TimePoint t) { return p.t <= t; };
-    auto first = std::lower_bound(points_.begin(), points_.end(), now - window, after);
-    return {first, std::lower_bound(first, points_.end(), now, after)};
-  }
+  Window window(TimePoint now, milliseconds window) const;
 
  private:
+  const Point& at(size_t i) const { return buf_[(head_ + i) & (buf_.size() - 1)]; }
+  // First logical index whose time is after `t`.
+  size_t firstAfter(TimePoint t, size_t from) const;
+  void resize(size_t capacity);
+
   const MetricDef* metric_;
   Labels labels_;
-  std::deque<Point> points_;
+  std::vector<Point> buf_;  // capacity is 0 or a power of two
+  size_t head_ = 0;
+  size_t size_ = 0;
 };
 
 /// The window functions of the condition language. Each returns nullopt ("unknown") when the

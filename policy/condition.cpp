@@ -393,17 +393,22 @@ class Parser {
 
 // --- evaluation ----------------------------------------------------------------------------------
 
-// A number per label set; `scalar` when it does not depend on series.
+// Label sets are compared by content but held by pointer: during one evaluation they live in
+// the store's series (or are the shared empty set), so no evaluation copies a label.
+const Labels kNoLabels;
+bool labelsLess(const Labels* a, const Labels* b) { return *a < *b; }
+
+// A number per label set, sorted by labels; `scalar` when it does not depend on series.
 struct Numbers {
   bool scalar = true;
   std::optional<double> value;
-  std::map<Labels, std::optional<double>> series;
+  std::vector<std::pair<const Labels*, std::optional<double>>> series;
 };
 
 struct Truths {
   bool scalar = true;
   Tri value = Tri::kUnknown;
-  Truth series;
+  std::vector<std::pair<const Labels*, Tri>> series;
 };
 
 bool matches(const Series& s, const Selector& sel) {
@@ -417,6 +422,14 @@ bool matches(const Series& s, const Selector& sel) {
   return true;
 }
 
+template <class V>
+void sortByLabels(V& v) {
+  if (v.size() > 1) {
+    std::sort(v.begin(), v.end(),
+              [](const auto& a, const auto& b) { return labelsLess(a.first, b.first); });
+  }
+}
+
 Numbers evalNumbers(const Expr& e, const EvalContext& ctx) {
   Numbers out;
   if (e.kind == Expr::Kind::kNumber) {
@@ -426,13 +439,25 @@ Numbers evalNumbers(const Expr& e, const EvalContext& ctx) {
   out.scalar = false;
   std::string_view name =
       e.selector.def ? e.selector.def->name : std::string_view(e.selector.metric);
-  for (const Series* s : ctx.store.select(name)) {
+  // An equality matcher narrows the candidates through the store's label index.
+  const LabelMatcher* eq = nullptr;
+  for (const LabelMatcher& m : e.selector.matchers) {
+    if (m.equal) {
+      eq = &m;
+      break;
+    }
+  }
+  const auto& candidates =
+      eq ? ctx.store.selectEqual(name, eq->name, eq->value) : ctx.store.select(name);
+  out.series.reserve(candidates.size());
+  for (const Series* s : candidates) {
     if (!matches(*s, e.selector)) continue;
     std::optional<double> v = e.kind == Expr::Kind::kSeries
                                   ? collectors::windowLast(*s, ctx.now, ctx.lookback)
                                   : collectors::evalWindow(e.fn, *s, ctx.now, e.window, e.horizon);
-    out.series.emplace(s->labels(), v);
+    out.series.emplace_back(&s->labels(), v);
   }
+  sortByLabels(out.series);
   return out;
 }
 
@@ -470,11 +495,32 @@ bool asScalar(const V& v, T& out) {
     out = v.value;
     return true;
   }
-  if (v.series.size() == 1 && v.series.begin()->first.empty()) {
-    out = v.series.begin()->second;
+  if (v.series.size() == 1 && v.series.front().first->empty()) {
+    out = v.series.front().second;
     return true;
   }
   return false;
+}
+
+// Walks two label-sorted vectors together, calling f(labels, left or nullptr, right or nullptr).
+template <class A, class B, class F>
+void mergeByLabels(const A& a, const B& b, F&& f) {
+  const typename A::value_type::second_type* no_a = nullptr;
+  const typename B::value_type::second_type* no_b = nullptr;
+  size_t i = 0, j = 0;
+  while (i < a.size() || j < b.size()) {
+    if (j == b.size() || (i < a.size() && labelsLess(a[i].first, b[j].first))) {
+      f(a[i].first, &a[i].second, no_b);
+      ++i;
+    } else if (i == a.size() || labelsLess(b[j].first, a[i].first)) {
+      f(b[j].first, no_a, &b[j].second);
+      ++j;
+    } else {
+      f(a[i].first, &a[i].second, &b[j].second);
+      ++i;
+      ++j;
+    }
+  }
 }
 
 Truths evalTruths(const Expr& e, const EvalContext& ctx) {
@@ -484,31 +530,28 @@ Truths evalTruths(const Expr& e, const EvalContext& ctx) {
     std::optional<double> ls, rs;
     bool lsc = asScalar(l, ls), rsc = asScalar(r, rs);
     if (lsc && rsc) {
-      // A selector that matched nothing is unknown, not a scalar: keep it as an empty vector.
-      if ((!l.scalar && l.series.empty()) || (!r.scalar && r.series.empty())) {
-        out.scalar = false;
-        return out;
-      }
       out.value = compare(ls, e.op, rs);
       return out;
     }
     out.scalar = false;
     if (lsc) {
-      for (const auto& [labels, v] : r.series) out.series[labels] = compare(ls, e.op, v);
+      for (const auto& [labels, v] : r.series)
+        out.series.emplace_back(labels, compare(ls, e.op, v));
     } else if (rsc) {
-      for (const auto& [labels, v] : l.series) out.series[labels] = compare(v, e.op, rs);
+      for (const auto& [labels, v] : l.series)
+        out.series.emplace_back(labels, compare(v, e.op, rs));
     } else {
-      for (const auto& [labels, v] : l.series) {
-        auto it = r.series.find(labels);
-        if (it != r.series.end()) out.series[labels] = compare(v, e.op, it->second);
-      }
+      // Two vectors: only label sets present on both sides compare.
+      mergeByLabels(l.series, r.series, [&](const Labels* labels, const auto* a, const auto* b) {
+        if (a && b) out.series.emplace_back(labels, compare(*a, e.op, *b));
+      });
     }
     return out;
   }
   if (e.kind == Expr::Kind::kNot) {
     out = evalTruths(*e.lhs, ctx);
     out.value = triNot(out.value);
-    for (auto& [labels, t] : out.series) t = triNot(t);
+    for (auto& entry : out.series) entry.second = triNot(entry.second);
     return out;
   }
   // and / or: per label set; a label set missing on one side is unknown there.
@@ -522,22 +565,18 @@ Truths evalTruths(const Expr& e, const EvalContext& ctx) {
   }
   out.scalar = false;
   if (lsc && rsc) {
-    out.series[{}] = combine(ls, rs);
+    out.series.emplace_back(&kNoLabels, combine(ls, rs));
   } else if (lsc) {
     // The other side matched no series: its truth is unknown, not absent.
-    if (r.series.empty()) out.series[{}] = combine(ls, Tri::kUnknown);
-    for (const auto& [labels, t] : r.series) out.series[labels] = combine(ls, t);
+    if (r.series.empty()) out.series.emplace_back(&kNoLabels, combine(ls, Tri::kUnknown));
+    for (const auto& [labels, t] : r.series) out.series.emplace_back(labels, combine(ls, t));
   } else if (rsc) {
-    if (l.series.empty()) out.series[{}] = combine(Tri::kUnknown, rs);
-    for (const auto& [labels, t] : l.series) out.series[labels] = combine(t, rs);
+    if (l.series.empty()) out.series.emplace_back(&kNoLabels, combine(Tri::kUnknown, rs));
+    for (const auto& [labels, t] : l.series) out.series.emplace_back(labels, combine(t, rs));
   } else {
-    for (const auto& [labels, t] : l.series) {
-      auto it = r.series.find(labels);
-      out.series[labels] = combine(t, it == r.series.end() ? Tri::kUnknown : it->second);
-    }
-    for (const auto& [labels, t] : r.series) {
-      if (!l.series.count(labels)) out.series[labels] = combine(Tri::kUnknown, t);
-    }
+    mergeByLabels(l.series, r.series, [&](const Labels* labels, const Tri* a, const Tri* b) {
+      out.series.emplace_back(labels, combine(a ? *a : Tri::kUnknown, b ? *b : Tri::kUnknown));
+    });
   }
   return out;
 }
@@ -679,7 +718,16 @@ std::vector<ConditionError> Condition::bind(const MetricLookup& lookup) {
 Truth Condition::evaluate(const EvalContext& ctx) const {
   Truths t = evalTruths(*root_, ctx);
   if (t.scalar) return Truth{{Labels{}, t.value}};
-  return std::move(t.series);
+  Truth out;
+  out.reserve(t.series.size());
+  for (const auto& [labels, tri] : t.series) out.emplace_back(*labels, tri);
+  return out;
+}
+
+const Tri* findTruth(const Truth& truth, const Labels& labels) {
+  auto it = std::lower_bound(truth.begin(), truth.end(), labels,
+                             [](const auto& entry, const Labels& l) { return entry.first < l; });
+  return it != truth.end() && it->first == labels ? &it->second : nullptr;
 }
 
 std::vector<std::string> Condition::metrics() const {

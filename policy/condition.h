@@ -69,9 +69,12 @@ struct EvalContext {
   milliseconds lookback{std::chrono::seconds(30)};
 };
 
-/// The truth of a condition per label set. A condition without series (or over series without
-/// labels) has one entry with empty labels.
-using Truth = std::map<collectors::Labels, Tri>;
+/// The truth of a condition per label set, sorted by labels. A condition without series (or
+/// over series without labels) has one entry with empty labels.
+using Truth = std::vector<std::pair<collectors::Labels, Tri>>;
+
+/// The entry for `labels`, or nullptr.
+const Tri* findTruth(const Truth& truth, const collectors::Labels& labels);
 
 /// A condition of the playbook language: comparisons of metrics, numbers with units (`80%`,
 /// `5m`, `10GiB`), `and`/`or`/`not`, parentheses, label matchers (`disk_used_ratio{mount="/"}`)

@@ -71,7 +71,7 @@ std::optional<LogLevel> parseLogLevel(const std::string& s) {
 }
 
 // Each section reads its own keys; every problem goes to the reader's diagnostics.
-void readNode(YamlReader& r, const YAML::Node& n, Config& c) {
+void readNode(YamlReader& r, const yaml::Node& n, Config& c) {
   if (!r.checkMap(n, "node", {"id", "labels"})) return;
   if (auto id = r.get(n, "id", "node.id"); id.IsDefined()) {
     if (auto s = r.string(id, "node.id")) {
@@ -83,7 +83,7 @@ void readNode(YamlReader& r, const YAML::Node& n, Config& c) {
   }
   if (auto labels = r.get(n, "labels", "node.labels"); labels.IsDefined()) {
     if (auto m = r.stringMap(labels, "node.labels")) {
-      for (const auto& kv : labels) {
+      for (const auto& kv : labels.entries()) {
         if (!validLabelName(kv.first.Scalar())) {
           r.error(kv.first,
                   "node.labels: '" + kv.first.Scalar() + "' is not a valid Prometheus label name");
@@ -94,7 +94,7 @@ void readNode(YamlReader& r, const YAML::Node& n, Config& c) {
   }
 }
 
-void readHttp(YamlReader& r, const YAML::Node& n, Config& c) {
+void readHttp(YamlReader& r, const yaml::Node& n, Config& c) {
   if (!r.checkMap(n, "http", {"listen"})) return;
   if (auto listen = r.get(n, "listen", "http.listen"); listen.IsDefined()) {
     if (auto s = r.string(listen, "http.listen")) {
@@ -107,7 +107,7 @@ void readHttp(YamlReader& r, const YAML::Node& n, Config& c) {
   }
 }
 
-void readCollectors(YamlReader& r, const YAML::Node& n, Config& c, const ConfigEnv& env) {
+void readCollectors(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& env) {
   if (!r.checkMap(n, "collectors", {"root", "host", "processes", "disk", "record"})) return;
   if (auto rec = r.get(n, "record", "collectors.record"); rec.IsDefined()) {
     // A path, or {path, max_size} with a size in MiB: the file is rotated once to FILE.1.
@@ -168,7 +168,7 @@ void readCollectors(YamlReader& r, const YAML::Node& n, Config& c, const ConfigE
   }
 }
 
-void readPolicy(YamlReader& r, const YAML::Node& n, Config& c) {
+void readPolicy(YamlReader& r, const yaml::Node& n, Config& c) {
   if (!r.checkMap(n, "policy", {"lookback", "flapping"})) return;
   if (auto v = r.get(n, "lookback", "policy.lookback"); v.IsDefined()) {
     if (auto d = r.duration(v, "policy.lookback", 1s, 1h)) c.policy_lookback = *d;
@@ -186,7 +186,7 @@ void readPolicy(YamlReader& r, const YAML::Node& n, Config& c) {
   }
 }
 
-void readMetrics(YamlReader& r, const YAML::Node& n, Config& c) {
+void readMetrics(YamlReader& r, const yaml::Node& n, Config& c) {
   if (!r.checkMap(n, "metrics", {"retention", "max_series"})) return;
   if (auto v = r.get(n, "retention", "metrics.retention"); v.IsDefined()) {
     if (auto d = r.duration(v, "metrics.retention", 1min, 24h)) c.metrics_retention = *d;
@@ -281,9 +281,9 @@ ConfigResult parseConfig(std::string_view yaml, const std::string& file, const C
   YamlReader r(file, result.errors);
   auto doc = r.load(yaml);
   bool socket_set = false;
-  YAML::Node socket_node;
+  yaml::Node socket_node;
   if (doc && !doc->IsNull()) {
-    const YAML::Node& root = *doc;
+    const yaml::Node& root = *doc;
     if (r.checkMap(root, "the configuration",
                    {"node", "state_dir", "http", "control_socket", "collectors", "metrics", "log",
                     "mode", "playbooks_dir", "policy"})) {

@@ -32,7 +32,7 @@ Evaluator::Evaluator(PolicyPtr policy, EvaluatorOptions options)
 void Evaluator::setPolicy(PolicyPtr policy) {
   policy_ = std::move(policy);
   std::erase_if(instances_, [&](const auto& kv) {
-    const Playbook* p = policy_->find(kv.first.first);
+    const Playbook* p = policy_->find(kv.first);
     return !p || !p->enabled;
   });
 }
@@ -85,18 +85,25 @@ std::vector<Decision> Evaluator::evaluate(const collectors::MetricStore& store, 
   for (const Playbook& p : policy_->playbooks) {
     if (!p.enabled || !p.when) continue;
     Truth when = p.when->evaluate(ctx);
-    // Label sets with an instance but no value this cycle are unknown.
-    for (auto it = instances_.lower_bound({p.name, {}});
-         it != instances_.end() && it->first.first == p.name; ++it) {
-      when.try_emplace(it->first.second, Tri::kUnknown);
+    auto existing = instances_.find(p.name);
+    // Most label sets are quiet most of the time: they get no state until they turn true.
+    bool any_true = false;
+    for (const auto& entry : when) any_true = any_true || entry.second == Tri::kTrue;
+    if (existing == instances_.end()) {
+      if (!any_true) continue;
+      existing = instances_.emplace(p.name, Instances{}).first;
+    }
+    Instances& instances = existing->second;
+    // Label sets with state but no value this cycle are unknown.
+    for (const auto& [labels, inst] : instances) {
+      if (!findTruth(when, labels)) when.emplace_back(labels, Tri::kUnknown);
     }
     std::optional<Truth> resolve, escalate;
     for (const auto& [labels, truth] : when) {
-      // Most label sets are quiet most of the time: they get no state until they turn true.
-      auto found = instances_.find({p.name, labels});
-      if (found == instances_.end()) {
+      auto found = instances.find(labels);
+      if (found == instances.end()) {
         if (truth != Tri::kTrue) continue;
-        found = instances_.emplace(Key{p.name, labels}, Instance{}).first;
+        found = instances.emplace(labels, Instance{}).first;
       }
       Instance& inst = found->second;
       if (inst.phase != Instance::Phase::kFiring) {
@@ -119,8 +126,10 @@ std::vector<Decision> Evaluator::evaluate(const collectors::MetricStore& store, 
       // Firing: escalate, then check for resolution.
       if (p.escalate_when && !inst.escalated) {
         if (!escalate) escalate = p.escalate_when->evaluate(ctx);
-        auto e = escalate->find(labels);
-        if (e != escalate->end() && e->second == Tri::kTrue && p.escalate_to < inst.severity) {
+        const Tri* e = findTruth(*escalate, labels);
+        if (!e && escalate->size() == 1 && escalate->front().first.empty())
+          e = &escalate->front().second;
+        if (e && *e == Tri::kTrue && p.escalate_to < inst.severity) {
           inst.escalated = true;
           inst.severity = p.escalate_to;
           out.push_back(make(DecisionKind::kEscalate, p, labels, inst.severity, now,
@@ -131,10 +140,10 @@ std::vector<Decision> Evaluator::evaluate(const collectors::MetricStore& store, 
       Tri r = Tri::kUnknown;
       if (p.resolve_when) {
         if (!resolve) resolve = p.resolve_when->evaluate(ctx);
-        auto it = resolve->find(labels);
-        if (it == resolve->end() && resolve->size() == 1 && resolve->begin()->first.empty())
-          it = resolve->begin();
-        if (it != resolve->end()) r = it->second;
+        const Tri* found_r = findTruth(*resolve, labels);
+        if (!found_r && resolve->size() == 1 && resolve->front().first.empty())
+          found_r = &resolve->front().second;
+        if (found_r) r = *found_r;
       } else {
         r = triNot(truth);
       }
@@ -158,23 +167,27 @@ std::vector<Decision> Evaluator::evaluate(const collectors::MetricStore& store, 
     }
   }
   // Flapping ends after a quiet window; idle instances with no history are dropped.
-  for (auto it = instances_.begin(); it != instances_.end();) {
-    Instance& inst = it->second;
-    while (!inst.transitions.empty() && inst.transitions.front() < now - options_.flap_window) {
-      inst.transitions.pop_front();
-    }
-    if (inst.flapping && inst.transitions.empty()) {
-      inst.flapping = false;
-      if (const Playbook* p = policy_->find(it->first.first)) {
-        out.push_back(make(DecisionKind::kSettled, *p, it->first.second, inst.severity, now,
-                           "no opens or resolves for " + formatDuration(options_.flap_window)));
+  for (auto pit = instances_.begin(); pit != instances_.end();) {
+    const Playbook* p = policy_->find(pit->first);
+    for (auto it = pit->second.begin(); it != pit->second.end();) {
+      Instance& inst = it->second;
+      while (!inst.transitions.empty() && inst.transitions.front() < now - options_.flap_window) {
+        inst.transitions.pop_front();
+      }
+      if (inst.flapping && inst.transitions.empty()) {
+        inst.flapping = false;
+        if (p) {
+          out.push_back(make(DecisionKind::kSettled, *p, it->first, inst.severity, now,
+                             "no opens or resolves for " + formatDuration(options_.flap_window)));
+        }
+      }
+      if (inst.phase == Instance::Phase::kIdle && inst.transitions.empty() && !inst.flapping) {
+        it = pit->second.erase(it);
+      } else {
+        ++it;
       }
     }
-    if (inst.phase == Instance::Phase::kIdle && inst.transitions.empty() && !inst.flapping) {
-      it = instances_.erase(it);
-    } else {
-      ++it;
-    }
+    pit = pit->second.empty() ? instances_.erase(pit) : std::next(pit);
   }
   return out;
 }
@@ -187,7 +200,7 @@ Result<std::vector<Decision>> Evaluator::trigger(std::string_view playbook, Labe
   if (!p->enabled)
     return makeError(ErrorCode::kInvalidArgument, "playbook '" + p->name + "' is disabled");
   collectors::sortLabels(labels);
-  Instance& inst = instances_[{p->name, labels}];
+  Instance& inst = instances_[p->name][labels];
   if (inst.phase == Instance::Phase::kFiring) {
     return makeError(ErrorCode::kInvalidArgument,
                      "playbook '" + p->name + "' is already open for these labels");
@@ -201,8 +214,10 @@ Result<std::vector<Decision>> Evaluator::trigger(std::string_view playbook, Labe
 bool Evaluator::close(std::string_view playbook, const Labels& labels) {
   Labels sorted = labels;
   collectors::sortLabels(sorted);
-  auto it = instances_.find({std::string(playbook), sorted});
-  if (it == instances_.end() || it->second.phase != Instance::Phase::kFiring) return false;
+  auto pit = instances_.find(playbook);
+  if (pit == instances_.end()) return false;
+  auto it = pit->second.find(sorted);
+  if (it == pit->second.end() || it->second.phase != Instance::Phase::kFiring) return false;
   it->second.phase = Instance::Phase::kIdle;
   it->second.resolving = false;
   return true;
@@ -210,9 +225,10 @@ bool Evaluator::close(std::string_view playbook, const Labels& labels) {
 
 std::vector<Evaluator::Open> Evaluator::open() const {
   std::vector<Open> out;
-  for (const auto& [key, inst] : instances_) {
-    if (inst.phase == Instance::Phase::kFiring) {
-      out.push_back({key.first, key.second, inst.severity, inst.fired_at, inst.flapping});
+  for (const auto& [name, instances] : instances_) {
+    for (const auto& [labels, inst] : instances) {
+      if (inst.phase == Instance::Phase::kFiring)
+        out.push_back({name, labels, inst.severity, inst.fired_at, inst.flapping});
     }
   }
   return out;

@@ -92,7 +92,7 @@ class Evaluator {
     std::deque<TimePoint> transitions;
     bool flapping = false;
   };
-  using Key = std::pair<std::string, collectors::Labels>;
+  using Instances = std::map<collectors::Labels, Instance>;
 
   void fire(const Playbook& p, const collectors::Labels& labels, Instance& inst, TimePoint now,
             const std::string& reason, std::vector<Decision>& out);
@@ -103,7 +103,8 @@ class Evaluator {
 
   PolicyPtr policy_;
   EvaluatorOptions options_;
-  std::map<Key, Instance> instances_;
+  // By playbook name, then label set: one lookup per playbook per cycle, none per series.
+  std::map<std::string, Instances, std::less<>> instances_;
 };
 
 }  // namespace novacron::policy

@@ -26,15 +26,15 @@ bool validName(const std::string& s) {
 
 // Reads a condition and maps its errors' columns back into the file. A quoted scalar starts one
 // column after its mark; a multi-line condition is pointed at by its first line.
-std::optional<Condition> readCondition(YamlReader& r, const YAML::Node& node,
+std::optional<Condition> readCondition(YamlReader& r, const yaml::Node& node,
                                        const std::string& what, const MetricLookup& metrics) {
   auto text = r.string(node, what);
   if (!text) return std::nullopt;
-  YAML::Mark base = node.Mark();
-  int shift = node.Tag() == "!" ? 1 : 0;
+  yaml::Mark base = node.mark();
+  int shift = node.quoted() ? 1 : 0;
   bool one_line = text->find('\n') == std::string::npos;
   auto report = [&](const ConditionError& e) {
-    YAML::Mark at = base;
+    yaml::Mark at = base;
     if (one_line) at.column += shift + e.column - 1;
     r.error(at, what + ": " + e.message);
   };
@@ -50,22 +50,22 @@ std::optional<Condition> readCondition(YamlReader& r, const YAML::Node& node,
   return c;
 }
 
-nlohmann::json toJson(const YAML::Node& n) {
-  switch (n.Type()) {
-    case YAML::NodeType::Map: {
+nlohmann::json toJson(const yaml::Node& n) {
+  switch (n.kind()) {
+    case yaml::Kind::kMap: {
       nlohmann::json j = nlohmann::json::object();
-      for (const auto& kv : n) j[kv.first.Scalar()] = toJson(kv.second);
+      for (const auto& kv : n.entries()) j[kv.first.Scalar()] = toJson(kv.second);
       return j;
     }
-    case YAML::NodeType::Sequence: {
+    case yaml::Kind::kSequence: {
       nlohmann::json j = nlohmann::json::array();
-      for (const auto& item : n) j.push_back(toJson(item));
+      for (const auto& item : n.items()) j.push_back(toJson(item));
       return j;
     }
-    case YAML::NodeType::Scalar: {
+    case yaml::Kind::kScalar: {
       // Plain scalars that read as booleans or numbers keep that type; quoted ones stay strings.
       const std::string& s = n.Scalar();
-      if (n.Tag() != "!") {
+      if (!n.quoted()) {
         if (s == "true" || s == "false") return s == "true";
         int64_t i = 0;
         auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), i);
@@ -78,11 +78,11 @@ nlohmann::json toJson(const YAML::Node& n) {
   }
 }
 
-std::optional<ActionSpec> readAction(YamlReader& r, const YAML::Node& n, const std::string& where) {
+std::optional<ActionSpec> readAction(YamlReader& r, const yaml::Node& n, const std::string& where) {
   if (!r.checkMap(n, where, {"id", "type", "with", "automated", "approval", "timeout"}))
     return std::nullopt;
   ActionSpec a;
-  a.pos = {r.file(), n.Mark().line + 1, n.Mark().column + 1};
+  a.pos = {r.file(), n.mark().line + 1, n.mark().column + 1};
   bool ok = true;
   auto id = r.get(n, "id", where + ".id");
   if (!id.IsDefined()) {
@@ -155,7 +155,7 @@ std::optional<ActionSpec> readAction(YamlReader& r, const YAML::Node& n, const s
 }
 
 // One playbook map. Errors go to the reader; nullopt if there was any.
-std::optional<Playbook> readPlaybook(YamlReader& r, const YAML::Node& n,
+std::optional<Playbook> readPlaybook(YamlReader& r, const yaml::Node& n,
                                      const MetricLookup& metrics, bool builtin) {
   static const std::initializer_list<std::string_view> kFields = {
       "name",         "severity",      "category",    "description", "enabled", "when",   "for",
@@ -163,7 +163,7 @@ std::optional<Playbook> readPlaybook(YamlReader& r, const YAML::Node& n,
   if (!r.checkMap(n, "a playbook", kFields)) return std::nullopt;
   Playbook p;
   p.builtin = builtin;
-  p.pos = {r.file(), n.Mark().line + 1, n.Mark().column + 1};
+  p.pos = {r.file(), n.mark().line + 1, n.mark().column + 1};
   auto name = r.get(n, "name", "name");
   if (!name.IsDefined()) {
     r.error(n, "a playbook needs a name");
@@ -181,7 +181,7 @@ std::optional<Playbook> readPlaybook(YamlReader& r, const YAML::Node& n,
   bool ok = true;
   auto fail = [&] { ok = false; };
   bool has_when = false;
-  for (const auto& kv : n) has_when = has_when || kv.first.Scalar() == "when";
+  for (const auto& kv : n.entries()) has_when = has_when || kv.first.Scalar() == "when";
 
   if (auto v = r.get(n, "enabled", "enabled"); v.IsDefined()) {
     if (auto b = r.boolean(v, w + ": enabled"))
@@ -276,7 +276,7 @@ std::optional<Playbook> readPlaybook(YamlReader& r, const YAML::Node& n,
           fail();
           continue;
         }
-        for (const auto& item : list) {
+        for (const auto& item : list.items()) {
           auto c = readCondition(r, item, w + ": verify." + key, metrics);
           if (!c) {
             fail();
@@ -297,7 +297,7 @@ std::optional<Playbook> readPlaybook(YamlReader& r, const YAML::Node& n,
     } else {
       std::map<std::string, SourcePos> ids;
       int i = 0;
-      for (const auto& item : v) {
+      for (const auto& item : v.items()) {
         auto a = readAction(r, item, w + ": actions[" + std::to_string(i++) + "]");
         if (!a) {
           fail();
@@ -359,7 +359,7 @@ std::vector<Playbook> parsePlaybooks(const PlaybookSource& source, const MetricL
   if (doc->IsMap()) {
     if (auto p = readPlaybook(r, *doc, metrics, source.builtin)) out.push_back(std::move(*p));
   } else if (doc->IsSequence()) {
-    for (const auto& item : *doc) {
+    for (const auto& item : doc->items()) {
       if (auto p = readPlaybook(r, item, metrics, source.builtin)) out.push_back(std::move(*p));
     }
   } else {

@@ -6,15 +6,15 @@
 namespace novacron::policy {
 namespace {
 
-std::string kindName(const YAML::Node& n) {
-  switch (n.Type()) {
-    case YAML::NodeType::Map:
+std::string kindName(const yaml::Node& n) {
+  switch (n.kind()) {
+    case yaml::Kind::kMap:
       return "a map";
-    case YAML::NodeType::Sequence:
+    case yaml::Kind::kSequence:
       return "a list";
-    case YAML::NodeType::Null:
+    case yaml::Kind::kNull:
       return "nothing";
-    case YAML::NodeType::Scalar:
+    case yaml::Kind::kScalar:
       return "'" + n.Scalar() + "'";
     default:
       return "an undefined value";
@@ -23,28 +23,28 @@ std::string kindName(const YAML::Node& n) {
 
 }  // namespace
 
-std::optional<YAML::Node> YamlReader::load(std::string_view text) {
-  try {
-    return YAML::Load(std::string(text));
-  } catch (const YAML::Exception& e) {
-    error(e.mark, "YAML syntax: " + e.msg);
+std::optional<yaml::Node> YamlReader::load(std::string_view text) {
+  auto parsed = yaml::parse(text);
+  if (auto* e = std::get_if<yaml::ParseError>(&parsed)) {
+    error(e->mark, "YAML syntax: " + e->message);
     return std::nullopt;
   }
+  return std::get<yaml::Node>(std::move(parsed));
 }
 
-void YamlReader::error(const YAML::Mark& at, std::string message) {
-  // yaml-cpp marks are 0-based, and -1 when unknown.
+void YamlReader::error(const yaml::Mark& at, std::string message) {
+  // libyaml marks are 0-based.
   out_.push_back({file_, std::max(at.line, 0) + 1, std::max(at.column, 0) + 1, std::move(message)});
 }
 
-bool YamlReader::checkMap(const YAML::Node& node, std::string_view what,
+bool YamlReader::checkMap(const yaml::Node& node, std::string_view what,
                           std::initializer_list<std::string_view> allowed) {
   if (!node.IsMap()) {
     error(node, std::string(what) + " must be a map, not " + kindName(node));
     return false;
   }
   std::set<std::string> seen;
-  for (const auto& kv : node) {
+  for (const auto& kv : node.entries()) {
     const std::string key = kv.first.Scalar();
     if (!seen.insert(key).second) {
       error(kv.first, "duplicate key '" + key + "' in " + std::string(what));
@@ -62,27 +62,27 @@ bool YamlReader::checkMap(const YAML::Node& node, std::string_view what,
   return true;
 }
 
-YAML::Mark YamlReader::keyMark(const YAML::Node& map, std::string_view key) const {
-  for (const auto& kv : map) {
-    if (kv.first.Scalar() == key) return kv.first.Mark();
+yaml::Mark YamlReader::keyMark(const yaml::Node& map, std::string_view key) const {
+  for (const auto& kv : map.entries()) {
+    if (kv.first.Scalar() == key) return kv.first.mark();
   }
-  return map.Mark();
+  return map.mark();
 }
 
-YAML::Node YamlReader::get(const YAML::Node& map, std::string_view key, std::string_view what) {
-  if (!map.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
-  for (const auto& kv : map) {
+yaml::Node YamlReader::get(const yaml::Node& map, std::string_view key, std::string_view what) {
+  if (!map.IsMap()) return yaml::Node();
+  for (const auto& kv : map.entries()) {
     if (kv.first.Scalar() != key) continue;
     if (kv.second.IsNull()) {
       error(kv.first, std::string(what) + " has no value");
-      return YAML::Node(YAML::NodeType::Undefined);
+      return yaml::Node();
     }
     return kv.second;
   }
-  return YAML::Node(YAML::NodeType::Undefined);
+  return yaml::Node();
 }
 
-std::optional<std::string> YamlReader::string(const YAML::Node& node, std::string_view what) {
+std::optional<std::string> YamlReader::string(const yaml::Node& node, std::string_view what) {
   if (!node.IsScalar()) {
     error(node, std::string(what) + " must be a string, not " + kindName(node));
     return std::nullopt;
@@ -90,7 +90,7 @@ std::optional<std::string> YamlReader::string(const YAML::Node& node, std::strin
   return node.Scalar();
 }
 
-std::optional<bool> YamlReader::boolean(const YAML::Node& node, std::string_view what) {
+std::optional<bool> YamlReader::boolean(const yaml::Node& node, std::string_view what) {
   if (node.IsScalar()) {
     const std::string& s = node.Scalar();
     if (s == "true") return true;
@@ -100,7 +100,7 @@ std::optional<bool> YamlReader::boolean(const YAML::Node& node, std::string_view
   return std::nullopt;
 }
 
-std::optional<int64_t> YamlReader::integer(const YAML::Node& node, std::string_view what,
+std::optional<int64_t> YamlReader::integer(const yaml::Node& node, std::string_view what,
                                            int64_t min, int64_t max) {
   if (node.IsScalar()) {
     const std::string& s = node.Scalar();
@@ -117,7 +117,7 @@ std::optional<int64_t> YamlReader::integer(const YAML::Node& node, std::string_v
   return std::nullopt;
 }
 
-std::optional<milliseconds> YamlReader::duration(const YAML::Node& node, std::string_view what,
+std::optional<milliseconds> YamlReader::duration(const yaml::Node& node, std::string_view what,
                                                  milliseconds min, milliseconds max) {
   if (!node.IsScalar()) {
     error(node, std::string(what) + " must be a duration such as 5s, not " + kindName(node));
@@ -136,7 +136,7 @@ std::optional<milliseconds> YamlReader::duration(const YAML::Node& node, std::st
   return *d;
 }
 
-std::optional<std::vector<std::string>> YamlReader::stringList(const YAML::Node& node,
+std::optional<std::vector<std::string>> YamlReader::stringList(const yaml::Node& node,
                                                                std::string_view what) {
   if (!node.IsSequence()) {
     error(node, std::string(what) + " must be a list, not " + kindName(node));
@@ -144,7 +144,7 @@ std::optional<std::vector<std::string>> YamlReader::stringList(const YAML::Node&
   }
   std::vector<std::string> out;
   bool ok = true;
-  for (const auto& item : node) {
+  for (const auto& item : node.items()) {
     auto s = string(item, std::string(what) + " item");
     if (s) out.push_back(*s);
     ok = ok && s.has_value();
@@ -153,7 +153,7 @@ std::optional<std::vector<std::string>> YamlReader::stringList(const YAML::Node&
   return out;
 }
 
-std::optional<std::map<std::string, std::string>> YamlReader::stringMap(const YAML::Node& node,
+std::optional<std::map<std::string, std::string>> YamlReader::stringMap(const yaml::Node& node,
                                                                         std::string_view what) {
   if (!node.IsMap()) {
     error(node, std::string(what) + " must be a map, not " + kindName(node));
@@ -161,7 +161,7 @@ std::optional<std::map<std::string, std::string>> YamlReader::stringMap(const YA
   }
   std::map<std::string, std::string> out;
   bool ok = true;
-  for (const auto& kv : node) {
+  for (const auto& kv : node.entries()) {
     std::string key = kv.first.Scalar();
     auto v = string(kv.second, std::string(what) + "." + key);
     if (!v) {

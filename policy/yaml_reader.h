@@ -1,7 +1,5 @@
 #pragma once
 
-#include <yaml-cpp/yaml.h>
-
 #include <cstdint>
 #include <initializer_list>
 #include <map>
@@ -12,45 +10,46 @@
 
 #include "policy/diagnostic.h"
 #include "policy/duration.h"
+#include "policy/yaml_doc.h"
 
 namespace novacron::policy {
 
 /// Reads typed values out of a parsed YAML document and records every problem, positioned, in
 /// a Diagnostics list instead of stopping at the first: an operator fixes a file in one pass.
-/// Include only from the .cpp files that parse YAML; it brings yaml-cpp with it.
+/// Built on policy/yaml_doc.h (libyaml), which keeps the position of every node.
 class YamlReader {
  public:
   YamlReader(std::string file, Diagnostics& out) : file_(std::move(file)), out_(out) {}
 
   /// Parses `text`; a syntax error is recorded and yields nullopt.
-  std::optional<YAML::Node> load(std::string_view text);
+  std::optional<yaml::Node> load(std::string_view text);
 
-  void error(const YAML::Mark& at, std::string message);
-  void error(const YAML::Node& at, std::string message) { error(at.Mark(), std::move(message)); }
+  void error(const yaml::Mark& at, std::string message);
+  void error(const yaml::Node& at, std::string message) { error(at.mark(), std::move(message)); }
 
   /// Checks that `node` is a map whose keys are all in `allowed` and appear once. Reports
   /// unknown and duplicate keys at their position. Returns false if `node` is not a map.
-  bool checkMap(const YAML::Node& node, std::string_view what,
+  bool checkMap(const yaml::Node& node, std::string_view what,
                 std::initializer_list<std::string_view> allowed);
 
   /// The value of `key` in a checked map (undefined node if absent). A null value (`key:` with
   /// nothing after it) is reported as an error at the key and treated as absent.
-  YAML::Node get(const YAML::Node& map, std::string_view key, std::string_view what);
+  yaml::Node get(const yaml::Node& map, std::string_view key, std::string_view what);
 
-  std::optional<std::string> string(const YAML::Node& node, std::string_view what);
-  std::optional<bool> boolean(const YAML::Node& node, std::string_view what);
-  std::optional<int64_t> integer(const YAML::Node& node, std::string_view what, int64_t min,
+  std::optional<std::string> string(const yaml::Node& node, std::string_view what);
+  std::optional<bool> boolean(const yaml::Node& node, std::string_view what);
+  std::optional<int64_t> integer(const yaml::Node& node, std::string_view what, int64_t min,
                                  int64_t max);
-  std::optional<milliseconds> duration(const YAML::Node& node, std::string_view what,
+  std::optional<milliseconds> duration(const yaml::Node& node, std::string_view what,
                                        milliseconds min, milliseconds max);
-  std::optional<std::vector<std::string>> stringList(const YAML::Node& node, std::string_view what);
-  std::optional<std::map<std::string, std::string>> stringMap(const YAML::Node& node,
+  std::optional<std::vector<std::string>> stringList(const yaml::Node& node, std::string_view what);
+  std::optional<std::map<std::string, std::string>> stringMap(const yaml::Node& node,
                                                               std::string_view what);
 
   const std::string& file() const { return file_; }
 
  private:
-  YAML::Mark keyMark(const YAML::Node& map, std::string_view key) const;
+  yaml::Mark keyMark(const yaml::Node& map, std::string_view key) const;
   std::string file_;
   Diagnostics& out_;
 };

@@ -119,12 +119,73 @@ TEST(MetricStoreTest, MaxSeriesBoundsMemory) {
   EXPECT_EQ(store.droppedSeries(), 7u);
 }
 
+TEST(MetricStoreTest, ShortHistoryMetricsKeepTheirLatestPointsOnly) {
+  constexpr MetricDef kTop{"novacron_top_process_cpu_ratio", MetricType::kGauge, "name,pid,rank",
+                           "top"};
+  MetricStore store;
+  Sample s{&kTop, {{"name", "x"}, {"pid", "1"}, {"rank", "1"}}, 1.0};
+  for (int i = 0; i < 100; ++i) store.append(at(std::chrono::seconds(i)), std::span(&s, 1));
+  store.trim(at(99s));
+  EXPECT_EQ(store.pointCount(), 2u);
+}
+
 TEST(MetricStoreTest, MaxPointsPerSeriesBoundsATightInterval) {
   MetricStore store({std::chrono::minutes(15), 10, 5});
   Sample s{&kGauge, {}, 1.0};
   for (int i = 0; i < 100; ++i) store.append(at(std::chrono::milliseconds(i)), std::span(&s, 1));
   store.trim(at(100ms));
   EXPECT_EQ(store.pointCount(), 5u);
+}
+
+}  // namespace
+}  // namespace novacron::collectors
+
+namespace novacron::collectors {
+namespace {
+
+TEST(MetricStoreTest, LabelIndexFollowsInsertsAndTrims) {
+  constexpr MetricDef kDisk{"test_disk", MetricType::kGauge, "mount", "disk"};
+  MetricStore store({std::chrono::seconds(10), 100, 9000});
+  Sample root{&kDisk, {{"mount", "/"}}, 1.0};
+  Sample var{&kDisk, {{"mount", "/var"}}, 2.0};
+  store.append(testing::at(), std::span(&root, 1));
+  store.append(testing::at(std::chrono::seconds(1)), std::span(&var, 1));
+  ASSERT_EQ(store.selectEqual("test_disk", "mount", "/var").size(), 1u);
+  EXPECT_EQ(store.selectEqual("test_disk", "mount", "/var")[0]->back().v, 2.0);
+  EXPECT_TRUE(store.selectEqual("test_disk", "mount", "/home").empty());
+  EXPECT_TRUE(store.selectEqual("test_disk", "device", "/").empty());
+  EXPECT_TRUE(store.selectEqual("nothing", "mount", "/").empty());
+  // "/" stops reporting: trimmed away, it leaves the index too.
+  store.trim(testing::at(std::chrono::milliseconds(10500)));
+  EXPECT_TRUE(store.selectEqual("test_disk", "mount", "/").empty());
+  EXPECT_EQ(store.select("test_disk").size(), 1u);
+}
+
+TEST(SeriesTest, RingBufferWrapsGrowsAndShrinks) {
+  constexpr MetricDef kDef{"test_ring", MetricType::kGauge, "", "ring"};
+  Series s(&kDef, {});
+  // Fill, trim the oldest half, append again: the window must span the wrap in order.
+  for (int i = 0; i < 16; ++i) s.append(testing::at(std::chrono::seconds(i)), i);
+  EXPECT_EQ(s.capacity(), 16u);
+  s.trim(testing::at(std::chrono::seconds(8)), 9000);
+  for (int i = 16; i < 24; ++i) s.append(testing::at(std::chrono::seconds(i)), i);
+  EXPECT_EQ(s.capacity(), 16u) << "wrapped without growing";
+  Window w = s.window(testing::at(std::chrono::seconds(23)), std::chrono::seconds(100));
+  ASSERT_EQ(w.size(), 16u);
+  EXPECT_FALSE(w.second.empty()) << "the window spans the wrap";
+  double expect = 8;
+  w.forEach([&](const Point& p) { EXPECT_EQ(p.v, expect++); });
+  EXPECT_DOUBLE_EQ(*windowAvg(s, testing::at(std::chrono::seconds(23)), std::chrono::seconds(100)),
+                   15.5);
+  EXPECT_EQ(*windowMin(s, testing::at(std::chrono::seconds(23)), std::chrono::seconds(100)), 8);
+  EXPECT_EQ(*windowMax(s, testing::at(std::chrono::seconds(23)), std::chrono::seconds(100)), 23);
+  // A burst grows it; once trimmed, memory is given back.
+  for (int i = 24; i < 200; ++i) s.append(testing::at(std::chrono::seconds(i)), i);
+  EXPECT_EQ(s.capacity(), 256u);
+  s.trim(testing::at(std::chrono::seconds(195)), 9000);
+  EXPECT_EQ(s.size(), 5u);
+  EXPECT_LT(s.capacity(), 256u);
+  EXPECT_EQ(s.back().v, 199);
 }
 
 }  // namespace
