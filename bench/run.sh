@@ -9,6 +9,9 @@ HERE=$(dirname "$0")
 echo "== host sweep, store, /metrics rendering (Google Benchmark)"
 "$BIN/collectors_bench" --benchmark_min_time=2
 
+echo "== policy engine: 500 playbooks over 5,000 series; parsing 500 playbooks"
+"$BIN/policy_bench" --benchmark_min_time=2
+
 echo "== /metrics latency: 1000 sequential scrapes, new connection each"
 WORK=$(mktemp -d)
 PORT=$((20000 + RANDOM % 40000))

@@ -16,10 +16,7 @@ collectors:
   colour: blue
 http: {listen: "127.0.0.1:99999"}
 YAML
-set +e
-out=$("$AGENT" --config "$WORK/bad.yaml" --check-config 2>&1)
-rc=$?
-set -e
+capture "$AGENT" --config "$WORK/bad.yaml" --check-config
 [[ $rc == 1 ]] || fail "--check-config on a bad file exited $rc"
 grep -q "^$WORK/bad.yaml:2:20: collectors.host.interval: bad duration 'fast'" <<<"$out" || fail "duration error: $out"
 grep -q "^$WORK/bad.yaml:3:3: unknown key 'colour' in collectors" <<<"$out" || fail "unknown key error: $out"
@@ -89,19 +86,15 @@ out=$("$CLI" --socket "$SOCK" metrics cpu_usage)
 grep -q '^novacron_cpu_usage_ratio ' <<<"$out" || fail "metrics PATTERN: $out"
 out=$(NOVACRON_SOCKET="$SOCK" "$CLI" version)
 grep -q '^agent ' <<<"$out" || fail "NOVACRON_SOCKET: $out"
-set +e
-"$CLI" --socket "$SOCK" frobnicate 2>/dev/null; [[ $? == 64 ]] || fail "unknown command exit code"
-err=$("$CLI" --socket "$WORK/none.sock" status 2>&1); rc=$?
-set -e
+capture "$CLI" --socket "$SOCK" frobnicate
+[[ $rc == 64 ]] || fail "unknown command exit code $rc"
+capture "$CLI" --socket "$WORK/none.sock" status
 [[ $rc == 2 ]] || fail "no agent: exit $rc"
-grep -q 'no agent is running at' <<<"$err" || fail "no agent message: $err"
+grep -q 'no agent is running at' <<<"$out" || fail "no agent message: $out"
 pass "novacron status/metrics/version, --json, exit codes"
 
 # --- one agent per state dir ---------------------------------------------------------------
-set +e
-out=$(timeout 10 "$AGENT" --config "$WORK/agent.yaml" 2>&1)
-rc=$?
-set -e
+capture timeout 10 "$AGENT" --config "$WORK/agent.yaml"
 [[ $rc == 1 ]] || fail "second agent exited $rc"
 grep -q 'another novacron-agent is running' <<<"$out" || fail "second agent message: $out"
 pass "a second agent on the same state dir refuses to start"
@@ -139,10 +132,7 @@ pass "SIGTERM: exit 0, socket removed"
 PIDS+=("$!")
 wait_for 10 curl -fsS "http://127.0.0.1:$PORT/healthz" || fail "agent for the port test"
 sed "s#state_dir: .*#state_dir: $WORK/state2#" "$WORK/good.yaml" >"$WORK/other.yaml"
-set +e
-out=$(timeout 10 "$AGENT" --config "$WORK/other.yaml" 2>&1)
-rc=$?
-set -e
+capture timeout 10 "$AGENT" --config "$WORK/other.yaml"
 [[ $rc == 1 ]] || fail "agent on a taken port exited $rc"
 grep -q "cannot listen on 127.0.0.1:$PORT" <<<"$out" || fail "taken port message: $out"
 pass "a taken port is a one-line error and exit 1"

@@ -15,8 +15,15 @@ pass "README lists every metric ($(grep -c '^| `' "$WORK/agent-metrics.md"))"
 sed -n '/<!-- example-config:begin -->/,/<!-- example-config:end -->/p' "$README" |
   sed '/^<!--/d;/^```/d' >"$WORK/example.yaml"
 [[ -s $WORK/example.yaml ]] || fail "no example configuration in the README"
-"$AGENT" --config "$WORK/example.yaml" --check-config || fail "the README's example configuration is invalid"
-pass "README example configuration is valid"
+# The example configuration names a playbooks_dir: give it the README's example playbook.
+mkdir -p "$WORK/playbooks"
+sed -n '/<!-- example-playbook:begin -->/,/<!-- example-playbook:end -->/p' "$README" |
+  sed '/^<!--/d;/^```/d' >"$WORK/playbooks/example.yaml"
+[[ -s $WORK/playbooks/example.yaml ]] || fail "no example playbook in the README"
+sed -i "s#^playbooks_dir: .*#playbooks_dir: $WORK/playbooks#; s#^state_dir: .*#state_dir: $WORK/state#" "$WORK/example.yaml"
+out=$("$AGENT" --config "$WORK/example.yaml" --check-config) || fail "the README's example configuration or playbook is invalid"
+grep -q 'OK, 11 of 11 playbooks enabled' <<<"$out" || fail "example playbook not loaded: $out"
+pass "README example configuration and playbook are valid"
 
 "$AGENT" --config "$SHIPPED_CONFIG" --check-config || fail "systemd/agent.yaml is invalid"
 pass "the shipped configuration is valid"

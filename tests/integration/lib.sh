@@ -23,6 +23,15 @@ fail() {
 
 pass() { echo "ok: $*"; }
 
+# capture COMMAND...: runs a command that may fail; its output (both streams) goes to $out and
+# its exit status to $rc.
+capture() {
+  set +e
+  out=$("$@" 2>&1)
+  rc=$?
+  set -e
+}
+
 # A TCP port on 127.0.0.1 that nothing listens on right now.
 free_port() {
   local p

@@ -69,10 +69,7 @@ wait "$AGENT_PID" || fail "agent exit status"
 
 if ((EUID == 0)); then
   chmod 0666 "$WORK/playbooks/always.yaml"
-  set +e
-  out=$("$AGENT" --config "$WORK/agent.yaml" --check-config 2>&1)
-  rc=$?
-  set -e
+  capture "$AGENT" --config "$WORK/agent.yaml" --check-config
   [[ $rc == 1 ]] || fail "a world-writable playbook was accepted"
   grep -q "always.yaml:1:1: refusing to load: file .* is writable by group or others; chmod go-w it" <<<"$out" ||
     fail "refusal message: $out"

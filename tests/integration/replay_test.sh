@@ -13,21 +13,13 @@ pass "replay prints the expected timeline"
 
 # Errors: a malformed line, samples out of order, playbooks with errors.
 printf '{"ts":1,"name":"novacron_load1","labels":{},"value":1}\n{"ts":2,"name":5}\n' >"$WORK/bad.jsonl"
-set +e
-out=$("$AGENT" replay --playbooks "$FIXTURES/replay/playbooks" --metrics "$WORK/bad.jsonl" 2>&1)
-rc=$?
-set -e
+capture "$AGENT" replay --playbooks "$FIXTURES/replay/playbooks" --metrics "$WORK/bad.jsonl"
 [[ $rc == 1 ]] || fail "malformed recording exited $rc"
 grep -q "bad.jsonl:2: \"name\" must be a string" <<<"$out" || fail "malformed line message: $out"
 printf '{"ts":5,"name":"novacron_load1","labels":{},"value":1}\n{"ts":2,"name":"novacron_load1","labels":{},"value":1}\n' >"$WORK/back.jsonl"
-set +e
-out=$("$AGENT" replay --playbooks "$FIXTURES/replay/playbooks" --metrics "$WORK/back.jsonl" 2>&1)
-set -e
+capture "$AGENT" replay --playbooks "$FIXTURES/replay/playbooks" --metrics "$WORK/back.jsonl"
 grep -q "back.jsonl:2: samples go back in time" <<<"$out" || fail "out of order message: $out"
-set +e
-out=$("$AGENT" replay --playbooks "$FIXTURES/policy/playbooks_bad" --metrics "$WORK/back.jsonl" 2>&1)
-rc=$?
-set -e
+capture "$AGENT" replay --playbooks "$FIXTURES/policy/playbooks_bad" --metrics "$WORK/back.jsonl"
 [[ $rc == 1 ]] || fail "bad playbooks exited $rc"
 grep -q "broken.yaml:4:9: playbook bad_one: when: unknown metric 'cpu_usge_ratio'" <<<"$out" || fail "playbook errors: $out"
 pass "bad recordings and bad playbooks are reported with file and line"
