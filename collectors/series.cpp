@@ -1,5 +1,7 @@
 #include "collectors/series.h"
 
+#include <climits>
+
 namespace novacron::collectors {
 
 namespace {
@@ -7,16 +9,32 @@ constexpr size_t kMinCapacity = 16;
 }  // namespace
 
 void Series::resize(size_t capacity) {
-  std::vector<Point> next(capacity);
+  std::vector<StoredPoint> next(capacity);
   for (size_t i = 0; i < size_; ++i) next[i] = at(i);
   buf_ = std::move(next);
   head_ = 0;
 }
 
+void Series::rebase() {
+  TimePoint next = size_ ? decode(at(0)).t : base_;
+  int32_t shift = static_cast<int32_t>((next - base_).count());
+  for (size_t i = 0; i < size_; ++i) buf_[(head_ + i) & (buf_.size() - 1)].offset_ms -= shift;
+  base_ = next;
+}
+
 bool Series::append(TimePoint t, double v) {
+  if (size_ == 0) base_ = t;
   if (size_ > 0 && t <= back().t) return false;
+  // Offsets are 32-bit milliseconds (24 days); the retention is at most a day, so moving the
+  // base to the oldest point always makes room.
+  constexpr int64_t kMaxOffset = int64_t{1} << 30;
+  if ((t - base_).count() >= kMaxOffset) {
+    rebase();
+    if ((t - base_).count() >= kMaxOffset) return false;
+  }
   if (size_ == buf_.size()) resize(std::max(kMinCapacity, buf_.size() * 2));
-  buf_[(head_ + size_) & (buf_.size() - 1)] = {t, v};
+  buf_[(head_ + size_) & (buf_.size() - 1)] = {static_cast<int32_t>((t - base_).count()),
+                                               static_cast<float>(v)};
   ++size_;
   return true;
 }
@@ -33,10 +51,14 @@ void Series::trim(TimePoint cutoff, size_t max_points) {
 }
 
 size_t Series::firstAfter(TimePoint t, size_t from) const {
+  // Compare raw offsets: one subtraction here instead of a decode per probe.
+  int64_t target = (t - base_).count();
+  if (target < INT32_MIN) return from;
+  if (target > INT32_MAX) return size_;
   size_t lo = from, hi = size_;
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
-    if (at(mid).t <= t)
+    if (at(mid).offset_ms <= target)
       lo = mid + 1;
     else
       hi = mid;
@@ -51,10 +73,10 @@ Window Series::window(TimePoint now, milliseconds window) const {
   size_t cap = buf_.size();
   size_t pb = (head_ + b) & (cap - 1);
   size_t n = e - b;
-  if (pb + n <= cap) return {std::span<const Point>(buf_.data() + pb, n), {}};
+  if (pb + n <= cap) return {std::span<const StoredPoint>(buf_.data() + pb, n), {}, base_};
   size_t first = cap - pb;
-  return {std::span<const Point>(buf_.data() + pb, first),
-          std::span<const Point>(buf_.data(), n - first)};
+  return {std::span<const StoredPoint>(buf_.data() + pb, first),
+          std::span<const StoredPoint>(buf_.data(), n - first), base_};
 }
 
 std::optional<double> windowLast(const Series& s, TimePoint now, milliseconds window) {
@@ -68,7 +90,7 @@ namespace {
 // A floating-point sum is evaluated in order unless told otherwise, which keeps the CPU waiting
 // on one addition at a time; four independent accumulators let four run at once. (The order of
 // additions changes, which an average over a window does not notice.)
-double sum(std::span<const Point> pts) {
+double sum(std::span<const StoredPoint> pts) {
   double a = 0, b = 0, c = 0, d = 0;
   size_t i = 0, n = pts.size();
   for (; i + 4 <= n; i += 4) {
@@ -82,7 +104,7 @@ double sum(std::span<const Point> pts) {
 }
 
 template <class Better>
-double extreme(std::span<const Point> pts, double best, Better better) {
+double extreme(std::span<const StoredPoint> pts, double best, Better better) {
   double a = best, b = best, c = best, d = best;
   size_t i = 0, n = pts.size();
   for (; i + 4 <= n; i += 4) {

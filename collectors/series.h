@@ -1,6 +1,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <vector>
@@ -10,22 +11,34 @@
 
 namespace novacron::collectors {
 
+/// A point as the store hands it out.
 struct Point {
   TimePoint t;
   double v;
 };
 
+/// A point as the store keeps it: 8 bytes instead of 16, which halves the memory of 15 minutes
+/// of history. The time is an offset from the series' base; the value a float, whose 7
+/// significant digits are ample for thresholds and trends (/metrics serves the collectors'
+/// doubles, not these).
+struct StoredPoint {
+  int32_t offset_ms;
+  float v;
+};
+
 /// The points of a window: a ring buffer's range is at most two contiguous runs, oldest first.
 struct Window {
-  std::span<const Point> first, second;
+  std::span<const StoredPoint> first, second;
+  TimePoint base{};
   size_t size() const { return first.size() + second.size(); }
   bool empty() const { return first.empty() && second.empty(); }
-  const Point& front() const { return first.empty() ? second.front() : first.front(); }
-  const Point& back() const { return second.empty() ? first.back() : second.back(); }
+  Point decode(const StoredPoint& p) const { return {base + milliseconds(p.offset_ms), p.v}; }
+  Point front() const { return decode(first.empty() ? second.front() : first.front()); }
+  Point back() const { return decode(second.empty() ? first.back() : second.back()); }
   template <class F>
   void forEach(F&& f) const {
-    for (const Point& p : first) f(p);
-    for (const Point& p : second) f(p);
+    for (const StoredPoint& p : first) f(decode(p));
+    for (const StoredPoint& p : second) f(decode(p));
   }
 };
 
@@ -49,20 +62,24 @@ class Series {
   bool empty() const { return size_ == 0; }
   size_t size() const { return size_; }
   size_t capacity() const { return buf_.size(); }
-  const Point& back() const { return at(size_ - 1); }
+  Point back() const { return decode(at(size_ - 1)); }
 
   /// The points in (now - window, now].
   Window window(TimePoint now, milliseconds window) const;
 
  private:
-  const Point& at(size_t i) const { return buf_[(head_ + i) & (buf_.size() - 1)]; }
+  const StoredPoint& at(size_t i) const { return buf_[(head_ + i) & (buf_.size() - 1)]; }
+  Point decode(const StoredPoint& p) const { return {base_ + milliseconds(p.offset_ms), p.v}; }
+  // Moves the base to the oldest point so that offsets stay far from overflowing.
+  void rebase();
   // First logical index whose time is after `t`.
   size_t firstAfter(TimePoint t, size_t from) const;
   void resize(size_t capacity);
 
   const MetricDef* metric_;
   Labels labels_;
-  std::vector<Point> buf_;  // capacity is 0 or a power of two
+  std::vector<StoredPoint> buf_;  // capacity is 0 or a power of two
+  TimePoint base_{};
   size_t head_ = 0;
   size_t size_ = 0;
 };

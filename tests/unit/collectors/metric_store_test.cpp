@@ -190,3 +190,35 @@ TEST(SeriesTest, RingBufferWrapsGrowsAndShrinks) {
 
 }  // namespace
 }  // namespace novacron::collectors
+
+namespace novacron::collectors {
+namespace {
+
+TEST(SeriesTest, OffsetsRebaseForASeriesThatLivesForWeeks) {
+  constexpr MetricDef kDef{"test_long", MetricType::kGauge, "", "long"};
+  Series s(&kDef, {});
+  // One point every 10 minutes for 30 days, keeping an hour: the offsets pass 2^30 ms (12.4 days)
+  // more than once and the window must still read the right values at the right times.
+  for (int i = 0; i <= 30 * 144; ++i) {
+    TimePoint t = testing::at(std::chrono::minutes(10 * i));
+    ASSERT_TRUE(s.append(t, i % 1000)) << i;
+    s.trim(t - std::chrono::hours(1), 9000);
+  }
+  TimePoint end = testing::at(std::chrono::minutes(10 * 30 * 144));
+  EXPECT_EQ(s.back().t, end);
+  EXPECT_EQ(s.back().v, (30 * 144) % 1000);
+  EXPECT_EQ(s.size(), 7u);  // the last hour, both ends included
+  EXPECT_EQ(*windowMin(s, end, std::chrono::minutes(25)), (30 * 144 - 2) % 1000);
+}
+
+TEST(SeriesTest, ValuesAreKeptToSevenSignificantDigits) {
+  constexpr MetricDef kDef{"test_precision", MetricType::kGauge, "", "precision"};
+  Series s(&kDef, {});
+  ASSERT_TRUE(s.append(testing::at(), 123456789012.0));  // ~115 GiB free
+  EXPECT_NEAR(s.back().v, 123456789012.0, 123456789012.0 * 1e-7);
+  ASSERT_TRUE(s.append(testing::at(std::chrono::seconds(1)), 0.95));
+  EXPECT_NEAR(s.back().v, 0.95, 1e-7);
+}
+
+}  // namespace
+}  // namespace novacron::collectors
