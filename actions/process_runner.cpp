@@ -1,0 +1,166 @@
+#include "actions/process_runner.h"
+
+#include <grp.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/readable_pipe.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/process/v2/environment.hpp>
+// Boost 1.81's header-only mode leaves out the definition of process_environment::on_setup;
+// this translation unit is the only user of Boost.Process, so it brings it in.
+#include <boost/process/v2/impl/environment.ipp>
+#include <boost/process/v2/process.hpp>
+#include <boost/process/v2/start_dir.hpp>
+#include <boost/process/v2/stdio.hpp>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+namespace novacron::actions {
+
+namespace asio = boost::asio;
+namespace bp2 = boost::process::v2;
+
+namespace {
+
+// Runs in the child between fork and exec: its own process group, so that a timeout reaches
+// every process it started, and, if asked, another user with no supplementary groups.
+struct ChildSetup {
+  std::optional<uid_t> uid;
+  std::optional<gid_t> gid;
+  template <class Launcher>
+  bp2::error_code on_exec_setup(Launcher&, const bp2::filesystem::path&, const char* const*&) {
+    if (::setpgid(0, 0) != 0) return {errno, bp2::system_category()};
+    if (gid || uid) {
+      if (::setgroups(0, nullptr) != 0) return {errno, bp2::system_category()};
+    }
+    if (gid && ::setgid(*gid) != 0) return {errno, bp2::system_category()};
+    if (uid && ::setuid(*uid) != 0) return {errno, bp2::system_category()};
+    return {};
+  }
+};
+
+struct Run : std::enable_shared_from_this<Run> {
+  Run(asio::io_context& io, ProcessSpec s, std::function<void(ProcessResult)> d)
+      : spec(std::move(s)), done(std::move(d)), out_pipe(io), err_pipe(io), timer(io) {}
+
+  ProcessSpec spec;
+  std::function<void(ProcessResult)> done;
+  asio::readable_pipe out_pipe, err_pipe;
+  asio::steady_timer timer;
+  std::optional<bp2::process> proc;
+  ProcessResult result;
+  std::chrono::steady_clock::time_point start;
+  std::array<char, 16384> out_buf{}, err_buf{};
+  int pending = 3;  // the exit and the two pipes' ends
+  bool exited = false;
+
+  void killGroup(int sig) {
+    if (result.pid > 0) ::kill(-result.pid, sig);
+  }
+
+  void finishOne() {
+    if (--pending > 0) return;
+    timer.cancel();
+    result.duration =
+        std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - start);
+    auto cb = std::move(done);
+    cb(std::move(result));
+  }
+
+  void read(asio::readable_pipe& pipe, std::array<char, 16384>& buf, std::string& text,
+            uint64_t& bytes, bool& truncated) {
+    pipe.async_read_some(asio::buffer(buf), [self = shared_from_this(), &pipe, &buf, &text, &bytes,
+                                             &truncated](boost::system::error_code ec, size_t n) {
+      bytes += n;
+      size_t room = self->spec.max_output > text.size() ? self->spec.max_output - text.size() : 0;
+      text.append(buf.data(), std::min(n, room));
+      if (n > room) truncated = true;
+      if (ec) {
+        self->finishOne();
+        return;
+      }
+      self->read(pipe, buf, text, bytes, truncated);
+    });
+  }
+
+  void armTimeout() {
+    timer.expires_after(spec.timeout);
+    timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (ec || self->exited) return;
+      self->result.timed_out = true;
+      self->killGroup(SIGTERM);
+      self->timer.expires_after(self->spec.kill_grace);
+      self->timer.async_wait([self](boost::system::error_code ec2) {
+        if (ec2 || self->exited) return;
+        self->result.killed = true;
+        self->killGroup(SIGKILL);
+      });
+    });
+  }
+};
+
+}  // namespace
+
+std::vector<std::string> baseEnvironment() {
+  return {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8"};
+}
+
+void runProcess(asio::io_context& io, ProcessSpec spec, std::function<void(ProcessResult)> done) {
+  auto run = std::make_shared<Run>(io, std::move(spec), std::move(done));
+  auto fail = [&](std::string why) {
+    run->result.error = std::move(why);
+    // Still through the loop, so that callers see one behaviour whatever happens.
+    asio::post(io, [run] {
+      auto cb = std::move(run->done);
+      cb(std::move(run->result));
+    });
+  };
+  const ProcessSpec& s = run->spec;
+  if (s.argv.empty()) return fail("no program to run");
+  bp2::filesystem::path exe(s.argv[0]);
+  if (!exe.is_absolute()) return fail("program " + s.argv[0] + " is not an absolute path");
+  if (::access(exe.c_str(), X_OK) != 0)
+    return fail("cannot execute " + s.argv[0] + ": " + std::strerror(errno));
+  std::vector<std::string> args(s.argv.begin() + 1, s.argv.end());
+  run->start = std::chrono::steady_clock::now();
+  try {
+    if (s.cwd) {
+      run->proc.emplace(io.get_executor(), exe, args,
+                        bp2::process_stdio{nullptr, run->out_pipe, run->err_pipe},
+                        bp2::process_environment(s.env), bp2::process_start_dir(s.cwd->string()),
+                        ChildSetup{s.uid, s.gid});
+    } else {
+      run->proc.emplace(io.get_executor(), exe, args,
+                        bp2::process_stdio{nullptr, run->out_pipe, run->err_pipe},
+                        bp2::process_environment(s.env), ChildSetup{s.uid, s.gid});
+    }
+  } catch (const std::exception& e) {
+    return fail(std::string("cannot start ") + s.argv[0] + ": " + e.what());
+  }
+  run->result.started = true;
+  run->result.pid = run->proc->id();
+  run->read(run->out_pipe, run->out_buf, run->result.out, run->result.out_bytes,
+            run->result.out_truncated);
+  run->read(run->err_pipe, run->err_buf, run->result.err, run->result.err_bytes,
+            run->result.err_truncated);
+  run->armTimeout();
+  run->proc->async_wait([run](bp2::error_code, int) {
+    run->exited = true;
+    int status = run->proc->native_exit_code();
+    if (WIFEXITED(status)) run->result.exit_code = WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) run->result.signal = WTERMSIG(status);
+    // Whatever the program left behind in its group goes with it; this also closes the pipes
+    // a background grandchild would otherwise hold open.
+    run->killGroup(SIGKILL);
+    run->finishOne();
+  });
+}
+
+}  // namespace novacron::actions

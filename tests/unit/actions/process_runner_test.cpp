@@ -1,0 +1,160 @@
+#include "actions/process_runner.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <sstream>
+#include <thread>
+
+#include "tests/support/io_thread.h"
+
+namespace novacron::actions {
+namespace {
+
+using namespace std::chrono_literals;
+
+ProcessResult run(testing::IoThread& io, ProcessSpec spec) {
+  std::promise<ProcessResult> p;
+  auto f = p.get_future();
+  boost::asio::post(io.io(), [&] {
+    runProcess(io.io(), std::move(spec), [&](ProcessResult r) { p.set_value(std::move(r)); });
+  });
+  EXPECT_EQ(f.wait_for(60s), std::future_status::ready);
+  return f.get();
+}
+
+ProcessSpec spec(std::vector<std::string> argv) {
+  ProcessSpec s;
+  s.argv = std::move(argv);
+  s.env = baseEnvironment();
+  return s;
+}
+
+// True once no live process of the group is left (waiting a bounded while for SIGKILL to land).
+// Zombies waiting for init to reap them are dead and do not count.
+bool groupGone(pid_t pgid) {
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  for (;;) {
+    bool alive = false;
+    for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+      std::ifstream stat(e.path() / "stat");
+      std::string line;
+      if (!std::getline(stat, line)) continue;
+      size_t close = line.rfind(')');
+      if (close == std::string::npos) continue;
+      std::istringstream rest(line.substr(close + 2));
+      char state = 0;
+      pid_t ppid = 0, pgrp = 0;
+      rest >> state >> ppid >> pgrp;
+      alive = alive || (pgrp == pgid && state != 'Z' && state != 'X');
+    }
+    if (!alive) return true;
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(10ms);
+  }
+}
+
+TEST(ProcessRunnerTest, CapturesOutputAndExitStatus) {
+  testing::IoThread io;
+  auto r = run(io, spec({"/bin/echo", "hello", "two words"}));
+  ASSERT_TRUE(r.started) << r.error;
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, "hello two words\n");
+  EXPECT_FALSE(r.timed_out);
+
+  // Arguments are whole arguments: nothing is split or expanded.
+  r = run(io, spec({"/bin/echo", "$(id) ; rm -rf / *"}));
+  EXPECT_EQ(r.out, "$(id) ; rm -rf / *\n");
+
+  r = run(io, spec({"/bin/sh", "-c", "echo oops >&2; exit 3"}));
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_EQ(r.err, "oops\n");
+}
+
+TEST(ProcessRunnerTest, AChildThatIgnoresSigtermIsKilled) {
+  testing::IoThread io;
+  ProcessSpec s = spec({"/bin/sh", "-c", "trap '' TERM; echo ready; while true; do sleep 1; done"});
+  s.timeout = 200ms;
+  s.kill_grace = 300ms;
+  auto start = std::chrono::steady_clock::now();
+  auto r = run(io, s);
+  ASSERT_TRUE(r.started);
+  EXPECT_TRUE(r.timed_out);
+  EXPECT_TRUE(r.killed);
+  EXPECT_EQ(r.signal, SIGKILL);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
+  EXPECT_GE(r.duration, 500ms);
+  EXPECT_TRUE(groupGone(r.pid)) << "the sleep children must be gone too";
+}
+
+TEST(ProcessRunnerTest, GrandchildrenDoNotOutliveTheAction) {
+  testing::IoThread io;
+  auto r = run(io, spec({"/bin/sh", "-c", "sleep 300 & sleep 300 & echo forked"}));
+  ASSERT_TRUE(r.started);
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, "forked\n");
+  EXPECT_LT(r.duration, 30s) << "done does not wait for the background sleeps";
+  EXPECT_TRUE(groupGone(r.pid));
+}
+
+TEST(ProcessRunnerTest, HundredMegabytesOfOutputAreBounded) {
+  testing::IoThread io;
+  ProcessSpec s = spec({"/usr/bin/head", "-c", "100000000", "/dev/zero"});
+  s.max_output = 4096;
+  auto r = run(io, s);
+  ASSERT_TRUE(r.started);
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out_bytes, 100000000u);
+  EXPECT_EQ(r.out.size(), 4096u);
+  EXPECT_TRUE(r.out_truncated);
+}
+
+TEST(ProcessRunnerTest, TheEnvironmentIsOnlyWhatWasGiven) {
+  ::setenv("NOVACRON_TEST_SECRET", "hunter2", 1);
+  testing::IoThread io;
+  ProcessSpec s = spec({"/usr/bin/env"});
+  s.env.push_back("INCIDENT=db-01-42");
+  auto r = run(io, s);
+  ::unsetenv("NOVACRON_TEST_SECRET");
+  EXPECT_EQ(r.out,
+            "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/"
+            "bin\nLANG=C.UTF-8\nINCIDENT=db-01-42\n");
+}
+
+TEST(ProcessRunnerTest, WorkingDirectoryAndUser) {
+  testing::IoThread io;
+  ProcessSpec s = spec({"/bin/pwd"});
+  s.cwd = "/tmp";
+  EXPECT_EQ(run(io, s).out, "/tmp\n");
+  if (::geteuid() != 0) GTEST_SKIP() << "switching users needs root";
+  ProcessSpec as = spec({"/bin/sh", "-c", "id -u; id -G"});
+  as.uid = 65534;
+  as.gid = 65534;
+  EXPECT_EQ(run(io, as).out, "65534\n65534\n") << "supplementary groups are dropped";
+}
+
+TEST(ProcessRunnerTest, WhatCannotStartSaysWhy) {
+  testing::IoThread io;
+  struct Case {
+    std::vector<std::string> argv;
+    const char* why;
+  } cases[] = {
+      {{}, "no program to run"},
+      {{"sh", "-c", "true"}, "is not an absolute path"},
+      {{"/nonexistent/tool"}, "cannot execute /nonexistent/tool: No such file or directory"},
+      {{"/etc/passwd"}, "cannot execute /etc/passwd: Permission denied"}};
+  for (const auto& c : cases) {
+    auto r = run(io, spec(c.argv));
+    EXPECT_FALSE(r.started);
+    EXPECT_NE(r.error.find(c.why), std::string::npos) << r.error;
+  }
+}
+
+}  // namespace
+}  // namespace novacron::actions
