@@ -12,6 +12,9 @@ echo "== host sweep, store, /metrics rendering (Google Benchmark)"
 echo "== policy engine: 500 playbooks over 5,000 series; parsing 500 playbooks"
 "$BIN/policy_bench" --benchmark_min_time=2
 
+echo "== durable timeline event writes (WAL, synchronous=FULL)"
+"$BIN/store_bench" --benchmark_min_time=2
+
 echo "== /metrics latency: 1000 sequential scrapes, new connection each"
 WORK=$(mktemp -d)
 PORT=$((20000 + RANDOM % 40000))

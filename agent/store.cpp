@@ -1,0 +1,413 @@
+#include "agent/store.h"
+
+#include <sqlite3.h>
+
+#include <nlohmann/json.hpp>
+
+namespace novacron::agent {
+namespace {
+
+// Migration N brings the schema from version N-1 to N. Never edit one that has shipped: add the
+// next, so that an upgrade keeps every incident.
+constexpr const char* kMigrations[] = {
+    // 1: the first schema.
+    R"sql(
+CREATE TABLE incidents (
+  id TEXT PRIMARY KEY,
+  playbook TEXT NOT NULL,
+  labels TEXT NOT NULL,
+  severity INTEGER NOT NULL,
+  category TEXT NOT NULL,
+  state TEXT NOT NULL,
+  dry_run INTEGER NOT NULL,
+  triggered_by TEXT NOT NULL,
+  opened_at INTEGER NOT NULL,
+  acknowledged_at INTEGER,
+  resolved_at INTEGER
+);
+CREATE INDEX incidents_open ON incidents(resolved_at, opened_at);
+CREATE TABLE events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  incident_id TEXT NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+  at INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  data TEXT NOT NULL
+);
+CREATE INDEX events_incident ON events(incident_id, seq);
+CREATE TABLE action_runs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  incident_id TEXT NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+  action TEXT NOT NULL,
+  type TEXT NOT NULL,
+  state TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER,
+  result TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX action_runs_incident ON action_runs(incident_id, id);
+CREATE INDEX action_runs_state ON action_runs(state);
+CREATE TABLE approvals (
+  incident_id TEXT NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+  action TEXT NOT NULL,
+  state TEXT NOT NULL,
+  requested_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  decided_at INTEGER,
+  decided_by TEXT,
+  reason TEXT,
+  PRIMARY KEY (incident_id, action)
+);
+CREATE TABLE outbox (
+  event_seq INTEGER PRIMARY KEY REFERENCES events(seq) ON DELETE CASCADE,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER,
+  delivered_at INTEGER,
+  parked INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE agent_state (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+)sql",
+};
+
+int64_t ms(TimePoint t) { return t.time_since_epoch().count(); }
+TimePoint fromMs(int64_t v) { return TimePoint{milliseconds(v)}; }
+
+// One prepared statement, finalized on every path.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const char* sql) : db_(db) {
+    rc_ = sqlite3_prepare_v2(db, sql, -1, &s_, nullptr);
+  }
+  ~Stmt() { sqlite3_finalize(s_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  bool ok() const { return rc_ == SQLITE_OK; }
+  Stmt& bind(int i, const std::string& v) {
+    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& bind(int i, int64_t v) {
+    sqlite3_bind_int64(s_, i, v);
+    return *this;
+  }
+  Stmt& bindOpt(int i, std::optional<TimePoint> t) {
+    if (t)
+      sqlite3_bind_int64(s_, i, ms(*t));
+    else
+      sqlite3_bind_null(s_, i);
+    return *this;
+  }
+  /// SQLITE_ROW, SQLITE_DONE or an error code.
+  int step() { return sqlite3_step(s_); }
+  std::string text(int col) const {
+    auto* p = sqlite3_column_text(s_, col);
+    return p ? std::string(reinterpret_cast<const char*>(p),
+                           static_cast<size_t>(sqlite3_column_bytes(s_, col)))
+             : "";
+  }
+  int64_t integer(int col) const { return sqlite3_column_int64(s_, col); }
+  std::optional<TimePoint> optTime(int col) const {
+    if (sqlite3_column_type(s_, col) == SQLITE_NULL) return std::nullopt;
+    return fromMs(integer(col));
+  }
+  Error error(const std::string& what) const { return dbError(db_, what); }
+
+  static Error dbError(sqlite3* db, const std::string& what) {
+    int code = sqlite3_errcode(db);
+    ErrorCode c = ErrorCode::kIo;
+    if (code == SQLITE_READONLY || code == SQLITE_PERM || code == SQLITE_CANTOPEN)
+      c = ErrorCode::kPermission;
+    if (code == SQLITE_BUSY || code == SQLITE_LOCKED) c = ErrorCode::kUnavailable;
+    if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) c = ErrorCode::kMalformed;
+    return makeError(c, "store: " + what + ": " + sqlite3_errmsg(db));
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* s_ = nullptr;
+  int rc_;
+};
+
+Result<void> done(Stmt& s, const std::string& what) {
+  if (!s.ok()) return s.error(what);
+  int rc = s.step();
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) return s.error(what);
+  return {};
+}
+
+IncidentRecord readIncident(const Stmt& s) {
+  IncidentRecord r;
+  r.id = s.text(0);
+  r.playbook = s.text(1);
+  r.labels = s.text(2);
+  r.severity = static_cast<int>(s.integer(3));
+  r.category = s.text(4);
+  r.state = s.text(5);
+  r.dry_run = s.integer(6) != 0;
+  r.triggered_by = s.text(7);
+  r.opened_at = fromMs(s.integer(8));
+  r.acknowledged_at = s.optTime(9);
+  r.resolved_at = s.optTime(10);
+  return r;
+}
+
+constexpr const char* kIncidentColumns =
+    "id, playbook, labels, severity, category, state, dry_run, triggered_by, opened_at, "
+    "acknowledged_at, resolved_at";
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& file) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(
+      file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    Error e = Stmt::dbError(db, "cannot open " + file.string());
+    sqlite3_close(db);
+    return e;
+  }
+  std::unique_ptr<Store> store(new Store(db));
+  sqlite3_busy_timeout(db, 2000);
+  // WAL survives in the file; synchronous is per connection: FULL syncs the WAL on every commit.
+  for (const char* pragma :
+       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
+    if (auto r = store->exec(pragma); !r) return r.error();
+  }
+  if (auto r = store->migrate(); !r) return r.error();
+  return store;
+}
+
+Store::~Store() { sqlite3_close(db_); }
+
+Result<void> Store::exec(const char* sql) {
+  char* msg = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &msg) != SQLITE_OK) {
+    std::string m = msg ? msg : "unknown error";
+    sqlite3_free(msg);
+    Error e = Stmt::dbError(db_, sql);
+    e.message = "store: " + m;
+    return e;
+  }
+  return {};
+}
+
+Result<void> Store::migrate() {
+  Stmt v(db_, "PRAGMA user_version");
+  if (!v.ok() || v.step() != SQLITE_ROW) return v.error("reading the schema version");
+  version_ = static_cast<int>(v.integer(0));
+  if (version_ > kSchemaVersion) {
+    return makeError(ErrorCode::kInvalidArgument,
+                     "store: the database has schema version " + std::to_string(version_) +
+                         ", newer than this agent's " + std::to_string(kSchemaVersion) +
+                         "; run the newer agent or move the database aside");
+  }
+  for (int next = version_ + 1; next <= kSchemaVersion; ++next) {
+    if (auto r = exec("BEGIN IMMEDIATE"); !r) return r;
+    auto r = exec(kMigrations[next - 1]);
+    std::string set = "PRAGMA user_version=" + std::to_string(next);
+    if (r) r = exec(set.c_str());
+    if (!r) {
+      (void)exec("ROLLBACK");
+      return makeError(r.error().code, "migration to schema " + std::to_string(next) +
+                                           " failed: " + r.error().message);
+    }
+    if (auto c = exec("COMMIT"); !c) return c;
+    version_ = next;
+  }
+  return {};
+}
+
+Result<void> Store::createIncident(const IncidentRecord& i) {
+  Stmt s(db_,
+         "INSERT INTO incidents (id, playbook, labels, severity, category, state, dry_run, "
+         "triggered_by, opened_at, "
+         "acknowledged_at, resolved_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+  s.bind(1, i.id)
+      .bind(2, i.playbook)
+      .bind(3, i.labels)
+      .bind(4, int64_t{i.severity})
+      .bind(5, i.category);
+  s.bind(6, i.state).bind(7, int64_t{i.dry_run}).bind(8, i.triggered_by).bind(9, ms(i.opened_at));
+  s.bindOpt(10, i.acknowledged_at).bindOpt(11, i.resolved_at);
+  return done(s, "creating incident " + i.id);
+}
+
+Result<void> Store::updateIncident(const std::string& id, const std::string& state, int severity,
+                                   std::optional<TimePoint> acknowledged_at,
+                                   std::optional<TimePoint> resolved_at) {
+  Stmt s(db_,
+         "UPDATE incidents SET state = ?2, severity = ?3, acknowledged_at = ?4, resolved_at = ?5 "
+         "WHERE id = ?1");
+  s.bind(1, id)
+      .bind(2, state)
+      .bind(3, int64_t{severity})
+      .bindOpt(4, acknowledged_at)
+      .bindOpt(5, resolved_at);
+  if (auto r = done(s, "updating incident " + id); !r) return r;
+  if (sqlite3_changes(db_) == 0) return makeError(ErrorCode::kNotFound, "store: no incident " + id);
+  return {};
+}
+
+Result<std::optional<IncidentRecord>> Store::incident(const std::string& id) {
+  std::string sql = std::string("SELECT ") + kIncidentColumns + " FROM incidents WHERE id = ?1";
+  Stmt s(db_, sql.c_str());
+  if (!s.ok()) return s.error("reading incident");
+  s.bind(1, id);
+  int rc = s.step();
+  if (rc == SQLITE_DONE) return std::optional<IncidentRecord>{};
+  if (rc != SQLITE_ROW) return s.error("reading incident " + id);
+  return std::optional<IncidentRecord>{readIncident(s)};
+}
+
+Result<std::vector<IncidentRecord>> Store::openIncidents() {
+  std::string sql = std::string("SELECT ") + kIncidentColumns +
+                    " FROM incidents WHERE resolved_at IS NULL ORDER BY opened_at, id";
+  Stmt s(db_, sql.c_str());
+  if (!s.ok()) return s.error("listing incidents");
+  std::vector<IncidentRecord> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) out.push_back(readIncident(s));
+  if (rc != SQLITE_DONE) return s.error("listing incidents");
+  return out;
+}
+
+Result<int64_t> Store::appendEvent(const std::string& incident_id, TimePoint at,
+                                   const std::string& kind, const std::string& data_json) {
+  if (auto r = exec("BEGIN IMMEDIATE"); !r) return r.error();
+  Stmt ev(db_, "INSERT INTO events (incident_id, at, kind, data) VALUES (?1, ?2, ?3, ?4)");
+  ev.bind(1, incident_id).bind(2, ms(at)).bind(3, kind).bind(4, data_json);
+  if (auto r = done(ev, "appending an event to " + incident_id); !r) {
+    (void)exec("ROLLBACK");
+    return r.error();
+  }
+  int64_t seq = sqlite3_last_insert_rowid(db_);
+  Stmt ob(db_, "INSERT INTO outbox (event_seq) VALUES (?1)");
+  ob.bind(1, seq);
+  if (auto r = done(ob, "queueing event " + std::to_string(seq)); !r) {
+    (void)exec("ROLLBACK");
+    return r.error();
+  }
+  if (auto r = exec("COMMIT"); !r) {
+    (void)exec("ROLLBACK");
+    return r.error();
+  }
+  return seq;
+}
+
+namespace {
+Result<std::vector<EventRecord>> readEvents(Stmt& s, const std::string& what) {
+  if (!s.ok()) return s.error(what);
+  std::vector<EventRecord> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    out.push_back({s.integer(0), s.text(1), fromMs(s.integer(2)), s.text(3), s.text(4)});
+  }
+  if (rc != SQLITE_DONE) return s.error(what);
+  return out;
+}
+}  // namespace
+
+Result<std::vector<EventRecord>> Store::eventsAfter(int64_t seq, size_t limit) {
+  Stmt s(
+      db_,
+      "SELECT seq, incident_id, at, kind, data FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+  s.bind(1, seq).bind(2, static_cast<int64_t>(limit));
+  return readEvents(s, "reading events");
+}
+
+Result<std::vector<EventRecord>> Store::timeline(const std::string& incident_id) {
+  Stmt s(db_,
+         "SELECT seq, incident_id, at, kind, data FROM events WHERE incident_id = ?1 ORDER BY seq");
+  s.bind(1, incident_id);
+  return readEvents(s, "reading the timeline of " + incident_id);
+}
+
+Result<int64_t> Store::startActionRun(const std::string& incident_id, const std::string& action,
+                                      const std::string& type, TimePoint at) {
+  Stmt s(db_,
+         "INSERT INTO action_runs (incident_id, action, type, state, started_at) VALUES (?1, ?2, "
+         "?3, 'running', ?4)");
+  s.bind(1, incident_id).bind(2, action).bind(3, type).bind(4, ms(at));
+  if (auto r = done(s, "recording the start of " + action); !r) return r.error();
+  return sqlite3_last_insert_rowid(db_);
+}
+
+Result<void> Store::finishActionRun(int64_t id, const std::string& state, TimePoint at,
+                                    const std::string& result_json) {
+  Stmt s(db_, "UPDATE action_runs SET state = ?2, finished_at = ?3, result = ?4 WHERE id = ?1");
+  s.bind(1, id).bind(2, state).bind(3, ms(at)).bind(4, result_json);
+  return done(s, "recording the end of action run " + std::to_string(id));
+}
+
+Result<std::vector<ActionRunRecord>> Store::actionRuns(const std::string& incident_id) {
+  Stmt s(db_,
+         "SELECT id, incident_id, action, type, state, started_at, finished_at, result FROM "
+         "action_runs "
+         "WHERE incident_id = ?1 ORDER BY id");
+  if (!s.ok()) return s.error("reading action runs");
+  s.bind(1, incident_id);
+  std::vector<ActionRunRecord> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    out.push_back({s.integer(0), s.text(1), s.text(2), s.text(3), s.text(4), fromMs(s.integer(5)),
+                   s.optTime(6), s.text(7)});
+  }
+  if (rc != SQLITE_DONE) return s.error("reading action runs");
+  return out;
+}
+
+Result<int> Store::markInterruptedRuns(TimePoint now) {
+  Stmt find(db_,
+            "SELECT id, incident_id, action FROM action_runs WHERE state = 'running' ORDER BY id");
+  if (!find.ok()) return find.error("finding interrupted runs");
+  std::vector<std::tuple<int64_t, std::string, std::string>> runs;
+  int rc;
+  while ((rc = find.step()) == SQLITE_ROW)
+    runs.emplace_back(find.integer(0), find.text(1), find.text(2));
+  if (rc != SQLITE_DONE) return find.error("finding interrupted runs");
+  for (const auto& [id, incident, action] : runs) {
+    nlohmann::json note = {
+        {"action", action}, {"run", id}, {"reason", "the agent stopped while it ran; not re-run"}};
+    if (auto r = finishActionRun(id, "interrupted", now, note.dump()); !r) return r.error();
+    if (auto r = appendEvent(incident, now, "action_interrupted", note.dump()); !r)
+      return r.error();
+  }
+  return static_cast<int>(runs.size());
+}
+
+Result<void> Store::setState(const std::string& key, const std::string& value) {
+  Stmt s(db_,
+         "INSERT INTO agent_state (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET "
+         "value = excluded.value");
+  s.bind(1, key).bind(2, value);
+  return done(s, "saving " + key);
+}
+
+Result<std::optional<std::string>> Store::state(const std::string& key) {
+  Stmt s(db_, "SELECT value FROM agent_state WHERE key = ?1");
+  if (!s.ok()) return s.error("reading " + key);
+  s.bind(1, key);
+  int rc = s.step();
+  if (rc == SQLITE_DONE) return std::optional<std::string>{};
+  if (rc != SQLITE_ROW) return s.error("reading " + key);
+  return std::optional<std::string>{s.text(0)};
+}
+
+Result<std::string> Store::pragma(const std::string& name) {
+  std::string sql = "PRAGMA " + name;
+  Stmt s(db_, sql.c_str());
+  if (!s.ok() || s.step() != SQLITE_ROW) return s.error(sql);
+  return s.text(0);
+}
+
+Result<int> Store::purgeResolvedBefore(TimePoint cutoff) {
+  Stmt s(db_, "DELETE FROM incidents WHERE resolved_at IS NOT NULL AND resolved_at < ?1");
+  s.bind(1, ms(cutoff));
+  if (auto r = done(s, "purging old incidents"); !r) return r.error();
+  return sqlite3_changes(db_);
+}
+
+}  // namespace novacron::agent

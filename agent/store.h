@@ -1,0 +1,102 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/base/clock.h"
+#include "agent/base/result.h"
+
+struct sqlite3;
+
+namespace novacron::agent {
+
+struct IncidentRecord {
+  std::string id;  ///< unique across the fleet: node id + time-ordered part
+  std::string playbook;
+  std::string labels;  ///< JSON object
+  int severity = 3;
+  std::string category;
+  std::string state;  ///< open, mitigating, awaiting_approval, verifying, resolved, escalated
+  bool dry_run = false;
+  std::string triggered_by;  ///< empty when the policy opened it
+  TimePoint opened_at{};
+  std::optional<TimePoint> acknowledged_at, resolved_at;
+};
+
+struct EventRecord {
+  int64_t seq = 0;  ///< global, gap-free order of every event: the cursor of pollers and outbox
+  std::string incident_id;
+  TimePoint at{};
+  std::string kind;
+  std::string data;  ///< JSON object
+};
+
+struct ActionRunRecord {
+  int64_t id = 0;
+  std::string incident_id, action, type;
+  std::string state;  ///< running, done, failed, timed_out, interrupted, skipped
+  TimePoint started_at{};
+  std::optional<TimePoint> finished_at;
+  std::string result;  ///< JSON object
+};
+
+/// The agent's durable memory in SQLite (state_dir/agent.db): incidents, their timeline, action
+/// runs, approvals, the reporter's outbox and agent state such as the kill switch. WAL with
+/// synchronous=FULL: a call that wrote an event returns only once the event would survive a power
+/// cut, so the agent records before it acts. Schema changes are numbered migrations applied at
+/// open. Event-loop only; every failure is a Result, never an exception.
+class Store {
+ public:
+  static constexpr int kSchemaVersion = 1;
+
+  static Result<std::unique_ptr<Store>> open(const std::filesystem::path& file);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  Result<void> createIncident(const IncidentRecord& incident);
+  Result<void> updateIncident(const std::string& id, const std::string& state, int severity,
+                              std::optional<TimePoint> acknowledged_at,
+                              std::optional<TimePoint> resolved_at);
+  Result<std::optional<IncidentRecord>> incident(const std::string& id);
+  /// Incidents not resolved, oldest first.
+  Result<std::vector<IncidentRecord>> openIncidents();
+
+  /// Appends a timeline event and queues it in the outbox, in one durable transaction.
+  Result<int64_t> appendEvent(const std::string& incident_id, TimePoint at, const std::string& kind,
+                              const std::string& data_json);
+  Result<std::vector<EventRecord>> eventsAfter(int64_t seq, size_t limit);
+  Result<std::vector<EventRecord>> timeline(const std::string& incident_id);
+
+  Result<int64_t> startActionRun(const std::string& incident_id, const std::string& action,
+                                 const std::string& type, TimePoint at);
+  Result<void> finishActionRun(int64_t id, const std::string& state, TimePoint at,
+                               const std::string& result_json);
+  Result<std::vector<ActionRunRecord>> actionRuns(const std::string& incident_id);
+  /// At startup: runs left `running` by a crash become `interrupted`, each with a timeline event.
+  /// They are never re-run silently. Returns how many there were.
+  Result<int> markInterruptedRuns(TimePoint now);
+
+  Result<void> setState(const std::string& key, const std::string& value);
+  Result<std::optional<std::string>> state(const std::string& key);
+
+  /// Deletes resolved incidents (and their events, runs and approvals) resolved before `cutoff`.
+  Result<int> purgeResolvedBefore(TimePoint cutoff);
+
+  int schemaVersion() const { return version_; }
+  /// The value of a PRAGMA on this connection, e.g. "synchronous" (for checks and tests).
+  Result<std::string> pragma(const std::string& name);
+
+ private:
+  explicit Store(sqlite3* db) : db_(db) {}
+  Result<void> exec(const char* sql);
+  Result<void> migrate();
+  sqlite3* db_;
+  int version_ = 0;
+};
+
+}  // namespace novacron::agent

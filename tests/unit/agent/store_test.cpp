@@ -1,0 +1,196 @@
+#include "agent/store.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <random>
+
+#include "tests/support/fixture.h"
+
+namespace novacron::agent {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::at;
+
+IncidentRecord incident(const std::string& id) {
+  IncidentRecord r;
+  r.id = id;
+  r.playbook = "disk_full";
+  r.labels = R"({"mount":"/"})";
+  r.severity = 2;
+  r.category = "infrastructure";
+  r.state = "open";
+  r.opened_at = at();
+  return r;
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_.load("empty");
+    file_ = root_.path() / "agent.db";
+  }
+  std::unique_ptr<Store> open() {
+    auto s = Store::open(file_);
+    EXPECT_TRUE(s.has_value()) << (s ? "" : s.error().message);
+    return s ? std::move(*s) : nullptr;
+  }
+  testing::ScratchRoot root_;
+  std::filesystem::path file_;
+};
+
+TEST_F(StoreTest, SchemaWalAndFullSync) {
+  auto s = open();
+  EXPECT_EQ(s->schemaVersion(), Store::kSchemaVersion);
+  EXPECT_EQ(*s->pragma("journal_mode"), "wal");
+  EXPECT_EQ(*s->pragma("synchronous"), "2") << "FULL";
+  EXPECT_EQ(*s->pragma("user_version"), std::to_string(Store::kSchemaVersion));
+}
+
+TEST_F(StoreTest, IncidentsAndTimelineSurviveAReopen) {
+  {
+    auto s = open();
+    ASSERT_TRUE(s->createIncident(incident("db-01-0001")).has_value());
+    for (int i = 0; i < 3; ++i) {
+      auto seq = s->appendEvent("db-01-0001", at(std::chrono::seconds(i)), "note",
+                                "{\"i\":" + std::to_string(i) + "}");
+      ASSERT_TRUE(seq.has_value()) << seq.error().message;
+      EXPECT_EQ(*seq, i + 1);
+    }
+    ASSERT_TRUE(s->updateIncident("db-01-0001", "resolved", 1, at(1s), at(2s)).has_value());
+  }
+  auto s = open();
+  auto inc = s->incident("db-01-0001");
+  ASSERT_TRUE(inc.has_value() && inc->has_value());
+  EXPECT_EQ((*inc)->state, "resolved");
+  EXPECT_EQ((*inc)->severity, 1);
+  EXPECT_EQ((*inc)->resolved_at, at(2s));
+  auto tl = s->timeline("db-01-0001");
+  ASSERT_EQ(tl->size(), 3u);
+  EXPECT_EQ((*tl)[2].data, "{\"i\":2}");
+  EXPECT_EQ(s->eventsAfter(1, 10)->size(), 2u);
+  EXPECT_TRUE(s->openIncidents()->empty());
+  EXPECT_EQ(s->updateIncident("nope", "open", 1, std::nullopt, std::nullopt).error().code,
+            ErrorCode::kNotFound);
+  // An event for an incident that does not exist is refused, not orphaned.
+  EXPECT_FALSE(s->appendEvent("nope", at(), "note", "{}").has_value());
+}
+
+TEST_F(StoreTest, RunsLeftRunningByACrashAreInterruptedNotRerun) {
+  {
+    auto s = open();
+    ASSERT_TRUE(s->createIncident(incident("n-1")).has_value());
+    ASSERT_TRUE(s->startActionRun("n-1", "report", "diagnostics_report", at()).has_value());
+    auto done = s->startActionRun("n-1", "notify", "notify", at());
+    ASSERT_TRUE(s->finishActionRun(*done, "done", at(1s), "{}").has_value());
+  }
+  auto s = open();
+  EXPECT_EQ(*s->markInterruptedRuns(at(5s)), 1);
+  auto runs = s->actionRuns("n-1");
+  ASSERT_EQ(runs->size(), 2u);
+  EXPECT_EQ((*runs)[0].state, "interrupted");
+  EXPECT_EQ((*runs)[0].finished_at, at(5s));
+  EXPECT_EQ((*runs)[1].state, "done");
+  auto tl = s->timeline("n-1");
+  ASSERT_EQ(tl->size(), 1u);
+  EXPECT_EQ((*tl)[0].kind, "action_interrupted");
+  EXPECT_EQ(*s->markInterruptedRuns(at(6s)), 0);
+}
+
+TEST_F(StoreTest, AgentStateLikeTheKillSwitchPersists) {
+  {
+    auto s = open();
+    ASSERT_TRUE(s->setState("paused", "true").has_value());
+    ASSERT_TRUE(s->setState("paused", "false").has_value());
+  }
+  auto s = open();
+  EXPECT_EQ(*s->state("paused"), std::optional<std::string>("false"));
+  EXPECT_EQ(*s->state("unknown"), std::nullopt);
+}
+
+TEST_F(StoreTest, RetentionPurgesOnlyOldResolvedIncidents) {
+  auto s = open();
+  for (auto id : {"old", "recent", "open"})
+    ASSERT_TRUE(s->createIncident(incident(id)).has_value());
+  ASSERT_TRUE(s->appendEvent("old", at(), "note", "{}").has_value());
+  ASSERT_TRUE(s->updateIncident("old", "resolved", 2, std::nullopt, at(1h)).has_value());
+  ASSERT_TRUE(s->updateIncident("recent", "resolved", 2, std::nullopt, at(48h)).has_value());
+  EXPECT_EQ(*s->purgeResolvedBefore(at(24h)), 1);
+  EXPECT_FALSE(s->incident("old")->has_value());
+  EXPECT_TRUE(s->timeline("old")->empty()) << "its events go with it";
+  EXPECT_TRUE(s->incident("recent")->has_value());
+  EXPECT_EQ(s->openIncidents()->size(), 1u);
+}
+
+TEST_F(StoreTest, ANewerSchemaAndAnUnopenableFileAreClearErrors) {
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(file_.c_str(), &db), SQLITE_OK);
+    sqlite3_exec(db, "PRAGMA user_version=99", nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+  }
+  auto s = Store::open(file_);
+  ASSERT_FALSE(s.has_value());
+  EXPECT_NE(s.error().message.find("schema version 99, newer than this agent's"),
+            std::string::npos);
+  auto missing = Store::open("/nonexistent/dir/agent.db");
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_NE(missing.error().message.find("cannot open /nonexistent/dir/agent.db"),
+            std::string::npos);
+}
+
+// A child appends events and reports each one after appendEvent returned; the parent kills it
+// with SIGKILL at a random moment. Every reported event must be there after a reopen, in order.
+TEST_F(StoreTest, KillNineLosesNoAcknowledgedEvent) {
+  {
+    auto s = open();
+    ASSERT_TRUE(s->createIncident(incident("crash")).has_value());
+  }
+  std::mt19937 rng(42);
+  int64_t acknowledged_total = 0;
+  for (int round = 0; round < 20; ++round) {
+    int fds[2];
+    ASSERT_EQ(::pipe(fds), 0);
+    pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      ::close(fds[0]);
+      auto s = Store::open(file_);
+      if (!s) ::_exit(2);
+      for (int i = 0;; ++i) {
+        auto seq = (*s)->appendEvent("crash", at(std::chrono::milliseconds(i)), "tick", "{}");
+        if (!seq) ::_exit(3);
+        if (::write(fds[1], &*seq, sizeof(*seq)) != sizeof(*seq)) ::_exit(4);
+      }
+    }
+    ::close(fds[1]);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(5 + rng() % 60);
+    int64_t last = 0, seq = 0;
+    while (std::chrono::steady_clock::now() < deadline &&
+           ::read(fds[0], &seq, sizeof(seq)) == sizeof(seq))
+      last = seq;
+    ::kill(child, SIGKILL);
+    while (::read(fds[0], &seq, sizeof(seq)) == sizeof(seq))
+      last = seq;  // acknowledged before the kill
+    ::close(fds[0]);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "round " << round << " ended on its own: " << status;
+    auto s = open();
+    auto events = s->timeline("crash");
+    ASSERT_TRUE(events.has_value());
+    ASSERT_FALSE(events->empty());
+    EXPECT_GE(events->back().seq, last) << "round " << round << ": an acknowledged event was lost";
+    for (size_t i = 1; i < events->size(); ++i)
+      ASSERT_EQ((*events)[i].seq, (*events)[i - 1].seq + 1);
+    acknowledged_total = last;
+  }
+  EXPECT_GT(acknowledged_total, 20);
+}
+
+}  // namespace
+}  // namespace novacron::agent
