@@ -82,12 +82,18 @@ TEST(EscalationTest, TheRunbooksMatrix) {
     int level;
     std::optional<std::chrono::minutes> next;
   } cases[] = {
-      {3, 0min, 0, 30min},          {3, 29min, 0, 30min},   {3, 30min, 1, 45min},
-      {3, 44min, 1, 45min},         {3, 45min, 2, 75min},   {3, 75min, 3, 135min},
-      {1, 4min, 0, 5min},           {1, 5min, 4, 125min},  // SEV-1 goes straight to the engineering
-                                                           // manager
-      {1, 365min, 7, std::nullopt},                        // director 4 h, then VP and CTO at once
-      {2, 15min, 1, 30min},         {4, 119min, 0, 120min},
+      {3, 0min, 0, 30min},
+      {3, 29min, 0, 30min},
+      {3, 30min, 1, 45min},
+      {3, 44min, 1, 45min},
+      {3, 45min, 2, 75min},
+      {3, 75min, 3, 135min},
+      {1, 4min, 0, 5min},
+      {1, 5min, 4, 125min},          // SEV-1 goes straight to the engineering
+                                     // manager
+      {1, 365min, 7, std::nullopt},  // director 4 h, then VP and CTO at once
+      {2, 15min, 1, 30min},
+      {4, 119min, 0, 120min},
   };
   for (const auto& c : cases) {
     auto step = escalationAt(c.severity, at(), std::nullopt, at(c.after));
