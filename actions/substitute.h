@@ -1,0 +1,21 @@
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "agent/base/result.h"
+
+namespace novacron::actions {
+
+/// Fills `{incident.id}`, `{incident.playbook}`, `{labels.mount}`… inside one argument. The
+/// result stays one argument whatever the values hold (spaces, quotes, `;`): there is no shell to
+/// split or interpret it. `{{` and `}}` stand for literal braces. An unknown name is an error, so
+/// a typo fails the action instead of running it with an empty argument.
+Result<std::string> substitute(const std::string& templ,
+                               const std::map<std::string, std::string>& values);
+
+/// Every `{name}` a template refers to (for --check-config).
+std::vector<std::string> placeholders(const std::string& templ);
+
+}  // namespace novacron::actions
