@@ -1,0 +1,504 @@
+#include "agent/incident_manager.h"
+
+#include <pwd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <ctime>
+
+#include "actions/diagnostics_report.h"
+#include "actions/process_runner.h"
+#include "actions/substitute.h"
+#include "agent/log.h"
+#include "policy/duration.h"
+#include "policy/escalation.h"
+
+namespace novacron::agent {
+
+using json = nlohmann::json;
+using policy::Decision;
+using policy::DecisionKind;
+
+struct IncidentManager::Incident {
+  enum class Phase { kOpen, kRunning, kAwaitingApproval, kDeferred, kVerifying };
+  IncidentRecord rec;
+  collectors::Labels labels;
+  std::string key;  // playbook and labels, the unit of cooldowns
+  Phase phase = Phase::kOpen;
+  size_t action = 0;
+  int64_t run_id = 0;
+  TimePoint approval_expires{};
+  TimePoint verify_since{};
+  std::optional<TimePoint> holding_since;
+  int escalation_level = 0;
+  bool flapping = false;
+};
+
+namespace {
+
+json labelsJson(const collectors::Labels& labels) {
+  json j = json::object();
+  for (const auto& l : labels) j[l.name] = l.value;
+  return j;
+}
+
+std::string keyOf(const std::string& playbook, const collectors::Labels& labels) {
+  return playbook + labelsJson(labels).dump();
+}
+
+// The criteria of a verification for one incident: true only if every condition is true for
+// its labels (a condition without labels applies to any incident).
+policy::Tri allHold(const std::vector<policy::Condition>& conditions,
+                    const collectors::Labels& labels, const policy::EvalContext& ctx) {
+  policy::Tri all = policy::Tri::kTrue;
+  for (const auto& c : conditions) {
+    policy::Truth t = c.evaluate(ctx);
+    const policy::Tri* v = policy::findTruth(t, labels);
+    if (!v && t.size() == 1 && t.front().first.empty()) v = &t.front().second;
+    all = policy::triAnd(all, v ? *v : policy::Tri::kUnknown);
+  }
+  return all;
+}
+
+}  // namespace
+
+IncidentManager::IncidentManager(boost::asio::io_context& io, Store& store, const Clock& clock,
+                                 const collectors::MetricStore& metrics, ManagerOptions options)
+    : io_(io),
+      store_(store),
+      clock_(clock),
+      metrics_(metrics),
+      options_(std::move(options)),
+      policy_(std::make_shared<policy::PolicySet>()),
+      limits_(options_.limits),
+      alive_(std::make_shared<bool>(true)) {}
+
+IncidentManager::~IncidentManager() { *alive_ = false; }
+
+std::string IncidentManager::newId(TimePoint now) {
+  // node id, UTC time to the second, and a counter: unique across the fleet, sorted by time.
+  std::time_t secs = static_cast<std::time_t>(now.time_since_epoch().count() / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+  return options_.node_id + "-" + stamp + "-" + std::to_string(++counter_);
+}
+
+const policy::Playbook* IncidentManager::playbook(const Incident& inc) const {
+  return policy_->find(inc.rec.playbook);
+}
+
+void IncidentManager::event(const Incident& inc, const std::string& kind,
+                            const std::string& data_json) {
+  auto r = store_.appendEvent(inc.rec.id, clock_.now(), kind, data_json);
+  if (!r) logError("incident " + inc.rec.id + ": cannot record " + kind + ": " + r.error().message);
+}
+
+std::optional<std::string> IncidentManager::incidentFor(const std::string& playbook,
+                                                        const collectors::Labels& labels) const {
+  for (const auto& [id, inc] : incidents_) {
+    if (inc->rec.playbook == playbook && inc->labels == labels) return id;
+  }
+  return std::nullopt;
+}
+
+void IncidentManager::handle(const std::vector<Decision>& decisions) {
+  for (const Decision& d : decisions) {
+    if (d.kind == DecisionKind::kOpen) {
+      open(d);
+      continue;
+    }
+    auto id = incidentFor(d.playbook, d.labels);
+    if (!id) continue;
+    Incident& inc = *incidents_.at(*id);
+    switch (d.kind) {
+      case DecisionKind::kRunAction:
+      case DecisionKind::kAwaitApproval:
+        if (inc.phase == Incident::Phase::kOpen) startAction(inc, 0);
+        break;
+      case DecisionKind::kEscalate:
+        inc.rec.severity = d.severity;
+        (void)store_.updateIncident(inc.rec.id, inc.rec.state, inc.rec.severity,
+                                    inc.rec.acknowledged_at, std::nullopt);
+        event(inc, "severity_raised", json{{"severity", d.severity}, {"reason", d.reason}}.dump());
+        break;
+      case DecisionKind::kResolve:
+        // Once an action has run, only its verification may say the host recovered.
+        if (inc.phase == Incident::Phase::kRunning || inc.phase == Incident::Phase::kVerifying) {
+          event(inc, "condition_cleared", json{{"reason", d.reason}}.dump());
+        } else {
+          finish(inc, "resolved", "condition cleared: " + d.reason);
+        }
+        break;
+      case DecisionKind::kFlapping:
+      case DecisionKind::kSettled:
+        inc.flapping = d.kind == DecisionKind::kFlapping;
+        event(inc, std::string(policy::decisionName(d.kind)), json{{"reason", d.reason}}.dump());
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+void IncidentManager::open(const Decision& d) {
+  const policy::Playbook* p = policy_->find(d.playbook);
+  if (!p) return;
+  TimePoint now = clock_.now();
+  auto inc = std::make_unique<Incident>();
+  inc->rec.id = newId(now);
+  inc->rec.playbook = d.playbook;
+  inc->rec.labels = labelsJson(d.labels).dump();
+  inc->rec.severity = d.severity;
+  inc->rec.category = std::string(policy::categoryName(p->category));
+  inc->rec.state = "open";
+  inc->rec.dry_run = d.dry_run || options_.dry_run;
+  inc->rec.opened_at = now;
+  inc->labels = d.labels;
+  inc->key = keyOf(d.playbook, d.labels);
+  // Recorded before anything is done about it.
+  if (auto r = store_.createIncident(inc->rec); !r) {
+    logError("cannot record incident for " + d.playbook + ": " + r.error().message +
+             "; nothing will run for it");
+    return;
+  }
+  Incident& ref = *inc;
+  incidents_[inc->rec.id] = std::move(inc);
+  event(ref, "opened",
+        json{{"reason", d.reason}, {"severity", d.severity}, {"labels", labelsJson(d.labels)}}
+            .dump());
+  event(ref, "diagnostics",
+        json{{"report", actions::diagnosticsReport(metrics_, now, ref.rec.id)}}.dump());
+  for (const auto& dl : policy::regulatoryDeadlines(p->category, now)) {
+    event(ref, "regulatory_deadline",
+          json{{"regulation", dl.regulation},
+               {"duty", dl.duty},
+               {"when", dl.when},
+               {"due", dl.due ? json(toSeconds(*dl.due)) : json(nullptr)}}
+              .dump());
+  }
+  limits_.opened(*p, ref.key, now);
+  logWarning("incident " + ref.rec.id + " opened: " + d.playbook + " SEV-" +
+             std::to_string(d.severity));
+}
+
+void IncidentManager::startAction(Incident& inc, size_t index) {
+  const policy::Playbook* p = playbook(inc);
+  inc.action = index;
+  inc.holding_since.reset();
+  if (!p || index >= p->actions.size()) {
+    finish(inc, "escalated",
+           p && !p->actions.empty() ? "no action left and the host has not recovered"
+                                    : "the playbook has no actions; a human must take over");
+    return;
+  }
+  const policy::ActionSpec& a = p->actions[index];
+  if (!a.automated) {
+    inc.phase = Incident::Phase::kAwaitingApproval;
+    inc.approval_expires = clock_.now() + a.approval.timeout.value_or(options_.approval_timeout);
+    inc.rec.state = "awaiting_approval";
+    (void)store_.updateIncident(inc.rec.id, inc.rec.state, inc.rec.severity,
+                                inc.rec.acknowledged_at, std::nullopt);
+    event(inc, "approval_requested",
+          json{{"action", a.id},
+               {"type", a.type},
+               {"expires", toSeconds(inc.approval_expires)},
+               {"distinct_approver", a.approval.distinct_approver}}
+              .dump());
+    return;
+  }
+  inc.phase = Incident::Phase::kDeferred;  // runAction decides whether it can start now
+  runAction(inc);
+}
+
+void IncidentManager::runAction(Incident& inc) {
+  const policy::Playbook* p = playbook(inc);
+  if (!p) return;
+  const policy::ActionSpec& a = p->actions[inc.action];
+  TimePoint now = clock_.now();
+  bool automated = a.automated;
+  if (inc.flapping) {
+    if (inc.run_id >= 0)
+      event(inc, "action_deferred", json{{"action", a.id}, {"reason", "flapping"}}.dump());
+    inc.run_id = -1;
+    inc.phase = Incident::Phase::kDeferred;
+    return;
+  }
+  // An approved action passes the kill switch (a human chose to run it) but not the other limits.
+  if (auto refusal = limits_.check(*p, inc.key, now, automated && paused_)) {
+    if (inc.phase != Incident::Phase::kDeferred || inc.run_id >= 0) {
+      event(inc, "action_deferred", json{{"action", a.id}, {"reason", refusal->reason}}.dump());
+    }
+    inc.run_id = -1;  // remembers that the deferral is recorded
+    inc.phase = Incident::Phase::kDeferred;
+    return;
+  }
+  auto run = store_.startActionRun(inc.rec.id, a.id, a.type, now);
+  if (!run) {
+    logError("incident " + inc.rec.id + ": cannot record the start of " + a.id + ": " +
+             run.error().message);
+    return;
+  }
+  inc.run_id = *run;
+  inc.phase = Incident::Phase::kRunning;
+  inc.rec.state = "mitigating";
+  (void)store_.updateIncident(inc.rec.id, inc.rec.state, inc.rec.severity, inc.rec.acknowledged_at,
+                              std::nullopt);
+  event(
+      inc, "action_started",
+      json{{"action", a.id}, {"type", a.type}, {"run", *run}, {"dry_run", inc.rec.dry_run}}.dump());
+  limits_.started(*p, inc.key, now);
+
+  std::string id = inc.rec.id;
+  int64_t run_id = *run;
+  auto complete = [this, alive = alive_, id, run_id](std::string state, std::string result) {
+    boost::asio::post(
+        io_, [this, alive, id, run_id, state = std::move(state), result = std::move(result)] {
+          if (*alive) actionDone(id, run_id, state, result);
+        });
+  };
+  if (inc.rec.dry_run) {
+    complete("skipped", json{{"dry_run", true}, {"message", "dry-run: planned, not run"}}.dump());
+    return;
+  }
+  if (a.type == "diagnostics_report") {
+    complete("done", json{{"report", actions::diagnosticsReport(metrics_, now, id)}}.dump());
+  } else if (a.type == "escalate") {
+    complete("done", json{{"message", a.with.value("reason", std::string("handed over"))}}.dump());
+  } else if (a.type == "exec") {
+    std::map<std::string, std::string> values = {
+        {"incident.id", id},
+        {"incident.playbook", p->name},
+        {"incident.severity", std::to_string(inc.rec.severity)}};
+    for (const auto& l : inc.labels) values["labels." + l.name] = l.value;
+    actions::ProcessSpec spec;
+    spec.env = actions::baseEnvironment();
+    spec.timeout = a.timeout;
+    std::string error;
+    for (const auto& arg : a.with.value("argv", json::array())) {
+      auto s =
+          arg.is_string()
+              ? actions::substitute(arg.get<std::string>(), values)
+              : Result<std::string>(makeError(ErrorCode::kMalformed, "argv items are strings"));
+      if (!s) {
+        error = s.error().message;
+        break;
+      }
+      spec.argv.push_back(*s);
+    }
+    if (a.with.contains("user")) {
+      std::string user = a.with.value("user", std::string());
+      struct passwd* pw = ::getpwnam(user.c_str());
+      if (!pw)
+        error = "no user " + user;
+      else
+        spec.uid = pw->pw_uid, spec.gid = pw->pw_gid;
+    }
+    if (a.with.contains("cwd")) spec.cwd = a.with.value("cwd", std::string("/"));
+    if (!error.empty()) {
+      complete("failed", json{{"error", error}}.dump());
+      return;
+    }
+    actions::runProcess(io_, std::move(spec), [complete](actions::ProcessResult r) {
+      std::string state = !r.started    ? "failed"
+                          : r.timed_out ? "timed_out"
+                                        : (r.exit_code == 0 ? "done" : "failed");
+      complete(state, json{{"started", r.started},
+                           {"error", r.error},
+                           {"exit_code", r.exit_code},
+                           {"signal", r.signal},
+                           {"timed_out", r.timed_out},
+                           {"stdout", r.out},
+                           {"stderr", r.err},
+                           {"stdout_bytes", r.out_bytes},
+                           {"duration_ms", r.duration.count()}}
+                          .dump());
+    });
+  } else {
+    complete(
+        "failed",
+        json{{"error", "action type " + a.type + " is not available in this build yet"}}.dump());
+  }
+}
+
+void IncidentManager::actionDone(const std::string& id, int64_t run, const std::string& state,
+                                 const std::string& result_json) {
+  limits_.finished();
+  auto it = incidents_.find(id);
+  (void)store_.finishActionRun(run, state, clock_.now(), result_json);
+  if (it == incidents_.end()) return;
+  Incident& inc = *it->second;
+  const policy::Playbook* p = playbook(inc);
+  std::string action = p && inc.action < p->actions.size() ? p->actions[inc.action].id : "?";
+  json result = json::parse(result_json, nullptr, false);
+  event(inc, "action_result",
+        json{{"action", action}, {"state", state}, {"result", result}}.dump());
+  if (p && inc.action < p->actions.size() && p->actions[inc.action].type == "escalate" &&
+      state == "done") {
+    finish(inc, "escalated", result.value("message", std::string("handed over")));
+    return;
+  }
+  // Verify against the playbook's criteria; with none, the resolve condition; with neither (a
+  // manual playbook), there is nothing to verify and the next action follows.
+  if (!p || (p->verify.mandatory.empty() && !p->when)) {
+    nextAction(inc, "no verification criteria");
+    return;
+  }
+  inc.phase = Incident::Phase::kVerifying;
+  inc.verify_since = clock_.now();
+  inc.holding_since.reset();
+  inc.rec.state = "verifying";
+  (void)store_.updateIncident(inc.rec.id, inc.rec.state, inc.rec.severity, inc.rec.acknowledged_at,
+                              std::nullopt);
+  event(inc, "verification_started",
+        json{{"window", policy::formatDuration(p->verify.window)}}.dump());
+}
+
+void IncidentManager::nextAction(Incident& inc, const std::string& why) {
+  event(inc, "next_action", json{{"reason", why}}.dump());
+  startAction(inc, inc.action + 1);
+}
+
+void IncidentManager::finish(Incident& inc, const std::string& state, const std::string& reason) {
+  TimePoint now = clock_.now();
+  inc.rec.state = state;
+  inc.rec.resolved_at = now;
+  (void)store_.updateIncident(inc.rec.id, state, inc.rec.severity, inc.rec.acknowledged_at, now);
+  event(inc, state, json{{"reason", reason}}.dump());
+  limits_.resolved(inc.key, now);
+  log(state == "resolved" ? LogLevel::kNotice : LogLevel::kWarning,
+      "incident " + inc.rec.id + " " + state + ": " + reason);
+  std::string id = inc.rec.id;
+  incidents_.erase(id);
+}
+
+void IncidentManager::tick() {
+  TimePoint now = clock_.now();
+  std::vector<std::string> ids;
+  for (const auto& [id, inc] : incidents_) ids.push_back(id);
+  for (const auto& id : ids) {
+    auto it = incidents_.find(id);
+    if (it == incidents_.end()) continue;
+    Incident& inc = *it->second;
+    const policy::Playbook* p = playbook(inc);
+    // The escalation matrix runs until someone acknowledges.
+    auto step =
+        policy::escalationAt(inc.rec.severity, inc.rec.opened_at, inc.rec.acknowledged_at, now);
+    if (step.level > inc.escalation_level) {
+      inc.escalation_level = step.level;
+      event(inc, "escalation_notice",
+            json{{"level", step.level},
+                 {"to", policy::escalationLevelName(step.level)},
+                 {"reason", "not acknowledged within SEV-" + std::to_string(inc.rec.severity) +
+                                "'s response time"}}
+                .dump());
+    }
+    if (!p) continue;
+    switch (inc.phase) {
+      case Incident::Phase::kAwaitingApproval:
+        if (now >= inc.approval_expires) {
+          event(inc, "approval_expired", json{{"action", p->actions[inc.action].id}}.dump());
+          nextAction(inc, "no approval in time: treated as denied");
+        }
+        break;
+      case Incident::Phase::kDeferred:
+        runAction(inc);
+        break;
+      case Incident::Phase::kVerifying: {
+        policy::EvalContext ctx{metrics_, now};
+        policy::Tri held = policy::Tri::kUnknown;
+        if (!p->verify.mandatory.empty()) {
+          held = allHold(p->verify.mandatory, inc.labels, ctx);
+        } else {
+          std::vector<policy::Condition> resolve = {p->resolve_when ? *p->resolve_when : *p->when};
+          held = allHold(resolve, inc.labels, ctx);
+          if (!p->resolve_when) held = policy::triNot(held);
+        }
+        if (held == policy::Tri::kTrue) {
+          if (!inc.holding_since) inc.holding_since = now;
+          if (now - *inc.holding_since >= p->verify.window) {
+            event(inc, "verification_held",
+                  json{{"window", policy::formatDuration(p->verify.window)}}.dump());
+            std::string playbook_name = inc.rec.playbook;
+            collectors::Labels labels = inc.labels;
+            finish(inc, "resolved",
+                   "verification held for " + policy::formatDuration(p->verify.window));
+            if (on_closed_) on_closed_(playbook_name, labels);
+            continue;
+          }
+        } else {
+          inc.holding_since.reset();
+        }
+        // The criteria get twice their window to hold for a whole window.
+        if (now - inc.verify_since >= 2 * std::max(p->verify.window, milliseconds(1))) {
+          event(inc, "verification_failed",
+                json{{"reason",
+                      "criteria did not hold for " + policy::formatDuration(p->verify.window)}}
+                    .dump());
+          nextAction(inc, "verification failed");
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+}
+
+Result<void> IncidentManager::approve(const std::string& incident_id, const std::string& action,
+                                      const std::string& approver) {
+  auto it = incidents_.find(incident_id);
+  if (it == incidents_.end())
+    return makeError(ErrorCode::kNotFound, "no open incident " + incident_id);
+  Incident& inc = *it->second;
+  const policy::Playbook* p = playbook(inc);
+  if (inc.phase != Incident::Phase::kAwaitingApproval || !p ||
+      p->actions[inc.action].id != action) {
+    return makeError(ErrorCode::kInvalidArgument,
+                     "incident " + incident_id + " is not waiting for an approval of " + action);
+  }
+  if (p->actions[inc.action].approval.distinct_approver && approver == inc.rec.triggered_by) {
+    return makeError(ErrorCode::kPermission,
+                     action + " needs an approver other than " + approver + ", who triggered it");
+  }
+  event(inc, "approval_granted", json{{"action", action}, {"by", approver}}.dump());
+  inc.phase = Incident::Phase::kDeferred;
+  runAction(inc);
+  return {};
+}
+
+Result<void> IncidentManager::deny(const std::string& incident_id, const std::string& action,
+                                   const std::string& who, const std::string& reason) {
+  auto it = incidents_.find(incident_id);
+  if (it == incidents_.end())
+    return makeError(ErrorCode::kNotFound, "no open incident " + incident_id);
+  Incident& inc = *it->second;
+  const policy::Playbook* p = playbook(inc);
+  if (inc.phase != Incident::Phase::kAwaitingApproval || !p ||
+      p->actions[inc.action].id != action) {
+    return makeError(ErrorCode::kInvalidArgument,
+                     "incident " + incident_id + " is not waiting for an approval of " + action);
+  }
+  event(inc, "approval_denied", json{{"action", action}, {"by", who}, {"reason", reason}}.dump());
+  nextAction(inc, "denied by " + who);
+  return {};
+}
+
+Result<void> IncidentManager::acknowledge(const std::string& incident_id, const std::string& who) {
+  auto it = incidents_.find(incident_id);
+  if (it == incidents_.end())
+    return makeError(ErrorCode::kNotFound, "no open incident " + incident_id);
+  Incident& inc = *it->second;
+  if (inc.rec.acknowledged_at) return {};
+  inc.rec.acknowledged_at = clock_.now();
+  (void)store_.updateIncident(inc.rec.id, inc.rec.state, inc.rec.severity, inc.rec.acknowledged_at,
+                              std::nullopt);
+  event(inc, "acknowledged", json{{"by", who}}.dump());
+  return {};
+}
+
+}  // namespace novacron::agent

@@ -1,0 +1,91 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/base/clock.h"
+#include "agent/base/result.h"
+#include "agent/store.h"
+#include "collectors/metric_store.h"
+#include "policy/evaluator.h"
+#include "policy/limits.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace novacron::agent {
+
+struct ManagerOptions {
+  std::string node_id;
+  bool dry_run = false;
+  /// A non-automated action waits this long for an approval, then counts as denied.
+  milliseconds approval_timeout{std::chrono::minutes(30)};
+  policy::Limits::Options limits;
+};
+
+/// Carries out the evaluator's decisions: an incident per decision to open, written to the store
+/// before anything is done about it; its actions in order, each only past the limits and, if not
+/// automated, after an approval; after each, its verification; resolved when verification holds,
+/// escalated when no action is left. Every step is a timeline event. Event-loop only.
+class IncidentManager {
+ public:
+  IncidentManager(boost::asio::io_context& io, Store& store, const Clock& clock,
+                  const collectors::MetricStore& metrics, ManagerOptions options);
+  ~IncidentManager();
+
+  void setPolicy(policy::PolicyPtr policy) { policy_ = std::move(policy); }
+  void setPaused(bool paused) { paused_ = paused; }
+  /// Called when the manager closes an incident the evaluator still holds (verification held).
+  void onClosed(std::function<void(const std::string& playbook, const collectors::Labels&)> cb) {
+    on_closed_ = std::move(cb);
+  }
+
+  void handle(const std::vector<policy::Decision>& decisions);
+  /// Moves verification, approval expiry, deferred actions and escalation notices along.
+  void tick();
+
+  Result<void> approve(const std::string& incident_id, const std::string& action,
+                       const std::string& approver);
+  Result<void> deny(const std::string& incident_id, const std::string& action,
+                    const std::string& who, const std::string& reason);
+  Result<void> acknowledge(const std::string& incident_id, const std::string& who);
+
+  /// The incident open for a playbook and label set, if any.
+  std::optional<std::string> incidentFor(const std::string& playbook,
+                                         const collectors::Labels& labels) const;
+  size_t active() const { return incidents_.size(); }
+
+ private:
+  struct Incident;
+  void open(const policy::Decision& d);
+  void startAction(Incident& inc, size_t index);
+  void runAction(Incident& inc);
+  void actionDone(const std::string& id, int64_t run, const std::string& state,
+                  const std::string& result_json);
+  void nextAction(Incident& inc, const std::string& why);
+  void finish(Incident& inc, const std::string& state, const std::string& reason);
+  void event(const Incident& inc, const std::string& kind, const std::string& data_json);
+  const policy::Playbook* playbook(const Incident& inc) const;
+  std::string newId(TimePoint now);
+
+  boost::asio::io_context& io_;
+  Store& store_;
+  const Clock& clock_;
+  const collectors::MetricStore& metrics_;
+  ManagerOptions options_;
+  policy::PolicyPtr policy_;
+  policy::Limits limits_;
+  bool paused_ = false;
+  std::map<std::string, std::unique_ptr<Incident>> incidents_;  ///< active ones, by id
+  std::function<void(const std::string&, const collectors::Labels&)> on_closed_;
+  uint64_t counter_ = 0;
+  std::shared_ptr<bool> alive_;  ///< lets process completions know the manager still exists
+};
+
+}  // namespace novacron::agent

@@ -1,0 +1,215 @@
+#include "agent/incident_manager.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+
+#include "agent/registry.h"
+#include "policy/playbook_loader.h"
+#include "tests/support/fake_clock.h"
+#include "tests/support/fixture.h"
+
+namespace novacron::agent {
+namespace {
+
+using namespace std::chrono_literals;
+using collectors::Labels;
+using collectors::Sample;
+
+policy::PolicyPtr policyFrom(const std::string& yaml) {
+  policy::Diagnostics errors;
+  auto list = policy::parsePlaybooks(
+      {"test.yaml", yaml, false}, [](std::string_view n) { return findMetric(n); }, errors);
+  EXPECT_TRUE(errors.empty()) << (errors.empty() ? "" : errors[0].str());
+  auto set = std::make_shared<policy::PolicySet>();
+  set->playbooks = std::move(list);
+  return set;
+}
+
+Labels root() { return {{"device", "/dev/vda"}, {"fstype", "ext4"}, {"mount", "/"}}; }
+
+// The agent's loop in miniature: samples go to the store, the evaluator decides, the manager
+// acts on real processes and the real SQLite store; time is a FakeClock moved one second a step.
+struct Loop {
+  testing::ScratchRoot dir;
+  testing::FakeClock clock{testing::at()};
+  boost::asio::io_context io;
+  collectors::MetricStore metrics;
+  std::unique_ptr<Store> store;
+  policy::Evaluator evaluator;
+  std::unique_ptr<IncidentManager> manager;
+
+  Loop(const std::string& yaml, bool dry_run = false) : evaluator(policyFrom(yaml), {}) {
+    dir.load("empty");
+    store = std::move(Store::open(dir.path() / "agent.db")).value();
+    manager = std::make_unique<IncidentManager>(io, *store, clock, metrics,
+                                                ManagerOptions{"db-01", dry_run, 30s, {}});
+    manager->setPolicy(policyFrom(yaml));
+    manager->onClosed([this](const std::string& p, const Labels& l) { evaluator.close(p, l); });
+  }
+
+  // One second: a disk sample, evaluation, decisions, then wait (bounded) for running actions.
+  void step(double disk) {
+    clock.advance(1s);
+    std::vector<Sample> s = {{findMetric("novacron_disk_used_ratio"), root(), disk}};
+    metrics.append(clock.now(), s);
+    manager->handle(evaluator.evaluate(metrics, clock.now()));
+    manager->tick();
+    io.restart();
+    io.run_for(2s);
+  }
+
+  std::vector<std::string> kinds(const std::string& id) {
+    std::vector<std::string> out;
+    auto events = store->timeline(id);
+    for (const auto& e : *events) out.push_back(e.kind);
+    return out;
+  }
+};
+
+const char* kDisk = R"(
+name: disk
+severity: 2
+category: infrastructure
+when: disk_used_ratio > 95%
+verify: {window: 5s, mandatory: ["disk_used_ratio < 90%"]}
+actions:
+  - {id: first, type: exec, automated: true, with: {argv: ["/bin/echo", "{incident.id}", "{labels.mount}"]}}
+  - {id: second, type: exec, automated: true, with: {argv: ["/bin/true"]}}
+limits: {cooldown: 0s, max_runs_per_hour: 10}
+)";
+
+TEST(IncidentManagerTest, FiresActsVerifiesFailsActsAgainAndResolves) {
+  Loop loop(kDisk);
+  loop.step(0.97);
+  auto id = loop.manager->incidentFor("disk", root());
+  ASSERT_TRUE(id.has_value());
+  EXPECT_TRUE(id->starts_with("db-01-20260101T000001Z-"));
+  for (int i = 0; i < 10; ++i)
+    loop.step(0.97);                            // the first action did not help: verification fails
+  for (int i = 0; i < 8; ++i) loop.step(0.50);  // the second did
+  EXPECT_FALSE(loop.manager->incidentFor("disk", root()).has_value());
+  EXPECT_EQ(loop.kinds(*id),
+            (std::vector<std::string>{"opened", "diagnostics", "action_started", "action_result",
+                                      "verification_started", "verification_failed", "next_action",
+                                      "action_started", "action_result", "verification_started",
+                                      "condition_cleared", "verification_held", "resolved"}));
+  auto runs = *loop.store->actionRuns(*id);
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0].state, "done");
+  EXPECT_NE(runs[0].result.find("\"stdout\":\"" + *id + " /\\n\""), std::string::npos)
+      << runs[0].result;
+  auto rec = *loop.store->incident(*id);
+  EXPECT_EQ(rec->state, "resolved");
+  EXPECT_TRUE(rec->resolved_at.has_value());
+}
+
+TEST(IncidentManagerTest, NoActionLeftEscalates) {
+  Loop loop(kDisk);
+  loop.step(0.97);
+  auto id = *loop.manager->incidentFor("disk", root());
+  for (int i = 0; i < 25; ++i) loop.step(0.97);
+  EXPECT_FALSE(loop.manager->incidentFor("disk", root()).has_value());
+  EXPECT_EQ((*loop.store->incident(id))->state, "escalated");
+  EXPECT_EQ(loop.kinds(id).back(), "escalated");
+}
+
+const char* kApproval = R"(
+name: disk
+severity: 3
+category: infrastructure
+when: disk_used_ratio > 95%
+verify: {window: 3s, mandatory: ["disk_used_ratio < 90%"]}
+actions:
+  - id: risky
+    type: exec
+    with: {argv: ["/bin/true"]}
+    approval: {timeout: 1m}
+  - {id: report, type: diagnostics_report, automated: true}
+)";
+
+TEST(IncidentManagerTest, ApprovalsRunDenialsSkipAndExpiryNeverRuns) {
+  Loop loop(kApproval);
+  loop.step(0.97);
+  auto id = *loop.manager->incidentFor("disk", root());
+  EXPECT_EQ((*loop.store->incident(id))->state, "awaiting_approval");
+  EXPECT_FALSE(loop.manager->approve(id, "report", "alice").has_value())
+      << "only the action waiting";
+  ASSERT_TRUE(loop.manager->approve(id, "risky", "alice").has_value());
+  loop.step(0.97);
+  auto runs = *loop.store->actionRuns(id);
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].action, "risky");
+
+  // A second incident: nobody answers; the approval expires to a denial, and the next action runs.
+  Loop quiet(kApproval);
+  quiet.step(0.97);
+  auto q = *quiet.manager->incidentFor("disk", root());
+  for (int i = 0; i < 61; ++i) quiet.step(0.97);
+  auto qruns = *quiet.store->actionRuns(q);
+  ASSERT_EQ(qruns.size(), 1u);
+  EXPECT_EQ(qruns[0].action, "report") << "the expired action never ran";
+  auto k = quiet.kinds(q);
+  EXPECT_NE(std::find(k.begin(), k.end(), "approval_expired"), k.end());
+
+  Loop denied(kApproval);
+  denied.step(0.97);
+  auto d = *denied.manager->incidentFor("disk", root());
+  ASSERT_TRUE(denied.manager->deny(d, "risky", "bob", "not during business hours").has_value());
+  denied.step(0.97);
+  EXPECT_EQ((*denied.store->actionRuns(d))[0].action, "report");
+}
+
+TEST(IncidentManagerTest, KillSwitchDefersAutomatedActions) {
+  Loop loop(kDisk);
+  loop.manager->setPaused(true);
+  loop.step(0.97);
+  auto id = *loop.manager->incidentFor("disk", root());
+  loop.step(0.97);
+  EXPECT_TRUE(loop.store->actionRuns(id)->empty());
+  auto k = loop.kinds(id);
+  EXPECT_EQ(std::count(k.begin(), k.end(), "action_deferred"), 1)
+      << "recorded once, not every second";
+  loop.manager->setPaused(false);
+  loop.step(0.97);
+  EXPECT_EQ(loop.store->actionRuns(id)->size(), 1u);
+}
+
+TEST(IncidentManagerTest, DryRunRecordsAndRunsNothing) {
+  Loop loop(kDisk, /*dry_run=*/true);
+  loop.step(0.97);
+  auto id = *loop.manager->incidentFor("disk", root());
+  loop.step(0.97);
+  auto runs = *loop.store->actionRuns(id);
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].state, "skipped");
+  EXPECT_NE(runs[0].result.find("dry-run"), std::string::npos);
+  EXPECT_TRUE((*loop.store->incident(id))->dry_run);
+}
+
+TEST(IncidentManagerTest, UnacknowledgedIncidentsClimbTheEscalationPath) {
+  Loop loop(R"(
+name: disk
+severity: 2
+category: security
+when: disk_used_ratio > 95%
+)");
+  loop.step(0.97);
+  auto id = *loop.manager->incidentFor("disk", root());
+  loop.clock.advance(15min);
+  loop.step(0.97);
+  auto k = loop.kinds(id);
+  EXPECT_EQ(std::count(k.begin(), k.end(), "regulatory_deadline"), 4)
+      << "security incidents carry them";
+  ASSERT_EQ(k.back(), "escalation_notice") << "SEV-2 not acknowledged within 15 minutes";
+  auto events = loop.store->timeline(id);
+  EXPECT_NE(events->back().data.find("\"to\":\"L2 engineer\""), std::string::npos)
+      << events->back().data;
+  ASSERT_TRUE(loop.manager->acknowledge(id, "alice").has_value());
+  loop.clock.advance(2h);
+  loop.step(0.97);
+  EXPECT_EQ(loop.kinds(id).back(), "acknowledged") << "no more notices once acknowledged";
+}
+
+}  // namespace
+}  // namespace novacron::agent
