@@ -17,6 +17,7 @@
 #include <boost/process/v2/start_dir.hpp>
 #include <boost/process/v2/stdio.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -29,13 +30,46 @@ namespace bp2 = boost::process::v2;
 
 namespace {
 
+// Closes every descriptor but stdio and those the launcher keeps (its exec-error pipe). Boost
+// 1.81's own close_all skips the gaps between kept descriptors (it compares an entry with
+// itself), which leaked the agent's listening sockets, database and lock into every action.
+// Runs between fork and exec in a multi-threaded parent: no allocation, only system calls.
+template <class Keep>
+void closeInherited(const Keep& keep) {
+  constexpr int kMaxKeep = 16;
+  int fds[kMaxKeep];
+  int n = 0;
+  for (int fd : keep) {
+    if (fd > 2 && n < kMaxKeep) fds[n++] = fd;
+  }
+  for (int i = 1; i < n; ++i) {  // insertion sort: no allocation
+    for (int j = i; j > 0 && fds[j - 1] > fds[j]; --j) std::swap(fds[j - 1], fds[j]);
+  }
+  unsigned from = 3;
+  for (int i = 0; i <= n; ++i) {
+    unsigned to = i < n ? static_cast<unsigned>(fds[i]) : ~0U;
+    if (from < to) {
+      unsigned last = i < n ? to - 1 : ~0U;
+      if (::close_range(from, last, 0) != 0) {
+        // Kernels before 5.9: close one by one, bounded.
+        unsigned stop = std::min<unsigned>(last, 65535);
+        for (unsigned fd = from; fd <= stop; ++fd) ::close(static_cast<int>(fd));
+      }
+    }
+    if (i < n) from = static_cast<unsigned>(fds[i]) + 1;
+  }
+}
+
 // Runs in the child between fork and exec: its own process group, so that a timeout reaches
-// every process it started, and, if asked, another user with no supplementary groups.
+// every process it started; no descriptor of the agent's; and, if asked, another user with no
+// supplementary groups.
 struct ChildSetup {
   std::optional<uid_t> uid;
   std::optional<gid_t> gid;
   template <class Launcher>
-  bp2::error_code on_exec_setup(Launcher&, const bp2::filesystem::path&, const char* const*&) {
+  bp2::error_code on_exec_setup(Launcher& launcher, const bp2::filesystem::path&,
+                                const char* const*&) {
+    closeInherited(launcher.fd_whitelist);
     if (::setpgid(0, 0) != 0) return {errno, bp2::system_category()};
     if (gid || uid) {
       if (::setgroups(0, nullptr) != 0) return {errno, bp2::system_category()};

@@ -7,6 +7,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
+#include <pwd.h>
+
 #include <csignal>
 #include <deque>
 
@@ -15,11 +17,14 @@
 #include "agent/exposition.h"
 #include "agent/http_metrics.h"
 #include "agent/http_server.h"
+#include "agent/incident_manager.h"
 #include "agent/log.h"
+#include "agent/postmortem.h"
 #include "agent/recorder.h"
 #include "agent/replay.h"
 #include "agent/self_collector.h"
 #include "agent/state_dir.h"
+#include "agent/store.h"
 #include "agent/systemd_notify.h"
 #include "collectors/metric_store.h"
 #include "collectors/processes.h"
@@ -105,6 +110,9 @@ struct Agent::Impl {
   PolicyStats policy_stats;
   std::deque<policy::Decision> recent_decisions;  // for `novacron status`; bounded
   std::optional<Recorder> recorder;
+  std::unique_ptr<Store> incident_store;
+  std::unique_ptr<IncidentManager> manager;
+  std::string store_error;  // why incidents are not being recorded, for /healthz and status
   bool record_failing = false;
   std::optional<StateDir> state_dir;
   asio::steady_timer host_timer, processes_timer, watchdog_timer;
@@ -163,7 +171,12 @@ struct Agent::Impl {
 
   void evaluatePolicy(TimePoint now) {
     auto start = std::chrono::steady_clock::now();
-    handleDecisions(evaluator.evaluate(store, now));
+    auto decisions = evaluator.evaluate(store, now);
+    handleDecisions(decisions);
+    if (manager) {
+      manager->handle(decisions);
+      manager->tick();
+    }
     policy_stats.last_evaluation_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     updatePolicyStats();
@@ -236,6 +249,10 @@ struct Agent::Impl {
     double age =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - last_host_sweep).count();
     bool sampling = age < 3 * std::chrono::duration<double>(config.host_interval).count() + 1;
+    if (!store_error.empty()) {
+      all_ok = false;
+      collectors["incident_store"] = "down: " + store_error;
+    }
     return {{"status", !sampling ? "stalled"
                        : all_ok  ? "ok"
                                  : "degraded"},
@@ -383,16 +400,119 @@ struct Agent::Impl {
       data = statusJson();
     } else if (cmd == "playbooks") {
       data = playbooksJson();
+    } else if (cmd == "incidents" || cmd == "incident" || cmd == "postmortem" || cmd == "approve" ||
+               cmd == "deny" || cmd == "ack" || cmd == "pause" || cmd == "resume") {
+      return incidentCommand(cmd, args, peer);
     } else if (cmd == "metrics") {
       if (args.contains("match") && !args["match"].is_string()) {
         return errorReply("bad_request", "\"match\" must be a string");
       }
       data = metricsJson(args.value("match", ""));
     } else {
-      return errorReply("unknown_command", "unknown command '" + cmd +
-                                               "'; known: status, metrics, playbooks, version");
+      return errorReply(
+          "unknown_command",
+          "unknown command '" + cmd +
+              "'; known: status, metrics, playbooks, incidents, incident, postmortem, approve, "
+              "deny, ack, pause, resume, version");
     }
     return json{{"ok", true}, {"data", data}}.dump();
+  }
+
+  // Commands on incidents. Those that change something are for root or the agent's own user
+  // until the control socket learns group-based roles; the peer is named on the timeline.
+  std::string incidentCommand(const std::string& cmd, const json& args,
+                              const PeerCredentials& peer) {
+    if (!incident_store)
+      return errorReply("unavailable", "the incident store is not open: " + store_error);
+    bool changes =
+        cmd == "approve" || cmd == "deny" || cmd == "ack" || cmd == "pause" || cmd == "resume";
+    if (changes && peer.uid != 0 && peer.uid != ::geteuid()) {
+      return errorReply("permission_denied",
+                        cmd + " changes the agent's state: only root may do it");
+    }
+    std::string who = "uid " + std::to_string(peer.uid);
+    if (struct passwd* pw = ::getpwuid(peer.uid)) who = std::string(pw->pw_name) + " (" + who + ")";
+    auto str = [&](const char* key) {
+      return args.contains(key) && args[key].is_string() ? args[key].get<std::string>()
+                                                         : std::string();
+    };
+    auto incidentJson = [](const IncidentRecord& r) {
+      return json{{"id", r.id},
+                  {"playbook", r.playbook},
+                  {"labels", json::parse(r.labels, nullptr, false)},
+                  {"severity", r.severity},
+                  {"category", r.category},
+                  {"state", r.state},
+                  {"dry_run", r.dry_run},
+                  {"opened_at", toSeconds(r.opened_at)},
+                  {"acknowledged_at",
+                   r.acknowledged_at ? json(toSeconds(*r.acknowledged_at)) : json(nullptr)},
+                  {"resolved_at", r.resolved_at ? json(toSeconds(*r.resolved_at)) : json(nullptr)}};
+    };
+    auto ok = [](json data) { return json{{"ok", true}, {"data", std::move(data)}}.dump(); };
+    if (cmd == "incidents") {
+      auto open = incident_store->openIncidents();
+      if (!open) return errorReply("store", open.error().message);
+      json list = json::array();
+      for (const auto& r : *open) list.push_back(incidentJson(r));
+      return ok(list);
+    }
+    if (cmd == "pause" || cmd == "resume") {
+      bool pause = cmd == "pause";
+      if (auto r = incident_store->setState("paused", pause ? "true" : "false"); !r) {
+        return errorReply("store", r.error().message);
+      }
+      if (manager) manager->setPaused(pause);
+      logWarning(std::string(pause ? "kill switch on" : "kill switch off") + " by " + who +
+                 (str("reason").empty() ? "" : ": " + str("reason")));
+      return ok({{"paused", pause}, {"by", who}});
+    }
+    std::string id = str("id");
+    if (id.empty()) return errorReply("bad_request", cmd + " needs \"id\"");
+    auto rec = incident_store->incident(id);
+    if (!rec) return errorReply("store", rec.error().message);
+    if (!*rec) return errorReply("not_found", "no incident " + id);
+    if (cmd == "incident" || cmd == "postmortem") {
+      auto timeline = incident_store->timeline(id);
+      auto runs = incident_store->actionRuns(id);
+      if (!timeline || !runs) return errorReply("store", "cannot read the timeline of " + id);
+      if (cmd == "postmortem") {
+        return ok(
+            {{"markdown", postmortemDraft(config.node_id, **rec, *timeline, *runs, clock.now())}});
+      }
+      json timeline_json = json::array();
+      for (const auto& e : *timeline) {
+        timeline_json.push_back({{"seq", e.seq},
+                                 {"at", toSeconds(e.at)},
+                                 {"kind", e.kind},
+                                 {"data", json::parse(e.data, nullptr, false)}});
+      }
+      json jruns = json::array();
+      for (const auto& r : *runs) {
+        jruns.push_back(
+            {{"id", r.id},
+             {"action", r.action},
+             {"type", r.type},
+             {"state", r.state},
+             {"started_at", toSeconds(r.started_at)},
+             {"finished_at", r.finished_at ? json(toSeconds(*r.finished_at)) : json(nullptr)}});
+      }
+      json out = incidentJson(**rec);
+      out["timeline"] = timeline_json;
+      out["action_runs"] = jruns;
+      return ok(out);
+    }
+    if (!manager) return errorReply("unavailable", "no incident manager");
+    Result<void> r = cmd == "ack"       ? manager->acknowledge(id, who)
+                     : cmd == "approve" ? manager->approve(id, str("action"), who)
+                                        : manager->deny(id, str("action"), who, str("reason"));
+    if (!r) {
+      const char* code = r.error().code == ErrorCode::kPermission ? "permission_denied"
+                         : r.error().code == ErrorCode::kNotFound ? "not_found"
+                                                                  : "invalid";
+      return errorReply(code, r.error().message);
+    }
+    return ok({{"id", id}, {"by", who}});
   }
 
   // --- lifecycle ----------------------------------------------------------------------------
@@ -467,6 +587,7 @@ struct Agent::Impl {
     config = std::move(next);
     evaluator.setOptions(evaluatorOptions(config));
     evaluator.setPolicy(next_policy.policy);
+    if (manager) manager->setPolicy(next_policy.policy);
     updatePolicyStats();
     if (reschedule) {
       host_timer.cancel();
@@ -500,6 +621,44 @@ struct Agent::Impl {
     });
   }
 
+  // The incident store. Without it the agent still samples and decides, and says loudly that it
+  // records and runs nothing (log, /healthz, novacron status).
+  void openIncidentStore() {
+    auto opened = Store::open(config.state_dir / "agent.db");
+    if (!opened) {
+      store_error = opened.error().message;
+      logError(store_error + "; incidents are not recorded and no action will run");
+      return;
+    }
+    incident_store = std::move(opened).value();
+    TimePoint now = clock.now();
+    if (auto n = incident_store->markInterruptedRuns(now); n && *n > 0) {
+      logWarning(std::to_string(*n) +
+                 " action run(s) were interrupted by the last stop; they are not re-run");
+    }
+    // Incidents the last run left open are handed to a human rather than resumed blind: the
+    // policy opens a new one if the condition still holds.
+    if (auto open = incident_store->openIncidents()) {
+      for (const auto& inc : *open) {
+        (void)incident_store->updateIncident(inc.id, "escalated", inc.severity, inc.acknowledged_at,
+                                             now);
+        (void)incident_store->appendEvent(
+            inc.id, now, "escalated",
+            json{{"reason", "the agent restarted during the incident"}}.dump());
+      }
+    }
+    manager = std::make_unique<IncidentManager>(
+        io, *incident_store, clock, store,
+        ManagerOptions{config.node_id, config.dry_run, std::chrono::minutes(30), {}});
+    manager->setPolicy(evaluator.policyPtr());
+    manager->onClosed(
+        [this](const std::string& p, const collectors::Labels& l) { evaluator.close(p, l); });
+    auto paused = incident_store->state("paused");
+    bool on = paused && paused->value_or("false") == "true";
+    manager->setPaused(on);
+    if (on) logWarning("the kill switch is on: automated actions are paused");
+  }
+
   int run() {
     setLogLevel(config.log_level);
     auto dir = StateDir::open(config.state_dir);
@@ -508,6 +667,7 @@ struct Agent::Impl {
       return 1;
     }
     state_dir.emplace(std::move(*dir));
+    openIncidentStore();
     if (auto r = http.listen(config.http_listen); !r) {
       logError(r.error().message);
       return 1;
@@ -527,7 +687,9 @@ struct Agent::Impl {
     logInfo("novacron-agent " + std::string(kVersion) + " node " + config.node_id +
             ": sampling every " + policy::formatDuration(config.host_interval) + ", http on " +
             config.http_listen.host + ":" + std::to_string(http.port()) + ", control socket " +
-            config.control_socket_path.string() + ", state in " + config.state_dir.string());
+            config.control_socket_path.string() + ", state in " + config.state_dir.string() + ", " +
+            std::to_string(policy_stats.playbooks_enabled) + " playbooks enabled" +
+            (config.dry_run ? " (dry-run)" : ""));
     notifyReady("sampling");
     io.run();
     logInfo("stopped");

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -32,6 +33,13 @@ constexpr const char* kHelp =
     "  status             the agent, its collectors and their health\n"
     "  metrics [PATTERN]  current values of every metric whose name contains PATTERN\n"
     "  playbooks          the playbooks in force: severity, state, open incidents\n"
+    "  incidents          the open incidents\n"
+    "  incident ID        one incident with its timeline and action runs\n"
+    "  postmortem ID      the post-mortem draft (Markdown)\n"
+    "  approve ID ACTION  approve the action the incident waits for (root)\n"
+    "  deny ID ACTION     deny it; --reason TEXT (root)\n"
+    "  ack ID             acknowledge the incident: stops its escalation notices (root)\n"
+    "  pause | resume     the kill switch for every automated action; --reason TEXT (root)\n"
     "  version            the agent's and this command's versions\n"
     "\n"
     "The socket is --socket, else $NOVACRON_SOCKET, else $NOVACRON_STATE_DIR/agent.sock,\n"
@@ -116,6 +124,45 @@ void printStatus(const json& d) {
   }
 }
 
+std::string when(double unix_seconds) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%SZ", &tm);
+  return buf;
+}
+
+void printIncidents(const json& d) {
+  if (d.empty()) {
+    std::cout << "no open incidents\n";
+    return;
+  }
+  std::cout << pad("INCIDENT", 34) << pad("SEV", 5) << pad("PLAYBOOK", 20) << "STATE\n";
+  for (const auto& i : d) {
+    std::cout << pad(i["id"], 34) << pad(std::to_string(i["severity"].get<int>()), 5)
+              << pad(i["playbook"], 20) << i["state"].get<std::string>()
+              << (i["dry_run"].get<bool>() ? " (dry-run)" : "") << "\n";
+  }
+}
+
+void printIncident(const json& d) {
+  std::cout << d["id"].get<std::string>() << "  " << d["playbook"].get<std::string>() << "  SEV-"
+            << d["severity"] << "  " << d["state"].get<std::string>() << "\nlabels  "
+            << d["labels"].dump() << "\nopened  " << when(d["opened_at"].get<double>()) << "\n\n";
+  for (const auto& e : d["timeline"]) {
+    std::string detail;
+    const json& data = e["data"];
+    for (const char* key : {"reason", "action", "state", "to"}) {
+      if (data.is_object() && data.contains(key) && data[key].is_string()) {
+        detail += (detail.empty() ? "" : "  ") + data[key].get<std::string>();
+      }
+    }
+    std::cout << when(e["at"].get<double>()) << "  " << pad(e["kind"], 22) << detail.substr(0, 60)
+              << "\n";
+  }
+}
+
 void printPlaybooks(const json& d) {
   std::cout << pad("PLAYBOOK", 26) << pad("SEV", 5) << pad("CATEGORY", 16) << pad("STATE", 10)
             << "OPEN\n";
@@ -156,6 +203,7 @@ int main(int argc, char** argv) {
   bool raw = false;
   double timeout_s = 5;
   std::vector<std::string> words;
+  std::string reason;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--socket" && i + 1 < argc)
@@ -164,6 +212,8 @@ int main(int argc, char** argv) {
       raw = true;
     else if (a == "--timeout" && i + 1 < argc)
       timeout_s = std::atof(argv[++i]);
+    else if (a == "--reason" && i + 1 < argc)
+      reason = argv[++i];
     else if (a == "--help" || a == "-h" || a == "help") {
       std::cout << kHelp;
       return kOk;
@@ -179,7 +229,23 @@ int main(int argc, char** argv) {
   }
   json req;
   const std::string& cmd = words[0];
-  if (cmd == "status" || cmd == "version" || cmd == "playbooks") {
+  auto need = [&](size_t n, const char* what) {
+    if (words.size() != n + 1) {
+      std::cerr << "novacron: usage: novacron " << cmd << " " << what << "\n";
+      return false;
+    }
+    return true;
+  };
+  if (cmd == "incidents" || cmd == "resume" || cmd == "pause") {
+    if (!need(0, "")) return kUsage;
+    req = {{"cmd", cmd}, {"args", {{"reason", reason}}}};
+  } else if (cmd == "incident" || cmd == "postmortem" || cmd == "ack") {
+    if (!need(1, "ID")) return kUsage;
+    req = {{"cmd", cmd}, {"args", {{"id", words[1]}}}};
+  } else if (cmd == "approve" || cmd == "deny") {
+    if (!need(2, "ID ACTION")) return kUsage;
+    req = {{"cmd", cmd}, {"args", {{"id", words[1]}, {"action", words[2]}, {"reason", reason}}}};
+  } else if (cmd == "status" || cmd == "version" || cmd == "playbooks") {
     if (words.size() != 1) {
       std::cerr << "novacron: " << cmd << " takes no arguments\n";
       return kUsage;
@@ -239,6 +305,19 @@ int main(int argc, char** argv) {
       printMetrics(d);
     else if (cmd == "playbooks")
       printPlaybooks(d);
+    else if (cmd == "incidents")
+      printIncidents(d);
+    else if (cmd == "incident")
+      printIncident(d);
+    else if (cmd == "postmortem")
+      std::cout << d["markdown"].get<std::string>();
+    else if (cmd == "pause" || cmd == "resume")
+      std::cout << (d["paused"].get<bool>() ? "automated actions paused"
+                                            : "automated actions resumed")
+                << "\n";
+    else if (cmd == "approve" || cmd == "deny" || cmd == "ack")
+      std::cout << cmd << " recorded for " << d["id"].get<std::string>() << " by "
+                << d["by"].get<std::string>() << "\n";
     else
       std::cout << "agent    " << d["version"].get<std::string>() << "\nnovacron "
                 << novacron::kVersion << "\n";

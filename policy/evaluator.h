@@ -57,6 +57,7 @@ class Evaluator {
   void setPolicy(PolicyPtr policy);
   void setOptions(const EvaluatorOptions& options) { options_ = options; }
   const PolicySet& policy() const { return *policy_; }
+  const PolicyPtr& policyPtr() const { return policy_; }
 
   std::vector<Decision> evaluate(const collectors::MetricStore& store, TimePoint now);
 

@@ -4,6 +4,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+#include <sys/socket.h>
+
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
@@ -125,6 +128,20 @@ TEST(ProcessRunnerTest, TheEnvironmentIsOnlyWhatWasGiven) {
   EXPECT_EQ(r.out,
             "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/"
             "bin\nLANG=C.UTF-8\nINCIDENT=db-01-42\n");
+}
+
+TEST(ProcessRunnerTest, TheChildInheritsNoDescriptorOfTheAgent) {
+  // Descriptors like the agent's: a listening socket and an open file, without CLOEXEC.
+  int sock = ::socket(AF_INET, SOCK_STREAM, 0);
+  int file = ::open("/etc/hostname", O_RDONLY);
+  ASSERT_GE(sock, 0);
+  ASSERT_GE(file, 0);
+  testing::IoThread io;
+  // ls opens /proc/self/fd itself, as descriptor 3: anything beyond 0-3 was inherited.
+  auto r = run(io, spec({"/bin/ls", "/proc/self/fd"}));
+  ::close(sock);
+  ::close(file);
+  EXPECT_EQ(r.out, "0\n1\n2\n3\n");
 }
 
 TEST(ProcessRunnerTest, WorkingDirectoryAndUser) {
