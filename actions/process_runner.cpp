@@ -180,6 +180,7 @@ void runProcess(asio::io_context& io, ProcessSpec spec, std::function<void(Proce
   }
   run->result.started = true;
   run->result.pid = run->proc->id();
+  if (run->spec.on_started) run->spec.on_started(run->result.pid);
   run->read(run->out_pipe, run->out_buf, run->result.out, run->result.out_bytes,
             run->result.out_truncated);
   run->read(run->err_pipe, run->err_buf, run->result.err, run->result.err_bytes,

@@ -32,6 +32,8 @@ struct ProcessSpec {
   milliseconds kill_grace{std::chrono::seconds(5)};
   /// Bytes of stdout and of stderr kept; the rest is read and counted, not kept.
   size_t max_output = 64 * 1024;
+  /// Called on the loop once the child runs, with its pid (also its process group id).
+  std::function<void(pid_t)> on_started;
 };
 
 struct ProcessResult {

@@ -612,6 +612,7 @@ struct Agent::Impl {
       logInfo(std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") + ", stopping");
       notifyStopping();
       stopping = true;
+      if (manager) manager->shutdown();
       http.stop();
       control.stop();
       host_timer.cancel();

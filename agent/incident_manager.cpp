@@ -1,6 +1,8 @@
 #include "agent/incident_manager.h"
 
 #include <pwd.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -303,6 +305,9 @@ void IncidentManager::runAction(Incident& inc) {
       complete("failed", json{{"error", error}}.dump());
       return;
     }
+    spec.on_started = [this, alive = alive_, run_id, id](pid_t pid) {
+      if (*alive) running_[run_id] = {id, pid};
+    };
     actions::runProcess(io_, std::move(spec), [complete](actions::ProcessResult r) {
       std::string state = !r.started    ? "failed"
                           : r.timed_out ? "timed_out"
@@ -328,6 +333,7 @@ void IncidentManager::runAction(Incident& inc) {
 void IncidentManager::actionDone(const std::string& id, int64_t run, const std::string& state,
                                  const std::string& result_json) {
   limits_.finished();
+  running_.erase(run);
   auto it = incidents_.find(id);
   (void)store_.finishActionRun(run, state, clock_.now(), result_json);
   if (it == incidents_.end()) return;
@@ -356,6 +362,28 @@ void IncidentManager::actionDone(const std::string& id, int64_t run, const std::
                               std::nullopt);
   event(inc, "verification_started",
         json{{"window", policy::formatDuration(p->verify.window)}}.dump());
+}
+
+void IncidentManager::shutdown() {
+  *alive_ = false;  // completions that arrive from now on are not acted upon
+  if (running_.empty()) return;
+  for (const auto& [run, r] : running_) ::kill(-r.pid, SIGTERM);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  for (const auto& [run, r] : running_) {
+    while (::kill(-r.pid, 0) == 0 && std::chrono::steady_clock::now() < deadline) {
+      ::usleep(10000);
+    }
+    if (::kill(-r.pid, 0) == 0) ::kill(-r.pid, SIGKILL);
+  }
+  TimePoint now = clock_.now();
+  for (const auto& [run, r] : running_) {
+    json note = {{"run", run},
+                 {"reason", "the agent stopped while it ran; its process group was terminated"}};
+    (void)store_.finishActionRun(run, "interrupted", now, note.dump());
+    (void)store_.appendEvent(r.incident, now, "action_interrupted", note.dump());
+  }
+  logWarning(std::to_string(running_.size()) + " running action(s) stopped with the agent");
+  running_.clear();
 }
 
 void IncidentManager::nextAction(Incident& inc, const std::string& why) {

@@ -47,6 +47,10 @@ class IncidentManager {
   }
 
   void handle(const std::vector<policy::Decision>& decisions);
+  /// The agent is stopping: every running action's process group gets SIGTERM, then SIGKILL if
+  /// it is still there a second later, and its run is recorded as interrupted. Blocks at most
+  /// about a second.
+  void shutdown();
   /// Moves verification, approval expiry, deferred actions and escalation notices along.
   void tick();
 
@@ -85,7 +89,12 @@ class IncidentManager {
   std::map<std::string, std::unique_ptr<Incident>> incidents_;  ///< active ones, by id
   std::function<void(const std::string&, const collectors::Labels&)> on_closed_;
   uint64_t counter_ = 0;
-  std::shared_ptr<bool> alive_;  ///< lets process completions know the manager still exists
+  struct Running {
+    std::string incident;
+    pid_t pid;
+  };
+  std::map<int64_t, Running> running_;  ///< exec runs with a live process, by run id
+  std::shared_ptr<bool> alive_;         ///< lets process completions know the manager still exists
 };
 
 }  // namespace novacron::agent

@@ -95,6 +95,17 @@ if ((EUID == 0)) && id nobody >/dev/null 2>&1; then
   pass "a user outside the agent's group cannot reach the socket"
 fi
 
-# A 'hold' action may still be running in the last agent's incident: stopping the agent does not
-# yet end its actions (a known gap), so this test does it itself.
-pkill -f '^/bin/sleep 19.5$' || true
+# Stopping the agent stops its running actions and records them as interrupted.
+wait_for 15 bash -c "'$CLI' --socket '$SOCK' incident '$NEW' | grep -Eq 'action_started +hold'" ||
+  fail "hold did not start in $NEW"
+pgrep -f '^/bin/sleep 19.5$' >/dev/null || fail "hold's process is not running"
+kill -TERM "${PIDS[-1]}"
+wait "${PIDS[-1]}" || fail "clean stop with an action running"
+pgrep -f '^/bin/sleep 19.5$' >/dev/null && fail "an action outlived the agent's stop"
+grep -q '1 running action(s) stopped with the agent' "$WORK/agent3.log" || fail "stop not logged"
+"$AGENT" --config "$WORK/agent.yaml" 2>"$WORK/agent4.log" &
+PIDS+=("$!")
+wait_for 10 bash -c "'$CLI' --socket '$SOCK' version" || fail "restart"
+out=$(nc --json incident "$NEW")
+grep -q 'its process group was terminated' <<<"$out" || fail "interruption not recorded: $out"
+pass "stopping the agent stops its running actions and records them interrupted"
