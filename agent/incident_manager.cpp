@@ -477,8 +477,8 @@ void IncidentManager::tick() {
   }
 }
 
-Result<void> IncidentManager::approve(const std::string& incident_id, const std::string& action,
-                                      const std::string& approver) {
+Result<IncidentManager::Incident*> IncidentManager::waitingFor(const std::string& incident_id,
+                                                               const std::string& action) {
   auto it = incidents_.find(incident_id);
   if (it == incidents_.end())
     return makeError(ErrorCode::kNotFound, "no open incident " + incident_id);
@@ -489,30 +489,30 @@ Result<void> IncidentManager::approve(const std::string& incident_id, const std:
     return makeError(ErrorCode::kInvalidArgument,
                      "incident " + incident_id + " is not waiting for an approval of " + action);
   }
-  if (p->actions[inc.action].approval.distinct_approver && approver == inc.rec.triggered_by) {
+  return &inc;
+}
+
+Result<void> IncidentManager::approve(const std::string& incident_id, const std::string& action,
+                                      const std::string& approver) {
+  auto inc = waitingFor(incident_id, action);
+  if (!inc) return inc.error();
+  if (playbook(**inc)->actions[(*inc)->action].approval.distinct_approver &&
+      approver == (*inc)->rec.triggered_by) {
     return makeError(ErrorCode::kPermission,
                      action + " needs an approver other than " + approver + ", who triggered it");
   }
-  event(inc, "approval_granted", json{{"action", action}, {"by", approver}}.dump());
-  inc.phase = Incident::Phase::kDeferred;
-  runAction(inc);
+  event(**inc, "approval_granted", json{{"action", action}, {"by", approver}}.dump());
+  (*inc)->phase = Incident::Phase::kDeferred;
+  runAction(**inc);
   return {};
 }
 
 Result<void> IncidentManager::deny(const std::string& incident_id, const std::string& action,
                                    const std::string& who, const std::string& reason) {
-  auto it = incidents_.find(incident_id);
-  if (it == incidents_.end())
-    return makeError(ErrorCode::kNotFound, "no open incident " + incident_id);
-  Incident& inc = *it->second;
-  const policy::Playbook* p = playbook(inc);
-  if (inc.phase != Incident::Phase::kAwaitingApproval || !p ||
-      p->actions[inc.action].id != action) {
-    return makeError(ErrorCode::kInvalidArgument,
-                     "incident " + incident_id + " is not waiting for an approval of " + action);
-  }
-  event(inc, "approval_denied", json{{"action", action}, {"by", who}, {"reason", reason}}.dump());
-  nextAction(inc, "denied by " + who);
+  auto inc = waitingFor(incident_id, action);
+  if (!inc) return inc.error();
+  event(**inc, "approval_denied", json{{"action", action}, {"by", who}, {"reason", reason}}.dump());
+  nextAction(**inc, "denied by " + who);
   return {};
 }
 

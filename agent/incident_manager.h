@@ -68,6 +68,8 @@ class IncidentManager {
  private:
   struct Incident;
   void open(const policy::Decision& d);
+  /// The incident waiting for an approval of `action`, or why not.
+  Result<Incident*> waitingFor(const std::string& incident_id, const std::string& action);
   void startAction(Incident& inc, size_t index);
   void runAction(Incident& inc);
   void actionDone(const std::string& id, int64_t run, const std::string& state,

@@ -8,6 +8,7 @@
 #include "policy/playbook_loader.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/fixture.h"
+#include "tests/support/policy.h"
 
 namespace novacron::agent {
 namespace {
@@ -15,16 +16,7 @@ namespace {
 using namespace std::chrono_literals;
 using collectors::Labels;
 using collectors::Sample;
-
-policy::PolicyPtr policyFrom(const std::string& yaml) {
-  policy::Diagnostics errors;
-  auto list = policy::parsePlaybooks(
-      {"test.yaml", yaml, false}, [](std::string_view n) { return findMetric(n); }, errors);
-  EXPECT_TRUE(errors.empty()) << (errors.empty() ? "" : errors[0].str());
-  auto set = std::make_shared<policy::PolicySet>();
-  set->playbooks = std::move(list);
-  return set;
-}
+using testing::policyFrom;
 
 Labels root() { return {{"device", "/dev/vda"}, {"fstype", "ext4"}, {"mount", "/"}}; }
 

@@ -5,6 +5,7 @@
 #include "agent/registry.h"
 #include "policy/playbook_loader.h"
 #include "tests/support/fixture.h"
+#include "tests/support/policy.h"
 
 namespace novacron::policy {
 namespace {
@@ -13,16 +14,7 @@ using namespace std::chrono_literals;
 using collectors::Labels;
 using collectors::Sample;
 using testing::at;
-
-PolicyPtr policyFrom(const std::string& yaml) {
-  Diagnostics errors;
-  auto list = parsePlaybooks(
-      {"test.yaml", yaml, false}, [](std::string_view n) { return agent::findMetric(n); }, errors);
-  EXPECT_TRUE(errors.empty()) << (errors.empty() ? "" : errors[0].str());
-  auto set = std::make_shared<PolicySet>();
-  set->playbooks = std::move(list);
-  return set;
-}
+using testing::policyFrom;
 
 const collectors::MetricDef& def(std::string_view name) { return *agent::findMetric(name); }
 
