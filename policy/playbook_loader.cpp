@@ -1,5 +1,6 @@
 #include "policy/playbook_loader.h"
 
+#include <unistd.h>
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -78,6 +79,174 @@ nlohmann::json toJson(const yaml::Node& n) {
   }
 }
 
+// The parameters each action type takes under `with`: a typo fails --check-config instead of
+// being ignored at 3 a.m.
+enum class Param { kString, kStringList, kStringMap, kBool, kDuration, kInt };
+struct ParamSpec {
+  std::string_view name;
+  Param kind;
+  bool required;
+};
+struct TypeParams {
+  std::string_view type;
+  std::vector<ParamSpec> params;
+};
+const std::vector<TypeParams>& typeParams() {
+  static const std::vector<TypeParams> kTable = {
+      {"exec",
+       {{"argv", Param::kStringList, true},
+        {"user", Param::kString, false},
+        {"cwd", Param::kString, false},
+        {"env", Param::kStringMap, false}}},
+      {"systemd_restart", {{"unit", Param::kString, true}}},
+      {"http_request",
+       {{"method", Param::kString, false},
+        {"url", Param::kString, true},
+        {"headers", Param::kStringMap, false},
+        {"header_files", Param::kStringMap, false},
+        {"body", Param::kString, false},
+        {"expect_status", Param::kInt, false}}},
+      {"diagnostics_report", {}},
+      {"evidence_bundle", {{"paths", Param::kStringList, false}}},
+      {"notify",
+       {{"template", Param::kString, false},
+        {"webhook", Param::kString, false},
+        {"text", Param::kString, false}}},
+      {"escalate", {{"reason", Param::kString, false}}},
+      {"pg_cancel_long_queries",
+       {{"instance", Param::kString, false},
+        {"older_than", Param::kDuration, false},
+        {"terminate_after", Param::kDuration, false},
+        {"databases", Param::kStringList, false},
+        {"users", Param::kStringList, false}}},
+      {"pg_terminate_idle_in_transaction",
+       {{"instance", Param::kString, false}, {"older_than", Param::kDuration, false}}},
+      {"pg_readonly", {{"instance", Param::kString, false}, {"enable", Param::kBool, true}}},
+      {"pg_vacuum_analyze",
+       {{"instance", Param::kString, false}, {"table", Param::kString, false}}},
+  };
+  return kTable;
+}
+
+// Placeholders an exec argument may use; labels.* are the incident's labels.
+bool knownPlaceholder(const std::string& name) {
+  return name == "incident.id" || name == "incident.playbook" || name == "incident.severity" ||
+         name.starts_with("labels.");
+}
+
+// Every {name} of a template, or an error for unbalanced braces.
+bool placeholdersOf(const std::string& t, std::vector<std::string>& out) {
+  for (size_t i = 0; i < t.size(); ++i) {
+    if (t.compare(i, 2, "{{") == 0 || t.compare(i, 2, "}}") == 0) {
+      ++i;
+      continue;
+    }
+    if (t[i] == '}') return false;
+    if (t[i] != '{') continue;
+    size_t close = t.find('}', i);
+    if (close == std::string::npos) return false;
+    out.push_back(t.substr(i + 1, close - i - 1));
+    i = close;
+  }
+  return true;
+}
+
+bool checkParams(YamlReader& r, const yaml::Node& with, const yaml::Node& at,
+                 const std::string& type, const std::string& where) {
+  const TypeParams* tp = nullptr;
+  for (const auto& t : typeParams()) {
+    if (t.type == type) tp = &t;
+  }
+  if (!tp) return true;
+  bool ok = true;
+  std::set<std::string> seen;
+  for (const auto& [key, value] : with.entries()) {
+    const ParamSpec* spec = nullptr;
+    for (const auto& ps : tp->params) {
+      if (ps.name == key.Scalar()) spec = &ps;
+    }
+    if (!spec) {
+      std::string known;
+      for (const auto& ps : tp->params) known += (known.empty() ? "" : ", ") + std::string(ps.name);
+      r.error(key, where + ": " + type + " has no parameter '" + key.Scalar() + "' (" +
+                       (known.empty() ? std::string("it takes none") : "parameters: " + known) +
+                       ")");
+      ok = false;
+      continue;
+    }
+    seen.insert(key.Scalar());
+    std::string what = where + ".with." + key.Scalar();
+    switch (spec->kind) {
+      case Param::kString:
+        ok = r.string(value, what).has_value() && ok;
+        break;
+      case Param::kStringList:
+        ok = r.stringList(value, what).has_value() && ok;
+        break;
+      case Param::kStringMap:
+        ok = r.stringMap(value, what).has_value() && ok;
+        break;
+      case Param::kBool:
+        ok = r.boolean(value, what).has_value() && ok;
+        break;
+      case Param::kDuration:
+        ok = r.duration(value, what, 0ms, 7 * 24h).has_value() && ok;
+        break;
+      case Param::kInt:
+        ok = r.integer(value, what, 100, 599).has_value() && ok;
+        break;
+    }
+  }
+  for (const auto& ps : tp->params) {
+    if (ps.required && !seen.count(std::string(ps.name))) {
+      r.error(at, where + ": " + type + " needs '" + std::string(ps.name) + "'");
+      ok = false;
+    }
+  }
+  if (type == "exec") {
+    for (const auto& [key, value] : with.entries()) {
+      if (key.Scalar() != "argv" || !value.IsSequence()) continue;
+      if (value.items().empty()) {
+        r.error(value, where + ": exec needs a program in argv");
+        ok = false;
+        continue;
+      }
+      const yaml::Node& prog = value.items().front();
+      if (prog.IsScalar()) {
+        if (!prog.Scalar().starts_with("/")) {
+          r.error(prog, where + ": the program '" + prog.Scalar() +
+                            "' must be an absolute path (no PATH lookup as root)");
+          ok = false;
+        } else if (prog.Scalar().find('{') == std::string::npos &&
+                   ::access(prog.Scalar().c_str(), X_OK) != 0) {
+          r.error(prog, where + ": the program " + prog.Scalar() +
+                            " is missing or not executable on this host");
+          ok = false;
+        }
+      }
+      for (const auto& arg : value.items()) {
+        if (!arg.IsScalar()) continue;
+        std::vector<std::string> names;
+        if (!placeholdersOf(arg.Scalar(), names)) {
+          r.error(arg, where + ": unbalanced braces in '" + arg.Scalar() +
+                           "' (write {{ and }} for literal braces)");
+          ok = false;
+          continue;
+        }
+        for (const auto& name : names) {
+          if (!knownPlaceholder(name)) {
+            r.error(arg, where + ": unknown placeholder {" + name +
+                             "} (known: {incident.id}, {incident.playbook}, {incident.severity}, "
+                             "{labels.NAME})");
+            ok = false;
+          }
+        }
+      }
+    }
+  }
+  return ok;
+}
+
 std::optional<ActionSpec> readAction(YamlReader& r, const yaml::Node& n, const std::string& where) {
   if (!r.checkMap(n, where, {"id", "type", "with", "automated", "approval", "timeout"}))
     return std::nullopt;
@@ -114,10 +283,16 @@ std::optional<ActionSpec> readAction(YamlReader& r, const yaml::Node& n, const s
     ok = false;
   }
   if (auto w = r.get(n, "with", where + ".with"); w.IsDefined()) {
-    if (!w.IsMap())
-      r.error(w, where + ".with must be a map of parameters"), ok = false;
-    else
+    if (!w.IsMap()) {
+      r.error(w, where + ".with must be a map of parameters");
+      ok = false;
+    } else {
+      if (!a.type.empty() && !checkParams(r, w, w, a.type, where)) ok = false;
       a.with = toJson(w);
+    }
+  } else if (!a.type.empty()) {
+    // No parameters at all: still check that none is required.
+    if (!checkParams(r, yaml::Node(), n, a.type, where)) ok = false;
   }
   if (auto v = r.get(n, "automated", where + ".automated"); v.IsDefined()) {
     if (auto b = r.boolean(v, where + ".automated"))

@@ -94,8 +94,51 @@ TEST(PlaybookLoaderTest, EveryProblemAtOnceWithPositions) {
           "pg_vacuum_analyze, systemd_restart)",
       f + ":9:39: playbook bad_one: actions[1].automated must be true or false, not 'maybe'",
       f + ":13:27: playbook bad_one: when: expected a metric, a number or '(' but found '>'",
+      f + ":9:7: playbook bad_one: actions[1]: exec needs 'argv'",
   };
   auto got = messages(load.errors);
+  for (const auto& w : want) {
+    EXPECT_NE(std::find(got.begin(), got.end(), w), got.end()) << "missing: " << w << "\ngot:\n"
+                                                               << ::testing::PrintToString(got);
+  }
+  EXPECT_EQ(got.size(), want.size()) << ::testing::PrintToString(got);
+}
+
+TEST(PlaybookLoaderTest, ActionParametersAreCheckedBeforeAnythingRuns) {
+  Diagnostics errors;
+  parsePlaybooks(
+      {"p.yaml", R"(name: p
+severity: 3
+category: network
+actions:
+  - {id: a, type: exec, with: {argv: [sh, -c, "rm -rf /"]}}
+  - {id: b, type: exec, with: {argv: ["/nonexistent/tool", "{incident.idd}"]}}
+  - {id: c, type: systemd_restart, with: {service: nginx}}
+  - {id: d, type: pg_readonly}
+  - {id: e, type: pg_cancel_long_queries, with: {older_than: soon}}
+  - {id: f, type: exec, with: {argv: ["/bin/echo", "{labels.mount", "{incident.id} {labels.mount}"]}}
+)",
+       false},
+      [](std::string_view n) { return agent::findMetric(n); }, errors);
+  std::vector<std::string> want = {
+      "p.yaml:5:39: playbook p: actions[0]: the program 'sh' must be an absolute path (no PATH "
+      "lookup as root)",
+      "p.yaml:6:39: playbook p: actions[1]: the program /nonexistent/tool is missing or not "
+      "executable on this host",
+      "p.yaml:6:60: playbook p: actions[1]: unknown placeholder {incident.idd} (known: "
+      "{incident.id}, "
+      "{incident.playbook}, {incident.severity}, {labels.NAME})",
+      "p.yaml:7:43: playbook p: actions[2]: systemd_restart has no parameter 'service' "
+      "(parameters: unit)",
+      "p.yaml:7:42: playbook p: actions[2]: systemd_restart needs 'unit'",
+      "p.yaml:8:5: playbook p: actions[3]: pg_readonly needs 'enable'",
+      "p.yaml:9:62: playbook p: actions[4].with.older_than: bad duration 'soon': expected a number "
+      "(write a number "
+      "and a unit: 500ms, 10s, 5m, 1h, 1d)",
+      "p.yaml:10:52: playbook p: actions[5]: unbalanced braces in '{labels.mount' (write {{ and }} "
+      "for literal braces)",
+  };
+  auto got = messages(errors);
   for (const auto& w : want) {
     EXPECT_NE(std::find(got.begin(), got.end(), w), got.end()) << "missing: " << w << "\ngot:\n"
                                                                << ::testing::PrintToString(got);
