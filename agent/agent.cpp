@@ -650,7 +650,13 @@ struct Agent::Impl {
     }
     manager = std::make_unique<IncidentManager>(
         io, *incident_store, clock, store,
-        ManagerOptions{config.node_id, config.dry_run, std::chrono::minutes(30), {}});
+        ManagerOptions{
+            config.node_id,
+            config.dry_run,
+            std::chrono::minutes(30),
+            {},
+            [this](const std::string& kind, const std::string& playbook, int severity,
+                   double seconds) { events.incidentTime(kind, playbook, severity, seconds); }});
     manager->setPolicy(evaluator.policyPtr());
     manager->onClosed(
         [this](const std::string& p, const collectors::Labels& l) { evaluator.close(p, l); });

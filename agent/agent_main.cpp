@@ -39,7 +39,9 @@ int listMetrics() {
     for (size_t i = 0; i < labels.size(); ++i)
       shown += labels[i] == ',' ? std::string(", ") : std::string(1, labels[i]);
     std::cout << "| `" << m->name << "` | "
-              << (m->type == novacron::collectors::MetricType::kCounter ? "counter" : "gauge")
+              << (m->type == novacron::collectors::MetricType::kCounter     ? "counter"
+                  : m->type == novacron::collectors::MetricType::kHistogram ? "histogram"
+                                                                            : "gauge")
               << " | " << shown << " | " << m->help << " |\n";
   }
   return 0;

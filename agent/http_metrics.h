@@ -11,6 +11,7 @@ class Registry;
 template <typename T>
 class Family;
 class Counter;
+class Histogram;
 class Gauge;
 }  // namespace prometheus
 
@@ -23,11 +24,17 @@ class EventMetrics {
   ~EventMetrics();
   /// Counts one answered HTTP request by path class and status code.
   void httpRequest(const std::string& handler, int status);
+  /// Records an incident duration: kind is detection, acknowledge or resolution.
+  void incidentTime(const std::string& kind, const std::string& playbook, int severity,
+                    double seconds);
   const prometheus::Registry& registry() const { return *registry_; }
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>* requests_;
+  prometheus::Family<prometheus::Histogram>* detection_;
+  prometheus::Family<prometheus::Histogram>* acknowledge_;
+  prometheus::Family<prometheus::Histogram>* resolution_;
 };
 
 /// Their descriptions, for the reference table.

@@ -184,6 +184,10 @@ void IncidentManager::open(const Decision& d) {
               .dump());
   }
   limits_.opened(*p, ref.key, now);
+  if (options_.observe && d.since.time_since_epoch().count() != 0 && d.since <= d.at) {
+    options_.observe("detection", d.playbook, d.severity,
+                     std::chrono::duration<double>(d.at - d.since).count());
+  }
   logWarning("incident " + ref.rec.id + " opened: " + d.playbook + " SEV-" +
              std::to_string(d.severity));
 }
@@ -398,6 +402,10 @@ void IncidentManager::finish(Incident& inc, const std::string& state, const std:
   (void)store_.updateIncident(inc.rec.id, state, inc.rec.severity, inc.rec.acknowledged_at, now);
   event(inc, state, json{{"reason", reason}}.dump());
   limits_.resolved(inc.key, now);
+  if (options_.observe && state == "resolved") {
+    options_.observe("resolution", inc.rec.playbook, inc.rec.severity,
+                     std::chrono::duration<double>(now - inc.rec.opened_at).count());
+  }
   log(state == "resolved" ? LogLevel::kNotice : LogLevel::kWarning,
       "incident " + inc.rec.id + " " + state + ": " + reason);
   std::string id = inc.rec.id;
@@ -523,6 +531,11 @@ Result<void> IncidentManager::acknowledge(const std::string& incident_id, const 
   Incident& inc = *it->second;
   if (inc.rec.acknowledged_at) return {};
   inc.rec.acknowledged_at = clock_.now();
+  if (options_.observe) {
+    options_.observe(
+        "acknowledge", inc.rec.playbook, inc.rec.severity,
+        std::chrono::duration<double>(*inc.rec.acknowledged_at - inc.rec.opened_at).count());
+  }
   (void)store_.updateIncident(inc.rec.id, inc.rec.state, inc.rec.severity, inc.rec.acknowledged_at,
                               std::nullopt);
   event(inc, "acknowledged", json{{"by", who}}.dump());

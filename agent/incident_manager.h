@@ -27,6 +27,10 @@ struct ManagerOptions {
   /// A non-automated action waits this long for an approval, then counts as denied.
   milliseconds approval_timeout{std::chrono::minutes(30)};
   policy::Limits::Options limits;
+  /// Receives incident durations: "detection", "acknowledge" or "resolution", in seconds.
+  std::function<void(const std::string& kind, const std::string& playbook, int severity,
+                     double seconds)>
+      observe;
 };
 
 /// Carries out the evaluator's decisions: an incident per decision to open, written to the store

@@ -7,7 +7,9 @@
 
 namespace novacron::collectors {
 
-enum class MetricType { kGauge, kCounter };
+/// kHistogram appears only in the reference table: histograms are kept by prometheus-cpp, not
+/// sampled.
+enum class MetricType { kGauge, kCounter, kHistogram };
 
 /// Static description of one metric. Instances live in static storage for the life of the
 /// program, so a `const MetricDef*` identifies a metric everywhere: in samples, in the metric

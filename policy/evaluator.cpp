@@ -39,7 +39,8 @@ void Evaluator::setPolicy(PolicyPtr policy) {
 
 Decision Evaluator::make(DecisionKind kind, const Playbook& p, const Labels& labels, int severity,
                          TimePoint now, std::string reason) const {
-  return Decision{kind, now, p.name, labels, severity, "", std::move(reason), options_.dry_run};
+  return Decision{kind, now, p.name, labels, severity, "", std::move(reason), options_.dry_run,
+                  now};
 }
 
 void Evaluator::noteTransition(const Playbook& p, const Labels& labels, Instance& inst,
@@ -64,7 +65,10 @@ void Evaluator::fire(const Playbook& p, const Labels& labels, Instance& inst, Ti
   inst.resolving = false;
   inst.severity = p.severity;
   inst.escalated = false;
-  out.push_back(make(DecisionKind::kOpen, p, labels, inst.severity, now, reason));
+  Decision open = make(DecisionKind::kOpen, p, labels, inst.severity, now, reason);
+  if (!inst.manual && inst.pending_since.time_since_epoch().count() != 0)
+    open.since = inst.pending_since;
+  out.push_back(std::move(open));
   noteTransition(p, labels, inst, now, out);
   if (inst.flapping || p.actions.empty()) return;
   const ActionSpec& first = p.actions.front();

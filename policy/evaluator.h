@@ -33,6 +33,8 @@ struct Decision {
   std::string action;  ///< for kRunAction and kAwaitApproval
   std::string reason;  ///< one sentence for the timeline
   bool dry_run = false;
+  /// For kOpen: when the condition started to hold (the detection time is `at` minus this).
+  TimePoint since{};
 };
 
 struct EvaluatorOptions {

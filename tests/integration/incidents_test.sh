@@ -87,6 +87,13 @@ grep -q "^# Post-mortem: $ID" <<<"$out" || fail "postmortem: $out"
 grep -q '| mark | exec | done |' <<<"$out" || fail "postmortem actions: $out"
 pass "the post-mortem draft lists the timeline and the actions"
 
+curl -fsS "http://127.0.0.1:$PORT/metrics" -o "$WORK/metrics.txt" || fail "GET /metrics"
+grep -q '^novacron_incident_detection_seconds_count{playbook="busy",severity="3"} [1-9]' "$WORK/metrics.txt" ||
+  fail "no detection histogram: $(grep incident_ "$WORK/metrics.txt")"
+lint=$(promtool check metrics <"$WORK/metrics.txt" 2>&1) || fail "promtool: $lint"
+[[ -z $lint ]] || fail "promtool found problems: $lint"
+pass "incident histograms on /metrics pass promtool"
+
 if ((EUID == 0)) && id nobody >/dev/null 2>&1; then
   chmod 0755 "$WORK" "$WORK/state"
   capture runuser -u nobody -- "$CLI" --socket "$SOCK" pause

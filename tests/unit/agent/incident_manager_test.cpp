@@ -30,12 +30,20 @@ struct Loop {
   std::unique_ptr<Store> store;
   policy::Evaluator evaluator;
   std::unique_ptr<IncidentManager> manager;
+  std::vector<std::pair<std::string, double>> observed;  // incident durations reported for /metrics
 
   Loop(const std::string& yaml, bool dry_run = false) : evaluator(policyFrom(yaml), {}) {
     dir.load("empty");
     store = std::move(Store::open(dir.path() / "agent.db")).value();
-    manager = std::make_unique<IncidentManager>(io, *store, clock, metrics,
-                                                ManagerOptions{"db-01", dry_run, 30s, {}});
+    manager = std::make_unique<IncidentManager>(
+        io, *store, clock, metrics,
+        ManagerOptions{"db-01",
+                       dry_run,
+                       30s,
+                       {},
+                       [this](const std::string& kind, const std::string&, int, double seconds) {
+                         observed.emplace_back(kind, seconds);
+                       }});
     manager->setPolicy(policyFrom(yaml));
     manager->onClosed([this](const std::string& p, const Labels& l) { evaluator.close(p, l); });
   }
@@ -94,6 +102,12 @@ TEST(IncidentManagerTest, FiresActsVerifiesFailsActsAgainAndResolves) {
   auto rec = *loop.store->incident(*id);
   EXPECT_EQ(rec->state, "resolved");
   EXPECT_TRUE(rec->resolved_at.has_value());
+  // Time to detect (the condition held from the first sample) and to resolve, for /metrics.
+  ASSERT_EQ(loop.observed.size(), 2u);
+  EXPECT_EQ(loop.observed[0], (std::pair<std::string, double>{"detection", 0.0}));
+  EXPECT_EQ(loop.observed[1].first, "resolution");
+  EXPECT_DOUBLE_EQ(loop.observed[1].second,
+                   std::chrono::duration<double>(*rec->resolved_at - rec->opened_at).count());
 }
 
 TEST(IncidentManagerTest, NoActionLeftEscalates) {
@@ -198,6 +212,7 @@ when: disk_used_ratio > 95%
   EXPECT_NE(events->back().data.find("\"to\":\"L2 engineer\""), std::string::npos)
       << events->back().data;
   ASSERT_TRUE(loop.manager->acknowledge(id, "alice").has_value());
+  EXPECT_EQ(loop.observed.back(), (std::pair<std::string, double>{"acknowledge", 15 * 60 + 1}));
   loop.clock.advance(2h);
   loop.step(0.97);
   EXPECT_EQ(loop.kinds(id).back(), "acknowledged") << "no more notices once acknowledged";

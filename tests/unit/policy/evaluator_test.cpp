@@ -67,6 +67,7 @@ TEST(EvaluatorTest, ForHysteresisOpensOnceAndResolvesAfterTheSameDuration) {
   EXPECT_EQ(opened[0].severity, 3);
   EXPECT_EQ(opened[0].reason, "cpu_usage_ratio > 90% held for 3s");
   EXPECT_EQ(opened[0].at, at(6s));
+  EXPECT_EQ(opened[0].since, at(3s)) << "detection time: held since t=3 s";
   EXPECT_TRUE(d.cpu(0.95).empty()) << "decisions come on transitions only";
   EXPECT_TRUE(d.cpu(0.20).empty());
   EXPECT_TRUE(d.cpu(0.20).empty());
