@@ -162,9 +162,17 @@ void IncidentManager::open(const Decision& d) {
   inc->rec.opened_at = now;
   inc->labels = d.labels;
   inc->key = keyOf(d.playbook, d.labels);
-  // Recorded before anything is done about it.
-  if (auto r = store_.createIncident(inc->rec); !r) {
-    logError("cannot record incident for " + d.playbook + ": " + r.error().message +
+  // Recorded before anything is done about it. The counter restarts with the agent, so an id can
+  // already exist (a restart within the same second): take the next number.
+  Result<void> created = store_.createIncident(inc->rec);
+  for (int attempt = 0;
+       !created && created.error().code == ErrorCode::kInvalidArgument && attempt < 1000;
+       ++attempt) {
+    inc->rec.id = newId(now);
+    created = store_.createIncident(inc->rec);
+  }
+  if (!created) {
+    logError("cannot record incident for " + d.playbook + ": " + created.error().message +
              "; nothing will run for it");
     return;
   }

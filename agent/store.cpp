@@ -122,6 +122,7 @@ class Stmt {
       c = ErrorCode::kPermission;
     if (code == SQLITE_BUSY || code == SQLITE_LOCKED) c = ErrorCode::kUnavailable;
     if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) c = ErrorCode::kMalformed;
+    if (code == SQLITE_CONSTRAINT) c = ErrorCode::kInvalidArgument;
     return makeError(c, "store: " + what + ": " + sqlite3_errmsg(db));
   }
 

@@ -15,6 +15,9 @@ echo "== policy engine: 500 playbooks over 5,000 series; parsing 500 playbooks"
 echo "== durable timeline event writes (WAL, synchronous=FULL)"
 "$BIN/store_bench" --benchmark_min_time=2
 
+echo "== condition true -> first automated action started (for: 0s)"
+"$BIN/incident_latency" 200
+
 echo "== /metrics latency: 1000 sequential scrapes, new connection each"
 WORK=$(mktemp -d)
 PORT=$((20000 + RANDOM % 40000))

@@ -110,6 +110,24 @@ TEST(IncidentManagerTest, FiresActsVerifiesFailsActsAgainAndResolves) {
                    std::chrono::duration<double>(*rec->resolved_at - rec->opened_at).count());
 }
 
+TEST(IncidentManagerTest, IdsStayUniqueWhenTheAgentRestartsWithinASecond) {
+  Loop first(kDisk);
+  first.step(0.97);
+  auto a = *first.manager->incidentFor("disk", root());
+  // A new manager on the same store at the same second, as after a crash and a quick restart.
+  IncidentManager again(first.io, *first.store, first.clock, first.metrics,
+                        ManagerOptions{"db-01", false, 30s, {}, {}});
+  again.setPolicy(policyFrom(kDisk));
+  policy::Evaluator fresh(policyFrom(kDisk), {});
+  again.handle(fresh.evaluate(first.metrics, first.clock.now()));
+  auto b = again.incidentFor("disk", root());
+  ASSERT_TRUE(b.has_value()) << "the second incident must be recorded";
+  EXPECT_NE(*b, a);
+  EXPECT_TRUE((*first.store->incident(*b)).has_value());
+  first.io.restart();
+  first.io.run_for(2s);
+}
+
 TEST(IncidentManagerTest, NoActionLeftEscalates) {
   Loop loop(kDisk);
   loop.step(0.97);
