@@ -113,6 +113,7 @@ struct Agent::Impl {
   std::unique_ptr<Store> incident_store;
   std::unique_ptr<IncidentManager> manager;
   std::string store_error;  // why incidents are not being recorded, for /healthz and status
+  TimePoint last_purge{};
   bool record_failing = false;
   std::optional<StateDir> state_dir;
   asio::steady_timer host_timer, processes_timer, watchdog_timer;
@@ -176,6 +177,7 @@ struct Agent::Impl {
     if (manager) {
       manager->handle(decisions);
       manager->tick();
+      purgeOldIncidents(now);
     }
     policy_stats.last_evaluation_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -252,6 +254,9 @@ struct Agent::Impl {
     if (!store_error.empty()) {
       all_ok = false;
       collectors["incident_store"] = "down: " + store_error;
+    } else if (manager && !manager->storeError().empty()) {
+      all_ok = false;
+      collectors["incident_store"] = "failing: " + manager->storeError();
     }
     return {{"status", !sampling ? "stalled"
                        : all_ok  ? "ok"
@@ -620,6 +625,18 @@ struct Agent::Impl {
       watchdog_timer.cancel();
       io.stop();
     });
+  }
+
+  // Once an hour, resolved and escalated incidents past store.retention go, with their events.
+  void purgeOldIncidents(TimePoint now) {
+    if (now - last_purge < std::chrono::hours(1)) return;
+    last_purge = now;
+    if (auto n = incident_store->purgeResolvedBefore(now - config.store_retention); !n) {
+      logError(n.error().message);
+    } else if (*n > 0) {
+      logInfo("purged " + std::to_string(*n) + " incident(s) older than " +
+              policy::formatDuration(config.store_retention));
+    }
   }
 
   // The incident store. Without it the agent still samples and decides, and says loudly that it

@@ -97,7 +97,16 @@ const policy::Playbook* IncidentManager::playbook(const Incident& inc) const {
 void IncidentManager::event(const Incident& inc, const std::string& kind,
                             const std::string& data_json) {
   auto r = store_.appendEvent(inc.rec.id, clock_.now(), kind, data_json);
-  if (!r) logError("incident " + inc.rec.id + ": cannot record " + kind + ": " + r.error().message);
+  if (!r) {
+    // A full disk or a read-only state dir: said once, then shown in /healthz until it heals.
+    if (store_error_.empty()) {
+      logError("incident " + inc.rec.id + ": cannot record " + kind + ": " + r.error().message);
+    }
+    store_error_ = r.error().message;
+  } else if (!store_error_.empty()) {
+    logNotice("the incident store accepts writes again");
+    store_error_.clear();
+  }
 }
 
 std::optional<std::string> IncidentManager::incidentFor(const std::string& playbook,

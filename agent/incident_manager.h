@@ -68,6 +68,8 @@ class IncidentManager {
   std::optional<std::string> incidentFor(const std::string& playbook,
                                          const collectors::Labels& labels) const;
   size_t active() const { return incidents_.size(); }
+  /// The last failed write to the store, empty once a write succeeds again (for /healthz).
+  const std::string& storeError() const { return store_error_; }
 
  private:
   struct Incident;
@@ -95,6 +97,7 @@ class IncidentManager {
   std::map<std::string, std::unique_ptr<Incident>> incidents_;  ///< active ones, by id
   std::function<void(const std::string&, const collectors::Labels&)> on_closed_;
   uint64_t counter_ = 0;
+  std::string store_error_;
   struct Running {
     std::string incident;
     pid_t pid;

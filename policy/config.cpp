@@ -286,7 +286,14 @@ ConfigResult parseConfig(std::string_view yaml, const std::string& file, const C
     const yaml::Node& root = *doc;
     if (r.checkMap(root, "the configuration",
                    {"node", "state_dir", "http", "control_socket", "collectors", "metrics", "log",
-                    "mode", "playbooks_dir", "policy"})) {
+                    "mode", "playbooks_dir", "policy", "store"})) {
+      if (auto n = r.get(root, "store", "store"); n.IsDefined()) {
+        if (r.checkMap(n, "store", {"retention"})) {
+          if (auto v = r.get(n, "retention", "store.retention"); v.IsDefined()) {
+            if (auto d = r.duration(v, "store.retention", 1h, 3650 * 24h)) c.store_retention = *d;
+          }
+        }
+      }
       if (auto n = r.get(root, "mode", "mode"); n.IsDefined()) {
         if (auto s = r.string(n, "mode")) {
           if (*s == "enforce" || *s == "dry-run")

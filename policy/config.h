@@ -53,6 +53,8 @@ struct Config {
   /// collectors.record: every sample appended as a JSON line, for `novacron-agent replay`.
   std::optional<std::filesystem::path> record_path;
   uint64_t record_max_bytes = 64ull << 20;
+  /// Resolved and escalated incidents older than this are purged from the store.
+  milliseconds store_retention{std::chrono::hours(24 * 30)};
 };
 
 /// What the defaults depend on, passed in so that tests are deterministic.

@@ -83,6 +83,7 @@ log:
   level: debug
 mode: dry-run
 playbooks_dir: /etc/novacron/playbooks.d
+store: {retention: 7d}
 policy:
   lookback: 1m
   flapping: {window: 1h, threshold: 6}
@@ -110,6 +111,7 @@ policy:
   EXPECT_EQ(c.policy_lookback, 1min);
   EXPECT_EQ(c.flap_window, 1h);
   EXPECT_EQ(c.flap_threshold, 6);
+  EXPECT_EQ(c.store_retention, 7 * 24h);
 }
 
 TEST(ConfigTest, RecordAsPathOrMap) {
@@ -156,7 +158,7 @@ bogus: 1
       "/etc/novacron/agent.yaml:11:1: duplicate key 'log' in the configuration",
       "/etc/novacron/agent.yaml:13:1: unknown key 'bogus' in the configuration (expected one of: "
       "node, state_dir, http, control_socket, collectors, metrics, log, mode, playbooks_dir, "
-      "policy)",
+      "policy, store)",
       "/etc/novacron/agent.yaml:10:14: log.level 'loud' must be debug, info, notice, warning or "
       "error",
       "/etc/novacron/agent.yaml:12:22: metrics.retention must be between 1m and 1d, not 10s",
