@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "policy/labels_json.h"
+
 namespace novacron::actions {
 namespace {
 
@@ -13,12 +15,6 @@ using json = nlohmann::json;
 constexpr milliseconds kFresh = 1min;
 constexpr milliseconds kRecent = 1min;
 constexpr milliseconds kBaseline = 15min;
-
-json labelsOf(const Series& s) {
-  json j = json::object();
-  for (const auto& l : s.labels()) j[l.name] = l.value;
-  return j;
-}
 
 std::optional<double> latest(const collectors::MetricStore& store, std::string_view name,
                              TimePoint now) {
@@ -32,7 +28,7 @@ json perSeries(const collectors::MetricStore& store, std::string_view name, Time
   json out = json::array();
   for (const Series* s : store.select(name)) {
     if (auto v = collectors::windowLast(*s, now, kFresh))
-      out.push_back({{"labels", labelsOf(*s)}, {"value", *v}});
+      out.push_back({{"labels", policy::labelsToJson(s->labels())}, {"value", *v}});
   }
   return out;
 }
@@ -56,7 +52,7 @@ void anomalies(const collectors::MetricStore& store, std::string_view name, Time
     double change = mean != 0 ? (*recent - mean) / std::fabs(mean) : (*recent != 0 ? 1.0 : 0.0);
     if (std::fabs(change) > 0.2 && std::fabs(*recent - mean) > 3 * std::max(sd, 1e-9)) {
       out.push_back({{"metric", name},
-                     {"labels", labelsOf(*s)},
+                     {"labels", policy::labelsToJson(s->labels())},
                      {"recent_avg", *recent},
                      {"baseline_avg", mean},
                      {"baseline_stddev", sd},
@@ -72,7 +68,8 @@ void trends(const collectors::MetricStore& store, std::string_view name, TimePoi
     auto in_1m = collectors::windowPredictLinear(*s, now, kBaseline, 1min);
     if (!now_v || !in_1m) continue;
     double slope = *in_1m - *now_v;
-    out.push_back({{"metric", name}, {"labels", labelsOf(*s)}, {"per_minute", slope}});
+    out.push_back(
+        {{"metric", name}, {"labels", policy::labelsToJson(s->labels())}, {"per_minute", slope}});
   }
 }
 

@@ -31,6 +31,7 @@
 #include "novacron/version.h"
 #include "policy/duration.h"
 #include "policy/evaluator.h"
+#include "policy/labels_json.h"
 
 namespace novacron::agent {
 
@@ -53,12 +54,6 @@ std::chrono::steady_clock::time_point nextRun(std::chrono::steady_clock::time_po
   auto now = std::chrono::steady_clock::now();
   auto next = prev + interval;
   return next < now ? now + interval : next;
-}
-
-json labelsJson(const collectors::Labels& labels) {
-  json j = json::object();
-  for (const auto& l : labels) j[l.name] = l.value;
-  return j;
 }
 
 }  // namespace
@@ -322,7 +317,7 @@ struct Agent::Impl {
 
   json decisionJson(const policy::Decision& d) const {
     return {{"at", toSeconds(d.at)},  {"kind", policy::decisionName(d.kind)},
-            {"playbook", d.playbook}, {"labels", labelsJson(d.labels)},
+            {"playbook", d.playbook}, {"labels", policy::labelsToJson(d.labels)},
             {"severity", d.severity}, {"action", d.action},
             {"reason", d.reason},     {"dry_run", d.dry_run}};
   }
@@ -331,7 +326,7 @@ struct Agent::Impl {
     json open = json::array();
     for (const auto& o : evaluator.open()) {
       open.push_back({{"playbook", o.playbook},
-                      {"labels", labelsJson(o.labels)},
+                      {"labels", policy::labelsToJson(o.labels)},
                       {"severity", o.severity},
                       {"since", toSeconds(o.since)},
                       {"flapping", o.flapping}});
@@ -376,8 +371,9 @@ struct Agent::Impl {
       for (const auto& batch : g->latest()) {
         for (const auto& s : batch) {
           if (!match.empty() && s.metric->name.find(match) == std::string_view::npos) continue;
-          out.push_back(
-              {{"name", s.metric->name}, {"labels", labelsJson(s.labels)}, {"value", s.value}});
+          out.push_back({{"name", s.metric->name},
+                         {"labels", policy::labelsToJson(s.labels)},
+                         {"value", s.value}});
         }
       }
     }

@@ -13,10 +13,11 @@
 
 #include "actions/diagnostics_report.h"
 #include "actions/process_runner.h"
-#include "actions/substitute.h"
 #include "agent/log.h"
 #include "policy/duration.h"
 #include "policy/escalation.h"
+#include "policy/labels_json.h"
+#include "policy/substitute.h"
 
 namespace novacron::agent {
 
@@ -41,14 +42,8 @@ struct IncidentManager::Incident {
 
 namespace {
 
-json labelsJson(const collectors::Labels& labels) {
-  json j = json::object();
-  for (const auto& l : labels) j[l.name] = l.value;
-  return j;
-}
-
 std::string keyOf(const std::string& playbook, const collectors::Labels& labels) {
-  return playbook + labelsJson(labels).dump();
+  return playbook + policy::labelsToJson(labels).dump();
 }
 
 // The criteria of a verification for one incident: true only if every condition is true for
@@ -163,7 +158,7 @@ void IncidentManager::open(const Decision& d) {
   auto inc = std::make_unique<Incident>();
   inc->rec.id = newId(now);
   inc->rec.playbook = d.playbook;
-  inc->rec.labels = labelsJson(d.labels).dump();
+  inc->rec.labels = policy::labelsToJson(d.labels).dump();
   inc->rec.severity = d.severity;
   inc->rec.category = std::string(policy::categoryName(p->category));
   inc->rec.state = "open";
@@ -188,7 +183,9 @@ void IncidentManager::open(const Decision& d) {
   Incident& ref = *inc;
   incidents_[inc->rec.id] = std::move(inc);
   event(ref, "opened",
-        json{{"reason", d.reason}, {"severity", d.severity}, {"labels", labelsJson(d.labels)}}
+        json{{"reason", d.reason},
+             {"severity", d.severity},
+             {"labels", policy::labelsToJson(d.labels)}}
             .dump());
   event(ref, "diagnostics",
         json{{"report", actions::diagnosticsReport(metrics_, now, ref.rec.id)}}.dump());
@@ -305,7 +302,7 @@ void IncidentManager::runAction(Incident& inc) {
     for (const auto& arg : a.with.value("argv", json::array())) {
       auto s =
           arg.is_string()
-              ? actions::substitute(arg.get<std::string>(), values)
+              ? policy::substitute(arg.get<std::string>(), values)
               : Result<std::string>(makeError(ErrorCode::kMalformed, "argv items are strings"));
       if (!s) {
         error = s.error().message;

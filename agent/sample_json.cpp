@@ -6,12 +6,12 @@
 #include <cstdio>
 
 #include "agent/registry.h"
+#include "policy/labels_json.h"
 
 namespace novacron::agent {
 
 std::string sampleJsonLine(TimePoint t, const collectors::Sample& s) {
-  nlohmann::json labels = nlohmann::json::object();
-  for (const auto& l : s.labels) labels[l.name] = l.value;
+  nlohmann::json labels = policy::labelsToJson(s.labels);
   char ts[32];
   std::snprintf(ts, sizeof(ts), "%.3f", toSeconds(t));
   char value[32];

@@ -10,6 +10,7 @@
 #include "collectors/proc_file.h"
 #include "policy/action_types.h"
 #include "policy/file_trust.h"
+#include "policy/substitute.h"
 #include "policy/yaml_reader.h"
 
 namespace novacron::policy {
@@ -128,29 +129,6 @@ const std::vector<TypeParams>& typeParams() {
   return kTable;
 }
 
-// Placeholders an exec argument may use; labels.* are the incident's labels.
-bool knownPlaceholder(const std::string& name) {
-  return name == "incident.id" || name == "incident.playbook" || name == "incident.severity" ||
-         name.starts_with("labels.");
-}
-
-// Every {name} of a template, or an error for unbalanced braces.
-bool placeholdersOf(const std::string& t, std::vector<std::string>& out) {
-  for (size_t i = 0; i < t.size(); ++i) {
-    if (t.compare(i, 2, "{{") == 0 || t.compare(i, 2, "}}") == 0) {
-      ++i;
-      continue;
-    }
-    if (t[i] == '}') return false;
-    if (t[i] != '{') continue;
-    size_t close = t.find('}', i);
-    if (close == std::string::npos) return false;
-    out.push_back(t.substr(i + 1, close - i - 1));
-    i = close;
-  }
-  return true;
-}
-
 bool checkParams(YamlReader& r, const yaml::Node& with, const yaml::Node& at,
                  const std::string& type, const std::string& where) {
   const TypeParams* tp = nullptr;
@@ -226,15 +204,15 @@ bool checkParams(YamlReader& r, const yaml::Node& with, const yaml::Node& at,
       }
       for (const auto& arg : value.items()) {
         if (!arg.IsScalar()) continue;
-        std::vector<std::string> names;
-        if (!placeholdersOf(arg.Scalar(), names)) {
+        auto names = placeholders(arg.Scalar());
+        if (!names) {
           r.error(arg, where + ": unbalanced braces in '" + arg.Scalar() +
                            "' (write {{ and }} for literal braces)");
           ok = false;
           continue;
         }
-        for (const auto& name : names) {
-          if (!knownPlaceholder(name)) {
+        for (const auto& name : *names) {
+          if (!isIncidentPlaceholder(name)) {
             r.error(arg, where + ": unknown placeholder {" + name +
                              "} (known: {incident.id}, {incident.playbook}, {incident.severity}, "
                              "{labels.NAME})");

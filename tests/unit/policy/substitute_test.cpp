@@ -1,8 +1,8 @@
-#include "actions/substitute.h"
+#include "policy/substitute.h"
 
 #include <gtest/gtest.h>
 
-namespace novacron::actions {
+namespace novacron::policy {
 namespace {
 
 const std::map<std::string, std::string> kValues = {
@@ -35,8 +35,11 @@ TEST(SubstituteTest, MistakesAreErrorsNotEmptyArguments) {
   EXPECT_EQ(unknown.error().message, "unknown placeholder {labels.mnt} in '{labels.mnt}'");
   EXPECT_FALSE(substitute("{incident.id", kValues).has_value());
   EXPECT_FALSE(substitute("a}b", kValues).has_value());
-  EXPECT_EQ(placeholders("x {a} {{b}} {labels.c}"), (std::vector<std::string>{"a", "labels.c"}));
+  EXPECT_FALSE(placeholders("{labels.mount").has_value());
+  EXPECT_TRUE(isIncidentPlaceholder("labels.mount"));
+  EXPECT_FALSE(isIncidentPlaceholder("incident.idd"));
+  EXPECT_EQ(*placeholders("x {a} {{b}} {labels.c}"), (std::vector<std::string>{"a", "labels.c"}));
 }
 
 }  // namespace
-}  // namespace novacron::actions
+}  // namespace novacron::policy

@@ -6,7 +6,7 @@
 
 #include "agent/base/result.h"
 
-namespace novacron::actions {
+namespace novacron::policy {
 
 /// Fills `{incident.id}`, `{incident.playbook}`, `{labels.mount}`… inside one argument. The
 /// result stays one argument whatever the values hold (spaces, quotes, `;`): there is no shell to
@@ -15,7 +15,11 @@ namespace novacron::actions {
 Result<std::string> substitute(const std::string& templ,
                                const std::map<std::string, std::string>& values);
 
-/// Every `{name}` a template refers to (for --check-config).
-std::vector<std::string> placeholders(const std::string& templ);
+/// Every `{name}` a template refers to, or why the template is malformed (for --check-config).
+Result<std::vector<std::string>> placeholders(const std::string& templ);
 
-}  // namespace novacron::actions
+/// Whether an action template may use `{name}`: incident.id, incident.playbook,
+/// incident.severity, or labels.NAME.
+bool isIncidentPlaceholder(const std::string& name);
+
+}  // namespace novacron::policy

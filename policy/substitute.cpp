@@ -1,6 +1,6 @@
-#include "actions/substitute.h"
+#include "policy/substitute.h"
 
-namespace novacron::actions {
+namespace novacron::policy {
 namespace {
 
 // Walks the template; calls `name(n)` for each placeholder and `text(s)` for literal text.
@@ -48,15 +48,21 @@ Result<std::string> substitute(const std::string& templ,
   return out;
 }
 
-std::vector<std::string> placeholders(const std::string& templ) {
+Result<std::vector<std::string>> placeholders(const std::string& templ) {
   std::vector<std::string> out;
-  (void)walk(
+  auto r = walk(
       templ, [](const std::string&) {},
       [&](const std::string& n) -> Result<void> {
         out.push_back(n);
         return {};
       });
+  if (!r) return r.error();
   return out;
 }
 
-}  // namespace novacron::actions
+bool isIncidentPlaceholder(const std::string& name) {
+  return name == "incident.id" || name == "incident.playbook" || name == "incident.severity" ||
+         name.starts_with("labels.");
+}
+
+}  // namespace novacron::policy
