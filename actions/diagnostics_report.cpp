@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "actions/action_runners.h"
 #include "policy/labels_json.h"
 
 namespace novacron::actions {
@@ -174,6 +175,14 @@ json diagnosticsReport(const collectors::MetricStore& store, TimePoint now,
           {"database", database},
           {"analysis", {{"anomalies", found}, {"trends", trend}}},
           {"recommendations", recs}};
+}
+
+}  // namespace novacron::actions
+
+namespace novacron::actions {
+
+void runDiagnosticsReport(const ActionEnv& env, ActionRequest request, ActionDone done) {
+  done({"done", {{"report", diagnosticsReport(env.metrics, request.now, request.incident_id)}}});
 }
 
 }  // namespace novacron::actions

@@ -12,6 +12,7 @@
 #include <csignal>
 #include <deque>
 
+#include "actions/orphans.h"
 #include "agent/collector_group.h"
 #include "agent/control_socket.h"
 #include "agent/exposition.h"
@@ -588,7 +589,10 @@ struct Agent::Impl {
     config = std::move(next);
     evaluator.setOptions(evaluatorOptions(config));
     evaluator.setPolicy(next_policy.policy);
-    if (manager) manager->setPolicy(next_policy.policy);
+    if (manager) {
+      manager->setPolicy(next_policy.policy);
+      manager->setOptions(managerOptions());
+    }
     updatePolicyStats();
     if (reschedule) {
       host_timer.cancel();
@@ -635,6 +639,22 @@ struct Agent::Impl {
     }
   }
 
+  ManagerOptions managerOptions() {
+    ManagerOptions o;
+    o.node_id = config.node_id;
+    o.dry_run = config.dry_run;
+    o.approval_timeout = config.approval_timeout;
+    o.limits.max_concurrent = config.max_concurrent_actions;
+    o.observe = [this](const std::string& kind, const std::string& playbook, int severity,
+                       double seconds) { events.incidentTime(kind, playbook, severity, seconds); };
+    o.actions.node_id = config.node_id;
+    o.actions.node_labels = config.node_labels;
+    o.actions.evidence_dir = config.evidenceDir();
+    o.actions.systemctl = config.systemctl;
+    o.actions.notify = {config.notify_url, config.notify_token_file, config.notify_timeout};
+    return o;
+  }
+
   // The incident store. Without it the agent still samples and decides, and says loudly that it
   // records and runs nothing (log, /healthz, novacron status).
   void openIncidentStore() {
@@ -646,9 +666,25 @@ struct Agent::Impl {
     }
     incident_store = std::move(opened).value();
     TimePoint now = clock.now();
-    if (auto n = incident_store->markInterruptedRuns(now); n && *n > 0) {
-      logWarning(std::to_string(*n) +
+    if (auto runs = incident_store->markInterruptedRuns(now); runs && !runs->empty()) {
+      logWarning(std::to_string(runs->size()) +
                  " action run(s) were interrupted by the last stop; they are not re-run");
+      // A kill -9 left their children running: end them before anything else starts.
+      for (const auto& run : *runs) {
+        if (run.pid <= 0) continue;
+        if (int n = actions::endOrphanGroup(run.pid, run.pid_start); n > 0) {
+          logWarning("ended " + std::to_string(n) + " process(es) left by run " +
+                     std::to_string(run.id) + " (" + run.action + ")");
+          (void)incident_store->appendEvent(
+              run.incident_id, now, "orphans_ended",
+              json{{"run", run.id}, {"action", run.action}, {"processes", n}}.dump());
+        }
+      }
+    } else if (!runs) {
+      logError(runs.error().message);
+    }
+    if (auto n = incident_store->expirePendingApprovals(now, "the agent restarted"); n && *n > 0) {
+      logWarning(std::to_string(*n) + " pending approval(s) expired with the restart (denied)");
     }
     // Incidents the last run left open are handed to a human rather than resumed blind: the
     // policy opens a new one if the condition still holds.
@@ -661,15 +697,8 @@ struct Agent::Impl {
             json{{"reason", "the agent restarted during the incident"}}.dump());
       }
     }
-    manager = std::make_unique<IncidentManager>(
-        io, *incident_store, clock, store,
-        ManagerOptions{
-            config.node_id,
-            config.dry_run,
-            std::chrono::minutes(30),
-            {},
-            [this](const std::string& kind, const std::string& playbook, int severity,
-                   double seconds) { events.incidentTime(kind, playbook, severity, seconds); }});
+    manager =
+        std::make_unique<IncidentManager>(io, *incident_store, clock, store, managerOptions());
     manager->setPolicy(evaluator.policyPtr());
     manager->onClosed(
         [this](const std::string& p, const collectors::Labels& l) { evaluator.close(p, l); });

@@ -1,23 +1,25 @@
 #include "agent/incident_manager.h"
 
-#include <pwd.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <set>
 
 #include "actions/diagnostics_report.h"
-#include "actions/process_runner.h"
+#include "actions/orphans.h"
 #include "agent/log.h"
 #include "policy/duration.h"
 #include "policy/escalation.h"
 #include "policy/labels_json.h"
-#include "policy/substitute.h"
+#include "policy/notify_templates.h"
 
 namespace novacron::agent {
 
@@ -38,6 +40,7 @@ struct IncidentManager::Incident {
   std::optional<TimePoint> holding_since;
   int escalation_level = 0;
   bool flapping = false;
+  std::vector<std::string> outcomes;  // "action: state", for notices and {incident.actions}
 };
 
 namespace {
@@ -71,9 +74,21 @@ IncidentManager::IncidentManager(boost::asio::io_context& io, Store& store, cons
       options_(std::move(options)),
       policy_(std::make_shared<policy::PolicySet>()),
       limits_(options_.limits),
-      alive_(std::make_shared<bool>(true)) {}
+      alive_(std::make_shared<bool>(true)),
+      workers_(std::make_unique<boost::asio::thread_pool>(1)),
+      env_(std::make_unique<actions::ActionEnv>(
+          actions::ActionEnv{io_, *workers_, metrics_, options_.actions})) {}
 
-IncidentManager::~IncidentManager() { *alive_ = false; }
+IncidentManager::~IncidentManager() {
+  *alive_ = false;
+  workers_->join();
+}
+
+void IncidentManager::setOptions(ManagerOptions options) {
+  // The action env refers to options_.actions, which stays the same object.
+  options_ = std::move(options);
+  limits_.setOptions(options_.limits);
+}
 
 std::string IncidentManager::newId(TimePoint now) {
   // node id, UTC time to the second, and a counter: unique across the fleet, sorted by time.
@@ -89,19 +104,130 @@ const policy::Playbook* IncidentManager::playbook(const Incident& inc) const {
   return policy_->find(inc.rec.playbook);
 }
 
+void IncidentManager::writeFailed(const std::string& what, const Error& error) {
+  // A full disk or a read-only state dir: said once, then shown in /healthz until it heals.
+  if (store_error_.empty()) logError(what + ": " + error.message);
+  store_error_ = error.message;
+}
+
+void IncidentManager::writeSucceeded() {
+  if (store_error_.empty()) return;
+  logNotice("the incident store accepts writes again");
+  store_error_.clear();
+}
+
 void IncidentManager::event(const Incident& inc, const std::string& kind,
                             const std::string& data_json) {
   auto r = store_.appendEvent(inc.rec.id, clock_.now(), kind, data_json);
-  if (!r) {
-    // A full disk or a read-only state dir: said once, then shown in /healthz until it heals.
-    if (store_error_.empty()) {
-      logError("incident " + inc.rec.id + ": cannot record " + kind + ": " + r.error().message);
-    }
-    store_error_ = r.error().message;
-  } else if (!store_error_.empty()) {
-    logNotice("the incident store accepts writes again");
-    store_error_.clear();
+  if (!r)
+    writeFailed("incident " + inc.rec.id + ": cannot record " + kind, r.error());
+  else
+    writeSucceeded();
+}
+
+namespace {
+
+std::string isoTime(TimePoint t) {
+  std::time_t secs = static_cast<std::time_t>(t.time_since_epoch().count() / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+std::map<std::string, std::string> IncidentManager::values(const Incident& inc,
+                                                           const std::string& reason) const {
+  const policy::Playbook* p = playbook(inc);
+  std::string node_labels;
+  for (const auto& [k, v] : options_.actions.node_labels) {
+    node_labels += (node_labels.empty() ? "" : ", ") + k + "=" + v;
   }
+  std::string actions;
+  for (const auto& o : inc.outcomes) actions += (actions.empty() ? "" : "; ") + o;
+  std::map<std::string, std::string> v = {
+      {"incident.id", inc.rec.id},
+      {"incident.playbook", inc.rec.playbook},
+      {"incident.severity", std::to_string(inc.rec.severity)},
+      {"incident.category", inc.rec.category},
+      {"incident.description", p && !p->description.empty() ? p->description : inc.rec.playbook},
+      {"incident.state", inc.rec.state},
+      {"incident.opened_at", isoTime(inc.rec.opened_at)},
+      {"incident.resolved_at", inc.rec.resolved_at ? isoTime(*inc.rec.resolved_at) : "-"},
+      {"incident.duration", policy::formatDuration(std::chrono::duration_cast<std::chrono::seconds>(
+                                inc.rec.resolved_at.value_or(clock_.now()) - inc.rec.opened_at))},
+      {"incident.actions", actions.empty() ? "none" : actions},
+      {"incident.reason", reason},
+      {"node.id", options_.node_id},
+      {"node.labels", node_labels.empty() ? "no labels" : node_labels}};
+  for (const auto& l : inc.labels) v["labels." + l.name] = l.value;
+  return v;
+}
+
+void IncidentManager::notice(const Incident& inc, const std::string& templ,
+                             const std::string& reason) {
+  auto text = policy::notifyTemplate(templ);
+  if (!text || inc.rec.dry_run) return;
+  std::string id = inc.rec.id;
+  actions::sendNotice(
+      *env_, std::string(*text), values(inc, reason), options_.actions.notify.url,
+      [this, alive = alive_, id, templ](actions::ActionOutcome o) {
+        if (!*alive) return;
+        o.result["template"] = templ;
+        o.result["state"] = o.state;
+        o.result.erase("text");
+        auto r = store_.appendEvent(id, clock_.now(), "notification", o.result.dump());
+        if (!r) writeFailed("incident " + id + ": cannot record a notice", r.error());
+        if (o.state == "failed") {
+          logWarning("incident " + id + ": the " + templ +
+                     " notice was not delivered: " + o.result.value("error", std::string()));
+        }
+      });
+}
+
+// The flight recorder: the raw points, as sampled, of every series the playbook looks at that
+// belongs to this incident, so that the post-mortem sees what the agent saw.
+json IncidentManager::flightRecorder(const policy::Playbook& p, const collectors::Labels& labels,
+                                     TimePoint now) const {
+  constexpr size_t kMaxSeries = 16;
+  std::set<std::string> names;
+  auto add = [&](const std::optional<policy::Condition>& c) {
+    if (!c) return;
+    for (auto& m : c->metrics()) names.insert(m);
+  };
+  add(p.when);
+  add(p.resolve_when);
+  add(p.escalate_when);
+  for (const auto& c : p.verify.mandatory) add(c);
+  json series = json::array();
+  size_t skipped = 0;
+  for (const auto& name : names) {
+    for (const collectors::Series* s : metrics_.select(name)) {
+      // The series matches the incident where both have a label; labels only one has are fine.
+      bool match = std::all_of(labels.begin(), labels.end(), [&](const collectors::Label& l) {
+        for (const auto& sl : s->labels()) {
+          if (sl.name == l.name) return sl.value == l.value;
+        }
+        return true;
+      });
+      if (!match) continue;
+      if (series.size() >= kMaxSeries) {
+        ++skipped;
+        continue;
+      }
+      collectors::Window w = s->window(now, options_.flight_recorder);
+      json points = json::array();
+      w.forEach([&](const collectors::Point& pt) { points.push_back({toSeconds(pt.t), pt.v}); });
+      series.push_back({{"metric", s->metric().name},
+                        {"labels", policy::labelsToJson(s->labels())},
+                        {"points", std::move(points)}});
+    }
+  }
+  return {{"window", policy::formatDuration(options_.flight_recorder)},
+          {"series", std::move(series)},
+          {"series_left_out", skipped}};
 }
 
 std::optional<std::string> IncidentManager::incidentFor(const std::string& playbook,
@@ -189,6 +315,7 @@ void IncidentManager::open(const Decision& d) {
             .dump());
   event(ref, "diagnostics",
         json{{"report", actions::diagnosticsReport(metrics_, now, ref.rec.id)}}.dump());
+  event(ref, "flight_recorder", flightRecorder(*p, d.labels, now).dump());
   for (const auto& dl : policy::regulatoryDeadlines(p->category, now)) {
     event(ref, "regulatory_deadline",
           json{{"regulation", dl.regulation},
@@ -204,6 +331,7 @@ void IncidentManager::open(const Decision& d) {
   }
   logWarning("incident " + ref.rec.id + " opened: " + d.playbook + " SEV-" +
              std::to_string(d.severity));
+  notice(ref, "initial_alert", d.reason);
 }
 
 void IncidentManager::startAction(Incident& inc, size_t index) {
@@ -223,6 +351,8 @@ void IncidentManager::startAction(Incident& inc, size_t index) {
     inc.rec.state = "awaiting_approval";
     (void)store_.updateIncident(inc.rec.id, inc.rec.state, inc.rec.severity,
                                 inc.rec.acknowledged_at, std::nullopt);
+    if (auto r = store_.requestApproval(inc.rec.id, a.id, clock_.now(), inc.approval_expires); !r)
+      writeFailed("incident " + inc.rec.id + ": cannot record the approval request", r.error());
     event(inc, "approval_requested",
           json{{"action", a.id},
                {"type", a.type},
@@ -275,77 +405,25 @@ void IncidentManager::runAction(Incident& inc) {
 
   std::string id = inc.rec.id;
   int64_t run_id = *run;
-  auto complete = [this, alive = alive_, id, run_id](std::string state, std::string result) {
-    boost::asio::post(
-        io_, [this, alive, id, run_id, state = std::move(state), result = std::move(result)] {
-          if (*alive) actionDone(id, run_id, state, result);
-        });
+  auto complete = [this, alive = alive_, id, run_id](actions::ActionOutcome o) {
+    boost::asio::post(io_, [this, alive, id, run_id, o = std::move(o)] {
+      if (*alive) actionDone(id, run_id, o.state, o.result.dump());
+    });
   };
   if (inc.rec.dry_run) {
-    complete("skipped", json{{"dry_run", true}, {"message", "dry-run: planned, not run"}}.dump());
+    complete({"skipped", json{{"dry_run", true}, {"message", "dry-run: planned, not run"}}});
     return;
   }
-  if (a.type == "diagnostics_report") {
-    complete("done", json{{"report", actions::diagnosticsReport(metrics_, now, id)}}.dump());
-  } else if (a.type == "escalate") {
-    complete("done", json{{"message", a.with.value("reason", std::string("handed over"))}}.dump());
-  } else if (a.type == "exec") {
-    std::map<std::string, std::string> values = {
-        {"incident.id", id},
-        {"incident.playbook", p->name},
-        {"incident.severity", std::to_string(inc.rec.severity)}};
-    for (const auto& l : inc.labels) values["labels." + l.name] = l.value;
-    actions::ProcessSpec spec;
-    spec.env = actions::baseEnvironment();
-    spec.timeout = a.timeout;
-    std::string error;
-    for (const auto& arg : a.with.value("argv", json::array())) {
-      auto s =
-          arg.is_string()
-              ? policy::substitute(arg.get<std::string>(), values)
-              : Result<std::string>(makeError(ErrorCode::kMalformed, "argv items are strings"));
-      if (!s) {
-        error = s.error().message;
-        break;
-      }
-      spec.argv.push_back(*s);
-    }
-    if (a.with.contains("user")) {
-      std::string user = a.with.value("user", std::string());
-      struct passwd* pw = ::getpwnam(user.c_str());
-      if (!pw)
-        error = "no user " + user;
-      else
-        spec.uid = pw->pw_uid, spec.gid = pw->pw_gid;
-    }
-    if (a.with.contains("cwd")) spec.cwd = a.with.value("cwd", std::string("/"));
-    if (!error.empty()) {
-      complete("failed", json{{"error", error}}.dump());
-      return;
-    }
-    spec.on_started = [this, alive = alive_, run_id, id](pid_t pid) {
-      if (*alive) running_[run_id] = {id, pid};
-    };
-    actions::runProcess(io_, std::move(spec), [complete](actions::ProcessResult r) {
-      std::string state = !r.started    ? "failed"
-                          : r.timed_out ? "timed_out"
-                                        : (r.exit_code == 0 ? "done" : "failed");
-      complete(state, json{{"started", r.started},
-                           {"error", r.error},
-                           {"exit_code", r.exit_code},
-                           {"signal", r.signal},
-                           {"timed_out", r.timed_out},
-                           {"stdout", r.out},
-                           {"stderr", r.err},
-                           {"stdout_bytes", r.out_bytes},
-                           {"duration_ms", r.duration.count()}}
-                          .dump());
-    });
-  } else {
-    complete(
-        "failed",
-        json{{"error", "action type " + a.type + " is not available in this build yet"}}.dump());
-  }
+  actions::ActionRequest request{a, id, run_id, values(inc, "action " + a.id), now, {}};
+  request.on_started = [this, alive = alive_, run_id, id](pid_t pid) {
+    if (!*alive) return;
+    running_[run_id] = {id, pid};
+    // Recorded so that a restart after kill -9 can end the process group (actions/orphans.h).
+    if (auto r = store_.setRunProcess(run_id, pid, actions::processStartTicks(pid).value_or(0)); !r)
+      writeFailed("incident " + id + ": cannot record the process of run " + std::to_string(run_id),
+                  r.error());
+  };
+  actions::runAction(*env_, std::move(request), std::move(complete));
 }
 
 void IncidentManager::actionDone(const std::string& id, int64_t run, const std::string& state,
@@ -358,6 +436,7 @@ void IncidentManager::actionDone(const std::string& id, int64_t run, const std::
   Incident& inc = *it->second;
   const policy::Playbook* p = playbook(inc);
   std::string action = p && inc.action < p->actions.size() ? p->actions[inc.action].id : "?";
+  inc.outcomes.push_back(action + ": " + state);
   json result = json::parse(result_json, nullptr, false);
   event(inc, "action_result",
         json{{"action", action}, {"state", state}, {"result", result}}.dump());
@@ -416,6 +495,7 @@ void IncidentManager::finish(Incident& inc, const std::string& state, const std:
   (void)store_.updateIncident(inc.rec.id, state, inc.rec.severity, inc.rec.acknowledged_at, now);
   event(inc, state, json{{"reason", reason}}.dump());
   limits_.resolved(inc.key, now);
+  notice(inc, state == "resolved" ? "resolution" : "escalation", reason);
   if (options_.observe && state == "resolved") {
     options_.observe("resolution", inc.rec.playbook, inc.rec.severity,
                      std::chrono::duration<double>(now - inc.rec.opened_at).count());
@@ -446,11 +526,14 @@ void IncidentManager::tick() {
                  {"reason", "not acknowledged within SEV-" + std::to_string(inc.rec.severity) +
                                 "'s response time"}}
                 .dump());
+      notice(inc, "escalation", std::string(policy::escalationLevelName(step.level)));
     }
     if (!p) continue;
     switch (inc.phase) {
       case Incident::Phase::kAwaitingApproval:
         if (now >= inc.approval_expires) {
+          (void)store_.decideApproval(inc.rec.id, p->actions[inc.action].id, "expired", now,
+                                      "agent", "no decision in time");
           event(inc, "approval_expired", json{{"action", p->actions[inc.action].id}}.dump());
           nextAction(inc, "no approval in time: treated as denied");
         }
@@ -523,6 +606,12 @@ Result<void> IncidentManager::approve(const std::string& incident_id, const std:
     return makeError(ErrorCode::kPermission,
                      action + " needs an approver other than " + approver + ", who triggered it");
   }
+  if (auto r = store_.decideApproval(incident_id, action, "granted", clock_.now(), approver, "");
+      !r) {
+    // An approval that cannot be recorded is not acted upon: the store is the agent's memory.
+    writeFailed("incident " + incident_id + ": cannot record the approval", r.error());
+    return r.error();
+  }
   event(**inc, "approval_granted", json{{"action", action}, {"by", approver}}.dump());
   (*inc)->phase = Incident::Phase::kDeferred;
   runAction(**inc);
@@ -533,6 +622,7 @@ Result<void> IncidentManager::deny(const std::string& incident_id, const std::st
                                    const std::string& who, const std::string& reason) {
   auto inc = waitingFor(incident_id, action);
   if (!inc) return inc.error();
+  (void)store_.decideApproval(incident_id, action, "denied", clock_.now(), who, reason);
   event(**inc, "approval_denied", json{{"action", action}, {"by", who}, {"reason", reason}}.dump());
   nextAction(**inc, "denied by " + who);
   return {};

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "actions/action.h"
 #include "agent/base/clock.h"
 #include "agent/base/result.h"
 #include "agent/store.h"
@@ -17,7 +18,8 @@
 
 namespace boost::asio {
 class io_context;
-}
+class thread_pool;
+}  // namespace boost::asio
 
 namespace novacron::agent {
 
@@ -31,6 +33,10 @@ struct ManagerOptions {
   std::function<void(const std::string& kind, const std::string& playbook, int severity,
                      double seconds)>
       observe;
+  /// What the action types need: evidence dir, systemctl, the notification webhook.
+  actions::ActionSettings actions = {};
+  /// The recent points of the series behind an incident, attached to it when it opens.
+  milliseconds flight_recorder{std::chrono::minutes(5)};
 };
 
 /// Carries out the evaluator's decisions: an incident per decision to open, written to the store
@@ -44,6 +50,8 @@ class IncidentManager {
   ~IncidentManager();
 
   void setPolicy(policy::PolicyPtr policy) { policy_ = std::move(policy); }
+  /// A reload: new limits, timeouts and action settings for what starts from now on.
+  void setOptions(ManagerOptions options);
   void setPaused(bool paused) { paused_ = paused; }
   /// Called when the manager closes an incident the evaluator still holds (verification held).
   void onClosed(std::function<void(const std::string& playbook, const collectors::Labels&)> cb) {
@@ -83,6 +91,14 @@ class IncidentManager {
   void nextAction(Incident& inc, const std::string& why);
   void finish(Incident& inc, const std::string& state, const std::string& reason);
   void event(const Incident& inc, const std::string& kind, const std::string& data_json);
+  void writeFailed(const std::string& what, const Error& error);
+  void writeSucceeded();
+  /// The values of {incident.*}, {node.*} and {labels.*} for this incident now.
+  std::map<std::string, std::string> values(const Incident& inc, const std::string& reason) const;
+  /// Sends one of the built-in notices and records the outcome on the timeline.
+  void notice(const Incident& inc, const std::string& templ, const std::string& reason);
+  nlohmann::json flightRecorder(const policy::Playbook& p, const collectors::Labels& labels,
+                                TimePoint now) const;
   const policy::Playbook* playbook(const Incident& inc) const;
   std::string newId(TimePoint now);
 
@@ -104,6 +120,8 @@ class IncidentManager {
   };
   std::map<int64_t, Running> running_;  ///< exec runs with a live process, by run id
   std::shared_ptr<bool> alive_;         ///< lets process completions know the manager still exists
+  std::unique_ptr<boost::asio::thread_pool> workers_;  ///< file work of actions, off the loop
+  std::unique_ptr<actions::ActionEnv> env_;
 };
 
 }  // namespace novacron::agent

@@ -69,6 +69,11 @@ CREATE TABLE agent_state (
   value TEXT NOT NULL
 );
 )sql",
+    // 2: the process group of a running action, so that a restart after kill -9 can end it.
+    R"sql(
+ALTER TABLE action_runs ADD COLUMN pid INTEGER;
+ALTER TABLE action_runs ADD COLUMN pid_start INTEGER;
+)sql",
 };
 
 int64_t ms(TimePoint t) { return t.time_since_epoch().count(); }
@@ -360,23 +365,81 @@ Result<std::vector<ActionRunRecord>> Store::actionRuns(const std::string& incide
   return out;
 }
 
-Result<int> Store::markInterruptedRuns(TimePoint now) {
+Result<void> Store::setRunProcess(int64_t id, int pid, uint64_t start_ticks) {
+  Stmt s(db_, "UPDATE action_runs SET pid = ?2, pid_start = ?3 WHERE id = ?1");
+  s.bind(1, id).bind(2, static_cast<int64_t>(pid)).bind(3, static_cast<int64_t>(start_ticks));
+  return done(s, "recording the process of action run " + std::to_string(id));
+}
+
+Result<std::vector<InterruptedRun>> Store::markInterruptedRuns(TimePoint now) {
   Stmt find(db_,
-            "SELECT id, incident_id, action FROM action_runs WHERE state = 'running' ORDER BY id");
+            "SELECT id, incident_id, action, pid, pid_start FROM action_runs WHERE state = "
+            "'running' ORDER BY id");
   if (!find.ok()) return find.error("finding interrupted runs");
-  std::vector<std::tuple<int64_t, std::string, std::string>> runs;
+  std::vector<InterruptedRun> runs;
   int rc;
-  while ((rc = find.step()) == SQLITE_ROW)
-    runs.emplace_back(find.integer(0), find.text(1), find.text(2));
+  while ((rc = find.step()) == SQLITE_ROW) {
+    runs.push_back({find.integer(0), find.text(1), find.text(2), static_cast<int>(find.integer(3)),
+                    static_cast<uint64_t>(find.integer(4))});
+  }
   if (rc != SQLITE_DONE) return find.error("finding interrupted runs");
-  for (const auto& [id, incident, action] : runs) {
-    nlohmann::json note = {
-        {"action", action}, {"run", id}, {"reason", "the agent stopped while it ran; not re-run"}};
-    if (auto r = finishActionRun(id, "interrupted", now, note.dump()); !r) return r.error();
-    if (auto r = appendEvent(incident, now, "action_interrupted", note.dump()); !r)
+  for (const auto& run : runs) {
+    nlohmann::json note = {{"action", run.action},
+                           {"run", run.id},
+                           {"reason", "the agent stopped while it ran; not re-run"}};
+    if (auto r = finishActionRun(run.id, "interrupted", now, note.dump()); !r) return r.error();
+    if (auto r = appendEvent(run.incident_id, now, "action_interrupted", note.dump()); !r)
       return r.error();
   }
-  return static_cast<int>(runs.size());
+  return runs;
+}
+
+Result<void> Store::requestApproval(const std::string& incident_id, const std::string& action,
+                                    TimePoint at, TimePoint expires) {
+  // An action asked again (a later incident step) starts a fresh request.
+  Stmt s(db_,
+         "INSERT INTO approvals (incident_id, action, state, requested_at, expires_at) VALUES "
+         "(?1, ?2, 'pending', ?3, ?4) ON CONFLICT(incident_id, action) DO UPDATE SET state = "
+         "'pending', requested_at = ?3, expires_at = ?4, decided_at = NULL, decided_by = NULL, "
+         "reason = NULL");
+  s.bind(1, incident_id).bind(2, action).bind(3, ms(at)).bind(4, ms(expires));
+  return done(s, "recording the approval request for " + action);
+}
+
+Result<void> Store::decideApproval(const std::string& incident_id, const std::string& action,
+                                   const std::string& state, TimePoint at, const std::string& by,
+                                   const std::string& reason) {
+  Stmt s(db_,
+         "UPDATE approvals SET state = ?3, decided_at = ?4, decided_by = ?5, reason = ?6 WHERE "
+         "incident_id = ?1 AND action = ?2 AND state = 'pending'");
+  s.bind(1, incident_id).bind(2, action).bind(3, state).bind(4, ms(at)).bind(5, by).bind(6, reason);
+  return done(s, "recording the decision on " + action);
+}
+
+Result<std::vector<ApprovalRecord>> Store::approvals(const std::string& incident_id) {
+  Stmt s(db_,
+         "SELECT incident_id, action, state, requested_at, expires_at, decided_at, "
+         "COALESCE(decided_by, ''), COALESCE(reason, '') FROM approvals WHERE incident_id = ?1 "
+         "ORDER BY requested_at, action");
+  if (!s.ok()) return s.error("reading approvals");
+  s.bind(1, incident_id);
+  std::vector<ApprovalRecord> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    out.push_back({s.text(0), s.text(1), s.text(2), fromMs(s.integer(3)), fromMs(s.integer(4)),
+                   s.optTime(5), s.text(6), s.text(7)});
+  }
+  if (rc != SQLITE_DONE) return s.error("reading approvals");
+  return out;
+}
+
+Result<int> Store::expirePendingApprovals(TimePoint now, const std::string& reason) {
+  Stmt s(db_,
+         "UPDATE approvals SET state = 'expired', decided_at = ?1, decided_by = 'agent', reason = "
+         "?2 WHERE state = 'pending'");
+  s.bind(1, ms(now)).bind(2, reason);
+  if (auto r = done(s, "expiring pending approvals"); !r) return r.error();
+  return sqlite3_changes(db_);
 }
 
 Result<void> Store::setState(const std::string& key, const std::string& value) {

@@ -44,6 +44,22 @@ struct ActionRunRecord {
   std::string result;  ///< JSON object
 };
 
+struct ApprovalRecord {
+  std::string incident_id, action;
+  std::string state;  ///< pending, granted, denied, expired
+  TimePoint requested_at{}, expires_at{};
+  std::optional<TimePoint> decided_at;
+  std::string decided_by, reason;
+};
+
+/// An action run the last agent left running: its process group may still be alive.
+struct InterruptedRun {
+  int64_t id = 0;
+  std::string incident_id, action;
+  int pid = 0;             ///< the process group of its child; 0 if none had started
+  uint64_t pid_start = 0;  ///< the leader's start time in clock ticks since boot
+};
+
 /// The agent's durable memory in SQLite (state_dir/agent.db): incidents, their timeline, action
 /// runs, approvals, the reporter's outbox and agent state such as the kill switch. WAL with
 /// synchronous=FULL: a call that wrote an event returns only once the event would survive a power
@@ -51,7 +67,7 @@ struct ActionRunRecord {
 /// open. Event-loop only; every failure is a Result, never an exception.
 class Store {
  public:
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   static Result<std::unique_ptr<Store>> open(const std::filesystem::path& file);
   ~Store();
@@ -77,9 +93,22 @@ class Store {
   Result<void> finishActionRun(int64_t id, const std::string& state, TimePoint at,
                                const std::string& result_json);
   Result<std::vector<ActionRunRecord>> actionRuns(const std::string& incident_id);
+  /// The child process (and process group) of a running action, with its start time, which
+  /// tells it apart from a later process that reuses the pid.
+  Result<void> setRunProcess(int64_t id, int pid, uint64_t start_ticks);
   /// At startup: runs left `running` by a crash become `interrupted`, each with a timeline event.
-  /// They are never re-run silently. Returns how many there were.
-  Result<int> markInterruptedRuns(TimePoint now);
+  /// They are never re-run silently. Returns them, so that their process groups can be ended.
+  Result<std::vector<InterruptedRun>> markInterruptedRuns(TimePoint now);
+
+  /// Approvals: requested, then granted, denied or expired, once.
+  Result<void> requestApproval(const std::string& incident_id, const std::string& action,
+                               TimePoint at, TimePoint expires);
+  Result<void> decideApproval(const std::string& incident_id, const std::string& action,
+                              const std::string& state, TimePoint at, const std::string& by,
+                              const std::string& reason);
+  Result<std::vector<ApprovalRecord>> approvals(const std::string& incident_id);
+  /// At startup: requests the last agent left pending expire (to a denial, never to a run).
+  Result<int> expirePendingApprovals(TimePoint now, const std::string& reason);
 
   Result<void> setState(const std::string& key, const std::string& value);
   Result<std::optional<std::string>> state(const std::string& key);

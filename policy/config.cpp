@@ -12,6 +12,7 @@
 #include "collectors/disk_space.h"
 #include "collectors/proc_file.h"
 #include "policy/file_trust.h"
+#include "policy/url.h"
 #include "policy/yaml_reader.h"
 
 namespace novacron::policy {
@@ -104,6 +105,63 @@ void readHttp(YamlReader& r, const yaml::Node& n, Config& c) {
       else
         r.error(listen, "http.listen '" + *s + "': " + why);
     }
+  }
+}
+
+// An absolute path that only root may write, when the agent runs as root.
+std::optional<std::filesystem::path> readPath(YamlReader& r, const yaml::Node& n,
+                                              const std::string& what, const ConfigEnv& env) {
+  auto s = r.string(n, what);
+  if (!s) return std::nullopt;
+  return absoluteFrom(env.cwd, *s);
+}
+
+void readActions(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& env) {
+  if (!r.checkMap(n, "actions",
+                  {"evidence_dir", "systemctl", "approval_timeout", "max_concurrent"}))
+    return;
+  if (auto v = r.get(n, "evidence_dir", "actions.evidence_dir"); v.IsDefined()) {
+    if (auto p = readPath(r, v, "actions.evidence_dir", env)) c.evidence_dir = *p;
+  }
+  if (auto v = r.get(n, "systemctl", "actions.systemctl"); v.IsDefined()) {
+    if (auto s = r.string(v, "actions.systemctl")) {
+      if (!s->starts_with("/"))
+        r.error(v, "actions.systemctl '" + *s + "' must be an absolute path");
+      else if (::access(s->c_str(), X_OK) != 0)
+        r.error(v, "actions.systemctl " + *s + " is missing or not executable");
+      else
+        c.systemctl = *s;
+    }
+  }
+  if (auto v = r.get(n, "approval_timeout", "actions.approval_timeout"); v.IsDefined()) {
+    if (auto d = r.duration(v, "actions.approval_timeout", 1min, 7 * 24h)) c.approval_timeout = *d;
+  }
+  if (auto v = r.get(n, "max_concurrent", "actions.max_concurrent"); v.IsDefined()) {
+    if (auto i = r.integer(v, "actions.max_concurrent", 1, 64))
+      c.max_concurrent_actions = static_cast<int>(*i);
+  }
+}
+
+void readNotify(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& env) {
+  if (!r.checkMap(n, "notify", {"url", "token_file", "timeout"})) return;
+  if (auto v = r.get(n, "url", "notify.url"); v.IsDefined()) {
+    if (auto s = r.string(v, "notify.url")) {
+      if (auto u = parseUrl(*s); !u)
+        r.error(v, "notify.url: " + u.error().message);
+      else
+        c.notify_url = *s;
+    }
+  }
+  if (auto v = r.get(n, "token_file", "notify.token_file"); v.IsDefined()) {
+    if (auto p = readPath(r, v, "notify.token_file", env)) {
+      if (::access(p->c_str(), R_OK) != 0)
+        r.error(v, "notify.token_file " + p->string() + " is missing or unreadable");
+      else
+        c.notify_token_file = *p;
+    }
+  }
+  if (auto v = r.get(n, "timeout", "notify.timeout"); v.IsDefined()) {
+    if (auto d = r.duration(v, "notify.timeout", 100ms, 5min)) c.notify_timeout = *d;
   }
 }
 
@@ -286,7 +344,9 @@ ConfigResult parseConfig(std::string_view yaml, const std::string& file, const C
     const yaml::Node& root = *doc;
     if (r.checkMap(root, "the configuration",
                    {"node", "state_dir", "http", "control_socket", "collectors", "metrics", "log",
-                    "mode", "playbooks_dir", "policy", "store"})) {
+                    "mode", "playbooks_dir", "policy", "store", "actions", "notify"})) {
+      if (auto n = r.get(root, "actions", "actions"); n.IsDefined()) readActions(r, n, c, env);
+      if (auto n = r.get(root, "notify", "notify"); n.IsDefined()) readNotify(r, n, c, env);
       if (auto n = r.get(root, "store", "store"); n.IsDefined()) {
         if (r.checkMap(n, "store", {"retention"})) {
           if (auto v = r.get(n, "retention", "store.retention"); v.IsDefined()) {

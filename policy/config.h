@@ -55,6 +55,23 @@ struct Config {
   uint64_t record_max_bytes = 64ull << 20;
   /// Resolved and escalated incidents older than this are purged from the store.
   milliseconds store_retention{std::chrono::hours(24 * 30)};
+
+  /// actions.*: where evidence bundles go (default <state_dir>/evidence), the systemctl program
+  /// systemd_restart runs, how long a non-automated action waits for its approval, and how many
+  /// actions run at once on this host.
+  std::optional<std::filesystem::path> evidence_dir;
+  std::filesystem::path systemctl = "/usr/bin/systemctl";
+  milliseconds approval_timeout{std::chrono::minutes(30)};
+  int max_concurrent_actions = 2;
+
+  /// notify.*: the webhook that receives incident notices; none: they stay on the timeline.
+  std::string notify_url;
+  std::optional<std::filesystem::path> notify_token_file;
+  milliseconds notify_timeout{std::chrono::seconds(10)};
+
+  std::filesystem::path evidenceDir() const {
+    return evidence_dir.value_or(state_dir / "evidence");
+  }
 };
 
 /// What the defaults depend on, passed in so that tests are deterministic.

@@ -34,6 +34,8 @@ class Limits {
 
   explicit Limits(Options options) : options_(options) {}
   Limits() : Limits(Options{}) {}
+  /// New options (a reload); runs and cooldowns so far are kept.
+  void setOptions(Options options) { options_ = options; }
 
   /// May an automated action of this playbook start now for this incident key (playbook plus
   /// labels)? `paused` is the kill switch; manual approvals bypass only the cooldown of a re-run.

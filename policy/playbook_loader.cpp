@@ -10,7 +10,9 @@
 #include "collectors/proc_file.h"
 #include "policy/action_types.h"
 #include "policy/file_trust.h"
+#include "policy/notify_templates.h"
 #include "policy/substitute.h"
+#include "policy/url.h"
 #include "policy/yaml_reader.h"
 
 namespace novacron::policy {
@@ -81,12 +83,22 @@ nlohmann::json toJson(const yaml::Node& n) {
 }
 
 // The parameters each action type takes under `with`: a typo fails --check-config instead of
-// being ignored at 3 a.m.
+// being ignored at 3 a.m. Beyond its type, a parameter's value may get a closer look (`Check`).
 enum class Param { kString, kStringList, kStringMap, kBool, kDuration, kInt };
+enum class Check {
+  kNone,
+  kTemplate,     ///< every string may hold {placeholders}, which must be known
+  kProgram,      ///< argv: an absolute, executable program first; then templates
+  kUrl,          ///< an http:// or https:// URL
+  kSecretFiles,  ///< header name -> a file that exists and is readable
+  kUnit,         ///< a systemd unit name (or a template)
+  kNotifyTemplate,
+};
 struct ParamSpec {
   std::string_view name;
   Param kind;
   bool required;
+  Check check = Check::kNone;
 };
 struct TypeParams {
   std::string_view type;
@@ -95,24 +107,24 @@ struct TypeParams {
 const std::vector<TypeParams>& typeParams() {
   static const std::vector<TypeParams> kTable = {
       {"exec",
-       {{"argv", Param::kStringList, true},
+       {{"argv", Param::kStringList, true, Check::kProgram},
         {"user", Param::kString, false},
         {"cwd", Param::kString, false},
-        {"env", Param::kStringMap, false}}},
-      {"systemd_restart", {{"unit", Param::kString, true}}},
+        {"env", Param::kStringMap, false, Check::kTemplate}}},
+      {"systemd_restart", {{"unit", Param::kString, true, Check::kUnit}}},
       {"http_request",
        {{"method", Param::kString, false},
-        {"url", Param::kString, true},
-        {"headers", Param::kStringMap, false},
-        {"header_files", Param::kStringMap, false},
-        {"body", Param::kString, false},
+        {"url", Param::kString, true, Check::kUrl},
+        {"headers", Param::kStringMap, false, Check::kTemplate},
+        {"header_files", Param::kStringMap, false, Check::kSecretFiles},
+        {"body", Param::kString, false, Check::kTemplate},
         {"expect_status", Param::kInt, false}}},
       {"diagnostics_report", {}},
       {"evidence_bundle", {{"paths", Param::kStringList, false}}},
       {"notify",
-       {{"template", Param::kString, false},
-        {"webhook", Param::kString, false},
-        {"text", Param::kString, false}}},
+       {{"template", Param::kString, false, Check::kNotifyTemplate},
+        {"webhook", Param::kString, false, Check::kUrl},
+        {"text", Param::kString, false, Check::kTemplate}}},
       {"escalate", {{"reason", Param::kString, false}}},
       {"pg_cancel_long_queries",
        {{"instance", Param::kString, false},
@@ -127,6 +139,103 @@ const std::vector<TypeParams>& typeParams() {
        {{"instance", Param::kString, false}, {"table", Param::kString, false}}},
   };
   return kTable;
+}
+
+// The scalars of a parameter value: itself, a list's items or a map's values.
+std::vector<const yaml::Node*> scalarsOf(const yaml::Node& value) {
+  std::vector<const yaml::Node*> out;
+  if (value.IsScalar()) out.push_back(&value);
+  if (value.IsSequence()) {
+    for (const auto& item : value.items()) {
+      if (item.IsScalar()) out.push_back(&item);
+    }
+  }
+  if (value.IsMap()) {
+    for (const auto& [k, v] : value.entries()) {
+      if (v.IsScalar()) out.push_back(&v);
+    }
+  }
+  return out;
+}
+
+bool checkTemplate(YamlReader& r, const yaml::Node& n, const std::string& where) {
+  auto names = placeholders(n.Scalar());
+  if (!names) {
+    r.error(n, where + ": unbalanced braces in '" + n.Scalar() +
+                   "' (write {{ and }} for literal braces)");
+    return false;
+  }
+  bool ok = true;
+  for (const auto& name : *names) {
+    if (!isIncidentPlaceholder(name)) {
+      r.error(n, where + ": unknown placeholder {" + name +
+                     "} (known: " + incidentPlaceholderHelp() + ")");
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+bool checkValue(YamlReader& r, const yaml::Node& value, Check check, const std::string& where) {
+  bool ok = true;
+  switch (check) {
+    case Check::kNone:
+      break;
+    case Check::kTemplate:
+      for (const yaml::Node* n : scalarsOf(value)) ok = checkTemplate(r, *n, where) && ok;
+      break;
+    case Check::kProgram: {
+      if (value.items().empty()) {
+        r.error(value, where + ": exec needs a program in argv");
+        return false;
+      }
+      const yaml::Node& prog = value.items().front();
+      if (!prog.Scalar().starts_with("/")) {
+        r.error(prog, where + ": the program '" + prog.Scalar() +
+                          "' must be an absolute path (no PATH lookup as root)");
+        ok = false;
+      } else if (prog.Scalar().find('{') == std::string::npos &&
+                 ::access(prog.Scalar().c_str(), X_OK) != 0) {
+        r.error(prog, where + ": the program " + prog.Scalar() +
+                          " is missing or not executable on this host");
+        ok = false;
+      }
+      for (const yaml::Node* n : scalarsOf(value)) ok = checkTemplate(r, *n, where) && ok;
+      break;
+    }
+    case Check::kUrl:
+      if (auto u = parseUrl(value.Scalar()); !u) {
+        r.error(value, where + ": " + u.error().message);
+        ok = false;
+      }
+      break;
+    case Check::kSecretFiles:
+      for (const auto& [k, v] : value.entries()) {
+        if (!v.Scalar().starts_with("/") || ::access(v.Scalar().c_str(), R_OK) != 0) {
+          r.error(v, where + ": the secret file for header " + k.Scalar() + ", " + v.Scalar() +
+                         ", is missing or unreadable (an absolute path is needed)");
+          ok = false;
+        }
+      }
+      break;
+    case Check::kUnit:
+      if (value.Scalar().find('{') != std::string::npos) {
+        ok = checkTemplate(r, value, where);
+      } else if (!isUnitName(value.Scalar())) {
+        r.error(value, where + ": '" + value.Scalar() +
+                           "' is not a systemd unit name (e.g. nginx.service)");
+        ok = false;
+      }
+      break;
+    case Check::kNotifyTemplate:
+      if (!isNotifyTemplate(value.Scalar())) {
+        r.error(value, where + ": unknown notification template '" + value.Scalar() +
+                           "' (known: " + notifyTemplateNames() + ")");
+        ok = false;
+      }
+      break;
+  }
+  return ok;
 }
 
 bool checkParams(YamlReader& r, const yaml::Node& with, const yaml::Node& at,
@@ -154,72 +263,33 @@ bool checkParams(YamlReader& r, const yaml::Node& with, const yaml::Node& at,
     }
     seen.insert(key.Scalar());
     std::string what = where + ".with." + key.Scalar();
+    bool typed = false;
     switch (spec->kind) {
       case Param::kString:
-        ok = r.string(value, what).has_value() && ok;
+        typed = r.string(value, what).has_value();
         break;
       case Param::kStringList:
-        ok = r.stringList(value, what).has_value() && ok;
+        typed = r.stringList(value, what).has_value();
         break;
       case Param::kStringMap:
-        ok = r.stringMap(value, what).has_value() && ok;
+        typed = r.stringMap(value, what).has_value();
         break;
       case Param::kBool:
-        ok = r.boolean(value, what).has_value() && ok;
+        typed = r.boolean(value, what).has_value();
         break;
       case Param::kDuration:
-        ok = r.duration(value, what, 0ms, 7 * 24h).has_value() && ok;
+        typed = r.duration(value, what, 0ms, 7 * 24h).has_value();
         break;
       case Param::kInt:
-        ok = r.integer(value, what, 100, 599).has_value() && ok;
+        typed = r.integer(value, what, 100, 599).has_value();
         break;
     }
+    ok = typed && checkValue(r, value, spec->check, where) && ok;
   }
   for (const auto& ps : tp->params) {
     if (ps.required && !seen.count(std::string(ps.name))) {
       r.error(at, where + ": " + type + " needs '" + std::string(ps.name) + "'");
       ok = false;
-    }
-  }
-  if (type == "exec") {
-    for (const auto& [key, value] : with.entries()) {
-      if (key.Scalar() != "argv" || !value.IsSequence()) continue;
-      if (value.items().empty()) {
-        r.error(value, where + ": exec needs a program in argv");
-        ok = false;
-        continue;
-      }
-      const yaml::Node& prog = value.items().front();
-      if (prog.IsScalar()) {
-        if (!prog.Scalar().starts_with("/")) {
-          r.error(prog, where + ": the program '" + prog.Scalar() +
-                            "' must be an absolute path (no PATH lookup as root)");
-          ok = false;
-        } else if (prog.Scalar().find('{') == std::string::npos &&
-                   ::access(prog.Scalar().c_str(), X_OK) != 0) {
-          r.error(prog, where + ": the program " + prog.Scalar() +
-                            " is missing or not executable on this host");
-          ok = false;
-        }
-      }
-      for (const auto& arg : value.items()) {
-        if (!arg.IsScalar()) continue;
-        auto names = placeholders(arg.Scalar());
-        if (!names) {
-          r.error(arg, where + ": unbalanced braces in '" + arg.Scalar() +
-                           "' (write {{ and }} for literal braces)");
-          ok = false;
-          continue;
-        }
-        for (const auto& name : *names) {
-          if (!isIncidentPlaceholder(name)) {
-            r.error(arg, where + ": unknown placeholder {" + name +
-                             "} (known: {incident.id}, {incident.playbook}, {incident.severity}, "
-                             "{labels.NAME})");
-            ok = false;
-          }
-        }
-      }
     }
   }
   return ok;

@@ -60,9 +60,25 @@ Result<std::vector<std::string>> placeholders(const std::string& templ) {
   return out;
 }
 
+namespace {
+constexpr std::string_view kFields[] = {
+    "incident.id",          "incident.playbook", "incident.severity",  "incident.category",
+    "incident.description", "incident.state",    "incident.opened_at", "incident.resolved_at",
+    "incident.duration",    "incident.actions",  "incident.reason",    "node.id",
+    "node.labels"};
+}  // namespace
+
 bool isIncidentPlaceholder(const std::string& name) {
-  return name == "incident.id" || name == "incident.playbook" || name == "incident.severity" ||
-         name.starts_with("labels.");
+  for (auto f : kFields) {
+    if (f == name) return true;
+  }
+  return name.starts_with("labels.") && name.size() > 7;
+}
+
+std::string incidentPlaceholderHelp() {
+  std::string out;
+  for (auto f : kFields) out += "{" + std::string(f) + "}, ";
+  return out + "{labels.NAME}";
 }
 
 }  // namespace novacron::policy

@@ -18,8 +18,12 @@ Result<std::string> substitute(const std::string& templ,
 /// Every `{name}` a template refers to, or why the template is malformed (for --check-config).
 Result<std::vector<std::string>> placeholders(const std::string& templ);
 
-/// Whether an action template may use `{name}`: incident.id, incident.playbook,
-/// incident.severity, or labels.NAME.
+/// Whether an action template may use `{name}`: one of the incident's fields (incident.id,
+/// incident.playbook, incident.severity, incident.category, incident.description,
+/// incident.state, incident.opened_at, incident.resolved_at, incident.duration,
+/// incident.actions, incident.reason), node.id, node.labels, or labels.NAME.
 bool isIncidentPlaceholder(const std::string& name);
+/// The list above, for error messages.
+std::string incidentPlaceholderHelp();
 
 }  // namespace novacron::policy

@@ -90,10 +90,11 @@ TEST(IncidentManagerTest, FiresActsVerifiesFailsActsAgainAndResolves) {
   for (int i = 0; i < 8; ++i) loop.step(0.50);  // the second did
   EXPECT_FALSE(loop.manager->incidentFor("disk", root()).has_value());
   EXPECT_EQ(loop.kinds(*id),
-            (std::vector<std::string>{"opened", "diagnostics", "action_started", "action_result",
-                                      "verification_started", "verification_failed", "next_action",
+            (std::vector<std::string>{"opened", "diagnostics", "flight_recorder", "notification",
                                       "action_started", "action_result", "verification_started",
-                                      "condition_cleared", "verification_held", "resolved"}));
+                                      "verification_failed", "next_action", "action_started",
+                                      "action_result", "verification_started", "condition_cleared",
+                                      "verification_held", "resolved", "notification"}));
   auto runs = *loop.store->actionRuns(*id);
   ASSERT_EQ(runs.size(), 2u);
   EXPECT_EQ(runs[0].state, "done");
@@ -135,7 +136,10 @@ TEST(IncidentManagerTest, NoActionLeftEscalates) {
   for (int i = 0; i < 25; ++i) loop.step(0.97);
   EXPECT_FALSE(loop.manager->incidentFor("disk", root()).has_value());
   EXPECT_EQ((*loop.store->incident(id))->state, "escalated");
-  EXPECT_EQ(loop.kinds(id).back(), "escalated");
+  auto k = loop.kinds(id);
+  ASSERT_GE(k.size(), 2u);
+  EXPECT_EQ(k[k.size() - 2], "escalated");
+  EXPECT_EQ(k.back(), "notification") << "the escalation notice follows";
 }
 
 const char* kApproval = R"(
@@ -225,9 +229,11 @@ when: disk_used_ratio > 95%
   auto k = loop.kinds(id);
   EXPECT_EQ(std::count(k.begin(), k.end(), "regulatory_deadline"), 4)
       << "security incidents carry them";
-  ASSERT_EQ(k.back(), "escalation_notice") << "SEV-2 not acknowledged within 15 minutes";
+  ASSERT_EQ(k[k.size() - 2], "escalation_notice") << "SEV-2 not acknowledged within 15 minutes";
   auto events = loop.store->timeline(id);
-  EXPECT_NE(events->back().data.find("\"to\":\"L2 engineer\""), std::string::npos)
+  EXPECT_NE((*events)[k.size() - 2].data.find("\"to\":\"L2 engineer\""), std::string::npos)
+      << (*events)[k.size() - 2].data;
+  EXPECT_NE(events->back().data.find("\"template\":\"escalation\""), std::string::npos)
       << events->back().data;
   ASSERT_TRUE(loop.manager->acknowledge(id, "alice").has_value());
   EXPECT_EQ(loop.observed.back(), (std::pair<std::string, double>{"acknowledge", 15 * 60 + 1}));

@@ -89,7 +89,10 @@ TEST_F(StoreTest, RunsLeftRunningByACrashAreInterruptedNotRerun) {
     ASSERT_TRUE(s->finishActionRun(*done, "done", at(1s), "{}").has_value());
   }
   auto s = open();
-  EXPECT_EQ(*s->markInterruptedRuns(at(5s)), 1);
+  auto interrupted = s->markInterruptedRuns(at(5s));
+  ASSERT_EQ(interrupted->size(), 1u);
+  EXPECT_EQ((*interrupted)[0].action, "report");
+  EXPECT_EQ((*interrupted)[0].pid, 0) << "no process had started";
   auto runs = s->actionRuns("n-1");
   ASSERT_EQ(runs->size(), 2u);
   EXPECT_EQ((*runs)[0].state, "interrupted");
@@ -98,7 +101,47 @@ TEST_F(StoreTest, RunsLeftRunningByACrashAreInterruptedNotRerun) {
   auto tl = s->timeline("n-1");
   ASSERT_EQ(tl->size(), 1u);
   EXPECT_EQ((*tl)[0].kind, "action_interrupted");
-  EXPECT_EQ(*s->markInterruptedRuns(at(6s)), 0);
+  EXPECT_TRUE(s->markInterruptedRuns(at(6s))->empty());
+}
+
+TEST_F(StoreTest, TheProcessGroupOfARunningActionSurvivesACrash) {
+  {
+    auto s = open();
+    ASSERT_TRUE(s->createIncident(incident("n-1")).has_value());
+    auto run = s->startActionRun("n-1", "restart", "exec", at());
+    ASSERT_TRUE(s->setRunProcess(*run, 4242, 987654321).has_value());
+  }
+  auto s = open();
+  auto interrupted = s->markInterruptedRuns(at(5s));
+  ASSERT_EQ(interrupted->size(), 1u);
+  EXPECT_EQ((*interrupted)[0].pid, 4242);
+  EXPECT_EQ((*interrupted)[0].pid_start, 987654321u);
+  EXPECT_EQ((*interrupted)[0].incident_id, "n-1");
+}
+
+TEST_F(StoreTest, ApprovalsArePersistedAndDecidedOnce) {
+  {
+    auto s = open();
+    ASSERT_TRUE(s->createIncident(incident("n-1")).has_value());
+    ASSERT_TRUE(s->createIncident(incident("n-2")).has_value());
+    ASSERT_TRUE(s->requestApproval("n-1", "restart", at(), at(30s)).has_value());
+    ASSERT_TRUE(s->requestApproval("n-2", "failover", at(), at(30s)).has_value());
+    ASSERT_TRUE(s->decideApproval("n-1", "restart", "granted", at(2s), "alice", "").has_value());
+    // A second decision on the same request changes nothing.
+    ASSERT_TRUE(s->decideApproval("n-1", "restart", "denied", at(3s), "bob", "no").has_value());
+  }
+  auto s = open();
+  EXPECT_EQ(*s->expirePendingApprovals(at(10s), "the agent restarted"), 1);
+  auto a = s->approvals("n-1");
+  ASSERT_EQ(a->size(), 1u);
+  EXPECT_EQ((*a)[0].state, "granted");
+  EXPECT_EQ((*a)[0].decided_by, "alice");
+  EXPECT_EQ((*a)[0].decided_at, at(2s));
+  auto b = s->approvals("n-2");
+  ASSERT_EQ(b->size(), 1u);
+  EXPECT_EQ((*b)[0].state, "expired") << "a pending approval expires to a denial, never a run";
+  EXPECT_EQ((*b)[0].reason, "the agent restarted");
+  EXPECT_EQ(*s->expirePendingApprovals(at(11s), "again"), 0);
 }
 
 TEST_F(StoreTest, AgentStateLikeTheKillSwitchPersists) {

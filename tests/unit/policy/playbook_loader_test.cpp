@@ -126,8 +126,10 @@ actions:
       "p.yaml:6:39: playbook p: actions[1]: the program /nonexistent/tool is missing or not "
       "executable on this host",
       "p.yaml:6:60: playbook p: actions[1]: unknown placeholder {incident.idd} (known: "
-      "{incident.id}, "
-      "{incident.playbook}, {incident.severity}, {labels.NAME})",
+      "{incident.id}, {incident.playbook}, {incident.severity}, {incident.category}, "
+      "{incident.description}, {incident.state}, {incident.opened_at}, {incident.resolved_at}, "
+      "{incident.duration}, {incident.actions}, {incident.reason}, {node.id}, {node.labels}, "
+      "{labels.NAME})",
       "p.yaml:7:43: playbook p: actions[2]: systemd_restart has no parameter 'service' "
       "(parameters: unit)",
       "p.yaml:7:42: playbook p: actions[2]: systemd_restart needs 'unit'",

@@ -1,0 +1,91 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "agent/base/clock.h"
+#include "agent/base/result.h"
+#include "collectors/metric_store.h"
+#include "policy/playbook.h"
+
+namespace boost::asio {
+class io_context;
+class thread_pool;
+}  // namespace boost::asio
+
+namespace novacron::actions {
+
+/// Where notifications go: one webhook for the agent's own notices and `notify` actions.
+struct NotifySettings {
+  std::string url;  ///< empty: notifications are recorded on the timeline only
+  std::optional<std::filesystem::path> token_file;  ///< sent as a bearer token; never logged
+  milliseconds timeout{std::chrono::seconds(10)};
+};
+
+/// Agent-wide settings the action types need, from the configuration.
+struct ActionSettings {
+  std::string node_id;
+  std::map<std::string, std::string> node_labels;
+  /// evidence_bundle writes here; created 0700, root's only.
+  std::filesystem::path evidence_dir;
+  std::string systemctl = "/usr/bin/systemctl";
+  NotifySettings notify;
+};
+
+/// What an action runs with: the services of the agent, all outliving the action.
+struct ActionEnv {
+  boost::asio::io_context& io;
+  /// For work that blocks on files (evidence bundles), off the event loop.
+  boost::asio::thread_pool& workers;
+  const collectors::MetricStore& metrics;
+  const ActionSettings& settings;
+};
+
+/// One run of one action of one incident.
+struct ActionRequest {
+  policy::ActionSpec spec;
+  std::string incident_id;
+  int64_t run_id = 0;
+  /// The values of `{incident.*}` and `{labels.*}` placeholders.
+  std::map<std::string, std::string> values;
+  TimePoint now{};
+  /// Receives the pid (and process group) of every child the action starts, on the loop.
+  std::function<void(pid_t)> on_started;
+};
+
+/// How a run ended: done, failed or timed_out, and a JSON object that says what happened. It
+/// never holds a secret.
+struct ActionOutcome {
+  std::string state;
+  nlohmann::json result = nlohmann::json::object();
+};
+using ActionDone = std::function<void(ActionOutcome)>;
+
+/// Runs `request` by its type without blocking the loop. `done` is called exactly once, on the
+/// loop's thread, possibly before runAction returns.
+void runAction(const ActionEnv& env, ActionRequest request, ActionDone done);
+
+/// A notice as the agent sends it: a subject line and a text.
+struct Notice {
+  std::string subject, text;
+};
+/// Fills a notification template ("Subject: …" on its first line, then the text).
+Result<Notice> renderNotice(const std::string& templ,
+                            const std::map<std::string, std::string>& values);
+/// Renders `templ` and POSTs it as JSON to `url` (the bearer token from notify.token_file):
+/// done when the webhook answers 2xx, failed otherwise, skipped without a URL.
+void sendNotice(const ActionEnv& env, const std::string& templ,
+                const std::map<std::string, std::string>& values, const std::string& url,
+                ActionDone done);
+
+/// A failed outcome with a message.
+ActionOutcome failed(const std::string& error);
+
+}  // namespace novacron::actions

@@ -1,0 +1,21 @@
+#pragma once
+
+#include "actions/action.h"
+
+// One runner per action type, each in its own file; runAction() picks one by type.
+namespace novacron::actions {
+
+struct ProcessResult;
+/// A child's result as an action result, and the run state it means.
+nlohmann::json processResultJson(const ProcessResult& r);
+std::string processState(const ProcessResult& r);
+
+void runExec(const ActionEnv& env, ActionRequest request, ActionDone done);
+void runSystemdRestart(const ActionEnv& env, ActionRequest request, ActionDone done);
+void runHttpRequest(const ActionEnv& env, ActionRequest request, ActionDone done);
+void runNotify(const ActionEnv& env, ActionRequest request, ActionDone done);
+void runEvidenceBundle(const ActionEnv& env, ActionRequest request, ActionDone done);
+void runDiagnosticsReport(const ActionEnv& env, ActionRequest request, ActionDone done);
+void runEscalate(const ActionEnv& env, ActionRequest request, ActionDone done);
+
+}  // namespace novacron::actions

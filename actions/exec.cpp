@@ -1,0 +1,88 @@
+#include <pwd.h>
+
+#include "actions/action_runners.h"
+#include "actions/process_runner.h"
+#include "policy/substitute.h"
+
+namespace novacron::actions {
+
+using json = nlohmann::json;
+
+namespace {
+
+// The process an exec action describes, or why it cannot run. Placeholders are filled inside
+// each argument and never split it.
+Result<ProcessSpec> processSpec(const ActionRequest& request) {
+  const json& with = request.spec.with;
+  ProcessSpec spec;
+  spec.env = baseEnvironment();
+  spec.timeout = request.spec.timeout;
+  const json argv = with.value("argv", json::array());
+  for (const auto& arg : argv) {
+    if (!arg.is_string()) return makeError(ErrorCode::kMalformed, "argv items are strings");
+    auto s = policy::substitute(arg.get<std::string>(), request.values);
+    if (!s) return s.error();
+    spec.argv.push_back(std::move(*s));
+  }
+  if (spec.argv.empty()) return makeError(ErrorCode::kInvalidArgument, "argv is empty");
+  // The allow-list: only the variables the playbook names, on top of PATH and LANG.
+  const json env = with.value("env", json::object());
+  for (const auto& [name, value] : env.items()) {
+    if (!value.is_string()) return makeError(ErrorCode::kMalformed, "env values are strings");
+    auto s = policy::substitute(value.get<std::string>(), request.values);
+    if (!s) return s.error();
+    std::erase_if(spec.env, [&](const std::string& e) { return e.starts_with(name + "="); });
+    spec.env.push_back(name + "=" + *s);
+  }
+  if (with.contains("user")) {
+    std::string user = with.value("user", std::string());
+    struct passwd pw {};
+    struct passwd* found = nullptr;
+    char buf[4096];
+    if (::getpwnam_r(user.c_str(), &pw, buf, sizeof(buf), &found) != 0 || !found) {
+      return makeError(ErrorCode::kNotFound, "no user " + user);
+    }
+    spec.uid = pw.pw_uid;
+    spec.gid = pw.pw_gid;
+    spec.env.push_back("HOME=" + std::string(pw.pw_dir));
+    spec.env.push_back("USER=" + user);
+  }
+  if (with.contains("cwd")) spec.cwd = with.value("cwd", std::string("/"));
+  return spec;
+}
+
+}  // namespace
+
+json processResultJson(const ProcessResult& r) {
+  return {{"started", r.started},
+          {"error", r.error},
+          {"exit_code", r.exit_code},
+          {"signal", r.signal},
+          {"timed_out", r.timed_out},
+          {"killed", r.killed},
+          {"stdout", r.out},
+          {"stderr", r.err},
+          {"stdout_bytes", r.out_bytes},
+          {"stderr_bytes", r.err_bytes},
+          {"duration_ms", r.duration.count()}};
+}
+
+std::string processState(const ProcessResult& r) {
+  if (!r.started) return "failed";
+  if (r.timed_out) return "timed_out";
+  return r.exit_code == 0 ? "done" : "failed";
+}
+
+void runExec(const ActionEnv& env, ActionRequest request, ActionDone done) {
+  auto spec = processSpec(request);
+  if (!spec) {
+    done(failed(spec.error().message));
+    return;
+  }
+  spec->on_started = request.on_started;
+  runProcess(env.io, std::move(*spec), [done = std::move(done)](ProcessResult r) {
+    done({processState(r), processResultJson(r)});
+  });
+}
+
+}  // namespace novacron::actions

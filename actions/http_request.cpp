@@ -1,0 +1,76 @@
+#include <boost/asio/io_context.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+#include "actions/action_runners.h"
+#include "actions/http_client.h"
+#include "actions/secret.h"
+#include "policy/substitute.h"
+
+namespace novacron::actions {
+
+using json = nlohmann::json;
+
+namespace {
+
+// Header values that commonly carry credentials are not shown even when written inline.
+bool sensitiveHeader(std::string name) {
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return name == "authorization" || name == "proxy-authorization" || name == "cookie" ||
+         name.find("token") != std::string::npos || name.find("key") != std::string::npos ||
+         name.find("secret") != std::string::npos;
+}
+
+}  // namespace
+
+// The runbook's circuit-breaker reset and read-only switches: one request, its status checked.
+// Header values read from files are secrets: they go on the wire and nowhere else.
+void runHttpRequest(const ActionEnv& env, ActionRequest request, ActionDone done) {
+  const json& with = request.spec.with;
+  HttpClientRequest req;
+  req.url = with.value("url", std::string());
+  if (with.contains("body")) {
+    auto body = policy::substitute(with.value("body", std::string()), request.values);
+    if (!body) return done(failed(body.error().message));
+    req.body = std::move(*body);
+  }
+  req.method = with.value("method", std::string(req.body.empty() ? "GET" : "POST"));
+  req.timeout = request.spec.timeout;
+  json shown_headers = json::object();
+  const json headers = with.value("headers", json::object());
+  for (const auto& [name, value] : headers.items()) {
+    auto v = policy::substitute(value.get<std::string>(), request.values);
+    if (!v) return done(failed(v.error().message));
+    shown_headers[name] = sensitiveHeader(name) ? "<redacted>" : *v;
+    req.headers.emplace_back(name, std::move(*v));
+  }
+  const json header_files = with.value("header_files", json::object());
+  for (const auto& [name, file] : header_files.items()) {
+    auto v = readSecret(file.get<std::string>());
+    if (!v) return done(failed(v.error().message));
+    shown_headers[name] = "<from " + file.get<std::string>() + ">";
+    req.headers.emplace_back(name, std::move(*v));
+  }
+  int expect = with.value("expect_status", 0);
+  auto url = policy::parseUrl(req.url);
+  json result = {{"method", req.method},
+                 {"url", url ? url->str() : req.url},
+                 {"headers", std::move(shown_headers)},
+                 {"expect_status", expect ? json(expect) : json("2xx")}};
+  httpRequest(
+      env.io, std::move(req),
+      [done = std::move(done), result = std::move(result), expect](HttpClientResponse r) mutable {
+        result["status"] = r.status;
+        result["duration_ms"] = r.duration.count();
+        result["response"] = r.body.substr(0, 2048);
+        bool ok = expect ? r.status == expect : (r.status >= 200 && r.status < 300);
+        if (ok) return done({"done", std::move(result)});
+        result["error"] = r.status ? "unexpected status " + std::to_string(r.status) : r.error;
+        bool timeout = r.status == 0 && r.error.find("no answer") != std::string::npos;
+        done({timeout ? "timed_out" : "failed", std::move(result)});
+      });
+}
+
+}  // namespace novacron::actions

@@ -1,0 +1,64 @@
+#include "actions/orphans.h"
+
+#include <dirent.h>
+#include <signal.h>
+
+#include <charconv>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace novacron::actions {
+namespace {
+
+struct Stat {
+  pid_t pgrp = 0;
+  uint64_t start = 0;
+};
+
+// /proc/PID/stat: the command name is in parentheses and may hold spaces, so fields are counted
+// from the last ')'.
+std::optional<Stat> readStat(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(in, line)) return std::nullopt;
+  size_t close = line.rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  std::istringstream fields(line.substr(close + 2));
+  std::string f;
+  Stat st;
+  // After ')': state(3) ppid(4) pgrp(5) ... starttime(22).
+  for (int i = 3; i <= 22 && fields >> f; ++i) {
+    if (i == 5) st.pgrp = static_cast<pid_t>(std::stol(f));
+    if (i == 22) st.start = std::stoull(f);
+  }
+  return st;
+}
+
+}  // namespace
+
+std::optional<uint64_t> processStartTicks(pid_t pid) {
+  auto st = readStat(pid);
+  if (!st) return std::nullopt;
+  return st->start;
+}
+
+int endOrphanGroup(pid_t pgid, uint64_t leader_start_ticks) {
+  if (pgid <= 1) return 0;
+  if (auto leader = readStat(pgid); leader && leader->start != leader_start_ticks) return 0;
+  int found = 0;
+  DIR* d = ::opendir("/proc");
+  if (!d) return 0;
+  while (struct dirent* e = ::readdir(d)) {
+    pid_t pid = 0;
+    auto [p, ec] =
+        std::from_chars(e->d_name, e->d_name + std::char_traits<char>::length(e->d_name), pid);
+    if (ec != std::errc() || *p != '\0') continue;
+    if (auto st = readStat(pid); st && st->pgrp == pgid) ++found;
+  }
+  ::closedir(d);
+  if (found > 0) ::kill(-pgid, SIGKILL);
+  return found;
+}
+
+}  // namespace novacron::actions

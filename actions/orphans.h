@@ -1,0 +1,20 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+
+namespace novacron::actions {
+
+/// A process's start time in clock ticks since boot (field 22 of /proc/PID/stat).
+std::optional<uint64_t> processStartTicks(pid_t pid);
+
+/// Ends what is left of an action's process group after the agent died without reaping it
+/// (kill -9, OOM). The group is the action's unless a process now holds its leader's pid with a
+/// different start time: Linux does not hand out a pid still in use as a process group id, so a
+/// group without its leader is still the one the action made. Returns how many processes were
+/// in it (all sent SIGKILL).
+int endOrphanGroup(pid_t pgid, uint64_t leader_start_ticks);
+
+}  // namespace novacron::actions

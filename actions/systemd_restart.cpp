@@ -1,0 +1,90 @@
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "actions/action_runners.h"
+#include "actions/process_runner.h"
+#include "policy/action_types.h"
+#include "policy/substitute.h"
+
+namespace novacron::actions {
+
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr milliseconds kPoll = 500ms;
+
+// Restarts the unit, then asks `systemctl is-active` until it says active, says failed, or the
+// action's timeout passes.
+struct Restart : std::enable_shared_from_this<Restart> {
+  Restart(const ActionEnv& e, ActionRequest r, std::string u, ActionDone d)
+      : env(e), request(std::move(r)), unit(std::move(u)), done(std::move(d)), timer(e.io) {}
+  const ActionEnv& env;
+  ActionRequest request;
+  std::string unit;
+  ActionDone done;
+  boost::asio::steady_timer timer;
+  std::chrono::steady_clock::time_point deadline =
+      std::chrono::steady_clock::now() + request.spec.timeout;
+  int polls = 0;
+
+  ProcessSpec systemctl(const std::string& verb) const {
+    ProcessSpec spec;
+    spec.argv = {env.settings.systemctl, verb, "--", unit};
+    spec.env = baseEnvironment();
+    spec.timeout = std::max<milliseconds>(
+        std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now()), 1s);
+    spec.kill_grace = 2s;
+    spec.on_started = request.on_started;
+    return spec;
+  }
+
+  void start() {
+    runProcess(env.io, systemctl("restart"), [self = shared_from_this()](ProcessResult r) {
+      if (processState(r) != "done") {
+        json result = processResultJson(r);
+        result["unit"] = self->unit;
+        result["error"] = "systemctl restart " + self->unit + " failed";
+        return self->done({processState(r), std::move(result)});
+      }
+      self->poll();
+    });
+  }
+
+  void poll() {
+    runProcess(env.io, systemctl("is-active"), [self = shared_from_this()](ProcessResult r) {
+      ++self->polls;
+      std::string state = r.out.substr(0, r.out.find('\n'));
+      json result = {{"unit", self->unit}, {"active_state", state}, {"checks", self->polls}};
+      if (r.started && r.exit_code == 0 && state == "active") {
+        return self->done({"done", std::move(result)});
+      }
+      if (state == "failed" || !r.started) {
+        result["error"] = r.started ? self->unit + " failed after the restart" : r.error;
+        return self->done({"failed", std::move(result)});
+      }
+      if (std::chrono::steady_clock::now() + kPoll >= self->deadline) {
+        result["error"] = self->unit + " not active within " +
+                          std::to_string(self->request.spec.timeout.count()) + " ms";
+        return self->done({"timed_out", std::move(result)});
+      }
+      self->timer.expires_after(kPoll);
+      self->timer.async_wait([self](boost::system::error_code ec) {
+        if (!ec) self->poll();
+      });
+    });
+  }
+};
+
+}  // namespace
+
+void runSystemdRestart(const ActionEnv& env, ActionRequest request, ActionDone done) {
+  auto unit = policy::substitute(request.spec.with.value("unit", std::string()), request.values);
+  if (!unit) return done(failed(unit.error().message));
+  if (!policy::isUnitName(*unit)) return done(failed("'" + *unit + "' is not a systemd unit name"));
+  auto r = std::make_shared<Restart>(env, std::move(request), std::move(*unit), std::move(done));
+  r->start();
+}
+
+}  // namespace novacron::actions
