@@ -101,7 +101,11 @@ void collect(const std::string& path, std::vector<fs::path>& files, json& skippe
         skipped.push_back({{"path", path}, {"reason", "more than 10000 files"}});
         return;
       }
-      if (it->is_symlink(ec)) continue;
+      if (it->is_symlink(ec)) {
+        skipped.push_back(
+            {{"path", it->path().string()}, {"reason", "a symbolic link: not followed"}});
+        continue;
+      }
       if (it->is_regular_file(ec)) files.push_back(it->path());
     }
     if (ec) skipped.push_back({{"path", path}, {"reason", ec.message()}});

@@ -12,6 +12,7 @@ namespace novacron::actions {
 namespace {
 
 struct Stat {
+  char state = 0;
   pid_t pgrp = 0;
   uint64_t start = 0;
 };
@@ -29,6 +30,7 @@ std::optional<Stat> readStat(pid_t pid) {
   Stat st;
   // After ')': state(3) ppid(4) pgrp(5) ... starttime(22).
   for (int i = 3; i <= 22 && fields >> f; ++i) {
+    if (i == 3) st.state = f.empty() ? '?' : f[0];
     if (i == 5) st.pgrp = static_cast<pid_t>(std::stol(f));
     if (i == 22) st.start = std::stoull(f);
   }
@@ -54,7 +56,9 @@ int endOrphanGroup(pid_t pgid, uint64_t leader_start_ticks) {
     auto [p, ec] =
         std::from_chars(e->d_name, e->d_name + std::char_traits<char>::length(e->d_name), pid);
     if (ec != std::errc() || *p != '\0') continue;
-    if (auto st = readStat(pid); st && st->pgrp == pgid) ++found;
+    // Zombies are dead already; they only wait for their parent (or init) to reap them.
+    if (auto st = readStat(pid); st && st->pgrp == pgid && st->state != 'Z' && st->state != 'X')
+      ++found;
   }
   ::closedir(d);
   if (found > 0) ::kill(-pgid, SIGKILL);

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "tests/support/io_thread.h"
+#include "tests/support/process_group.h"
 
 namespace novacron::actions {
 namespace {
@@ -37,30 +38,6 @@ ProcessSpec spec(std::vector<std::string> argv) {
   s.argv = std::move(argv);
   s.env = baseEnvironment();
   return s;
-}
-
-// True once no live process of the group is left (waiting a bounded while for SIGKILL to land).
-// Zombies waiting for init to reap them are dead and do not count.
-bool groupGone(pid_t pgid) {
-  auto deadline = std::chrono::steady_clock::now() + 5s;
-  for (;;) {
-    bool alive = false;
-    for (const auto& e : std::filesystem::directory_iterator("/proc")) {
-      std::ifstream stat(e.path() / "stat");
-      std::string line;
-      if (!std::getline(stat, line)) continue;
-      size_t close = line.rfind(')');
-      if (close == std::string::npos) continue;
-      std::istringstream rest(line.substr(close + 2));
-      char state = 0;
-      pid_t ppid = 0, pgrp = 0;
-      rest >> state >> ppid >> pgrp;
-      alive = alive || (pgrp == pgid && state != 'Z' && state != 'X');
-    }
-    if (!alive) return true;
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(10ms);
-  }
 }
 
 TEST(ProcessRunnerTest, CapturesOutputAndExitStatus) {
@@ -93,7 +70,7 @@ TEST(ProcessRunnerTest, AChildThatIgnoresSigtermIsKilled) {
   EXPECT_EQ(r.signal, SIGKILL);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
   EXPECT_GE(r.duration, 500ms);
-  EXPECT_TRUE(groupGone(r.pid)) << "the sleep children must be gone too";
+  EXPECT_TRUE(testing::groupGone(r.pid)) << "the sleep children must be gone too";
 }
 
 TEST(ProcessRunnerTest, GrandchildrenDoNotOutliveTheAction) {
@@ -103,7 +80,7 @@ TEST(ProcessRunnerTest, GrandchildrenDoNotOutliveTheAction) {
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.out, "forked\n");
   EXPECT_LT(r.duration, 30s) << "done does not wait for the background sleeps";
-  EXPECT_TRUE(groupGone(r.pid));
+  EXPECT_TRUE(testing::groupGone(r.pid));
 }
 
 TEST(ProcessRunnerTest, HundredMegabytesOfOutputAreBounded) {

@@ -8,6 +8,7 @@
 #include "policy/playbook_loader.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/fixture.h"
+#include "tests/support/http_recorder.h"
 #include "tests/support/policy.h"
 
 namespace novacron::agent {
@@ -32,7 +33,8 @@ struct Loop {
   std::unique_ptr<IncidentManager> manager;
   std::vector<std::pair<std::string, double>> observed;  // incident durations reported for /metrics
 
-  Loop(const std::string& yaml, bool dry_run = false) : evaluator(policyFrom(yaml), {}) {
+  Loop(const std::string& yaml, bool dry_run = false, const std::string& notify_url = "")
+      : evaluator(policyFrom(yaml), {}) {
     dir.load("empty");
     store = std::move(Store::open(dir.path() / "agent.db")).value();
     manager = std::make_unique<IncidentManager>(
@@ -43,7 +45,12 @@ struct Loop {
                        {},
                        [this](const std::string& kind, const std::string&, int, double seconds) {
                          observed.emplace_back(kind, seconds);
-                       }});
+                       },
+                       {"db-01",
+                        {{"region", "eu-west"}},
+                        dir.path() / "evidence",
+                        "",
+                        {notify_url, std::nullopt, 5s}}});
     manager->setPolicy(policyFrom(yaml));
     manager->onClosed([this](const std::string& p, const Labels& l) { evaluator.close(p, l); });
   }
@@ -240,6 +247,50 @@ when: disk_used_ratio > 95%
   loop.clock.advance(2h);
   loop.step(0.97);
   EXPECT_EQ(loop.kinds(id).back(), "acknowledged") << "no more notices once acknowledged";
+}
+
+TEST(IncidentManagerTest, OpeningRecordsTheFlightRecorderAndNotifiesOpenAndResolve) {
+  testing::HttpRecorder hook;
+  Loop loop(kDisk, false, hook.url("/hook"));
+  for (double v : {0.80, 0.85, 0.90}) {
+    loop.clock.advance(1s);
+    std::vector<Sample> s = {{findMetric("novacron_disk_used_ratio"), root(), v}};
+    loop.metrics.append(loop.clock.now(), s);
+  }
+  loop.step(0.97);
+  auto id = *loop.manager->incidentFor("disk", root());
+  auto events = *loop.store->timeline(id);
+  auto find = [&](const std::string& kind) {
+    for (const auto& e : events) {
+      if (e.kind == kind) return nlohmann::json::parse(e.data);
+    }
+    return nlohmann::json();
+  };
+  // What the agent saw before it acted, point by point.
+  auto fr = find("flight_recorder");
+  ASSERT_EQ(fr["series"].size(), 1u) << fr.dump();
+  EXPECT_EQ(fr["series"][0]["metric"], "novacron_disk_used_ratio");
+  EXPECT_EQ(fr["series"][0]["labels"]["mount"], "/");
+  ASSERT_EQ(fr["series"][0]["points"].size(), 4u);
+  EXPECT_FLOAT_EQ(fr["series"][0]["points"][0][1].get<double>(), 0.80f);
+  EXPECT_FLOAT_EQ(fr["series"][0]["points"][3][1].get<double>(), 0.97f);
+
+  auto n = find("notification");
+  EXPECT_EQ(n["template"], "initial_alert");
+  EXPECT_EQ(n["delivered"], true) << n.dump();
+  for (int i = 0; i < 10; ++i) loop.step(0.50);
+  ASSERT_FALSE(loop.manager->incidentFor("disk", root()).has_value());
+  auto sent = hook.requests();
+  ASSERT_EQ(sent.size(), 2u);
+  auto first = nlohmann::json::parse(sent[0].body);
+  auto last = nlohmann::json::parse(sent[1].body);
+  EXPECT_EQ(first["subject"], "[NovaCron] SEV-2 disk on db-01");
+  EXPECT_NE(first["text"].get<std::string>().find("Affected host: db-01 (region=eu-west)"),
+            std::string::npos);
+  EXPECT_EQ(last["subject"], "[NovaCron] Resolved: disk on db-01");
+  EXPECT_NE(last["text"].get<std::string>().find("Actions taken: first: done"), std::string::npos)
+      << last["text"];
+  EXPECT_EQ(loop.kinds(id).back(), "notification");
 }
 
 }  // namespace

@@ -1,0 +1,92 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "tests/support/action_run.h"
+#include "tests/support/fixture.h"
+#include "tests/support/http_recorder.h"
+
+namespace novacron::actions {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using testing::HttpRecorder;
+
+TEST(HttpRequestActionTest, SendsTheRequestAndChecksTheStatus) {
+  HttpRecorder server;
+  testing::ActionRunner runner;
+  auto o = runner.run("http_request", {{"method", "POST"},
+                                       {"url", server.url("/breaker/reset?x=1")},
+                                       {"headers", {{"X-Incident", "{incident.id}"}}},
+                                       {"body", R"({{"mount": "{labels.mount}"}})"}});
+  EXPECT_EQ(o.state, "done") << o.result.dump();
+  EXPECT_EQ(o.result["status"], 200);
+  ASSERT_EQ(server.requests().size(), 1u);
+  auto r = server.requests()[0];
+  EXPECT_EQ(r.method, "POST");
+  EXPECT_EQ(r.target, "/breaker/reset?x=1");
+  EXPECT_EQ(r.headers["x-incident"], "node-1-20260101T000000Z-1");
+  EXPECT_EQ(r.body, R"({"mount": "/"})");
+  EXPECT_EQ(o.result["url"], "http://127.0.0.1:" + std::to_string(server.port()) + "/breaker/reset")
+      << "the query string may carry secrets and is not recorded";
+
+  server.answer(503, "busy");
+  o = runner.run("http_request", {{"url", server.url()}});
+  EXPECT_EQ(o.state, "failed");
+  EXPECT_EQ(o.result["error"], "unexpected status 503");
+  EXPECT_EQ(o.result["response"], "busy");
+  EXPECT_EQ(server.requests().back().method, "GET") << "GET without a body";
+
+  o = runner.run("http_request", {{"url", server.url()}, {"expect_status", 503}});
+  EXPECT_EQ(o.state, "done") << "503 is what was asked for";
+}
+
+TEST(HttpRequestActionTest, SecretsFromFilesGoOnTheWireAndNowhereElse) {
+  testing::ScratchRoot dir;
+  dir.load("empty");
+  auto secret = dir.path() / "token";
+  std::ofstream(secret) << "s3cr3t-value\n";
+  HttpRecorder server;
+  testing::ActionRunner runner;
+  auto o = runner.run("http_request", {{"url", server.url()},
+                                       {"headers", {{"Authorization", "Bearer inline-secret"}}},
+                                       {"header_files", {{"X-Api-Key", secret.string()}}}});
+  ASSERT_EQ(o.state, "done") << o.result.dump();
+  EXPECT_EQ(server.requests()[0].headers["x-api-key"], "s3cr3t-value");
+  EXPECT_EQ(server.requests()[0].headers["authorization"], "Bearer inline-secret");
+  std::string recorded = o.result.dump();
+  EXPECT_EQ(recorded.find("s3cr3t"), std::string::npos) << recorded;
+  EXPECT_EQ(recorded.find("inline-secret"), std::string::npos) << recorded;
+  EXPECT_EQ(o.result["headers"]["X-Api-Key"], "<from " + secret.string() + ">");
+
+  o = runner.run("http_request",
+                 {{"url", server.url()}, {"header_files", {{"X-Api-Key", "/nonexistent/token"}}}});
+  EXPECT_EQ(o.state, "failed");
+  EXPECT_EQ(o.result["error"], "cannot read the secret file /nonexistent/token");
+}
+
+TEST(HttpRequestActionTest, AHangingOrAbsentServerIsBoundedByTheTimeout) {
+  HttpRecorder server;
+  server.setMode(HttpRecorder::Mode::kHang);
+  testing::ActionRunner runner;
+  auto start = std::chrono::steady_clock::now();
+  auto o = runner.run("http_request", {{"url", server.url()}}, 500ms);
+  EXPECT_EQ(o.state, "timed_out") << o.result.dump();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+
+  server.setMode(HttpRecorder::Mode::kDrop);
+  o = runner.run("http_request", {{"url", server.url()}});
+  EXPECT_EQ(o.state, "failed");
+  EXPECT_NE(o.result["error"].get<std::string>().find("reading the response"), std::string::npos)
+      << o.result.dump();
+
+  uint16_t closed = testing::freePort();
+  o = runner.run("http_request", {{"url", "http://127.0.0.1:" + std::to_string(closed) + "/"}});
+  EXPECT_EQ(o.state, "failed");
+  EXPECT_NE(o.result["error"].get<std::string>().find("connecting to"), std::string::npos)
+      << o.result.dump();
+}
+
+}  // namespace
+}  // namespace novacron::actions
