@@ -58,6 +58,9 @@ struct ActionRequest {
   TimePoint now{};
   /// Receives the pid (and process group) of every child the action starts, on the loop.
   std::function<void(pid_t)> on_started;
+  /// Put in every child's environment as NOVACRON_RUN: it finds the run's processes after a
+  /// kill -9 that came before their pid was recorded (actions/orphans.h).
+  std::string marker;
 };
 
 /// How a run ended: done, failed or timed_out, and a JSON object that says what happened. It

@@ -34,6 +34,8 @@ Result<ProcessSpec> processSpec(const ActionRequest& request) {
     std::erase_if(spec.env, [&](const std::string& e) { return e.starts_with(name + "="); });
     spec.env.push_back(name + "=" + *s);
   }
+  std::erase_if(spec.env, [](const std::string& e) { return e.starts_with("NOVACRON_RUN="); });
+  if (!request.marker.empty()) spec.env.push_back("NOVACRON_RUN=" + request.marker);
   if (with.contains("user")) {
     std::string user = with.value("user", std::string());
     struct passwd pw {};

@@ -5,6 +5,7 @@
 
 #include <charconv>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -37,6 +38,22 @@ std::optional<Stat> readStat(pid_t pid) {
   return st;
 }
 
+// Every pid in /proc.
+template <class F>
+void forEachPid(F&& f) {
+  DIR* d = ::opendir("/proc");
+  if (!d) return;
+  while (struct dirent* e = ::readdir(d)) {
+    pid_t pid = 0;
+    const char* end = e->d_name + std::char_traits<char>::length(e->d_name);
+    auto [p, ec] = std::from_chars(e->d_name, end, pid);
+    if (ec == std::errc() && p == end) f(pid);
+  }
+  ::closedir(d);
+}
+
+bool live(const Stat& st) { return st.state != 'Z' && st.state != 'X'; }
+
 }  // namespace
 
 std::optional<uint64_t> processStartTicks(pid_t pid) {
@@ -49,19 +66,32 @@ int endOrphanGroup(pid_t pgid, uint64_t leader_start_ticks) {
   if (pgid <= 1) return 0;
   if (auto leader = readStat(pgid); leader && leader->start != leader_start_ticks) return 0;
   int found = 0;
-  DIR* d = ::opendir("/proc");
-  if (!d) return 0;
-  while (struct dirent* e = ::readdir(d)) {
-    pid_t pid = 0;
-    auto [p, ec] =
-        std::from_chars(e->d_name, e->d_name + std::char_traits<char>::length(e->d_name), pid);
-    if (ec != std::errc() || *p != '\0') continue;
+  forEachPid([&](pid_t pid) {
     // Zombies are dead already; they only wait for their parent (or init) to reap them.
-    if (auto st = readStat(pid); st && st->pgrp == pgid && st->state != 'Z' && st->state != 'X')
-      ++found;
-  }
-  ::closedir(d);
+    if (auto st = readStat(pid); st && st->pgrp == pgid && live(*st)) ++found;
+  });
   if (found > 0) ::kill(-pgid, SIGKILL);
+  return found;
+}
+
+int endMarkedProcesses(const std::string& marker) {
+  if (marker.empty()) return 0;
+  const std::string entry = "NOVACRON_RUN=" + marker;
+  std::set<pid_t> groups;
+  int found = 0;
+  forEachPid([&](pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/environ", std::ios::binary);
+    std::string var;
+    while (std::getline(in, var, '\0')) {
+      if (var != entry) continue;
+      if (auto st = readStat(pid); st && live(*st) && st->pgrp > 1) {
+        groups.insert(st->pgrp);
+        ++found;
+      }
+      break;
+    }
+  });
+  for (pid_t g : groups) ::kill(-g, SIGKILL);
   return found;
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 
 namespace novacron::actions {
 
@@ -16,5 +17,15 @@ std::optional<uint64_t> processStartTicks(pid_t pid);
 /// group without its leader is still the one the action made. Returns how many processes were
 /// in it (all sent SIGKILL).
 int endOrphanGroup(pid_t pgid, uint64_t leader_start_ticks);
+
+/// The marker of one action run of one store: unique across agents on a host.
+inline std::string runMarker(const std::string& store_id, int64_t run) {
+  return store_id + "/" + std::to_string(run);
+}
+
+/// Ends the process groups of every process whose environment holds `NOVACRON_RUN=marker`:
+/// the children of a run whose pid the agent had not recorded yet when it was killed. Returns
+/// how many processes carried the marker.
+int endMarkedProcesses(const std::string& marker);
 
 }  // namespace novacron::actions

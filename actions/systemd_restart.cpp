@@ -33,6 +33,7 @@ struct Restart : std::enable_shared_from_this<Restart> {
     ProcessSpec spec;
     spec.argv = {env.settings.systemctl, verb, "--", unit};
     spec.env = baseEnvironment();
+    if (!request.marker.empty()) spec.env.push_back("NOVACRON_RUN=" + request.marker);
     spec.timeout = std::max<milliseconds>(
         std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now()), 1s);
     spec.kill_grace = 2s;

@@ -10,7 +10,9 @@
 #include <pwd.h>
 
 #include <csignal>
+#include <cstdio>
 #include <deque>
+#include <random>
 
 #include "actions/orphans.h"
 #include "agent/collector_group.h"
@@ -109,6 +111,7 @@ struct Agent::Impl {
   std::unique_ptr<Store> incident_store;
   std::unique_ptr<IncidentManager> manager;
   std::string store_error;  // why incidents are not being recorded, for /healthz and status
+  std::string store_id;     // marks the processes of this store's action runs
   TimePoint last_purge{};
   bool record_failing = false;
   std::optional<StateDir> state_dir;
@@ -639,8 +642,19 @@ struct Agent::Impl {
     }
   }
 
+  // A random id made once per store, which marks the processes of its action runs.
+  std::string storeId() {
+    if (auto id = incident_store->state("store_id"); id && *id) return **id;
+    std::random_device rd;
+    char buf[17];
+    std::snprintf(buf, sizeof(buf), "%08x%08x", rd(), rd());
+    if (auto r = incident_store->setState("store_id", buf); !r) logError(r.error().message);
+    return buf;
+  }
+
   ManagerOptions managerOptions() {
     ManagerOptions o;
+    o.store_id = store_id;
     o.node_id = config.node_id;
     o.dry_run = config.dry_run;
     o.approval_timeout = config.approval_timeout;
@@ -666,13 +680,17 @@ struct Agent::Impl {
     }
     incident_store = std::move(opened).value();
     TimePoint now = clock.now();
+    store_id = storeId();
     if (auto runs = incident_store->markInterruptedRuns(now); runs && !runs->empty()) {
       logWarning(std::to_string(runs->size()) +
                  " action run(s) were interrupted by the last stop; they are not re-run");
       // A kill -9 left their children running: end them before anything else starts.
       for (const auto& run : *runs) {
-        if (run.pid <= 0) continue;
-        if (int n = actions::endOrphanGroup(run.pid, run.pid_start); n > 0) {
+        // By the recorded process group, and by the marker in the environment for a child the
+        // agent was killed too early to record.
+        int n = run.pid > 0 ? actions::endOrphanGroup(run.pid, run.pid_start) : 0;
+        n += actions::endMarkedProcesses(actions::runMarker(store_id, run.id));
+        if (n > 0) {
           logWarning("ended " + std::to_string(n) + " process(es) left by run " +
                      std::to_string(run.id) + " (" + run.action + ")");
           (void)incident_store->appendEvent(

@@ -414,7 +414,13 @@ void IncidentManager::runAction(Incident& inc) {
     complete({"skipped", json{{"dry_run", true}, {"message", "dry-run: planned, not run"}}});
     return;
   }
-  actions::ActionRequest request{a, id, run_id, values(inc, "action " + a.id), now, {}};
+  actions::ActionRequest request{a,
+                                 id,
+                                 run_id,
+                                 values(inc, "action " + a.id),
+                                 now,
+                                 {},
+                                 actions::runMarker(options_.store_id, run_id)};
   request.on_started = [this, alive = alive_, run_id, id](pid_t pid) {
     if (!*alive) return;
     running_[run_id] = {id, pid};

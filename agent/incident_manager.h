@@ -25,6 +25,7 @@ namespace novacron::agent {
 
 struct ManagerOptions {
   std::string node_id;
+
   bool dry_run = false;
   /// A non-automated action waits this long for an approval, then counts as denied.
   milliseconds approval_timeout{std::chrono::minutes(30)};
@@ -37,6 +38,7 @@ struct ManagerOptions {
   actions::ActionSettings actions = {};
   /// The recent points of the series behind an incident, attached to it when it opens.
   milliseconds flight_recorder{std::chrono::minutes(5)};
+  std::string store_id = {};
 };
 
 /// Carries out the evaluator's decisions: an incident per decision to open, written to the store

@@ -59,11 +59,12 @@ wait_for 10 grep -q 'interrupted by the last stop; they are not re-run' "$WORK/a
 out=$(nc --json incident "$ID")
 grep -q '"state":"escalated"' <<<"$out" || fail "incident after restart: $out"
 grep -q '"action":"hold",[^}]*"state":"interrupted"' <<<"$out" || fail "run not interrupted: $out"
-# The action's process outlived the agent killed with -9 (it has its own process group);
-# this test must not leave it behind.
-pkill -f '^/bin/sleep 19.5$' || true
 grep -q '"kind":"action_interrupted"' <<<"$out" || fail "no action_interrupted event"
-pass "after kill -9 the run is interrupted, not re-run, and the incident escalated"
+# The action's process outlived the agent killed with -9 (it has its own process group): the
+# restart ends it, from the pid and start time recorded with the run.
+grep -q '"kind":"orphans_ended"' <<<"$out" || fail "no orphans_ended event: $out"
+wait_for 5 bash -c "! pgrep -f '^/bin/sleep 19.5$'" || fail "the orphaned action survived the restart"
+pass "after kill -9 the run is interrupted, not re-run, its orphan ended, the incident escalated"
 
 # The kill switch: persisted, and automated actions wait.
 out=$(nc pause --reason "maintenance")

@@ -57,5 +57,37 @@ TEST(OrphansTest, AGroupWhoseLeaderIsGoneIsStillEnded) {
   EXPECT_TRUE(testing::groupGone(pgid));
 }
 
+// A process started with an environment, in its own group.
+pid_t withEnv(const char* var) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    char* const argv[] = {const_cast<char*>("sleep"), const_cast<char*>("60"), nullptr};
+    char* const envp[] = {const_cast<char*>(var), nullptr};
+    ::execve("/bin/sleep", argv, envp);
+    ::_exit(127);
+  }
+  ::setpgid(pid, pid);
+  return pid;
+}
+
+TEST(OrphansTest, ProcessesAreFoundByTheMarkerOfTheirRun) {
+  std::string marker = runMarker("0123abcd", 7);
+  EXPECT_EQ(marker, "0123abcd/7");
+  pid_t ours = withEnv("NOVACRON_RUN=0123abcd/7");
+  pid_t other_run = withEnv("NOVACRON_RUN=0123abcd/70");
+  for (int i = 0; i < 500; ++i) {
+    if (endMarkedProcesses("0123abcd/7") > 0) break;
+    ::usleep(10000);  // until the child has exec'd with its environment
+  }
+  int status = 0;
+  ::waitpid(ours, &status, 0);
+  EXPECT_TRUE(WIFSIGNALED(status));
+  EXPECT_EQ(::kill(other_run, 0), 0) << "another run's process is left alone";
+  ::kill(other_run, SIGKILL);
+  ::waitpid(other_run, nullptr, 0);
+  EXPECT_EQ(endMarkedProcesses(""), 0);
+}
+
 }  // namespace
 }  // namespace novacron::actions
