@@ -87,6 +87,12 @@ store: {retention: 7d}
 policy:
   lookback: 1m
   flapping: {window: 1h, threshold: 6}
+actions:
+  evidence_dir: evidence
+  systemctl: /bin/true
+  approval_timeout: 2h
+  max_concurrent: 4
+notify: {url: "https://hooks.example.com/x?k=1", timeout: 3s}
 )";
   auto r = parseConfig(text, "agent.yaml", testEnv());
   ASSERT_TRUE(r.config.has_value()) << ::testing::PrintToString(messages(r));
@@ -111,6 +117,13 @@ policy:
   EXPECT_EQ(c.policy_lookback, 1min);
   EXPECT_EQ(c.flap_window, 1h);
   EXPECT_EQ(c.flap_threshold, 6);
+  EXPECT_EQ(c.evidenceDir(), "/work/evidence");
+  EXPECT_EQ(c.systemctl, "/bin/true");
+  EXPECT_EQ(c.approval_timeout, 2h);
+  EXPECT_EQ(c.max_concurrent_actions, 4);
+  EXPECT_EQ(c.notify_url, "https://hooks.example.com/x?k=1");
+  EXPECT_EQ(c.notify_timeout, 3s);
+  EXPECT_FALSE(c.notify_token_file.has_value());
   EXPECT_EQ(c.store_retention, 7 * 24h);
 }
 
@@ -256,6 +269,27 @@ TEST(ConfigTest, MissingFileIsOneClearError) {
   ASSERT_EQ(r.errors.size(), 1u);
   EXPECT_EQ(r.errors[0].str(),
             "/nonexistent/agent.yaml:1:1: /nonexistent/agent.yaml: No such file or directory");
+}
+
+TEST(ConfigTest, ActionAndNotifySettingsAreChecked) {
+  auto r = parseConfig(R"(actions:
+  systemctl: systemctl
+  max_concurrent: 0
+notify:
+  url: "ftp://x"
+  token_file: /nonexistent/token
+)",
+                       "a.yaml", testEnv());
+  auto got = messages(r);
+  std::vector<std::string> want = {
+      "a.yaml:2:14: actions.systemctl 'systemctl' must be an absolute path",
+      "a.yaml:3:19: actions.max_concurrent must be between 1 and 64, not 0",
+      "a.yaml:5:8: notify.url: 'ftp://x' is not an http:// or https:// URL",
+      "a.yaml:6:15: notify.token_file /nonexistent/token is missing or unreadable"};
+  EXPECT_EQ(got, want);
+  r = parseConfig("notify: {url: \"http://user:pw@hooks/x\"}\n", "b.yaml", testEnv());
+  EXPECT_EQ(messages(r), std::vector<std::string>{"b.yaml:1:15: notify.url: credentials do not "
+                                                  "belong in a URL: use a header from a file"});
 }
 
 }  // namespace

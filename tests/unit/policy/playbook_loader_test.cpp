@@ -104,6 +104,39 @@ TEST(PlaybookLoaderTest, EveryProblemAtOnceWithPositions) {
   EXPECT_EQ(got.size(), want.size()) << ::testing::PrintToString(got);
 }
 
+TEST(PlaybookLoaderTest, UrlsSecretsUnitsAndTemplatesAreCheckedToo) {
+  Diagnostics errors;
+  parsePlaybooks(
+      {"q.yaml", R"(name: q
+severity: 3
+category: network
+actions:
+  - {id: a, type: http_request, with: {url: "gopher://x", header_files: {X-Key: /nonexistent/key}}}
+  - {id: b, type: systemd_restart, with: {unit: "--force"}}
+  - {id: c, type: notify, with: {template: cheerful, text: "{incident.nope}"}}
+  - {id: d, type: systemd_restart, with: {unit: "{labels.unit}"}}
+  - {id: e, type: notify, with: {template: resolution, webhook: "http://127.0.0.1:9/x"}}
+)",
+       false},
+      [](std::string_view n) { return agent::findMetric(n); }, errors);
+  auto got = messages(errors);
+  ASSERT_EQ(got.size(), 5u) << ::testing::PrintToString(got);
+  EXPECT_EQ(got[0],
+            "q.yaml:5:45: playbook q: actions[0]: 'gopher://x' is not an http:// or "
+            "https:// URL");
+  EXPECT_EQ(got[1],
+            "q.yaml:5:81: playbook q: actions[0]: the secret file for header X-Key, "
+            "/nonexistent/key, is missing or unreadable (an absolute path is needed)");
+  EXPECT_EQ(got[2],
+            "q.yaml:6:49: playbook q: actions[1]: '--force' is not a systemd unit name "
+            "(e.g. nginx.service)");
+  EXPECT_EQ(got[3],
+            "q.yaml:7:44: playbook q: actions[2]: unknown notification template "
+            "'cheerful' (known: initial_alert, update, resolution, escalation)");
+  EXPECT_EQ(got[4].substr(0, 68),
+            "q.yaml:7:60: playbook q: actions[2]: unknown placeholder {incident.n");
+}
+
 TEST(PlaybookLoaderTest, ActionParametersAreCheckedBeforeAnythingRuns) {
   Diagnostics errors;
   parsePlaybooks(
