@@ -153,10 +153,14 @@ void printIncident(const json& d) {
   for (const auto& e : d["timeline"]) {
     std::string detail;
     const json& data = e["data"];
-    for (const char* key : {"reason", "action", "state", "to"}) {
+    for (const char* key : {"reason", "action", "template", "state", "to"}) {
       if (data.is_object() && data.contains(key) && data[key].is_string()) {
         detail += (detail.empty() ? "" : "  ") + data[key].get<std::string>();
       }
+    }
+    if (data.is_object() && data.contains("series") && data["series"].is_array()) {
+      detail = std::to_string(data["series"].size()) + " series over " +
+               data.value("window", std::string("?"));
     }
     std::cout << when(e["at"].get<double>()) << "  " << pad(e["kind"], 22) << detail.substr(0, 60)
               << "\n";

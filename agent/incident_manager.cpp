@@ -302,10 +302,15 @@ void IncidentManager::open(const Decision& d) {
     created = store_.createIncident(inc->rec);
   }
   if (!created) {
-    logError("cannot record incident for " + d.playbook + ": " + created.error().message +
-             "; nothing will run for it");
+    // Nothing runs for an incident the store does not hold. The evaluator forgets it, so that
+    // it opens again once the condition has held for its `for` and the store may have healed.
+    writeFailed("cannot record an incident for " + d.playbook +
+                    "; nothing runs for it until it can be recorded",
+                created.error());
+    if (on_closed_) on_closed_(d.playbook, d.labels);
     return;
   }
+  writeSucceeded();
   Incident& ref = *inc;
   incidents_[inc->rec.id] = std::move(inc);
   event(ref, "opened",

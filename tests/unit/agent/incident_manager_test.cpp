@@ -293,5 +293,40 @@ TEST(IncidentManagerTest, OpeningRecordsTheFlightRecorderAndNotifiesOpenAndResol
   EXPECT_EQ(loop.kinds(id).back(), "notification");
 }
 
+TEST(IncidentManagerTest, AFullStoreIsReportedAndTheIncidentOpensOnceItHeals) {
+  Loop loop(kDisk);
+  // SQLite's page limit gives exactly what a full disk gives: SQLITE_FULL on the next write.
+  auto pages = loop.store->pragma("page_count");
+  ASSERT_TRUE(pages.has_value());
+  ASSERT_TRUE(loop.store->pragma("max_page_count=" + *pages).has_value());
+  // Fill what room the pages have left with small rows, until the store refuses.
+  IncidentRecord filler;
+  filler.playbook = "f";
+  filler.labels = "{}";
+  filler.category = "c";
+  filler.state = "resolved";
+  int rows = 0;
+  for (; rows < 100000; ++rows) {
+    filler.id = "x" + std::to_string(rows);
+    if (!loop.store->createIncident(filler)) break;
+  }
+  ASSERT_LT(rows, 100000);
+  for (int i = 0; i < 100000 && loop.store->appendEvent("x0", loop.clock.now(), "f", "{}"); ++i) {
+  }
+  loop.step(0.97);
+  EXPECT_FALSE(loop.manager->incidentFor("disk", root()).has_value())
+      << "nothing runs for an incident that is not recorded";
+  EXPECT_NE(loop.manager->storeError().find("full"), std::string::npos)
+      << loop.manager->storeError();
+  EXPECT_EQ(loop.evaluator.open().size(), 0u) << "the evaluator forgot it, to try again";
+
+  ASSERT_TRUE(loop.store->pragma("max_page_count=1000000").has_value());
+  loop.step(0.97);
+  auto id = loop.manager->incidentFor("disk", root());
+  ASSERT_TRUE(id.has_value()) << "recorded once the store takes writes again";
+  EXPECT_EQ(loop.manager->storeError(), "");
+  EXPECT_EQ(loop.kinds(*id).front(), "opened");
+}
+
 }  // namespace
 }  // namespace novacron::agent
