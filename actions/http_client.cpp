@@ -4,6 +4,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
@@ -96,9 +97,18 @@ asio::awaitable<void> exchange(std::shared_ptr<Call> call, Stream& stream) {
 }
 
 asio::awaitable<void> run(std::shared_ptr<Call> call) {
-  auto [rec, endpoints] =
-      co_await call->resolver.async_resolve(call->url.host, std::to_string(call->url.port), kTok);
-  if (rec) co_return call->finish(call->failure("resolving " + call->url.host, rec));
+  // An IP address needs no resolver, whose first call can take a second (NSS start-up).
+  std::vector<tcp::endpoint> endpoints;
+  boost::system::error_code aec;
+  auto address = asio::ip::make_address(call->url.host, aec);
+  if (!aec) {
+    endpoints.emplace_back(address, call->url.port);
+  } else {
+    auto [rec, found] =
+        co_await call->resolver.async_resolve(call->url.host, std::to_string(call->url.port), kTok);
+    if (rec) co_return call->finish(call->failure("resolving " + call->url.host, rec));
+    for (const auto& e : found) endpoints.push_back(e.endpoint());
+  }
   if (!call->done) co_return;  // the deadline passed while the name was being resolved
 
   if (!call->url.tls) {

@@ -7,6 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
+#include <grp.h>
 #include <pwd.h>
 
 #include <csignal>
@@ -14,7 +15,9 @@
 #include <deque>
 #include <random>
 
+#include "actions/diagnostics_report.h"
 #include "actions/orphans.h"
+#include "agent/access.h"
 #include "agent/collector_group.h"
 #include "agent/control_socket.h"
 #include "agent/exposition.h"
@@ -35,6 +38,7 @@
 #include "policy/duration.h"
 #include "policy/evaluator.h"
 #include "policy/labels_json.h"
+#include "probes/probe_set.h"
 
 namespace novacron::agent {
 
@@ -60,6 +64,18 @@ std::chrono::steady_clock::time_point nextRun(std::chrono::steady_clock::time_po
 }
 
 }  // namespace
+
+static bool probesChanged(const std::vector<policy::ProbeConfig>& a,
+                          const std::vector<policy::ProbeConfig>& b) {
+  if (a.size() != b.size()) return true;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i].name != b[i].name || a[i].type != b[i].type || a[i].target != b[i].target ||
+        a[i].expect_status != b[i].expect_status || a[i].timeout != b[i].timeout ||
+        a[i].interval != b[i].interval || a[i].window != b[i].window)
+      return true;
+  }
+  return false;
+}
 
 struct Agent::Impl {
   Impl(policy::Config c, policy::PolicyPtr p, std::optional<std::filesystem::path> file,
@@ -110,6 +126,10 @@ struct Agent::Impl {
   std::optional<Recorder> recorder;
   std::unique_ptr<Store> incident_store;
   std::unique_ptr<IncidentManager> manager;
+  probes::ProbeSet probe_set{
+      io, clock, config.systemctl.string(),
+      [this](TimePoint t, std::vector<collectors::Sample> s) { store.append(t, s); }};
+  AccessPolicy access;
   std::string store_error;  // why incidents are not being recorded, for /healthz and status
   std::string store_id;     // marks the processes of this store's action runs
   TimePoint last_purge{};
@@ -234,7 +254,51 @@ struct Agent::Impl {
     for (const CollectorGroup* g : {&host, &processes, &self}) {
       for (const auto& batch : g->latest()) batches.push_back(&batch);
     }
+    std::vector<collectors::Sample> probe_samples = probe_set.latest();
+    batches.push_back(&probe_samples);
     return renderMetrics(batches, events.registry());
+  }
+
+  // The runbook's service status matrix: one row per collector, per probe and for the incident
+  // store, each ok, degraded or down.
+  json matrixJson() const {
+    json rows = json::array();
+    for (const CollectorGroup* g : {&host, &processes}) {
+      for (const auto& h : g->health()) {
+        if (h.runs == 0) continue;
+        double err = h.runs ? static_cast<double>(h.errors) / static_cast<double>(h.runs) : 0;
+        rows.push_back({{"name", h.name},
+                        {"kind", "collector"},
+                        {"status", h.ok ? "ok" : "down"},
+                        {"latency_seconds", h.last_duration_seconds},
+                        {"error_ratio", err},
+                        {"detail", h.ok ? "" : h.last_error}});
+      }
+    }
+    for (const auto& p : probe_set.health()) {
+      std::string status = !p.checked          ? "pending"
+                           : !p.up             ? "down"
+                           : p.error_ratio > 0 ? "degraded"
+                                               : "ok";
+      rows.push_back({{"name", p.name},
+                      {"kind", p.type + " probe"},
+                      {"status", status},
+                      {"latency_seconds", p.latency_seconds},
+                      {"error_ratio", p.error_ratio},
+                      {"detail", p.up && p.error_ratio == 0 ? p.target : p.last_error}});
+    }
+    std::string store_status = !store_error.empty()                        ? "down"
+                               : manager && !manager->storeError().empty() ? "degraded"
+                                                                           : "ok";
+    rows.push_back({{"name", "incident_store"},
+                    {"kind", "store"},
+                    {"status", store_status},
+                    {"latency_seconds", 0},
+                    {"error_ratio", 0},
+                    {"detail", !store_error.empty() ? store_error
+                               : manager            ? manager->storeError()
+                                                    : ""}});
+    return rows;
   }
 
   json healthJson() const {
@@ -316,7 +380,17 @@ struct Agent::Impl {
             {"health", healthJson()["status"]},
             {"collectors", cols},
             {"store", {{"series", store.seriesCount()}, {"points", store.pointCount()}}},
-            {"policy", policyJson()}};
+            {"policy", policyJson()},
+            {"matrix", matrixJson()},
+            {"mode", config.dry_run ? "dry-run" : "enforce"},
+            {"paused", paused()},
+            {"open_incidents", manager ? manager->active() : 0}};
+  }
+
+  bool paused() const {
+    if (!incident_store) return false;
+    auto p = incident_store->state("paused");
+    return p && p->value_or("false") == "true";
   }
 
   json decisionJson(const policy::Decision& d) const {
@@ -371,14 +445,18 @@ struct Agent::Impl {
 
   json metricsJson(const std::string& match) const {
     json out = json::array();
+    std::vector<const std::vector<collectors::Sample>*> batches;
     for (const CollectorGroup* g : {&host, &processes, &self}) {
-      for (const auto& batch : g->latest()) {
-        for (const auto& s : batch) {
-          if (!match.empty() && s.metric->name.find(match) == std::string_view::npos) continue;
-          out.push_back({{"name", s.metric->name},
-                         {"labels", policy::labelsToJson(s.labels)},
-                         {"value", s.value}});
-        }
+      for (const auto& batch : g->latest()) batches.push_back(&batch);
+    }
+    std::vector<collectors::Sample> probe_samples = probe_set.latest();
+    batches.push_back(&probe_samples);
+    for (const auto* batch : batches) {
+      for (const auto& s : *batch) {
+        if (!match.empty() && s.metric->name.find(match) == std::string_view::npos) continue;
+        out.push_back({{"name", s.metric->name},
+                       {"labels", policy::labelsToJson(s.labels)},
+                       {"value", s.value}});
       }
     }
     return out;
@@ -398,13 +476,34 @@ struct Agent::Impl {
     if (!args.is_object()) return errorReply("bad_request", "\"args\" must be an object");
     logDebug("control: " + cmd + " from uid " + std::to_string(peer.uid) + " pid " +
              std::to_string(peer.pid));
+    Role role = access.roleOf(peer);
+    if (role == Role::kNone) {
+      return errorReply("permission_denied",
+                        "uid " + std::to_string(peer.uid) +
+                            " is not in the control socket's group; ask an administrator");
+    }
+    if (changesState(cmd) && role != Role::kAdmin) {
+      return errorReply("permission_denied",
+                        cmd + " changes the agent's state: it needs root or the admin group" +
+                            (config.control_admin_group ? " (" + *config.control_admin_group + ")"
+                                                        : std::string()));
+    }
     json data;
     if (cmd == "version") {
       data = {{"version", kVersion}};
-    } else if (cmd == "status") {
+    } else if (cmd == "status" || cmd == "health") {
       data = statusJson();
     } else if (cmd == "playbooks") {
       data = playbooksJson();
+    } else if (cmd == "diagnostics") {
+      data = actions::diagnosticsReport(store, clock.now(), "");
+    } else if (cmd == "logs") {
+      return logsCommand(args);
+    } else if (cmd == "db_status") {
+      data = {{"instances", json::array()},
+              {"message", "no PostgreSQL instance is configured (collectors.postgres)"}};
+    } else if (cmd == "trigger") {
+      return triggerCommand(args, peer);
     } else if (cmd == "incidents" || cmd == "incident" || cmd == "postmortem" || cmd == "approve" ||
                cmd == "deny" || cmd == "ack" || cmd == "pause" || cmd == "resume") {
       return incidentCommand(cmd, args, peer);
@@ -414,13 +513,57 @@ struct Agent::Impl {
       }
       data = metricsJson(args.value("match", ""));
     } else {
-      return errorReply(
-          "unknown_command",
-          "unknown command '" + cmd +
-              "'; known: status, metrics, playbooks, incidents, incident, postmortem, approve, "
-              "deny, ack, pause, resume, version");
+      return errorReply("unknown_command",
+                        "unknown command '" + cmd +
+                            "'; known: status, health, metrics, playbooks, incidents, incident, "
+                            "postmortem, trigger, approve, deny, ack, pause, resume, diagnostics, "
+                            "db_status, logs, version");
     }
     return json{{"ok", true}, {"data", data}}.dump();
+  }
+
+  // `logs`: the agent's own recent lines; {"errors": true} for warnings and worse, "since" in
+  // seconds.
+  std::string logsCommand(const json& args) {
+    if ((args.contains("since") && !args["since"].is_number()) ||
+        (args.contains("errors") && !args["errors"].is_boolean())) {
+      return errorReply("bad_request", "\"since\" is a number of seconds, \"errors\" a boolean");
+    }
+    auto since =
+        std::chrono::system_clock::now() -
+        std::chrono::milliseconds(static_cast<int64_t>(args.value("since", 3600.0) * 1000));
+    json lines = json::array();
+    for (const auto& e :
+         recentLogs(args.value("errors", false) ? LogLevel::kWarning : LogLevel::kDebug, since)) {
+      lines.push_back({{"at", std::chrono::duration<double>(e.at.time_since_epoch()).count()},
+                       {"level", policy::logLevelName(e.level)},
+                       {"message", e.message}});
+    }
+    return json{{"ok", true}, {"data", lines}}.dump();
+  }
+
+  // `trigger`: opens an incident by hand, as the runbook's incident-response script does.
+  std::string triggerCommand(const json& args, const PeerCredentials& peer) {
+    if (!manager)
+      return errorReply("unavailable", "the incident store is not open: " + store_error);
+    if (!args.contains("playbook") || !args["playbook"].is_string()) {
+      return errorReply("bad_request", "trigger needs \"playbook\"");
+    }
+    std::string who = peerName(peer.uid);
+    std::string reason = args.value("reason", std::string());
+    auto decisions = evaluator.trigger(
+        args["playbook"].get<std::string>(), {},
+        "triggered by " + who + (reason.empty() ? "" : ": " + reason), clock.now());
+    if (!decisions) return errorReply("invalid", decisions.error().message);
+    for (auto& d : *decisions) {
+      d.by = who;
+      d.dry_run = d.dry_run || args.value("dry_run", false);
+    }
+    manager->handle(*decisions);
+    auto id = manager->incidentFor(args["playbook"].get<std::string>(), {});
+    if (!id) return errorReply("store", "the incident could not be recorded; see novacron logs");
+    logWarning("incident " + *id + " triggered by " + who);
+    return json{{"ok", true}, {"data", {{"id", *id}, {"by", who}}}}.dump();
   }
 
   // Commands on incidents. Those that change something are for root or the agent's own user
@@ -429,14 +572,7 @@ struct Agent::Impl {
                               const PeerCredentials& peer) {
     if (!incident_store)
       return errorReply("unavailable", "the incident store is not open: " + store_error);
-    bool changes =
-        cmd == "approve" || cmd == "deny" || cmd == "ack" || cmd == "pause" || cmd == "resume";
-    if (changes && peer.uid != 0 && peer.uid != ::geteuid()) {
-      return errorReply("permission_denied",
-                        cmd + " changes the agent's state: only root may do it");
-    }
-    std::string who = "uid " + std::to_string(peer.uid);
-    if (struct passwd* pw = ::getpwuid(peer.uid)) who = std::string(pw->pw_name) + " (" + who + ")";
+    std::string who = peerName(peer.uid);
     auto str = [&](const char* key) {
       return args.contains(key) && args[key].is_string() ? args[key].get<std::string>()
                                                          : std::string();
@@ -456,10 +592,20 @@ struct Agent::Impl {
     };
     auto ok = [](json data) { return json{{"ok", true}, {"data", std::move(data)}}.dump(); };
     if (cmd == "incidents") {
-      auto open = incident_store->openIncidents();
-      if (!open) return errorReply("store", open.error().message);
+      // Open ones by default; {"all": true} for every one, "since" in seconds back.
+      if ((args.contains("since") && !args["since"].is_number()) ||
+          (args.contains("all") && !args["all"].is_boolean())) {
+        return errorReply("bad_request", "\"since\" is a number of seconds, \"all\" a boolean");
+      }
+      bool all = args.value("all", false);
+      TimePoint since =
+          args.contains("since")
+              ? clock.now() - milliseconds(static_cast<int64_t>(args["since"].get<double>() * 1000))
+              : TimePoint{};
+      auto list_r = incident_store->incidents(since, !all, 1000);
+      if (!list_r) return errorReply("store", list_r.error().message);
       json list = json::array();
-      for (const auto& r : *open) list.push_back(incidentJson(r));
+      for (const auto& r : *list_r) list.push_back(incidentJson(r));
       return ok(list);
     }
     if (cmd == "pause" || cmd == "resume") {
@@ -470,6 +616,13 @@ struct Agent::Impl {
       if (manager) manager->setPaused(pause);
       logWarning(std::string(pause ? "kill switch on" : "kill switch off") + " by " + who +
                  (str("reason").empty() ? "" : ": " + str("reason")));
+      // On the timeline of every open incident: it changes what happens to them.
+      if (auto open = incident_store->openIncidents()) {
+        for (const auto& inc : *open) {
+          (void)incident_store->appendEvent(inc.id, clock.now(), pause ? "paused" : "resumed",
+                                            json{{"by", who}, {"reason", str("reason")}}.dump());
+        }
+      }
       return ok({{"paused", pause}, {"by", who}});
     }
     std::string id = str("id");
@@ -589,6 +742,7 @@ struct Agent::Impl {
       recorder.reset();
       if (next.record_path) recorder.emplace(*next.record_path, next.record_max_bytes);
     }
+    std::vector<policy::ProbeConfig> previous_probes = config.probes;
     config = std::move(next);
     evaluator.setOptions(evaluatorOptions(config));
     evaluator.setPolicy(next_policy.policy);
@@ -596,6 +750,7 @@ struct Agent::Impl {
       manager->setPolicy(next_policy.policy);
       manager->setOptions(managerOptions());
     }
+    if (probesChanged(config.probes, previous_probes)) probe_set.configure(config.probes);
     updatePolicyStats();
     if (reschedule) {
       host_timer.cancel();
@@ -621,6 +776,7 @@ struct Agent::Impl {
       notifyStopping();
       stopping = true;
       if (manager) manager->shutdown();
+      probe_set.stop();
       http.stop();
       control.stop();
       host_timer.cancel();
@@ -739,7 +895,20 @@ struct Agent::Impl {
       logError(r.error().message);
       return 1;
     }
-    if (auto r = control.listen(config.control_socket_path, 0660); !r) {
+    access.agent_uid = ::geteuid();
+    access.reader_gid = ::getegid();
+    std::optional<gid_t> socket_group;
+    if (config.control_group) {
+      if (struct group* g = ::getgrnam(config.control_group->c_str())) {
+        access.reader_gid = g->gr_gid;
+        socket_group = g->gr_gid;
+      }
+    }
+    if (config.control_admin_group) {
+      if (struct group* g = ::getgrnam(config.control_admin_group->c_str()))
+        access.admin_gid = g->gr_gid;
+    }
+    if (auto r = control.listen(config.control_socket_path, 0660, socket_group); !r) {
       logError(r.error().message);
       return 1;
     }
@@ -758,6 +927,8 @@ struct Agent::Impl {
             std::to_string(policy_stats.playbooks_enabled) + " playbooks enabled" +
             (config.dry_run ? " (dry-run)" : ""));
     notifyReady("sampling");
+    // Probes start with the loop: a check's timeout must not run while start-up blocks it.
+    probe_set.configure(config.probes);
     io.run();
     logInfo("stopped");
     return 0;

@@ -55,7 +55,14 @@ PeerCredentials peerOf(stream::socket& s) {
     p.gid = static_cast<gid_t>(-1);
     return p;
   }
-  return {cred.pid, cred.uid, cred.gid};
+  p = {cred.pid, cred.uid, cred.gid, {}};
+  // The supplementary groups too (Linux 4.13+): group membership decides the peer's role.
+  gid_t groups[256];
+  socklen_t glen = sizeof(groups);
+  if (::getsockopt(s.native_handle(), SOL_SOCKET, SO_PEERGROUPS, groups, &glen) == 0) {
+    p.groups.assign(groups, groups + glen / sizeof(gid_t));
+  }
+  return p;
 }
 
 asio::awaitable<void> session(std::shared_ptr<ControlSocket::State> st, stream::socket socket) {
@@ -149,7 +156,8 @@ ControlSocket::ControlSocket(asio::io_context& io, ControlHandler handler, Contr
 
 ControlSocket::~ControlSocket() { stop(); }
 
-Result<void> ControlSocket::listen(const std::filesystem::path& path, mode_t mode) {
+Result<void> ControlSocket::listen(const std::filesystem::path& path, mode_t mode,
+                                   std::optional<gid_t> group) {
   struct stat st {};
   if (::lstat(path.c_str(), &st) == 0) {
     if (!S_ISSOCK(st.st_mode)) {
@@ -171,6 +179,12 @@ Result<void> ControlSocket::listen(const std::filesystem::path& path, mode_t mod
     a.close();
     return makeError(ErrorCode::kIo,
                      "control socket: cannot bind " + path.string() + ": " + ec.message());
+  }
+  if (group && ::chown(path.c_str(), static_cast<uid_t>(-1), *group) != 0) {
+    int err = errno;
+    a.close();
+    return makeError(ErrorCode::kIo,
+                     "control socket: chgrp " + path.string() + ": " + std::strerror(err));
   }
   if (::chmod(path.c_str(), mode) != 0) {
     int err = errno;

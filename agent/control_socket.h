@@ -2,12 +2,15 @@
 
 #include <sys/types.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "agent/base/result.h"
 
@@ -23,6 +26,10 @@ struct PeerCredentials {
   pid_t pid = 0;
   uid_t uid = 0;
   gid_t gid = 0;
+  std::vector<gid_t> groups;  ///< supplementary groups
+  bool inGroup(gid_t g) const {
+    return gid == g || std::find(groups.begin(), groups.end(), g) != groups.end();
+  }
 };
 
 /// Answers one request line (without its newline) with one reply line (without its newline).
@@ -45,9 +52,10 @@ class ControlSocket {
   ControlSocket(const ControlSocket&) = delete;
   ControlSocket& operator=(const ControlSocket&) = delete;
 
-  /// Creates the socket at `path` with `mode` (a stale socket file left by a crash is replaced;
-  /// any other file there is an error) and starts accepting.
-  Result<void> listen(const std::filesystem::path& path, mode_t mode);
+  /// Creates the socket at `path` with `mode` and, if given, `group` (a stale socket file left
+  /// by a crash is replaced; any other file there is an error) and starts accepting.
+  Result<void> listen(const std::filesystem::path& path, mode_t mode,
+                      std::optional<gid_t> group = std::nullopt);
   /// Stops accepting and removes the socket file.
   void stop();
 

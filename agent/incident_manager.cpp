@@ -289,6 +289,7 @@ void IncidentManager::open(const Decision& d) {
   inc->rec.category = std::string(policy::categoryName(p->category));
   inc->rec.state = "open";
   inc->rec.dry_run = d.dry_run || options_.dry_run;
+  inc->rec.triggered_by = d.by;
   inc->rec.opened_at = now;
   inc->labels = d.labels;
   inc->key = keyOf(d.playbook, d.labels);
@@ -315,6 +316,7 @@ void IncidentManager::open(const Decision& d) {
   incidents_[inc->rec.id] = std::move(inc);
   event(ref, "opened",
         json{{"reason", d.reason},
+             {"by", d.by.empty() ? json(nullptr) : json(d.by)},
              {"severity", d.severity},
              {"labels", policy::labelsToJson(d.labels)}}
             .dump());

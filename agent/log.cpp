@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <deque>
 #include <mutex>
 #include <string>
 
@@ -15,6 +16,9 @@ namespace {
 
 std::atomic<int> g_level{static_cast<int>(LogLevel::kInfo)};
 std::mutex g_mu;
+// The recent lines for `novacron logs`: a bounded ring, so a chatty hour costs fixed memory.
+constexpr size_t kKeep = 1000;
+std::deque<LogEntry> g_recent;
 
 bool underJournald() {
   static const bool journald = std::getenv("JOURNAL_STREAM") != nullptr;
@@ -28,8 +32,8 @@ void setLogLevel(LogLevel level) { g_level.store(static_cast<int>(level)); }
 void log(LogLevel level, std::string_view message) {
   if (static_cast<int>(level) > g_level.load(std::memory_order_relaxed)) return;
   std::string line = "<" + std::to_string(static_cast<int>(level)) + ">";
+  auto now = std::chrono::system_clock::now();
   if (!underJournald()) {
-    auto now = std::chrono::system_clock::now();
     std::time_t t = std::chrono::system_clock::to_time_t(now);
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
     std::tm tm{};
@@ -44,9 +48,20 @@ void log(LogLevel level, std::string_view message) {
   line += message;
   line += '\n';
   std::lock_guard lock(g_mu);
+  g_recent.push_back({now, level, std::string(message)});
+  if (g_recent.size() > kKeep) g_recent.pop_front();
   // One write per line so that concurrent writers never interleave inside a line.
   ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());
   (void)ignored;
+}
+
+std::vector<LogEntry> recentLogs(LogLevel max_level, std::chrono::system_clock::time_point since) {
+  std::lock_guard lock(g_mu);
+  std::vector<LogEntry> out;
+  for (const auto& e : g_recent) {
+    if (static_cast<int>(e.level) <= static_cast<int>(max_level) && e.at >= since) out.push_back(e);
+  }
+  return out;
 }
 
 }  // namespace novacron::agent

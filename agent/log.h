@@ -1,6 +1,9 @@
 #pragma once
 
+#include <chrono>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "policy/config.h"
 
@@ -13,6 +16,15 @@ using policy::LogLevel;
 /// Thread-safe.
 void setLogLevel(LogLevel level);
 void log(LogLevel level, std::string_view message);
+
+/// A line the agent logged, kept for `novacron logs` (the last 1,000).
+struct LogEntry {
+  std::chrono::system_clock::time_point at;
+  LogLevel level;
+  std::string message;
+};
+/// The kept lines at `max_level` or more severe, logged at or after `since`, oldest first.
+std::vector<LogEntry> recentLogs(LogLevel max_level, std::chrono::system_clock::time_point since);
 
 inline void logError(std::string_view m) { log(LogLevel::kError, m); }
 inline void logWarning(std::string_view m) { log(LogLevel::kWarning, m); }

@@ -280,6 +280,21 @@ Result<std::vector<IncidentRecord>> Store::openIncidents() {
   return out;
 }
 
+Result<std::vector<IncidentRecord>> Store::incidents(TimePoint since, bool open_only,
+                                                     size_t limit) {
+  std::string sql =
+      std::string("SELECT ") + kIncidentColumns + " FROM incidents WHERE opened_at >= ?1" +
+      (open_only ? " AND resolved_at IS NULL" : "") + " ORDER BY opened_at DESC, id DESC LIMIT ?2";
+  Stmt s(db_, sql.c_str());
+  if (!s.ok()) return s.error("listing incidents");
+  s.bind(1, ms(since)).bind(2, static_cast<int64_t>(limit));
+  std::vector<IncidentRecord> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) out.push_back(readIncident(s));
+  if (rc != SQLITE_DONE) return s.error("listing incidents");
+  return out;
+}
+
 Result<int64_t> Store::appendEvent(const std::string& incident_id, TimePoint at,
                                    const std::string& kind, const std::string& data_json) {
   if (auto r = exec("BEGIN IMMEDIATE"); !r) return r.error();

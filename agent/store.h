@@ -81,6 +81,8 @@ class Store {
   Result<std::optional<IncidentRecord>> incident(const std::string& id);
   /// Incidents not resolved, oldest first.
   Result<std::vector<IncidentRecord>> openIncidents();
+  /// Incidents opened at or after `since` (open ones only if `open_only`), newest first.
+  Result<std::vector<IncidentRecord>> incidents(TimePoint since, bool open_only, size_t limit);
 
   /// Appends a timeline event and queues it in the outbox, in one durable transaction.
   Result<int64_t> appendEvent(const std::string& incident_id, TimePoint at, const std::string& kind,

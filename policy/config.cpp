@@ -1,5 +1,6 @@
 #include "policy/config.h"
 
+#include <grp.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -8,14 +9,34 @@
 #include <charconv>
 #include <climits>
 #include <cstdlib>
+#include <map>
+#include <set>
 
 #include "collectors/disk_space.h"
 #include "collectors/proc_file.h"
+#include "policy/action_types.h"
 #include "policy/file_trust.h"
 #include "policy/url.h"
 #include "policy/yaml_reader.h"
 
 namespace novacron::policy {
+
+const char* logLevelName(LogLevel level) {
+  switch (level) {
+    case LogLevel::kError:
+      return "error";
+    case LogLevel::kWarning:
+      return "warning";
+    case LogLevel::kNotice:
+      return "notice";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kDebug:
+      return "debug";
+  }
+  return "info";
+}
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -165,8 +186,126 @@ void readNotify(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& 
   }
 }
 
+// collectors.probes: a list of named http, tcp and systemd probes.
+void readProbes(YamlReader& r, const yaml::Node& n, Config& c) {
+  if (!n.IsSequence()) {
+    r.error(n, "collectors.probes must be a list of probes");
+    return;
+  }
+  std::set<std::string> names;
+  for (size_t i = 0; i < n.items().size(); ++i) {
+    const yaml::Node& p = n.items()[i];
+    std::string where = "collectors.probes[" + std::to_string(i) + "]";
+    if (!r.checkMap(p, where,
+                    {"name", "type", "url", "address", "unit", "expect_status", "timeout",
+                     "interval", "window"}))
+      continue;
+    ProbeConfig probe;
+    bool ok = true;
+    auto need = [&](const char* key) -> std::optional<std::string> {
+      auto v = r.get(p, key, where + "." + key);
+      if (!v.IsDefined()) {
+        r.error(p, where + " needs '" + key + "'");
+        return std::nullopt;
+      }
+      return r.string(v, where + "." + key);
+    };
+    auto name = need("name");
+    auto type = need("type");
+    if (!name || !type) continue;
+    if (name->empty() || name->size() > 63 || !std::all_of(name->begin(), name->end(), [](char ch) {
+          return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-' ||
+                 ch == '.';
+        })) {
+      r.error(r.get(p, "name", where),
+              where + ".name '" + *name + "' must be letters, digits, '.', '_' or '-'");
+      ok = false;
+    } else if (!names.insert(*name).second) {
+      r.error(r.get(p, "name", where), where + ": a second probe named '" + *name + "'");
+      ok = false;
+    }
+    probe.name = *name;
+    probe.type = *type;
+    const std::map<std::string, const char*> kTargets = {
+        {"http", "url"}, {"tcp", "address"}, {"systemd", "unit"}};
+    auto t = kTargets.find(*type);
+    if (t == kTargets.end()) {
+      r.error(r.get(p, "type", where),
+              where + ".type '" + *type + "' must be http, tcp or systemd");
+      continue;
+    }
+    for (const auto& [other_type, key] : kTargets) {
+      if (other_type != *type && r.get(p, key, where).IsDefined()) {
+        r.error(r.get(p, key, where), where + ": a " + *type + " probe has no '" + key + "'");
+        ok = false;
+      }
+    }
+    auto target = need(t->second);
+    if (!target) continue;
+    const yaml::Node at = r.get(p, t->second, where);
+    if (*type == "http") {
+      if (auto u = parseUrl(*target); !u)
+        r.error(at, where + ".url: " + u.error().message), ok = false;
+    } else if (*type == "tcp") {
+      size_t colon = target->rfind(':');
+      int port = 0;
+      if (colon != std::string::npos) {
+        auto [e, ec] =
+            std::from_chars(target->data() + colon + 1, target->data() + target->size(), port);
+        if (ec != std::errc() || e != target->data() + target->size()) port = 0;
+      }
+      if (colon == std::string::npos || colon == 0 || port <= 0 || port > 65535) {
+        r.error(at, where + ".address '" + *target + "' must be HOST:PORT");
+        ok = false;
+      }
+    } else if (!isUnitName(*target)) {
+      r.error(at, where + ".unit '" + *target + "' is not a systemd unit name");
+      ok = false;
+    }
+    probe.target = *target;
+    if (auto v = r.get(p, "expect_status", where + ".expect_status"); v.IsDefined()) {
+      if (*type != "http") {
+        r.error(v, where + ": only http probes take expect_status");
+        ok = false;
+      } else if (auto st = r.integer(v, where + ".expect_status", 100, 599)) {
+        probe.expect_status = static_cast<int>(*st);
+      } else {
+        ok = false;
+      }
+    }
+    if (auto v = r.get(p, "timeout", where + ".timeout"); v.IsDefined()) {
+      if (auto d = r.duration(v, where + ".timeout", 10ms, 1min))
+        probe.timeout = *d;
+      else
+        ok = false;
+    }
+    if (auto v = r.get(p, "interval", where + ".interval"); v.IsDefined()) {
+      if (auto d = r.duration(v, where + ".interval", 1s, 1h))
+        probe.interval = *d;
+      else
+        ok = false;
+    }
+    if (auto v = r.get(p, "window", where + ".window"); v.IsDefined()) {
+      if (auto d = r.duration(v, where + ".window", 10s, 1h))
+        probe.window = *d;
+      else
+        ok = false;
+    }
+    if (!r.get(p, "timeout", where).IsDefined())
+      probe.timeout = std::min(probe.timeout, probe.interval);
+    if (probe.timeout > probe.interval) {
+      r.error(p, where + ": the timeout must not exceed the interval");
+      ok = false;
+    }
+    if (ok) c.probes.push_back(std::move(probe));
+  }
+}
+
 void readCollectors(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& env) {
-  if (!r.checkMap(n, "collectors", {"root", "host", "processes", "disk", "record"})) return;
+  if (!r.checkMap(n, "collectors", {"root", "host", "processes", "disk", "record", "probes"}))
+    return;
+  if (auto probes = r.get(n, "probes", "collectors.probes"); probes.IsDefined())
+    readProbes(r, probes, c);
   if (auto rec = r.get(n, "record", "collectors.record"); rec.IsDefined()) {
     // A path, or {path, max_size} with a size in MiB: the file is rotated once to FILE.1.
     if (rec.IsScalar()) {
@@ -375,7 +514,19 @@ ConfigResult parseConfig(std::string_view yaml, const std::string& file, const C
       }
       if (auto n = r.get(root, "http", "http"); n.IsDefined()) readHttp(r, n, c);
       if (auto n = r.get(root, "control_socket", "control_socket"); n.IsDefined()) {
-        if (r.checkMap(n, "control_socket", {"path"})) {
+        if (r.checkMap(n, "control_socket", {"path", "group", "admin_group"})) {
+          for (const char* key : {"group", "admin_group"}) {
+            std::string what = std::string("control_socket.") + key;
+            if (auto g = r.get(n, key, what); g.IsDefined()) {
+              if (auto name = r.string(g, what)) {
+                if (!::getgrnam(name->c_str()))
+                  r.error(g, what + ": no group '" + *name + "' on this host");
+                else
+                  (std::string_view(key) == "group" ? c.control_group : c.control_admin_group) =
+                      *name;
+              }
+            }
+          }
           socket_node = r.get(n, "path", "control_socket.path");
           if (socket_node.IsDefined()) {
             if (auto s = r.string(socket_node, "control_socket.path")) {

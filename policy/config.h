@@ -16,11 +16,24 @@ using std::chrono::milliseconds;
 
 /// syslog priorities, so that a level is also the `<N>` prefix journald reads.
 enum class LogLevel { kError = 3, kWarning = 4, kNotice = 5, kInfo = 6, kDebug = 7 };
+const char* logLevelName(LogLevel level);
 
 struct Endpoint {
   std::string host;  ///< an IP literal: no name resolution at startup
   uint16_t port = 0;
   std::string str() const;
+};
+
+/// A service probe (collectors.probes): `target` is the URL (http), HOST:PORT (tcp) or unit
+/// (systemd).
+struct ProbeConfig {
+  std::string name;
+  std::string type;
+  std::string target;
+  int expect_status = 200;  ///< http only
+  milliseconds timeout{std::chrono::seconds(2)};
+  milliseconds interval{std::chrono::seconds(10)};
+  milliseconds window{std::chrono::minutes(5)};  ///< of the error ratio
 };
 
 /// The agent's configuration: every key optional, every default here. See the README's
@@ -32,7 +45,12 @@ struct Config {
   std::map<std::string, std::string> node_labels;
   std::filesystem::path state_dir;  ///< absolute
   Endpoint http_listen{"127.0.0.1", 9810};
-  std::filesystem::path control_socket_path;    ///< default: <state_dir>/agent.sock
+  std::filesystem::path control_socket_path;  ///< default: <state_dir>/agent.sock
+  /// control_socket.group: may use read-only commands (the socket's group); default: the
+  /// agent's own group. control_socket.admin_group: may also change things. Root and the
+  /// agent's own user may always do everything.
+  std::optional<std::string> control_group, control_admin_group;
+  std::vector<ProbeConfig> probes;
   std::filesystem::path collectors_root = "/";  ///< where /proc and /sys are found
   milliseconds host_interval{1000};
   milliseconds processes_interval{5000};

@@ -35,6 +35,8 @@ struct Decision {
   bool dry_run = false;
   /// For kOpen: when the condition started to hold (the detection time is `at` minus this).
   TimePoint since{};
+  /// For kOpen by hand: who triggered it ("alice (uid 1000)"); empty when the policy did.
+  std::string by = {};
 };
 
 struct EvaluatorOptions {

@@ -78,8 +78,8 @@ pass "bad requests get 400/404/405/431 and the agent serves on"
 SOCK="$STATE/agent.sock"
 [[ $(stat -c %a "$SOCK") == 660 ]] || fail "socket mode $(stat -c %a "$SOCK")"
 status=$("$CLI" --socket "$SOCK" status) || fail "novacron status"
-grep -q '^node     itest-1' <<<"$status" || fail "status: $status"
-grep -Eq '^disk_space +host +ok' <<<"$status" || fail "status table: $status"
+grep -q '^node itest-1 ' <<<"$status" || fail "status: $status"
+grep -Eq '^disk_space +collector +ok' <<<"$status" || fail "status table: $status"
 out=$("$CLI" --socket "$SOCK" --json status)
 grep -q '^{"data":{.*"ok":true}$' <<<"$out" || fail "status --json"
 out=$("$CLI" --socket "$SOCK" metrics cpu_usage)

@@ -75,8 +75,8 @@ rm -f "$WORK/out"/ran-*
 "$AGENT" --config "$WORK/agent.yaml" 2>"$WORK/agent3.log" &
 PIDS+=("$!")
 wait_for 10 grep -q 'the kill switch is on' "$WORK/agent3.log" || fail "the kill switch did not survive the restart"
-wait_for 10 bash -c "'$CLI' --socket '$SOCK' incidents | grep -q busy" || fail "no new incident"
-NEW=$(nc --json incidents | grep -o '"id":"[^"]*"' | head -n 1 | cut -d'"' -f4)
+wait_for 10 bash -c "'$CLI' --socket '$SOCK' incidents --open | grep -q busy" || fail "no new incident"
+NEW=$(nc --json incidents --open | grep -o '"id":"[^"]*"' | head -n 1 | cut -d'"' -f4)
 wait_for 10 bash -c "'$CLI' --socket '$SOCK' incident '$NEW' | grep -q action_deferred" || fail "action not deferred"
 [[ -z $(ls "$WORK/out") ]] || fail "an action ran while paused"
 nc resume >/dev/null

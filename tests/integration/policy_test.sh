@@ -44,7 +44,7 @@ grep -q '^novacron_policy_dry_run 1' <<<"$metrics" || fail "dry-run metric"
 out=$("$CLI" --socket "$WORK/state/agent.sock" playbooks)
 grep -Eq '^always_busy +3 +infrastructure +on +1' <<<"$out" || fail "novacron playbooks: $out"
 out=$("$CLI" --socket "$WORK/state/agent.sock" status)
-grep -q '^  SEV-3  always_busy' <<<"$out" || fail "status lists the open incident: $out"
+grep -q '^open: SEV-3 always_busy' <<<"$out" || fail "status lists the open incident: $out"
 pass "a playbook that holds opens one incident, in dry-run, visible in logs, metrics and the CLI"
 
 # A broken playbook: the reload fails as a whole and the running policy stays.

@@ -1,0 +1,23 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+// How `novacron` shows the agent's replies to people: aligned tables within 80 columns.
+namespace novacron::cli {
+
+using json = nlohmann::json;
+
+std::string fmtDuration(double seconds);
+/// The status matrix; returns the worst row: 0 ok, 1 degraded, 2 down.
+int printStatus(const json& d, bool verbose);
+void printIncidents(const json& d);
+void printIncident(const json& d);
+void printPlaybooks(const json& d);
+void printMetrics(const json& d);
+void printLogs(const json& d);
+void printDiagnostics(const json& d);
+void printDbStatus(const json& d, bool detailed);
+
+}  // namespace novacron::cli
