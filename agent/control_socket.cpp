@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cerrno>
+#include <map>
 #include <cstring>
 
 #include "agent/log.h"
@@ -34,6 +35,7 @@ struct ControlSocket::State {
   ControlLimits limits;
   std::filesystem::path path;
   size_t active = 0;
+  std::map<uid_t, size_t> per_uid;  ///< open sessions by peer uid
 };
 
 std::string errorReply(std::string_view code, std::string_view message) {
@@ -65,14 +67,19 @@ PeerCredentials peerOf(stream::socket& s) {
   return p;
 }
 
-asio::awaitable<void> session(std::shared_ptr<ControlSocket::State> st, stream::socket socket) {
+asio::awaitable<void> session(std::shared_ptr<ControlSocket::State> st, stream::socket socket,
+                              PeerCredentials peer) {
   ++st->active;
+  ++st->per_uid[peer.uid];
   struct Release {
     ControlSocket::State& s;
-    ~Release() { --s.active; }
-  } release{*st};
+    uid_t uid;
+    ~Release() {
+      --s.active;
+      if (--s.per_uid[uid] == 0) s.per_uid.erase(uid);
+    }
+  } release{*st, peer.uid};
 
-  const PeerCredentials peer = peerOf(socket);
   asio::streambuf buf(st->limits.max_request_bytes);
   asio::steady_timer idle(st->io);
   bool timed_out = false;
@@ -137,15 +144,26 @@ asio::awaitable<void> acceptLoop(std::shared_ptr<ControlSocket::State> st) {
       co_await t.async_wait(kTok);
       continue;
     }
+    PeerCredentials peer = peerOf(socket);
+    // One user's idle connections must not lock the others out: each uid has its own share.
+    std::string refusal;
     if (st->active >= st->limits.max_connections) {
-      std::string reply = errorReply("busy", "too many control connections; retry") + "\n";
+      refusal = errorReply("busy", "too many control connections; retry");
+    } else if (st->per_uid[peer.uid] >= st->limits.max_per_uid) {
+      refusal = errorReply("busy", "uid " + std::to_string(peer.uid) + " already has " +
+                                       std::to_string(st->limits.max_per_uid) +
+                                       " control connections open; close some and retry");
+    }
+    if (st->per_uid[peer.uid] == 0) st->per_uid.erase(peer.uid);
+    if (!refusal.empty()) {
+      refusal += "\n";
       boost::system::error_code ignored;
       socket.non_blocking(true, ignored);
-      socket.write_some(asio::buffer(reply), ignored);
+      socket.write_some(asio::buffer(refusal), ignored);
       socket.close(ignored);
       continue;
     }
-    asio::co_spawn(st->io, session(st, std::move(socket)), asio::detached);
+    asio::co_spawn(st->io, session(st, std::move(socket), std::move(peer)), asio::detached);
   }
 }
 

@@ -37,7 +37,8 @@ struct PeerCredentials {
 using ControlHandler = std::function<std::string(std::string_view line, const PeerCredentials&)>;
 
 struct ControlLimits {
-  size_t max_connections = 32;
+  size_t max_connections = 256;
+  size_t max_per_uid = 16;  ///< so that one user's idle connections cannot lock others out
   size_t max_request_bytes = 64 * 1024;
   std::chrono::milliseconds idle_timeout{30000};
 };

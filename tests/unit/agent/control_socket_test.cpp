@@ -90,6 +90,37 @@ TEST_F(ControlSocketTest, OversizedLinesIdleClientsAndCrowdsAreRefused) {
   EXPECT_NE(c.receive(5s, "\n").find("\"busy\""), std::string::npos);
 }
 
+TEST_F(ControlSocketTest, TwoHundredIdleConnectionsFromOneUserAreCappedPerUser) {
+  start();  // the defaults: 256 in all, 16 per uid
+  std::vector<RawSocket> idle;
+  int refused = 0;
+  for (int i = 0; i < 200; ++i) {
+    idle.push_back(RawSocket::unix(path_));
+    ASSERT_TRUE(idle.back().connected());
+  }
+  for (auto& s : idle) {
+    std::string got = s.receive(100ms, "\n");
+    if (got.find("\"busy\"") != std::string::npos) {
+      EXPECT_NE(got.find("uid " + std::to_string(::getuid()) + " already has 16"),
+                std::string::npos)
+          << got;
+      ++refused;
+    }
+  }
+  EXPECT_EQ(refused, 200 - 16) << "each refused with a clear error";
+  // The held ones still work, and once they go, the user gets a slot again.
+  idle.front().send("still here\n");
+  EXPECT_NE(idle.front().receive(5s, "\n").find("still here"), std::string::npos);
+  idle.clear();
+  std::string got;
+  for (int i = 0; i < 100 && got.find("echo") == std::string::npos; ++i) {
+    auto again = RawSocket::unix(path_);
+    again.send("back\n");
+    got = again.receive(2s, "\n");
+  }
+  EXPECT_NE(got.find("\"echo\":\"back\""), std::string::npos) << got;
+}
+
 TEST_F(ControlSocketTest, AStaleSocketIsReplacedButAFileIsNot) {
   start();
   io_.run([&] {
