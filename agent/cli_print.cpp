@@ -56,7 +56,8 @@ int printStatus(const json& d, bool verbose) {
     std::snprintf(err, sizeof(err), "%.0f", row["error_ratio"].get<double>() * 100);
     std::string detail = row["detail"];
     std::cout << pad(row["name"], 18) << pad(row["kind"], 14) << pad(status, 9) << pad(lat, 10)
-              << pad(err, 7) << (verbose ? detail : pad(detail, 22)) << "\n";
+              << pad(err, 7)
+              << (verbose || detail.size() <= 22 ? detail : detail.substr(0, 21) + "~") << "\n";
   }
   if (d.contains("policy")) {
     for (const auto& o : d["policy"]["open"]) {
