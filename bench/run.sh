@@ -28,6 +28,15 @@ trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$WORK"' EXIT
 for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 sleep 2
 "$BIN/scrape_bench" "$PORT" 1000 /metrics
+
+echo "== control socket: 1000 sequential requests, 200 status round trips"
+"$BIN/control_bench" "$WORK/state/agent.sock" 1000
+echo "== the whole 'novacron status' command, process start included, 200 times"
+for _ in $(seq 1 200); do
+  s=$(date +%s%N)
+  "$BIN/novacron" --socket "$WORK/state/agent.sock" status >/dev/null
+  echo $((($(date +%s%N) - s) / 1000))
+done | sort -n | awk '{ v[NR] = $1 } END { printf "novacron status x%d: p50 %.2f ms, p99 %.2f ms (target p99 <= 10 ms)\n", NR, v[int(NR * 0.5)] / 1000, v[int(NR * 0.99)] / 1000 }'
 kill $PID
 wait $PID || true
 
