@@ -16,8 +16,8 @@
 #include <nlohmann/json.hpp>
 
 #include <cerrno>
-#include <map>
 #include <cstring>
+#include <map>
 
 #include "agent/log.h"
 

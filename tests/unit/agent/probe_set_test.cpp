@@ -26,10 +26,9 @@ struct Harness {
 
   Harness(std::vector<policy::ProbeConfig> probes, std::string systemctl = "/bin/false") {
     io.run([&] {
-      set = std::make_unique<ProbeSet>(io.io(), clock, systemctl,
-                                       [this](TimePoint, std::vector<collectors::Sample> s) {
-                                         sunk.push_back(std::move(s));
-                                       });
+      set = std::make_unique<ProbeSet>(
+          io.io(), clock, systemctl,
+          [this](TimePoint, std::vector<collectors::Sample> s) { sunk.push_back(std::move(s)); });
       set->configure(probes);
       return 0;
     });
