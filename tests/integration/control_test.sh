@@ -7,7 +7,8 @@ set -euo pipefail
 AGENT=$1
 CLI=$2
 HOLD=$3
-COMPLETION=$4
+RAW=$4
+COMPLETION=$5
 source "$(dirname "$0")/lib.sh"
 
 if ((EUID != 0)); then
@@ -152,6 +153,20 @@ as nct_admin status >/dev/null || fail "another user was locked out"
 nc status >/dev/null || fail "root was locked out"
 wait "$HOLDER"
 pass "200 idle connections from one user: 184 refused with a reason, other users served"
+
+# Bad input on the real socket: each gets a clear error, and the agent serves on.
+raw() { printf '%s' "$1" | runuser -u nct_ro -- "$RAW" "$SOCK"; }
+out=$(raw $'{"cmd": status}\n')
+grep -q '"code":"bad_request","message":"expected one JSON object per line' <<<"$out" || fail "malformed: $out"
+out=$(raw $'["status"]\n{"args":{}}\n{"cmd":"status","args":[1]}\n{"cmd":"reboot"}\n')
+(($(grep -c '"ok":false' <<<"$out") == 4)) || fail "bad requests: $out"
+grep -q 'missing \\"cmd\\"' <<<"$out" || fail "missing cmd: $out"
+grep -q '"code":"unknown_command"' <<<"$out" || fail "unknown command: $out"
+out=$(head -c 70000 /dev/zero | tr '\0' 'x' | runuser -u nct_ro -- "$RAW" "$SOCK")
+grep -q '"code":"request_too_large"' <<<"$out" || fail "oversized: $out"
+out=$(raw $'{"cmd":"version"}\n')
+grep -q '"ok":true' <<<"$out" || fail "the agent stopped serving after bad input: $out"
+pass "malformed JSON, wrong shapes, unknown commands, a 70 KB line: clear errors, still serving"
 
 # Bash completion.
 complete_words() {
