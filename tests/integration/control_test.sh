@@ -177,3 +177,11 @@ complete_words() {
 [[ $(complete_words "novacron health ''") == "check" ]] || fail "completion health"
 [[ $(complete_words "novacron logs --e") == "--errors" ]] || fail "completion options"
 pass "bash completion"
+
+# The probe that is down opens the built-in service_down incident after its 30 s.
+wait_for 45 bash -c "'$CLI' --socket '$SOCK' incidents --open | grep -q service_down" ||
+  fail "service_down did not open: $(nc incidents)"
+out=$(nc --json incidents --open)
+grep -q '"playbook":"service_down"[^}]*' <<<"$out" || fail "service_down: $out"
+grep -q '"labels":{"probe":"nothing_here","type":"tcp"}' <<<"$out" || fail "service_down labels: $out"
+pass "a probe down for 30 s opens service_down for that probe"
