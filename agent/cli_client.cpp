@@ -66,6 +66,9 @@ Result<std::string> roundTrip(const std::string& socket_path, const std::string&
     ssize_t n = ::send(fd.get(), line.data() + sent, line.size() - sent, MSG_NOSIGNAL);
     if (n < 0) {
       if (errno == EINTR || errno == EAGAIN) continue;
+      // The agent may refuse a connection (too many open) with a reply and close it at once:
+      // that reply is still there to read.
+      if (errno == EPIPE || errno == ECONNRESET) break;
       return makeError(ErrorCode::kIo, std::string("send: ") + std::strerror(errno));
     }
     sent += static_cast<size_t>(n);
@@ -78,6 +81,8 @@ Result<std::string> roundTrip(const std::string& socket_path, const std::string&
     ssize_t n = ::recv(fd.get(), buf, sizeof(buf), 0);
     if (n < 0) {
       if (errno == EINTR) continue;
+      if (errno == ECONNRESET && reply.empty())
+        return makeError(ErrorCode::kIo, "the agent closed the connection without a reply");
       return makeError(ErrorCode::kIo, std::string("recv: ") + std::strerror(errno));
     }
     if (n == 0) break;

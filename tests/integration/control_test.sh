@@ -19,12 +19,19 @@ RO_GROUP=nctest_ro ADMIN_GROUP=nctest_admin
 USERS=(nct_out nct_ro nct_admin)
 groupadd -f "$RO_GROUP"
 groupadd -f "$ADMIN_GROUP"
-id nct_out >/dev/null 2>&1 || useradd -M -N -s /usr/sbin/nologin nct_out
-id nct_ro >/dev/null 2>&1 || useradd -M -N -s /usr/sbin/nologin -G "$RO_GROUP" nct_ro
-id nct_admin >/dev/null 2>&1 || useradd -M -N -s /usr/sbin/nologin -G "$RO_GROUP,$ADMIN_GROUP" nct_admin
+for u in "${USERS[@]}"; do
+  id "$u" >/dev/null 2>&1 || useradd -M -N -s /usr/sbin/nologin "$u"
+done
+# Memberships are set every time: a user left by an earlier run may lack them.
+usermod -G "" nct_out
+usermod -G "$RO_GROUP" nct_ro
+usermod -G "$RO_GROUP,$ADMIN_GROUP" nct_admin
 cleanup_users() {
   cleanup
-  for u in "${USERS[@]}"; do userdel "$u" 2>/dev/null || true; done
+  for u in "${USERS[@]}"; do
+    pkill -KILL -u "$u" 2>/dev/null || true
+    userdel "$u" 2>/dev/null || true
+  done
   groupdel "$RO_GROUP" 2>/dev/null || true
   groupdel "$ADMIN_GROUP" 2>/dev/null || true
 }
