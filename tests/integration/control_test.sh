@@ -39,6 +39,7 @@ trap cleanup_users EXIT
 
 PORT=$(free_port) || fail "no free port"
 CLOSED=$(free_port) || fail "no free port"
+while [[ $CLOSED == "$PORT" ]]; do CLOSED=$(free_port) || fail "no free port"; done
 mkdir -p "$WORK/playbooks" "$WORK/run"
 chmod 0755 "$WORK/playbooks" "$WORK/run"
 cat >"$WORK/playbooks/hand.yaml" <<YAML
