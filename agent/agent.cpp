@@ -33,6 +33,7 @@
 #include "agent/store.h"
 #include "agent/systemd_notify.h"
 #include "collectors/metric_store.h"
+#include "collectors/postgres.h"
 #include "collectors/processes.h"
 #include "novacron/version.h"
 #include "policy/duration.h"
@@ -129,6 +130,7 @@ struct Agent::Impl {
   probes::ProbeSet probe_set{
       io, clock, config.systemctl.string(),
       [this](TimePoint t, std::vector<collectors::Sample> s) { store.append(t, s); }};
+  std::vector<std::unique_ptr<collectors::PostgresCollector>> databases;
   AccessPolicy access;
   std::string store_error;  // why incidents are not being recorded, for /healthz and status
   std::string store_id;     // marks the processes of this store's action runs
@@ -256,6 +258,7 @@ struct Agent::Impl {
     }
     std::vector<collectors::Sample> probe_samples = probe_set.latest();
     batches.push_back(&probe_samples);
+    for (const auto& db : databases) batches.push_back(&db->health().latest);
     return renderMetrics(batches, events.registry());
   }
 
@@ -286,6 +289,18 @@ struct Agent::Impl {
                       {"latency_seconds", p.latency_seconds},
                       {"error_ratio", p.error_ratio},
                       {"detail", p.up && p.error_ratio == 0 ? p.target : p.last_error}});
+    }
+    for (const auto& db : databases) {
+      const auto& h = db->health();
+      double err = h.runs ? static_cast<double>(h.errors) / static_cast<double>(h.runs) : 0;
+      rows.push_back({{"name", h.name},
+                      {"kind", "postgres"},
+                      {"status", h.runs == 0 ? "pending"
+                                 : h.up      ? "ok"
+                                             : "down"},
+                      {"latency_seconds", h.last_duration_seconds},
+                      {"error_ratio", err},
+                      {"detail", h.up ? "" : h.last_error}});
     }
     std::string store_status = !store_error.empty()                        ? "down"
                                : manager && !manager->storeError().empty() ? "degraded"
@@ -387,6 +402,40 @@ struct Agent::Impl {
             {"open_incidents", manager ? manager->active() : 0}};
   }
 
+  json dbStatusJson() const {
+    json instances = json::array();
+    for (const auto& db : databases) {
+      const auto& h = db->health();
+      json metrics = json::object();
+      for (const auto& smp : h.latest) {
+        std::string key(smp.metric->name.substr(std::string_view("novacron_pg_").size()));
+        for (const auto& l : smp.labels) {
+          if (l.name != "instance") key += "{" + l.name + "=" + l.value + "}";
+        }
+        metrics[key] = smp.value;
+      }
+      instances.push_back({{"name", h.name},
+                           {"up", h.up},
+                           {"error", h.up ? "" : h.last_error},
+                           {"metrics", metrics}});
+    }
+    json out = {{"instances", instances}};
+    if (databases.empty())
+      out["message"] = "no PostgreSQL instance is configured (collectors.postgres)";
+    return out;
+  }
+
+  void startDatabases() {
+    for (auto& db : databases) db->stop();
+    databases.clear();
+    for (const auto& pg : config.postgres) {
+      databases.push_back(std::make_unique<collectors::PostgresCollector>(
+          io, clock, pg,
+          [this](TimePoint t, std::vector<collectors::Sample> s) { store.append(t, s); }));
+      databases.back()->start();
+    }
+  }
+
   bool paused() const {
     if (!incident_store) return false;
     auto p = incident_store->state("paused");
@@ -451,6 +500,7 @@ struct Agent::Impl {
     }
     std::vector<collectors::Sample> probe_samples = probe_set.latest();
     batches.push_back(&probe_samples);
+    for (const auto& db : databases) batches.push_back(&db->health().latest);
     for (const auto* batch : batches) {
       for (const auto& s : *batch) {
         if (!match.empty() && s.metric->name.find(match) == std::string_view::npos) continue;
@@ -500,8 +550,7 @@ struct Agent::Impl {
     } else if (cmd == "logs") {
       return logsCommand(args);
     } else if (cmd == "db_status") {
-      data = {{"instances", json::array()},
-              {"message", "no PostgreSQL instance is configured (collectors.postgres)"}};
+      data = dbStatusJson();
     } else if (cmd == "trigger") {
       return triggerCommand(args, peer);
     } else if (cmd == "incidents" || cmd == "incident" || cmd == "postmortem" || cmd == "approve" ||
@@ -751,6 +800,7 @@ struct Agent::Impl {
       manager->setOptions(managerOptions());
     }
     if (probesChanged(config.probes, previous_probes)) probe_set.configure(config.probes);
+    startDatabases();
     updatePolicyStats();
     if (reschedule) {
       host_timer.cancel();
@@ -777,6 +827,7 @@ struct Agent::Impl {
       stopping = true;
       if (manager) manager->shutdown();
       probe_set.stop();
+      for (auto& db : databases) db->stop();
       http.stop();
       control.stop();
       host_timer.cancel();
@@ -929,6 +980,7 @@ struct Agent::Impl {
     notifyReady("sampling");
     // Probes start with the loop: a check's timeout must not run while start-up blocks it.
     probe_set.configure(config.probes);
+    startDatabases();
     io.run();
     logInfo("stopped");
     return 0;

@@ -164,11 +164,28 @@ void printDbStatus(const json& d, bool detailed) {
     std::cout << d.value("message", std::string("no PostgreSQL instance")) << "\n";
     return;
   }
-  std::cout << pad("INSTANCE", 16) << pad("UP", 4) << "DETAIL\n";
+  std::cout << pad("INSTANCE", 16) << pad("UP", 5) << pad("CONNS", 7) << pad("USED", 7)
+            << pad("LONGEST Q", 11) << pad("LOCKWAIT", 9) << "LAG\n";
   for (const auto& i : d["instances"]) {
-    std::cout << pad(i.value("name", std::string("?")), 16)
-              << pad(i.value("up", false) ? "yes" : "NO", 4)
-              << (detailed ? i.dump() : i.value("error", std::string())) << "\n";
+    const json& m = i["metrics"];
+    auto v = [&](const char* k) { return m.contains(k) ? m[k].get<double>() : 0.0; };
+    double conns = 0;
+    for (const auto& [k, val] : m.items()) {
+      if (k.starts_with("connections{state=")) conns += val.get<double>();
+    }
+    char used[16], longest[16], lag[32];
+    std::snprintf(used, sizeof(used), "%.0f%%", v("connections_used_ratio") * 100);
+    std::snprintf(longest, sizeof(longest), "%.1fs", v("longest_query_seconds"));
+    std::snprintf(lag, sizeof(lag), "%.0f B", v("replication_lag_bytes"));
+    std::cout << pad(i["name"], 16) << pad(i["up"].get<bool>() ? "yes" : "NO", 5)
+              << pad(std::to_string(static_cast<long>(conns)), 7) << pad(used, 7)
+              << pad(longest, 11) << pad(std::to_string(static_cast<long>(v("lock_waits"))), 9)
+              << lag << "\n";
+    if (!i["up"].get<bool>()) std::cout << "  " << i["error"].get<std::string>() << "\n";
+    if (detailed) {
+      for (const auto& [k, val] : m.items())
+        std::cout << "  " << pad(k, 52) << fmtValue(val.get<double>()) << "\n";
+    }
   }
 }
 

@@ -10,5 +10,7 @@ namespace novacron::collectors {
 /// emits them; they are declared here so that playbooks are validated whether or not a
 /// database is configured on this host.
 std::span<const MetricDef* const> postgresMetrics();
+/// One of them by its full name.
+const MetricDef* postgresMetric(std::string_view name);
 
 }  // namespace novacron::collectors

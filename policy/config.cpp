@@ -1,6 +1,7 @@
 #include "policy/config.h"
 
 #include <grp.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -301,9 +302,115 @@ void readProbes(YamlReader& r, const yaml::Node& n, Config& c) {
   }
 }
 
-void readCollectors(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& env) {
-  if (!r.checkMap(n, "collectors", {"root", "host", "processes", "disk", "record", "probes"}))
+// collectors.postgres: a list of instances.
+void readPostgres(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& env) {
+  if (!n.IsSequence()) {
+    r.error(n, "collectors.postgres must be a list of instances");
     return;
+  }
+  std::set<std::string> names;
+  for (size_t i = 0; i < n.items().size(); ++i) {
+    const yaml::Node& p = n.items()[i];
+    std::string where = "collectors.postgres[" + std::to_string(i) + "]";
+    if (!r.checkMap(p, where,
+                    {"name", "dsn_file", "interval", "timeout", "long_query_threshold", "queries"}))
+      continue;
+    PostgresConfig pg;
+    bool ok = true;
+    auto name = r.get(p, "name", where + ".name");
+    auto dsn = r.get(p, "dsn_file", where + ".dsn_file");
+    if (!name.IsDefined() || !dsn.IsDefined()) {
+      r.error(p, where + " needs a name and a dsn_file");
+      continue;
+    }
+    if (auto s = r.string(name, where + ".name")) {
+      if (s->empty() || !names.insert(*s).second) {
+        r.error(name, where + ".name '" + *s + "' is empty or used twice");
+        ok = false;
+      }
+      pg.name = *s;
+    } else {
+      ok = false;
+    }
+    if (auto s = r.string(dsn, where + ".dsn_file")) {
+      pg.dsn_file = absoluteFrom(env.cwd, *s);
+      if (::access(pg.dsn_file.c_str(), R_OK) != 0) {
+        r.error(dsn, where + ".dsn_file " + pg.dsn_file.string() + " is missing or unreadable");
+        ok = false;
+      } else if (env.enforce_ownership) {
+        struct stat st {};
+        if (::stat(pg.dsn_file.c_str(), &st) == 0 && (st.st_mode & 0077) != 0) {
+          r.error(dsn, where + ".dsn_file " + pg.dsn_file.string() +
+                           " holds a password and must be readable by its owner only (chmod 0600)");
+          ok = false;
+        }
+      }
+    } else {
+      ok = false;
+    }
+    auto dur = [&](const char* key, milliseconds min, milliseconds max, milliseconds& out) {
+      if (auto v = r.get(p, key, where + "." + key); v.IsDefined()) {
+        if (auto d = r.duration(v, where + "." + key, min, max))
+          out = *d;
+        else
+          ok = false;
+      }
+    };
+    dur("interval", 1s, 1h, pg.interval);
+    dur("timeout", 100ms, 1min, pg.timeout);
+    dur("long_query_threshold", 1s, 7 * 24h, pg.long_query_threshold);
+    if (pg.timeout > pg.interval) {
+      r.error(p, where + ": the timeout must not exceed the interval");
+      ok = false;
+    }
+    if (auto q = r.get(p, "queries", where + ".queries"); q.IsDefined()) {
+      if (!q.IsSequence()) {
+        r.error(q, where + ".queries must be a list of {name, sql, interval}");
+        ok = false;
+      } else {
+        for (size_t j = 0; j < q.items().size(); ++j) {
+          const yaml::Node& qn = q.items()[j];
+          std::string qw = where + ".queries[" + std::to_string(j) + "]";
+          if (!r.checkMap(qn, qw, {"name", "sql", "interval"})) {
+            ok = false;
+            continue;
+          }
+          PgQueryConfig qc;
+          auto qname = r.get(qn, "name", qw + ".name");
+          auto sql = r.get(qn, "sql", qw + ".sql");
+          if (!qname.IsDefined() || !sql.IsDefined()) {
+            r.error(qn, qw + " needs a name and sql");
+            ok = false;
+            continue;
+          }
+          auto qs = r.string(qname, qw + ".name");
+          auto ss = r.string(sql, qw + ".sql");
+          if (!qs || !ss) {
+            ok = false;
+            continue;
+          }
+          qc.name = *qs;
+          qc.sql = *ss;
+          if (auto v = r.get(qn, "interval", qw + ".interval"); v.IsDefined()) {
+            if (auto d = r.duration(v, qw + ".interval", 1s, 24h))
+              qc.interval = *d;
+            else
+              ok = false;
+          }
+          pg.queries.push_back(std::move(qc));
+        }
+      }
+    }
+    if (ok) c.postgres.push_back(std::move(pg));
+  }
+}
+
+void readCollectors(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& env) {
+  if (!r.checkMap(n, "collectors",
+                  {"root", "host", "processes", "disk", "record", "probes", "postgres"}))
+    return;
+  if (auto pg = r.get(n, "postgres", "collectors.postgres"); pg.IsDefined())
+    readPostgres(r, pg, c, env);
   if (auto probes = r.get(n, "probes", "collectors.probes"); probes.IsDefined())
     readProbes(r, probes, c);
   if (auto rec = r.get(n, "record", "collectors.record"); rec.IsDefined()) {

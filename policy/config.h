@@ -36,6 +36,24 @@ struct ProbeConfig {
   milliseconds window{std::chrono::minutes(5)};  ///< of the error ratio
 };
 
+/// A custom SQL metric of a PostgreSQL instance: one number, read-only, on its own interval.
+struct PgQueryConfig {
+  std::string name;
+  std::string sql;
+  milliseconds interval{std::chrono::seconds(60)};
+};
+
+/// A PostgreSQL instance (collectors.postgres). The connection string lives in `dsn_file`,
+/// which only root may read; it is read at every connection attempt and never logged.
+struct PostgresConfig {
+  std::string name;  ///< the `instance` label
+  std::filesystem::path dsn_file;
+  milliseconds interval{std::chrono::seconds(5)};
+  milliseconds timeout{std::chrono::seconds(2)};
+  milliseconds long_query_threshold{std::chrono::minutes(5)};
+  std::vector<PgQueryConfig> queries;
+};
+
 /// The agent's configuration: every key optional, every default here. See the README's
 /// configuration reference, which documents the same keys in the same order.
 struct Config {
@@ -51,6 +69,7 @@ struct Config {
   /// agent's own user may always do everything.
   std::optional<std::string> control_group, control_admin_group;
   std::vector<ProbeConfig> probes;
+  std::vector<PostgresConfig> postgres;
   std::filesystem::path collectors_root = "/";  ///< where /proc and /sys are found
   milliseconds host_interval{1000};
   milliseconds processes_interval{5000};

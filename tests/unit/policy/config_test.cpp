@@ -292,5 +292,41 @@ notify:
                                                   "belong in a URL: use a header from a file"});
 }
 
+TEST(ConfigTest, PostgresInstancesAndTheirMistakes) {
+  auto r = parseConfig(R"(collectors:
+  postgres:
+    - name: main
+      dsn_file: /etc/hostname
+      interval: 10s
+      long_query_threshold: 1m
+      queries:
+        - {name: users_15m, sql: "SELECT 1"}
+    - name: main
+      dsn_file: /nonexistent/dsn
+      timeout: 20s
+      interval: 5s
+      queries: [{name: x}]
+)",
+                       "p.yaml", testEnv());
+  auto got = messages(r);
+  std::vector<std::string> want = {
+      "p.yaml:9:13: collectors.postgres[1].name 'main' is empty or used twice",
+      "p.yaml:10:17: collectors.postgres[1].dsn_file /nonexistent/dsn is missing or unreadable",
+      "p.yaml:9:7: collectors.postgres[1]: the timeout must not exceed the interval",
+      "p.yaml:13:17: collectors.postgres[1].queries[0] needs a name and sql"};
+  EXPECT_EQ(got, want);
+  r = parseConfig(R"(collectors:
+  postgres:
+    - {name: main, dsn_file: /etc/hostname, queries: [{name: n, sql: "SELECT 2", interval: 30s}]}
+)",
+                  "p.yaml", testEnv());
+  ASSERT_TRUE(r.config.has_value()) << ::testing::PrintToString(messages(r));
+  const PostgresConfig& pg = r.config->postgres.at(0);
+  EXPECT_EQ(pg.interval, 5s);
+  EXPECT_EQ(pg.timeout, 2s);
+  EXPECT_EQ(pg.long_query_threshold, 5min);
+  EXPECT_EQ(pg.queries.at(0).interval, 30s);
+}
+
 }  // namespace
 }  // namespace novacron::policy

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# The PostgreSQL collector against a real PostgreSQL 15 started here on 127.0.0.1 (initdb as the
+# postgres user, as DEPENDENCIES.md shows): every figure checked against sessions in a known
+# state — idle in transaction, a long pg_sleep, a lock wait — a custom SQL metric, and a server
+# frozen with SIGSTOP: down within the timeout while host sampling goes on, back after SIGCONT.
+set -euo pipefail
+AGENT=$1
+CLI=$2
+source "$(dirname "$0")/lib.sh"
+
+PGBIN=/usr/lib/postgresql/15/bin
+if ((EUID != 0)) || [[ ! -x $PGBIN/initdb ]] || ! id postgres >/dev/null 2>&1; then
+  echo "SKIP: needs root and the postgresql package" >&2
+  exit 0
+fi
+PGPORT=$(free_port) || fail "no free port"
+PORT=$(free_port) || fail "no free port"
+while [[ $PORT == "$PGPORT" ]]; do PORT=$(free_port); done
+install -d -o postgres -g postgres "$WORK/pg"
+runuser -u postgres -- "$PGBIN/initdb" -D "$WORK/pg/data" -U postgres --auth=trust -E UTF8 \
+  --locale=C.UTF-8 >"$WORK/initdb.log" 2>&1 || fail "initdb: $(cat "$WORK/initdb.log")"
+runuser -u postgres -- "$PGBIN/pg_ctl" -D "$WORK/pg/data" -l "$WORK/pg/server.log" -w -t 60 \
+  -o "-c listen_addresses=127.0.0.1 -c port=$PGPORT -c unix_socket_directories=$WORK/pg" start \
+  >/dev/null || fail "pg_ctl start: $(cat "$WORK/pg/server.log")"
+stop_pg() {
+  pkill -CONT -u postgres 2>/dev/null || true
+  runuser -u postgres -- "$PGBIN/pg_ctl" -D "$WORK/pg/data" -m immediate -w stop >/dev/null 2>&1 || true
+  cleanup
+}
+trap stop_pg EXIT
+PSQL=(psql -X -q -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres -v ON_ERROR_STOP=1)
+"${PSQL[@]}" -c "CREATE TABLE orders (id int); INSERT INTO orders SELECT generate_series(1, 42);"
+
+printf 'host=127.0.0.1 port=%s dbname=postgres user=postgres connect_timeout=2\n' "$PGPORT" >"$WORK/pg.dsn"
+chmod 0600 "$WORK/pg.dsn"
+cat >"$WORK/agent.yaml" <<YAML
+state_dir: $WORK/state
+http: {listen: "127.0.0.1:$PORT"}
+collectors:
+  postgres:
+    - name: main
+      dsn_file: $WORK/pg.dsn
+      interval: 1s
+      timeout: 500ms
+      long_query_threshold: 2s
+      queries:
+        - {name: orders, sql: "SELECT count(*) FROM orders", interval: 1s}
+YAML
+metric() { curl -fsS "http://127.0.0.1:$PORT/metrics" | grep "^novacron_pg_$1" || true; }
+value() { metric "$1" | head -n 1 | awk '{ print $2 }'; }
+at_least() { awk -v a="$(value "$1")" -v b="$2" 'BEGIN { exit !(a != "" && a + 0 >= b + 0) }'; }
+
+"$AGENT" --config "$WORK/agent.yaml" 2>"$WORK/agent.log" &
+PIDS+=("$!")
+wait_for 10 bash -c "curl -fsS http://127.0.0.1:$PORT/metrics | grep -q '^novacron_pg_up{instance=\"main\"} 1'" ||
+  fail "pg_up is not 1: $(metric up)"
+at_least 'server_version{' 150000 || fail "server version: $(metric server_version)"
+[[ $(value 'max_connections{') == 100 ]] || fail "max_connections: $(metric max_connections)"
+wait_for 5 bash -c "curl -fsS http://127.0.0.1:$PORT/metrics | grep -q '^novacron_pg_query_value{instance=\"main\",query=\"orders\"} 42'" ||
+  fail "custom query: $(metric query_value)"
+pass "up, version $(value 'server_version{'), max_connections 100, custom SQL metric 42"
+
+# Known state: 3 idle in transaction, a 30 s pg_sleep, a lock held and a session waiting on it.
+for _ in 1 2 3; do
+  (echo "BEGIN; SELECT 1;"; sleep 25) | "${PSQL[@]}" >/dev/null 2>&1 &
+done
+"${PSQL[@]}" -c "SELECT pg_sleep(25)" >/dev/null 2>&1 &
+(echo "BEGIN; LOCK TABLE orders IN ACCESS EXCLUSIVE MODE;"; sleep 25) | "${PSQL[@]}" >/dev/null 2>&1 &
+sleep 0.5
+"${PSQL[@]}" -c "SELECT count(*) FROM orders" >/dev/null 2>&1 &
+wait_for 10 bash -c "curl -fsS http://127.0.0.1:$PORT/metrics | grep -q '^novacron_pg_connections{instance=\"main\",state=\"idle_in_transaction\"} [4-9]'" ||
+  fail "idle in transaction: $(metric 'connections{')"
+wait_for 10 bash -c "curl -fsS http://127.0.0.1:$PORT/metrics | grep -q '^novacron_pg_long_queries{instance=\"main\"} [1-9]'" ||
+  fail "long queries: $(metric long_queries)"
+at_least 'longest_query_seconds{' 2 || fail "longest query: $(metric longest_query)"
+at_least 'longest_transaction_seconds{' 2 || fail "longest transaction: $(metric longest_transaction)"
+at_least 'lock_waits{' 1 || fail "lock waits: $(metric lock_waits)"
+metric 'connections{instance="main",state="waiting"}' | grep -q ' [1-9]' || fail "waiting: $(metric 'connections{')"
+at_least 'connections_used_ratio{' 0.06 || fail "used ratio: $(metric connections_used)"
+metric 'cache_hit_ratio{instance="main",database="postgres"}' | grep -q . || fail "cache hit ratio"
+metric 'commits_per_second{instance="main",database="postgres"}' | grep -q . || fail "commit rate"
+at_least 'database_size_bytes{instance="main",database="postgres"' 1000000 || fail "size: $(metric database_size)"
+at_least 'xid_age{instance="main",database="postgres"' 1 || fail "xid age: $(metric xid_age)"
+[[ $(value 'replica{') == 0 ]] || fail "a primary is not a replica: $(metric replica)"
+pass "idle in transaction, long query ($(value 'longest_query_seconds{') s), lock wait, rates, sizes, xid age"
+
+out=$("$CLI" --socket "$WORK/state/agent.sock" db status --detailed) || fail "db status: $out"
+grep -Eq '^main +yes ' <<<"$out" || fail "db status: $out"
+grep -q 'connections{state=idle_in_transaction}' <<<"$out" || fail "db status --detailed: $out"
+out=$("$CLI" --socket "$WORK/state/agent.sock" status)
+grep -Eq "^main +postgres +(ok|degraded)" <<<"$out" || fail "status matrix: $out"
+pass "novacron db status and the status matrix"
+
+# Freeze the whole server: the agent says down within its 500 ms timeout and keeps sampling.
+points() { curl -fsS "http://127.0.0.1:$PORT/metrics" | awk '/^novacron_store_points / { print $2 }'; }
+pkill -STOP -u postgres
+start=$SECONDS
+wait_for 5 bash -c "curl -fsS http://127.0.0.1:$PORT/metrics | grep -q '^novacron_pg_up{instance=\"main\"} 0'" ||
+  fail "a frozen server is not reported down: $(metric up)"
+down_after=$((SECONDS - start))
+before=$(points)
+sleep 2
+after=$(points)
+((after > before)) || fail "host sampling stalled while the database hung: $before -> $after"
+grep -q 'no answer within 500 ms\|no connection within 500 ms' <<<"$("$CLI" --socket "$WORK/state/agent.sock" db status)" ||
+  fail "db status does not say why"
+pkill -CONT -u postgres
+wait_for 15 bash -c "curl -fsS http://127.0.0.1:$PORT/metrics | grep -q '^novacron_pg_up{instance=\"main\"} 1'" ||
+  fail "no reconnection after SIGCONT: $(metric up)"
+pass "SIGSTOP: down after ${down_after}s (interval 1 s + timeout 500 ms), sampling went on; reconnected after SIGCONT"
+grep -q 'pg.dsn\|password' "$WORK/agent.log" && fail "the connection string leaked into the log"
+pass "the connection string is never logged"
