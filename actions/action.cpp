@@ -17,12 +17,15 @@ void runAction(const ActionEnv& env, ActionRequest request, ActionDone done) {
       {"exec", runExec},
       {"http_request", runHttpRequest},
       {"notify", runNotify},
+      {"pg_cancel_long_queries", runPgCancelLongQueries},
+      {"pg_readonly", runPgReadonly},
+      {"pg_terminate_idle_in_transaction", runPgTerminateIdleInTransaction},
+      {"pg_vacuum_analyze", runPgVacuumAnalyze},
       {"systemd_restart", runSystemdRestart},
   };
   auto it = kRunners.find(request.spec.type);
   if (it == kRunners.end()) {
-    // The PostgreSQL actions arrive with the database collector; until then they fail loudly.
-    done(failed("action type " + request.spec.type + " needs the PostgreSQL collector"));
+    done(failed("unknown action type " + request.spec.type));
     return;
   }
   it->second(env, std::move(request), std::move(done));

@@ -13,6 +13,7 @@
 #include "agent/base/clock.h"
 #include "agent/base/result.h"
 #include "collectors/metric_store.h"
+#include "policy/config.h"
 #include "policy/playbook.h"
 
 namespace boost::asio {
@@ -37,6 +38,8 @@ struct ActionSettings {
   std::filesystem::path evidence_dir;
   std::string systemctl = "/usr/bin/systemctl";
   NotifySettings notify;
+  /// The PostgreSQL instances the pg_* actions may name (collectors.postgres).
+  std::vector<policy::PostgresConfig> postgres = {};
 };
 
 /// What an action runs with: the services of the agent, all outliving the action.

@@ -17,5 +17,9 @@ void runNotify(const ActionEnv& env, ActionRequest request, ActionDone done);
 void runEvidenceBundle(const ActionEnv& env, ActionRequest request, ActionDone done);
 void runDiagnosticsReport(const ActionEnv& env, ActionRequest request, ActionDone done);
 void runEscalate(const ActionEnv& env, ActionRequest request, ActionDone done);
+void runPgCancelLongQueries(const ActionEnv& env, ActionRequest request, ActionDone done);
+void runPgTerminateIdleInTransaction(const ActionEnv& env, ActionRequest request, ActionDone done);
+void runPgReadonly(const ActionEnv& env, ActionRequest request, ActionDone done);
+void runPgVacuumAnalyze(const ActionEnv& env, ActionRequest request, ActionDone done);
 
 }  // namespace novacron::actions

@@ -873,6 +873,7 @@ struct Agent::Impl {
     o.actions.evidence_dir = config.evidenceDir();
     o.actions.systemctl = config.systemctl;
     o.actions.notify = {config.notify_url, config.notify_token_file, config.notify_timeout};
+    o.actions.postgres = config.postgres;
     return o;
   }
 

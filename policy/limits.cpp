@@ -24,7 +24,9 @@ std::optional<Refusal> Limits::check(const Playbook& playbook, const std::string
                    std::nullopt};
   }
   auto k = keys_.find(key);
-  if (k != keys_.end() && k->second.last_action) {
+  // The cooldown keeps a returning incident from repeating the remediation at once; the steps of
+  // one incident follow each other without it.
+  if (k != keys_.end() && k->second.last_action && !k->second.acted_in_incident) {
     milliseconds cd = cooldown(playbook, key);
     TimePoint ready = *k->second.last_action + cd;
     if (now < ready) {
@@ -57,6 +59,7 @@ void Limits::started(const Playbook& playbook, const std::string& key, TimePoint
   q.push_back(now);
   while (!q.empty() && q.front() <= now - 1h) q.pop_front();
   keys_[key].last_action = now;
+  keys_[key].acted_in_incident = true;
   ++running_;
 }
 
@@ -66,6 +69,7 @@ void Limits::finished() {
 
 void Limits::opened(const Playbook& playbook, const std::string& key, TimePoint now) {
   KeyState& k = keys_[key];
+  k.acted_in_incident = false;
   if (k.last_resolved && now - *k.last_resolved < cooldown(playbook, key)) {
     ++k.returns;  // came back within its cooldown: the next cooldown is longer
   } else if (k.last_resolved && now - *k.last_resolved >= options_.forget_after) {

@@ -17,8 +17,9 @@ struct Refusal {
   std::optional<TimePoint> retry_at;  ///< when it could start, if waiting helps
 };
 
-/// The guards between a decision and a process: per-playbook cooldown that doubles while the same
-/// incident keeps coming back, runs per hour counted over a sliding window of real start times
+/// The guards between a decision and a process: per-playbook cooldown before the first action of
+/// an incident that returns (doubling while it keeps coming back; the later steps of one incident
+/// are not held back by it), runs per hour counted over a sliding window of real start times
 /// (never a counter reset by a state change), a global cap on concurrent actions, and the kill
 /// switch. No I/O; the incident manager asks before every start and reports every start and end.
 class Limits {
@@ -59,7 +60,8 @@ class Limits {
   struct KeyState {
     std::optional<TimePoint> last_action;
     std::optional<TimePoint> last_resolved;
-    int returns = 0;  ///< consecutive reopenings within the cooldown window
+    int returns = 0;                 ///< consecutive reopenings within the cooldown window
+    bool acted_in_incident = false;  ///< an action of the current incident has started
   };
   Options options_;
   std::map<std::string, std::deque<TimePoint>> runs_;  ///< start times per playbook, last hour

@@ -110,3 +110,68 @@ wait_for 15 bash -c "curl -fsS http://127.0.0.1:$PORT/metrics | grep -q '^novacr
 pass "SIGSTOP: down after ${down_after}s (interval 1 s + timeout 500 ms), sampling went on; reconnected after SIGCONT"
 grep -q 'pg.dsn\|password' "$WORK/agent.log" && fail "the connection string leaked into the log"
 pass "the connection string is never logged"
+
+# Actions, end to end: the database_slow playbook, its threshold lowered, cancels a real
+# long-running query and the incident resolves after verification.
+kill -TERM "${PIDS[-1]}"
+wait "${PIDS[-1]}" || fail "clean stop"
+mkdir -p "$WORK/playbooks"
+chmod 0755 "$WORK/playbooks"
+cat >"$WORK/playbooks/database_slow.yaml" <<YAML
+name: database_slow
+severity: 2
+category: database
+when: pg_longest_query_seconds > 3
+for: 1s
+verify: {window: 2s, mandatory: ["pg_longest_query_seconds < 3"]}
+actions:
+  - {id: kill_long_queries, type: pg_cancel_long_queries, automated: true, with: {older_than: 3s, terminate_after: 2s}}
+limits: {cooldown: 0s, max_runs_per_hour: 10}
+YAML
+cat >"$WORK/playbooks/pg_ops.yaml" <<YAML
+name: pg_ops
+severity: 4
+category: database
+actions:
+  - {id: end_idle, type: pg_terminate_idle_in_transaction, automated: true, with: {older_than: 1s}}
+  - {id: vacuum, type: pg_vacuum_analyze, automated: true, with: {table: public.orders}}
+  - {id: stop_writes, type: pg_readonly, automated: true, with: {enable: true}}
+  - {id: allow_writes, type: pg_readonly, automated: true, with: {enable: false}}
+limits: {cooldown: 0s, max_runs_per_hour: 10}
+YAML
+echo "playbooks_dir: $WORK/playbooks" >>"$WORK/agent.yaml"
+# A clean slate: the sessions of the first part (their backends outlive their clients).
+"${PSQL[@]}" -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()" >/dev/null
+"$AGENT" --config "$WORK/agent.yaml" 2>"$WORK/agent2.log" &
+PIDS+=("$!")
+wait_for 10 test -S "$WORK/state/agent.sock" || fail "restart"
+"${PSQL[@]}" -c "SELECT pg_sleep(60)" >"$WORK/sleep.out" 2>&1 &
+SLEEPER=$!
+wait_for 20 bash -c "! kill -0 $SLEEPER 2>/dev/null" || fail "the long query was not cancelled: $(cat "$WORK/agent2.log")"
+grep -q 'canceling statement due to user request' "$WORK/sleep.out" || fail "psql: $(cat "$WORK/sleep.out")"
+nc() { "$CLI" --socket "$WORK/state/agent.sock" "$@"; }
+wait_for 20 bash -c "'$CLI' --socket '$WORK/state/agent.sock' --json incidents | grep -q '\"playbook\":\"database_slow\"[^}]*\"state\":\"resolved\"'" ||
+  fail "database_slow did not resolve: $(nc --json incidents)"
+ID=$(nc --json incidents | grep -o '"id":"[^"]*","labels":{"instance":"main"}[^}]*"playbook":"database_slow"' | head -n 1 | cut -d'"' -f4)
+out=$(nc --json incidents show "$ID")
+grep -q '"cancelled":\[{"age_seconds":[0-9.]*,"cancelled":true,"database":"postgres","pid":[0-9]*,"query":"SELECT pg_sleep(60)","user":"postgres"}' <<<"$out" ||
+  fail "the action result does not name the query: $out"
+for kind in action_started action_result verification_started verification_held resolved; do
+  grep -q "\"kind\":\"$kind\"" <<<"$out" || fail "timeline lacks $kind: $out"
+done
+pass "database_slow cancelled the real pg_sleep and resolved after verification"
+
+(echo "BEGIN; SELECT 1;"; sleep 20) | "${PSQL[@]}" >/dev/null 2>&1 &
+sleep 1.5
+out=$(nc trigger pg_ops) || fail "trigger pg_ops: $out"
+OPS=$(awk '{ print $2 }' <<<"$out")
+wait_for 20 bash -c "'$CLI' --socket '$WORK/state/agent.sock' --json incidents show '$OPS' | grep -q '\"state\":\"escalated\"'" ||
+  fail "pg_ops did not finish: $(nc --json incidents show "$OPS")"
+out=$(nc --json incidents show "$OPS")
+(($(grep -o '"kind":"action_result","seq"' <<<"$out" | wc -l) == 4)) ||
+  (($(grep -o '"state":"done"' <<<"$out" | wc -l) >= 4)) || fail "pg_ops actions: $out"
+grep -q '"terminated":\[{[^]]*"terminated":true' <<<"$out" || fail "idle session not terminated: $out"
+grep -q '"vacuumed":"public.orders"' <<<"$out" || fail "vacuum: $out"
+grep -q '"read_only":true,"reloaded":true' <<<"$out" || fail "read-only: $out"
+[[ $("${PSQL[@]}" -tAc "SHOW default_transaction_read_only") == off ]] || fail "writes not allowed again"
+pass "terminate idle in transaction, vacuum analyze, read-only on and off again"

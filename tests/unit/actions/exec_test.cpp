@@ -38,7 +38,8 @@ TEST(ExecActionTest, FailuresSayWhy) {
   EXPECT_EQ(o.state, "failed");
   EXPECT_EQ(o.result["error"], "no user no-such-user-here");
   o = runner.run("pg_readonly", {{"enable", true}});
-  EXPECT_EQ(o.state, "failed") << "the database actions need the PostgreSQL collector";
+  EXPECT_EQ(o.state, "failed");
+  EXPECT_EQ(o.result["error"], "no PostgreSQL instance is configured (collectors.postgres)");
 }
 
 }  // namespace

@@ -56,12 +56,14 @@ TEST(LimitsTest, CooldownGrowsWhileTheSameIncidentKeepsReturning) {
   l.opened(p, "root", at());
   l.started(p, "root", at());
   l.finished();
-  auto r = l.check(p, "root", at(5min), false);
-  ASSERT_TRUE(r.has_value());
-  EXPECT_EQ(r->retry_at, at(10min));
+  EXPECT_FALSE(l.check(p, "root", at(5min), false).has_value())
+      << "the next step of the same incident is not held back";
   l.resolved("root", at(6min));
   l.opened(p, "root", at(8min));  // back within 10 minutes
   EXPECT_EQ(l.cooldown(p, "root"), 20min);
+  auto r = l.check(p, "root", at(8min), false);
+  ASSERT_TRUE(r.has_value()) << "the returning incident waits for the cooldown";
+  EXPECT_EQ(r->retry_at, at(20min));
   l.resolved("root", at(9min));
   l.opened(p, "root", at(20min));  // back within 20 minutes again
   EXPECT_EQ(l.cooldown(p, "root"), 40min);

@@ -1,0 +1,107 @@
+#include "actions/pg_action.h"
+
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+namespace novacron::actions {
+
+using json = nlohmann::json;
+
+std::string sqlLiteral(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\0') continue;
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  return out + "'";
+}
+
+std::string sessionFilter(const json& with) {
+  std::string f =
+      "backend_type = 'client backend' AND pid <> pg_backend_pid() AND "
+      "COALESCE(application_name, '') NOT LIKE 'novacron-agent%'";
+  for (const auto& [key, column] : {std::pair{"databases", "datname"}, {"users", "usename"}}) {
+    if (!with.contains(key) || with[key].empty()) continue;
+    std::string list;
+    for (const auto& v : with[key])
+      list += (list.empty() ? "" : ", ") + sqlLiteral(v.get<std::string>());
+    f += std::string(" AND ") + column + " IN (" + list + ")";
+  }
+  return f;
+}
+
+json sessionsJson(const collectors::PgResult& rows, const char* done_column) {
+  json out = json::array();
+  for (size_t i = 0; i < rows.rows.size(); ++i) {
+    auto num = [&](const char* c) { return std::stod(rows.get(i, c).value_or("0")); };
+    out.push_back({{"pid", static_cast<int64_t>(num("pid"))},
+                   {"user", rows.get(i, "usename").value_or("")},
+                   {"database", rows.get(i, "datname").value_or("")},
+                   {"age_seconds", num("age")},
+                   {"query", rows.get(i, "query").value_or("")},
+                   {done_column, rows.get(i, "done").value_or("f") == "t"}});
+  }
+  return out;
+}
+
+namespace {
+
+// Statements one at a time: VACUUM and ALTER SYSTEM refuse to run in the implicit transaction
+// of a multi-statement string.
+void runEach(std::shared_ptr<collectors::PgConnection> conn, std::vector<std::string> sql,
+             size_t index, std::vector<collectors::PgResult> results, milliseconds timeout,
+             std::function<void(Result<std::vector<collectors::PgResult>>)> done) {
+  if (index == sql.size()) return done(std::move(results));
+  std::string statement = sql[index];
+  conn->query(statement, timeout,
+              [conn, sql = std::move(sql), index, results = std::move(results), timeout,
+               done = std::move(done)](Result<std::vector<collectors::PgResult>> r) mutable {
+                if (!r) return done(r.error());
+                for (auto& x : *r) results.push_back(std::move(x));
+                runEach(conn, std::move(sql), index + 1, std::move(results), timeout,
+                        std::move(done));
+              });
+}
+
+}  // namespace
+
+void pgRun(const ActionEnv& env, const ActionRequest& request, std::vector<std::string> sql,
+           std::function<void(Result<std::vector<collectors::PgResult>>)> done) {
+  const auto& instances = env.settings.postgres;
+  std::string name = request.spec.with.value("instance", std::string());
+  const policy::PostgresConfig* pg = nullptr;
+  for (const auto& p : instances) {
+    if (name.empty() || p.name == name) {
+      pg = &p;
+      break;
+    }
+  }
+  if (!pg) {
+    return done(makeError(ErrorCode::kNotFound, instances.empty()
+                                                    ? "no PostgreSQL instance is configured "
+                                                      "(collectors.postgres)"
+                                                    : "no PostgreSQL instance named " + name));
+  }
+  std::ifstream in(pg->dsn_file);
+  std::stringstream dsn;
+  dsn << in.rdbuf();
+  if (!in) return done(makeError(ErrorCode::kNotFound, "cannot read " + pg->dsn_file.string()));
+  auto conn = collectors::PgConnection::create(env.io);
+  milliseconds timeout = request.spec.timeout;
+  sql.insert(sql.begin(), "SET statement_timeout = " + std::to_string(timeout.count()) +
+                              "; SET application_name = 'novacron-agent-action'");
+  conn->connect(
+      dsn.str(), std::min(timeout, milliseconds(10000)),
+      [conn, sql = std::move(sql), timeout, done = std::move(done)](Result<void> r) mutable {
+        if (!r) return done(r.error());
+        runEach(conn, std::move(sql), 0, {}, timeout,
+                [conn, done = std::move(done)](auto results) mutable {
+                  done(std::move(results));
+                  conn->close();
+                });
+      });
+}
+
+}  // namespace novacron::actions

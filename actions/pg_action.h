@@ -1,0 +1,29 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "actions/action.h"
+#include "collectors/pg_connection.h"
+
+// What the PostgreSQL actions share: the instance's connection, SQL literals, session rows.
+namespace novacron::actions {
+
+/// 'text' as an SQL literal (standard_conforming_strings, the default since 9.1).
+std::string sqlLiteral(const std::string& text);
+
+/// The sessions an action may touch: client backends other than its own and the agent's
+/// (application_name novacron-agent*), optionally only in `databases` / for `users`.
+std::string sessionFilter(const nlohmann::json& with);
+
+/// Rows of pid, usename, datname, age, query as the JSON an action records.
+nlohmann::json sessionsJson(const collectors::PgResult& rows, const char* done_column);
+
+/// Connects to the instance the action names (`with.instance`, default the first configured),
+/// with the action's timeout as statement_timeout, then runs `sql` statement by statement:
+/// `done` gets every result, or why not. The connection lives until `done` returns.
+void pgRun(const ActionEnv& env, const ActionRequest& request, std::vector<std::string> sql,
+           std::function<void(Result<std::vector<collectors::PgResult>>)> done);
+
+}  // namespace novacron::actions
