@@ -40,5 +40,10 @@ done | sort -n | awk '{ v[NR] = $1 } END { printf "novacron status x%d: p50 %.2f
 kill $PID
 wait $PID || true
 
+if ((EUID == 0)) && [[ -x /usr/lib/postgresql/15/bin/initdb ]]; then
+  echo "== PostgreSQL collection cycle, 100 connections"
+  "$HERE/pg_bench.sh" "$BUILD"
+fi
+
 echo "== idle daemon over ${IDLE}s"
 "$HERE/idle_footprint.sh" "$BIN/novacron-agent" "$IDLE"

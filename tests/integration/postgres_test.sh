@@ -17,8 +17,14 @@ PGPORT=$(free_port) || fail "no free port"
 PORT=$(free_port) || fail "no free port"
 while [[ $PORT == "$PGPORT" ]]; do PORT=$(free_port); done
 install -d -o postgres -g postgres "$WORK/pg"
-runuser -u postgres -- "$PGBIN/initdb" -D "$WORK/pg/data" -U postgres --auth=trust -E UTF8 \
-  --locale=C.UTF-8 >"$WORK/initdb.log" 2>&1 || fail "initdb: $(cat "$WORK/initdb.log")"
+# TCP connections need a password, so that a wrong one can be tested.
+echo 'n0vacron-test-pw' >"$WORK/pg/pw"
+chown postgres "$WORK/pg/pw"
+runuser -u postgres -- "$PGBIN/initdb" -D "$WORK/pg/data" -U postgres --auth-local=trust \
+  --auth-host=scram-sha-256 --pwfile="$WORK/pg/pw" -E UTF8 --locale=C.UTF-8 \
+  >"$WORK/initdb.log" 2>&1 || fail "initdb: $(cat "$WORK/initdb.log")"
+rm -f "$WORK/pg/pw"
+export PGPASSWORD=n0vacron-test-pw
 runuser -u postgres -- "$PGBIN/pg_ctl" -D "$WORK/pg/data" -l "$WORK/pg/server.log" -w -t 60 \
   -o "-c listen_addresses=127.0.0.1 -c port=$PGPORT -c unix_socket_directories=$WORK/pg" start \
   >/dev/null || fail "pg_ctl start: $(cat "$WORK/pg/server.log")"
@@ -31,7 +37,8 @@ trap stop_pg EXIT
 PSQL=(psql -X -q -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres -v ON_ERROR_STOP=1)
 "${PSQL[@]}" -c "CREATE TABLE orders (id int); INSERT INTO orders SELECT generate_series(1, 42);"
 
-printf 'host=127.0.0.1 port=%s dbname=postgres user=postgres connect_timeout=2\n' "$PGPORT" >"$WORK/pg.dsn"
+DSN="host=127.0.0.1 port=$PGPORT dbname=postgres user=postgres password=n0vacron-test-pw"
+echo "$DSN" >"$WORK/pg.dsn"
 chmod 0600 "$WORK/pg.dsn"
 cat >"$WORK/agent.yaml" <<YAML
 state_dir: $WORK/state
@@ -108,8 +115,39 @@ pkill -CONT -u postgres
 wait_for 15 bash -c "curl -fsS http://127.0.0.1:$PORT/metrics | grep -q '^novacron_pg_up{instance=\"main\"} 1'" ||
   fail "no reconnection after SIGCONT: $(metric up)"
 pass "SIGSTOP: down after ${down_after}s (interval 1 s + timeout 500 ms), sampling went on; reconnected after SIGCONT"
-grep -q 'pg.dsn\|password' "$WORK/agent.log" && fail "the connection string leaked into the log"
-pass "the connection string is never logged"
+# Faults: a wrong password, a missing dsn file, a stopped server. Each is a clear error.
+down_with() {
+  wait_for 10 bash -c "'$CLI' --socket '$WORK/state/agent.sock' db status | grep -q \"$1\"" ||
+    fail "db status does not say '$1': $("$CLI" --socket "$WORK/state/agent.sock" db status)"
+  [[ $(value 'up{') == 0 ]] || fail "pg_up while '$1': $(metric up)"
+}
+drop_agent_session() {
+  "${PSQL[@]}" -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'novacron-agent'" >/dev/null
+}
+echo "${DSN/n0vacron-test-pw/wrong}" >"$WORK/pg.dsn"
+drop_agent_session
+down_with 'password authentication failed for user'
+rm "$WORK/pg.dsn"
+down_with "cannot read $WORK/pg.dsn"
+echo "$DSN" >"$WORK/pg.dsn"
+chmod 0600 "$WORK/pg.dsn"
+wait_for 70 bash -c "curl -fsS http://127.0.0.1:$PORT/metrics | grep -q '^novacron_pg_up{instance=\"main\"} 1'" ||
+  fail "no reconnection with the right password: $(metric up)"
+runuser -u postgres -- "$PGBIN/pg_ctl" -D "$WORK/pg/data" -m fast -w stop >/dev/null
+down_with 'Connection refused\|connection to server'
+before=$(points)
+sleep 2
+(($(points) > before)) || fail "host sampling stalled with the server stopped"
+runuser -u postgres -- "$PGBIN/pg_ctl" -D "$WORK/pg/data" -l "$WORK/pg/server.log" -w -t 60 \
+  -o "-c listen_addresses=127.0.0.1 -c port=$PGPORT -c unix_socket_directories=$WORK/pg" start \
+  >/dev/null || fail "pg_ctl restart"
+wait_for 70 bash -c "curl -fsS http://127.0.0.1:$PORT/metrics | grep -q '^novacron_pg_up{instance=\"main\"} 1'" ||
+  fail "no reconnection after the restart: $(metric up)"
+pass "wrong password, missing dsn file, stopped server: each down with a clear reason, then back"
+grep -q 'n0vacron-test-pw\|password=' "$WORK/agent.log" && fail "the connection string leaked into the log"
+"$CLI" --socket "$WORK/state/agent.sock" --json db status | grep -q 'n0vacron-test-pw' &&
+  fail "the password leaked into db status"
+pass "the connection string is never logged nor shown"
 
 # Actions, end to end: the database_slow playbook, its threshold lowered, cancels a real
 # long-running query and the incident resolves after verification.
