@@ -19,9 +19,13 @@ std::string sqlLiteral(const std::string& text) {
 }
 
 std::string sessionFilter(const json& with) {
+  // Monitoring sessions (members of pg_monitor that are not superusers, as monitoring roles
+  // are granted) are left alone like the agent's own.
   std::string f =
       "backend_type = 'client backend' AND pid <> pg_backend_pid() AND "
-      "COALESCE(application_name, '') NOT LIKE 'novacron-agent%'";
+      "COALESCE(application_name, '') NOT LIKE 'novacron-agent%' AND NOT COALESCE("
+      "(SELECT pg_has_role(r.oid, 'pg_monitor', 'MEMBER') AND NOT r.rolsuper FROM pg_roles r "
+      "WHERE r.oid = usesysid), false)";
   for (const auto& [key, column] : {std::pair{"databases", "datname"}, {"users", "usename"}}) {
     if (!with.contains(key) || with[key].empty()) continue;
     std::string list;

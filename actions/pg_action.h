@@ -13,8 +13,9 @@ namespace novacron::actions {
 /// 'text' as an SQL literal (standard_conforming_strings, the default since 9.1).
 std::string sqlLiteral(const std::string& text);
 
-/// The sessions an action may touch: client backends other than its own and the agent's
-/// (application_name novacron-agent*), optionally only in `databases` / for `users`.
+/// The sessions an action may touch: client backends other than its own, the agent's
+/// (application_name novacron-agent*) and monitoring roles' (pg_monitor members that are not
+/// superusers), optionally only in `databases` / for `users`.
 std::string sessionFilter(const nlohmann::json& with);
 
 /// Rows of pid, usename, datname, age, query as the JSON an action records.

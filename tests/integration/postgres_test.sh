@@ -213,3 +213,40 @@ grep -q '"vacuumed":"public.orders"' <<<"$out" || fail "vacuum: $out"
 grep -q '"read_only":true,"reloaded":true' <<<"$out" || fail "read-only: $out"
 [[ $("${PSQL[@]}" -tAc "SHOW default_transaction_read_only") == off ]] || fail "writes not allowed again"
 pass "terminate idle in transaction, vacuum analyze, read-only on and off again"
+
+# Replication: a streaming standby made with pg_basebackup; both sides report role and lag.
+SBPORT=$(free_port) || fail "no free port"
+while [[ $SBPORT == "$PORT" || $SBPORT == "$PGPORT" ]]; do SBPORT=$(free_port); done
+runuser -u postgres -- pg_basebackup -h 127.0.0.1 -p "$PGPORT" -U postgres -D "$WORK/pg/standby" -R -c fast \
+  -X stream >"$WORK/basebackup.log" 2>&1 || fail "pg_basebackup: $(cat "$WORK/basebackup.log")"
+runuser -u postgres -- "$PGBIN/pg_ctl" -D "$WORK/pg/standby" -l "$WORK/pg/standby.log" -w -t 60 \
+  -o "-c listen_addresses=127.0.0.1 -c port=$SBPORT -c unix_socket_directories=$WORK/pg" start \
+  >/dev/null || fail "standby start: $(cat "$WORK/pg/standby.log")"
+stop_all() {
+  runuser -u postgres -- "$PGBIN/pg_ctl" -D "$WORK/pg/standby" -m immediate -w stop >/dev/null 2>&1 || true
+  stop_pg
+}
+trap stop_all EXIT
+echo "${DSN/port=$PGPORT/port=$SBPORT}" >"$WORK/standby.dsn"
+chmod 0600 "$WORK/standby.dsn"
+kill -TERM "${PIDS[-1]}"
+wait "${PIDS[-1]}" || fail "clean stop"
+cat >"$WORK/agent3.yaml" <<YAML
+state_dir: $WORK/state
+http: {listen: "127.0.0.1:$PORT"}
+collectors:
+  postgres:
+    - {name: main, dsn_file: $WORK/pg.dsn, interval: 1s, timeout: 1s}
+    - {name: standby, dsn_file: $WORK/standby.dsn, interval: 1s, timeout: 1s}
+YAML
+"$AGENT" --config "$WORK/agent3.yaml" 2>"$WORK/agent3.log" &
+PIDS+=("$!")
+"${PSQL[@]}" -c "INSERT INTO orders SELECT generate_series(1, 1000)" >/dev/null
+wait_for 15 bash -c "curl -fsS http://127.0.0.1:$PORT/metrics | grep -q '^novacron_pg_replica{instance=\"standby\"} 1'" ||
+  fail "the standby is not seen as a replica: $(metric replica)"
+metric 'replica{instance="main"}' | grep -q ' 0$' || fail "main as primary: $(metric replica)"
+for inst in main standby; do
+  metric "replication_lag_bytes{instance=\"$inst\"}" | grep -q . || fail "lag bytes of $inst: $(metric replication_lag)"
+  metric "replication_lag_seconds{instance=\"$inst\"}" | grep -q . || fail "lag seconds of $inst"
+done
+pass "replication: the standby reports replica 1, both sides report lag ($(metric 'replication_lag_bytes' | tr '\n' ' '))"
