@@ -1,6 +1,7 @@
 #include "collectors/pg_connection.h"
 
-#include <libpq-fe.h>
+#include "collectors/libpq.h"
+
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
@@ -11,6 +12,11 @@
 namespace novacron::collectors {
 
 namespace asio = boost::asio;
+
+namespace {
+// Only called once libpq() has succeeded (connect() checks it first).
+const Libpq& pq() { return *libpq(); }
+}  // namespace
 
 std::optional<std::string> PgResult::get(size_t row, std::string_view column) const {
   if (row >= rows.size()) return std::nullopt;
@@ -46,17 +52,17 @@ std::shared_ptr<PgConnection> PgConnection::create(asio::io_context& io) {
 PgConnection::~PgConnection() { close(); }
 
 void PgConnection::close() {
-  if (conn_) PQfinish(conn_);
+  if (conn_) pq().PQfinish(conn_);
   conn_ = nullptr;
   ready_ = false;
 }
 
-int PgConnection::backendPid() const { return conn_ ? PQbackendPID(conn_) : 0; }
+int PgConnection::backendPid() const { return conn_ ? pq().PQbackendPID(conn_) : 0; }
 
 namespace {
 
 std::string pqError(pg_conn* c) {
-  std::string e = c ? PQerrorMessage(c) : "out of memory";
+  std::string e = c ? pq().PQerrorMessage(c) : "out of memory";
   while (!e.empty() && (e.back() == '\n' || e.back() == ' ')) e.pop_back();
   // libpq puts the whole error, possibly several lines; the first says what happened.
   if (size_t nl = e.find('\n'); nl != std::string::npos) e.resize(nl);
@@ -76,7 +82,7 @@ void PgConnection::fail(std::shared_ptr<Op> op, Error e) {
 void PgConnection::wait(std::shared_ptr<Op> op, bool for_write, std::function<void()> then) {
   boost::system::error_code ec;
   op->fd.close(ec);
-  int fd = conn_ ? ::dup(PQsocket(conn_)) : -1;
+  int fd = conn_ ? ::dup(pq().PQsocket(conn_)) : -1;
   if (fd < 0) return fail(op, makeError(ErrorCode::kUnavailable, "the connection has no socket"));
   op->fd.assign(fd, ec);
   if (ec) {
@@ -105,12 +111,14 @@ void PgConnection::connect(const std::string& conninfo, milliseconds timeout,
       self->fail(op, makeError(ErrorCode::kTimeout,
                                "no connection within " + std::to_string(timeout.count()) + " ms"));
   });
-  conn_ = PQconnectStart(conninfo.c_str());
-  if (!conn_ || PQstatus(conn_) == CONNECTION_BAD) {
+  std::string why_not;
+  if (!libpq(&why_not)) return fail(op, makeError(ErrorCode::kUnavailable, why_not));
+  conn_ = pq().PQconnectStart(conninfo.c_str());
+  if (!conn_ || pq().PQstatus(conn_) == CONNECTION_BAD) {
     std::string why = pqError(conn_);
     return fail(op, makeError(ErrorCode::kUnavailable, why));
   }
-  PQsetnonblocking(conn_, 1);
+  pq().PQsetnonblocking(conn_, 1);
   pollConnect(op, PGRES_POLLING_WRITING);
 }
 
@@ -125,7 +133,7 @@ void PgConnection::pollConnect(std::shared_ptr<Op> op, int status) {
       return fail(op, makeError(ErrorCode::kUnavailable, pqError(conn_)));
     default:
       wait(op, status == PGRES_POLLING_WRITING,
-           [self, op] { self->pollConnect(op, PQconnectPoll(self->conn_)); });
+           [self, op] { self->pollConnect(op, pq().PQconnectPoll(self->conn_)); });
   }
 }
 
@@ -146,14 +154,14 @@ void PgConnection::query(const std::string& sql, milliseconds timeout,
       self->fail(op, makeError(ErrorCode::kTimeout,
                                "no answer within " + std::to_string(timeout.count()) + " ms"));
   });
-  if (!PQsendQuery(conn_, sql.c_str())) {
+  if (!pq().PQsendQuery(conn_, sql.c_str())) {
     return fail(op, makeError(ErrorCode::kUnavailable, pqError(conn_)));
   }
   flush(op);
 }
 
 void PgConnection::flush(std::shared_ptr<Op> op) {
-  int r = PQflush(conn_);
+  int r = pq().PQflush(conn_);
   if (r < 0) return fail(op, makeError(ErrorCode::kUnavailable, pqError(conn_)));
   auto self = shared_from_this();
   if (r == 1) return wait(op, true, [self, op] { self->flush(op); });
@@ -162,44 +170,44 @@ void PgConnection::flush(std::shared_ptr<Op> op) {
 
 void PgConnection::read(std::shared_ptr<Op> op) {
   auto self = shared_from_this();
-  while (!PQisBusy(conn_)) {
-    PGresult* res = PQgetResult(conn_);
+  while (!pq().PQisBusy(conn_)) {
+    PGresult* res = pq().PQgetResult(conn_);
     if (!res) {
       op->end();
       if (!op->error.empty())
         return op->on_query(makeError(ErrorCode::kInvalidArgument, op->error));
       return op->on_query(std::move(op->results));
     }
-    ExecStatusType st = PQresultStatus(res);
+    ExecStatusType st = pq().PQresultStatus(res);
     if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
       // Kept, and reported once every result is in: the connection stays usable.
       if (op->error.empty()) {
-        op->error = PQresultErrorMessage(res);
+        op->error = pq().PQresultErrorMessage(res);
         while (!op->error.empty() && (op->error.back() == '\n' || op->error.back() == ' '))
           op->error.pop_back();
       }
-      PQclear(res);
+      pq().PQclear(res);
       continue;
     }
     PgResult out;
-    int cols = PQnfields(res), rows = PQntuples(res);
-    for (int c = 0; c < cols; ++c) out.columns.emplace_back(PQfname(res, c));
+    int cols = pq().PQnfields(res), rows = pq().PQntuples(res);
+    for (int c = 0; c < cols; ++c) out.columns.emplace_back(pq().PQfname(res, c));
     for (int r = 0; r < rows; ++r) {
       std::vector<std::optional<std::string>> row;
       for (int c = 0; c < cols; ++c) {
-        if (PQgetisnull(res, r, c))
+        if (pq().PQgetisnull(res, r, c))
           row.emplace_back(std::nullopt);
         else
-          row.emplace_back(
-              std::string(PQgetvalue(res, r, c), static_cast<size_t>(PQgetlength(res, r, c))));
+          row.emplace_back(std::string(pq().PQgetvalue(res, r, c),
+                                       static_cast<size_t>(pq().PQgetlength(res, r, c))));
       }
       out.rows.push_back(std::move(row));
     }
-    PQclear(res);
+    pq().PQclear(res);
     op->results.push_back(std::move(out));
   }
   wait(op, false, [self, op] {
-    if (!PQconsumeInput(self->conn_))
+    if (!pq().PQconsumeInput(self->conn_))
       return self->fail(op, makeError(ErrorCode::kUnavailable, pqError(self->conn_)));
     self->read(op);
   });

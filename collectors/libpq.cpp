@@ -1,0 +1,69 @@
+#include "collectors/libpq.h"
+
+#include <dlfcn.h>
+
+namespace novacron::collectors {
+
+namespace {
+
+struct Loaded {
+  Libpq api;
+  std::string error;
+  bool ok = false;
+};
+
+Loaded load() {
+  Loaded l;
+  void* h = ::dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
+  if (!h) {
+    l.error = std::string("cannot load libpq (install libpq5): ") + ::dlerror();
+    return l;
+  }
+  bool ok = true;
+  auto sym = [&](auto& fn, const char* name) {
+    fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(::dlsym(h, name));
+    if (!fn) {
+      ok = false;
+      l.error = std::string("libpq lacks ") + name;
+    }
+  };
+#define NOVACRON_PQ(name) sym(l.api.name, #name);
+  NOVACRON_PQ(PQbackendPID)
+  NOVACRON_PQ(PQclear)
+  NOVACRON_PQ(PQconnectPoll)
+  NOVACRON_PQ(PQconnectStart)
+  NOVACRON_PQ(PQconsumeInput)
+  NOVACRON_PQ(PQerrorMessage)
+  NOVACRON_PQ(PQfinish)
+  NOVACRON_PQ(PQflush)
+  NOVACRON_PQ(PQfname)
+  NOVACRON_PQ(PQgetResult)
+  NOVACRON_PQ(PQgetisnull)
+  NOVACRON_PQ(PQgetlength)
+  NOVACRON_PQ(PQgetvalue)
+  NOVACRON_PQ(PQisBusy)
+  NOVACRON_PQ(PQnfields)
+  NOVACRON_PQ(PQntuples)
+  NOVACRON_PQ(PQresultErrorMessage)
+  NOVACRON_PQ(PQresultStatus)
+  NOVACRON_PQ(PQsendQuery)
+  NOVACRON_PQ(PQsetnonblocking)
+  NOVACRON_PQ(PQsocket)
+  NOVACRON_PQ(PQstatus)
+#undef NOVACRON_PQ
+  l.ok = ok;
+  return l;
+}
+
+}  // namespace
+
+const Libpq* libpq(std::string* error) {
+  static const Loaded loaded = load();
+  if (!loaded.ok) {
+    if (error) *error = loaded.error;
+    return nullptr;
+  }
+  return &loaded.api;
+}
+
+}  // namespace novacron::collectors
