@@ -1,8 +1,6 @@
 #include "actions/pg_action.h"
 
-#include <fstream>
 #include <memory>
-#include <sstream>
 
 namespace novacron::actions {
 
@@ -88,16 +86,14 @@ void pgRun(const ActionEnv& env, const ActionRequest& request, std::vector<std::
                                                       "(collectors.postgres)"
                                                     : "no PostgreSQL instance named " + name));
   }
-  std::ifstream in(pg->dsn_file);
-  std::stringstream dsn;
-  dsn << in.rdbuf();
-  if (!in) return done(makeError(ErrorCode::kNotFound, "cannot read " + pg->dsn_file.string()));
+  auto dsn = collectors::readDsn(pg->dsn_file);
+  if (!dsn) return done(dsn.error());
   auto conn = collectors::PgConnection::create(env.io);
   milliseconds timeout = request.spec.timeout;
   sql.insert(sql.begin(), "SET statement_timeout = " + std::to_string(timeout.count()) +
                               "; SET application_name = 'novacron-agent-action'");
   conn->connect(
-      dsn.str(), std::min(timeout, milliseconds(10000)),
+      *dsn, std::min(timeout, milliseconds(10000)),
       [conn, sql = std::move(sql), timeout, done = std::move(done)](Result<void> r) mutable {
         if (!r) return done(r.error());
         runEach(conn, std::move(sql), 0, {}, timeout,

@@ -66,18 +66,6 @@ std::chrono::steady_clock::time_point nextRun(std::chrono::steady_clock::time_po
 
 }  // namespace
 
-static bool probesChanged(const std::vector<policy::ProbeConfig>& a,
-                          const std::vector<policy::ProbeConfig>& b) {
-  if (a.size() != b.size()) return true;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (a[i].name != b[i].name || a[i].type != b[i].type || a[i].target != b[i].target ||
-        a[i].expect_status != b[i].expect_status || a[i].timeout != b[i].timeout ||
-        a[i].interval != b[i].interval || a[i].window != b[i].window)
-      return true;
-  }
-  return false;
-}
-
 struct Agent::Impl {
   Impl(policy::Config c, policy::PolicyPtr p, std::optional<std::filesystem::path> file,
        policy::ConfigEnv e, CollectorDeps d)
@@ -251,15 +239,23 @@ struct Agent::Impl {
 
   // --- HTTP ---------------------------------------------------------------------------------
 
-  std::string metricsText() const {
+  // The latest batch of every source, as /metrics and `novacron metrics` serve them. The probe
+  // samples are copied into `probes`, which the list points into.
+  std::vector<const std::vector<collectors::Sample>*> latestBatches(
+      std::vector<collectors::Sample>& probes) const {
     std::vector<const std::vector<collectors::Sample>*> batches;
     for (const CollectorGroup* g : {&host, &processes, &self}) {
       for (const auto& batch : g->latest()) batches.push_back(&batch);
     }
-    std::vector<collectors::Sample> probe_samples = probe_set.latest();
-    batches.push_back(&probe_samples);
+    probes = probe_set.latest();
+    batches.push_back(&probes);
     for (const auto& db : databases) batches.push_back(&db->health().latest);
-    return renderMetrics(batches, events.registry());
+    return batches;
+  }
+
+  std::string metricsText() const {
+    std::vector<collectors::Sample> probes;
+    return renderMetrics(latestBatches(probes), events.registry());
   }
 
   // The runbook's service status matrix: one row per collector, per probe and for the incident
@@ -494,14 +490,8 @@ struct Agent::Impl {
 
   json metricsJson(const std::string& match) const {
     json out = json::array();
-    std::vector<const std::vector<collectors::Sample>*> batches;
-    for (const CollectorGroup* g : {&host, &processes, &self}) {
-      for (const auto& batch : g->latest()) batches.push_back(&batch);
-    }
-    std::vector<collectors::Sample> probe_samples = probe_set.latest();
-    batches.push_back(&probe_samples);
-    for (const auto& db : databases) batches.push_back(&db->health().latest);
-    for (const auto* batch : batches) {
+    std::vector<collectors::Sample> probes;
+    for (const auto* batch : latestBatches(probes)) {
       for (const auto& s : *batch) {
         if (!match.empty() && s.metric->name.find(match) == std::string_view::npos) continue;
         out.push_back({{"name", s.metric->name},
@@ -791,7 +781,7 @@ struct Agent::Impl {
       recorder.reset();
       if (next.record_path) recorder.emplace(*next.record_path, next.record_max_bytes);
     }
-    std::vector<policy::ProbeConfig> previous_probes = config.probes;
+    policy::Config previous = std::move(config);
     config = std::move(next);
     evaluator.setOptions(evaluatorOptions(config));
     evaluator.setPolicy(next_policy.policy);
@@ -799,8 +789,9 @@ struct Agent::Impl {
       manager->setPolicy(next_policy.policy);
       manager->setOptions(managerOptions());
     }
-    if (probesChanged(config.probes, previous_probes)) probe_set.configure(config.probes);
-    startDatabases();
+    // Unchanged probes and databases keep their connections, windows and rate baselines.
+    if (config.probes != previous.probes) probe_set.configure(config.probes);
+    if (config.postgres != previous.postgres) startDatabases();
     updatePolicyStats();
     if (reschedule) {
       host_timer.cancel();

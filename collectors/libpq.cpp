@@ -27,30 +27,9 @@ Loaded load() {
       l.error = std::string("libpq lacks ") + name;
     }
   };
-#define NOVACRON_PQ(name) sym(l.api.name, #name);
-  NOVACRON_PQ(PQbackendPID)
-  NOVACRON_PQ(PQclear)
-  NOVACRON_PQ(PQconnectPoll)
-  NOVACRON_PQ(PQconnectStart)
-  NOVACRON_PQ(PQconsumeInput)
-  NOVACRON_PQ(PQerrorMessage)
-  NOVACRON_PQ(PQfinish)
-  NOVACRON_PQ(PQflush)
-  NOVACRON_PQ(PQfname)
-  NOVACRON_PQ(PQgetResult)
-  NOVACRON_PQ(PQgetisnull)
-  NOVACRON_PQ(PQgetlength)
-  NOVACRON_PQ(PQgetvalue)
-  NOVACRON_PQ(PQisBusy)
-  NOVACRON_PQ(PQnfields)
-  NOVACRON_PQ(PQntuples)
-  NOVACRON_PQ(PQresultErrorMessage)
-  NOVACRON_PQ(PQresultStatus)
-  NOVACRON_PQ(PQsendQuery)
-  NOVACRON_PQ(PQsetnonblocking)
-  NOVACRON_PQ(PQsocket)
-  NOVACRON_PQ(PQstatus)
-#undef NOVACRON_PQ
+#define NOVACRON_PQ_LOAD(name) sym(l.api.name, #name);
+  NOVACRON_LIBPQ_FUNCTIONS(NOVACRON_PQ_LOAD)
+#undef NOVACRON_PQ_LOAD
   l.ok = ok;
   return l;
 }

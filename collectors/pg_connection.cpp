@@ -9,6 +9,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <fstream>
+#include <sstream>
+
 namespace novacron::collectors {
 
 namespace asio = boost::asio;
@@ -17,6 +20,17 @@ namespace {
 // Only called once libpq() has succeeded (connect() checks it first).
 const Libpq& pq() { return *libpq(); }
 }  // namespace
+
+Result<std::string> readDsn(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) return makeError(ErrorCode::kNotFound, "cannot read " + file.string());
+  std::stringstream s;
+  s << in.rdbuf();
+  std::string dsn = s.str();
+  while (!dsn.empty() && (dsn.back() == '\n' || dsn.back() == '\r' || dsn.back() == ' '))
+    dsn.pop_back();
+  return dsn;
+}
 
 std::optional<std::string> PgResult::get(size_t row, std::string_view column) const {
   if (row >= rows.size()) return std::nullopt;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -26,6 +27,10 @@ struct PgResult {
   /// The value in `row` of the column named `column`, if there is one and it is not NULL.
   std::optional<std::string> get(size_t row, std::string_view column) const;
 };
+
+/// A libpq connection string kept in a file (collectors.postgres.dsn_file), without its trailing
+/// newline. Errors name the file, never its content.
+Result<std::string> readDsn(const std::filesystem::path& file);
 
 /// One libpq connection driven by the io_context: PQconnectStart/PQconnectPoll and
 /// PQsendQuery/PQconsumeInput with the socket awaited by asio, so a database that hangs

@@ -5,8 +5,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <fstream>
-#include <sstream>
 
 #include "collectors/postgres_metrics.h"
 
@@ -57,17 +55,6 @@ double num(const std::optional<std::string>& v) {
   double d = 0;
   auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), d);
   return ec == std::errc() ? d : 0;
-}
-
-Result<std::string> readDsn(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  if (!in) return makeError(ErrorCode::kNotFound, "cannot read " + file.string());
-  std::stringstream s;
-  s << in.rdbuf();
-  std::string dsn = s.str();
-  while (!dsn.empty() && (dsn.back() == '\n' || dsn.back() == '\r' || dsn.back() == ' '))
-    dsn.pop_back();
-  return dsn;
 }
 
 }  // namespace

@@ -34,6 +34,7 @@ struct ProbeConfig {
   milliseconds timeout{std::chrono::seconds(2)};
   milliseconds interval{std::chrono::seconds(10)};
   milliseconds window{std::chrono::minutes(5)};  ///< of the error ratio
+  friend bool operator==(const ProbeConfig&, const ProbeConfig&) = default;
 };
 
 /// A custom SQL metric of a PostgreSQL instance: one number, read-only, on its own interval.
@@ -41,6 +42,7 @@ struct PgQueryConfig {
   std::string name;
   std::string sql;
   milliseconds interval{std::chrono::seconds(60)};
+  friend bool operator==(const PgQueryConfig&, const PgQueryConfig&) = default;
 };
 
 /// A PostgreSQL instance (collectors.postgres). The connection string lives in `dsn_file`,
@@ -52,6 +54,7 @@ struct PostgresConfig {
   milliseconds timeout{std::chrono::seconds(2)};
   milliseconds long_query_threshold{std::chrono::minutes(5)};
   std::vector<PgQueryConfig> queries;
+  friend bool operator==(const PostgresConfig&, const PostgresConfig&) = default;
 };
 
 /// The agent's configuration: every key optional, every default here. See the README's
