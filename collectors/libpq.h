@@ -7,13 +7,31 @@
 namespace novacron::collectors {
 
 // Every libpq function the agent calls, listed once.
-#define NOVACRON_LIBPQ_FUNCTIONS(X)                                                             \
-  X(PQbackendPID)                                                                               \
-  X(PQclear)                                                                                    \
-  X(PQconnectPoll) X(PQconnectStart) X(PQconsumeInput) X(PQerrorMessage) X(PQfinish) X(PQflush) \
-      X(PQfname) X(PQgetResult) X(PQgetisnull) X(PQgetlength) X(PQgetvalue) X(PQisBusy)         \
-          X(PQnfields) X(PQntuples) X(PQresultErrorMessage) X(PQresultStatus) X(PQsendQuery)    \
-              X(PQsetnonblocking) X(PQsocket) X(PQstatus)
+// clang-format off
+#define NOVACRON_LIBPQ_FUNCTIONS(X) \
+  X(PQbackendPID) \
+  X(PQclear) \
+  X(PQconnectPoll) \
+  X(PQconnectStart) \
+  X(PQconsumeInput) \
+  X(PQerrorMessage) \
+  X(PQfinish) \
+  X(PQflush) \
+  X(PQfname) \
+  X(PQgetResult) \
+  X(PQgetisnull) \
+  X(PQgetlength) \
+  X(PQgetvalue) \
+  X(PQisBusy) \
+  X(PQnfields) \
+  X(PQntuples) \
+  X(PQresultErrorMessage) \
+  X(PQresultStatus) \
+  X(PQsendQuery) \
+  X(PQsetnonblocking) \
+  X(PQsocket) \
+  X(PQstatus)
+// clang-format on
 
 /// libpq, loaded with dlopen the first time a PostgreSQL instance is used: a host without
 /// collectors.postgres never maps it, nor the LDAP, Kerberos and TLS libraries it pulls in
