@@ -18,16 +18,20 @@
 #include "actions/diagnostics_report.h"
 #include "actions/orphans.h"
 #include "agent/access.h"
+#include "agent/alertmanager.h"
+#include "agent/bearer_token.h"
 #include "agent/collector_group.h"
 #include "agent/control_socket.h"
 #include "agent/exposition.h"
+#include "agent/http_api.h"
 #include "agent/http_metrics.h"
 #include "agent/http_server.h"
+#include "agent/incident_commands.h"
 #include "agent/incident_manager.h"
 #include "agent/log.h"
-#include "agent/postmortem.h"
 #include "agent/recorder.h"
 #include "agent/replay.h"
+#include "agent/reporter.h"
 #include "agent/self_collector.h"
 #include "agent/state_dir.h"
 #include "agent/store.h"
@@ -115,6 +119,9 @@ struct Agent::Impl {
   std::optional<Recorder> recorder;
   std::unique_ptr<Store> incident_store;
   std::unique_ptr<IncidentManager> manager;
+  std::unique_ptr<Reporter> reporter;
+  std::unique_ptr<AlertmanagerPusher> alerts;
+  BearerToken api_token;
   probes::ProbeSet probe_set{
       io, clock, config.systemctl.string(),
       [this](TimePoint t, std::vector<collectors::Sample> s) { store.append(t, s); }};
@@ -239,23 +246,25 @@ struct Agent::Impl {
 
   // --- HTTP ---------------------------------------------------------------------------------
 
-  // The latest batch of every source, as /metrics and `novacron metrics` serve them. The probe
-  // samples are copied into `probes`, which the list points into.
+  // The latest batch of every source, as /metrics and `novacron metrics` serve them. Batches
+  // made on the spot (probes, delivery) are kept in `owned`, which the list points into.
   std::vector<const std::vector<collectors::Sample>*> latestBatches(
-      std::vector<collectors::Sample>& probes) const {
+      std::deque<std::vector<collectors::Sample>>& owned) const {
     std::vector<const std::vector<collectors::Sample>*> batches;
     for (const CollectorGroup* g : {&host, &processes, &self}) {
       for (const auto& batch : g->latest()) batches.push_back(&batch);
     }
-    probes = probe_set.latest();
-    batches.push_back(&probes);
+    owned.push_back(probe_set.latest());
+    if (reporter) owned.push_back(reporter->latest());
+    if (alerts && alerts->enabled()) owned.push_back(alerts->latest());
+    for (const auto& b : owned) batches.push_back(&b);
     for (const auto& db : databases) batches.push_back(&db->health().latest);
     return batches;
   }
 
   std::string metricsText() const {
-    std::vector<collectors::Sample> probes;
-    return renderMetrics(latestBatches(probes), events.registry());
+    std::deque<std::vector<collectors::Sample>> owned;
+    return renderMetrics(latestBatches(owned), events.registry());
   }
 
   // The runbook's service status matrix: one row per collector, per probe and for the incident
@@ -297,6 +306,16 @@ struct Agent::Impl {
                       {"latency_seconds", h.last_duration_seconds},
                       {"error_ratio", err},
                       {"detail", h.up ? "" : h.last_error}});
+    }
+    if (reporter) {
+      std::string detail;
+      std::string status = reporter->status(detail);
+      rows.push_back({{"name", "coordinator"},
+                      {"kind", "delivery"},
+                      {"status", status},
+                      {"latency_seconds", 0},
+                      {"error_ratio", 0},
+                      {"detail", detail}});
     }
     std::string store_status = !store_error.empty()                        ? "down"
                                : manager && !manager->storeError().empty() ? "degraded"
@@ -354,9 +373,14 @@ struct Agent::Impl {
         json h = healthJson();
         res = {h["status"] == "stalled" ? 503 : 200, "application/json", h.dump() + "\n", {}};
       }
+    } else if (r.path.starts_with("/v1/")) {
+      handler = "v1";
+      ApiContext api{api_token, incidentContext(), [this] { return statusJson(); }};
+      res = handleApi(r, api);
     } else if (r.path == "/") {
       res.body = "novacron-agent " + std::string(kVersion) +
-                 "\n/metrics  Prometheus metrics\n/healthz  health as JSON\n";
+                 "\n/metrics  Prometheus metrics\n/healthz  health as JSON\n/v1/      the "
+                 "coordinator's API (bearer token)\n";
     } else {
       res = {404, "text/plain; charset=utf-8", "not found: " + r.path + "\n", {}};
     }
@@ -395,7 +419,27 @@ struct Agent::Impl {
             {"matrix", matrixJson()},
             {"mode", config.dry_run ? "dry-run" : "enforce"},
             {"paused", paused()},
-            {"open_incidents", manager ? manager->active() : 0}};
+            {"open_incidents", manager ? manager->active() : 0},
+            {"outbox", outboxJson()}};
+  }
+
+  json outboxJson() const {
+    if (!reporter) return nullptr;
+    const ReporterStats& s = reporter->stats();
+    double oldest = s.outbox.oldest ? toSeconds(clock.now()) - toSeconds(*s.outbox.oldest) : 0.0;
+    return {{"depth", s.outbox.depth},
+            {"oldest_age_seconds", std::max(0.0, oldest)},
+            {"coordinator",
+             config.coordinator_url.empty() ? json(nullptr) : json(config.coordinator_url)},
+            {"delivered", s.delivered},
+            {"parked", s.parked},
+            {"dropped", s.dropped},
+            {"last_success", s.last_success ? json(toSeconds(*s.last_success)) : json(nullptr)},
+            {"last_error", s.last_error}};
+  }
+
+  IncidentContext incidentContext() {
+    return {incident_store.get(), manager.get(), clock, config.node_id, store_error};
   }
 
   json dbStatusJson() const {
@@ -490,8 +534,8 @@ struct Agent::Impl {
 
   json metricsJson(const std::string& match) const {
     json out = json::array();
-    std::vector<collectors::Sample> probes;
-    for (const auto* batch : latestBatches(probes)) {
+    std::deque<std::vector<collectors::Sample>> owned;
+    for (const auto* batch : latestBatches(owned)) {
       for (const auto& s : *batch) {
         if (!match.empty() && s.metric->name.find(match) == std::string_view::npos) continue;
         out.push_back({{"name", s.metric->name},
@@ -605,111 +649,40 @@ struct Agent::Impl {
     return json{{"ok", true}, {"data", {{"id", *id}, {"by", who}}}}.dump();
   }
 
-  // Commands on incidents. Those that change something are for root or the agent's own user
-  // until the control socket learns group-based roles; the peer is named on the timeline.
+  // Commands on incidents; the peer is named on the timeline of those that change something.
   std::string incidentCommand(const std::string& cmd, const json& args,
                               const PeerCredentials& peer) {
-    if (!incident_store)
-      return errorReply("unavailable", "the incident store is not open: " + store_error);
     std::string who = peerName(peer.uid);
     auto str = [&](const char* key) {
       return args.contains(key) && args[key].is_string() ? args[key].get<std::string>()
                                                          : std::string();
     };
-    auto incidentJson = [](const IncidentRecord& r) {
-      return json{{"id", r.id},
-                  {"playbook", r.playbook},
-                  {"labels", json::parse(r.labels, nullptr, false)},
-                  {"severity", r.severity},
-                  {"category", r.category},
-                  {"state", r.state},
-                  {"dry_run", r.dry_run},
-                  {"opened_at", toSeconds(r.opened_at)},
-                  {"acknowledged_at",
-                   r.acknowledged_at ? json(toSeconds(*r.acknowledged_at)) : json(nullptr)},
-                  {"resolved_at", r.resolved_at ? json(toSeconds(*r.resolved_at)) : json(nullptr)}};
-    };
-    auto ok = [](json data) { return json{{"ok", true}, {"data", std::move(data)}}.dump(); };
+    IncidentContext c = incidentContext();
+    CommandReply reply;
     if (cmd == "incidents") {
       // Open ones by default; {"all": true} for every one, "since" in seconds back.
       if ((args.contains("since") && !args["since"].is_number()) ||
           (args.contains("all") && !args["all"].is_boolean())) {
         return errorReply("bad_request", "\"since\" is a number of seconds, \"all\" a boolean");
       }
-      bool all = args.value("all", false);
-      TimePoint since =
-          args.contains("since")
-              ? clock.now() - milliseconds(static_cast<int64_t>(args["since"].get<double>() * 1000))
-              : TimePoint{};
-      auto list_r = incident_store->incidents(since, !all, 1000);
-      if (!list_r) return errorReply("store", list_r.error().message);
-      json list = json::array();
-      for (const auto& r : *list_r) list.push_back(incidentJson(r));
-      return ok(list);
+      std::optional<TimePoint> since;
+      if (args.contains("since"))
+        since =
+            clock.now() - milliseconds(static_cast<int64_t>(args["since"].get<double>() * 1000));
+      reply = listIncidents(c, since, args.value("all", false));
+    } else if (cmd == "pause" || cmd == "resume") {
+      reply = setPaused(c, cmd == "pause", who, str("reason"));
+    } else if (str("id").empty()) {
+      return errorReply("bad_request", cmd + " needs \"id\"");
+    } else if (cmd == "incident") {
+      reply = showIncident(c, str("id"));
+    } else if (cmd == "postmortem") {
+      reply = postmortem(c, str("id"));
+    } else {
+      reply = decide(c, cmd, str("id"), str("action"), who, str("reason"));
     }
-    if (cmd == "pause" || cmd == "resume") {
-      bool pause = cmd == "pause";
-      if (auto r = incident_store->setState("paused", pause ? "true" : "false"); !r) {
-        return errorReply("store", r.error().message);
-      }
-      if (manager) manager->setPaused(pause);
-      logWarning(std::string(pause ? "kill switch on" : "kill switch off") + " by " + who +
-                 (str("reason").empty() ? "" : ": " + str("reason")));
-      // On the timeline of every open incident: it changes what happens to them.
-      if (auto open = incident_store->openIncidents()) {
-        for (const auto& inc : *open) {
-          (void)incident_store->appendEvent(inc.id, clock.now(), pause ? "paused" : "resumed",
-                                            json{{"by", who}, {"reason", str("reason")}}.dump());
-        }
-      }
-      return ok({{"paused", pause}, {"by", who}});
-    }
-    std::string id = str("id");
-    if (id.empty()) return errorReply("bad_request", cmd + " needs \"id\"");
-    auto rec = incident_store->incident(id);
-    if (!rec) return errorReply("store", rec.error().message);
-    if (!*rec) return errorReply("not_found", "no incident " + id);
-    if (cmd == "incident" || cmd == "postmortem") {
-      auto timeline = incident_store->timeline(id);
-      auto runs = incident_store->actionRuns(id);
-      if (!timeline || !runs) return errorReply("store", "cannot read the timeline of " + id);
-      if (cmd == "postmortem") {
-        return ok(
-            {{"markdown", postmortemDraft(config.node_id, **rec, *timeline, *runs, clock.now())}});
-      }
-      json timeline_json = json::array();
-      for (const auto& e : *timeline) {
-        timeline_json.push_back({{"seq", e.seq},
-                                 {"at", toSeconds(e.at)},
-                                 {"kind", e.kind},
-                                 {"data", json::parse(e.data, nullptr, false)}});
-      }
-      json jruns = json::array();
-      for (const auto& r : *runs) {
-        jruns.push_back(
-            {{"id", r.id},
-             {"action", r.action},
-             {"type", r.type},
-             {"state", r.state},
-             {"started_at", toSeconds(r.started_at)},
-             {"finished_at", r.finished_at ? json(toSeconds(*r.finished_at)) : json(nullptr)}});
-      }
-      json out = incidentJson(**rec);
-      out["timeline"] = timeline_json;
-      out["action_runs"] = jruns;
-      return ok(out);
-    }
-    if (!manager) return errorReply("unavailable", "no incident manager");
-    Result<void> r = cmd == "ack"       ? manager->acknowledge(id, who)
-                     : cmd == "approve" ? manager->approve(id, str("action"), who)
-                                        : manager->deny(id, str("action"), who, str("reason"));
-    if (!r) {
-      const char* code = r.error().code == ErrorCode::kPermission ? "permission_denied"
-                         : r.error().code == ErrorCode::kNotFound ? "not_found"
-                                                                  : "invalid";
-      return errorReply(code, r.error().message);
-    }
-    return ok({{"id", id}, {"by", who}});
+    if (!reply.ok()) return errorReply(reply.code, reply.message);
+    return json{{"ok", true}, {"data", reply.data}}.dump();
   }
 
   // --- lifecycle ----------------------------------------------------------------------------
@@ -765,6 +738,11 @@ struct Agent::Impl {
                  "; it takes effect at restart");
       next.http_listen = config.http_listen;
     }
+    if (next.http_tls_cert != config.http_tls_cert || next.http_tls_key != config.http_tls_key) {
+      logWarning("http.tls changes take effect at restart");
+      next.http_tls_cert = config.http_tls_cert;
+      next.http_tls_key = config.http_tls_key;
+    }
     if (next.state_dir != config.state_dir ||
         next.control_socket_path != config.control_socket_path) {
       logWarning("state_dir and control_socket.path changes take effect at restart");
@@ -789,6 +767,13 @@ struct Agent::Impl {
       manager->setPolicy(next_policy.policy);
       manager->setOptions(managerOptions());
     }
+    if (reporter) reporter->setOptions(reporterOptions());
+    if (alerts) {
+      alerts->setOptions(alertmanagerOptions());
+      alerts->setDescriptions(playbookDescriptions());
+    }
+    if (config.http_token_file != previous.http_token_file)
+      api_token.setFile(config.http_token_file);
     // Unchanged probes and databases keep their connections, windows and rate baselines.
     if (config.probes != previous.probes) probe_set.configure(config.probes);
     if (config.postgres != previous.postgres) startDatabases();
@@ -817,6 +802,8 @@ struct Agent::Impl {
       notifyStopping();
       stopping = true;
       if (manager) manager->shutdown();
+      if (reporter) reporter->stop();
+      if (alerts) alerts->stop();
       probe_set.stop();
       for (auto& db : databases) db->stop();
       http.stop();
@@ -832,7 +819,10 @@ struct Agent::Impl {
   void purgeOldIncidents(TimePoint now) {
     if (now - last_purge < std::chrono::hours(1)) return;
     last_purge = now;
-    if (auto n = incident_store->purgeResolvedBefore(now - config.store_retention); !n) {
+    // With a coordinator, an incident whose events it has not had yet stays.
+    if (auto n = incident_store->purgeResolvedBefore(now - config.store_retention,
+                                                     !config.coordinator_url.empty());
+        !n) {
       logError(n.error().message);
     } else if (*n > 0) {
       logInfo("purged " + std::to_string(*n) + " incident(s) older than " +
@@ -848,6 +838,31 @@ struct Agent::Impl {
     std::snprintf(buf, sizeof(buf), "%08x%08x", rd(), rd());
     if (auto r = incident_store->setState("store_id", buf); !r) logError(r.error().message);
     return buf;
+  }
+
+  ReporterOptions reporterOptions() const {
+    ReporterOptions o;
+    o.url = config.coordinator_url;
+    o.token_file = config.coordinator_token_file;
+    o.timeout = config.coordinator_timeout;
+    o.batch_size = config.coordinator_batch_size;
+    o.max_events = config.outbox_max_events;
+    o.backoff_max = config.coordinator_backoff_max;
+    o.node_id = config.node_id;
+    o.node_labels = config.node_labels;
+    o.store_id = store_id;
+    return o;
+  }
+
+  AlertmanagerOptions alertmanagerOptions() const {
+    return {config.alertmanager_url, config.alertmanager_resend_interval,
+            config.alertmanager_timeout, config.node_id, config.node_labels};
+  }
+
+  std::map<std::string, std::string> playbookDescriptions() const {
+    std::map<std::string, std::string> out;
+    for (const auto& p : evaluator.policy().playbooks) out[p.name] = p.description;
+    return out;
   }
 
   ManagerOptions managerOptions() {
@@ -923,6 +938,14 @@ struct Agent::Impl {
     bool on = paused && paused->value_or("false") == "true";
     manager->setPaused(on);
     if (on) logWarning("the kill switch is on: automated actions are paused");
+    reporter = std::make_unique<Reporter>(io, *incident_store, clock, reporterOptions());
+    alerts =
+        std::make_unique<AlertmanagerPusher>(io, *incident_store, clock, alertmanagerOptions());
+    alerts->setDescriptions(playbookDescriptions());
+    incident_store->onAppend([this] {
+      reporter->wake();
+      alerts->wake();
+    });
   }
 
   int run() {
@@ -934,6 +957,13 @@ struct Agent::Impl {
     }
     state_dir.emplace(std::move(*dir));
     openIncidentStore();
+    api_token.setFile(config.http_token_file);
+    if (config.http_tls_cert && config.http_tls_key) {
+      if (auto r = http.enableTls(*config.http_tls_cert, *config.http_tls_key); !r) {
+        logError(r.error().message);
+        return 1;
+      }
+    }
     if (auto r = http.listen(config.http_listen); !r) {
       logError(r.error().message);
       return 1;
@@ -973,6 +1003,10 @@ struct Agent::Impl {
     // Probes start with the loop: a check's timeout must not run while start-up blocks it.
     probe_set.configure(config.probes);
     startDatabases();
+    // Delivery starts with the loop too: a coordinator or Alertmanager that is down or slow never
+    // holds up start-up.
+    if (reporter) reporter->start();
+    if (alerts) alerts->start();
     io.run();
     logInfo("stopped");
     return 0;

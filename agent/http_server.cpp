@@ -9,6 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -20,6 +21,7 @@ namespace novacron::agent {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
 struct HttpServer::State {
@@ -30,6 +32,7 @@ struct HttpServer::State {
   HttpHandler handler;
   HttpLimits limits;
   size_t active = 0;
+  std::unique_ptr<ssl::context> tls;  // set: every connection is https
 };
 
 namespace {
@@ -79,27 +82,55 @@ asio::awaitable<void> lingeringClose(beast::tcp_stream& stream) {
   }
 }
 
-asio::awaitable<void> session(std::shared_ptr<HttpServer::State> st, tcp::socket socket) {
-  ++st->active;
-  struct Release {
-    HttpServer::State& s;
-    ~Release() { --s.active; }
-  } release{*st};
+// Ends a connection: TLS says goodbye first; plain TCP stops sending.
+asio::awaitable<void> closeStream(beast::tcp_stream& stream) {
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  co_return;
+}
+asio::awaitable<void> closeStream(beast::ssl_stream<beast::tcp_stream>& stream) {
+  beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(1));
+  co_await stream.async_shutdown(kTok);
+}
 
-  beast::tcp_stream stream(std::move(socket));
+// Requests on one connection, plain or TLS, until it closes, errs or idles out.
+template <class Stream>
+asio::awaitable<void> serve(std::shared_ptr<HttpServer::State> st, Stream& stream) {
+  auto& tcp_stream = beast::get_lowest_layer(stream);
   beast::flat_buffer buffer(st->limits.max_header_bytes + st->limits.max_body_bytes);
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(st->limits.max_header_bytes));
     parser.body_limit(st->limits.max_body_bytes);
-    stream.expires_after(st->limits.read_timeout);
+    // Beast's own timeout closes the socket, which leaves no way to answer 408: a timer of our
+    // own cancels the read instead.
+    tcp_stream.expires_never();
+    auto timed_out = std::make_shared<bool>(false);
+    asio::steady_timer deadline(st->io, st->limits.read_timeout);
+    deadline.async_wait([timed_out, &tcp_stream](boost::system::error_code tec) {
+      if (tec) return;
+      *timed_out = true;
+      beast::error_code ignored;
+      tcp_stream.socket().cancel(ignored);
+    });
     auto [ec, n] = co_await http::async_read(stream, buffer, parser, kTok);
+    deadline.cancel();
     if (ec) {
-      if (int status = statusForReadError(ec)) {
-        auto res = toBeast(errorResponse(status, "bad request: " + ec.message()), 11, false);
-        stream.expires_after(std::chrono::seconds(2));
+      // A request begun and not finished in time is answered 408; an idle connection just ends.
+      bool begun = parser.got_some() || buffer.size() > 0;
+      int status = *timed_out ? (begun ? 408 : 0) : statusForReadError(ec);
+      if (status) {
+        auto res = toBeast(errorResponse(status, status == 408 ? "request timeout: send the whole "
+                                                                 "request within the read timeout"
+                                                               : "bad request: " + ec.message()),
+                           11, false);
+        tcp_stream.expires_after(std::chrono::seconds(2));
         co_await http::async_write(stream, res, kTok);
-        co_await lingeringClose(stream);
+        if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+          co_await lingeringClose(stream);
+        } else {
+          co_await closeStream(stream);
+        }
         co_return;
       }
       break;
@@ -123,17 +154,39 @@ asio::awaitable<void> session(std::shared_ptr<HttpServer::State> st, tcp::socket
     try {
       out = st->handler(r);
     } catch (const std::exception& e) {
-      logError(std::string("http handler failed on ") + r.target + ": " + e.what());
+      logError(std::string("http handler failed on ") + r.path + ": " + e.what());
       out = errorResponse(500, "internal error");
     }
     bool keep_alive = req.keep_alive();
     auto res = toBeast(out, req.version(), keep_alive);
-    stream.expires_after(st->limits.read_timeout);
+    tcp_stream.expires_after(st->limits.read_timeout);
     auto [wec, wn] = co_await http::async_write(stream, res, kTok);
     if (wec || !keep_alive) break;
   }
-  beast::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  co_await closeStream(stream);
+}
+
+asio::awaitable<void> session(std::shared_ptr<HttpServer::State> st, tcp::socket socket) {
+  ++st->active;
+  struct Release {
+    HttpServer::State& s;
+    ~Release() { --s.active; }
+  } release{*st};
+  if (!st->tls) {
+    beast::tcp_stream stream(std::move(socket));
+    co_await serve(st, stream);
+    co_return;
+  }
+  beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *st->tls);
+  // A client that opens a connection and never finishes the handshake is cut off like a slow
+  // request.
+  beast::get_lowest_layer(stream).expires_after(st->limits.read_timeout);
+  auto [ec] = co_await stream.async_handshake(ssl::stream_base::server, kTok);
+  if (ec) {
+    logDebug("http: TLS handshake failed: " + ec.message());
+    co_return;
+  }
+  co_await serve(st, stream);
 }
 
 // Answers a connection over the limit without a session: a tiny non-blocking write, then close.
@@ -172,6 +225,28 @@ HttpServer::HttpServer(asio::io_context& io, HttpHandler handler, HttpLimits lim
     : state_(std::make_shared<State>(io, std::move(handler), limits)) {}
 
 HttpServer::~HttpServer() { stop(); }
+
+Result<void> HttpServer::enableTls(const std::filesystem::path& cert,
+                                   const std::filesystem::path& key) {
+  auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
+  boost::system::error_code ec;
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                       ssl::context::single_dh_use,
+                   ec);
+  if (ctx->use_certificate_chain_file(cert.string(), ec); ec) {
+    return makeError(ErrorCode::kInvalidArgument,
+                     "http.tls.cert " + cert.string() + ": " + ec.message());
+  }
+  if (ctx->use_private_key_file(key.string(), ssl::context::pem, ec); ec) {
+    return makeError(ErrorCode::kInvalidArgument,
+                     "http.tls.key " + key.string() + ": " + ec.message());
+  }
+  state_->tls = std::move(ctx);
+  return {};
+}
+
+bool HttpServer::tls() const { return state_->tls != nullptr; }
 
 Result<void> HttpServer::listen(const policy::Endpoint& endpoint) {
   boost::system::error_code ec;

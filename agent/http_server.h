@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -54,6 +55,9 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
+  /// Serves https with this certificate chain and key (PEM) from now on.
+  Result<void> enableTls(const std::filesystem::path& cert, const std::filesystem::path& key);
+  bool tls() const;
   /// Binds and starts accepting. Port 0 picks a free port (see port()).
   Result<void> listen(const policy::Endpoint& endpoint);
   /// Stops accepting; connections in progress finish their current request.

@@ -611,7 +611,7 @@ Result<IncidentManager::Incident*> IncidentManager::waitingFor(const std::string
 }
 
 Result<void> IncidentManager::approve(const std::string& incident_id, const std::string& action,
-                                      const std::string& approver) {
+                                      const std::string& approver, const std::string& reason) {
   auto inc = waitingFor(incident_id, action);
   if (!inc) return inc.error();
   if (playbook(**inc)->actions[(*inc)->action].approval.distinct_approver &&
@@ -619,13 +619,15 @@ Result<void> IncidentManager::approve(const std::string& incident_id, const std:
     return makeError(ErrorCode::kPermission,
                      action + " needs an approver other than " + approver + ", who triggered it");
   }
-  if (auto r = store_.decideApproval(incident_id, action, "granted", clock_.now(), approver, "");
+  if (auto r =
+          store_.decideApproval(incident_id, action, "granted", clock_.now(), approver, reason);
       !r) {
     // An approval that cannot be recorded is not acted upon: the store is the agent's memory.
     writeFailed("incident " + incident_id + ": cannot record the approval", r.error());
     return r.error();
   }
-  event(**inc, "approval_granted", json{{"action", action}, {"by", approver}}.dump());
+  event(**inc, "approval_granted",
+        json{{"action", action}, {"by", approver}, {"reason", reason}}.dump());
   (*inc)->phase = Incident::Phase::kDeferred;
   runAction(**inc);
   return {};

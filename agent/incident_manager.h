@@ -69,7 +69,7 @@ class IncidentManager {
   void tick();
 
   Result<void> approve(const std::string& incident_id, const std::string& action,
-                       const std::string& approver);
+                       const std::string& approver, const std::string& reason = "");
   Result<void> deny(const std::string& incident_id, const std::string& action,
                     const std::string& who, const std::string& reason);
   Result<void> acknowledge(const std::string& incident_id, const std::string& who);

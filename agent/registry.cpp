@@ -4,8 +4,10 @@
 
 #include <algorithm>
 
+#include "agent/alertmanager.h"
 #include "agent/collector_group.h"
 #include "agent/http_metrics.h"
+#include "agent/reporter.h"
 #include "agent/self_collector.h"
 #include "collectors/cpu.h"
 #include "collectors/disk_io.h"
@@ -86,6 +88,8 @@ std::vector<const collectors::MetricDef*> metricCatalog() {
   for (const auto* m : httpMetricDefs()) out.push_back(m);
   for (const auto* m : collectors::postgresMetrics()) out.push_back(m);
   for (const auto* m : collectors::probeMetrics()) out.push_back(m);
+  for (const auto* m : reporterMetrics()) out.push_back(m);
+  for (const auto* m : alertmanagerMetrics()) out.push_back(m);
   std::sort(out.begin(), out.end(), [](auto* a, auto* b) { return a->name < b->name; });
   return out;
 }

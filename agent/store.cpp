@@ -74,6 +74,12 @@ CREATE TABLE agent_state (
 ALTER TABLE action_runs ADD COLUMN pid INTEGER;
 ALTER TABLE action_runs ADD COLUMN pid_start INTEGER;
 )sql",
+    // 3: the reporter: why an event's last delivery failed, and a quick way to what is pending.
+    // parked: 0 pending or delivered, 1 refused by the coordinator, 2 dropped over the bound.
+    R"sql(
+ALTER TABLE outbox ADD COLUMN last_error TEXT;
+CREATE INDEX outbox_pending ON outbox(event_seq) WHERE delivered_at IS NULL AND parked = 0;
+)sql",
 };
 
 int64_t ms(TimePoint t) { return t.time_since_epoch().count(); }
@@ -315,6 +321,7 @@ Result<int64_t> Store::appendEvent(const std::string& incident_id, TimePoint at,
     (void)exec("ROLLBACK");
     return r.error();
   }
+  if (on_append_) on_append_();
   return seq;
 }
 
@@ -457,6 +464,73 @@ Result<int> Store::expirePendingApprovals(TimePoint now, const std::string& reas
   return sqlite3_changes(db_);
 }
 
+Result<std::vector<EventRecord>> Store::pendingEvents(size_t limit) {
+  Stmt s(db_,
+         "SELECT e.seq, e.incident_id, e.at, e.kind, e.data FROM outbox o JOIN events e ON e.seq = "
+         "o.event_seq WHERE o.delivered_at IS NULL AND o.parked = 0 ORDER BY o.event_seq LIMIT ?1");
+  s.bind(1, static_cast<int64_t>(limit));
+  return readEvents(s, "reading the outbox");
+}
+
+Result<void> Store::markDelivered(int64_t first, int64_t last, TimePoint at) {
+  Stmt s(db_,
+         "UPDATE outbox SET delivered_at = ?3, last_error = NULL WHERE event_seq BETWEEN ?1 AND ?2 "
+         "AND delivered_at IS NULL AND parked = 0");
+  s.bind(1, first).bind(2, last).bind(3, ms(at));
+  return done(s, "marking events delivered");
+}
+
+Result<void> Store::recordAttempt(int64_t first, int64_t last, const std::string& error) {
+  Stmt s(db_,
+         "UPDATE outbox SET attempts = attempts + 1, last_error = ?3 WHERE event_seq BETWEEN ?1 "
+         "AND ?2 AND delivered_at IS NULL AND parked = 0");
+  s.bind(1, first).bind(2, last).bind(3, error);
+  return done(s, "recording a delivery attempt");
+}
+
+Result<void> Store::parkEvent(int64_t seq, const std::string& error) {
+  Stmt s(db_, "UPDATE outbox SET parked = 1, last_error = ?2 WHERE event_seq = ?1");
+  s.bind(1, seq).bind(2, error);
+  return done(s, "parking event " + std::to_string(seq));
+}
+
+Result<DroppedEvents> Store::dropOldestPending(size_t keep) {
+  DroppedEvents d;
+  Stmt cut(db_,
+           "SELECT event_seq FROM outbox WHERE delivered_at IS NULL AND parked = 0 ORDER BY "
+           "event_seq DESC LIMIT 1 OFFSET ?1");
+  if (!cut.ok()) return cut.error("bounding the outbox");
+  cut.bind(1, static_cast<int64_t>(keep));
+  int rc = cut.step();
+  if (rc == SQLITE_DONE) return d;
+  if (rc != SQLITE_ROW) return cut.error("bounding the outbox");
+  d.last_seq = cut.integer(0);
+  Stmt info(db_,
+            "SELECT COUNT(*), MIN(o.event_seq), (SELECT incident_id FROM events WHERE seq = ?1) "
+            "FROM outbox o WHERE o.event_seq <= ?1 AND o.delivered_at IS NULL AND o.parked = 0");
+  if (!info.ok()) return info.error("bounding the outbox");
+  info.bind(1, d.last_seq);
+  if (info.step() != SQLITE_ROW) return info.error("bounding the outbox");
+  d.count = info.integer(0);
+  d.first_seq = info.integer(1);
+  d.last_incident = info.text(2);
+  Stmt drop(db_,
+            "UPDATE outbox SET parked = 2, last_error = 'dropped: the outbox was full' WHERE "
+            "event_seq <= ?1 AND delivered_at IS NULL AND parked = 0");
+  drop.bind(1, d.last_seq);
+  if (auto r = done(drop, "bounding the outbox"); !r) return r.error();
+  return d;
+}
+
+Result<OutboxStats> Store::outboxStats() {
+  Stmt s(db_,
+         "SELECT (SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL AND parked = 0), "
+         "(SELECT e.at FROM outbox o JOIN events e ON e.seq = o.event_seq WHERE o.delivered_at IS "
+         "NULL AND o.parked = 0 ORDER BY o.event_seq LIMIT 1)");
+  if (!s.ok() || s.step() != SQLITE_ROW) return s.error("reading the outbox");
+  return OutboxStats{s.integer(0), s.optTime(1)};
+}
+
 Result<void> Store::setState(const std::string& key, const std::string& value) {
   Stmt s(db_,
          "INSERT INTO agent_state (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET "
@@ -482,8 +556,14 @@ Result<std::string> Store::pragma(const std::string& name) {
   return s.text(0);
 }
 
-Result<int> Store::purgeResolvedBefore(TimePoint cutoff) {
-  Stmt s(db_, "DELETE FROM incidents WHERE resolved_at IS NOT NULL AND resolved_at < ?1");
+Result<int> Store::purgeResolvedBefore(TimePoint cutoff, bool keep_undelivered) {
+  std::string sql = "DELETE FROM incidents WHERE resolved_at IS NOT NULL AND resolved_at < ?1";
+  if (keep_undelivered) {
+    sql +=
+        " AND NOT EXISTS (SELECT 1 FROM events e JOIN outbox o ON o.event_seq = e.seq WHERE "
+        "e.incident_id = incidents.id AND o.delivered_at IS NULL AND o.parked = 0)";
+  }
+  Stmt s(db_, sql.c_str());
   s.bind(1, ms(cutoff));
   if (auto r = done(s, "purging old incidents"); !r) return r.error();
   return sqlite3_changes(db_);

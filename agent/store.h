@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,6 +53,18 @@ struct ApprovalRecord {
   std::string decided_by, reason;
 };
 
+/// The reporter's view of the outbox: what is waiting for the coordinator.
+struct OutboxStats {
+  int64_t depth = 0;                ///< events neither delivered, parked nor dropped
+  std::optional<TimePoint> oldest;  ///< when the oldest of them happened
+};
+
+/// Events dropped from the outbox over its bound (they stay on their incidents' timelines).
+struct DroppedEvents {
+  int64_t count = 0, first_seq = 0, last_seq = 0;
+  std::string last_incident;  ///< the incident of the newest one dropped
+};
+
 /// An action run the last agent left running: its process group may still be alive.
 struct InterruptedRun {
   int64_t id = 0;
@@ -67,7 +80,7 @@ struct InterruptedRun {
 /// open. Event-loop only; every failure is a Result, never an exception.
 class Store {
  public:
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   static Result<std::unique_ptr<Store>> open(const std::filesystem::path& file);
   ~Store();
@@ -112,11 +125,28 @@ class Store {
   /// At startup: requests the last agent left pending expire (to a denial, never to a run).
   Result<int> expirePendingApprovals(TimePoint now, const std::string& reason);
 
+  /// The outbox, in event order. Events are delivered or parked one batch at a time; an event
+  /// is never sent before every earlier one is delivered, parked or dropped.
+  Result<std::vector<EventRecord>> pendingEvents(size_t limit);
+  /// Marks the pending events with seq in [first, last] delivered.
+  Result<void> markDelivered(int64_t first, int64_t last, TimePoint at);
+  /// Counts an attempt on the pending events with seq in [first, last] and keeps its error.
+  Result<void> recordAttempt(int64_t first, int64_t last, const std::string& error);
+  /// The coordinator refused the event for good (a 4xx): it is not sent again.
+  Result<void> parkEvent(int64_t seq, const std::string& error);
+  /// Drops all but the newest `keep` pending events from the outbox (not from the timeline).
+  Result<DroppedEvents> dropOldestPending(size_t keep);
+  Result<OutboxStats> outboxStats();
+
   Result<void> setState(const std::string& key, const std::string& value);
   Result<std::optional<std::string>> state(const std::string& key);
 
-  /// Deletes resolved incidents (and their events, runs and approvals) resolved before `cutoff`.
-  Result<int> purgeResolvedBefore(TimePoint cutoff);
+  /// Deletes resolved incidents (and their events, runs and approvals) resolved before `cutoff`;
+  /// with `keep_undelivered`, not those with an event still waiting for the coordinator.
+  Result<int> purgeResolvedBefore(TimePoint cutoff, bool keep_undelivered = false);
+
+  /// Called after every event appended (and committed): the reporter's cue to deliver.
+  void onAppend(std::function<void()> listener) { on_append_ = std::move(listener); }
 
   int schemaVersion() const { return version_; }
   /// The value of a PRAGMA on this connection, e.g. "synchronous" (for checks and tests).
@@ -128,6 +158,7 @@ class Store {
   Result<void> migrate();
   sqlite3* db_;
   int version_ = 0;
+  std::function<void()> on_append_;
 };
 
 }  // namespace novacron::agent

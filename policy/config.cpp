@@ -117,8 +117,35 @@ void readNode(YamlReader& r, const yaml::Node& n, Config& c) {
   }
 }
 
-void readHttp(YamlReader& r, const yaml::Node& n, Config& c) {
-  if (!r.checkMap(n, "http", {"listen"})) return;
+// An absolute path that only root may write, when the agent runs as root.
+std::optional<std::filesystem::path> readPath(YamlReader& r, const yaml::Node& n,
+                                              const std::string& what, const ConfigEnv& env) {
+  auto s = r.string(n, what);
+  if (!s) return std::nullopt;
+  return absoluteFrom(env.cwd, *s);
+}
+
+// A file holding a password or token: absolute, readable, and, when the agent runs as root,
+// readable by its owner only.
+std::optional<std::filesystem::path> readSecretPath(YamlReader& r, const yaml::Node& n,
+                                                    const std::string& what, const ConfigEnv& env) {
+  auto p = readPath(r, n, what, env);
+  if (!p) return std::nullopt;
+  if (::access(p->c_str(), R_OK) != 0) {
+    r.error(n, what + " " + p->string() + " is missing or unreadable");
+    return std::nullopt;
+  }
+  struct stat st {};
+  if (env.enforce_ownership && ::stat(p->c_str(), &st) == 0 && (st.st_mode & 0077) != 0) {
+    r.error(n, what + " " + p->string() +
+                   " holds a secret and must be readable by its owner only (chmod 0600)");
+    return std::nullopt;
+  }
+  return p;
+}
+
+void readHttp(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& env) {
+  if (!r.checkMap(n, "http", {"listen", "token_file", "tls"})) return;
   if (auto listen = r.get(n, "listen", "http.listen"); listen.IsDefined()) {
     if (auto s = r.string(listen, "http.listen")) {
       std::string why;
@@ -128,14 +155,75 @@ void readHttp(YamlReader& r, const yaml::Node& n, Config& c) {
         r.error(listen, "http.listen '" + *s + "': " + why);
     }
   }
+  if (auto v = r.get(n, "token_file", "http.token_file"); v.IsDefined()) {
+    if (auto p = readSecretPath(r, v, "http.token_file", env)) c.http_token_file = *p;
+  }
+  if (auto tls = r.get(n, "tls", "http.tls"); tls.IsDefined()) {
+    if (!r.checkMap(tls, "http.tls", {"cert", "key"})) return;
+    auto cert = r.get(tls, "cert", "http.tls.cert");
+    auto key = r.get(tls, "key", "http.tls.key");
+    if (!cert.IsDefined() || !key.IsDefined()) {
+      r.error(tls, "http.tls needs both cert and key");
+      return;
+    }
+    if (auto p = readPath(r, cert, "http.tls.cert", env)) {
+      if (::access(p->c_str(), R_OK) != 0)
+        r.error(cert, "http.tls.cert " + p->string() + " is missing or unreadable");
+      else
+        c.http_tls_cert = *p;
+    }
+    if (auto p = readSecretPath(r, key, "http.tls.key", env)) c.http_tls_key = *p;
+  }
 }
 
-// An absolute path that only root may write, when the agent runs as root.
-std::optional<std::filesystem::path> readPath(YamlReader& r, const yaml::Node& n,
-                                              const std::string& what, const ConfigEnv& env) {
+// A URL the agent posts to: http or https, no credentials in it.
+std::string readUrl(YamlReader& r, const yaml::Node& n, const std::string& what) {
   auto s = r.string(n, what);
-  if (!s) return std::nullopt;
-  return absoluteFrom(env.cwd, *s);
+  if (!s) return {};
+  if (auto u = parseUrl(*s); !u) {
+    r.error(n, what + ": " + u.error().message);
+    return {};
+  }
+  return *s;
+}
+
+void readCoordinator(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& env) {
+  if (!r.checkMap(
+          n, "coordinator",
+          {"url", "token_file", "timeout", "batch_size", "outbox_max_events", "backoff_max"}))
+    return;
+  if (auto v = r.get(n, "url", "coordinator.url"); v.IsDefined())
+    c.coordinator_url = readUrl(r, v, "coordinator.url");
+  if (auto v = r.get(n, "token_file", "coordinator.token_file"); v.IsDefined()) {
+    if (auto p = readSecretPath(r, v, "coordinator.token_file", env)) c.coordinator_token_file = *p;
+  }
+  if (auto v = r.get(n, "timeout", "coordinator.timeout"); v.IsDefined()) {
+    if (auto d = r.duration(v, "coordinator.timeout", 100ms, 5min)) c.coordinator_timeout = *d;
+  }
+  if (auto v = r.get(n, "batch_size", "coordinator.batch_size"); v.IsDefined()) {
+    if (auto i = r.integer(v, "coordinator.batch_size", 1, 5000))
+      c.coordinator_batch_size = static_cast<size_t>(*i);
+  }
+  if (auto v = r.get(n, "outbox_max_events", "coordinator.outbox_max_events"); v.IsDefined()) {
+    if (auto i = r.integer(v, "coordinator.outbox_max_events", 100, 100000000))
+      c.outbox_max_events = static_cast<size_t>(*i);
+  }
+  if (auto v = r.get(n, "backoff_max", "coordinator.backoff_max"); v.IsDefined()) {
+    if (auto d = r.duration(v, "coordinator.backoff_max", 1s, 24h)) c.coordinator_backoff_max = *d;
+  }
+}
+
+void readAlertmanager(YamlReader& r, const yaml::Node& n, Config& c) {
+  if (!r.checkMap(n, "alertmanager", {"url", "resend_interval", "timeout"})) return;
+  if (auto v = r.get(n, "url", "alertmanager.url"); v.IsDefined())
+    c.alertmanager_url = readUrl(r, v, "alertmanager.url");
+  if (auto v = r.get(n, "resend_interval", "alertmanager.resend_interval"); v.IsDefined()) {
+    if (auto d = r.duration(v, "alertmanager.resend_interval", 1s, 1h))
+      c.alertmanager_resend_interval = *d;
+  }
+  if (auto v = r.get(n, "timeout", "alertmanager.timeout"); v.IsDefined()) {
+    if (auto d = r.duration(v, "alertmanager.timeout", 100ms, 1min)) c.alertmanager_timeout = *d;
+  }
 }
 
 void readActions(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& env) {
@@ -166,21 +254,10 @@ void readActions(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv&
 
 void readNotify(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& env) {
   if (!r.checkMap(n, "notify", {"url", "token_file", "timeout"})) return;
-  if (auto v = r.get(n, "url", "notify.url"); v.IsDefined()) {
-    if (auto s = r.string(v, "notify.url")) {
-      if (auto u = parseUrl(*s); !u)
-        r.error(v, "notify.url: " + u.error().message);
-      else
-        c.notify_url = *s;
-    }
-  }
+  if (auto v = r.get(n, "url", "notify.url"); v.IsDefined())
+    c.notify_url = readUrl(r, v, "notify.url");
   if (auto v = r.get(n, "token_file", "notify.token_file"); v.IsDefined()) {
-    if (auto p = readPath(r, v, "notify.token_file", env)) {
-      if (::access(p->c_str(), R_OK) != 0)
-        r.error(v, "notify.token_file " + p->string() + " is missing or unreadable");
-      else
-        c.notify_token_file = *p;
-    }
+    if (auto p = readSecretPath(r, v, "notify.token_file", env)) c.notify_token_file = *p;
   }
   if (auto v = r.get(n, "timeout", "notify.timeout"); v.IsDefined()) {
     if (auto d = r.duration(v, "notify.timeout", 100ms, 5min)) c.notify_timeout = *d;
@@ -332,22 +409,10 @@ void readPostgres(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv
     } else {
       ok = false;
     }
-    if (auto s = r.string(dsn, where + ".dsn_file")) {
-      pg.dsn_file = absoluteFrom(env.cwd, *s);
-      if (::access(pg.dsn_file.c_str(), R_OK) != 0) {
-        r.error(dsn, where + ".dsn_file " + pg.dsn_file.string() + " is missing or unreadable");
-        ok = false;
-      } else if (env.enforce_ownership) {
-        struct stat st {};
-        if (::stat(pg.dsn_file.c_str(), &st) == 0 && (st.st_mode & 0077) != 0) {
-          r.error(dsn, where + ".dsn_file " + pg.dsn_file.string() +
-                           " holds a password and must be readable by its owner only (chmod 0600)");
-          ok = false;
-        }
-      }
-    } else {
+    if (auto file = readSecretPath(r, dsn, where + ".dsn_file", env))
+      pg.dsn_file = *file;
+    else
       ok = false;
-    }
     auto dur = [&](const char* key, milliseconds min, milliseconds max, milliseconds& out) {
       if (auto v = r.get(p, key, where + "." + key); v.IsDefined()) {
         if (auto d = r.duration(v, where + "." + key, min, max))
@@ -590,7 +655,8 @@ ConfigResult parseConfig(std::string_view yaml, const std::string& file, const C
     const yaml::Node& root = *doc;
     if (r.checkMap(root, "the configuration",
                    {"node", "state_dir", "http", "control_socket", "collectors", "metrics", "log",
-                    "mode", "playbooks_dir", "policy", "store", "actions", "notify"})) {
+                    "mode", "playbooks_dir", "policy", "store", "actions", "notify", "coordinator",
+                    "alertmanager"})) {
       if (auto n = r.get(root, "actions", "actions"); n.IsDefined()) readActions(r, n, c, env);
       if (auto n = r.get(root, "notify", "notify"); n.IsDefined()) readNotify(r, n, c, env);
       if (auto n = r.get(root, "store", "store"); n.IsDefined()) {
@@ -619,7 +685,11 @@ ConfigResult parseConfig(std::string_view yaml, const std::string& file, const C
           c.control_socket_path = c.state_dir / "agent.sock";
         }
       }
-      if (auto n = r.get(root, "http", "http"); n.IsDefined()) readHttp(r, n, c);
+      if (auto n = r.get(root, "http", "http"); n.IsDefined()) readHttp(r, n, c, env);
+      if (auto n = r.get(root, "coordinator", "coordinator"); n.IsDefined())
+        readCoordinator(r, n, c, env);
+      if (auto n = r.get(root, "alertmanager", "alertmanager"); n.IsDefined())
+        readAlertmanager(r, n, c);
       if (auto n = r.get(root, "control_socket", "control_socket"); n.IsDefined()) {
         if (r.checkMap(n, "control_socket", {"path", "group", "admin_group"})) {
           for (const char* key : {"group", "admin_group"}) {

@@ -109,6 +109,24 @@ struct Config {
   std::optional<std::filesystem::path> notify_token_file;
   milliseconds notify_timeout{std::chrono::seconds(10)};
 
+  /// http.token_file: the bearer token of /v1/*; without it /v1/* is disabled.
+  /// http.tls.{cert,key}: serve https instead of http.
+  std::optional<std::filesystem::path> http_token_file;
+  std::optional<std::filesystem::path> http_tls_cert, http_tls_key;
+
+  /// coordinator.*: where the outbox's events are POSTed; none: they stay in the store.
+  std::string coordinator_url;
+  std::optional<std::filesystem::path> coordinator_token_file;
+  milliseconds coordinator_timeout{std::chrono::seconds(10)};
+  size_t coordinator_batch_size = 500;
+  size_t outbox_max_events = 100000;
+  milliseconds coordinator_backoff_max{std::chrono::minutes(5)};
+
+  /// alertmanager.*: open incidents pushed as alerts to Alertmanager's v2 API.
+  std::string alertmanager_url;
+  milliseconds alertmanager_resend_interval{std::chrono::minutes(1)};
+  milliseconds alertmanager_timeout{std::chrono::seconds(5)};
+
   std::filesystem::path evidenceDir() const {
     return evidence_dir.value_or(state_dir / "evidence");
   }

@@ -8,10 +8,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 namespace novacron::testing {
@@ -66,9 +68,17 @@ class HttpRecorder {
   }
   void answer(int status, std::string body = "ok") {
     std::lock_guard lock(mu_);
+    responder_ = nullptr;
     mode_ = Mode::kAnswer;
     status_ = status;
     body_ = std::move(body);
+  }
+  /// Answers from a function of the request instead of a fixed status (mode kAnswer only).
+  using Responder = std::function<std::pair<int, std::string>(const Request&)>;
+  void respond(Responder f) {
+    std::lock_guard lock(mu_);
+    mode_ = Mode::kAnswer;
+    responder_ = std::move(f);
   }
   void setMode(Mode m) {
     std::lock_guard lock(mu_);
@@ -115,13 +125,16 @@ class HttpRecorder {
     Mode mode;
     int status;
     std::string body;
+    Responder responder;
     {
       std::lock_guard lock(mu_);
       requests_.push_back(r);
       mode = mode_;
       status = status_;
       body = body_;
+      responder = responder_;
     }
+    if (mode == Mode::kAnswer && responder) std::tie(status, body) = responder(r);
     if (mode == Mode::kDrop) return;
     if (mode == Mode::kHang) {
       // Until the test moves on to another mode, or ends.
@@ -179,6 +192,7 @@ class HttpRecorder {
   Mode mode_ = Mode::kAnswer;
   int status_ = 200;
   std::string body_ = "ok";
+  Responder responder_;
   std::vector<Request> requests_;
   std::thread thread_;
 };

@@ -169,6 +169,36 @@ TEST_F(StoreTest, RetentionPurgesOnlyOldResolvedIncidents) {
   EXPECT_EQ(s->openIncidents()->size(), 1u);
 }
 
+TEST_F(StoreTest, TheOutboxDeliversParksDropsAndKeepsWhatTheCoordinatorLacks) {
+  auto s = open();
+  ASSERT_TRUE(s->createIncident(incident("a")).has_value());
+  for (int i = 0; i < 6; ++i) ASSERT_TRUE(s->appendEvent("a", at(i * 1s), "note", "{}"));
+  EXPECT_EQ(s->outboxStats()->depth, 6);
+  EXPECT_EQ(*s->outboxStats()->oldest, at());
+  ASSERT_TRUE(s->markDelivered(1, 2, at(10s)));
+  ASSERT_TRUE(s->parkEvent(3, "HTTP 422"));
+  ASSERT_TRUE(s->recordAttempt(4, 6, "HTTP 503"));
+  auto pending = *s->pendingEvents(10);
+  ASSERT_EQ(pending.size(), 3u);
+  EXPECT_EQ(pending[0].seq, 4);
+  EXPECT_EQ(*s->outboxStats()->oldest, at(3s));
+  auto dropped = *s->dropOldestPending(1);
+  EXPECT_EQ(dropped.count, 2);
+  EXPECT_EQ(dropped.first_seq, 4);
+  EXPECT_EQ(dropped.last_seq, 5);
+  EXPECT_EQ(dropped.last_incident, "a");
+  EXPECT_EQ(s->pendingEvents(10)->at(0).seq, 6);
+  EXPECT_EQ(s->dropOldestPending(1)->count, 0);
+
+  // A resolved incident whose event the coordinator has not had yet outlives the retention
+  // while a coordinator is configured.
+  ASSERT_TRUE(s->updateIncident("a", "resolved", 2, std::nullopt, at(1h)));
+  EXPECT_EQ(*s->purgeResolvedBefore(at(24h), true), 0);
+  ASSERT_TRUE(s->markDelivered(6, 6, at(2h)));
+  EXPECT_EQ(*s->purgeResolvedBefore(at(24h), true), 1);
+  EXPECT_EQ(s->outboxStats()->depth, 0);
+}
+
 TEST_F(StoreTest, ANewerSchemaAndAnUnopenableFileAreClearErrors) {
   {
     sqlite3* db = nullptr;

@@ -171,7 +171,7 @@ bogus: 1
       "/etc/novacron/agent.yaml:11:1: duplicate key 'log' in the configuration",
       "/etc/novacron/agent.yaml:13:1: unknown key 'bogus' in the configuration (expected one of: "
       "node, state_dir, http, control_socket, collectors, metrics, log, mode, playbooks_dir, "
-      "policy, store, actions, notify)",
+      "policy, store, actions, notify, coordinator, alertmanager)",
       "/etc/novacron/agent.yaml:10:14: log.level 'loud' must be debug, info, notice, warning or "
       "error",
       "/etc/novacron/agent.yaml:12:22: metrics.retention must be between 1m and 1d, not 10s",
@@ -290,6 +290,55 @@ notify:
   r = parseConfig("notify: {url: \"http://user:pw@hooks/x\"}\n", "b.yaml", testEnv());
   EXPECT_EQ(messages(r), std::vector<std::string>{"b.yaml:1:15: notify.url: credentials do not "
                                                   "belong in a URL: use a header from a file"});
+}
+
+TEST(ConfigTest, ApiCoordinatorAndAlertmanager) {
+  testing::ScratchRoot dir;
+  auto token = dir.path() / "api.token";
+  std::ofstream(token) << "s3cret\n";
+  ::chmod(token.c_str(), 0600);
+  std::string text =
+      "http:\n  token_file: " + token.string() + "\n  tls: {cert: " + token.string() +
+      ", key: " + token.string() +
+      "}\ncoordinator:\n  url: https://coord.example/v1/events\n  token_file: " + token.string() +
+      "\n  timeout: 3s\n  batch_size: 200\n  outbox_max_events: 5000\n  "
+      "backoff_max: 30s\nalertmanager: {url: \"http://127.0.0.1:9093\", "
+      "resend_interval: 30s, timeout: 2s}\n";
+  ConfigEnv env = testEnv();
+  env.enforce_ownership = true;
+  auto r = parseConfig(text, "c.yaml", env);
+  ASSERT_TRUE(r.config.has_value()) << ::testing::PrintToString(messages(r));
+  const Config& c = *r.config;
+  EXPECT_EQ(c.http_token_file, token);
+  EXPECT_EQ(c.http_tls_cert, token);
+  EXPECT_EQ(c.http_tls_key, token);
+  EXPECT_EQ(c.coordinator_url, "https://coord.example/v1/events");
+  EXPECT_EQ(c.coordinator_token_file, token);
+  EXPECT_EQ(c.coordinator_timeout, 3s);
+  EXPECT_EQ(c.coordinator_batch_size, 200u);
+  EXPECT_EQ(c.outbox_max_events, 5000u);
+  EXPECT_EQ(c.coordinator_backoff_max, 30s);
+  EXPECT_EQ(c.alertmanager_url, "http://127.0.0.1:9093");
+  EXPECT_EQ(c.alertmanager_resend_interval, 30s);
+  EXPECT_EQ(c.alertmanager_timeout, 2s);
+
+  // A token others can read is refused when the agent runs as root; so are the usual mistakes.
+  ::chmod(token.c_str(), 0644);
+  r = parseConfig("http: {token_file: " + token.string() +
+                      ", tls: {cert: /x}}\ncoordinator: {url: \"ftp://c\", batch_size: 0, "
+                      "outbox_max_events: 10}\nalertmanager: {url: \"http://a:b@am/\"}\n",
+                  "d.yaml", env);
+  std::vector<std::string> want = {
+      "d.yaml:1:20: http.token_file " + token.string() +
+          " holds a secret and must be readable by its owner only (chmod 0600)",
+      "d.yaml:1:" + std::to_string(27 + token.string().size()) +
+          ": http.tls needs both cert and key",
+      "d.yaml:2:20: coordinator.url: 'ftp://c' is not an http:// or https:// URL",
+      "d.yaml:2:43: coordinator.batch_size must be between 1 and 5000, not 0",
+      "d.yaml:2:65: coordinator.outbox_max_events must be between 100 and 100000000, not 10",
+      "d.yaml:3:21: alertmanager.url: credentials do not belong in a URL: use a header from a "
+      "file"};
+  EXPECT_EQ(messages(r), want);
 }
 
 TEST(ConfigTest, PostgresInstancesAndTheirMistakes) {
