@@ -85,13 +85,9 @@ struct Reporter::State : std::enable_shared_from_this<Reporter::State> {
   bool running = false, in_flight = false, soon = false;
   int64_t isolate_until = 0;  // after a refused batch: one event at a time up to this seq
   uint64_t generation = 0;    // callbacks of an older generation (before stop) are ignored
-  std::chrono::steady_clock::time_point outbox_read{};
   std::mt19937_64 rng{std::random_device{}()};
 
-  void refreshOutbox(bool force) {
-    auto now = std::chrono::steady_clock::now();
-    if (!force && now - outbox_read < 1s) return;
-    outbox_read = now;
+  void refreshOutbox() {
     if (auto s = store.outboxStats())
       stats.outbox = *s;
     else
@@ -133,7 +129,7 @@ struct Reporter::State : std::enable_shared_from_this<Reporter::State> {
   // Over the bound, the oldest events leave the outbox (never the timeline), and an event on the
   // newest dropped one's incident says how many and which.
   void enforceBound() {
-    refreshOutbox(false);
+    refreshOutbox();
     if (static_cast<size_t>(stats.outbox.depth) <= opt.max_events) return;
     auto d = store.dropOldestPending(opt.max_events > 0 ? opt.max_events - 1 : 0);
     if (!d) {
@@ -152,7 +148,7 @@ struct Reporter::State : std::enable_shared_from_this<Reporter::State> {
                                  {"last_seq", d->last_seq},
                                  {"max_events", opt.max_events}}
                                 .dump());
-    refreshOutbox(true);
+    refreshOutbox();
   }
 
   std::string render(const std::vector<EventRecord>& batch) const {
@@ -184,7 +180,7 @@ struct Reporter::State : std::enable_shared_from_this<Reporter::State> {
     }
     if (batch->empty()) {
       isolate_until = 0;
-      refreshOutbox(true);
+      refreshOutbox();
       schedule(5s);  // wake() comes first when an event is appended
       return;
     }
@@ -236,7 +232,7 @@ struct Reporter::State : std::enable_shared_from_this<Reporter::State> {
       stats.last_error.clear();
       stats.last_success = clock.now();
       if (last >= isolate_until) isolate_until = 0;
-      refreshOutbox(false);
+      refreshOutbox();
       schedule(0ms);
       return;
     }
@@ -270,7 +266,7 @@ Reporter::~Reporter() { stop(); }
 void Reporter::start() {
   if (state_->running) return;
   state_->running = true;
-  state_->refreshOutbox(true);
+  state_->refreshOutbox();
   if (!state_->opt.url.empty()) {
     if (state_->stats.outbox.depth > 0) {
       logInfo("coordinator: " + std::to_string(state_->stats.outbox.depth) +
@@ -311,10 +307,13 @@ void Reporter::wake() {
 
 bool Reporter::enabled() const { return !state_->opt.url.empty(); }
 
-const ReporterStats& Reporter::stats() const { return state_->stats; }
+const ReporterStats& Reporter::stats() const {
+  state_->refreshOutbox();
+  return state_->stats;
+}
 
 std::vector<collectors::Sample> Reporter::latest() const {
-  state_->refreshOutbox(false);
+  state_->refreshOutbox();
   const ReporterStats& s = state_->stats;
   double oldest = s.outbox.oldest
                       ? std::max(0.0, toSeconds(state_->clock.now()) - toSeconds(*s.outbox.oldest))
@@ -330,6 +329,7 @@ std::vector<collectors::Sample> Reporter::latest() const {
 }
 
 std::string Reporter::status(std::string& detail) const {
+  state_->refreshOutbox();
   const State& st = *state_;
   const ReporterStats& s = st.stats;
   std::string queued = std::to_string(s.outbox.depth) + " queued";

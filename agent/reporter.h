@@ -39,7 +39,7 @@ struct ReporterStats {
   int consecutive_failures = 0;
   std::optional<TimePoint> last_success, last_attempt;
   std::string last_error;
-  OutboxStats outbox;  ///< refreshed at most once a second
+  OutboxStats outbox;
 };
 
 /// Delivers the store's outbox to the coordinator: every timeline event, in order, in batches

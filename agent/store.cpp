@@ -189,6 +189,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& file) {
     if (auto r = store->exec(pragma); !r) return r.error();
   }
   if (auto r = store->migrate(); !r) return r.error();
+  if (auto r = store->countPending(); !r) return r.error();
   return store;
 }
 
@@ -321,6 +322,7 @@ Result<int64_t> Store::appendEvent(const std::string& incident_id, TimePoint at,
     (void)exec("ROLLBACK");
     return r.error();
   }
+  ++pending_;
   if (on_append_) on_append_();
   return seq;
 }
@@ -477,7 +479,9 @@ Result<void> Store::markDelivered(int64_t first, int64_t last, TimePoint at) {
          "UPDATE outbox SET delivered_at = ?3, last_error = NULL WHERE event_seq BETWEEN ?1 AND ?2 "
          "AND delivered_at IS NULL AND parked = 0");
   s.bind(1, first).bind(2, last).bind(3, ms(at));
-  return done(s, "marking events delivered");
+  if (auto r = done(s, "marking events delivered"); !r) return r;
+  pending_ -= sqlite3_changes(db_);
+  return {};
 }
 
 Result<void> Store::recordAttempt(int64_t first, int64_t last, const std::string& error) {
@@ -489,9 +493,13 @@ Result<void> Store::recordAttempt(int64_t first, int64_t last, const std::string
 }
 
 Result<void> Store::parkEvent(int64_t seq, const std::string& error) {
-  Stmt s(db_, "UPDATE outbox SET parked = 1, last_error = ?2 WHERE event_seq = ?1");
+  Stmt s(db_,
+         "UPDATE outbox SET parked = 1, last_error = ?2 WHERE event_seq = ?1 AND delivered_at IS "
+         "NULL AND parked = 0");
   s.bind(1, seq).bind(2, error);
-  return done(s, "parking event " + std::to_string(seq));
+  if (auto r = done(s, "parking event " + std::to_string(seq)); !r) return r;
+  pending_ -= sqlite3_changes(db_);
+  return {};
 }
 
 Result<DroppedEvents> Store::dropOldestPending(size_t keep) {
@@ -519,16 +527,28 @@ Result<DroppedEvents> Store::dropOldestPending(size_t keep) {
             "event_seq <= ?1 AND delivered_at IS NULL AND parked = 0");
   drop.bind(1, d.last_seq);
   if (auto r = done(drop, "bounding the outbox"); !r) return r.error();
+  pending_ -= sqlite3_changes(db_);
   return d;
 }
 
+Result<void> Store::countPending() {
+  Stmt s(db_, "SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL AND parked = 0");
+  if (!s.ok() || s.step() != SQLITE_ROW) return s.error("counting the outbox");
+  pending_ = s.integer(0);
+  return {};
+}
+
+// The depth is counted as events come and go, so reading it costs nothing; the oldest is the
+// first row of the pending index.
 Result<OutboxStats> Store::outboxStats() {
   Stmt s(db_,
-         "SELECT (SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL AND parked = 0), "
-         "(SELECT e.at FROM outbox o JOIN events e ON e.seq = o.event_seq WHERE o.delivered_at IS "
-         "NULL AND o.parked = 0 ORDER BY o.event_seq LIMIT 1)");
-  if (!s.ok() || s.step() != SQLITE_ROW) return s.error("reading the outbox");
-  return OutboxStats{s.integer(0), s.optTime(1)};
+         "SELECT e.at FROM outbox o JOIN events e ON e.seq = o.event_seq WHERE o.delivered_at IS "
+         "NULL AND o.parked = 0 ORDER BY o.event_seq LIMIT 1");
+  if (!s.ok()) return s.error("reading the outbox");
+  int rc = s.step();
+  if (rc == SQLITE_DONE) return OutboxStats{pending_, std::nullopt};
+  if (rc != SQLITE_ROW) return s.error("reading the outbox");
+  return OutboxStats{pending_, s.optTime(0)};
 }
 
 Result<void> Store::setState(const std::string& key, const std::string& value) {
@@ -566,7 +586,11 @@ Result<int> Store::purgeResolvedBefore(TimePoint cutoff, bool keep_undelivered) 
   Stmt s(db_, sql.c_str());
   s.bind(1, ms(cutoff));
   if (auto r = done(s, "purging old incidents"); !r) return r.error();
-  return sqlite3_changes(db_);
+  int n = sqlite3_changes(db_);
+  if (n > 0) {
+    if (auto r = countPending(); !r) return r.error();
+  }
+  return n;
 }
 
 }  // namespace novacron::agent

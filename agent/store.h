@@ -156,9 +156,11 @@ class Store {
   explicit Store(sqlite3* db) : db_(db) {}
   Result<void> exec(const char* sql);
   Result<void> migrate();
+  Result<void> countPending();
   sqlite3* db_;
   int version_ = 0;
   std::function<void()> on_append_;
+  int64_t pending_ = 0;  // outbox events neither delivered, parked nor dropped
 };
 
 }  // namespace novacron::agent
