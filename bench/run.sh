@@ -21,13 +21,22 @@ echo "== condition true -> first automated action started (for: 0s)"
 echo "== /metrics latency: 1000 sequential scrapes, new connection each"
 WORK=$(mktemp -d)
 PORT=$((20000 + RANDOM % 40000))
-printf 'state_dir: %s\nhttp: {listen: "127.0.0.1:%s"}\n' "$WORK/state" "$PORT" >"$WORK/agent.yaml"
+printf 'bench-token\n' >"$WORK/api.token"
+chmod 0600 "$WORK/api.token"
+printf 'state_dir: %s\nhttp: {listen: "127.0.0.1:%s", token_file: %s}\n' "$WORK/state" "$PORT" \
+  "$WORK/api.token" >"$WORK/agent.yaml"
 "$BIN/novacron-agent" --config "$WORK/agent.yaml" 2>"$WORK/agent.log" &
 PID=$!
 trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$WORK"' EXIT
 for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 sleep 2
 "$BIN/scrape_bench" "$PORT" 1000 /metrics
+
+echo "== GET /v1/status with the bearer token: 1000 sequential requests, new connection each"
+"$BIN/scrape_bench" "$PORT" 1000 /v1/status bench-token
+
+echo "== reporter: 100,000 queued events replayed to a local test coordinator"
+"$BIN/reporter_bench" 100000
 
 echo "== control socket: 1000 sequential requests, 200 status round trips"
 "$BIN/control_bench" "$WORK/state/agent.sock" 1000

@@ -16,13 +16,15 @@
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: scrape_bench PORT COUNT [PATH]\n");
+    std::fprintf(stderr, "usage: scrape_bench PORT COUNT [PATH [BEARER_TOKEN]]\n");
     return 2;
   }
   int port = std::atoi(argv[1]);
   int count = std::atoi(argv[2]);
   std::string path = argc > 3 ? argv[3] : "/metrics";
-  std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  std::string auth = argc > 4 ? std::string("Authorization: Bearer ") + argv[4] + "\r\n" : "";
+  std::string request =
+      "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth + "Connection: close\r\n\r\n";
   std::vector<double> ms;
   ms.reserve(static_cast<size_t>(count));
   size_t bytes = 0;

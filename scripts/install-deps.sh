@@ -10,7 +10,7 @@ packages=(
   libboost1.81-dev libboost-filesystem1.81-dev libproc2-dev prometheus-cpp-dev
   libyaml-dev nlohmann-json3-dev libsqlite3-dev libpq-dev libsystemd-dev libssl-dev zlib1g-dev
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev sqlite3
+  libgtest-dev libgmock-dev libbenchmark-dev sqlite3 openssl
   # real servers used by integration tests (promtool ships with prometheus)
   postgresql prometheus prometheus-alertmanager
 )

@@ -36,7 +36,8 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, [](int) { stop = 1; });
   std::signal(SIGINT, [](int) { stop = 1; });
   HttpRecorder events, control;
-  HttpRecorder::Responder receive = [&](const HttpRecorder::Request& r) -> std::pair<int, std::string> {
+  HttpRecorder::Responder receive =
+      [&](const HttpRecorder::Request& r) -> std::pair<int, std::string> {
     std::unique_lock lock(mu);
     ++requests;
     auto auth = r.headers.find("authorization");
