@@ -21,16 +21,25 @@ using namespace std::chrono_literals;
 int main(int argc, char** argv) {
   int64_t events = argc > 1 ? std::atoll(argv[1]) : 100000;
   size_t batch = argc > 2 ? static_cast<size_t>(std::atoll(argv[2])) : 500;
-  auto dir = std::filesystem::temp_directory_path() /
-             ("reporter_bench_" + std::to_string(::getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("reporter_bench_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   auto file = dir / "agent.db";
   {
     // The schema from the store itself, then a bulk load: queueing is not what is measured.
     auto s = agent::Store::open(file);
     if (!s) return std::fprintf(stderr, "%s\n", s.error().message.c_str()), 1;
-    agent::IncidentRecord r{"bench-1", "disk_full", "{\"mountpoint\":\"/\"}", 2, "infrastructure",
-                            "open", false, "", TimePoint{}, std::nullopt, std::nullopt};
+    agent::IncidentRecord r{"bench-1",
+                            "disk_full",
+                            "{\"mountpoint\":\"/\"}",
+                            2,
+                            "infrastructure",
+                            "open",
+                            false,
+                            "",
+                            TimePoint{},
+                            std::nullopt,
+                            std::nullopt};
     (void)(*s)->createIncident(r);
   }
   sqlite3* db = nullptr;
