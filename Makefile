@@ -12,7 +12,7 @@ export CCACHE_NOHASHDIR := 1
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
 
 
-.PHONY: all deps build run test test-unit test-integration test-sanitize bench format check-format clean
+.PHONY: all deps build run test test-unit test-integration test-sanitize test-package install package bench format check-format clean
 
 all: build
 
@@ -44,6 +44,20 @@ test-sanitize: deps
 	cmake --build $(SANITIZE_BUILD) -j $(JOBS) --target unit_tests
 	cd $(SANITIZE_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS) -L unit
+
+# Installs under $(PREFIX) (default /usr, as the package does); DESTDIR=/some/root is honoured.
+PREFIX ?= /usr
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+# The Debian package novacron-agent_VERSION_ARCH.deb, in $(BUILD).
+package: build
+	cd $(BUILD) && cpack -G DEB
+
+# Builds the package, installs it on this machine with dpkg -i, runs and queries the installed
+# binaries, checks the unit, then purges the package (CI runs this on a throwaway machine).
+test-package: package
+	./tests/package/package_test.sh $(BUILD)
 
 bench: build
 	./bench/run.sh $(BUILD)

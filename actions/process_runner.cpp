@@ -2,6 +2,7 @@
 
 #include <grp.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -61,11 +62,14 @@ void closeInherited(const Keep& keep) {
 }
 
 // Runs in the child between fork and exec: its own process group, so that a timeout reaches
-// every process it started; no descriptor of the agent's; and, if asked, another user with no
-// supplementary groups.
+// every process it started; no descriptor of the agent's; if asked, another user with no
+// supplementary groups; and death with the agent. The last closes the window in which an agent
+// killed with -9 has forked a child but not yet recorded its pid and the child has not yet
+// exec'd with the run marker in its environment: nothing at restart could find it.
 struct ChildSetup {
   std::optional<uid_t> uid;
   std::optional<gid_t> gid;
+  pid_t agent = ::getpid();
   template <class Launcher>
   bp2::error_code on_exec_setup(Launcher& launcher, const bp2::filesystem::path&,
                                 const char* const*&) {
@@ -76,6 +80,9 @@ struct ChildSetup {
     }
     if (gid && ::setgid(*gid) != 0) return {errno, bp2::system_category()};
     if (uid && ::setuid(*uid) != 0) return {errno, bp2::system_category()};
+    // After the user switch, which clears it.
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) return {errno, bp2::system_category()};
+    if (::getppid() != agent) return {ESRCH, bp2::system_category()};
     return {};
   }
 };

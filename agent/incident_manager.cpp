@@ -293,14 +293,20 @@ void IncidentManager::open(const Decision& d) {
   inc->rec.opened_at = now;
   inc->labels = d.labels;
   inc->key = keyOf(d.playbook, d.labels);
-  // Recorded before anything is done about it. The counter restarts with the agent, so an id can
-  // already exist (a restart within the same second): take the next number.
-  Result<void> created = store_.createIncident(inc->rec);
+  // Recorded, with its `opened` event, before anything is done about it. The counter restarts
+  // with the agent, so an id can already exist (a restart within the same second): take the next
+  // number.
+  std::string opened = json{{"reason", d.reason},
+                            {"by", d.by.empty() ? json(nullptr) : json(d.by)},
+                            {"severity", d.severity},
+                            {"labels", policy::labelsToJson(d.labels)}}
+                           .dump();
+  Result<int64_t> created = store_.openIncident(inc->rec, opened);
   for (int attempt = 0;
        !created && created.error().code == ErrorCode::kInvalidArgument && attempt < 1000;
        ++attempt) {
     inc->rec.id = newId(now);
-    created = store_.createIncident(inc->rec);
+    created = store_.openIncident(inc->rec, opened);
   }
   if (!created) {
     // Nothing runs for an incident the store does not hold. The evaluator forgets it, so that
@@ -314,12 +320,6 @@ void IncidentManager::open(const Decision& d) {
   writeSucceeded();
   Incident& ref = *inc;
   incidents_[inc->rec.id] = std::move(inc);
-  event(ref, "opened",
-        json{{"reason", d.reason},
-             {"by", d.by.empty() ? json(nullptr) : json(d.by)},
-             {"severity", d.severity},
-             {"labels", policy::labelsToJson(d.labels)}}
-            .dump());
   event(ref, "diagnostics",
         json{{"report", actions::diagnosticsReport(metrics_, now, ref.rec.id)}}.dump());
   event(ref, "flight_recorder", flightRecorder(*p, d.labels, now).dump());

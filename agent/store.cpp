@@ -302,29 +302,49 @@ Result<std::vector<IncidentRecord>> Store::incidents(TimePoint since, bool open_
   return out;
 }
 
-Result<int64_t> Store::appendEvent(const std::string& incident_id, TimePoint at,
+// Inside a transaction the caller holds: the event and its outbox entry.
+Result<int64_t> Store::insertEvent(const std::string& incident_id, TimePoint at,
                                    const std::string& kind, const std::string& data_json) {
-  if (auto r = exec("BEGIN IMMEDIATE"); !r) return r.error();
   Stmt ev(db_, "INSERT INTO events (incident_id, at, kind, data) VALUES (?1, ?2, ?3, ?4)");
   ev.bind(1, incident_id).bind(2, ms(at)).bind(3, kind).bind(4, data_json);
-  if (auto r = done(ev, "appending an event to " + incident_id); !r) {
-    (void)exec("ROLLBACK");
-    return r.error();
-  }
+  if (auto r = done(ev, "appending an event to " + incident_id); !r) return r.error();
   int64_t seq = sqlite3_last_insert_rowid(db_);
   Stmt ob(db_, "INSERT INTO outbox (event_seq) VALUES (?1)");
   ob.bind(1, seq);
-  if (auto r = done(ob, "queueing event " + std::to_string(seq)); !r) {
-    (void)exec("ROLLBACK");
-    return r.error();
+  if (auto r = done(ob, "queueing event " + std::to_string(seq)); !r) return r.error();
+  return seq;
+}
+
+Result<int64_t> Store::commitEvent(const std::function<Result<void>()>& before,
+                                   const std::string& incident_id, TimePoint at,
+                                   const std::string& kind, const std::string& data_json) {
+  if (auto r = exec("BEGIN IMMEDIATE"); !r) return r.error();
+  Result<int64_t> seq = makeError(ErrorCode::kIo, "");
+  if (auto b = before ? before() : Result<void>{}; !b) {
+    seq = b.error();
+  } else {
+    seq = insertEvent(incident_id, at, kind, data_json);
   }
-  if (auto r = exec("COMMIT"); !r) {
+  if (seq) {
+    if (auto r = exec("COMMIT"); !r) seq = r.error();
+  }
+  if (!seq) {
     (void)exec("ROLLBACK");
-    return r.error();
+    return seq;
   }
   ++pending_;
   if (on_append_) on_append_();
   return seq;
+}
+
+Result<int64_t> Store::appendEvent(const std::string& incident_id, TimePoint at,
+                                   const std::string& kind, const std::string& data_json) {
+  return commitEvent(nullptr, incident_id, at, kind, data_json);
+}
+
+Result<int64_t> Store::openIncident(const IncidentRecord& incident, const std::string& data_json) {
+  return commitEvent([&] { return createIncident(incident); }, incident.id, incident.opened_at,
+                     "opened", data_json);
 }
 
 namespace {

@@ -88,6 +88,9 @@ class Store {
   Store& operator=(const Store&) = delete;
 
   Result<void> createIncident(const IncidentRecord& incident);
+  /// Creates the incident and its `opened` event in one durable transaction, so that no crash can
+  /// leave an incident whose timeline does not begin with it.
+  Result<int64_t> openIncident(const IncidentRecord& incident, const std::string& data_json);
   Result<void> updateIncident(const std::string& id, const std::string& state, int severity,
                               std::optional<TimePoint> acknowledged_at,
                               std::optional<TimePoint> resolved_at);
@@ -157,6 +160,11 @@ class Store {
   Result<void> exec(const char* sql);
   Result<void> migrate();
   Result<void> countPending();
+  Result<int64_t> insertEvent(const std::string& incident_id, TimePoint at, const std::string& kind,
+                              const std::string& data_json);
+  Result<int64_t> commitEvent(const std::function<Result<void>()>& before,
+                              const std::string& incident_id, TimePoint at, const std::string& kind,
+                              const std::string& data_json);
   sqlite3* db_;
   int version_ = 0;
   std::function<void()> on_append_;

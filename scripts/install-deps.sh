@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # toolchain
   cmake ninja-build g++ pkg-config ccache make curl clang-format
+  # packaging: dpkg-shlibdeps computes the .deb's dependencies; man checks the unit's Documentation=
+  dpkg-dev man-db
   # libraries (Boost 1.81: Process v2 does not exist in the default 1.74)
   libboost1.81-dev libboost-filesystem1.81-dev libproc2-dev prometheus-cpp-dev
   libyaml-dev nlohmann-json3-dev libsqlite3-dev libpq-dev libsystemd-dev libssl-dev zlib1g-dev

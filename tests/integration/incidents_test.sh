@@ -20,7 +20,8 @@ for: 200ms
 verify: {window: 1s, mandatory: ["load_tasks < 0"]}
 actions:
   - {id: mark, type: exec, automated: true, with: {argv: ["/usr/bin/touch", "$WORK/out/ran-{incident.id}"]}}
-  - {id: hold, type: exec, automated: true, timeout: 1m, with: {argv: ["/bin/sleep", "19.5"]}}
+  # A child that starts a grandchild: the child dies with the agent, the grandchild is an orphan.
+  - {id: hold, type: exec, automated: true, timeout: 1m, with: {argv: ["/bin/sh", "-c", "/bin/sleep 19.5 & wait"]}}
 limits: {cooldown: 0s, max_runs_per_hour: 100}
 YAML
 cat >"$WORK/agent.yaml" <<YAML
@@ -60,8 +61,9 @@ out=$(nc --json incident "$ID")
 grep -q '"state":"escalated"' <<<"$out" || fail "incident after restart: $out"
 grep -q '"action":"hold",[^}]*"state":"interrupted"' <<<"$out" || fail "run not interrupted: $out"
 grep -q '"kind":"action_interrupted"' <<<"$out" || fail "no action_interrupted event"
-# The action's process outlived the agent killed with -9 (it has its own process group): the
-# restart ends it, from the pid and start time recorded with the run.
+# The action's own process died with the agent killed with -9; the process it started outlived
+# both (it is in the action's process group): the restart ends it, from the pid and start time
+# recorded with the run.
 grep -q '"kind":"orphans_ended"' <<<"$out" || fail "no orphans_ended event: $out"
 wait_for 5 bash -c "! pgrep -f '^/bin/sleep 19.5$'" || fail "the orphaned action survived the restart"
 pass "after kill -9 the run is interrupted, not re-run, its orphan ended, the incident escalated"

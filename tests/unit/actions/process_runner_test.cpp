@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <cerrno>
 #include <cstdlib>
@@ -148,6 +149,43 @@ TEST(ProcessRunnerTest, WhatCannotStartSaysWhy) {
     EXPECT_FALSE(r.started);
     EXPECT_NE(r.error.find(c.why), std::string::npos) << r.error;
   }
+}
+
+TEST(ProcessRunnerTest, TheChildDiesWithAnAgentKilledWithSigkill) {
+  // A stand-in agent in its own process starts the child and reports its pid, then is killed.
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  pid_t agent = ::fork();
+  ASSERT_GE(agent, 0);
+  if (agent == 0) {
+    ::close(fds[0]);
+    boost::asio::io_context io;
+    ProcessSpec s = spec({"/bin/sleep", "30"});
+    s.on_started = [&](pid_t pid) {
+      (void)!::write(fds[1], &pid, sizeof(pid));
+      ::kill(::getpid(), SIGKILL);
+    };
+    runProcess(io, std::move(s), [](ProcessResult) {});
+    io.run();
+    ::_exit(1);
+  }
+  ::close(fds[1]);
+  pid_t child = 0;
+  ASSERT_EQ(::read(fds[0], &child, sizeof(child)), static_cast<ssize_t>(sizeof(child)));
+  ::close(fds[0]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(agent, &status, 0), agent);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  // The child was reparented; SIGKILL reaches it at once. Zombies (nobody reaps them here) count
+  // as gone.
+  bool gone = false;
+  for (int i = 0; i < 200 && !gone; ++i) {
+    std::ifstream stat("/proc/" + std::to_string(child) + "/stat");
+    std::string line;
+    gone = !std::getline(stat, line) || line.find(") Z ") != std::string::npos;
+    if (!gone) std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_TRUE(gone) << "the action outlived the agent";
 }
 
 }  // namespace

@@ -169,6 +169,23 @@ TEST_F(StoreTest, RetentionPurgesOnlyOldResolvedIncidents) {
   EXPECT_EQ(s->openIncidents()->size(), 1u);
 }
 
+TEST_F(StoreTest, AnIncidentAndItsOpenedEventAreOneTransaction) {
+  auto s = open();
+  auto seq = s->openIncident(incident("a"), R"({"reason":"r"})");
+  ASSERT_TRUE(seq.has_value());
+  auto t = *s->timeline("a");
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0].kind, "opened");
+  EXPECT_EQ(t[0].seq, *seq);
+  EXPECT_EQ(s->outboxStats()->depth, 1);
+  // The same id again: refused as a whole, nothing half-written.
+  auto again = s->openIncident(incident("a"), "{}");
+  ASSERT_FALSE(again.has_value());
+  EXPECT_EQ(again.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(s->timeline("a")->size(), 1u);
+  EXPECT_EQ(s->outboxStats()->depth, 1);
+}
+
 TEST_F(StoreTest, TheOutboxDeliversParksDropsAndKeepsWhatTheCoordinatorLacks) {
   auto s = open();
   ASSERT_TRUE(s->createIncident(incident("a")).has_value());

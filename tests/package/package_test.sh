@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# The Debian package as an operator meets it, on this (throwaway CI) machine, as root: build,
+# `dpkg -i`, the groups and files it installs, `--check-config` on the installed configuration,
+# the installed unit through `systemd-analyze`, the installed binary started by hand on a
+# temporary state dir and queried with the installed `novacron`, a reinstall that keeps the
+# operator's edited configuration and the state, then a purge that leaves only the state dir.
+# Usage: package_test.sh BUILD_DIR
+set -euo pipefail
+BUILD=$(realpath "$1")
+source "$(dirname "$0")/../integration/lib.sh"
+
+((EUID == 0)) || fail "installs a package: run as root (CI does)"
+DEB=$(ls "$BUILD"/novacron-agent_*_*.deb 2>/dev/null | head -n 1)
+[[ -f $DEB ]] || fail "no package in $BUILD; run make package"
+dpkg-deb -f "$DEB" Package Version Depends >"$WORK/control"
+grep -q '^Package: novacron-agent$' "$WORK/control" || fail "package name: $(cat "$WORK/control")"
+for dep in libc6 libpq5 libssl3 libsqlite3-0 libproc2-0; do
+  grep -q "$dep" "$WORK/control" || fail "Depends lacks $dep: $(cat "$WORK/control")"
+done
+dpkg-deb --ctrl-tarfile "$DEB" | tar -xO ./conffiles >"$WORK/conffiles"
+grep -qx /etc/novacron/agent.yaml "$WORK/conffiles" || fail "agent.yaml is not a conffile"
+pass "$(basename "$DEB"): dependencies computed ($(sed -n 's/^Depends: //p' "$WORK/control" | tr -d '\n' | cut -c1-60)...), agent.yaml a conffile"
+
+# make install's rules honour DESTDIR: nothing lands outside it.
+DESTDIR="$WORK/root" cmake --install "$BUILD" --prefix /usr >"$WORK/install.log" 2>&1 || fail "cmake --install: $(cat "$WORK/install.log")"
+for f in usr/bin/novacron-agent usr/lib/systemd/system/novacron-agent.service etc/novacron/agent.yaml \
+  usr/share/man/man1/novacron.1.gz; do
+  [[ -f $WORK/root/$f ]] || fail "DESTDIR install lacks $f"
+done
+pass "make install honours DESTDIR ($(find "$WORK/root" -type f | wc -l) files)"
+
+# A state dir left by an earlier run of this test on a developer machine would hide a purge
+# that removed it; start from none.
+[[ -e /var/lib/novacron ]] && mv /var/lib/novacron "$WORK/var-lib-novacron.before"
+restore() {
+  dpkg --purge novacron-agent >/dev/null 2>&1 || true
+  rm -rf /var/lib/novacron
+  [[ -e $WORK/var-lib-novacron.before ]] && mv "$WORK/var-lib-novacron.before" /var/lib/novacron
+  cleanup
+}
+trap restore EXIT
+
+dpkg -i "$DEB" >"$WORK/dpkg.log" 2>&1 || fail "dpkg -i: $(cat "$WORK/dpkg.log")"
+dpkg -L novacron-agent >"$WORK/files"
+for f in /usr/bin/novacron-agent /usr/bin/novacron /usr/lib/systemd/system/novacron-agent.service \
+  /usr/lib/sysusers.d/novacron.conf /usr/lib/tmpfiles.d/novacron.conf /etc/novacron/agent.yaml \
+  /usr/share/novacron/playbooks/disk_full.yaml /usr/share/bash-completion/completions/novacron \
+  /usr/share/man/man8/novacron-agent.8.gz /usr/share/man/man1/novacron.1.gz; do
+  [[ -e $f ]] || fail "not installed: $f"
+done
+getent group novacron >/dev/null || fail "no novacron group"
+getent group novacron-admin >/dev/null || fail "no novacron-admin group"
+[[ -d /var/lib/novacron && $(stat -c %a /var/lib/novacron) == 750 ]] || fail "state dir: $(ls -ld /var/lib/novacron)"
+[[ $(stat -c %a /var/lib/novacron/evidence) == 700 ]] || fail "evidence dir mode"
+[[ $(ls /usr/share/novacron/playbooks | wc -l) == 10 ]] || fail "built-in playbooks: $(ls /usr/share/novacron/playbooks)"
+man -w novacron-agent >/dev/null && man -w 1 novacron >/dev/null || fail "man pages not found by man"
+[[ $(/usr/bin/novacron-agent --version) == *"$(dpkg-deb -f "$DEB" Version)"* ]] || fail "version"
+# Nothing enabled or started by surprise.
+[[ ! -e /etc/systemd/system/multi-user.target.wants/novacron-agent.service ]] || fail "the unit was enabled"
+pgrep -x novacron-agent >/dev/null && fail "an agent was started by the package"
+pass "dpkg -i: binaries, unit, sysusers (novacron, novacron-admin), tmpfiles, config, playbooks, completion, man pages; nothing enabled"
+
+capture /usr/bin/novacron-agent --config /etc/novacron/agent.yaml --check-config
+((rc == 0)) || fail "--check-config on the installed configuration: $out"
+pass "installed configuration: $out"
+
+UNIT=/usr/lib/systemd/system/novacron-agent.service
+capture systemd-analyze verify "$UNIT"
+((rc == 0)) && [[ -z $out ]] || fail "systemd-analyze verify $UNIT: $out"
+capture systemd-analyze security --offline=true --no-pager "$UNIT"
+exposure=$(sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p' <<<"$out")
+awk -v e="${exposure:-99}" 'BEGIN { exit !(e <= 4.0) }' || fail "exposure ${exposure:-?}: $out"
+pass "installed unit: systemd-analyze verify clean, security exposure $exposure (<= 4.0)"
+
+# The installed binary by hand, on a temporary state dir, queried with the installed command.
+PORT=$(free_port) || fail "no free port"
+sed -e "s#^state_dir: .*#state_dir: $WORK/state#" \
+  -e "s#^  path: /run/novacron/agent.sock#  path: $WORK/agent.sock#" \
+  -e "s#^  listen: 127.0.0.1:9810 #  listen: 127.0.0.1:$PORT #" \
+  -e "s#^  evidence_dir: .*#  evidence_dir: $WORK/state/evidence#" \
+  /etc/novacron/agent.yaml >"$WORK/agent.yaml"
+grep -q "$PORT" "$WORK/agent.yaml" && grep -q "$WORK/agent.sock" "$WORK/agent.yaml" || fail "config not adapted"
+/usr/bin/novacron-agent --config "$WORK/agent.yaml" 2>"$WORK/agent.log" &
+PIDS+=("$!")
+wait_for 10 test -S "$WORK/agent.sock" || fail "the installed agent did not start"
+[[ $(stat -c %G "$WORK/agent.sock") == novacron ]] || fail "socket group: $(ls -l "$WORK/agent.sock")"
+capture /usr/bin/novacron --socket "$WORK/agent.sock" status
+((rc == 0)) || fail "novacron status: $out"
+grep -Eq 'incident_store +store +ok' <<<"$out" || fail "status: $out"
+capture /usr/bin/novacron --socket "$WORK/agent.sock" --json playbooks
+grep -q '"name":"disk_full"' <<<"$out" || fail "playbooks: $out"
+metrics=$(curl -fsS "http://127.0.0.1:$PORT/metrics")
+grep -q '^novacron_agent_start_time_seconds [1-9]' <<<"$metrics" || fail "metrics: $(head -c 300 <<<"$metrics")"
+kill -TERM "${PIDS[-1]}"
+wait "${PIDS[-1]}" || fail "the agent did not stop cleanly"
+pass "the installed agent ran on $WORK/state and answered the installed novacron"
+
+# An upgrade (here: the same package again) keeps the operator's configuration and the state.
+sed -i 's/^  retention: 15m/  retention: 20m  # edited by the operator/' /etc/novacron/agent.yaml
+echo "incident history" >/var/lib/novacron/keep-me
+dpkg -i --force-confold "$DEB" >"$WORK/dpkg2.log" 2>&1 || fail "reinstall: $(cat "$WORK/dpkg2.log")"
+grep -q 'edited by the operator' /etc/novacron/agent.yaml || fail "the operator's edit was lost"
+[[ -f /var/lib/novacron/keep-me ]] || fail "the state dir was touched"
+pass "reinstalling keeps the edited configuration and the state"
+
+dpkg --purge novacron-agent >"$WORK/dpkg3.log" 2>&1 || fail "purge: $(cat "$WORK/dpkg3.log")"
+left=()
+while read -r f; do
+  [[ -f $f || -L $f ]] && left+=("$f")
+  [[ -d $f && $f == *novacron* ]] && left+=("$f")
+done <"$WORK/files"
+[[ -e /etc/novacron ]] && left+=(/etc/novacron)
+((${#left[@]} == 0)) || fail "left after purge: ${left[*]}"
+[[ -f /var/lib/novacron/keep-me ]] || fail "the state dir went with the purge"
+pass "purge removes everything but the state dir /var/lib/novacron"
