@@ -14,6 +14,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <charconv>
+
 namespace novacron::actions {
 
 namespace asio = boost::asio;
@@ -90,6 +92,14 @@ asio::awaitable<void> exchange(std::shared_ptr<Call> call, Stream& stream) {
   if (rec) co_return call->finish(call->failure("reading the response", rec));
   HttpClientResponse res;
   res.status = static_cast<int>(parser.get().result_int());
+  if (auto it = parser.get().find(http::field::retry_after); it != parser.get().end()) {
+    // Seconds only; an HTTP date is rare from an API and is ignored.
+    std::string_view v(it->value().data(), it->value().size());
+    int64_t secs = 0;
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), secs);
+    if (ec == std::errc() && end == v.data() + v.size() && secs >= 0)
+      res.retry_after = std::chrono::seconds(std::min<int64_t>(secs, 86400));
+  }
   res.body = std::move(parser.get().body());
   call->finish(std::move(res));
   beast::error_code ignored;

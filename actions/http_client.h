@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -34,6 +35,7 @@ struct HttpClientResponse {
   std::string error;  ///< why there was no response
   std::string body;
   milliseconds duration{0};
+  std::optional<milliseconds> retry_after;  ///< from a Retry-After header in seconds
 };
 
 /// One request on `io`, never blocking it. https verifies the server's certificate against the

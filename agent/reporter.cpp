@@ -104,7 +104,8 @@ struct Reporter::State : std::enable_shared_from_this<Reporter::State> {
     });
   }
 
-  void fail(const std::string& error, int64_t first, int64_t last) {
+  void fail(const std::string& error, int64_t first, int64_t last,
+            std::optional<milliseconds> retry_after = std::nullopt) {
     ++stats.failures;
     ++stats.consecutive_failures;
     bool changed = error != stats.last_error;
@@ -115,6 +116,9 @@ struct Reporter::State : std::enable_shared_from_this<Reporter::State> {
     std::uniform_real_distribution<double> u(0, 1);
     auto delay =
         backoffDelay(stats.consecutive_failures, opt.backoff_initial, opt.backoff_max, u(rng));
+    // A coordinator that says when to come back (429, 503) is not asked sooner, nor later than
+    // the longest backoff.
+    if (retry_after) delay = std::min(std::max(delay, *retry_after), opt.backoff_max);
     // The first failure, a new reason, then every tenth: a down coordinator must not flood the
     // journal.
     if (stats.consecutive_failures == 1 || changed || stats.consecutive_failures % 10 == 0) {
@@ -238,7 +242,7 @@ struct Reporter::State : std::enable_shared_from_this<Reporter::State> {
     }
     std::string error = describe(r);
     if (retryable(r.status)) {
-      fail(error, first, last);
+      fail(error, first, last, r.retry_after);
       return;
     }
     ++stats.failures;

@@ -80,6 +80,11 @@ class HttpRecorder {
     mode_ = Mode::kAnswer;
     responder_ = std::move(f);
   }
+  /// Extra header lines sent with every answer, e.g. "Retry-After: 1".
+  void setHeaders(std::vector<std::string> lines) {
+    std::lock_guard lock(mu_);
+    headers_ = std::move(lines);
+  }
   void setMode(Mode m) {
     std::lock_guard lock(mu_);
     mode_ = m;
@@ -126,8 +131,10 @@ class HttpRecorder {
     int status;
     std::string body;
     Responder responder;
+    std::string extra;
     {
       std::lock_guard lock(mu_);
+      for (const auto& h : headers_) extra += h + "\r\n";
       requests_.push_back(r);
       mode = mode_;
       status = status_;
@@ -149,7 +156,7 @@ class HttpRecorder {
     }
     std::string out = "HTTP/1.1 " + std::to_string(status) +
                       " X\r\nContent-Length: " + std::to_string(body.size()) +
-                      "\r\nConnection: close\r\n\r\n" + body;
+                      "\r\nConnection: close\r\n" + extra + "\r\n" + body;
     ::send(c, out.data(), out.size(), MSG_NOSIGNAL);
   }
 
@@ -193,6 +200,7 @@ class HttpRecorder {
   int status_ = 200;
   std::string body_ = "ok";
   Responder responder_;
+  std::vector<std::string> headers_;
   std::vector<Request> requests_;
   std::thread thread_;
 };

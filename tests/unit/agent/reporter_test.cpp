@@ -207,6 +207,23 @@ TEST_F(ReporterTest, RefusedCredentialsAreRetriedNotParked) {
   EXPECT_EQ(depth(), 5);
 }
 
+TEST_F(ReporterTest, ACoordinatorThatSaysRetryAfterIsNotAskedSooner) {
+  HttpRecorder coordinator;
+  coordinator.answer(429, "slow down");
+  coordinator.setHeaders({"Retry-After: 1"});
+  append(3);
+  ReporterOptions o = options(coordinator.url());
+  o.backoff_max = 5s;
+  start(o);
+  ASSERT_TRUE(waitFor([&] { return stats().failures >= 1; }));
+  auto first = std::chrono::steady_clock::now();
+  coordinator.answer(200);
+  ASSERT_TRUE(waitFor([&] { return depth() == 0; }));
+  // The backoff alone would have retried after 10-20 ms.
+  EXPECT_GE(std::chrono::steady_clock::now() - first, 900ms);
+  EXPECT_EQ(coordinator.requests().size(), 2u);
+}
+
 TEST_F(ReporterTest, AFullOutboxDropsItsOldestAndSaysSo) {
   append(150);
   ReporterOptions o = options("http://127.0.0.1:" + std::to_string(testing::freePort()) + "/");
