@@ -426,8 +426,9 @@ struct Agent::Impl {
   json outboxJson() const {
     if (!reporter) return nullptr;
     const ReporterStats& s = reporter->stats();
-    double oldest = s.outbox.oldest ? toSeconds(clock.now()) - toSeconds(*s.outbox.oldest) : 0.0;
-    return {{"depth", s.outbox.depth},
+    OutboxStats o = reporter->outbox();
+    double oldest = o.oldest ? toSeconds(clock.now()) - toSeconds(*o.oldest) : 0.0;
+    return {{"depth", o.depth},
             {"oldest_age_seconds", std::max(0.0, oldest)},
             {"coordinator",
              config.coordinator_url.empty() ? json(nullptr) : json(config.coordinator_url)},

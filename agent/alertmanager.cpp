@@ -1,17 +1,15 @@
 #include "agent/alertmanager.h"
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
-#include <random>
 #include <set>
 
 #include "actions/http_client.h"
+#include "agent/delivery_loop.h"
 #include "agent/log.h"
-#include "agent/replay.h"
-#include "agent/reporter.h"
 #include "novacron/version.h"
+#include "policy/severity.h"
 
 namespace novacron::agent {
 
@@ -35,18 +33,10 @@ constexpr MetricDef kLastSuccess{"novacron_alertmanager_last_success_timestamp_s
                                  "since start."};
 constexpr const MetricDef* kMetrics[] = {&kFailures, &kFiring, &kLastSuccess, &kPushes};
 
-// The runbook's names for SEV-1 to SEV-4.
-const char* severityName(int severity) {
-  switch (severity) {
-    case 1:
-      return "critical";
-    case 2:
-      return "high";
-    case 3:
-      return "medium";
-    default:
-      return "low";
-  }
+// The runbook's names for SEV-1 to SEV-4: critical, high, medium, low.
+std::string severityName(int severity) {
+  auto info = policy::severityInfo(severity);
+  return std::string(info ? info->name : "low");
 }
 
 }  // namespace
@@ -88,41 +78,26 @@ std::string renderAlerts(const std::vector<IncidentRecord>& incidents,
   return alerts.dump();
 }
 
-struct AlertmanagerPusher::State : std::enable_shared_from_this<AlertmanagerPusher::State> {
-  State(asio::io_context& io_, Store& s, const Clock& c, AlertmanagerOptions o)
-      : io(io_), store(s), clock(c), opt(std::move(o)), timer(io_) {}
-  asio::io_context& io;
+struct AlertmanagerPusher::State {
+  State(asio::io_context& io, Store& s, const Clock& c, AlertmanagerOptions o)
+      : store(s), clock(c), opt(std::move(o)), loop(io, [this] { push(); }) {}
   Store& store;
   const Clock& clock;
   AlertmanagerOptions opt;
-  asio::steady_timer timer;
   AlertmanagerStats stats;
   std::map<std::string, std::string> descriptions;
   std::set<std::string> firing;                  // pushed as open
   std::map<std::string, IncidentRecord> ending;  // resolved; Alertmanager has not heard yet
-  bool running = false, in_flight = false, soon = false;
-  int consecutive_failures = 0;
-  uint64_t generation = 0;
   std::chrono::steady_clock::time_point last_push{};
-  std::mt19937_64 rng{std::random_device{}()};
-
-  void schedule(milliseconds delay) {
-    timer.expires_after(delay);
-    timer.async_wait([weak = weak_from_this(), gen = generation](boost::system::error_code ec) {
-      auto st = weak.lock();
-      if (ec || !st || st->generation != gen) return;
-      st->soon = false;
-      st->push();
-    });
-  }
+  bool started = false;  // start() came, stop() not yet
+  DeliveryLoop loop;     // last: its callbacks reach the members above
 
   void push() {
-    if (!running || in_flight || opt.url.empty()) return;
     TimePoint now = clock.now();
     auto open = store.openIncidents();
     if (!open) {
       logError("alertmanager: " + open.error().message);
-      schedule(opt.resend_interval);
+      loop.schedule(opt.resend_interval);
       return;
     }
     std::set<std::string> open_ids;
@@ -149,7 +124,7 @@ struct AlertmanagerPusher::State : std::enable_shared_from_this<AlertmanagerPush
     }
     if (alerts.empty()) {
       stats.firing = 0;
-      schedule(opt.resend_interval);
+      loop.schedule(opt.resend_interval);
       return;
     }
     actions::HttpClientRequest req;
@@ -161,57 +136,49 @@ struct AlertmanagerPusher::State : std::enable_shared_from_this<AlertmanagerPush
     req.headers = {{"Content-Type", "application/json"},
                    {"User-Agent", std::string("novacron-agent/") + kVersion}};
     req.body = renderAlerts(alerts, descriptions, opt, now);
-    in_flight = true;
     last_push = std::chrono::steady_clock::now();
     ++stats.pushes;
     size_t n_open = open->size();
-    actions::httpRequest(
-        io, std::move(req),
-        [weak = weak_from_this(), gen = generation, ended, n_open](actions::HttpClientResponse r) {
-          auto st = weak.lock();
-          if (!st || st->generation != gen) return;
-          st->in_flight = false;
-          st->answered(r, ended, n_open);
-        });
+    loop.send(std::move(req), [this, ended, n_open](const actions::HttpClientResponse& r) {
+      answered(r, ended, n_open);
+    });
   }
 
   void answered(const actions::HttpClientResponse& r, const std::vector<std::string>& ended,
                 size_t n_open) {
     if (r.status >= 200 && r.status < 300) {
       for (const auto& id : ended) ending.erase(id);
-      if (consecutive_failures > 0) logNotice("alertmanager: pushing alerts again");
-      consecutive_failures = 0;
+      if (loop.consecutiveFailures() > 0) logNotice("alertmanager: pushing alerts again");
+      loop.succeeded();
       stats.firing = n_open;
       stats.last_success = clock.now();
       stats.last_error.clear();
-      schedule(opt.resend_interval);
+      loop.schedule(opt.resend_interval);
       return;
     }
     ++stats.failures;
-    ++consecutive_failures;
-    std::string error =
-        r.status ? "HTTP " + std::to_string(r.status) + ": " + r.body.substr(0, 200) : r.error;
-    if (consecutive_failures == 1 || error != stats.last_error || consecutive_failures % 10 == 0) {
-      logWarning("alertmanager: push failed (" + error + "), attempt " +
-                 std::to_string(consecutive_failures));
-    }
+    std::string error = describeResponse(r);
     stats.last_error = error;
-    std::uniform_real_distribution<double> u(0, 1);
-    schedule(backoffDelay(consecutive_failures, 1s, opt.resend_interval, u(rng)));
+    bool log = false;
+    auto delay = loop.failed(error, 1s, opt.resend_interval, r.retry_after, log);
+    if (log) {
+      logWarning("alertmanager: push failed (" + error + "), attempt " +
+                 std::to_string(loop.consecutiveFailures()));
+    }
+    loop.schedule(delay);
   }
 };
 
 AlertmanagerPusher::AlertmanagerPusher(asio::io_context& io, Store& store, const Clock& clock,
                                        AlertmanagerOptions options)
-    : state_(std::make_shared<State>(io, store, clock, std::move(options))) {}
+    : state_(std::make_unique<State>(io, store, clock, std::move(options))) {}
 
-AlertmanagerPusher::~AlertmanagerPusher() { stop(); }
+AlertmanagerPusher::~AlertmanagerPusher() = default;
 
 void AlertmanagerPusher::start() {
   State& st = *state_;
-  if (st.running) return;
-  st.running = true;
-  if (st.opt.url.empty()) return;
+  st.started = true;
+  if (st.opt.url.empty() || st.loop.running()) return;
   // Incidents that ended just before a restart may still fire in Alertmanager: end them there.
   TimePoint now = st.clock.now();
   if (auto recent = st.store.incidents(now - 4 * st.opt.resend_interval, false, 1000)) {
@@ -219,35 +186,29 @@ void AlertmanagerPusher::start() {
       if (r.resolved_at) st.ending[r.id] = std::move(r);
     }
   }
-  st.schedule(0ms);
+  st.loop.start();
 }
 
 void AlertmanagerPusher::stop() {
-  state_->running = false;
-  state_->in_flight = false;
-  state_->soon = false;
-  ++state_->generation;
-  state_->timer.cancel();
+  state_->started = false;
+  state_->loop.stop();
 }
 
 void AlertmanagerPusher::setOptions(AlertmanagerOptions options) {
-  if (options == state_->opt) return;
-  bool was_running = state_->running;
-  stop();
-  state_->opt = std::move(options);
-  state_->consecutive_failures = 0;
-  if (was_running) start();
+  State& st = *state_;
+  if (options == st.opt) return;
+  st.loop.stop();
+  st.opt = std::move(options);
+  st.loop.succeeded();
+  if (st.started) start();
 }
 
 void AlertmanagerPusher::wake() {
   State& st = *state_;
-  if (!st.running || st.in_flight || st.soon || st.opt.url.empty() || st.consecutive_failures > 0)
-    return;
-  st.soon = true;
-  // Coalesced: at most about one push a second, however many events are written.
+  // Gathered: at most about one push a second, however many events are written.
   auto since = std::chrono::steady_clock::now() - st.last_push;
   auto wait = since < 1s ? std::chrono::duration_cast<milliseconds>(1s - since) : 200ms;
-  st.schedule(std::max<milliseconds>(wait, 200ms));
+  st.loop.wake(std::max<milliseconds>(wait, 200ms));
 }
 
 void AlertmanagerPusher::setDescriptions(std::map<std::string, std::string> descriptions) {

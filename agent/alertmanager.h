@@ -69,7 +69,7 @@ class AlertmanagerPusher {
   struct State;
 
  private:
-  std::shared_ptr<State> state_;
+  std::unique_ptr<State> state_;
 };
 
 std::span<const collectors::MetricDef* const> alertmanagerMetrics();

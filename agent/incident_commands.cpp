@@ -23,6 +23,32 @@ json eventJson(const EventRecord& e) {
           {"data", json::parse(e.data, nullptr, false)}};
 }
 
+// The incident `id`, or in `err` why there is none to show.
+std::optional<IncidentRecord> lookup(const IncidentContext& c, const std::string& id,
+                                     CommandReply& err) {
+  auto rec = c.store->incident(id);
+  if (!rec)
+    err = CommandReply::error("store", rec.error().message);
+  else if (!*rec)
+    err = CommandReply::error("not_found", "no incident " + id);
+  return rec ? *rec : std::nullopt;
+}
+
+// Its timeline and action runs, as the detail and the post-mortem show them.
+struct History {
+  std::vector<EventRecord> timeline;
+  std::vector<ActionRunRecord> runs;
+};
+std::optional<History> history(const IncidentContext& c, const std::string& id, CommandReply& err) {
+  auto timeline = c.store->timeline(id);
+  auto runs = c.store->actionRuns(id);
+  if (!timeline || !runs) {
+    err = CommandReply::error("store", "cannot read the timeline of " + id);
+    return std::nullopt;
+  }
+  return History{std::move(*timeline), std::move(*runs)};
+}
+
 }  // namespace
 
 json incidentJson(const IncidentRecord& r) {
@@ -68,22 +94,21 @@ CommandReply incidentsAfter(const IncidentContext& c, int64_t after, size_t limi
 
 CommandReply showIncident(const IncidentContext& c, const std::string& id) {
   if (!c.store) return unavailable(c);
-  auto rec = c.store->incident(id);
-  if (!rec) return CommandReply::error("store", rec.error().message);
-  if (!*rec) return CommandReply::error("not_found", "no incident " + id);
-  auto timeline = c.store->timeline(id);
-  auto runs = c.store->actionRuns(id);
+  CommandReply err;
+  auto rec = lookup(c, id, err);
+  if (!rec) return err;
+  auto h = history(c, id, err);
+  if (!h) return err;
   auto approvals = c.store->approvals(id);
-  if (!timeline || !runs || !approvals)
-    return CommandReply::error("store", "cannot read the timeline of " + id);
+  if (!approvals) return CommandReply::error("store", approvals.error().message);
   json events = json::array();
-  for (const auto& e : *timeline) {
+  for (const auto& e : h->timeline) {
     json j = eventJson(e);
     j.erase("incident");
     events.push_back(std::move(j));
   }
   json jruns = json::array();
-  for (const auto& r : *runs) {
+  for (const auto& r : h->runs) {
     jruns.push_back(
         {{"id", r.id},
          {"action", r.action},
@@ -103,7 +128,7 @@ CommandReply showIncident(const IncidentContext& c, const std::string& id) {
          {"decided_by", a.decided_by},
          {"reason", a.reason}});
   }
-  json out = incidentJson(**rec);
+  json out = incidentJson(*rec);
   out["timeline"] = events;
   out["action_runs"] = jruns;
   out["approvals"] = japprovals;
@@ -112,22 +137,20 @@ CommandReply showIncident(const IncidentContext& c, const std::string& id) {
 
 CommandReply postmortem(const IncidentContext& c, const std::string& id) {
   if (!c.store) return unavailable(c);
-  auto rec = c.store->incident(id);
-  if (!rec) return CommandReply::error("store", rec.error().message);
-  if (!*rec) return CommandReply::error("not_found", "no incident " + id);
-  auto timeline = c.store->timeline(id);
-  auto runs = c.store->actionRuns(id);
-  if (!timeline || !runs) return CommandReply::error("store", "cannot read the timeline of " + id);
-  return {
-      {{"markdown", postmortemDraft(c.node_id, **rec, *timeline, *runs, c.clock.now())}}, "", ""};
+  CommandReply err;
+  auto rec = lookup(c, id, err);
+  if (!rec) return err;
+  auto h = history(c, id, err);
+  if (!h) return err;
+  return {{{"markdown", postmortemDraft(c.node_id, *rec, h->timeline, h->runs, c.clock.now())}},
+          "",
+          ""};
 }
 
 CommandReply decide(const IncidentContext& c, const std::string& cmd, const std::string& id,
                     const std::string& action, const std::string& who, const std::string& reason) {
   if (!c.store || !c.manager) return unavailable(c);
-  auto rec = c.store->incident(id);
-  if (!rec) return CommandReply::error("store", rec.error().message);
-  if (!*rec) return CommandReply::error("not_found", "no incident " + id);
+  if (CommandReply err; !lookup(c, id, err)) return err;
   Result<void> r = cmd == "ack"       ? c.manager->acknowledge(id, who)
                    : cmd == "approve" ? c.manager->approve(id, action, who, reason)
                                       : c.manager->deny(id, action, who, reason);

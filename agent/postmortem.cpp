@@ -4,7 +4,6 @@
 
 #include <sstream>
 
-#include "agent/replay.h"
 #include "policy/duration.h"
 
 namespace novacron::agent {

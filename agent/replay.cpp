@@ -11,18 +11,6 @@
 
 namespace novacron::agent {
 
-std::string formatTimestamp(TimePoint t) {
-  auto ms = t.time_since_epoch().count();
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[48];
-  std::snprintf(out, sizeof(out), "%s.%03dZ", buf, static_cast<int>(ms % 1000));
-  return out;
-}
-
 std::string withLabels(const std::string& name, const collectors::Labels& labels) {
   if (labels.empty()) return name;
   std::string s = name + "{";

@@ -20,9 +20,6 @@ struct ReplayOptions {
 /// and when it would have resolved. Runs nothing. Returns the process exit status.
 int runReplay(const ReplayOptions& options, std::ostream& out, std::ostream& err);
 
-/// "2026-01-01T00:00:05.000Z".
-std::string formatTimestamp(TimePoint t);
-
 /// `name{a="1",b="2"}`, or just `name` without labels.
 std::string withLabels(const std::string& name, const collectors::Labels& labels);
 

@@ -1,16 +1,12 @@
 #include "agent/reporter.h"
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
-
-#include <cmath>
-#include <random>
 
 #include "actions/http_client.h"
 #include "actions/secret.h"
+#include "agent/delivery_loop.h"
 #include "agent/log.h"
-#include "agent/replay.h"
 #include "novacron/version.h"
 
 namespace novacron::agent {
@@ -56,85 +52,41 @@ bool retryable(int status) {
          status == 405 || status == 407 || status == 408;
 }
 
-std::string describe(const actions::HttpClientResponse& r) {
-  if (r.status == 0) return r.error;
-  std::string body = r.body.substr(0, 200);
-  for (auto& c : body) {
-    if (c == '\n' || c == '\r') c = ' ';
-  }
-  return "HTTP " + std::to_string(r.status) + (body.empty() ? "" : ": " + body);
-}
-
 }  // namespace
 
-milliseconds backoffDelay(int failures, milliseconds initial, milliseconds max, double random01) {
-  double d = static_cast<double>(initial.count()) * std::pow(2.0, std::min(failures - 1, 30));
-  d = std::min(d, static_cast<double>(max.count()));
-  return milliseconds(static_cast<int64_t>(d / 2 + d / 2 * random01));
-}
-
-struct Reporter::State : std::enable_shared_from_this<Reporter::State> {
-  State(asio::io_context& io_, Store& s, const Clock& c, ReporterOptions o)
-      : io(io_), store(s), clock(c), opt(std::move(o)), timer(io_) {}
-  asio::io_context& io;
+struct Reporter::State {
+  State(asio::io_context& io, Store& s, const Clock& c, ReporterOptions o)
+      : store(s), clock(c), opt(std::move(o)), loop(io, [this] { cycle(); }) {}
   Store& store;
   const Clock& clock;
   ReporterOptions opt;
-  asio::steady_timer timer;
   ReporterStats stats;
-  bool running = false, in_flight = false, soon = false;
   int64_t isolate_until = 0;  // after a refused batch: one event at a time up to this seq
-  uint64_t generation = 0;    // callbacks of an older generation (before stop) are ignored
-  std::mt19937_64 rng{std::random_device{}()};
-
-  void refreshOutbox() {
-    if (auto s = store.outboxStats())
-      stats.outbox = *s;
-    else
-      logError(s.error().message);
-  }
-
-  void schedule(milliseconds delay) {
-    timer.expires_after(delay);
-    timer.async_wait([weak = weak_from_this(), gen = generation](boost::system::error_code ec) {
-      auto st = weak.lock();
-      if (ec || !st || st->generation != gen) return;
-      st->soon = false;
-      st->cycle();
-    });
-  }
+  bool started = false;       // start() came, stop() not yet: a URL set later starts delivery
+  DeliveryLoop loop;          // last: its callbacks reach the members above
 
   void fail(const std::string& error, int64_t first, int64_t last,
             std::optional<milliseconds> retry_after = std::nullopt) {
     ++stats.failures;
-    ++stats.consecutive_failures;
-    bool changed = error != stats.last_error;
     stats.last_error = error;
     if (first > 0) {
       if (auto r = store.recordAttempt(first, last, error); !r) logError(r.error().message);
     }
-    std::uniform_real_distribution<double> u(0, 1);
-    auto delay =
-        backoffDelay(stats.consecutive_failures, opt.backoff_initial, opt.backoff_max, u(rng));
-    // A coordinator that says when to come back (429, 503) is not asked sooner, nor later than
-    // the longest backoff.
-    if (retry_after) delay = std::min(std::max(delay, *retry_after), opt.backoff_max);
-    // The first failure, a new reason, then every tenth: a down coordinator must not flood the
-    // journal.
-    if (stats.consecutive_failures == 1 || changed || stats.consecutive_failures % 10 == 0) {
+    bool log = false;
+    auto delay = loop.failed(error, opt.backoff_initial, opt.backoff_max, retry_after, log);
+    if (log) {
       logWarning("coordinator: delivery failed (" + error + "), attempt " +
-                 std::to_string(stats.consecutive_failures) + "; " +
-                 std::to_string(stats.outbox.depth) + " event(s) queued; retrying in " +
+                 std::to_string(loop.consecutiveFailures()) + "; " +
+                 std::to_string(store.outboxDepth()) + " event(s) queued; retrying in " +
                  std::to_string(delay.count()) + " ms");
     }
-    schedule(delay);
+    loop.schedule(delay);
   }
 
   // Over the bound, the oldest events leave the outbox (never the timeline), and an event on the
   // newest dropped one's incident says how many and which.
   void enforceBound() {
-    refreshOutbox();
-    if (static_cast<size_t>(stats.outbox.depth) <= opt.max_events) return;
+    if (static_cast<size_t>(store.outboxDepth()) <= opt.max_events) return;
     auto d = store.dropOldestPending(opt.max_events > 0 ? opt.max_events - 1 : 0);
     if (!d) {
       logError(d.error().message);
@@ -152,7 +104,6 @@ struct Reporter::State : std::enable_shared_from_this<Reporter::State> {
                                  {"last_seq", d->last_seq},
                                  {"max_events", opt.max_events}}
                                 .dump());
-    refreshOutbox();
   }
 
   std::string render(const std::vector<EventRecord>& batch) const {
@@ -175,7 +126,7 @@ struct Reporter::State : std::enable_shared_from_this<Reporter::State> {
   }
 
   void cycle() {
-    if (!running || in_flight || opt.url.empty()) return;
+    if (opt.url.empty()) return;
     enforceBound();
     auto batch = store.pendingEvents(isolate_until > 0 ? 1 : opt.batch_size);
     if (!batch) {
@@ -184,8 +135,7 @@ struct Reporter::State : std::enable_shared_from_this<Reporter::State> {
     }
     if (batch->empty()) {
       isolate_until = 0;
-      refreshOutbox();
-      schedule(5s);  // wake() comes first when an event is appended
+      loop.schedule(5s);  // wake() comes first when an event is appended
       return;
     }
     actions::HttpClientRequest req;
@@ -207,18 +157,12 @@ struct Reporter::State : std::enable_shared_from_this<Reporter::State> {
       req.headers.push_back({"Authorization", "Bearer " + *token});
     }
     req.body = render(*batch);
-    in_flight = true;
     ++stats.attempts;
     stats.last_attempt = clock.now();
     size_t n = batch->size();
-    actions::httpRequest(
-        io, std::move(req),
-        [weak = weak_from_this(), gen = generation, first, last, n](actions::HttpClientResponse r) {
-          auto st = weak.lock();
-          if (!st || st->generation != gen) return;
-          st->in_flight = false;
-          st->answered(r, first, last, n);
-        });
+    loop.send(std::move(req), [this, first, last, n](const actions::HttpClientResponse& r) {
+      answered(r, first, last, n);
+    });
   }
 
   void answered(const actions::HttpClientResponse& r, int64_t first, int64_t last, size_t n) {
@@ -227,20 +171,19 @@ struct Reporter::State : std::enable_shared_from_this<Reporter::State> {
         // They will be sent again; the idempotency keys make that harmless.
         logError(m.error().message);
       }
-      if (stats.consecutive_failures > 0) {
+      if (loop.consecutiveFailures() > 0) {
         logNotice("coordinator: delivering again after " +
-                  std::to_string(stats.consecutive_failures) + " failed attempt(s)");
+                  std::to_string(loop.consecutiveFailures()) + " failed attempt(s)");
       }
+      loop.succeeded();
       stats.delivered += n;
-      stats.consecutive_failures = 0;
       stats.last_error.clear();
       stats.last_success = clock.now();
       if (last >= isolate_until) isolate_until = 0;
-      refreshOutbox();
-      schedule(0ms);
+      loop.schedule(0ms);
       return;
     }
-    std::string error = describe(r);
+    std::string error = describeResponse(r);
     if (retryable(r.status)) {
       fail(error, first, last, r.retry_after);
       return;
@@ -257,72 +200,65 @@ struct Reporter::State : std::enable_shared_from_this<Reporter::State> {
       logError("coordinator: refused event " + std::to_string(first) + " (" + error +
                "); parked, not retried");
     }
-    stats.consecutive_failures = 0;
-    schedule(0ms);
+    // The coordinator answers: no backoff.
+    loop.succeeded();
+    loop.schedule(0ms);
   }
 };
 
 Reporter::Reporter(asio::io_context& io, Store& store, const Clock& clock, ReporterOptions options)
-    : state_(std::make_shared<State>(io, store, clock, std::move(options))) {}
+    : state_(std::make_unique<State>(io, store, clock, std::move(options))) {}
 
-Reporter::~Reporter() { stop(); }
+Reporter::~Reporter() = default;
 
 void Reporter::start() {
-  if (state_->running) return;
-  state_->running = true;
-  state_->refreshOutbox();
-  if (!state_->opt.url.empty()) {
-    if (state_->stats.outbox.depth > 0) {
-      logInfo("coordinator: " + std::to_string(state_->stats.outbox.depth) +
-              " event(s) waiting in the outbox; delivering to " + state_->opt.url);
-    }
-    state_->schedule(0ms);
+  State& st = *state_;
+  st.started = true;
+  if (st.opt.url.empty() || st.loop.running()) return;
+  if (int64_t depth = st.store.outboxDepth(); depth > 0) {
+    logInfo("coordinator: " + std::to_string(depth) +
+            " event(s) waiting in the outbox; delivering to " + st.opt.url);
   }
+  st.loop.start();
 }
 
 void Reporter::stop() {
-  state_->running = false;
-  state_->in_flight = false;
-  state_->soon = false;
-  ++state_->generation;
-  state_->timer.cancel();
+  state_->started = false;
+  state_->loop.stop();
 }
 
 void Reporter::setOptions(ReporterOptions options) {
-  if (options == state_->opt) return;
-  bool was_running = state_->running;
-  stop();
-  state_->opt = std::move(options);
-  state_->stats.consecutive_failures = 0;
-  state_->isolate_until = 0;
-  if (was_running) start();
+  State& st = *state_;
+  if (options == st.opt) return;
+  st.loop.stop();
+  st.opt = std::move(options);
+  st.loop.succeeded();
+  st.isolate_until = 0;
+  if (st.started) start();
 }
 
-void Reporter::wake() {
-  State& st = *state_;
-  // During a backoff the coordinator is left alone until the timer runs out.
-  if (!st.running || st.in_flight || st.soon || st.opt.url.empty() ||
-      st.stats.consecutive_failures > 0)
-    return;
-  st.soon = true;
-  // A short pause gathers the burst of events an incident writes into one batch.
-  st.schedule(20ms);
-}
+// A short pause gathers the burst of events an incident writes into one batch.
+void Reporter::wake() { state_->loop.wake(20ms); }
 
 bool Reporter::enabled() const { return !state_->opt.url.empty(); }
 
-const ReporterStats& Reporter::stats() const {
-  state_->refreshOutbox();
-  return state_->stats;
+const ReporterStats& Reporter::stats() const { return state_->stats; }
+
+OutboxStats Reporter::outbox() const {
+  auto s = state_->store.outboxStats();
+  if (!s) {
+    logError(s.error().message);
+    return {state_->store.outboxDepth(), std::nullopt};
+  }
+  return *s;
 }
 
 std::vector<collectors::Sample> Reporter::latest() const {
-  state_->refreshOutbox();
   const ReporterStats& s = state_->stats;
-  double oldest = s.outbox.oldest
-                      ? std::max(0.0, toSeconds(state_->clock.now()) - toSeconds(*s.outbox.oldest))
-                      : 0.0;
-  return {{&kDepth, {}, static_cast<double>(s.outbox.depth)},
+  OutboxStats o = outbox();
+  double oldest =
+      o.oldest ? std::max(0.0, toSeconds(state_->clock.now()) - toSeconds(*o.oldest)) : 0.0;
+  return {{&kDepth, {}, static_cast<double>(o.depth)},
           {&kOldest, {}, oldest},
           {&kAttempts, {}, static_cast<double>(s.attempts)},
           {&kFailures, {}, static_cast<double>(s.failures)},
@@ -333,19 +269,19 @@ std::vector<collectors::Sample> Reporter::latest() const {
 }
 
 std::string Reporter::status(std::string& detail) const {
-  state_->refreshOutbox();
   const State& st = *state_;
   const ReporterStats& s = st.stats;
-  std::string queued = std::to_string(s.outbox.depth) + " queued";
+  OutboxStats o = outbox();
+  std::string queued = std::to_string(o.depth) + " queued";
   if (st.opt.url.empty()) {
     detail = "coordinator.url is not set; " + queued + " in the store";
     return "disabled";
   }
-  if (s.consecutive_failures == 0) {
+  if (st.loop.consecutiveFailures() == 0) {
     detail = queued + (s.parked ? ", " + std::to_string(s.parked) + " parked" : "");
     return "ok";
   }
-  double oldest = s.outbox.oldest ? toSeconds(st.clock.now()) - toSeconds(*s.outbox.oldest) : 0.0;
+  double oldest = o.oldest ? toSeconds(st.clock.now()) - toSeconds(*o.oldest) : 0.0;
   detail =
       s.last_error + "; " + queued + ", oldest " + std::to_string(static_cast<int>(oldest)) + " s";
   return oldest > 300 ? "down" : "degraded";

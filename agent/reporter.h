@@ -36,10 +36,8 @@ struct ReporterOptions {
 struct ReporterStats {
   uint64_t attempts = 0, failures = 0;              ///< POSTs, and those that did not deliver
   uint64_t delivered = 0, parked = 0, dropped = 0;  ///< events
-  int consecutive_failures = 0;
   std::optional<TimePoint> last_success, last_attempt;
   std::string last_error;
-  OutboxStats outbox;
 };
 
 /// Delivers the store's outbox to the coordinator: every timeline event, in order, in batches
@@ -64,6 +62,8 @@ class Reporter {
 
   bool enabled() const;
   const ReporterStats& stats() const;
+  /// The outbox now: its depth (free) and its oldest event (one indexed read).
+  OutboxStats outbox() const;
   /// novacron_outbox_* and novacron_coordinator_* samples.
   std::vector<collectors::Sample> latest() const;
   /// The `coordinator delivery` row of the status matrix: ok, degraded, down or disabled.
@@ -72,12 +72,8 @@ class Reporter {
   struct State;
 
  private:
-  std::shared_ptr<State> state_;
+  std::unique_ptr<State> state_;
 };
-
-/// The wait before retry number `failures` (1, 2, ...): `initial` doubling up to `max`, of which
-/// the upper half is random (`random01` in [0, 1)), so that a fleet does not retry in step.
-milliseconds backoffDelay(int failures, milliseconds initial, milliseconds max, double random01);
 
 /// The reporter's metrics, for the reference table.
 std::span<const collectors::MetricDef* const> reporterMetrics();

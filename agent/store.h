@@ -140,6 +140,8 @@ class Store {
   /// Drops all but the newest `keep` pending events from the outbox (not from the timeline).
   Result<DroppedEvents> dropOldestPending(size_t keep);
   Result<OutboxStats> outboxStats();
+  /// Events waiting for the coordinator, counted as they come and go: no read.
+  int64_t outboxDepth() const { return pending_; }
 
   Result<void> setState(const std::string& key, const std::string& value);
   Result<std::optional<std::string>> state(const std::string& key);

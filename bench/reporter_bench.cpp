@@ -76,7 +76,7 @@ int main(int argc, char** argv) {
   reporter.start();
   boost::asio::steady_timer poll(io);
   std::function<void()> check = [&] {
-    if (reporter.stats().outbox.depth == 0 || std::chrono::steady_clock::now() - start > 120s) {
+    if ((*store)->outboxDepth() == 0 || std::chrono::steady_clock::now() - start > 120s) {
       reporter.stop();
       io.stop();
       return;

@@ -1,6 +1,9 @@
 #pragma once
 
 #include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <string>
 
 namespace novacron {
 
@@ -34,6 +37,19 @@ class MonotonicWallClock final : public Clock {
   TimePoint wall_anchor_;
   std::chrono::steady_clock::time_point steady_anchor_;
 };
+
+/// RFC 3339 in UTC with milliseconds, e.g. 2026-11-26T10:15:00.120Z.
+inline std::string formatTimestamp(TimePoint t) {
+  auto ms = t.time_since_epoch().count();
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[48];
+  std::snprintf(out, sizeof(out), "%s.%03dZ", buf, static_cast<int>(ms % 1000));
+  return out;
+}
 
 inline double toSeconds(TimePoint t) {
   return static_cast<double>(t.time_since_epoch().count()) / 1e3;

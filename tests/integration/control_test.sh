@@ -74,9 +74,7 @@ grep -q "^novacron: no agent is running at $SOCK" <<<"$out" || fail "no-agent me
 (($(wc -l <<<"$out") == 1)) || fail "more than one line: $out"
 pass "no agent: one line, exit 2"
 
-"$AGENT" --config "$WORK/agent.yaml" 2>"$WORK/agent.log" &
-PIDS+=("$!")
-wait_for 10 test -S "$SOCK" || fail "the agent did not come up"
+start_agent "$WORK/agent.yaml" "$WORK/agent.log" "$SOCK"
 [[ $(stat -c '%a %G' "$SOCK") == "660 $RO_GROUP" ]] || fail "socket mode: $(stat -c '%a %G' "$SOCK")"
 pass "the socket is 0660, group $RO_GROUP"
 

@@ -55,12 +55,6 @@ write_config
 SOCK="$WORK/state/agent.sock"
 DB="$WORK/state/agent.db"
 nc() { "$CLI" --socket "$SOCK" "$@"; }
-start_agent() {
-  "$AGENT" --config "$WORK/agent.yaml" 2>>"$WORK/agent.log" &
-  PIDS+=("$!")
-  wait_for 10 test -S "$SOCK" || fail "the agent did not start"
-  wait_for 10 nc status || fail "the agent does not answer"
-}
 events_in_db() { sqlite3 "$DB" 'SELECT COUNT(*) FROM events'; }
 pending() { sqlite3 "$DB" 'SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL AND parked = 0'; }
 # 10 incidents waiting for approval, then ROUNDS pause/resume pairs: 20 events a round.
@@ -73,7 +67,7 @@ churn() {
 
 # --- down for a while: 500s, hangs, dropped connections --------------------------------------
 coord mode/500 >/dev/null
-start_agent
+start_agent "$WORK/agent.yaml" "$WORK/agent.log" "$SOCK"
 for i in $(seq 0 9); do nc trigger "hold$i" >/dev/null; done
 churn 50
 total=$(events_in_db)
@@ -117,7 +111,7 @@ wait_for 10 bash -c "(( \$(curl -fsS http://127.0.0.1:$CONTROL_PORT/stats | sed 
 kill -KILL "${PIDS[-1]}"
 wait "${PIDS[-1]}" 2>/dev/null || true
 coord mode/ok >/dev/null
-start_agent
+start_agent "$WORK/agent.yaml" "$WORK/agent.log" "$SOCK"
 wait_for 30 bash -c "[[ \$(sqlite3 '$DB' 'SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL AND parked = 0') == 0 ]]" ||
   fail "not delivered after the restart: $(pending) pending"
 total=$(events_in_db)

@@ -53,9 +53,7 @@ pass "verification failed and the next action started, all on the timeline"
 # kill -9 while 'hold' runs: the restart finds the run interrupted and hands the incident over.
 kill -KILL "${PIDS[-1]}"
 wait "${PIDS[-1]}" 2>/dev/null || true
-"$AGENT" --config "$WORK/agent.yaml" 2>"$WORK/agent2.log" &
-PIDS+=("$!")
-wait_for 10 test -S "$SOCK" || fail "no restart"
+start_agent "$WORK/agent.yaml" "$WORK/agent2.log" "$SOCK"
 wait_for 10 grep -q 'interrupted by the last stop; they are not re-run' "$WORK/agent2.log" || fail "interrupted runs not reported"
 out=$(nc --json incident "$ID")
 grep -q '"state":"escalated"' <<<"$out" || fail "incident after restart: $out"
@@ -113,9 +111,7 @@ kill -TERM "${PIDS[-1]}"
 wait "${PIDS[-1]}" || fail "clean stop with an action running"
 pgrep -f '^/bin/sleep 19.5$' >/dev/null && fail "an action outlived the agent's stop"
 grep -q '1 running action(s) stopped with the agent' "$WORK/agent3.log" || fail "stop not logged"
-"$AGENT" --config "$WORK/agent.yaml" 2>"$WORK/agent4.log" &
-PIDS+=("$!")
-wait_for 10 bash -c "'$CLI' --socket '$SOCK' version" || fail "restart"
+start_agent "$WORK/agent.yaml" "$WORK/agent4.log" "$SOCK"
 out=$(nc --json incident "$NEW")
 grep -q 'its process group was terminated' <<<"$out" || fail "interruption not recorded: $out"
 pass "stopping the agent stops its running actions and records them interrupted"

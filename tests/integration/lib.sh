@@ -55,6 +55,15 @@ wait_for() {
   done
 }
 
+# start_agent CONFIG LOG SOCKET: starts "$AGENT" in the background (its pid last in PIDS), its
+# stderr appended to LOG, and waits up to 10 s until it answers "$CLI" on SOCKET (a socket file
+# left by a killed agent does not count).
+start_agent() {
+  "$AGENT" --config "$1" 2>>"$2" &
+  PIDS+=("$!")
+  wait_for 10 "$CLI" --socket "$3" version || fail "the agent did not start with $1"
+}
+
 # http_raw PORT REQUEST: sends REQUEST as is and prints the first line of the answer.
 http_raw() {
   exec 3<>"/dev/tcp/127.0.0.1/$1"

@@ -54,9 +54,7 @@ playbooks_dir: $WORK/playbooks
 YAML
 SOCK="$WORK/state/agent.sock"
 nc() { "$CLI" --socket "$SOCK" "$@"; }
-"$AGENT" --config "$WORK/agent.yaml" 2>"$WORK/agent.log" &
-PIDS+=("$!")
-wait_for 10 test -S "$SOCK" || fail "the agent did not start"
+start_agent "$WORK/agent.yaml" "$WORK/agent.log" "$SOCK"
 wait_for 30 curl -fsS "http://127.0.0.1:$AM_PORT/-/ready" || fail "Alertmanager is not ready"
 wait_for 30 curl -fsS "http://127.0.0.1:$PROM_PORT/-/ready" || fail "Prometheus is not ready"
 

@@ -4,7 +4,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "agent/replay.h"
 #include "tests/support/fixture.h"
 
 namespace novacron::agent {

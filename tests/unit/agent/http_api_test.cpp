@@ -7,6 +7,7 @@
 
 #include "agent/store.h"
 #include "tests/support/fixture.h"
+#include "tests/support/store.h"
 
 namespace novacron::agent {
 namespace {
@@ -17,18 +18,11 @@ class HttpApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
     root_.load("empty");
-    auto opened = Store::open(root_.path() / "agent.db");
-    ASSERT_TRUE(opened.has_value());
-    store_ = std::move(opened).value();
+    store_ = testing::openStore(root_);
+    ASSERT_TRUE(store_);
     for (const char* id : {"n-1", "n-2"}) {
-      IncidentRecord r;
-      r.id = id;
-      r.playbook = "disk_full";
-      r.labels = R"({"mountpoint":"/"})";
-      r.category = "infrastructure";
-      r.state = "open";
-      r.opened_at = clock_.now();
-      ASSERT_TRUE(store_->createIncident(r));
+      ASSERT_TRUE(
+          store_->createIncident(testing::openIncident(id, clock_.now(), R"({"mountpoint":"/"})")));
     }
     for (int i = 0; i < 5; ++i) {
       ASSERT_TRUE(store_->appendEvent(i % 2 ? "n-2" : "n-1", clock_.now(), "note", "{}"));

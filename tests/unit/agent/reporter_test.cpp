@@ -8,9 +8,11 @@
 #include <fstream>
 #include <thread>
 
+#include "agent/delivery_loop.h"
 #include "tests/support/fixture.h"
 #include "tests/support/http_recorder.h"
 #include "tests/support/io_thread.h"
+#include "tests/support/store.h"
 
 namespace novacron::agent {
 namespace {
@@ -25,17 +27,10 @@ class ReporterTest : public ::testing::Test {
  protected:
   void SetUp() override {
     root_.load("empty");
-    auto opened = Store::open(root_.path() / "agent.db");
-    ASSERT_TRUE(opened.has_value());
-    store_ = std::move(opened).value();
-    IncidentRecord r;
-    r.id = "node-1-20261126T000000Z-1";
-    r.playbook = "disk_full";
-    r.labels = "{}";
-    r.category = "infrastructure";
-    r.state = "open";
-    r.opened_at = clock_.now();
-    ASSERT_TRUE(store_->createIncident(r));
+    store_ = testing::openStore(root_);
+    ASSERT_TRUE(store_);
+    ASSERT_TRUE(
+        store_->createIncident(testing::openIncident("node-1-20261126T000000Z-1", clock_.now())));
     token_ = root_.path() / "token";
     std::ofstream(token_) << "t0ken\n";
   }
