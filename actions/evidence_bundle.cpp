@@ -1,18 +1,26 @@
+#include <dirent.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <openssl/evp.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <memory>
 
 #include "actions/action_runners.h"
 #include "actions/diagnostics_report.h"
 #include "actions/tar_gz.h"
+#include "agent/base/guard.h"
+#include "agent/base/json_text.h"
+#include "agent/base/text.h"
 
 namespace novacron::actions {
 
@@ -25,6 +33,9 @@ namespace {
 constexpr uint64_t kMaxFileBytes = 64ull << 20;
 constexpr uint64_t kMaxTotalBytes = 256ull << 20;
 constexpr size_t kMaxFiles = 10000;
+// How many directory entries one named path may have looked at, and how deep.
+constexpr size_t kMaxScanned = 100000;
+constexpr int kMaxDepth = 32;
 
 class Sha256 {
  public:
@@ -60,6 +71,59 @@ struct Job {
 
 std::string errnoText() { return std::strerror(errno); }
 
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  Fd& operator=(Fd&& o) noexcept {
+    std::swap(fd_, o.fd_);
+    return *this;
+  }
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+  explicit operator bool() const { return fd_ >= 0; }
+
+ private:
+  int fd_;
+};
+
+// Opens `path` relative to `dirfd` without following a symbolic link anywhere on the way, and,
+// with `beneath`, without leaving `dirfd`. openat2 does this in one step; on a kernel without it
+// (before 5.6) each component is opened on its own with O_NOFOLLOW.
+int openNoSymlinks(int dirfd, const std::string& path, int flags, bool beneath) {
+  open_how how{};
+  how.flags = static_cast<uint64_t>(flags | O_CLOEXEC | O_NOFOLLOW);
+  how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | (beneath ? RESOLVE_BENEATH : 0);
+  long fd = ::syscall(SYS_openat2, dirfd, path.c_str(), &how, sizeof(how));
+  if (fd >= 0 || errno != ENOSYS) return static_cast<int>(fd);
+  std::vector<std::string> parts;
+  for (size_t pos = 0; pos < path.size();) {
+    size_t end = std::min(path.find('/', pos), path.size());
+    if (end > pos) parts.push_back(path.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  if (beneath &&
+      (path.starts_with("/") || std::find(parts.begin(), parts.end(), "..") != parts.end())) {
+    errno = EXDEV;
+    return -1;
+  }
+  int at = path.starts_with("/") ? ::open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+           : dirfd == AT_FDCWD   ? ::open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                                 : ::fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+  for (size_t i = 0; at >= 0 && i < parts.size(); ++i) {
+    bool last = i + 1 == parts.size();
+    int next = ::openat(at, parts[i].c_str(),
+                        (last ? flags : O_RDONLY | O_DIRECTORY) | O_NOFOLLOW | O_CLOEXEC);
+    int saved = errno;
+    ::close(at);
+    errno = saved;
+    at = next;
+  }
+  return at;
+}
+
 // The evidence directory exists, is a directory owned by us, and nobody else may look inside.
 Result<void> secureDir(const fs::path& dir) {
   std::error_code ec;
@@ -80,37 +144,123 @@ Result<void> secureDir(const fs::path& dir) {
   return {};
 }
 
-// Regular files under `path` (itself if it is one), never through a symbolic link: a link in a
-// log directory others can write must not smuggle /etc/shadow into the bundle.
-void collect(const std::string& path, std::vector<fs::path>& files, json& skipped) {
-  struct stat st {};
-  if (::lstat(path.c_str(), &st) != 0) {
-    skipped.push_back({{"path", path}, {"reason", errnoText()}});
+// A regular file found under one named path: where it is relative to that path's descriptor.
+struct Candidate {
+  std::string rel;      // "" for the named path itself
+  std::string display;  // the full path, as bytes
+  int64_t mtime_ns = 0;
+  uint64_t size = 0;
+};
+
+// One path the playbook names, opened once: everything under it is read through `root`, so a
+// directory swapped for a symbolic link while the bundle is made leads nowhere.
+struct Source {
+  std::string path;
+  Fd root;
+  bool is_dir = false;
+  std::vector<Candidate> files;  // newest first
+  uint64_t share = 0;            // bytes it may contribute
+};
+
+void skip(json& skipped, const std::string& path, const std::string& reason) {
+  skipped.push_back({{"path", validUtf8(path)}, {"reason", reason}});
+}
+
+// Regular files under the directory `dir` (at `rel` below the source's root), never through a
+// symbolic link and never outside it.
+void walk(int dir, const std::string& rel, const std::string& display, int depth, Source& src,
+          size_t& scanned, json& skipped, std::chrono::steady_clock::time_point deadline) {
+  int copy = ::fcntl(dir, F_DUPFD_CLOEXEC, 0);
+  DIR* d = copy >= 0 ? ::fdopendir(copy) : nullptr;
+  if (!d) {
+    skip(skipped, display, errnoText());
+    if (copy >= 0) ::close(copy);
     return;
   }
-  if (S_ISLNK(st.st_mode)) {
-    skipped.push_back({{"path", path}, {"reason", "a symbolic link: not followed"}});
-  } else if (S_ISREG(st.st_mode)) {
-    files.emplace_back(path);
-  } else if (S_ISDIR(st.st_mode)) {
-    std::error_code ec;
-    fs::recursive_directory_iterator it(path, fs::directory_options::skip_permission_denied, ec),
-        end;
-    for (; !ec && it != end; it.increment(ec)) {
-      if (files.size() >= kMaxFiles) {
-        skipped.push_back({{"path", path}, {"reason", "more than 10000 files"}});
-        return;
-      }
-      if (it->is_symlink(ec)) {
-        skipped.push_back(
-            {{"path", it->path().string()}, {"reason", "a symbolic link: not followed"}});
+  while (struct dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (name == "." || name == "..") continue;
+    if (++scanned > kMaxScanned || std::chrono::steady_clock::now() > deadline) {
+      skip(skipped, display,
+           "more than " + std::to_string(kMaxScanned) +
+               " entries, or out of time: the rest was not looked at");
+      break;
+    }
+    std::string child_rel = rel.empty() ? name : rel + "/" + name;
+    std::string child_display = display + "/" + name;
+    struct stat st {};
+    if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      skip(skipped, child_display, errnoText());
+    } else if (S_ISLNK(st.st_mode)) {
+      skip(skipped, child_display, "a symbolic link: not followed");
+    } else if (S_ISREG(st.st_mode)) {
+      src.files.push_back({child_rel, child_display,
+                           st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec,
+                           static_cast<uint64_t>(st.st_size)});
+    } else if (S_ISDIR(st.st_mode)) {
+      if (depth >= kMaxDepth) {
+        skip(skipped, child_display, "deeper than " + std::to_string(kMaxDepth) + " directories");
         continue;
       }
-      if (it->is_regular_file(ec)) files.push_back(it->path());
+      Fd sub(::openat(dir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      if (!sub) {
+        skip(skipped, child_display, errnoText());
+        continue;
+      }
+      walk(sub.get(), child_rel, child_display, depth + 1, src, scanned, skipped, deadline);
     }
-    if (ec) skipped.push_back({{"path", path}, {"reason", ec.message()}});
+  }
+  ::closedir(d);  // closes `copy`
+}
+
+// Opens a named path and lists its files, newest first.
+std::optional<Source> open(const std::string& path, json& skipped,
+                           std::chrono::steady_clock::time_point deadline) {
+  Source src;
+  src.path = path;
+  src.root = Fd(openNoSymlinks(AT_FDCWD, path, O_RDONLY | O_NONBLOCK, false));
+  if (!src.root) {
+    skip(skipped, path, errno == ELOOP ? "a symbolic link on the way: not followed" : errnoText());
+    return std::nullopt;
+  }
+  struct stat st {};
+  if (::fstat(src.root.get(), &st) != 0) {
+    skip(skipped, path, errnoText());
+    return std::nullopt;
+  }
+  if (S_ISREG(st.st_mode)) {
+    src.files.push_back({"", path, st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec,
+                         static_cast<uint64_t>(st.st_size)});
+  } else if (S_ISDIR(st.st_mode)) {
+    src.is_dir = true;
+    size_t scanned = 0;
+    walk(src.root.get(), "", path, 0, src, scanned, skipped, deadline);
   } else {
-    skipped.push_back({{"path", path}, {"reason", "not a regular file or directory"}});
+    skip(skipped, path, "not a regular file or directory");
+    return std::nullopt;
+  }
+  // Newest first: the logs being written during the incident. A user who fills a directory
+  // they can write with junk crowds out only that directory's share.
+  std::stable_sort(src.files.begin(), src.files.end(),
+                   [](const Candidate& a, const Candidate& b) { return a.mtime_ns > b.mtime_ns; });
+  return src;
+}
+
+// Each named path gets an equal share of the bundle; what one does not need goes to the others.
+void shareOut(std::vector<Source>& sources) {
+  std::vector<std::pair<uint64_t, Source*>> demand;
+  for (auto& s : sources) {
+    uint64_t want = 0;
+    for (const auto& f : s.files) want += std::min(f.size, kMaxFileBytes);
+    demand.emplace_back(want, &s);
+  }
+  std::sort(demand.begin(), demand.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  uint64_t left = kMaxTotalBytes;
+  for (size_t i = 0; i < demand.size(); ++i) {
+    uint64_t fair = left / (demand.size() - i);
+    demand[i].second->share = std::min(demand[i].first, fair);
+    left -= demand[i].second->share;
   }
 }
 
@@ -120,39 +270,32 @@ struct Member {
   bool tail_only = false;
 };
 
-// Copies the file (or its tail) into the archive and hashes what it copied.
-Result<Member> addFile(TarGzWriter& tar, const std::string& top, const fs::path& file,
-                       uint64_t budget) {
-  int fd = ::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) return makeError(ErrorCode::kIo, errnoText());
+// Copies the file (or its last `budget` bytes) into the archive and hashes what it copied.
+Result<Member> addFile(TarGzWriter& tar, const std::string& top, const Source& src,
+                       const Candidate& file, uint64_t budget) {
+  Fd fd(src.is_dir ? openNoSymlinks(src.root.get(), file.rel, O_RDONLY | O_NONBLOCK, true)
+                   : ::fcntl(src.root.get(), F_DUPFD_CLOEXEC, 0));
+  if (!fd) return makeError(ErrorCode::kIo, errnoText());
   struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode))
     return makeError(ErrorCode::kIo, "not a regular file");
-  }
   uint64_t size = static_cast<uint64_t>(st.st_size);
   uint64_t take = std::min({size, kMaxFileBytes, budget});
-  Member m{top + "/files" + file.string(), "", take, take < size};
-  if (take < size) ::lseek(fd, static_cast<off_t>(size - take), SEEK_SET);
-  if (auto r = tar.begin(m.name, take, st.st_mode & 0644, st.st_mtime); !r) {
-    ::close(fd);
-    return r.error();
-  }
+  Member m{top + "/files" + file.display, "", take, take < size};
+  if (::lseek(fd.get(), static_cast<off_t>(size - take), SEEK_SET) < 0)
+    return makeError(ErrorCode::kIo, errnoText());
+  if (auto r = tar.begin(m.name, take, st.st_mode & 0644, st.st_mtime); !r) return r.error();
   Sha256 sha;
   std::string buf(1 << 16, '\0');
   uint64_t left = take;
   while (left > 0) {
-    ssize_t n = ::read(fd, buf.data(), std::min<uint64_t>(buf.size(), left));
+    ssize_t n = ::read(fd.get(), buf.data(), std::min<uint64_t>(buf.size(), left));
     if (n <= 0) break;  // the file shrank while it was read: zeros keep the declared size
     std::string_view chunk(buf.data(), static_cast<size_t>(n));
     sha.update(chunk);
-    if (auto r = tar.write(chunk); !r) {
-      ::close(fd);
-      return r.error();
-    }
+    if (auto r = tar.write(chunk); !r) return r.error();
     left -= static_cast<uint64_t>(n);
   }
-  ::close(fd);
   if (left > 0) {
     std::string zeros(static_cast<size_t>(std::min<uint64_t>(left, 1 << 16)), '\0');
     while (left > 0) {
@@ -176,15 +319,32 @@ Result<void> addText(TarGzWriter& tar, const std::string& name, const std::strin
 
 std::string fileSha256(const fs::path& file) {
   Sha256 sha;
-  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return "";
+  Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return "";
   std::string buf(1 << 16, '\0');
   ssize_t n;
-  while ((n = ::read(fd, buf.data(), buf.size())) > 0) {
+  while ((n = ::read(fd.get(), buf.data(), buf.size())) > 0) {
     sha.update({buf.data(), static_cast<size_t>(n)});
   }
-  ::close(fd);
   return sha.hex();
+}
+
+std::string manifestLine(const std::string& sha256, const std::string& name) {
+  // As sha256sum writes it: a name holding a backslash or a line break is escaped and its line
+  // starts with a backslash, so a file name can never forge a line of its own.
+  if (name.find_first_of("\\\n\r") == std::string::npos) return sha256 + "  " + name + "\n";
+  std::string escaped;
+  for (char c : name) {
+    if (c == '\\')
+      escaped += "\\\\";
+    else if (c == '\n')
+      escaped += "\\n";
+    else if (c == '\r')
+      escaped += "\\r";
+    else
+      escaped += c;
+  }
+  return "\\" + sha256 + "  " + escaped + "\n";
 }
 
 ActionOutcome build(const Job& job) {
@@ -201,42 +361,59 @@ ActionOutcome build(const Job& job) {
   };
 
   json skipped = json::array();
-  std::vector<fs::path> files;
-  for (const auto& p : job.paths) collect(p, files, skipped);
+  std::vector<Source> sources;
+  for (const auto& p : job.paths) {
+    if (auto s = open(p, skipped, job.deadline)) sources.push_back(std::move(*s));
+  }
+  shareOut(sources);
 
   std::string manifest;
+  std::string left_out;  // "# left out: ..." lines, which sha256sum -c passes over
+  auto leaveOut = [&](const std::string& path, const std::string& reason) {
+    skip(skipped, path, reason);
+    left_out += "# left out: " + escapeControl(path) + ": " + reason + "\n";
+  };
   uint64_t total = 0;
+  size_t count = 0;
   json members = json::array();
   {
     Sha256 sha;
     sha.update(job.diagnostics);
     std::string name = job.name + "/diagnostics.json";
     if (auto r = addText(*tar, name, job.diagnostics); !r) return fail(r.error().message);
-    manifest += sha.hex() + "  diagnostics.json\n";
+    manifest += manifestLine(sha.hex(), "diagnostics.json");
   }
-  for (const auto& f : files) {
-    if (std::chrono::steady_clock::now() > job.deadline) {
-      return fail("the bundle was not complete within the action's timeout", "timed_out");
+  const size_t files_each = sources.empty() ? kMaxFiles : kMaxFiles / sources.size();
+  for (const Source& src : sources) {
+    uint64_t used = 0;
+    size_t taken = 0;
+    for (const Candidate& f : src.files) {
+      if (std::chrono::steady_clock::now() > job.deadline) {
+        return fail("the bundle was not complete within the action's timeout", "timed_out");
+      }
+      if ((f.size > 0 && used >= src.share) || taken >= files_each || count >= kMaxFiles) {
+        leaveOut(f.display, "older than what filled " + src.path + "'s share of the bundle");
+        continue;
+      }
+      auto m = addFile(*tar, job.name, src, f, std::min(kMaxTotalBytes - total, src.share - used));
+      if (!m) {
+        // A read error on one file is noted; a write error means the archive is broken.
+        if (m.error().message.starts_with("writing the archive")) return fail(m.error().message);
+        skip(skipped, f.display, m.error().message);
+        continue;
+      }
+      used += m->bytes;
+      total += m->bytes;
+      ++taken;
+      ++count;
+      manifest += manifestLine(m->sha256, m->name.substr(job.name.size() + 1));
+      members.push_back({{"path", validUtf8(f.display)},
+                         {"bytes", m->bytes},
+                         {"sha256", m->sha256},
+                         {"tail_only", m->tail_only}});
     }
-    if (total >= kMaxTotalBytes) {
-      skipped.push_back({{"path", f.string()}, {"reason", "the bundle reached 256 MiB"}});
-      continue;
-    }
-    auto m = addFile(*tar, job.name, f, kMaxTotalBytes - total);
-    if (!m) {
-      // A read error on one file is noted; a write error means the archive is broken.
-      if (m.error().message.starts_with("writing the archive")) return fail(m.error().message);
-      skipped.push_back({{"path", f.string()}, {"reason", m.error().message}});
-      continue;
-    }
-    total += m->bytes;
-    manifest += m->sha256 + "  " + m->name.substr(job.name.size() + 1) + "\n";
-    members.push_back({{"path", f.string()},
-                       {"bytes", m->bytes},
-                       {"sha256", m->sha256},
-                       {"tail_only", m->tail_only}});
   }
-  if (auto r = addText(*tar, job.name + "/MANIFEST.sha256", manifest); !r)
+  if (auto r = addText(*tar, job.name + "/MANIFEST.sha256", manifest + left_out); !r)
     return fail(r.error().message);
   if (auto r = tar->finish(); !r) return fail(r.error().message);
   return {"done",
@@ -260,10 +437,12 @@ void runEvidenceBundle(const ActionEnv& env, ActionRequest request, ActionDone d
     job->paths.push_back(p.get<std::string>());
   }
   // The metric store belongs to the loop: the report is made here, the files are read there.
-  job->diagnostics = diagnosticsReport(env.metrics, request.now, request.incident_id).dump(2);
+  job->diagnostics = jsonText(diagnosticsReport(env.metrics, request.now, request.incident_id), 2);
   job->deadline = std::chrono::steady_clock::now() + request.spec.timeout;
   boost::asio::post(env.workers, [job, &io = env.io, done = std::move(done)]() mutable {
-    ActionOutcome outcome = build(*job);
+    // An exception on a worker thread would end the whole agent: it becomes a failed run.
+    ActionOutcome outcome = failed("the bundle could not be made (an internal error; see the log)");
+    guarded("evidence bundle " + job->name, [&] { outcome = build(*job); });
     boost::asio::post(io, [done = std::move(done), outcome = std::move(outcome)]() mutable {
       done(std::move(outcome));
     });

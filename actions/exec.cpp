@@ -17,20 +17,23 @@ Result<ProcessSpec> processSpec(const ActionRequest& request) {
   ProcessSpec spec;
   spec.env = baseEnvironment();
   spec.timeout = request.spec.timeout;
-  const json argv = with.value("argv", json::array());
-  for (const auto& arg : argv) {
+  std::vector<std::string> templates;
+  for (const auto& arg : with.value("argv", json::array())) {
     if (!arg.is_string()) return makeError(ErrorCode::kMalformed, "argv items are strings");
-    auto s = policy::substitute(arg.get<std::string>(), request.values);
-    if (!s) return s.error();
-    spec.argv.push_back(std::move(*s));
+    templates.push_back(arg.get<std::string>());
   }
-  if (spec.argv.empty()) return makeError(ErrorCode::kInvalidArgument, "argv is empty");
+  if (templates.empty()) return makeError(ErrorCode::kInvalidArgument, "argv is empty");
+  auto argv = policy::substituteArgv(templates, request.values);
+  if (!argv) return argv.error();
+  spec.argv = std::move(*argv);
   // The allow-list: only the variables the playbook names, on top of PATH and LANG.
   const json env = with.value("env", json::object());
   for (const auto& [name, value] : env.items()) {
     if (!value.is_string()) return makeError(ErrorCode::kMalformed, "env values are strings");
     auto s = policy::substitute(value.get<std::string>(), request.values);
     if (!s) return s.error();
+    if (s->find('\0') != std::string::npos)
+      return makeError(ErrorCode::kInvalidArgument, "env " + name + " would hold a NUL byte");
     std::erase_if(spec.env, [&](const std::string& e) { return e.starts_with(name + "="); });
     spec.env.push_back(name + "=" + *s);
   }

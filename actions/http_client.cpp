@@ -14,7 +14,10 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <cctype>
 #include <charconv>
+
+#include "agent/base/text.h"
 
 namespace novacron::actions {
 
@@ -151,21 +154,30 @@ asio::awaitable<void> run(std::shared_ptr<Call> call) {
 
 }  // namespace
 
+std::optional<std::string> headerProblem(std::string_view name, std::string_view value) {
+  if (!policy::isHttpToken(name)) return "the header name is not an HTTP token";
+  for (unsigned char c : value) {
+    if (isControl(c) && c != '\t') return "the value holds a control character (a line break?)";
+  }
+  return std::nullopt;
+}
+
 void httpRequest(asio::io_context& io, HttpClientRequest request,
                  std::function<void(HttpClientResponse)> done) {
+  auto refuse = [&](std::string why) {
+    HttpClientResponse r;
+    r.error = std::move(why);
+    asio::post(io, [done = std::move(done), r = std::move(r)] { done(r); });
+  };
   auto url = parseUrl(request.url);
-  if (!url) {
-    HttpClientResponse r;
-    r.error = url.error().message;
-    asio::post(io, [done = std::move(done), r = std::move(r)] { done(r); });
-    return;
+  if (!url) return refuse(url.error().message);
+  // Whatever filled them in, headers go on the wire only if they stay headers.
+  for (const auto& [name, value] : request.headers) {
+    if (auto why = headerProblem(name, value))
+      return refuse("refusing to send header " + quoteForMessage(name, 64) + ": " + *why);
   }
-  if (http::string_to_verb(request.method) == http::verb::unknown) {
-    HttpClientResponse r;
-    r.error = "unknown HTTP method " + request.method;
-    asio::post(io, [done = std::move(done), r = std::move(r)] { done(r); });
-    return;
-  }
+  if (http::string_to_verb(request.method) == http::verb::unknown)
+    return refuse("unknown HTTP method " + quoteForMessage(request.method, 32));
   auto call = std::make_shared<Call>(io, std::move(request), std::move(*url), std::move(done));
   // Name resolution is not covered by the stream's expiry: one timer bounds the whole call.
   call->timer.expires_at(call->deadline());

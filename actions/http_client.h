@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -37,6 +38,11 @@ struct HttpClientResponse {
   milliseconds duration{0};
   std::optional<milliseconds> retry_after;  ///< from a Retry-After header in seconds
 };
+
+/// Why a header may not be sent, or nullopt: the name must be an HTTP token and the value free
+/// of control characters (a horizontal tab excepted), or it would end the header and start
+/// another.
+std::optional<std::string> headerProblem(std::string_view name, std::string_view value);
 
 /// One request on `io`, never blocking it. https verifies the server's certificate against the
 /// system's CA store and its host name. `done` runs on the loop exactly once.

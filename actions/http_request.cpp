@@ -6,6 +6,7 @@
 #include "actions/action_runners.h"
 #include "actions/http_client.h"
 #include "actions/secret.h"
+#include "agent/base/text.h"
 #include "policy/substitute.h"
 
 namespace novacron::actions {
@@ -23,26 +24,52 @@ bool sensitiveHeader(std::string name) {
          name.find("secret") != std::string::npos;
 }
 
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+// How the body's placeholders are filled: escaped for JSON when the body is JSON (by its
+// Content-Type or by its shape), percent-encoded for a form, as they are otherwise.
+policy::Escape bodyEscape(const json& headers, const std::string& body) {
+  std::string type;
+  for (const auto& [name, value] : headers.items()) {
+    if (lower(name) == "content-type" && value.is_string()) type = lower(value.get<std::string>());
+  }
+  if (type.find("json") != std::string::npos || policy::looksLikeJson(body))
+    return policy::Escape::kJsonString;
+  if (type.starts_with("application/x-www-form-urlencoded")) return policy::Escape::kFormValue;
+  return policy::Escape::kNone;
+}
+
 }  // namespace
 
 // The runbook's circuit-breaker reset and read-only switches: one request, its status checked.
 // Header values read from files are secrets: they go on the wire and nowhere else.
 void runHttpRequest(const ActionEnv& env, ActionRequest request, ActionDone done) {
   const json& with = request.spec.with;
+  const json headers = with.value("headers", json::object());
   HttpClientRequest req;
   req.url = with.value("url", std::string());
   if (with.contains("body")) {
-    auto body = policy::substitute(with.value("body", std::string()), request.values);
+    std::string templ = with.value("body", std::string());
+    auto body = policy::substitute(templ, request.values, bodyEscape(headers, templ));
     if (!body) return done(failed(body.error().message));
     req.body = std::move(*body);
   }
   req.method = with.value("method", std::string(req.body.empty() ? "GET" : "POST"));
   req.timeout = request.spec.timeout;
   json shown_headers = json::object();
-  const json headers = with.value("headers", json::object());
   for (const auto& [name, value] : headers.items()) {
     auto v = policy::substitute(value.get<std::string>(), request.values);
     if (!v) return done(failed(v.error().message));
+    // A line break in a value would end the header and start another: a database named
+    // "y\r\nX-Injected: yes" must not add a header.
+    if (auto why = headerProblem(name, *v)) {
+      return done(failed("header " + quoteForMessage(name, 64) + ": " + *why +
+                         "; the request was not sent"));
+    }
     shown_headers[name] = sensitiveHeader(name) ? "<redacted>" : *v;
     req.headers.emplace_back(name, std::move(*v));
   }
@@ -64,7 +91,7 @@ void runHttpRequest(const ActionEnv& env, ActionRequest request, ActionDone done
       [done = std::move(done), result = std::move(result), expect](HttpClientResponse r) mutable {
         result["status"] = r.status;
         result["duration_ms"] = r.duration.count();
-        result["response"] = r.body.substr(0, 2048);
+        result["response"] = truncateUtf8(r.body, 2048);
         bool ok = expect ? r.status == expect : (r.status >= 200 && r.status < 300);
         if (ok) return done({"done", std::move(result)});
         result["error"] = r.status ? "unexpected status " + std::to_string(r.status) : r.error;

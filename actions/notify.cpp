@@ -3,6 +3,8 @@
 #include "actions/action_runners.h"
 #include "actions/http_client.h"
 #include "actions/secret.h"
+#include "agent/base/json_text.h"
+#include "agent/base/text.h"
 #include "policy/notify_templates.h"
 #include "policy/substitute.h"
 
@@ -53,15 +55,14 @@ void sendNotice(const ActionEnv& env, const std::string& templ,
     auto it = values.find(k);
     return it == values.end() ? std::string() : it->second;
   };
-  req.body = json{{"subject", notice->subject},
-                  {"text", notice->text},
-                  {"incident",
-                   {{"id", get("incident.id")},
-                    {"playbook", get("incident.playbook")},
-                    {"severity", get("incident.severity")},
-                    {"state", get("incident.state")}}},
-                  {"node", get("node.id")}}
-                 .dump();
+  req.body = jsonText(json{{"subject", notice->subject},
+                           {"text", notice->text},
+                           {"incident",
+                            {{"id", get("incident.id")},
+                             {"playbook", get("incident.playbook")},
+                             {"severity", get("incident.severity")},
+                             {"state", get("incident.state")}}},
+                           {"node", get("node.id")}});
   std::string shown = policy::parseUrl(url) ? policy::parseUrl(url)->str() : url;
   httpRequest(env.io, std::move(req),
               [done = std::move(done), result, shown](HttpClientResponse r) mutable {
@@ -76,7 +77,7 @@ void sendNotice(const ActionEnv& env, const std::string& templ,
                 result["status"] = r.status;
                 result["error"] =
                     r.status ? "the webhook answered " + std::to_string(r.status) : r.error;
-                result["response"] = r.body.substr(0, 512);
+                result["response"] = truncateUtf8(r.body, 512);
                 done({"failed", std::move(result)});
               });
 }

@@ -3,39 +3,27 @@
 #include <dirent.h>
 #include <signal.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <charconv>
 #include <fstream>
 #include <set>
-#include <sstream>
 #include <string>
+
+#include "collectors/pid_stat.h"
 
 namespace novacron::actions {
 namespace {
 
-struct Stat {
-  char state = 0;
-  pid_t pgrp = 0;
-  uint64_t start = 0;
-};
+using collectors::PidStat;
+using collectors::readPidStat;
 
-// /proc/PID/stat: the command name is in parentheses and may hold spaces, so fields are counted
-// from the last ')'.
-std::optional<Stat> readStat(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!std::getline(in, line)) return std::nullopt;
-  size_t close = line.rfind(')');
-  if (close == std::string::npos) return std::nullopt;
-  std::istringstream fields(line.substr(close + 2));
-  std::string f;
-  Stat st;
-  // After ')': state(3) ppid(4) pgrp(5) ... starttime(22).
-  for (int i = 3; i <= 22 && fields >> f; ++i) {
-    if (i == 3) st.state = f.empty() ? '?' : f[0];
-    if (i == 5) st.pgrp = static_cast<pid_t>(std::stol(f));
-    if (i == 22) st.start = std::stoull(f);
-  }
-  return st;
+// The effective uid a process runs as: the owner of its /proc directory.
+std::optional<uid_t> ownerOf(pid_t pid) {
+  struct stat st {};
+  if (::stat(("/proc/" + std::to_string(pid)).c_str(), &st) != 0) return std::nullopt;
+  return st.st_uid;
 }
 
 // Every pid in /proc.
@@ -52,23 +40,24 @@ void forEachPid(F&& f) {
   ::closedir(d);
 }
 
-bool live(const Stat& st) { return st.state != 'Z' && st.state != 'X'; }
+bool live(const PidStat& st) { return st.state != 'Z' && st.state != 'X'; }
 
 }  // namespace
 
 std::optional<uint64_t> processStartTicks(pid_t pid) {
-  auto st = readStat(pid);
+  auto st = readPidStat(pid);
   if (!st) return std::nullopt;
-  return st->start;
+  return st->start_ticks;
 }
 
 int endOrphanGroup(pid_t pgid, uint64_t leader_start_ticks) {
   if (pgid <= 1) return 0;
-  if (auto leader = readStat(pgid); leader && leader->start != leader_start_ticks) return 0;
+  if (auto leader = readPidStat(pgid); leader && leader->start_ticks != leader_start_ticks)
+    return 0;
   int found = 0;
   forEachPid([&](pid_t pid) {
     // Zombies are dead already; they only wait for their parent (or init) to reap them.
-    if (auto st = readStat(pid); st && st->pgrp == pgid && live(*st)) ++found;
+    if (auto st = readPidStat(pid); st && st->pgrp == pgid && live(*st)) ++found;
   });
   if (found > 0) ::kill(-pgid, SIGKILL);
   return found;
@@ -79,12 +68,16 @@ int endMarkedProcesses(const std::string& marker) {
   const std::string entry = "NOVACRON_RUN=" + marker;
   std::set<pid_t> groups;
   int found = 0;
+  const uid_t self = ::geteuid();
   forEachPid([&](pid_t pid) {
+    // Anyone can copy a marker into an environment, and a user an action ran as can read it
+    // from /proc: only a process of the agent's own user is taken at its word.
+    if (ownerOf(pid) != self) return;
     std::ifstream in("/proc/" + std::to_string(pid) + "/environ", std::ios::binary);
     std::string var;
     while (std::getline(in, var, '\0')) {
       if (var != entry) continue;
-      if (auto st = readStat(pid); st && live(*st) && st->pgrp > 1) {
+      if (auto st = readPidStat(pid); st && live(*st) && st->pgrp > 1) {
         groups.insert(st->pgrp);
         ++found;
       }

@@ -24,8 +24,9 @@ inline std::string runMarker(const std::string& store_id, int64_t run) {
 }
 
 /// Ends the process groups of every process whose environment holds `NOVACRON_RUN=marker`:
-/// the children of a run whose pid the agent had not recorded yet when it was killed. Returns
-/// how many processes carried the marker.
+/// the children of a run whose pid the agent had not recorded yet when it was killed. Only
+/// processes of the agent's own user count: a user an action ran as can read the marker and
+/// start a decoy with it. Returns how many processes carried the marker.
 int endMarkedProcesses(const std::string& marker);
 
 }  // namespace novacron::actions

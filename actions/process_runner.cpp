@@ -24,6 +24,8 @@
 #include <cstring>
 #include <memory>
 
+#include "agent/base/text.h"
+
 namespace novacron::actions {
 
 namespace asio = boost::asio;
@@ -109,6 +111,9 @@ struct Run : std::enable_shared_from_this<Run> {
   void finishOne() {
     if (--pending > 0) return;
     timer.cancel();
+    // Output is bytes; the result is text that goes into JSON documents.
+    result.out = truncateUtf8(result.out, spec.max_output);
+    result.err = truncateUtf8(result.err, spec.max_output);
     result.duration =
         std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - start);
     auto cb = std::move(done);
@@ -120,9 +125,12 @@ struct Run : std::enable_shared_from_this<Run> {
     pipe.async_read_some(asio::buffer(buf), [self = shared_from_this(), &pipe, &buf, &text, &bytes,
                                              &truncated](boost::system::error_code ec, size_t n) {
       bytes += n;
-      size_t room = self->spec.max_output > text.size() ? self->spec.max_output - text.size() : 0;
+      // A few bytes past the bound, so that the character straddling it is seen whole and the
+      // cut at the end falls on a character boundary.
+      size_t keep = self->spec.max_output + 3;
+      size_t room = keep > text.size() ? keep - text.size() : 0;
       text.append(buf.data(), std::min(n, room));
-      if (n > room) truncated = true;
+      if (bytes > self->spec.max_output) truncated = true;
       if (ec) {
         self->finishOne();
         return;

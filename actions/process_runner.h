@@ -30,7 +30,8 @@ struct ProcessSpec {
   /// After this the process group gets SIGTERM, and SIGKILL `kill_grace` later.
   milliseconds timeout{std::chrono::seconds(60)};
   milliseconds kill_grace{std::chrono::seconds(5)};
-  /// Bytes of stdout and of stderr kept; the rest is read and counted, not kept.
+  /// Bytes of stdout and of stderr kept, cut on a character boundary and made valid UTF-8; the
+  /// rest is read and counted, not kept.
   size_t max_output = 64 * 1024;
   /// Called on the loop once the child runs, with its pid (also its process group id).
   std::function<void(pid_t)> on_started;

@@ -19,6 +19,9 @@
 #include "actions/orphans.h"
 #include "agent/access.h"
 #include "agent/alertmanager.h"
+#include "agent/base/guard.h"
+#include "agent/base/json_text.h"
+#include "agent/base/log.h"
 #include "agent/bearer_token.h"
 #include "agent/collector_group.h"
 #include "agent/control_socket.h"
@@ -28,7 +31,6 @@
 #include "agent/http_server.h"
 #include "agent/incident_commands.h"
 #include "agent/incident_manager.h"
-#include "agent/log.h"
 #include "agent/recorder.h"
 #include "agent/replay.h"
 #include "agent/reporter.h"
@@ -215,7 +217,7 @@ struct Agent::Impl {
     host_timer.expires_at(nextRun(prev, config.host_interval));
     host_timer.async_wait([this](boost::system::error_code ec) {
       if (ec || stopping) return;
-      sweepHost();
+      guarded("the host sweep", [this] { sweepHost(); });
       scheduleHost(host_timer.expiry());
     });
   }
@@ -224,7 +226,7 @@ struct Agent::Impl {
     processes_timer.expires_at(nextRun(prev, config.processes_interval));
     processes_timer.async_wait([this](boost::system::error_code ec) {
       if (ec || stopping) return;
-      sweepProcesses();
+      guarded("the process sweep", [this] { sweepProcesses(); });
       scheduleProcesses(processes_timer.expiry());
     });
   }
@@ -371,7 +373,7 @@ struct Agent::Impl {
         res = {200, "text/plain; version=0.0.4; charset=utf-8", metricsText(), {}};
       } else {
         json h = healthJson();
-        res = {h["status"] == "stalled" ? 503 : 200, "application/json", h.dump() + "\n", {}};
+        res = {h["status"] == "stalled" ? 503 : 200, "application/json", jsonText(h) + "\n", {}};
       }
     } else if (r.path.starts_with("/v1/")) {
       handler = "v1";
@@ -603,7 +605,7 @@ struct Agent::Impl {
                             "postmortem, trigger, approve, deny, ack, pause, resume, diagnostics, "
                             "db_status, logs, version");
     }
-    return json{{"ok", true}, {"data", data}}.dump();
+    return jsonText(json{{"ok", true}, {"data", data}});
   }
 
   // `logs`: the agent's own recent lines; {"errors": true} for warnings and worse, "since" in
@@ -620,10 +622,10 @@ struct Agent::Impl {
     for (const auto& e :
          recentLogs(args.value("errors", false) ? LogLevel::kWarning : LogLevel::kDebug, since)) {
       lines.push_back({{"at", std::chrono::duration<double>(e.at.time_since_epoch()).count()},
-                       {"level", policy::logLevelName(e.level)},
+                       {"level", logLevelName(e.level)},
                        {"message", e.message}});
     }
-    return json{{"ok", true}, {"data", lines}}.dump();
+    return jsonText(json{{"ok", true}, {"data", lines}});
   }
 
   // `trigger`: opens an incident by hand, as the runbook's incident-response script does.
@@ -647,7 +649,7 @@ struct Agent::Impl {
     auto id = manager->incidentFor(args["playbook"].get<std::string>(), {});
     if (!id) return errorReply("store", "the incident could not be recorded; see novacron logs");
     logWarning("incident " + *id + " triggered by " + who);
-    return json{{"ok", true}, {"data", {{"id", *id}, {"by", who}}}}.dump();
+    return jsonText(json{{"ok", true}, {"data", {{"id", *id}, {"by", who}}}});
   }
 
   // Commands on incidents; the peer is named on the timeline of those that change something.
@@ -683,7 +685,7 @@ struct Agent::Impl {
       reply = decide(c, cmd, str("id"), str("action"), who, str("reason"));
     }
     if (!reply.ok()) return errorReply(reply.code, reply.message);
-    return json{{"ok", true}, {"data", reply.data}}.dump();
+    return jsonText(json{{"ok", true}, {"data", reply.data}});
   }
 
   // --- lifecycle ----------------------------------------------------------------------------
@@ -760,6 +762,7 @@ struct Agent::Impl {
       recorder.reset();
       if (next.record_path) recorder.emplace(*next.record_path, next.record_max_bytes);
     }
+    for (const auto& w : next_policy.warnings) logWarning(w.str());
     policy::Config previous = std::move(config);
     config = std::move(next);
     evaluator.setOptions(evaluatorOptions(config));
@@ -795,7 +798,10 @@ struct Agent::Impl {
     signals.async_wait([this](boost::system::error_code ec, int sig) {
       if (ec) return;
       if (sig == SIGHUP) {
-        reloadConfig();
+        if (!guarded("the reload", [this] { reloadConfig(); })) {
+          reload.successful = false;
+          notifyReady("sampling; last reload failed");
+        }
         waitSignal();
         return;
       }
@@ -910,7 +916,7 @@ struct Agent::Impl {
                      std::to_string(run.id) + " (" + run.action + ")");
           (void)incident_store->appendEvent(
               run.incident_id, now, "orphans_ended",
-              json{{"run", run.id}, {"action", run.action}, {"processes", n}}.dump());
+              jsonText(json{{"run", run.id}, {"action", run.action}, {"processes", n}}));
         }
       }
     } else if (!runs) {
@@ -927,7 +933,7 @@ struct Agent::Impl {
                                              now);
         (void)incident_store->appendEvent(
             inc.id, now, "escalated",
-            json{{"reason", "the agent restarted during the incident"}}.dump());
+            jsonText(json{{"reason", "the agent restarted during the incident"}}));
       }
     }
     manager =
@@ -965,6 +971,14 @@ struct Agent::Impl {
         return 1;
       }
     }
+    // Scrapes, health checks and the coordinator keep slots of their own: no other client can
+    // lock them out of the agent.
+    http.setPriority([this](const HttpRequest& r) {
+      if (r.path == "/metrics" || r.path == "/healthz") return true;
+      auto auth = r.headers.find("authorization");
+      return r.path.starts_with("/v1/") && auth != r.headers.end() &&
+             api_token.check(auth->second) == BearerToken::Check::kOk;
+    });
     if (auto r = http.listen(config.http_listen); !r) {
       logError(r.error().message);
       return 1;
@@ -1008,7 +1022,11 @@ struct Agent::Impl {
     // holds up start-up.
     if (reporter) reporter->start();
     if (alerts) alerts->start();
-    io.run();
+    // Every handler guards itself; this is the net under them. After an exception run() may
+    // simply be called again.
+    for (bool done = false; !done;) {
+      done = guarded("the event loop", [this] { io.run(); });
+    }
     logInfo("stopped");
     return 0;
   }

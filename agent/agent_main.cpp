@@ -133,6 +133,7 @@ int main(int argc, char** argv) {
     printErrors(policy.errors, "playbooks");
     return 1;
   }
+  for (const auto& w : policy.warnings) std::cerr << w.str() << "\n";
   if (check) {
     size_t enabled = 0;
     for (const auto& p : policy.policy->playbooks) enabled += p.enabled;

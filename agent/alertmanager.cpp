@@ -6,8 +6,9 @@
 #include <set>
 
 #include "actions/http_client.h"
+#include "agent/base/json_text.h"
+#include "agent/base/log.h"
 #include "agent/delivery_loop.h"
-#include "agent/log.h"
 #include "novacron/version.h"
 #include "policy/severity.h"
 
@@ -75,7 +76,7 @@ std::string renderAlerts(const std::vector<IncidentRecord>& incidents,
                       {"startsAt", formatTimestamp(inc.opened_at)},
                       {"endsAt", formatTimestamp(ends)}});
   }
-  return alerts.dump();
+  return jsonText(alerts);
 }
 
 struct AlertmanagerPusher::State {

@@ -3,7 +3,7 @@
 #include <sys/stat.h>
 
 #include "actions/secret.h"
-#include "agent/log.h"
+#include "agent/base/log.h"
 
 namespace novacron::agent {
 

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/base/json_text.h"
 #include "agent/cli_client.h"
 #include "agent/cli_print.h"
 #include "novacron/version.h"
@@ -214,8 +215,9 @@ int main(int argc, char** argv) {
     return kUsage;
   }
   json req = {{"cmd", cmd}, {"args", args}};
-  auto reply = novacron::cli::roundTrip(
-      socket, req.dump(), std::chrono::milliseconds(static_cast<long>(timeout_s * 1000)));
+  auto reply =
+      novacron::cli::roundTrip(socket, novacron::jsonText(req),
+                               std::chrono::milliseconds(static_cast<long>(timeout_s * 1000)));
   if (!reply) {
     const auto& e = reply.error();
     if (e.code == novacron::ErrorCode::kNotFound) {
@@ -238,7 +240,7 @@ int main(int argc, char** argv) {
     return kCommandFailed;
   }
   if (raw) {
-    std::cout << r.dump() << "\n";
+    std::cout << novacron::jsonText(r) << "\n";
     if (!r.value("ok", false)) {
       return r["error"].value("code", "") == "permission_denied" ? kDenied : kCommandFailed;
     }

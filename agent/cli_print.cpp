@@ -6,6 +6,7 @@
 #include <iostream>
 #include <string>
 #include <vector>
+#include "agent/base/json_text.h"
 
 namespace novacron::cli {
 
@@ -98,7 +99,8 @@ void printIncidents(const json& d) {
 void printIncident(const json& d) {
   std::cout << d["id"].get<std::string>() << "  " << d["playbook"].get<std::string>() << "  SEV-"
             << d["severity"] << "  " << d["state"].get<std::string>() << "\nlabels  "
-            << d["labels"].dump() << "\nopened  " << when(d["opened_at"].get<double>()) << "\n\n";
+            << jsonText(d["labels"]) << "\nopened  " << when(d["opened_at"].get<double>())
+            << "\n\n";
   for (const auto& e : d["timeline"]) {
     std::string detail;
     const json& data = e["data"];
@@ -157,7 +159,7 @@ void printLogs(const json& d) {
   if (d.empty()) std::cout << "no log lines in that time\n";
 }
 
-void printDiagnostics(const json& d) { std::cout << d.dump(2) << "\n"; }
+void printDiagnostics(const json& d) { std::cout << jsonText(d, 2) << "\n"; }
 
 void printDbStatus(const json& d, bool detailed) {
   if (d["instances"].empty()) {

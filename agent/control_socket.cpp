@@ -19,7 +19,9 @@
 #include <cstring>
 #include <map>
 
-#include "agent/log.h"
+#include "agent/base/guard.h"
+#include "agent/base/json_text.h"
+#include "agent/base/log.h"
 
 namespace novacron::agent {
 
@@ -40,7 +42,7 @@ struct ControlSocket::State {
 
 std::string errorReply(std::string_view code, std::string_view message) {
   nlohmann::json j = {{"ok", false}, {"error", {{"code", code}, {"message", message}}}};
-  return j.dump();
+  return jsonText(j);
 }
 
 namespace {
@@ -119,7 +121,7 @@ asio::awaitable<void> session(std::shared_ptr<ControlSocket::State> st, stream::
     try {
       reply = st->handler(line, peer);
     } catch (const std::exception& e) {
-      logError(std::string("control command failed: ") + e.what());
+      internalError("a control command", e.what());
       reply = errorReply("internal", "internal error");
     }
     reply += '\n';

@@ -5,6 +5,9 @@
 
 #include <cmath>
 
+#include "agent/base/guard.h"
+#include "agent/base/text.h"
+
 namespace novacron::agent {
 
 namespace asio = boost::asio;
@@ -17,10 +20,8 @@ milliseconds backoffDelay(int failures, milliseconds initial, milliseconds max, 
 
 std::string describeResponse(const actions::HttpClientResponse& r) {
   if (r.status == 0) return r.error;
-  std::string body = r.body.substr(0, 200);
-  for (auto& c : body) {
-    if (c == '\n' || c == '\r') c = ' ';
-  }
+  // The peer's words, quoted: valid text on one line, whatever bytes it sent.
+  std::string body = quoteForMessage(r.body, 200);
   return "HTTP " + std::to_string(r.status) + (body.empty() ? "" : ": " + body);
 }
 
@@ -58,8 +59,13 @@ void DeliveryLoop::stop() {
 bool DeliveryLoop::running() const { return state_->running; }
 bool DeliveryLoop::inFlight() const { return state_->in_flight; }
 
-void DeliveryLoop::schedule(milliseconds delay) {
-  State& st = *state_;
+namespace {
+
+// A run or an answer whose handling threw (a bug) must not end delivery: the next run comes a
+// little later, as after any failure.
+constexpr milliseconds kAfterInternalError{5000};
+
+void arm(DeliveryLoop::State& st, milliseconds delay) {
   st.due = delay.count() == 0;
   st.timer.expires_after(delay);
   st.timer.async_wait(
@@ -67,9 +73,14 @@ void DeliveryLoop::schedule(milliseconds delay) {
         auto s = weak.lock();
         if (ec || !s || s->generation != gen || !s->running || s->in_flight) return;
         s->due = false;
-        s->work();
+        if (!guarded("a delivery run", [&] { s->work(); }) && !s->in_flight)
+          arm(*s, kAfterInternalError);
       });
 }
+
+}  // namespace
+
+void DeliveryLoop::schedule(milliseconds delay) { arm(*state_, delay); }
 
 void DeliveryLoop::wake(milliseconds gather) {
   State& st = *state_;
@@ -88,7 +99,8 @@ void DeliveryLoop::send(actions::HttpClientRequest request,
                          auto s = weak.lock();
                          if (!s || s->generation != gen) return;
                          s->in_flight = false;
-                         done(r);
+                         if (!guarded("a delivery answer", [&] { done(r); }))
+                           arm(*s, kAfterInternalError);
                        });
 }
 

@@ -2,7 +2,8 @@
 
 #include <charconv>
 
-#include "agent/log.h"
+#include "agent/base/json_text.h"
+#include "agent/base/log.h"
 
 namespace novacron::agent {
 
@@ -11,7 +12,7 @@ using json = nlohmann::json;
 namespace {
 
 HttpResponse jsonResponse(int status, const json& body) {
-  return {status, "application/json", body.dump() + "\n", {}};
+  return {status, "application/json", jsonText(body) + "\n", {}};
 }
 
 HttpResponse apiError(int status, const std::string& code, const std::string& message) {

@@ -13,8 +13,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <list>
 
-#include "agent/log.h"
+#include "agent/base/guard.h"
+#include "agent/base/log.h"
+#include "agent/base/text.h"
 
 namespace novacron::agent {
 
@@ -24,15 +27,97 @@ namespace http = beast::http;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
+namespace {
+
+// One connection as the server accounts for it.
+struct Conn {
+  enum class Slot { kNone, kGeneral, kReserved };
+  asio::ip::address peer;
+  std::chrono::steady_clock::time_point since;  // pending since, or idle since
+  bool pending = true;                          // still waiting for (the rest of) a request head
+  bool idle = false;                            // between keep-alive requests, holding its slot
+  bool evicted = false;
+  Slot slot = Slot::kNone;
+  std::function<void()> cancel;  // cancels what the connection waits for
+};
+
+}  // namespace
+
 struct HttpServer::State {
   State(asio::io_context& io_, HttpHandler h, HttpLimits l)
       : io(io_), acceptor(io_), handler(std::move(h)), limits(l) {}
   asio::io_context& io;
   tcp::acceptor acceptor;
   HttpHandler handler;
+  HttpPriority priority;
   HttpLimits limits;
-  size_t active = 0;
+  std::list<Conn> conns;
+  size_t general = 0, reserved = 0;   // slots in use
   std::unique_ptr<ssl::context> tls;  // set: every connection is https
+
+  size_t pending() const {
+    return static_cast<size_t>(std::count_if(
+        conns.begin(), conns.end(), [](const Conn& c) { return c.pending && !c.evicted; }));
+  }
+
+  void evict(Conn& c) {
+    c.evicted = true;
+    if (c.cancel) c.cancel();
+  }
+
+  // The oldest connection that matches, if any: the one that has waited longest.
+  template <class Pred>
+  Conn* oldest(Pred pred) {
+    Conn* found = nullptr;
+    for (Conn& c : conns) {
+      if (!c.evicted && pred(c) && (!found || c.since < found->since)) found = &c;
+    }
+    return found;
+  }
+
+  // A new connection from `peer` is about to wait for its head: half-sent requests beyond the
+  // limits make room, the peer's own first.
+  void makeRoomFor(const asio::ip::address& peer) {
+    size_t of_peer = static_cast<size_t>(std::count_if(conns.begin(), conns.end(), [&](auto& c) {
+      return c.pending && !c.evicted && c.peer == peer;
+    }));
+    if (of_peer >= limits.max_pending_per_peer) {
+      if (Conn* c = oldest([&](const Conn& x) { return x.pending && x.peer == peer; })) evict(*c);
+    }
+    if (pending() >= limits.max_pending) {
+      if (Conn* c = oldest([](const Conn& x) { return x.pending; })) evict(*c);
+    }
+  }
+
+  // A slot for a request whose head is in. Priority requests may use the reserved slots, and
+  // then the slot of the longest-idle connection.
+  bool takeSlot(Conn& c, bool wanted_priority) {
+    if (c.slot == Conn::Slot::kGeneral) return true;
+    if (c.slot == Conn::Slot::kReserved) return wanted_priority;
+    if (general < limits.max_connections) {
+      ++general;
+      c.slot = Conn::Slot::kGeneral;
+      return true;
+    }
+    if (!wanted_priority) return false;
+    if (reserved < limits.reserved_connections) {
+      ++reserved;
+      c.slot = Conn::Slot::kReserved;
+      return true;
+    }
+    Conn* idle = oldest([](const Conn& x) { return x.idle && x.slot != Conn::Slot::kNone; });
+    if (!idle) return false;
+    c.slot = idle->slot;
+    idle->slot = Conn::Slot::kNone;
+    evict(*idle);
+    return true;
+  }
+
+  void release(Conn& c) {
+    if (c.slot == Conn::Slot::kGeneral) --general;
+    if (c.slot == Conn::Slot::kReserved) --reserved;
+    c.slot = Conn::Slot::kNone;
+  }
 };
 
 namespace {
@@ -93,111 +178,191 @@ asio::awaitable<void> closeStream(beast::ssl_stream<beast::tcp_stream>& stream) 
   co_await stream.async_shutdown(kTok);
 }
 
-// Requests on one connection, plain or TLS, until it closes, errs or idles out.
+std::string readFailure(int status, const beast::error_code& ec) {
+  return status == 408 ? "request timeout: send the whole request within the read timeout"
+                       : "bad request: " + ec.message();
+}
+
+// Answers with an error and ends the connection.
 template <class Stream>
-asio::awaitable<void> serve(std::shared_ptr<HttpServer::State> st, Stream& stream) {
-  auto& tcp_stream = beast::get_lowest_layer(stream);
+asio::awaitable<void> refuse(Stream& stream, int status, std::string message,
+                             std::vector<std::pair<std::string, std::string>> headers = {}) {
+  HttpResponse r = errorResponse(status, message);
+  r.headers = std::move(headers);
+  auto res = toBeast(r, 11, false);
+  beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+  co_await http::async_write(stream, res, kTok);
+  if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+    co_await lingeringClose(stream);
+  } else {
+    co_await closeStream(stream);
+  }
+}
+
+// A deadline of our own on a read: Beast's own timeout closes the socket, which leaves no way to
+// answer 408. While it stands, the connection can also be evicted (its read cancelled).
+class Deadline {
+ public:
+  Deadline(asio::io_context& io, beast::tcp_stream& stream, Conn& conn,
+           std::chrono::milliseconds timeout)
+      : timer_(io, timeout), conn_(conn) {
+    stream.expires_never();
+    auto cancel = [&stream] {
+      beast::error_code ignored;
+      stream.socket().cancel(ignored);
+    };
+    conn.cancel = cancel;
+    timer_.async_wait([fired = fired_, alive = alive_, cancel](boost::system::error_code ec) {
+      if (ec || !*alive) return;
+      *fired = true;
+      cancel();
+    });
+  }
+  ~Deadline() {
+    *alive_ = false;
+    timer_.cancel();
+    conn_.cancel = nullptr;
+  }
+  bool passed() const { return *fired_; }
+
+ private:
+  std::shared_ptr<bool> fired_ = std::make_shared<bool>(false);
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  asio::steady_timer timer_;
+  Conn& conn_;
+};
+
+HttpRequest fromBeast(const http::request<http::string_body>& req) {
+  HttpRequest r;
+  r.method = std::string(req.method_string());
+  r.target = std::string(req.target());
+  size_t q = r.target.find('?');
+  r.path = r.target.substr(0, q);
+  if (q != std::string::npos) r.query = r.target.substr(q + 1);
+  for (const auto& field : req) {
+    std::string name(field.name_string());
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    r.headers[name] = std::string(field.value());
+  }
+  return r;
+}
+
+// Requests on one connection, plain or TLS, until it closes, errs, idles out or is evicted.
+template <class Stream>
+asio::awaitable<void> serve(std::shared_ptr<HttpServer::State> st, Stream& stream, Conn& conn) {
   beast::flat_buffer buffer(st->limits.max_header_bytes + st->limits.max_body_bytes);
+  const auto head_timeout = std::min(st->limits.header_timeout, st->limits.read_timeout);
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(st->limits.max_header_bytes));
     parser.body_limit(st->limits.max_body_bytes);
-    // Beast's own timeout closes the socket, which leaves no way to answer 408: a timer of our
-    // own cancels the read instead.
-    tcp_stream.expires_never();
-    auto timed_out = std::make_shared<bool>(false);
-    asio::steady_timer deadline(st->io, st->limits.read_timeout);
-    deadline.async_wait([timed_out, &tcp_stream](boost::system::error_code tec) {
-      if (tec) return;
-      *timed_out = true;
-      beast::error_code ignored;
-      tcp_stream.socket().cancel(ignored);
-    });
-    auto [ec, n] = co_await http::async_read(stream, buffer, parser, kTok);
-    deadline.cancel();
+
+    beast::error_code ec;
+    bool timed_out = false;
+    {
+      Deadline deadline(st->io, beast::get_lowest_layer(stream), conn, head_timeout);
+      auto [e, n] = co_await http::async_read_header(stream, buffer, parser, kTok);
+      ec = e;
+      timed_out = deadline.passed();
+    }
+    conn.pending = false;
+    conn.idle = false;
+    if (conn.evicted) co_return;
     if (ec) {
       // A request begun and not finished in time is answered 408; an idle connection just ends.
       bool begun = parser.got_some() || buffer.size() > 0;
-      int status = *timed_out ? (begun ? 408 : 0) : statusForReadError(ec);
+      int status = timed_out ? (begun ? 408 : 0) : statusForReadError(ec);
       if (status) {
-        auto res = toBeast(errorResponse(status, status == 408 ? "request timeout: send the whole "
-                                                                 "request within the read timeout"
-                                                               : "bad request: " + ec.message()),
-                           11, false);
-        tcp_stream.expires_after(std::chrono::seconds(2));
-        co_await http::async_write(stream, res, kTok);
-        if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
-          co_await lingeringClose(stream);
-        } else {
-          co_await closeStream(stream);
+        co_await refuse(stream, status, readFailure(status, ec));
+      }
+      co_return;
+    }
+    HttpRequest r = fromBeast(parser.get());
+    bool priority = false;
+    guarded("the HTTP priority of " + quoteForMessage(r.path, 100),
+            [&] { priority = st->priority && st->priority(r); });
+    if (!st->takeSlot(conn, priority)) {
+      std::vector<std::pair<std::string, std::string>> retry;
+      retry.emplace_back("Retry-After", "1");
+      co_await refuse(stream, 503, std::string("too many connections"), std::move(retry));
+      co_return;
+    }
+    if (!parser.is_done()) {
+      {
+        Deadline deadline(st->io, beast::get_lowest_layer(stream), conn, st->limits.read_timeout);
+        auto [e, n] = co_await http::async_read(stream, buffer, parser, kTok);
+        ec = e;
+        timed_out = deadline.passed();
+      }
+      if (conn.evicted) co_return;
+      if (ec) {
+        int status = timed_out ? 408 : statusForReadError(ec);
+        if (status) {
+          co_await refuse(stream, status, readFailure(status, ec));
         }
         co_return;
       }
-      break;
     }
     auto req = parser.release();
-    HttpRequest r;
-    r.method = std::string(req.method_string());
-    r.target = std::string(req.target());
-    size_t q = r.target.find('?');
-    r.path = r.target.substr(0, q);
-    if (q != std::string::npos) r.query = r.target.substr(q + 1);
-    for (const auto& field : req) {
-      std::string name(field.name_string());
-      std::transform(name.begin(), name.end(), name.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      r.headers[name] = std::string(field.value());
-    }
     r.body = std::move(req.body());
 
     HttpResponse out;
     try {
       out = st->handler(r);
     } catch (const std::exception& e) {
-      logError(std::string("http handler failed on ") + r.path + ": " + e.what());
+      internalError("the HTTP handler of " + quoteForMessage(r.path, 100), e.what());
       out = errorResponse(500, "internal error");
     }
     bool keep_alive = req.keep_alive();
     auto res = toBeast(out, req.version(), keep_alive);
-    tcp_stream.expires_after(st->limits.read_timeout);
+    beast::get_lowest_layer(stream).expires_after(st->limits.read_timeout);
     auto [wec, wn] = co_await http::async_write(stream, res, kTok);
-    if (wec || !keep_alive) break;
+    if (wec || !keep_alive || conn.evicted) break;
+    conn.idle = true;
+    conn.since = std::chrono::steady_clock::now();
   }
   co_await closeStream(stream);
 }
 
 asio::awaitable<void> session(std::shared_ptr<HttpServer::State> st, tcp::socket socket) {
-  ++st->active;
+  boost::system::error_code ec;
+  auto peer = socket.remote_endpoint(ec).address();
+  st->makeRoomFor(peer);
+  Conn conn;
+  conn.peer = peer;
+  conn.since = std::chrono::steady_clock::now();
+  st->conns.push_back(std::move(conn));
+  auto it = std::prev(st->conns.end());
   struct Release {
     HttpServer::State& s;
-    ~Release() { --s.active; }
-  } release{*st};
+    std::list<Conn>::iterator it;
+    ~Release() {
+      s.release(*it);
+      s.conns.erase(it);
+    }
+  } release{*st, it};
   if (!st->tls) {
     beast::tcp_stream stream(std::move(socket));
-    co_await serve(st, stream);
+    co_await serve(st, stream, *it);
     co_return;
   }
   beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *st->tls);
   // A client that opens a connection and never finishes the handshake is cut off like a slow
-  // request.
-  beast::get_lowest_layer(stream).expires_after(st->limits.read_timeout);
-  auto [ec] = co_await stream.async_handshake(ssl::stream_base::server, kTok);
-  if (ec) {
-    logDebug("http: TLS handshake failed: " + ec.message());
+  // request, and can be evicted like one.
+  auto& lowest = beast::get_lowest_layer(stream);
+  lowest.expires_after(std::min(st->limits.header_timeout, st->limits.read_timeout));
+  it->cancel = [&lowest] {
+    beast::error_code ignored;
+    lowest.socket().cancel(ignored);
+  };
+  auto [hec] = co_await stream.async_handshake(ssl::stream_base::server, kTok);
+  it->cancel = nullptr;
+  if (hec || it->evicted) {
+    if (hec) logDebug("http: TLS handshake failed: " + hec.message());
     co_return;
   }
-  co_await serve(st, stream);
-}
-
-// Answers a connection over the limit without a session: a tiny non-blocking write, then close.
-void refuseBusy(tcp::socket& socket) {
-  static constexpr std::string_view kBusy =
-      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nRetry-After: 1\r\n"
-      "Connection: close\r\nContent-Length: 21\r\n\r\ntoo many connections\n";
-  beast::error_code ec;
-  socket.non_blocking(true, ec);
-  socket.write_some(asio::buffer(kBusy.data(), kBusy.size()), ec);
-  socket.close(ec);
+  co_await serve(st, stream, *it);
 }
 
 asio::awaitable<void> acceptLoop(std::shared_ptr<HttpServer::State> st) {
@@ -211,10 +376,6 @@ asio::awaitable<void> acceptLoop(std::shared_ptr<HttpServer::State> st) {
       co_await t.async_wait(kTok);
       continue;
     }
-    if (st->active >= st->limits.max_connections) {
-      refuseBusy(socket);
-      continue;
-    }
     asio::co_spawn(st->io, session(st, std::move(socket)), asio::detached);
   }
 }
@@ -225,6 +386,8 @@ HttpServer::HttpServer(asio::io_context& io, HttpHandler handler, HttpLimits lim
     : state_(std::make_shared<State>(io, std::move(handler), limits)) {}
 
 HttpServer::~HttpServer() { stop(); }
+
+void HttpServer::setPriority(HttpPriority priority) { state_->priority = std::move(priority); }
 
 Result<void> HttpServer::enableTls(const std::filesystem::path& cert,
                                    const std::filesystem::path& key) {
@@ -282,6 +445,8 @@ uint16_t HttpServer::port() const {
   return ec ? 0 : ep.port();
 }
 
-size_t HttpServer::activeConnections() const { return state_->active; }
+size_t HttpServer::activeConnections() const { return state_->general + state_->reserved; }
+
+size_t HttpServer::pendingConnections() const { return state_->pending(); }
 
 }  // namespace novacron::agent

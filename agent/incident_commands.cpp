@@ -1,7 +1,8 @@
 #include "agent/incident_commands.h"
 
+#include "agent/base/json_text.h"
+#include "agent/base/log.h"
 #include "agent/incident_manager.h"
-#include "agent/log.h"
 #include "agent/postmortem.h"
 #include "agent/store.h"
 
@@ -176,7 +177,7 @@ CommandReply setPaused(const IncidentContext& c, bool pause, const std::string& 
   if (auto open = c.store->openIncidents()) {
     for (const auto& inc : *open) {
       (void)c.store->appendEvent(inc.id, c.clock.now(), pause ? "paused" : "resumed",
-                                 json{{"by", who}, {"reason", reason}}.dump());
+                                 jsonText(json{{"by", who}, {"reason", reason}}));
     }
   }
   return {{{"paused", pause}, {"by", who}}, "", ""};

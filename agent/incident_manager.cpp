@@ -15,7 +15,9 @@
 
 #include "actions/diagnostics_report.h"
 #include "actions/orphans.h"
-#include "agent/log.h"
+#include "agent/base/guard.h"
+#include "agent/base/json_text.h"
+#include "agent/base/log.h"
 #include "policy/duration.h"
 #include "policy/escalation.h"
 #include "policy/labels_json.h"
@@ -46,7 +48,7 @@ struct IncidentManager::Incident {
 namespace {
 
 std::string keyOf(const std::string& playbook, const collectors::Labels& labels) {
-  return playbook + policy::labelsToJson(labels).dump();
+  return playbook + jsonText(policy::labelsToJson(labels));
 }
 
 // The criteria of a verification for one incident: true only if every condition is true for
@@ -116,9 +118,8 @@ void IncidentManager::writeSucceeded() {
   store_error_.clear();
 }
 
-void IncidentManager::event(const Incident& inc, const std::string& kind,
-                            const std::string& data_json) {
-  auto r = store_.appendEvent(inc.rec.id, clock_.now(), kind, data_json);
+void IncidentManager::event(const Incident& inc, const std::string& kind, const json& data) {
+  auto r = store_.appendEvent(inc.rec.id, clock_.now(), kind, jsonText(data));
   if (!r)
     writeFailed("incident " + inc.rec.id + ": cannot record " + kind, r.error());
   else
@@ -171,20 +172,27 @@ void IncidentManager::notice(const Incident& inc, const std::string& templ,
   auto text = policy::notifyTemplate(templ);
   if (!text || inc.rec.dry_run) return;
   std::string id = inc.rec.id;
-  actions::sendNotice(
-      *env_, std::string(*text), values(inc, reason), options_.actions.notify.url,
-      [this, alive = alive_, id, templ](actions::ActionOutcome o) {
-        if (!*alive) return;
-        o.result["template"] = templ;
-        o.result["state"] = o.state;
-        o.result.erase("text");
-        auto r = store_.appendEvent(id, clock_.now(), "notification", o.result.dump());
-        if (!r) writeFailed("incident " + id + ": cannot record a notice", r.error());
-        if (o.state == "failed") {
-          logWarning("incident " + id + ": the " + templ +
-                     " notice was not delivered: " + o.result.value("error", std::string()));
-        }
-      });
+  actions::sendNotice(*env_, std::string(*text), values(inc, reason), options_.actions.notify.url,
+                      [this, alive = alive_, id, templ](actions::ActionOutcome o) {
+                        if (!*alive) return;
+                        guarded("incident " + id + ": recording the " + templ + " notice",
+                                [&] { noticeSent(id, templ, std::move(o)); });
+                      });
+}
+
+void IncidentManager::noticeSent(const std::string& id, const std::string& templ,
+                                 actions::ActionOutcome o) {
+  {
+    o.result["template"] = templ;
+    o.result["state"] = o.state;
+    o.result.erase("text");
+    auto r = store_.appendEvent(id, clock_.now(), "notification", jsonText(o.result));
+    if (!r) writeFailed("incident " + id + ": cannot record a notice", r.error());
+    if (o.state == "failed") {
+      logWarning("incident " + id + ": the " + templ +
+                 " notice was not delivered: " + o.result.value("error", std::string()));
+    }
+  }
 }
 
 // The flight recorder: the raw points, as sampled, of every series the playbook looks at that
@@ -239,13 +247,22 @@ std::optional<std::string> IncidentManager::incidentFor(const std::string& playb
 }
 
 void IncidentManager::handle(const std::vector<Decision>& decisions) {
+  // One decision's failure (a bug) must not cost the others their turn.
   for (const Decision& d : decisions) {
+    guarded("the incident manager handling " + std::string(policy::decisionName(d.kind)) + " " +
+                d.playbook,
+            [&] { handleOne(d); });
+  }
+}
+
+void IncidentManager::handleOne(const Decision& d) {
+  {
     if (d.kind == DecisionKind::kOpen) {
       open(d);
-      continue;
+      return;
     }
     auto id = incidentFor(d.playbook, d.labels);
-    if (!id) continue;
+    if (!id) return;
     Incident& inc = *incidents_.at(*id);
     switch (d.kind) {
       case DecisionKind::kRunAction:
@@ -256,12 +273,12 @@ void IncidentManager::handle(const std::vector<Decision>& decisions) {
         inc.rec.severity = d.severity;
         (void)store_.updateIncident(inc.rec.id, inc.rec.state, inc.rec.severity,
                                     inc.rec.acknowledged_at, std::nullopt);
-        event(inc, "severity_raised", json{{"severity", d.severity}, {"reason", d.reason}}.dump());
+        event(inc, "severity_raised", json{{"severity", d.severity}, {"reason", d.reason}});
         break;
       case DecisionKind::kResolve:
         // Once an action has run, only its verification may say the host recovered.
         if (inc.phase == Incident::Phase::kRunning || inc.phase == Incident::Phase::kVerifying) {
-          event(inc, "condition_cleared", json{{"reason", d.reason}}.dump());
+          event(inc, "condition_cleared", json{{"reason", d.reason}});
         } else {
           finish(inc, "resolved", "condition cleared: " + d.reason);
         }
@@ -269,7 +286,7 @@ void IncidentManager::handle(const std::vector<Decision>& decisions) {
       case DecisionKind::kFlapping:
       case DecisionKind::kSettled:
         inc.flapping = d.kind == DecisionKind::kFlapping;
-        event(inc, std::string(policy::decisionName(d.kind)), json{{"reason", d.reason}}.dump());
+        event(inc, std::string(policy::decisionName(d.kind)), json{{"reason", d.reason}});
         break;
       default:
         break;
@@ -284,7 +301,7 @@ void IncidentManager::open(const Decision& d) {
   auto inc = std::make_unique<Incident>();
   inc->rec.id = newId(now);
   inc->rec.playbook = d.playbook;
-  inc->rec.labels = policy::labelsToJson(d.labels).dump();
+  inc->rec.labels = jsonText(policy::labelsToJson(d.labels));
   inc->rec.severity = d.severity;
   inc->rec.category = std::string(policy::categoryName(p->category));
   inc->rec.state = "open";
@@ -296,11 +313,10 @@ void IncidentManager::open(const Decision& d) {
   // Recorded, with its `opened` event, before anything is done about it. The counter restarts
   // with the agent, so an id can already exist (a restart within the same second): take the next
   // number.
-  std::string opened = json{{"reason", d.reason},
-                            {"by", d.by.empty() ? json(nullptr) : json(d.by)},
-                            {"severity", d.severity},
-                            {"labels", policy::labelsToJson(d.labels)}}
-                           .dump();
+  std::string opened = jsonText(json{{"reason", d.reason},
+                                     {"by", d.by.empty() ? json(nullptr) : json(d.by)},
+                                     {"severity", d.severity},
+                                     {"labels", policy::labelsToJson(d.labels)}});
   Result<int64_t> created = store_.openIncident(inc->rec, opened);
   for (int attempt = 0;
        !created && created.error().code == ErrorCode::kInvalidArgument && attempt < 1000;
@@ -320,17 +336,24 @@ void IncidentManager::open(const Decision& d) {
   writeSucceeded();
   Incident& ref = *inc;
   incidents_[inc->rec.id] = std::move(inc);
-  event(ref, "diagnostics",
-        json{{"report", actions::diagnosticsReport(metrics_, now, ref.rec.id)}}.dump());
-  event(ref, "flight_recorder", flightRecorder(*p, d.labels, now).dump());
-  for (const auto& dl : policy::regulatoryDeadlines(p->category, now)) {
-    event(ref, "regulatory_deadline",
-          json{{"regulation", dl.regulation},
-               {"duty", dl.duty},
-               {"when", dl.when},
-               {"due", dl.due ? json(toSeconds(*dl.due)) : json(nullptr)}}
-              .dump());
-  }
+  // What describes the incident is recorded piece by piece: a piece that fails (a bug) is
+  // logged and counted, and the incident goes on to its actions without it.
+  const std::string where = "incident " + ref.rec.id + ": ";
+  guarded(where + "the diagnostics report", [&] {
+    event(ref, "diagnostics",
+          json{{"report", actions::diagnosticsReport(metrics_, now, ref.rec.id)}});
+  });
+  guarded(where + "the flight recorder",
+          [&] { event(ref, "flight_recorder", flightRecorder(*p, d.labels, now)); });
+  guarded(where + "the regulatory deadlines", [&] {
+    for (const auto& dl : policy::regulatoryDeadlines(p->category, now)) {
+      event(ref, "regulatory_deadline",
+            json{{"regulation", dl.regulation},
+                 {"duty", dl.duty},
+                 {"when", dl.when},
+                 {"due", dl.due ? json(toSeconds(*dl.due)) : json(nullptr)}});
+    }
+  });
   limits_.opened(*p, ref.key, now);
   if (options_.observe && d.since.time_since_epoch().count() != 0 && d.since <= d.at) {
     options_.observe("detection", d.playbook, d.severity,
@@ -364,8 +387,7 @@ void IncidentManager::startAction(Incident& inc, size_t index) {
           json{{"action", a.id},
                {"type", a.type},
                {"expires", toSeconds(inc.approval_expires)},
-               {"distinct_approver", a.approval.distinct_approver}}
-              .dump());
+               {"distinct_approver", a.approval.distinct_approver}});
     return;
   }
   inc.phase = Incident::Phase::kDeferred;  // runAction decides whether it can start now
@@ -380,7 +402,7 @@ void IncidentManager::runAction(Incident& inc) {
   bool automated = a.automated;
   if (inc.flapping) {
     if (inc.run_id >= 0)
-      event(inc, "action_deferred", json{{"action", a.id}, {"reason", "flapping"}}.dump());
+      event(inc, "action_deferred", json{{"action", a.id}, {"reason", "flapping"}});
     inc.run_id = -1;
     inc.phase = Incident::Phase::kDeferred;
     return;
@@ -388,7 +410,7 @@ void IncidentManager::runAction(Incident& inc) {
   // An approved action passes the kill switch (a human chose to run it) but not the other limits.
   if (auto refusal = limits_.check(*p, inc.key, now, automated && paused_)) {
     if (inc.phase != Incident::Phase::kDeferred || inc.run_id >= 0) {
-      event(inc, "action_deferred", json{{"action", a.id}, {"reason", refusal->reason}}.dump());
+      event(inc, "action_deferred", json{{"action", a.id}, {"reason", refusal->reason}});
     }
     inc.run_id = -1;  // remembers that the deferral is recorded
     inc.phase = Incident::Phase::kDeferred;
@@ -405,16 +427,19 @@ void IncidentManager::runAction(Incident& inc) {
   inc.rec.state = "mitigating";
   (void)store_.updateIncident(inc.rec.id, inc.rec.state, inc.rec.severity, inc.rec.acknowledged_at,
                               std::nullopt);
-  event(
-      inc, "action_started",
-      json{{"action", a.id}, {"type", a.type}, {"run", *run}, {"dry_run", inc.rec.dry_run}}.dump());
+  event(inc, "action_started",
+        json{{"action", a.id}, {"type", a.type}, {"run", *run}, {"dry_run", inc.rec.dry_run}});
   limits_.started(*p, inc.key, now);
 
   std::string id = inc.rec.id;
   int64_t run_id = *run;
   auto complete = [this, alive = alive_, id, run_id](actions::ActionOutcome o) {
     boost::asio::post(io_, [this, alive, id, run_id, o = std::move(o)] {
-      if (*alive) actionDone(id, run_id, o.state, o.result.dump());
+      if (!*alive) return;
+      if (!guarded("incident " + id + ": the result of run " + std::to_string(run_id),
+                   [&] { actionDone(id, run_id, o.state, jsonText(o.result)); })) {
+        handOver(id, "the agent could not handle the result of run " + std::to_string(run_id));
+      }
     });
   };
   if (inc.rec.dry_run) {
@@ -451,8 +476,7 @@ void IncidentManager::actionDone(const std::string& id, int64_t run, const std::
   std::string action = p && inc.action < p->actions.size() ? p->actions[inc.action].id : "?";
   inc.outcomes.push_back(action + ": " + state);
   json result = json::parse(result_json, nullptr, false);
-  event(inc, "action_result",
-        json{{"action", action}, {"state", state}, {"result", result}}.dump());
+  event(inc, "action_result", json{{"action", action}, {"state", state}, {"result", result}});
   if (p && inc.action < p->actions.size() && p->actions[inc.action].type == "escalate" &&
       state == "done") {
     finish(inc, "escalated", result.value("message", std::string("handed over")));
@@ -470,8 +494,7 @@ void IncidentManager::actionDone(const std::string& id, int64_t run, const std::
   inc.rec.state = "verifying";
   (void)store_.updateIncident(inc.rec.id, inc.rec.state, inc.rec.severity, inc.rec.acknowledged_at,
                               std::nullopt);
-  event(inc, "verification_started",
-        json{{"window", policy::formatDuration(p->verify.window)}}.dump());
+  event(inc, "verification_started", json{{"window", policy::formatDuration(p->verify.window)}});
 }
 
 void IncidentManager::shutdown() {
@@ -489,16 +512,25 @@ void IncidentManager::shutdown() {
   for (const auto& [run, r] : running_) {
     json note = {{"run", run},
                  {"reason", "the agent stopped while it ran; its process group was terminated"}};
-    (void)store_.finishActionRun(run, "interrupted", now, note.dump());
-    (void)store_.appendEvent(r.incident, now, "action_interrupted", note.dump());
+    (void)store_.finishActionRun(run, "interrupted", now, jsonText(note));
+    (void)store_.appendEvent(r.incident, now, "action_interrupted", jsonText(note));
   }
   logWarning(std::to_string(running_.size()) + " running action(s) stopped with the agent");
   running_.clear();
 }
 
 void IncidentManager::nextAction(Incident& inc, const std::string& why) {
-  event(inc, "next_action", json{{"reason", why}}.dump());
+  event(inc, "next_action", json{{"reason", why}});
   startAction(inc, inc.action + 1);
+}
+
+void IncidentManager::handOver(const std::string& id, const std::string& why) {
+  auto it = incidents_.find(id);
+  if (it == incidents_.end()) return;
+  // A bug stopped the incident's own handling: a human takes over rather than it hanging.
+  guarded("incident " + id + ": handing it over",
+          [&] { finish(*it->second, "escalated", why + "; a human must take over"); });
+  incidents_.erase(id);
 }
 
 void IncidentManager::finish(Incident& inc, const std::string& state, const std::string& reason) {
@@ -506,7 +538,7 @@ void IncidentManager::finish(Incident& inc, const std::string& state, const std:
   inc.rec.state = state;
   inc.rec.resolved_at = now;
   (void)store_.updateIncident(inc.rec.id, state, inc.rec.severity, inc.rec.acknowledged_at, now);
-  event(inc, state, json{{"reason", reason}}.dump());
+  event(inc, state, json{{"reason", reason}});
   limits_.resolved(inc.key, now);
   notice(inc, state == "resolved" ? "resolution" : "escalation", reason);
   if (options_.observe && state == "resolved") {
@@ -515,8 +547,17 @@ void IncidentManager::finish(Incident& inc, const std::string& state, const std:
   }
   log(state == "resolved" ? LogLevel::kNotice : LogLevel::kWarning,
       "incident " + inc.rec.id + " " + state + ": " + reason);
+  // The evaluator holds an incident open until told: after a verified recovery, and after any end
+  // of one it cannot watch clear by itself (a playbook without `when`, an incident opened by
+  // hand). An escalated incident of a watched condition stays open there until the condition
+  // clears, so that it does not open again at once while a human works on it.
+  const policy::Playbook* p = playbook(inc);
+  bool tell = state == "resolved" || !p || !p->when || !inc.rec.triggered_by.empty();
   std::string id = inc.rec.id;
+  std::string playbook_name = inc.rec.playbook;
+  collectors::Labels labels = inc.labels;
   incidents_.erase(id);
+  if (tell && on_closed_) on_closed_(playbook_name, labels);
 }
 
 void IncidentManager::tick() {
@@ -524,8 +565,16 @@ void IncidentManager::tick() {
   std::vector<std::string> ids;
   for (const auto& [id, inc] : incidents_) ids.push_back(id);
   for (const auto& id : ids) {
+    if (!guarded("incident " + id + ": its tick", [&] { tickOne(id, now); })) {
+      handOver(id, "the agent failed to move the incident along");
+    }
+  }
+}
+
+void IncidentManager::tickOne(const std::string& id, TimePoint now) {
+  {
     auto it = incidents_.find(id);
-    if (it == incidents_.end()) continue;
+    if (it == incidents_.end()) return;
     Incident& inc = *it->second;
     const policy::Playbook* p = playbook(inc);
     // The escalation matrix runs until someone acknowledges.
@@ -537,17 +586,16 @@ void IncidentManager::tick() {
             json{{"level", step.level},
                  {"to", policy::escalationLevelName(step.level)},
                  {"reason", "not acknowledged within SEV-" + std::to_string(inc.rec.severity) +
-                                "'s response time"}}
-                .dump());
+                                "'s response time"}});
       notice(inc, "escalation", std::string(policy::escalationLevelName(step.level)));
     }
-    if (!p) continue;
+    if (!p) return;
     switch (inc.phase) {
       case Incident::Phase::kAwaitingApproval:
         if (now >= inc.approval_expires) {
           (void)store_.decideApproval(inc.rec.id, p->actions[inc.action].id, "expired", now,
                                       "agent", "no decision in time");
-          event(inc, "approval_expired", json{{"action", p->actions[inc.action].id}}.dump());
+          event(inc, "approval_expired", json{{"action", p->actions[inc.action].id}});
           nextAction(inc, "no approval in time: treated as denied");
         }
         break;
@@ -568,13 +616,10 @@ void IncidentManager::tick() {
           if (!inc.holding_since) inc.holding_since = now;
           if (now - *inc.holding_since >= p->verify.window) {
             event(inc, "verification_held",
-                  json{{"window", policy::formatDuration(p->verify.window)}}.dump());
-            std::string playbook_name = inc.rec.playbook;
-            collectors::Labels labels = inc.labels;
+                  json{{"window", policy::formatDuration(p->verify.window)}});
             finish(inc, "resolved",
                    "verification held for " + policy::formatDuration(p->verify.window));
-            if (on_closed_) on_closed_(playbook_name, labels);
-            continue;
+            return;
           }
         } else {
           inc.holding_since.reset();
@@ -583,8 +628,7 @@ void IncidentManager::tick() {
         if (now - inc.verify_since >= 2 * std::max(p->verify.window, milliseconds(1))) {
           event(inc, "verification_failed",
                 json{{"reason",
-                      "criteria did not hold for " + policy::formatDuration(p->verify.window)}}
-                    .dump());
+                      "criteria did not hold for " + policy::formatDuration(p->verify.window)}});
           nextAction(inc, "verification failed");
         }
         break;
@@ -626,8 +670,7 @@ Result<void> IncidentManager::approve(const std::string& incident_id, const std:
     writeFailed("incident " + incident_id + ": cannot record the approval", r.error());
     return r.error();
   }
-  event(**inc, "approval_granted",
-        json{{"action", action}, {"by", approver}, {"reason", reason}}.dump());
+  event(**inc, "approval_granted", json{{"action", action}, {"by", approver}, {"reason", reason}});
   (*inc)->phase = Incident::Phase::kDeferred;
   runAction(**inc);
   return {};
@@ -638,7 +681,7 @@ Result<void> IncidentManager::deny(const std::string& incident_id, const std::st
   auto inc = waitingFor(incident_id, action);
   if (!inc) return inc.error();
   (void)store_.decideApproval(incident_id, action, "denied", clock_.now(), who, reason);
-  event(**inc, "approval_denied", json{{"action", action}, {"by", who}, {"reason", reason}}.dump());
+  event(**inc, "approval_denied", json{{"action", action}, {"by", who}, {"reason", reason}});
   nextAction(**inc, "denied by " + who);
   return {};
 }
@@ -657,7 +700,7 @@ Result<void> IncidentManager::acknowledge(const std::string& incident_id, const 
   }
   (void)store_.updateIncident(inc.rec.id, inc.rec.state, inc.rec.severity, inc.rec.acknowledged_at,
                               std::nullopt);
-  event(inc, "acknowledged", json{{"by", who}}.dump());
+  event(inc, "acknowledged", json{{"by", who}});
   return {};
 }
 

@@ -55,7 +55,8 @@ class IncidentManager {
   /// A reload: new limits, timeouts and action settings for what starts from now on.
   void setOptions(ManagerOptions options);
   void setPaused(bool paused) { paused_ = paused; }
-  /// Called when the manager closes an incident the evaluator still holds (verification held).
+  /// Called when the manager closes an incident the evaluator still holds: verification held, or
+  /// an incident of a manual playbook or one opened by hand ended in any way.
   void onClosed(std::function<void(const std::string& playbook, const collectors::Labels&)> cb) {
     on_closed_ = std::move(cb);
   }
@@ -83,6 +84,8 @@ class IncidentManager {
 
  private:
   struct Incident;
+  void handleOne(const policy::Decision& d);
+  void tickOne(const std::string& id, TimePoint now);
   void open(const policy::Decision& d);
   /// The incident waiting for an approval of `action`, or why not.
   Result<Incident*> waitingFor(const std::string& incident_id, const std::string& action);
@@ -91,8 +94,13 @@ class IncidentManager {
   void actionDone(const std::string& id, int64_t run, const std::string& state,
                   const std::string& result_json);
   void nextAction(Incident& inc, const std::string& why);
+  /// Ends the incident (resolved or escalated), erases it, and tells the evaluator where it
+  /// cannot see the end by itself.
   void finish(Incident& inc, const std::string& state, const std::string& reason);
-  void event(const Incident& inc, const std::string& kind, const std::string& data_json);
+  /// Escalates an incident whose handling failed with an exception, so that it does not hang.
+  void handOver(const std::string& id, const std::string& why);
+  void noticeSent(const std::string& id, const std::string& templ, actions::ActionOutcome o);
+  void event(const Incident& inc, const std::string& kind, const nlohmann::json& data);
   void writeFailed(const std::string& what, const Error& error);
   void writeSucceeded();
   /// The values of {incident.*}, {node.*} and {labels.*} for this incident now.

@@ -5,8 +5,9 @@
 
 #include "actions/http_client.h"
 #include "actions/secret.h"
+#include "agent/base/json_text.h"
+#include "agent/base/log.h"
 #include "agent/delivery_loop.h"
-#include "agent/log.h"
 #include "novacron/version.h"
 
 namespace novacron::agent {
@@ -99,26 +100,25 @@ struct Reporter::State {
              std::to_string(d->first_seq) + " to " + std::to_string(d->last_seq) +
              ") from it; they stay on their timelines");
     (void)store.appendEvent(d->last_incident, clock.now(), "outbox_dropped",
-                            json{{"count", d->count},
-                                 {"first_seq", d->first_seq},
-                                 {"last_seq", d->last_seq},
-                                 {"max_events", opt.max_events}}
-                                .dump());
+                            jsonText(json{{"count", d->count},
+                                          {"first_seq", d->first_seq},
+                                          {"last_seq", d->last_seq},
+                                          {"max_events", opt.max_events}}));
   }
 
   std::string render(const std::vector<EventRecord>& batch) const {
     std::string prefix = opt.node_id + ":" + opt.store_id + ":";
-    std::string out = "{\"node\":" + json(opt.node_id).dump() +
-                      ",\"labels\":" + json(opt.node_labels).dump() +
-                      ",\"agent_version\":" + json(kVersion).dump() + ",\"events\":[";
+    std::string out = "{\"node\":" + jsonText(opt.node_id) +
+                      ",\"labels\":" + jsonText(opt.node_labels) +
+                      ",\"agent_version\":" + jsonText(kVersion) + ",\"events\":[";
     out.reserve(out.size() + batch.size() * 256);
     for (size_t i = 0; i < batch.size(); ++i) {
       const auto& e = batch[i];
       std::string seq = std::to_string(e.seq);
       if (i) out += ',';
-      out += "{\"key\":" + json(prefix + seq).dump() + ",\"seq\":" + seq +
-             ",\"incident\":" + json(e.incident_id).dump() + ",\"at\":\"" + formatTimestamp(e.at) +
-             "\",\"kind\":" + json(e.kind).dump() +
+      out += "{\"key\":" + jsonText(prefix + seq) + ",\"seq\":" + seq +
+             ",\"incident\":" + jsonText(e.incident_id) + ",\"at\":\"" + formatTimestamp(e.at) +
+             "\",\"kind\":" + jsonText(e.kind) +
              ",\"data\":" + (e.data.empty() ? std::string("{}") : e.data) + "}";
     }
     out += "]}";

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "agent/base/json_text.h"
 #include "agent/registry.h"
 #include "policy/labels_json.h"
 
@@ -21,7 +22,7 @@ std::string sampleJsonLine(TimePoint t, const collectors::Sample& s) {
   out += ",\"name\":\"";
   out += s.metric->name;
   out += "\",\"labels\":";
-  out += labels.dump();
+  out += jsonText(labels);
   out += ",\"value\":";
   out += std::isfinite(s.value) ? value : "null";
   out += "}\n";

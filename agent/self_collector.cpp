@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "agent/base/guard.h"
 #include "collectors/proc_file.h"
 #include "collectors/text_parse.h"
 
@@ -48,9 +49,14 @@ constexpr MetricDef kFiring{
     "by playbook."};
 constexpr MetricDef kDryRun{"novacron_policy_dry_run", MetricType::kGauge, "",
                             "1 in mode: dry-run (decisions are recorded, nothing runs)."};
-constexpr const MetricDef* kMetrics[] = {
-    &kPlaybooks, &kEvalSeconds, &kFiring, &kDryRun, &kUp,      &kDuration, &kErrors,  &kStart,
-    &kCpu,       &kRss,         &kSeries, &kPoints, &kDropped, &kReloadOk, &kReloadTs};
+constexpr MetricDef kInternalErrors{
+    "novacron_internal_errors_total", MetricType::kCounter, "",
+    "Exceptions caught at the edge of an event-loop handler since the agent started: bugs, each "
+    "logged; the agent carried on."};
+constexpr const MetricDef* kMetrics[] = {&kPlaybooks, &kEvalSeconds, &kFiring,   &kDryRun,
+                                         &kUp,        &kDuration,    &kErrors,   &kStart,
+                                         &kCpu,       &kRss,         &kSeries,   &kPoints,
+                                         &kDropped,   &kReloadOk,    &kReloadTs, &kInternalErrors};
 
 }  // namespace
 
@@ -105,6 +111,7 @@ Result<std::vector<Sample>> SelfCollector::collect(TimePoint /*now*/, millisecon
   for (const auto& [name, n] : policy_.firing)
     out.push_back({&kFiring, {{"playbook", name}}, static_cast<double>(n)});
   out.push_back({&kDryRun, {}, policy_.dry_run ? 1.0 : 0.0});
+  out.push_back({&kInternalErrors, {}, static_cast<double>(internalErrors())});
   return out;
 }
 

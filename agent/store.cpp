@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <nlohmann/json.hpp>
+#include "agent/base/json_text.h"
 
 namespace novacron::agent {
 namespace {
@@ -431,8 +432,8 @@ Result<std::vector<InterruptedRun>> Store::markInterruptedRuns(TimePoint now) {
     nlohmann::json note = {{"action", run.action},
                            {"run", run.id},
                            {"reason", "the agent stopped while it ran; not re-run"}};
-    if (auto r = finishActionRun(run.id, "interrupted", now, note.dump()); !r) return r.error();
-    if (auto r = appendEvent(run.incident_id, now, "action_interrupted", note.dump()); !r)
+    if (auto r = finishActionRun(run.id, "interrupted", now, jsonText(note)); !r) return r.error();
+    if (auto r = appendEvent(run.incident_id, now, "action_interrupted", jsonText(note)); !r)
       return r.error();
   }
   return runs;

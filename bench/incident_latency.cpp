@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "agent/base/clock.h"
+#include "agent/base/log.h"
 #include "agent/incident_manager.h"
-#include "agent/log.h"
 #include "agent/registry.h"
 #include "agent/store.h"
 #include "policy/playbook_loader.h"
@@ -39,7 +39,7 @@ limits: {cooldown: 0s, max_runs_per_hour: 3600}
 
 int main(int argc, char** argv) {
   int runs = argc > 1 ? std::atoi(argv[1]) : 200;
-  agent::setLogLevel(agent::LogLevel::kError);  // an incident per run would flood the output
+  novacron::setLogLevel(novacron::LogLevel::kError);  // an incident per run would flood the output
   auto dir =
       std::filesystem::temp_directory_path() / ("novacron_latency_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);

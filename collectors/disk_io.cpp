@@ -2,6 +2,7 @@
 
 #include <system_error>
 
+#include "agent/base/text.h"
 #include "collectors/text_parse.h"
 
 namespace novacron::collectors {
@@ -78,7 +79,7 @@ Result<std::vector<Sample>> DiskIoCollector::collect(TimePoint now, milliseconds
     if (!wanted(d.device)) continue;
     auto r = history_.update(d.device, d.counters, now);
     auto emit = [&](const MetricDef& def, const std::optional<double>& v, double scale) {
-      if (v) out.push_back({&def, {{"device", d.device}}, *v * scale});
+      if (v) out.push_back({&def, {{"device", validUtf8(d.device)}}, *v * scale});
     };
     emit(kReads, r[DiskCounters::kReads], 1);
     emit(kReadBytes, r[DiskCounters::kSectorsRead], kSectorBytes);
@@ -86,7 +87,7 @@ Result<std::vector<Sample>> DiskIoCollector::collect(TimePoint now, milliseconds
     emit(kWriteBytes, r[DiskCounters::kSectorsWritten], kSectorBytes);
     // io_ticks are milliseconds, so ms per second / 1000 is the busy share.
     if (auto io = r[DiskCounters::kIoMillis]) {
-      out.push_back({&kIoTime, {{"device", d.device}}, std::min(1.0, *io / 1000.0)});
+      out.push_back({&kIoTime, {{"device", validUtf8(d.device)}}, std::min(1.0, *io / 1000.0)});
     }
   }
   history_.prune(now);

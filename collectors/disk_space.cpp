@@ -2,6 +2,7 @@
 
 #include <unordered_set>
 
+#include "agent/base/text.h"
 #include "collectors/text_parse.h"
 
 namespace novacron::collectors {
@@ -116,7 +117,10 @@ Result<std::vector<Sample>> DiskSpaceCollector::collect(TimePoint /*now*/, milli
   auto now = std::chrono::steady_clock::now();
   for (auto it = mounts.rbegin(); it != mounts.rend(); ++it) {
     const Mount& m = *it;
-    Labels labels{{"device", m.device}, {"fstype", m.fstype}, {"mount", m.mountpoint}};
+    // The mount point stays raw for statvfs; its label is text (a mount point is any bytes).
+    Labels labels{{"device", validUtf8(m.device)},
+                  {"fstype", validUtf8(m.fstype)},
+                  {"mount", validUtf8(m.mountpoint)}};
     StatfsWorker::State st = worker_.state(m.mountpoint);
     bool hung = st.in_flight && now - st.since >= options_.statfs_timeout;
     bool failed = !st.in_flight && st.error != 0;

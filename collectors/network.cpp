@@ -1,5 +1,6 @@
 #include "collectors/network.h"
 
+#include "agent/base/text.h"
 #include "collectors/text_parse.h"
 
 namespace novacron::collectors {
@@ -79,7 +80,7 @@ Result<std::vector<Sample>> NetworkCollector::collect(TimePoint now, millisecond
   for (const InterfaceCounters& ifc : *parsed) {
     auto rates = history_.update(ifc.name, ifc.counters, now);
     for (int f = 0; f < InterfaceCounters::kFields; ++f) {
-      if (rates[f]) out.push_back({kMetrics[f], {{"interface", ifc.name}}, *rates[f]});
+      if (rates[f]) out.push_back({kMetrics[f], {{"interface", validUtf8(ifc.name)}}, *rates[f]});
     }
   }
   history_.prune(now);

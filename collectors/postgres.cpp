@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "agent/base/text.h"
 #include "collectors/postgres_metrics.h"
 
 namespace novacron::collectors {
@@ -255,7 +256,7 @@ std::vector<Sample> PostgresCollector::parse(const std::vector<PgResult>& result
   std::map<std::string, State::Counters> seen;
   for (size_t i = 0; i < results[4].rows.size(); ++i) {
     std::string db = results[4].get(i, "datname").value_or("?");
-    Labels l = {{"instance", config_.name}, {"database", db}};
+    Labels l = {{"instance", config_.name}, {"database", validUtf8(db)}};
     State::Counters c{now, num(results[4].get(i, "xact_commit")),
                       num(results[4].get(i, "xact_rollback")), num(results[4].get(i, "deadlocks")),
                       num(results[4].get(i, "temp_bytes"))};

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <map>
 
+#include "agent/base/text.h"
 #include "collectors/text_parse.h"
 
 namespace novacron::collectors {
@@ -51,7 +52,9 @@ const char* stateName(char s) {
 }
 
 Labels topLabels(const ProcessInfo& p, size_t rank) {
-  return {{"name", p.name}, {"pid", std::to_string(p.pid)}, {"rank", std::to_string(rank)}};
+  // A process picks its own name: any bytes, newlines included.
+  return {
+      {"name", validUtf8(p.name)}, {"pid", std::to_string(p.pid)}, {"rank", std::to_string(rank)}};
 }
 
 }  // namespace

@@ -22,22 +22,6 @@
 
 namespace novacron::policy {
 
-const char* logLevelName(LogLevel level) {
-  switch (level) {
-    case LogLevel::kError:
-      return "error";
-    case LogLevel::kWarning:
-      return "warning";
-    case LogLevel::kNotice:
-      return "notice";
-    case LogLevel::kInfo:
-      return "info";
-    case LogLevel::kDebug:
-      return "debug";
-  }
-  return "info";
-}
-
 namespace {
 
 using namespace std::chrono_literals;

@@ -8,15 +8,14 @@
 #include <set>
 #include <string>
 
+#include "agent/base/log.h"
 #include "policy/diagnostic.h"
 
 namespace novacron::policy {
 
 using std::chrono::milliseconds;
 
-/// syslog priorities, so that a level is also the `<N>` prefix journald reads.
-enum class LogLevel { kError = 3, kWarning = 4, kNotice = 5, kInfo = 6, kDebug = 7 };
-const char* logLevelName(LogLevel level);
+using novacron::LogLevel;
 
 struct Endpoint {
   std::string host;  ///< an IP literal: no name resolution at startup

@@ -12,9 +12,12 @@ struct Diagnostic {
   int line = 1;
   int column = 1;
   std::string message;
+  /// A warning does not stop a file from loading; it says what may go wrong.
+  bool warning = false;
 
   std::string str() const {
-    return file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + message;
+    return file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " +
+           (warning ? "warning: " : "") + message;
   }
 };
 

@@ -1,5 +1,6 @@
 #include "policy/playbook_loader.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 #include <algorithm>
 #include <cctype>
@@ -90,7 +91,8 @@ enum class Check {
   kTemplate,     ///< every string may hold {placeholders}, which must be known
   kProgram,      ///< argv: an absolute, executable program first; then templates
   kUrl,          ///< an http:// or https:// URL
-  kSecretFiles,  ///< header name -> a file that exists and is readable
+  kSecretFiles,  ///< header name -> a file that exists, readable, 0600 when root
+  kHeaders,      ///< header name -> a template; names are HTTP tokens
   kUnit,         ///< a systemd unit name (or a template)
   kNotifyTemplate,
 };
@@ -115,7 +117,7 @@ const std::vector<TypeParams>& typeParams() {
       {"http_request",
        {{"method", Param::kString, false},
         {"url", Param::kString, true, Check::kUrl},
-        {"headers", Param::kStringMap, false, Check::kTemplate},
+        {"headers", Param::kStringMap, false, Check::kHeaders},
         {"header_files", Param::kStringMap, false, Check::kSecretFiles},
         {"body", Param::kString, false, Check::kTemplate},
         {"expect_status", Param::kInt, false}}},
@@ -189,6 +191,17 @@ bool checkValue(YamlReader& r, const yaml::Node& value, Check check, const std::
         r.error(value, where + ": exec needs a program in argv");
         return false;
       }
+      std::vector<std::string> templates;
+      for (const auto& item : value.items()) templates.push_back(item.Scalar());
+      for (size_t i : optionLikeArguments(templates)) {
+        if (!placeholders(templates[i])) continue;  // malformed: reported below
+        r.warn(value.items()[i],
+               where + ": argv[" + std::to_string(i) + "] '" + templates[i] +
+                   "' starts with a value from the host with no \"--\" before it: a value "
+                   "starting with '-' would be an option, so such a run is refused; put \"--\" "
+                   "before it if " +
+                   templates[0] + " takes one");
+      }
       const yaml::Node& prog = value.items().front();
       if (!prog.Scalar().starts_with("/")) {
         r.error(prog, where + ": the program '" + prog.Scalar() +
@@ -211,11 +224,30 @@ bool checkValue(YamlReader& r, const yaml::Node& value, Check check, const std::
       break;
     case Check::kSecretFiles:
       for (const auto& [k, v] : value.entries()) {
+        struct stat st {};
         if (!v.Scalar().starts_with("/") || ::access(v.Scalar().c_str(), R_OK) != 0) {
           r.error(v, where + ": the secret file for header " + k.Scalar() + ", " + v.Scalar() +
                          ", is missing or unreadable (an absolute path is needed)");
           ok = false;
+        } else if (::geteuid() == 0 && ::stat(v.Scalar().c_str(), &st) == 0 &&
+                   (st.st_mode & 077) != 0) {
+          r.error(v, where + ": the secret file for header " + k.Scalar() + ", " + v.Scalar() +
+                         ", must be readable by its owner only (chmod 0600)");
+          ok = false;
         }
+        if (!isHttpToken(k.Scalar())) {
+          r.error(k, where + ": '" + k.Scalar() + "' is not an HTTP header name");
+          ok = false;
+        }
+      }
+      break;
+    case Check::kHeaders:
+      for (const auto& [k, v] : value.entries()) {
+        if (!isHttpToken(k.Scalar())) {
+          r.error(k, where + ": '" + k.Scalar() + "' is not an HTTP header name");
+          ok = false;
+        }
+        ok = checkTemplate(r, v, where) && ok;
       }
       break;
     case Check::kUnit:
@@ -236,6 +268,35 @@ bool checkValue(YamlReader& r, const yaml::Node& value, Check check, const std::
       break;
   }
   return ok;
+}
+
+// A JSON body (by its Content-Type or its shape) may hold placeholders only inside strings,
+// where their values are escaped: a value can then never add a key or end the document.
+bool checkHttpBody(YamlReader& r, const yaml::Node& with, const std::string& where) {
+  yaml::Node body, type;
+  for (const auto& [k, v] : with.entries()) {
+    if (k.Scalar() == "body") body = v;
+    if (k.Scalar() != "headers" || !v.IsMap()) continue;
+    for (const auto& [hk, hv] : v.entries()) {
+      std::string name = hk.Scalar();
+      std::transform(name.begin(), name.end(), name.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      if (name == "content-type") type = hv;
+    }
+  }
+  if (!body.IsDefined() || !body.IsScalar()) return true;
+  bool json = looksLikeJson(body.Scalar()) ||
+              (type.IsDefined() && type.Scalar().find("json") != std::string::npos);
+  if (!json) return true;
+  auto names = placeholders(body.Scalar());
+  if (!names) return true;  // reported by the template check
+  std::map<std::string, std::string> dummy;
+  for (const auto& n : *names) dummy[n] = "";
+  if (auto filled = substitute(body.Scalar(), dummy, Escape::kJsonString); !filled) {
+    r.error(body, where + ".with.body: " + filled.error().message);
+    return false;
+  }
+  return true;
 }
 
 bool checkParams(YamlReader& r, const yaml::Node& with, const yaml::Node& at,
@@ -286,6 +347,7 @@ bool checkParams(YamlReader& r, const yaml::Node& with, const yaml::Node& at,
     }
     ok = typed && checkValue(r, value, spec->check, where) && ok;
   }
+  if (type == "http_request" && ok) ok = checkHttpBody(r, with, where);
   for (const auto& ps : tp->params) {
     if (ps.required && !seen.count(std::string(ps.name))) {
       r.error(at, where + ": " + type + " needs '" + std::string(ps.name) + "'");
@@ -575,7 +637,12 @@ const Playbook* PolicySet::find(std::string_view name) const {
 
 std::vector<Playbook> parsePlaybooks(const PlaybookSource& source, const MetricLookup& metrics,
                                      Diagnostics& errors) {
-  YamlReader r(source.file, errors);
+  return parsePlaybooks(source, metrics, errors, nullptr);
+}
+
+std::vector<Playbook> parsePlaybooks(const PlaybookSource& source, const MetricLookup& metrics,
+                                     Diagnostics& errors, Diagnostics* warnings) {
+  YamlReader r(source.file, errors, warnings);
   std::vector<Playbook> out;
   auto doc = r.load(source.text);
   if (!doc || doc->IsNull()) return out;
@@ -626,7 +693,8 @@ PolicyLoad loadPolicy(std::span<const PlaybookSource> builtins,
       by_name[p.name] = std::move(p);
     }
   };
-  for (const auto& src : builtins) add(parsePlaybooks(src, options.metrics, load.errors), false);
+  for (const auto& src : builtins)
+    add(parsePlaybooks(src, options.metrics, load.errors, &load.warnings), false);
 
   if (dir) {
     std::error_code ec;
@@ -654,7 +722,8 @@ PolicyLoad loadPolicy(std::span<const PlaybookSource> builtins,
           load.errors.push_back({f.string(), 1, 1, text.error().message});
           continue;
         }
-        add(parsePlaybooks({f.string(), std::move(*text), false}, options.metrics, load.errors),
+        add(parsePlaybooks({f.string(), std::move(*text), false}, options.metrics, load.errors,
+                           &load.warnings),
             true);
       }
     }

@@ -27,6 +27,7 @@ struct PolicyLoadOptions {
 struct PolicyLoad {
   PolicyPtr policy;  ///< set when there are no errors
   Diagnostics errors;
+  Diagnostics warnings;  ///< reported; they do not stop the playbooks from loading
 };
 
 /// The playbooks compiled into the agent (policy/playbooks/*.yaml).
@@ -34,6 +35,8 @@ std::span<const PlaybookSource> builtinPlaybooks();
 
 /// Parses and validates one file. Every problem is reported, positioned; a playbook with errors
 /// is left out of the result.
+std::vector<Playbook> parsePlaybooks(const PlaybookSource& source, const MetricLookup& metrics,
+                                     Diagnostics& errors, Diagnostics* warnings);
 std::vector<Playbook> parsePlaybooks(const PlaybookSource& source, const MetricLookup& metrics,
                                      Diagnostics& errors);
 

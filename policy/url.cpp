@@ -1,8 +1,17 @@
 #include "policy/url.h"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 
 namespace novacron::policy {
+
+bool isHttpToken(std::string_view s) {
+  static constexpr std::string_view kPunct = "!#$%&'*+-.^_`|~";
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || kPunct.find(c) != std::string_view::npos;
+  });
+}
 
 std::string Url::str() const {
   std::string path = target.substr(0, target.find('?'));

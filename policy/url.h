@@ -2,10 +2,15 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "agent/base/result.h"
 
 namespace novacron::policy {
+
+/// An HTTP token (RFC 9110), such as a header name or a method: letters, digits and
+/// !#$%&'*+-.^_`|~, at least one.
+bool isHttpToken(std::string_view s);
 
 /// An http:// or https:// URL taken apart. No userinfo: credentials belong in files, not in
 /// URLs that end up in configuration dumps and logs.

@@ -37,6 +37,13 @@ void YamlReader::error(const yaml::Mark& at, std::string message) {
   out_.push_back({file_, std::max(at.line, 0) + 1, std::max(at.column, 0) + 1, std::move(message)});
 }
 
+void YamlReader::warn(const yaml::Node& at, std::string message) {
+  if (!warnings_) return;
+  const yaml::Mark& m = at.mark();
+  warnings_->push_back(
+      {file_, std::max(m.line, 0) + 1, std::max(m.column, 0) + 1, std::move(message), true});
+}
+
 bool YamlReader::checkMap(const yaml::Node& node, std::string_view what,
                           std::initializer_list<std::string_view> allowed) {
   if (!node.IsMap()) {

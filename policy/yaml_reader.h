@@ -19,13 +19,17 @@ namespace novacron::policy {
 /// Built on policy/yaml_doc.h (libyaml), which keeps the position of every node.
 class YamlReader {
  public:
-  YamlReader(std::string file, Diagnostics& out) : file_(std::move(file)), out_(out) {}
+  /// Errors go to `out`; warnings to `warnings`, or nowhere when it is null.
+  YamlReader(std::string file, Diagnostics& out, Diagnostics* warnings = nullptr)
+      : file_(std::move(file)), out_(out), warnings_(warnings) {}
 
   /// Parses `text`; a syntax error is recorded and yields nullopt.
   std::optional<yaml::Node> load(std::string_view text);
 
   void error(const yaml::Mark& at, std::string message);
   void error(const yaml::Node& at, std::string message) { error(at.mark(), std::move(message)); }
+  /// A warning, positioned like an error; it does not make the file fail.
+  void warn(const yaml::Node& at, std::string message);
 
   /// Checks that `node` is a map whose keys are all in `allowed` and appear once. Reports
   /// unknown and duplicate keys at their position. Returns false if `node` is not a map.
@@ -52,6 +56,7 @@ class YamlReader {
   yaml::Mark keyMark(const yaml::Node& map, std::string_view key) const;
   std::string file_;
   Diagnostics& out_;
+  Diagnostics* warnings_;
 };
 
 }  // namespace novacron::policy

@@ -3,6 +3,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "agent/base/guard.h"
+#include "agent/base/text.h"
 #include "collectors/probe_metrics.h"
 
 namespace novacron::probes {
@@ -53,6 +55,24 @@ void ProbeSet::check(const std::shared_ptr<Probe>& p) {
   auto started = std::chrono::steady_clock::now();
   auto done = [this, p, started](ProbeResult r) {
     if (p->stopped) return;  // reconfigured or stopping: `this` may be gone with it
+    guarded("probe " + p->config.name, [&] { record(*p, r, started); });
+    // The next check starts an interval after this one started, never while it still runs.
+    auto elapsed =
+        std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started);
+    schedule(p, std::max(p->config.interval - elapsed, milliseconds(0)));
+  };
+  if (p->config.type == "http")
+    httpProbe(io_, p->config, std::move(done));
+  else if (p->config.type == "tcp")
+    tcpProbe(io_, p->config, std::move(done));
+  else
+    systemdProbe(io_, p->config, systemctl_, std::move(done));
+}
+
+void ProbeSet::record(Probe& probe, const ProbeResult& r,
+                      std::chrono::steady_clock::time_point started) {
+  {
+    Probe* p = &probe;
     TimePoint now = clock_.now();
     p->outcomes.emplace_back(now, r.ok);
     while (!p->outcomes.empty() && p->outcomes.front().first <= now - p->config.window) {
@@ -67,24 +87,14 @@ void ProbeSet::check(const std::shared_ptr<Probe>& p) {
     h.latency_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     h.error_ratio = static_cast<double>(failed) / static_cast<double>(p->outcomes.size());
-    if (!r.ok) h.last_error = r.error;
+    if (!r.ok) h.last_error = validUtf8(r.error);
     auto defs = collectors::probeMetrics();
     collectors::Labels labels = {{"probe", p->config.name}, {"type", p->config.type}};
     p->latest = {{defs[0], labels, r.ok ? 1.0 : 0.0},
                  {defs[1], labels, h.latency_seconds},
                  {defs[2], labels, h.error_ratio}};
     if (sink_) sink_(now, p->latest);
-    // The next check starts an interval after this one started, never while it still runs.
-    auto elapsed =
-        std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started);
-    schedule(p, std::max(p->config.interval - elapsed, milliseconds(0)));
-  };
-  if (p->config.type == "http")
-    httpProbe(io_, p->config, std::move(done));
-  else if (p->config.type == "tcp")
-    tcpProbe(io_, p->config, std::move(done));
-  else
-    systemdProbe(io_, p->config, systemctl_, std::move(done));
+  }
 }
 
 std::vector<collectors::Sample> ProbeSet::latest() const {

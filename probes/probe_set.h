@@ -51,6 +51,8 @@ class ProbeSet {
   struct Probe;
   void schedule(const std::shared_ptr<Probe>& p, milliseconds delay);
   void check(const std::shared_ptr<Probe>& p);
+  /// Records one check's outcome: the window, the health and the samples.
+  void record(Probe& probe, const ProbeResult& r, std::chrono::steady_clock::time_point started);
 
   boost::asio::io_context& io_;
   const Clock& clock_;

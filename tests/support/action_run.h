@@ -41,6 +41,7 @@ class ActionRunner {
                   {"node.id", "node-1"},
                   {"node.labels", "region=eu-west"},
                   {"labels.mount", "/"}};
+    for (const auto& [k, v] : values) req.values[k] = v;
     req.on_started = [this](pid_t pid) { pids.push_back(pid); };
     std::promise<actions::ActionOutcome> p;
     auto f = p.get_future();
@@ -54,6 +55,8 @@ class ActionRunner {
   }
 
   std::vector<pid_t> pids;
+  /// Placeholder values added to (or replacing) the defaults, as an incident's labels would.
+  std::map<std::string, std::string> values;
 
  private:
   IoThread io_;

@@ -2,6 +2,7 @@
 
 #include <fstream>
 
+#include "agent/base/json_text.h"
 #include "tests/support/action_run.h"
 #include "tests/support/fixture.h"
 #include "tests/support/http_recorder.h"
@@ -86,6 +87,61 @@ TEST(HttpRequestActionTest, AHangingOrAbsentServerIsBoundedByTheTimeout) {
   EXPECT_EQ(o.state, "failed");
   EXPECT_NE(o.result["error"].get<std::string>().find("connecting to"), std::string::npos)
       << o.result.dump();
+}
+
+TEST(HttpRequestActionTest, AnAnswerThatIsNotTextIsRecordedAsValidText) {
+  HttpRecorder server;
+  server.answer(200,
+                "A\xff"
+                "B");
+  testing::ActionRunner runner;
+  auto o = runner.run("http_request", {{"url", server.url()}});
+  ASSERT_EQ(o.state, "done");
+  EXPECT_EQ(o.result["response"],
+            "A\xef\xbf\xbd"
+            "B");
+  EXPECT_NO_THROW((void)o.result.dump());
+}
+
+TEST(HttpRequestActionTest, AValueCannotAddAHeaderOrBreakTheBodyOpen) {
+  // A role with only CREATEDB can name a database like this.
+  const std::string db = "y\r\nX-Injected: yes";
+  HttpRecorder server;
+  testing::ActionRunner runner;
+  runner.values["labels.database"] = db;
+  auto o = runner.run("http_request",
+                      {{"url", server.url()}, {"headers", {{"X-Database", "{labels.database}"}}}});
+  EXPECT_EQ(o.state, "failed");
+  EXPECT_NE(o.result["error"].get<std::string>().find("control character"), std::string::npos)
+      << jsonText(o.result);
+  EXPECT_TRUE(server.requests().empty()) << "nothing was sent";
+
+  // In a JSON body the value stays inside its string, whatever it holds.
+  runner.values["labels.database"] = "x\", \"admin\": true, \"y\": \"\n";
+  o = runner.run("http_request", {{"url", server.url()},
+                                  {"method", "POST"},
+                                  {"body", R"({{"database": "{labels.database}"}})"}});
+  ASSERT_EQ(o.state, "done") << jsonText(o.result);
+  ASSERT_EQ(server.requests().size(), 1u);
+  json sent = json::parse(server.requests()[0].body);
+  EXPECT_EQ(sent.size(), 1u) << "no key was added: " << server.requests()[0].body;
+  EXPECT_EQ(sent["database"], runner.values["labels.database"]);
+
+  // A JSON Content-Type makes the body JSON too; a placeholder outside a string is refused.
+  o = runner.run("http_request", {{"url", server.url()},
+                                  {"headers", {{"Content-Type", "application/json"}}},
+                                  {"body", "[1, {labels.database}]"}});
+  EXPECT_EQ(o.state, "failed");
+  EXPECT_EQ(server.requests().size(), 1u);
+
+  // A form body gets its values percent-encoded.
+  runner.values["labels.database"] = "a&b=c";
+  o = runner.run("http_request",
+                 {{"url", server.url()},
+                  {"headers", {{"Content-Type", "application/x-www-form-urlencoded"}}},
+                  {"body", "db={labels.database}"}});
+  ASSERT_EQ(o.state, "done") << jsonText(o.result);
+  EXPECT_EQ(server.requests().back().body, "db=a%26b%3Dc");
 }
 
 }  // namespace

@@ -85,5 +85,16 @@ TEST(NotifyActionTest, EveryBuiltInTemplateRendersWithEveryField) {
   EXPECT_FALSE(policy::isNotifyTemplate("nope"));
 }
 
+TEST(NotifyActionTest, AWebhookAnsweringBytesThatAreNotTextIsRecorded) {
+  HttpRecorder server;
+  server.answer(500, "\xff");
+  testing::ActionRunner runner;
+  runner.settings.notify = {server.url("/hook"), std::nullopt, std::chrono::seconds(5)};
+  auto o = runner.run("notify", json::object());
+  EXPECT_EQ(o.state, "failed");
+  EXPECT_EQ(o.result["response"], "\xef\xbf\xbd");
+  EXPECT_NO_THROW((void)o.result.dump()) << "the notice reaches the timeline";
+}
+
 }  // namespace
 }  // namespace novacron::actions

@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <memory>
 #include <stdexcept>
+#include <thread>
 
+#include "tests/support/http_flood.h"
 #include "tests/support/io_thread.h"
 #include "tests/support/raw_socket.h"
 
@@ -139,6 +142,54 @@ TEST_F(HttpServerTest, ListenOnATakenPortIsAnError) {
   auto r = io_.run([&] { return second.listen({"127.0.0.1", port_}); });
   ASSERT_FALSE(r.has_value());
   EXPECT_NE(r.error().message.find("cannot listen on 127.0.0.1:"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, FiveHundredHalfSentRequestsDoNotLockAScraperOut) {
+  HttpLimits limits;
+  limits.header_timeout = 2s;
+  start(limits);
+  io_.run([&] { server_->setPriority([](const HttpRequest& r) { return r.path == "/metrics"; }); });
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> opened{0};
+  // As reproduced: a local script holding half-sent requests, reopening each as it closes.
+  std::thread hostile(
+      [&] { opened = testing::holdHalfRequests(port_, 500, stop, std::chrono::seconds(120)); });
+  // Wait until the flood is in: the server holds as many pending heads of one peer as it keeps.
+  auto until = std::chrono::steady_clock::now() + 60s;
+  while (io_.run([&] { return server_->pendingConnections(); }) < limits.max_pending_per_peer &&
+         std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(io_.run([&] { return server_->pendingConnections(); }), limits.max_pending_per_peer);
+  int ok = 0;
+  for (int i = 0; i < 20; ++i) {
+    std::string res = exchange("GET /metrics HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+    ok += res.starts_with("HTTP/1.1 200");
+    EXPECT_TRUE(res.starts_with("HTTP/1.1 200")) << "scrape " << i << ": " << res.substr(0, 80);
+  }
+  stop = true;
+  hostile.join();
+  EXPECT_EQ(ok, 20);
+  EXPECT_GT(opened.load(), 500u) << "the server closed half-sent requests to make room";
+}
+
+TEST_F(HttpServerTest, APriorityRequestTakesTheSlotOfAnIdleConnection) {
+  HttpLimits limits;
+  limits.max_connections = 2;
+  limits.reserved_connections = 1;
+  start(limits);
+  io_.run([&] { server_->setPriority([](const HttpRequest& r) { return r.path == "/metrics"; }); });
+  // Two general and one reserved slot, all held by idle keep-alive connections.
+  std::vector<RawSocket> idle;
+  for (const char* path : {"/a", "/b", "/metrics"}) {
+    idle.push_back(RawSocket::tcp(port_));
+    idle.back().send(std::string("GET ") + path + " HTTP/1.1\r\nHost: a\r\n\r\n");
+    ASSERT_NE(idle.back().receive(5s, "body=").find("200"), std::string::npos);
+  }
+  EXPECT_TRUE(exchange("GET /c HTTP/1.1\r\nHost: a\r\n\r\n").starts_with("HTTP/1.1 503"));
+  EXPECT_TRUE(exchange("GET /metrics HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+                  .starts_with("HTTP/1.1 200"))
+      << "a scrape is never locked out";
 }
 
 }  // namespace

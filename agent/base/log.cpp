@@ -1,4 +1,4 @@
-#include "agent/log.h"
+#include "agent/base/log.h"
 
 #include <unistd.h>
 
@@ -11,7 +11,26 @@
 #include <mutex>
 #include <string>
 
-namespace novacron::agent {
+#include "agent/base/text.h"
+
+namespace novacron {
+
+const char* logLevelName(LogLevel level) {
+  switch (level) {
+    case LogLevel::kError:
+      return "error";
+    case LogLevel::kWarning:
+      return "warning";
+    case LogLevel::kNotice:
+      return "notice";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kDebug:
+      return "debug";
+  }
+  return "info";
+}
+
 namespace {
 
 std::atomic<int> g_level{static_cast<int>(LogLevel::kInfo)};
@@ -45,10 +64,13 @@ void log(LogLevel level, std::string_view message) {
     line += buf;
     line += frac;
   }
-  line += message;
+  // Messages quote outside data (process names, label values, peers' answers): escaped, a
+  // message stays one line and cannot start a line with a priority prefix of its own.
+  std::string text = escapeControl(message);
+  line += text;
   line += '\n';
   std::lock_guard lock(g_mu);
-  g_recent.push_back({now, level, std::string(message)});
+  g_recent.push_back({now, level, std::move(text)});
   if (g_recent.size() > kKeep) g_recent.pop_front();
   // One write per line so that concurrent writers never interleave inside a line.
   ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());
@@ -64,4 +86,4 @@ std::vector<LogEntry> recentLogs(LogLevel max_level, std::chrono::system_clock::
   return out;
 }
 
-}  // namespace novacron::agent
+}  // namespace novacron

@@ -5,11 +5,11 @@
 #include <string_view>
 #include <vector>
 
-#include "policy/config.h"
+namespace novacron {
 
-namespace novacron::agent {
-
-using policy::LogLevel;
+/// syslog priorities, so that a level is also the `<N>` prefix journald reads.
+enum class LogLevel { kError = 3, kWarning = 4, kNotice = 5, kInfo = 6, kDebug = 7 };
+const char* logLevelName(LogLevel level);
 
 /// Lines go to stderr as `<N>message`, N the syslog priority, which journald turns into the
 /// entry's level. Outside journald (no $JOURNAL_STREAM) a UTC timestamp follows the prefix.
@@ -32,4 +32,4 @@ inline void logNotice(std::string_view m) { log(LogLevel::kNotice, m); }
 inline void logInfo(std::string_view m) { log(LogLevel::kInfo, m); }
 inline void logDebug(std::string_view m) { log(LogLevel::kDebug, m); }
 
-}  // namespace novacron::agent
+}  // namespace novacron
