@@ -1,11 +1,42 @@
 #include "actions/action.h"
 
 #include "actions/action_runners.h"
+#include "actions/http_client.h"
+#include "policy/action_types.h"
+#include "policy/substitute.h"
 
 namespace novacron::actions {
 
 ActionOutcome failed(const std::string& error) {
   return {"failed", nlohmann::json{{"error", error}}};
+}
+
+Result<void> checkValues(const policy::ActionSpec& spec,
+                         const std::map<std::string, std::string>& values) {
+  const nlohmann::json& with = spec.with;
+  if (spec.type == "exec") {
+    std::vector<std::string> templates;
+    const nlohmann::json argv = with.value("argv", nlohmann::json::array());
+    for (const auto& a : argv) {
+      if (a.is_string()) templates.push_back(a.get<std::string>());
+    }
+    if (auto filled = policy::substituteArgv(templates, values); !filled) return filled.error();
+  } else if (spec.type == "http_request") {
+    const nlohmann::json headers = with.value("headers", nlohmann::json::object());
+    for (const auto& [name, value] : headers.items()) {
+      if (!value.is_string()) continue;
+      auto v = policy::substitute(value.get<std::string>(), values);
+      if (!v) return v.error();
+      if (auto why = headerProblem(name, *v))
+        return makeError(ErrorCode::kInvalidArgument, "header " + name + ": " + *why);
+    }
+  } else if (spec.type == "systemd_restart") {
+    auto unit = policy::substitute(with.value("unit", std::string()), values);
+    if (!unit) return unit.error();
+    if (!policy::isUnitName(*unit))
+      return makeError(ErrorCode::kInvalidArgument, "'" + *unit + "' is not a systemd unit name");
+  }
+  return {};
 }
 
 void runAction(const ActionEnv& env, ActionRequest request, ActionDone done) {

@@ -91,6 +91,12 @@ void sendNotice(const ActionEnv& env, const std::string& templ,
                 const std::map<std::string, std::string>& values, const std::string& url,
                 ActionDone done);
 
+/// Whether these placeholder values can fill `spec`'s templates: an argument that would become
+/// an option, a header that would split, a unit name that is not one. Used before an incident
+/// opened by hand, so that a bad label is refused then and not after an approval.
+Result<void> checkValues(const policy::ActionSpec& spec,
+                         const std::map<std::string, std::string>& values);
+
 /// A failed outcome with a message.
 ActionOutcome failed(const std::string& error);
 

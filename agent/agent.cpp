@@ -55,10 +55,28 @@ using namespace std::chrono_literals;
 
 namespace {
 
+// A number of seconds back from a request: absent (nullopt inside), or a finite number from 0 to
+// ten years. Anything else is refused (nullopt): a huge value would overflow the cast.
+std::optional<std::optional<milliseconds>> secondsArg(const json& args, const char* key) {
+  if (!args.contains(key)) return std::optional<milliseconds>();
+  if (!args[key].is_number()) return std::nullopt;
+  double s = args[key].get<double>();
+  if (!(s >= 0 && s <= 10 * 365.25 * 86400)) return std::nullopt;  // NaN fails too
+  return std::optional<milliseconds>(milliseconds(static_cast<int64_t>(s * 1000)));
+}
+
 // A sweep may wait this long for slow sources (statvfs on a network mount) before it reports
 // what it has: a quarter of the interval, and never more than 250 ms.
 milliseconds sweepBudget(milliseconds interval) {
   return std::min<milliseconds>(interval / 4, 250ms);
+}
+
+// The /v1 tokens: http.token_file as "api", then http.tokens.
+std::vector<NamedToken> apiTokens(const policy::Config& c) {
+  std::vector<NamedToken> out;
+  if (c.http_token_file) out.push_back({"api", *c.http_token_file});
+  for (const auto& t : c.http_tokens) out.push_back({t.name, t.file});
+  return out;
 }
 
 // Fixed-rate scheduling: the next run is one interval after the previous *scheduled* time, so
@@ -442,7 +460,7 @@ struct Agent::Impl {
   }
 
   IncidentContext incidentContext() {
-    return {incident_store.get(), manager.get(), clock, config.node_id, store_error};
+    return {incident_store.get(), manager.get(), clock, config.node_id, store_error, &evaluator};
   }
 
   json dbStatusJson() const {
@@ -611,13 +629,12 @@ struct Agent::Impl {
   // `logs`: the agent's own recent lines; {"errors": true} for warnings and worse, "since" in
   // seconds.
   std::string logsCommand(const json& args) {
-    if ((args.contains("since") && !args["since"].is_number()) ||
-        (args.contains("errors") && !args["errors"].is_boolean())) {
-      return errorReply("bad_request", "\"since\" is a number of seconds, \"errors\" a boolean");
+    auto back = secondsArg(args, "since");
+    if (!back || (args.contains("errors") && !args["errors"].is_boolean())) {
+      return errorReply("bad_request",
+                        "\"since\" is a number of seconds (0 to 10 years), \"errors\" a boolean");
     }
-    auto since =
-        std::chrono::system_clock::now() -
-        std::chrono::milliseconds(static_cast<int64_t>(args.value("since", 3600.0) * 1000));
+    auto since = std::chrono::system_clock::now() - back->value_or(std::chrono::hours(1));
     json lines = json::array();
     for (const auto& e :
          recentLogs(args.value("errors", false) ? LogLevel::kWarning : LogLevel::kDebug, since)) {
@@ -630,26 +647,14 @@ struct Agent::Impl {
 
   // `trigger`: opens an incident by hand, as the runbook's incident-response script does.
   std::string triggerCommand(const json& args, const PeerCredentials& peer) {
-    if (!manager)
-      return errorReply("unavailable", "the incident store is not open: " + store_error);
-    if (!args.contains("playbook") || !args["playbook"].is_string()) {
-      return errorReply("bad_request", "trigger needs \"playbook\"");
-    }
+    std::string why;
+    auto t = readTrigger(args, why);
+    if (!t) return errorReply("bad_request", why);
+    if (t->playbook.empty()) return errorReply("bad_request", "trigger needs \"playbook\"");
     std::string who = peerName(peer.uid);
-    std::string reason = args.value("reason", std::string());
-    auto decisions = evaluator.trigger(
-        args["playbook"].get<std::string>(), {},
-        "triggered by " + who + (reason.empty() ? "" : ": " + reason), clock.now());
-    if (!decisions) return errorReply("invalid", decisions.error().message);
-    for (auto& d : *decisions) {
-      d.by = who;
-      d.dry_run = d.dry_run || args.value("dry_run", false);
-    }
-    manager->handle(*decisions);
-    auto id = manager->incidentFor(args["playbook"].get<std::string>(), {});
-    if (!id) return errorReply("store", "the incident could not be recorded; see novacron logs");
-    logWarning("incident " + *id + " triggered by " + who);
-    return jsonText(json{{"ok", true}, {"data", {{"id", *id}, {"by", who}}}});
+    CommandReply reply = trigger(incidentContext(), *t, {who, who});
+    if (!reply.ok()) return errorReply(reply.code, reply.message);
+    return jsonText(json{{"ok", true}, {"data", reply.data}});
   }
 
   // Commands on incidents; the peer is named on the timeline of those that change something.
@@ -664,14 +669,13 @@ struct Agent::Impl {
     CommandReply reply;
     if (cmd == "incidents") {
       // Open ones by default; {"all": true} for every one, "since" in seconds back.
-      if ((args.contains("since") && !args["since"].is_number()) ||
-          (args.contains("all") && !args["all"].is_boolean())) {
-        return errorReply("bad_request", "\"since\" is a number of seconds, \"all\" a boolean");
+      auto back = secondsArg(args, "since");
+      if (!back || (args.contains("all") && !args["all"].is_boolean())) {
+        return errorReply("bad_request",
+                          "\"since\" is a number of seconds (0 to 10 years), \"all\" a boolean");
       }
       std::optional<TimePoint> since;
-      if (args.contains("since"))
-        since =
-            clock.now() - milliseconds(static_cast<int64_t>(args["since"].get<double>() * 1000));
+      if (*back) since = clock.now() - **back;
       reply = listIncidents(c, since, args.value("all", false));
     } else if (cmd == "pause" || cmd == "resume") {
       reply = setPaused(c, cmd == "pause", who, str("reason"));
@@ -682,7 +686,7 @@ struct Agent::Impl {
     } else if (cmd == "postmortem") {
       reply = postmortem(c, str("id"));
     } else {
-      reply = decide(c, cmd, str("id"), str("action"), who, str("reason"));
+      reply = decide(c, cmd, str("id"), str("action"), {who, who}, str("reason"));
     }
     if (!reply.ok()) return errorReply(reply.code, reply.message);
     return jsonText(json{{"ok", true}, {"data", reply.data}});
@@ -776,8 +780,9 @@ struct Agent::Impl {
       alerts->setOptions(alertmanagerOptions());
       alerts->setDescriptions(playbookDescriptions());
     }
-    if (config.http_token_file != previous.http_token_file)
-      api_token.setFile(config.http_token_file);
+    if (config.http_token_file != previous.http_token_file ||
+        config.http_tokens != previous.http_tokens)
+      api_token.setTokens(apiTokens(config));
     // Unchanged probes and databases keep their connections, windows and rate baselines.
     if (config.probes != previous.probes) probe_set.configure(config.probes);
     if (config.postgres != previous.postgres) startDatabases();
@@ -964,7 +969,7 @@ struct Agent::Impl {
     }
     state_dir.emplace(std::move(*dir));
     openIncidentStore();
-    api_token.setFile(config.http_token_file);
+    api_token.setTokens(apiTokens(config));
     if (config.http_tls_cert && config.http_tls_key) {
       if (auto r = http.enableTls(*config.http_tls_cert, *config.http_tls_key); !r) {
         logError(r.error().message);

@@ -1,6 +1,10 @@
 #include "agent/bearer_token.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
 
 #include "actions/secret.h"
 #include "agent/base/log.h"
@@ -22,52 +26,78 @@ bool constantTimeEquals(std::string_view a, std::string_view b) {
 BearerToken::BearerToken(std::optional<std::filesystem::path> file) { setFile(std::move(file)); }
 
 void BearerToken::setFile(std::optional<std::filesystem::path> file) {
-  file_ = std::move(file);
-  token_.clear();
-  error_.clear();
-  stamp_ = {};
-  if (file_) refresh();
+  std::vector<NamedToken> tokens;
+  if (file) tokens.push_back({"api", *file});
+  setTokens(std::move(tokens));
 }
 
-void BearerToken::refresh() {
+void BearerToken::setTokens(std::vector<NamedToken> tokens) {
+  tokens_.clear();
+  for (auto& t : tokens) {
+    tokens_.push_back(Entry{std::move(t), "", "", {}});
+    refresh(tokens_.back());
+  }
+}
+
+void BearerToken::refresh(Entry& e) {
+  const std::string& file = e.token.file.string();
   struct stat st {};
-  if (::stat(file_->c_str(), &st) != 0) {
-    if (error_.empty() || !token_.empty()) {
-      logError("http: the token file " + file_->string() +
-               " is missing; the /v1 API refuses every request");
+  if (::stat(file.c_str(), &st) != 0) {
+    if (e.error.empty() || !e.value.empty()) {
+      logError("http: the token file " + file + " is missing; token " + e.token.name +
+               " admits nobody");
     }
-    token_.clear();
-    error_ = "the token file " + file_->string() + " is missing";
-    stamp_ = {};
+    e.value.clear();
+    e.error = "the token file " + file + " is missing";
+    e.stamp = {};
     return;
   }
-  Stamp now{st.st_mtim.tv_sec * 1000000000L + st.st_mtim.tv_nsec, static_cast<long>(st.st_ino),
-            static_cast<long>(st.st_size)};
-  if (now == stamp_) return;
-  stamp_ = now;
-  auto t = actions::readSecret(*file_);
+  Entry::Stamp now{st.st_mtim.tv_sec * 1000000000L + st.st_mtim.tv_nsec,
+                   static_cast<long>(st.st_ino), static_cast<long>(st.st_size),
+                   static_cast<long>(st.st_mode)};
+  if (now == e.stamp) return;
+  e.stamp = now;
+  auto t = actions::readSecret(e.token.file);
   if (!t) {
-    logError("http: " + t.error().message + "; the /v1 API refuses every request");
-    token_.clear();
-    error_ = t.error().message;
+    logError("http: " + t.error().message + "; token " + e.token.name + " admits nobody");
+    e.value.clear();
+    e.error = t.error().message;
     return;
   }
-  token_ = std::move(*t);
-  error_.clear();
+  e.value = std::move(*t);
+  e.error.clear();
 }
 
-BearerToken::Check BearerToken::check(std::string_view authorization) {
-  if (!file_) return Check::kDisabled;
-  refresh();
-  if (token_.empty()) return Check::kUnavailable;
+BearerToken::Check BearerToken::check(std::string_view authorization, std::string* name) {
+  if (tokens_.empty()) return Check::kDisabled;
+  bool any = false;
+  for (auto& e : tokens_) {
+    refresh(e);
+    any = any || !e.value.empty();
+  }
+  if (!any) return Check::kUnavailable;
   constexpr std::string_view kScheme = "Bearer ";
   if (authorization.size() <= kScheme.size() ||
       !std::equal(kScheme.begin(), kScheme.end(), authorization.begin(),
                   [](char x, char y) { return std::tolower(x) == std::tolower(y); })) {
     return Check::kMissing;
   }
-  return constantTimeEquals(authorization.substr(kScheme.size()), token_) ? Check::kOk
-                                                                          : Check::kWrong;
+  std::string_view given = authorization.substr(kScheme.size());
+  // Every token is compared, so the time taken does not say which one matched.
+  const Entry* match = nullptr;
+  for (const auto& e : tokens_) {
+    if (!e.value.empty() && constantTimeEquals(given, e.value) && !match) match = &e;
+  }
+  if (!match) return Check::kWrong;
+  if (name) *name = match->token.name;
+  return Check::kOk;
+}
+
+std::string BearerToken::error() const {
+  for (const auto& e : tokens_) {
+    if (!e.error.empty()) return e.error;
+  }
+  return {};
 }
 
 }  // namespace novacron::agent

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "agent/base/json_text.h"
+#include "agent/base/text.h"
 #include "agent/cli_client.h"
 #include "agent/cli_print.h"
 #include "novacron/version.h"
@@ -38,7 +39,8 @@ constexpr const char* kHelp =
     "  incidents [list] [--open] [--since DUR]   incidents, newest first\n"
     "  incidents show ID         one incident with its timeline and action runs\n"
     "  incidents postmortem ID   the post-mortem draft (Markdown)\n"
-    "  trigger PLAYBOOK [--dry-run] [--reason TEXT]   open an incident by hand *\n"
+    "  trigger PLAYBOOK [--label NAME=VALUE]... [--dry-run] [--reason TEXT]\n"
+    "                            open an incident by hand, with the labels it needs *\n"
     "  approve ID ACTION         approve the action the incident waits for *\n"
     "  deny ID ACTION [--reason TEXT]   deny it *\n"
     "  ack ID                    acknowledge: stops its escalation notices *\n"
@@ -77,6 +79,38 @@ double parseDuration(const std::string& s) {
   }
 }
 
+// What the agent sends is partly what the host's users chose (process names, labels, messages):
+// before it reaches an operator's terminal, every control character becomes a visible escape,
+// so that no name can move the cursor, clear the screen or fake a line. `keep_newlines` for the
+// post-mortem's Markdown, whose lines are the agent's own.
+json forTerminal(const json& j, bool keep_newlines = false) {
+  if (j.is_string()) {
+    const std::string& s = j.get_ref<const std::string&>();
+    if (!keep_newlines) return novacron::escapeControl(s);
+    std::string out;
+    size_t start = 0;
+    for (size_t nl = s.find('\n');; nl = s.find('\n', start)) {
+      out += novacron::escapeControl(s.substr(start, nl - start));
+      if (nl == std::string::npos) break;
+      out += '\n';
+      start = nl + 1;
+    }
+    return out;
+  }
+  if (j.is_object()) {
+    json out = json::object();
+    for (const auto& [k, v] : j.items())
+      out[novacron::escapeControl(k)] = forTerminal(v, keep_newlines);
+    return out;
+  }
+  if (j.is_array()) {
+    json out = json::array();
+    for (const auto& v : j) out.push_back(forTerminal(v, keep_newlines));
+    return out;
+  }
+  return j;
+}
+
 std::string defaultSocket() {
   if (const char* s = std::getenv("NOVACRON_SOCKET"); s && *s) return s;
   if (const char* d = std::getenv("NOVACRON_STATE_DIR"); d && *d)
@@ -96,6 +130,7 @@ int main(int argc, char** argv) {
   double timeout_s = 5;
   std::optional<double> since;
   std::optional<std::string> reason;
+  json labels = json::object();
   std::vector<std::string> words;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -117,6 +152,15 @@ int main(int argc, char** argv) {
     } else if (a == "--reason") {
       reason = value("a text");
       if (!reason) return kUsage;
+    } else if (a == "--label") {
+      auto v = value("NAME=VALUE");
+      if (!v) return kUsage;
+      size_t eq = v->find('=');
+      if (eq == std::string::npos || eq == 0) {
+        std::cerr << "novacron: --label " << *v << ": write NAME=VALUE, e.g. user=mallory\n";
+        return kUsage;
+      }
+      labels[v->substr(0, eq)] = v->substr(eq + 1);
     } else if (a == "--since") {
       auto v = value("a duration such as 1h");
       if (!v) return kUsage;
@@ -201,9 +245,10 @@ int main(int argc, char** argv) {
     args["id"] = rest[0];
     args["action"] = rest[1];
   } else if (cmd == "trigger") {
-    if (!need(1, "PLAYBOOK [--dry-run] [--reason TEXT]")) return kUsage;
+    if (!need(1, "PLAYBOOK [--label NAME=VALUE]... [--dry-run] [--reason TEXT]")) return kUsage;
     args["playbook"] = rest[0];
     args["dry_run"] = dry_run;
+    if (!labels.empty()) args["labels"] = labels;
   } else if (cmd == "metrics") {
     if (rest.size() > 1) {
       std::cerr << "novacron: metrics takes at most one PATTERN\n";
@@ -255,12 +300,12 @@ int main(int argc, char** argv) {
     return kOk;
   }
   if (!r.value("ok", false)) {
-    const json& e = r["error"];
+    const json e = forTerminal(r["error"]);
     std::cerr << "novacron: " << e.value("message", "error") << " (" << e.value("code", "?")
               << ")\n";
     return e.value("code", "") == "permission_denied" ? kDenied : kCommandFailed;
   }
-  const json& d = r["data"];
+  const json d = forTerminal(r["data"], cmd == "postmortem");
   // An agent of another version may answer with fields this command does not know or lacks
   // ones it expects: say so in one line rather than crash.
   try {

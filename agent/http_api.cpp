@@ -4,6 +4,7 @@
 
 #include "agent/base/json_text.h"
 #include "agent/base/log.h"
+#include "agent/base/text.h"
 
 namespace novacron::agent {
 
@@ -104,7 +105,9 @@ std::optional<Decision> readDecision(const HttpRequest& r, std::string& why) {
 }  // namespace
 
 HttpResponse handleApi(const HttpRequest& r, ApiContext& c) {
-  switch (c.token.check(r.headers.count("authorization") ? r.headers.at("authorization") : "")) {
+  std::string token_name;
+  switch (c.token.check(r.headers.count("authorization") ? r.headers.at("authorization") : "",
+                        &token_name)) {
     case BearerToken::Check::kOk:
       break;
     case BearerToken::Check::kDisabled:
@@ -123,6 +126,9 @@ HttpResponse handleApi(const HttpRequest& r, ApiContext& c) {
       return res;
     }
   }
+  // The caller is its token: that is the identity the agent vouches for; "by" in a body is the
+  // caller's own words, recorded beside it.
+  const std::string identity = "token " + token_name;
   auto parts = split(std::string_view(r.path).substr(std::string_view("/v1/").size()), '/');
   bool get = r.method == "GET", post = r.method == "POST";
   const IncidentContext& ic = c.incidents;
@@ -136,7 +142,7 @@ HttpResponse handleApi(const HttpRequest& r, ApiContext& c) {
     std::string why;
     auto d = readDecision(r, why);
     if (!d) return apiError(400, "bad_request", why);
-    logWarning("http api: " + parts[0] + " by " + d->by);
+    logWarning("http api: " + parts[0] + " by " + d->by + " (" + identity + ")");
     return fromReply(setPaused(ic, parts[0] == "pause", d->by, d->reason));
   }
   if (parts.size() == 1 && parts[0] == "incidents") {
@@ -175,11 +181,38 @@ HttpResponse handleApi(const HttpRequest& r, ApiContext& c) {
       auto d = readDecision(r, why);
       if (!d) return apiError(400, "bad_request", why);
       std::string cmd = ack ? "ack" : parts[4];
-      logWarning("http api: " + cmd + " " + id + (decision ? " " + parts[3] : "") + " by " + d->by);
-      return fromReply(decide(ic, cmd, id, decision ? parts[3] : "", d->by, d->reason));
+      logWarning("http api: " + cmd + " " + id + (decision ? " " + parts[3] : "") + " by " + d->by +
+                 " (" + identity + ")");
+      return fromReply(decide(ic, cmd, id, decision ? parts[3] : "", {identity, d->by}, d->reason));
     }
   }
-  return apiError(404, "not_found", "no such endpoint: " + r.method + " " + r.path);
+  if (parts.size() == 3 && parts[0] == "playbooks" && parts[2] == "trigger") {
+    if (!post) return methodNotAllowed("POST");
+    json body = r.body.empty() ? json::object() : json::parse(r.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object() || body.contains("playbook")) {
+      return apiError(400, "bad_request",
+                      "the body must be a JSON object such as {\"by\": \"alice\", \"labels\": "
+                      "{\"address\": \"203.0.113.9\"}, \"reason\": \"...\"}");
+    }
+    std::string by = identity;
+    if (body.contains("by")) {
+      if (!body["by"].is_string() || !validName(body["by"].get<std::string>(), 64))
+        return apiError(400, "bad_request",
+                        "\"by\" must be 1-64 letters, digits, '.', '_', '-' "
+                        "or '@'");
+      by = body["by"].get<std::string>();
+      body.erase("by");
+    }
+    std::string why;
+    auto t = readTrigger(body, why);
+    if (!t) return apiError(400, "bad_request", why);
+    t->playbook = parts[1];
+    logWarning("http api: trigger " + quoteForMessage(parts[1], 64) + " by " + identity);
+    return fromReply(trigger(ic, *t, {identity, by}));
+  }
+  return apiError(
+      404, "not_found",
+      "no such endpoint: " + quoteForMessage(r.method, 16) + " " + quoteForMessage(r.path, 200));
 }
 
 }  // namespace novacron::agent

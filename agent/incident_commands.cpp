@@ -1,10 +1,18 @@
 #include "agent/incident_commands.h"
 
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+#include "actions/action.h"
 #include "agent/base/json_text.h"
 #include "agent/base/log.h"
+#include "agent/base/text.h"
 #include "agent/incident_manager.h"
 #include "agent/postmortem.h"
 #include "agent/store.h"
+#include "policy/evaluator.h"
+#include "policy/substitute.h"
 
 namespace novacron::agent {
 
@@ -149,19 +157,157 @@ CommandReply postmortem(const IncidentContext& c, const std::string& id) {
 }
 
 CommandReply decide(const IncidentContext& c, const std::string& cmd, const std::string& id,
-                    const std::string& action, const std::string& who, const std::string& reason) {
+                    const std::string& action, const Requester& who, const std::string& reason) {
   if (!c.store || !c.manager) return unavailable(c);
   if (CommandReply err; !lookup(c, id, err)) return err;
-  Result<void> r = cmd == "ack"       ? c.manager->acknowledge(id, who)
-                   : cmd == "approve" ? c.manager->approve(id, action, who, reason)
-                                      : c.manager->deny(id, action, who, reason);
+  Result<void> r = cmd == "ack" ? c.manager->acknowledge(id, who.name)
+                   : cmd == "approve"
+                       ? c.manager->approve(id, action, who.identity, reason, who.name)
+                       : c.manager->deny(id, action, who.identity, reason, who.name);
   if (!r) {
     const char* code = r.error().code == ErrorCode::kPermission ? "permission_denied"
                        : r.error().code == ErrorCode::kNotFound ? "not_found"
                                                                 : "invalid";
     return CommandReply::error(code, r.error().message);
   }
-  return {{{"id", id}, {"by", who}}, "", ""};
+  return {{{"id", id}, {"by", who.name}}, "", ""};
+}
+
+namespace {
+
+// The names of the labels a playbook's actions fill in ({labels.NAME} anywhere in `with`).
+void labelsUsed(const json& j, std::set<std::string>& out) {
+  if (j.is_string()) {
+    if (auto names = policy::placeholders(j.get<std::string>())) {
+      for (const auto& n : *names) {
+        if (n.starts_with("labels.")) out.insert(n.substr(7));
+      }
+    }
+  } else if (j.is_structured()) {
+    for (const auto& item : j) labelsUsed(item, out);
+  }
+}
+
+bool validLabelName(const std::string& n) {
+  return !n.empty() && n.size() <= 64 && !std::isdigit(static_cast<unsigned char>(n[0])) &&
+         !n.starts_with("__") && std::all_of(n.begin(), n.end(), [](char ch) {
+           return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_';
+         });
+}
+
+std::string joined(const std::set<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out.empty() ? "none" : out;
+}
+
+}  // namespace
+
+std::optional<TriggerRequest> readTrigger(const json& args, std::string& why) {
+  TriggerRequest t;
+  if (args.contains("playbook")) {
+    if (!args["playbook"].is_string()) {
+      why = "\"playbook\" must be a string";
+      return std::nullopt;
+    }
+    t.playbook = args["playbook"].get<std::string>();
+  }
+  if (args.contains("reason")) {
+    if (!args["reason"].is_string() || args["reason"].get<std::string>().size() > 1000) {
+      why = "\"reason\" must be a string of at most 1000 bytes";
+      return std::nullopt;
+    }
+    t.reason = args["reason"].get<std::string>();
+  }
+  if (args.contains("dry_run")) {
+    if (!args["dry_run"].is_boolean()) {
+      why = "\"dry_run\" must be true or false";
+      return std::nullopt;
+    }
+    t.dry_run = args["dry_run"].get<bool>();
+  }
+  if (args.contains("labels")) {
+    if (!args["labels"].is_object() || args["labels"].size() > 32) {
+      why = "\"labels\" must be an object of at most 32 NAME: VALUE strings";
+      return std::nullopt;
+    }
+    for (const auto& [name, value] : args["labels"].items()) {
+      if (!validLabelName(name)) {
+        why = "label name '" + quoteForMessage(name, 64) +
+              "' must be letters, digits and '_' (a Prometheus label name)";
+        return std::nullopt;
+      }
+      if (!value.is_string() || value.get<std::string>().size() > 1024) {
+        why = "label " + name + " must be a string of at most 1024 bytes";
+        return std::nullopt;
+      }
+      const std::string& v = value.get_ref<const std::string&>();
+      if (std::any_of(v.begin(), v.end(), [](char ch) { return isControl(ch); })) {
+        why = "label " + name + " holds a control character";
+        return std::nullopt;
+      }
+      t.labels.push_back({name, v});
+    }
+  }
+  collectors::sortLabels(t.labels);
+  return t;
+}
+
+CommandReply trigger(const IncidentContext& c, const TriggerRequest& t, const Requester& who) {
+  if (!c.store || !c.manager || !c.evaluator) return unavailable(c);
+  const policy::Playbook* p = c.evaluator->policy().find(t.playbook);
+  if (!p) return CommandReply::error("invalid", "no playbook named '" + t.playbook + "'");
+  std::set<std::string> needed, given;
+  for (const auto& a : p->actions) labelsUsed(a.with, needed);
+  for (const auto& l : t.labels) given.insert(l.name);
+  for (const auto& n : needed) {
+    if (!given.count(n))
+      return CommandReply::error("bad_request", t.playbook + " needs --label " + n +
+                                                    "=VALUE (its labels: " + joined(needed) + ")");
+  }
+  for (const auto& n : given) {
+    if (!needed.count(n))
+      return CommandReply::error("bad_request", t.playbook + " uses no label '" + n +
+                                                    "' (its labels: " + joined(needed) + ")");
+  }
+  // Every action's templates, filled with these labels, must make a valid run.
+  std::map<std::string, std::string> values;
+  for (const auto& a : p->actions) {
+    std::set<std::string> names;
+    auto collect = [&](auto&& self, const json& j) -> void {
+      if (j.is_string()) {
+        if (auto ps = policy::placeholders(j.get<std::string>()))
+          names.insert(ps->begin(), ps->end());
+      } else if (j.is_structured()) {
+        for (const auto& item : j) self(self, item);
+      }
+    };
+    collect(collect, a.with);
+    for (const auto& n : names) values[n] = "x";
+  }
+  for (const auto& l : t.labels) values["labels." + l.name] = l.value;
+  for (const auto& a : p->actions) {
+    if (auto r = actions::checkValues(a, values); !r)
+      return CommandReply::error("bad_request", "action " + a.id + ": " + r.error().message);
+  }
+  auto decisions = c.evaluator->trigger(
+      t.playbook, t.labels, "triggered by " + who.name + (t.reason.empty() ? "" : ": " + t.reason),
+      c.clock.now());
+  if (!decisions) return CommandReply::error("invalid", decisions.error().message);
+  for (auto& d : *decisions) {
+    d.by = who.identity;
+    d.dry_run = d.dry_run || t.dry_run;
+  }
+  c.manager->handle(*decisions);
+  auto id = c.manager->incidentFor(t.playbook, t.labels);
+  if (!id) {
+    // Not recorded (the store, or a bug): the evaluator must not keep it open, or the playbook
+    // could never be triggered again.
+    c.evaluator->close(t.playbook, t.labels);
+    return CommandReply::error("store", "the incident could not be recorded; see novacron logs");
+  }
+  logWarning("incident " + *id + " triggered by " + who.name);
+  return {{{"id", *id}, {"by", who.name}}, "", ""};
 }
 
 CommandReply setPaused(const IncidentContext& c, bool pause, const std::string& who,

@@ -654,8 +654,21 @@ Result<IncidentManager::Incident*> IncidentManager::waitingFor(const std::string
   return &inc;
 }
 
+namespace {
+
+// The decider on the timeline: the name given, and the identity behind it when it differs.
+json decider(const std::string& action, const std::string& identity, const std::string& name,
+             const std::string& reason) {
+  json j = {{"action", action}, {"by", name.empty() ? identity : name}, {"reason", reason}};
+  if (!name.empty() && name != identity) j["identity"] = identity;
+  return j;
+}
+
+}  // namespace
+
 Result<void> IncidentManager::approve(const std::string& incident_id, const std::string& action,
-                                      const std::string& approver, const std::string& reason) {
+                                      const std::string& approver, const std::string& reason,
+                                      const std::string& name) {
   auto inc = waitingFor(incident_id, action);
   if (!inc) return inc.error();
   if (playbook(**inc)->actions[(*inc)->action].approval.distinct_approver &&
@@ -670,19 +683,20 @@ Result<void> IncidentManager::approve(const std::string& incident_id, const std:
     writeFailed("incident " + incident_id + ": cannot record the approval", r.error());
     return r.error();
   }
-  event(**inc, "approval_granted", json{{"action", action}, {"by", approver}, {"reason", reason}});
+  event(**inc, "approval_granted", decider(action, approver, name, reason));
   (*inc)->phase = Incident::Phase::kDeferred;
   runAction(**inc);
   return {};
 }
 
 Result<void> IncidentManager::deny(const std::string& incident_id, const std::string& action,
-                                   const std::string& who, const std::string& reason) {
+                                   const std::string& who, const std::string& reason,
+                                   const std::string& name) {
   auto inc = waitingFor(incident_id, action);
   if (!inc) return inc.error();
   (void)store_.decideApproval(incident_id, action, "denied", clock_.now(), who, reason);
-  event(**inc, "approval_denied", json{{"action", action}, {"by", who}, {"reason", reason}});
-  nextAction(**inc, "denied by " + who);
+  event(**inc, "approval_denied", decider(action, who, name, reason));
+  nextAction(**inc, "denied by " + (name.empty() ? who : name));
   return {};
 }
 

@@ -69,10 +69,15 @@ class IncidentManager {
   /// Moves verification, approval expiry, deferred actions and escalation notices along.
   void tick();
 
+  /// `approver` is an identity the agent vouches for ("alice (uid 1000)", "token coordinator"):
+  /// distinct_approver compares it with the identity that triggered the incident. `name` is what
+  /// the timeline shows as "by" (an API caller's own words); empty: the identity.
   Result<void> approve(const std::string& incident_id, const std::string& action,
-                       const std::string& approver, const std::string& reason = "");
+                       const std::string& approver, const std::string& reason = "",
+                       const std::string& name = "");
   Result<void> deny(const std::string& incident_id, const std::string& action,
-                    const std::string& who, const std::string& reason);
+                    const std::string& who, const std::string& reason,
+                    const std::string& name = "");
   Result<void> acknowledge(const std::string& incident_id, const std::string& who);
 
   /// The incident open for a playbook and label set, if any.

@@ -23,7 +23,8 @@ std::optional<PidStat> parsePidStat(std::string_view text) {
     return std::nullopt;
   PidStat st;
   st.comm = std::string(text.substr(open + 1, close - open - 1));
-  // After ')': state(3) ppid(4) pgrp(5) session(6) ... starttime(22).
+  // After ')': state(3) ppid(4) pgrp(5) session(6) ... utime(14) stime(15) ... starttime(22)
+  // vsize(23) rss(24).
   FieldCursor f(text.substr(close + 1));
   std::string_view state = f.next();
   if (state.size() != 1) return std::nullopt;
@@ -32,11 +33,19 @@ std::optional<PidStat> parsePidStat(std::string_view text) {
   auto pgrp = number<pid_t>(f.next());
   auto session = number<pid_t>(f.next());
   if (!ppid || !pgrp || !session) return std::nullopt;
-  for (int field = 7; field < 22; ++field) {
-    if (f.next().empty()) return std::nullopt;
+  std::optional<uint64_t> utime, stime, start, rss;
+  for (int field = 7; field <= 24; ++field) {
+    std::string_view v = f.next();
+    if (v.empty()) return std::nullopt;
+    if (field == 14) utime = number<uint64_t>(v);
+    if (field == 15) stime = number<uint64_t>(v);
+    if (field == 22) start = number<uint64_t>(v);
+    if (field == 24) rss = number<uint64_t>(v);
   }
-  auto start = number<uint64_t>(f.next());
-  if (!start) return std::nullopt;
+  if (!utime || !stime || !start || !rss) return std::nullopt;
+  st.utime_ticks = *utime;
+  st.stime_ticks = *stime;
+  st.rss_pages = *rss;
   st.ppid = *ppid;
   st.pgrp = *pgrp;
   st.session = *session;

@@ -56,6 +56,13 @@ struct PostgresConfig {
   friend bool operator==(const PostgresConfig&, const PostgresConfig&) = default;
 };
 
+/// A named bearer token of the /v1 API (http.tokens): the name identifies its holder.
+struct TokenConfig {
+  std::string name;
+  std::filesystem::path file;
+  friend bool operator==(const TokenConfig&, const TokenConfig&) = default;
+};
+
 /// The agent's configuration: every key optional, every default here. See the README's
 /// configuration reference, which documents the same keys in the same order.
 struct Config {
@@ -108,9 +115,10 @@ struct Config {
   std::optional<std::filesystem::path> notify_token_file;
   milliseconds notify_timeout{std::chrono::seconds(10)};
 
-  /// http.token_file: the bearer token of /v1/*; without it /v1/* is disabled.
-  /// http.tls.{cert,key}: serve https instead of http.
+  /// http.token_file (a token named "api") and http.tokens: the bearer tokens of /v1/*; with
+  /// none, /v1/* is disabled. http.tls.{cert,key}: serve https instead of http.
   std::optional<std::filesystem::path> http_token_file;
+  std::vector<TokenConfig> http_tokens;
   std::optional<std::filesystem::path> http_tls_cert, http_tls_key;
 
   /// coordinator.*: where the outbox's events are POSTed; none: they stay in the store.

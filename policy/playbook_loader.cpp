@@ -711,13 +711,7 @@ PolicyLoad loadPolicy(std::span<const PlaybookSource> builtins,
       }
       std::sort(files.begin(), files.end());
       for (const auto& f : files) {
-        if (options.enforce_ownership) {
-          if (auto why = untrustedReason(f)) {
-            load.errors.push_back({f.string(), 1, 1, "refusing to load: " + *why});
-            continue;
-          }
-        }
-        auto text = collectors::readWholeFile(f);
+        auto text = readTrustedFile(f, options.enforce_ownership);
         if (!text) {
           load.errors.push_back({f.string(), 1, 1, text.error().message});
           continue;

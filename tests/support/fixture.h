@@ -61,6 +61,14 @@ class ScratchRoot {
   std::filesystem::path path_;
 };
 
+/// Writes a file only its owner may read: what the agent requires of a secret when it runs as
+/// root.
+inline void writeSecret(const std::filesystem::path& path, const std::string& content) {
+  std::ofstream(path) << content;
+  std::filesystem::permissions(
+      path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+}
+
 /// A fixed instant for tests, plus offsets.
 inline TimePoint at(std::chrono::milliseconds offset = std::chrono::milliseconds{0}) {
   return TimePoint{std::chrono::milliseconds{1'767'225'600'000}} + offset;

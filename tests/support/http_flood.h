@@ -16,9 +16,9 @@ namespace novacron::testing {
 
 /// A hostile HTTP client: `n` connections, each sending half a request head and then nothing;
 /// whenever the server closes one, it is opened again at once. Runs until `stop` is set or
-/// `limit` passes, whichever comes first; returns how many connections it (re)opened.
-inline uint64_t holdHalfRequests(uint16_t port, size_t n, const std::atomic<bool>& stop,
-                                 std::chrono::milliseconds limit) {
+/// `limit` passes, whichever comes first; counts in `opened` every connection it (re)opens.
+inline void holdHalfRequests(uint16_t port, size_t n, const std::atomic<bool>& stop,
+                             std::chrono::milliseconds limit, std::atomic<uint64_t>& opened) {
   auto open = [port] {
     int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in a{};
@@ -33,7 +33,6 @@ inline uint64_t holdHalfRequests(uint16_t port, size_t n, const std::atomic<bool
     (void)::send(fd, kHalf, sizeof(kHalf) - 1, MSG_NOSIGNAL);
     return fd;
   };
-  uint64_t opened = 0;
   std::vector<pollfd> fds(n);
   for (auto& p : fds) {
     p = {open(), POLLIN, 0};
@@ -59,7 +58,6 @@ inline uint64_t holdHalfRequests(uint16_t port, size_t n, const std::atomic<bool
   for (auto& p : fds) {
     if (p.fd >= 0) ::close(p.fd);
   }
-  return opened;
 }
 
 }  // namespace novacron::testing

@@ -2,32 +2,27 @@
 
 #include <sys/types.h>
 
+#include <charconv>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <thread>
 
+#include "collectors/pid_stat.h"
+
 namespace novacron::testing {
 
-// True once no live process of the group is left (waiting a bounded while for SIGKILL to land).
-// Zombies waiting for init to reap them are dead and do not count.
 // Live processes in a process group. Zombies waiting for init to reap them are dead and do not
 // count.
 inline int groupSize(pid_t pgid) {
   int n = 0;
   for (const auto& e : std::filesystem::directory_iterator("/proc")) {
-    std::ifstream stat(e.path() / "stat");
-    std::string line;
-    if (!std::getline(stat, line)) continue;
-    size_t close = line.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream rest(line.substr(close + 2));
-    char state = 0;
-    pid_t ppid = 0, pgrp = 0;
-    rest >> state >> ppid >> pgrp;
-    n += pgrp == pgid && state != 'Z' && state != 'X';
+    pid_t pid = 0;
+    std::string name = e.path().filename().string();
+    auto [p, ec] = std::from_chars(name.data(), name.data() + name.size(), pid);
+    if (ec != std::errc() || p != name.data() + name.size()) continue;
+    auto st = collectors::readPidStat(pid);
+    n += st && st->pgrp == pgid && st->state != 'Z' && st->state != 'X';
   }
   return n;
 }

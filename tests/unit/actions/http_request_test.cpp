@@ -47,7 +47,7 @@ TEST(HttpRequestActionTest, SecretsFromFilesGoOnTheWireAndNowhereElse) {
   testing::ScratchRoot dir;
   dir.load("empty");
   auto secret = dir.path() / "token";
-  std::ofstream(secret) << "s3cr3t-value\n";
+  testing::writeSecret(secret, "s3cr3t-value\n");
   HttpRecorder server;
   testing::ActionRunner runner;
   auto o = runner.run("http_request", {{"url", server.url()},

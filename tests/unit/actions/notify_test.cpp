@@ -16,7 +16,7 @@ using testing::HttpRecorder;
 TEST(NotifyActionTest, PostsTheInitialAlertWithTheRunbooksFields) {
   testing::ScratchRoot dir;
   dir.load("empty");
-  std::ofstream(dir.path() / "token") << "hook-token\n";
+  testing::writeSecret(dir.path() / "token", "hook-token\n");
   HttpRecorder server;
   testing::ActionRunner runner;
   runner.settings.notify = {server.url("/hook"), dir.path() / "token", std::chrono::seconds(5)};

@@ -6,6 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+
 #include "tests/support/process_group.h"
 
 namespace novacron::actions {
@@ -87,6 +90,33 @@ TEST(OrphansTest, ProcessesAreFoundByTheMarkerOfTheirRun) {
   ::kill(other_run, SIGKILL);
   ::waitpid(other_run, nullptr, 0);
   EXPECT_EQ(endMarkedProcesses(""), 0);
+}
+
+TEST(OrphansTest, AMarkerInAProcessOfAnotherUserIsNotTakenAtItsWord) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to start a process as another user";
+  // As reproduced: the user an action ran as read the marker from /proc and started a decoy
+  // carrying it, in a group of its own; the agent must not end it.
+  pid_t decoy = ::fork();
+  if (decoy == 0) {
+    ::setpgid(0, 0);
+    if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(126);
+    char* const argv[] = {const_cast<char*>("sleep"), const_cast<char*>("60"), nullptr};
+    char* const envp[] = {const_cast<char*>("NOVACRON_RUN=0123abcd/8"), nullptr};
+    ::execve("/bin/sleep", argv, envp);
+    ::_exit(127);
+  }
+  ::setpgid(decoy, decoy);
+  // Until it has exec'd as nobody with the marker.
+  for (int i = 0; i < 500; ++i) {
+    std::ifstream env("/proc/" + std::to_string(decoy) + "/environ");
+    std::string text((std::istreambuf_iterator<char>(env)), {});
+    if (text.find("NOVACRON_RUN=0123abcd/8") != std::string::npos) break;
+    ::usleep(10000);
+  }
+  EXPECT_EQ(endMarkedProcesses("0123abcd/8"), 0);
+  EXPECT_EQ(::kill(decoy, 0), 0) << "the decoy's group was not killed";
+  ::kill(decoy, SIGKILL);
+  ::waitpid(decoy, nullptr, 0);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include <sstream>
 #include <thread>
 
+#include "collectors/pid_stat.h"
 #include "tests/support/io_thread.h"
 #include "tests/support/process_group.h"
 
@@ -180,9 +181,8 @@ TEST(ProcessRunnerTest, TheChildDiesWithAnAgentKilledWithSigkill) {
   // as gone.
   bool gone = false;
   for (int i = 0; i < 200 && !gone; ++i) {
-    std::ifstream stat("/proc/" + std::to_string(child) + "/stat");
-    std::string line;
-    gone = !std::getline(stat, line) || line.find(") Z ") != std::string::npos;
+    auto st = collectors::readPidStat(child);
+    gone = !st || st->state == 'Z';
     if (!gone) std::this_thread::sleep_for(10ms);
   }
   EXPECT_TRUE(gone) << "the action outlived the agent";

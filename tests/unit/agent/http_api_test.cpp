@@ -28,7 +28,7 @@ class HttpApiTest : public ::testing::Test {
       ASSERT_TRUE(store_->appendEvent(i % 2 ? "n-2" : "n-1", clock_.now(), "note", "{}"));
     }
     token_file_ = root_.path() / "api.token";
-    std::ofstream(token_file_) << "abc123\n";
+    testing::writeSecret(token_file_, "abc123\n");
     token_.setFile(token_file_);
   }
 
@@ -151,6 +151,53 @@ TEST_F(HttpApiTest, ThePauseIsRecordedOnEveryOpenIncident) {
   EXPECT_EQ(json::parse(timeline.back().data)["reason"], "maintenance");
   ASSERT_EQ(call("POST", "/v1/resume", "abc123", R"({"by":"bob"})").status, 200);
   EXPECT_EQ(store_->state("paused")->value_or(""), "false");
+}
+
+TEST_F(HttpApiTest, NamedTokensAreIdentitiesAndARotationIsCheckedAgain) {
+  auto ops = root_.path() / "ops.token";
+  auto coord = root_.path() / "coordinator.token";
+  testing::writeSecret(ops, "ops-secret\n");
+  testing::writeSecret(coord, "coord-secret\n");
+  token_.setTokens({{"ops", ops}, {"coordinator", coord}});
+  std::string name;
+  EXPECT_EQ(token_.check("Bearer ops-secret", &name), BearerToken::Check::kOk);
+  EXPECT_EQ(name, "ops");
+  EXPECT_EQ(token_.check("Bearer coord-secret", &name), BearerToken::Check::kOk);
+  EXPECT_EQ(name, "coordinator");
+  EXPECT_EQ(token_.check("Bearer abc123", &name), BearerToken::Check::kWrong);
+
+  // The pause is recorded with the caller's words and the token that vouches for them.
+  ASSERT_EQ(call("POST", "/v1/pause", "ops-secret", R"({"by":"alice"})").status, 200);
+  auto timeline = *store_->timeline("n-1");
+  EXPECT_EQ(json::parse(timeline.back().data)["by"], "alice");
+
+  if (::geteuid() == 0) {
+    // Rotated in with a mode others may read: refused, as at start-up.
+    std::ofstream(ops) << "ops-rotated\n";
+    std::filesystem::permissions(ops, std::filesystem::perms::others_read,
+                                 std::filesystem::perm_options::add);
+    EXPECT_EQ(call("GET", "/v1/status", "ops-rotated").status, 401);
+    EXPECT_EQ(call("GET", "/v1/status", "coord-secret").status, 200) << "the other still works";
+  }
+}
+
+TEST_F(HttpApiTest, TriggerNeedsAnOpenStoreAndAWellFormedBody) {
+  token_.setTokens({{"ops", token_file_}});
+  EXPECT_EQ(call("GET", "/v1/playbooks/security_breach/trigger").status, 405);
+  EXPECT_EQ(call("POST", "/v1/playbooks/security_breach/trigger", "abc123", "[1]").status, 400);
+  EXPECT_EQ(call("POST", "/v1/playbooks/security_breach/trigger", "abc123",
+                 R"({"labels": {"user": "x"}, "dry_run": "yes"})")
+                .status,
+            400);
+  EXPECT_EQ(call("POST", "/v1/playbooks/security_breach/trigger", "abc123",
+                 R"({"labels": {"user": "x"}, "by": "a b"})")
+                .status,
+            400);
+  // No manager here (as when the store cannot be opened): unavailable, not a crash.
+  EXPECT_EQ(call("POST", "/v1/playbooks/security_breach/trigger", "abc123",
+                 R"({"labels": {"user": "x"}})")
+                .status,
+            503);
 }
 
 TEST(ConstantTimeEqualsTest, ComparesWholeStrings) {

@@ -4,6 +4,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "agent/incident_commands.h"
 #include "agent/registry.h"
 #include "policy/playbook_loader.h"
 #include "tests/support/fake_clock.h"
@@ -326,6 +327,133 @@ TEST(IncidentManagerTest, AFullStoreIsReportedAndTheIncidentOpensOnceItHeals) {
   ASSERT_TRUE(id.has_value()) << "recorded once the store takes writes again";
   EXPECT_EQ(loop.manager->storeError(), "");
   EXPECT_EQ(loop.kinds(*id).front(), "opened");
+}
+
+TEST(IncidentManagerTest, AMountNamedInBytesThatAreNotTextOpensAnIncidentThatActs) {
+  // A filesystem mounted at donn\xe9es (Latin-1): its label reached every JSON document of the
+  // incident and the agent aborted. The label is made valid by the collector; this is the last
+  // guard, with the raw bytes.
+  Loop loop(kDisk);
+  Labels weird = {{"device", "/dev/loop9"},
+                  {"fstype", "ext4"},
+                  {"mount",
+                   "/srv/donn\xe9"
+                   "es"}};
+  loop.clock.advance(1s);
+  std::vector<Sample> s = {{findMetric("novacron_disk_used_ratio"), weird, 0.99}};
+  loop.metrics.append(loop.clock.now(), s);
+  loop.manager->handle(loop.evaluator.evaluate(loop.metrics, loop.clock.now()));
+  loop.io.restart();
+  loop.io.run_for(2s);
+  auto id = loop.manager->incidentFor("disk", weird);
+  ASSERT_TRUE(id.has_value());
+  auto k = loop.kinds(*id);
+  for (const char* kind : {"opened", "diagnostics", "flight_recorder", "action_started"}) {
+    EXPECT_NE(std::find(k.begin(), k.end(), kind), k.end()) << kind;
+  }
+  auto runs = *loop.store->actionRuns(*id);
+  ASSERT_FALSE(runs.empty());
+  EXPECT_NE(runs[0].result.find("/srv/donn\xef\xbf\xbd"
+                                "es"),
+            std::string::npos)
+      << runs[0].result;
+}
+
+const char* kManual = R"(
+name: contain
+severity: 1
+category: security
+actions:
+  - {id: mark, type: exec, automated: true, with: {argv: ["/usr/bin/printf", "--user={labels.user}"]}}
+  - id: end_sessions
+    type: exec
+    with: {argv: ["/usr/bin/printf", "%s", "{labels.user}"]}
+    approval: {distinct_approver: true}
+  - {id: hand_over, type: escalate, automated: true}
+limits: {cooldown: 0s, max_runs_per_hour: 10}
+)";
+
+struct Commands {
+  Loop loop{kManual};
+  std::string node = "db-01", store_error;
+  IncidentContext context() {
+    return {loop.store.get(), loop.manager.get(), loop.clock, node, store_error, &loop.evaluator};
+  }
+  CommandReply trigger(const nlohmann::json& args, const Requester& who) {
+    std::string why;
+    auto t = readTrigger(args, why);
+    if (!t) return CommandReply::error("bad_request", why);
+    return agent::trigger(context(), *t, who);
+  }
+  void settle() {
+    loop.io.restart();
+    loop.io.run_for(2s);
+  }
+};
+
+TEST(IncidentCommandsTest, AManualPlaybookCanBeTriggeredAgainAfterItEscalated) {
+  Commands c;
+  Requester root{"root (uid 0)", "root (uid 0)"};
+  auto first = c.trigger({{"playbook", "contain"}, {"labels", {{"user", "mallory"}}}}, root);
+  ASSERT_TRUE(first.ok()) << first.message;
+  std::string id = first.data["id"];
+  c.settle();
+  ASSERT_TRUE(c.loop.manager->deny(id, "end_sessions", "alice (uid 1000)", "not yet").has_value());
+  c.settle();
+  EXPECT_EQ((*c.loop.store->incident(id))->state, "escalated");
+  // As reproduced: "already open" after an escalation, for ever, even after SIGHUP.
+  auto again = c.trigger({{"playbook", "contain"}, {"labels", {{"user", "mallory"}}}}, root);
+  ASSERT_TRUE(again.ok()) << again.message;
+  EXPECT_NE(again.data["id"], id);
+}
+
+TEST(IncidentCommandsTest, EveryArgumentIsCheckedBeforeAnythingChanges) {
+  Commands c;
+  Requester root{"root (uid 0)", "root (uid 0)"};
+  struct Case {
+    nlohmann::json args;
+    const char* why;
+  } cases[] = {
+      {{{"playbook", "contain"}, {"labels", {{"user", "m"}}}, {"dry_run", "yes"}}, "dry_run"},
+      {{{"playbook", "contain"}, {"labels", {{"user", "m"}}}, {"reason", 7}}, "reason"},
+      {{{"playbook", "contain"}}, "needs --label user=VALUE"},
+      {{{"playbook", "contain"}, {"labels", {{"user", "m"}, {"host", "h"}}}}, "uses no label"},
+      {{{"playbook", "contain"}, {"labels", {{"user", "-F/etc/x"}}}}, "would take for an option"},
+      {{{"playbook", "contain"}, {"labels", {{"user", "a\nb"}}}}, "control character"},
+      {{{"playbook", "contain"}, {"labels", {{"bad-name", "x"}}}}, "label name"},
+      {{{"playbook", "contain"}, {"labels", {{"user", 5}}}}, "must be a string"},
+  };
+  for (const auto& k : cases) {
+    auto r = c.trigger(k.args, root);
+    EXPECT_FALSE(r.ok()) << k.args.dump();
+    EXPECT_NE(r.message.find(k.why), std::string::npos) << k.args.dump() << ": " << r.message;
+  }
+  EXPECT_TRUE(c.loop.evaluator.open().empty()) << "nothing was opened, nothing is stuck";
+  auto ok = c.trigger({{"playbook", "contain"}, {"labels", {{"user", "mallory"}}}}, root);
+  ASSERT_TRUE(ok.ok()) << ok.message;
+  c.settle();
+  auto runs = *c.loop.store->actionRuns(ok.data["id"]);
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_NE(runs[0].result.find("--user=mallory"), std::string::npos) << runs[0].result;
+}
+
+TEST(IncidentCommandsTest, DistinctApproversAreIdentitiesNotWhatABodySays) {
+  Commands c;
+  // Triggered by a holder of the API token "ops"...
+  auto t = c.trigger({{"playbook", "contain"}, {"labels", {{"user", "mallory"}}}},
+                     {"token ops", "alice"});
+  ASSERT_TRUE(t.ok()) << t.message;
+  std::string id = t.data["id"];
+  c.settle();
+  // ...who cannot approve it with the same token, whatever name the body gives.
+  auto same = decide(c.context(), "approve", id, "end_sessions", {"token ops", "root (uid 0)"}, "");
+  EXPECT_EQ(same.code, "permission_denied") << same.message;
+  auto other = decide(c.context(), "approve", id, "end_sessions",
+                      {"bob (uid 1001)", "bob (uid 1001)"}, "checked");
+  EXPECT_TRUE(other.ok()) << other.message;
+  c.settle();
+  auto k = c.loop.kinds(id);
+  EXPECT_NE(std::find(k.begin(), k.end(), "approval_granted"), k.end());
 }
 
 }  // namespace

@@ -1,5 +1,8 @@
 #include "agent/reporter.h"
 
+#include "agent/base/text.h"
+#include "agent/delivery_loop.h"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -32,7 +35,7 @@ class ReporterTest : public ::testing::Test {
     ASSERT_TRUE(
         store_->createIncident(testing::openIncident("node-1-20261126T000000Z-1", clock_.now())));
     token_ = root_.path() / "token";
-    std::ofstream(token_) << "t0ken\n";
+    testing::writeSecret(token_, "t0ken\n");
   }
   void TearDown() override {
     if (reporter_) io_.run([&] { reporter_.reset(); });
@@ -247,6 +250,16 @@ TEST_F(ReporterTest, WithoutAUrlNothingIsSentAndTheRowSaysDisabled) {
   ASSERT_FALSE(samples.empty());
   EXPECT_EQ(samples[0].metric->name, "novacron_outbox_depth");
   EXPECT_EQ(samples[0].value, 3);
+}
+
+TEST(DescribeResponseTest, APeersBodyIsQuotedAsValidTextOnOneLine) {
+  // A coordinator answering bytes that are not text made novacron status and /v1/status fail.
+  actions::HttpClientResponse r;
+  r.status = 500;
+  r.body = "\xff\r\nX-Forged: 1";
+  std::string d = describeResponse(r);
+  EXPECT_EQ(d, "HTTP 500: \xef\xbf\xbd\\r\\nX-Forged: 1");
+  EXPECT_TRUE(isValidUtf8(d));
 }
 
 TEST(BackoffTest, DoublesUpToTheCapWithJitterInTheUpperHalf) {

@@ -4,9 +4,12 @@
 
 #include "agent/base/guard.h"
 #include "agent/base/json_text.h"
+#include "agent/base/log.h"
 
 namespace novacron {
 namespace {
+
+using namespace std::chrono_literals;
 
 TEST(TextTest, ValidUtf8KeepsTextAndReplacesEachIllFormedSequence) {
   struct Case {
@@ -86,6 +89,13 @@ TEST(GuardTest, AnExceptionIsCountedAndGoesNoFurther) {
   EXPECT_TRUE(guarded("a test handler", [&] { ran_after = true; }));
   EXPECT_TRUE(ran_after);
   EXPECT_EQ(internalErrors(), before + 2);
+}
+
+TEST(LogTest, AMessageIsOneLineWhateverItQuotes) {
+  logWarning("label value: x\n<0>forged line\r\n\x1b[2J");
+  auto recent = recentLogs(LogLevel::kWarning, std::chrono::system_clock::now() - 1h);
+  ASSERT_FALSE(recent.empty());
+  EXPECT_EQ(recent.back().message, "label value: x\\n<0>forged line\\r\\n\\x1b[2J");
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <map>
 #include <mutex>
@@ -184,6 +186,31 @@ TEST(StatfsWorkerTest, AStuckThreadGetsAReplacementUpToTheCap) {
   }
   // The worker is gone with threads still stuck; releasing them must be safe.
   gate.set_value();
+}
+
+TEST(DiskSpaceCollectorTest, AMountPointThatIsNotTextIsStatedAsItIsAndLabelledAsText) {
+  // A filesystem mounted at "donn\xe9es" (Latin-1), as the kernel shows it: raw bytes.
+  testing::ScratchRoot root;
+  root.load("empty");
+  std::filesystem::create_directories(root.path() / "proc/self");
+  std::ofstream(root.path() / "proc/self/mounts") << "/dev/loop9 /srv/donn\xe9"
+                                                     "es ext4 rw,relatime 0 0\n";
+  std::string stated;
+  DiskSpaceCollector disk(root.path(), {}, [&](const std::string& path, struct statvfs* out) {
+    stated = path;
+    *out = sample(1000, 300, 200, 100, 25);
+    return 0;
+  });
+  auto s = disk.collect(at(), 500ms);
+  ASSERT_TRUE(s.has_value()) << s.error().message;
+  EXPECT_EQ(stated,
+            "/srv/donn\xe9"
+            "es")
+      << "statvfs gets the real path";
+  auto label = fs("/dev/loop9", "ext4",
+                  "/srv/donn\xef\xbf\xbd"
+                  "es");
+  EXPECT_EQ(valueOf(*s, "novacron_disk_up", label), 1.0) << "the label is valid UTF-8";
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <thread>
 
+#include "collectors/pid_stat.h"
 #include "collectors/text_parse.h"
 #include "tests/support/fixture.h"
 
@@ -81,13 +82,8 @@ TEST(FileNrParseTest, Cases) {
 
 // Reads /proc/PID/stat fields 14+15 (utime+stime) of a child.
 uint64_t childTicks(pid_t pid) {
-  auto text = readWholeFile("/proc/" + std::to_string(pid) + "/stat");
-  if (!text) return 0;
-  std::string_view rest(*text);
-  rest.remove_prefix(rest.rfind(')') + 2);
-  FieldCursor f(rest);
-  for (int i = 3; i < 14; ++i) f.next();
-  return f.nextU64().value_or(0) + f.nextU64().value_or(0);
+  auto st = readPidStat(pid);
+  return st ? st->utime_ticks + st->stime_ticks : 0;
 }
 
 TEST(ProcessesCollectorTest, ARealBusyAndLargeChildIsRanked) {

@@ -264,6 +264,29 @@ TEST_F(TrustTest, WorldWritableDirectoryIsRefused) {
   EXPECT_NE(why->find("directory"), std::string::npos);
 }
 
+TEST_F(TrustTest, EveryDirectoryUpToTheRootIsChecked) {
+  // The parent is fine; its parent is not: whoever may write there can swap the whole tree.
+  auto open = root_.path() / "open";
+  auto dir = open / "novacron";
+  std::filesystem::create_directories(dir);
+  ::chmod(open.c_str(), 0777);
+  ::chmod(dir.c_str(), 0755);
+  auto file = dir / "agent.yaml";
+  std::ofstream(file) << "log: {level: info}\n";
+  ::chmod(file.c_str(), 0644);
+  auto why = untrustedReason(file);
+  ASSERT_TRUE(why.has_value());
+  EXPECT_NE(why->find(open.string() + " is writable by group or others"), std::string::npos)
+      << *why;
+  ConfigEnv env = testEnv();
+  env.enforce_ownership = true;
+  auto r = loadConfig(file, env);
+  ASSERT_FALSE(r.config.has_value());
+  EXPECT_NE(r.errors[0].message.find("refusing to load"), std::string::npos);
+  ::chmod(open.c_str(), 01777);  // sticky, like /tmp: fine
+  EXPECT_TRUE(loadConfig(file, env).config.has_value());
+}
+
 TEST(ConfigTest, MissingFileIsOneClearError) {
   auto r = loadConfig("/nonexistent/agent.yaml", testEnv());
   ASSERT_EQ(r.errors.size(), 1u);
