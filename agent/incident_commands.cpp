@@ -306,7 +306,11 @@ CommandReply trigger(const IncidentContext& c, const TriggerRequest& t, const Re
     c.evaluator->close(t.playbook, t.labels);
     return CommandReply::error("store", "the incident could not be recorded; see novacron logs");
   }
-  logWarning("incident " + *id + " triggered by " + who.name);
+  std::string labels;
+  for (const auto& l : t.labels) labels += (labels.empty() ? " " : ", ") + l.name + "=" + l.value;
+  // The log escapes what the labels and the reason hold: they stay in this one line.
+  logWarning("incident " + *id + " triggered by " + who.name + labels +
+             (t.reason.empty() ? "" : ": " + t.reason));
   return {{{"id", *id}, {"by", who.name}}, "", ""};
 }
 

@@ -660,7 +660,7 @@ namespace {
 json decider(const std::string& action, const std::string& identity, const std::string& name,
              const std::string& reason) {
   json j = {{"action", action}, {"by", name.empty() ? identity : name}, {"reason", reason}};
-  if (!name.empty() && name != identity) j["identity"] = identity;
+  if (!name.empty() && name != identity) j["verified_as"] = identity;
   return j;
 }
 
