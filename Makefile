@@ -3,6 +3,8 @@
 SHELL := /bin/bash
 BUILD ?= build
 SANITIZE_BUILD ?= build-sanitize
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 30
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 # ccache keys on paths; a base dir makes a fresh clone elsewhere (CI) hit the same cache.
@@ -12,7 +14,7 @@ export CCACHE_NOHASHDIR := 1
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
 
 
-.PHONY: all deps build run test test-unit test-integration test-sanitize test-package install package bench format check-format clean
+.PHONY: all deps build run test test-unit test-integration test-sanitize test-package fuzz install package bench format check-format clean
 
 all: build
 
@@ -45,6 +47,15 @@ test-sanitize: deps
 	cd $(SANITIZE_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS) -L unit
 
+# Every parser of outside input under libFuzzer with ASan and UBSan (clang-15), FUZZ_SECONDS
+# each, from the corpora in tests/fuzz/corpus.
+fuzz:
+	@./scripts/install-deps.sh fuzz
+	cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_C_COMPILER=clang-15 -DCMAKE_CXX_COMPILER=clang++-15 -DNOVACRON_FUZZ=ON -DNOVACRON_TESTS=OFF
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_targets
+	./tests/fuzz/run.sh $(FUZZ_BUILD)/bin $(FUZZ_SECONDS)
+
 # Installs under $(PREFIX) (default /usr, as the package does); DESTDIR=/some/root is honoured.
 PREFIX ?= /usr
 install: build
@@ -69,4 +80,4 @@ check-format:
 	git ls-files '*.h' '*.cpp' | xargs clang-format --dry-run -Werror
 
 clean:
-	rm -rf $(BUILD) $(SANITIZE_BUILD)
+	rm -rf $(BUILD) $(SANITIZE_BUILD) $(FUZZ_BUILD)

@@ -34,8 +34,9 @@ Result<ProcessSpec> processSpec(const ActionRequest& request) {
     if (!s) return s.error();
     if (s->find('\0') != std::string::npos)
       return makeError(ErrorCode::kInvalidArgument, "env " + name + " would hold a NUL byte");
-    std::erase_if(spec.env, [&](const std::string& e) { return e.starts_with(name + "="); });
-    spec.env.push_back(name + "=" + *s);
+    const std::string key = name + "=";
+    std::erase_if(spec.env, [&key](const std::string& e) { return e.starts_with(key); });
+    spec.env.push_back(key + *s);
   }
   std::erase_if(spec.env, [](const std::string& e) { return e.starts_with("NOVACRON_RUN="); });
   if (!request.marker.empty()) spec.env.push_back("NOVACRON_RUN=" + request.marker);

@@ -24,6 +24,7 @@
 #include "agent/base/log.h"
 #include "agent/bearer_token.h"
 #include "agent/collector_group.h"
+#include "agent/control_request.h"
 #include "agent/control_socket.h"
 #include "agent/exposition.h"
 #include "agent/http_api.h"
@@ -54,16 +55,6 @@ using json = nlohmann::json;
 using namespace std::chrono_literals;
 
 namespace {
-
-// A number of seconds back from a request: absent (nullopt inside), or a finite number from 0 to
-// ten years. Anything else is refused (nullopt): a huge value would overflow the cast.
-std::optional<std::optional<milliseconds>> secondsArg(const json& args, const char* key) {
-  if (!args.contains(key)) return std::optional<milliseconds>();
-  if (!args[key].is_number()) return std::nullopt;
-  double s = args[key].get<double>();
-  if (!(s >= 0 && s <= 10 * 365.25 * 86400)) return std::nullopt;  // NaN fails too
-  return std::optional<milliseconds>(milliseconds(static_cast<int64_t>(s * 1000)));
-}
 
 // A sweep may wait this long for slow sources (statvfs on a network mount) before it reports
 // what it has: a quarter of the interval, and never more than 250 ms.
@@ -568,17 +559,10 @@ struct Agent::Impl {
   }
 
   std::string handleControl(std::string_view line, const PeerCredentials& peer) {
-    json req = json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (req.is_discarded() || !req.is_object()) {
-      return errorReply("bad_request",
-                        "expected one JSON object per line, such as {\"cmd\":\"status\"}");
-    }
-    if (!req.contains("cmd") || !req["cmd"].is_string()) {
-      return errorReply("bad_request", "missing \"cmd\" (a string)");
-    }
-    const std::string cmd = req["cmd"];
-    json args = req.value("args", json::object());
-    if (!args.is_object()) return errorReply("bad_request", "\"args\" must be an object");
+    auto req = decodeControlRequest(line);
+    if (!req) return errorReply("bad_request", req.error().message);
+    const std::string& cmd = req->cmd;
+    const json& args = req->args;
     logDebug("control: " + cmd + " from uid " + std::to_string(peer.uid) + " pid " +
              std::to_string(peer.pid));
     Role role = access.roleOf(peer);

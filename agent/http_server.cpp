@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cctype>
 #include <list>
+#include <string_view>
 
 #include "agent/base/guard.h"
 #include "agent/base/log.h"
@@ -381,6 +382,32 @@ asio::awaitable<void> acceptLoop(std::shared_ptr<HttpServer::State> st) {
 }
 
 }  // namespace
+
+Result<HttpRequest> parseHttpRequest(std::string_view bytes, const HttpLimits& limits) {
+  http::request_parser<http::string_body> parser;
+  parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+  parser.body_limit(limits.max_body_bytes);
+  parser.eager(true);
+  beast::error_code ec;
+  size_t used = 0;
+  while (!ec && !parser.is_done() && used < bytes.size()) {
+    used += parser.put(asio::buffer(bytes.data() + used, bytes.size() - used), ec);
+    if (ec == http::error::need_more) break;
+  }
+  if (!ec && !parser.is_done()) {
+    parser.put_eof(ec);
+    if (!ec && !parser.is_done()) ec = http::error::partial_message;
+  }
+  if (ec && ec != http::error::need_more) {
+    int status = statusForReadError(ec);
+    return makeError(ErrorCode::kMalformed,
+                     std::to_string(status ? status : 400) + " " + readFailure(400, ec));
+  }
+  if (!parser.is_done()) return makeError(ErrorCode::kMalformed, "408 an unfinished request");
+  HttpRequest r = fromBeast(parser.get());
+  r.body = std::move(parser.get().body());
+  return r;
+}
 
 HttpServer::HttpServer(asio::io_context& io, HttpHandler handler, HttpLimits limits)
     : state_(std::make_shared<State>(io, std::move(handler), limits)) {}

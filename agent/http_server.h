@@ -63,6 +63,11 @@ struct HttpLimits {
   std::chrono::milliseconds read_timeout{10000};
 };
 
+/// Parses one request from `bytes` with the parser and limits the server reads with: the request,
+/// or an error whose message starts with the status the server would answer (400, 413, 431).
+/// For tests and fuzzing; never throws.
+Result<HttpRequest> parseHttpRequest(std::string_view bytes, const HttpLimits& limits = {});
+
 /// HTTP/1.1 server on Boost.Beast. Keeps Beast out of every other translation unit. All work
 /// happens on the io_context passed in; a malformed, oversized or slow request gets a 4xx or is
 /// cut off, never a crash.

@@ -617,6 +617,9 @@ const char* triName(Tri t) {
   }
 }
 
+// The longest duration a condition may name.
+constexpr double kMaxMs = 10 * 365.25 * 86400e3;
+
 std::optional<Quantity> parseQuantity(std::string_view text, std::string& why) {
   size_t i = !text.empty() && text[0] == '-' ? 1 : 0;
   while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.'))
@@ -655,6 +658,11 @@ std::optional<Quantity> parseQuantity(std::string_view text, std::string& why) {
     Quantity q{v * u.factor, std::nullopt};
     if (u.ms > 0) {
       double ms = v * static_cast<double>(u.ms);
+      // Checked before the conversion, which is undefined for a value out of range.
+      if (!(std::fabs(ms) <= kMaxMs)) {
+        why = "'" + std::string(text) + "' is longer than ten years";
+        return std::nullopt;
+      }
       if (ms != std::floor(ms)) {
         why = "'" + std::string(text) + "' is not a whole number of milliseconds";
         return std::nullopt;

@@ -17,6 +17,16 @@ packages=(
   postgresql prometheus prometheus-alertmanager
 )
 
+# Extra groups for the targets that need more than make test: install-deps.sh fuzz|stress|system
+for group in "$@"; do
+  case $group in
+    fuzz) packages+=(clang-15 libfuzzer-15-dev) ;;
+    stress) packages+=(stress-ng util-linux) ;;
+    system) packages+=(systemd-container mmdebstrap) ;;
+    *) echo "install-deps: unknown group $group (fuzz, stress, system)" >&2; exit 64 ;;
+  esac
+done
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

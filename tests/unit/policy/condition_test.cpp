@@ -79,6 +79,14 @@ TEST(QuantityTest, Units) {
   EXPECT_FALSE(parseQuantity("1.5ms", why));
 }
 
+TEST(QuantityTest, ADurationTooLongToHoldIsAnErrorNotUndefinedBehaviour) {
+  // Found by the condition fuzzer: 1.9e40 ms went into an int64.
+  std::string why;
+  EXPECT_FALSE(parseQuantity("222222222222222222222222222222222d", why));
+  EXPECT_NE(why.find("longer than ten years"), std::string::npos) << why;
+  EXPECT_TRUE(parseQuantity("3650d", why).has_value());
+}
+
 TEST(ConditionParseTest, ErrorsArePositioned) {
   struct Case {
     const char* text;

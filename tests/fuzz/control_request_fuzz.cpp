@@ -1,0 +1,21 @@
+// The control socket's request decoder, and the readers of what a request's args hold.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "agent/base/json_text.h"
+#include "agent/control_request.h"
+#include "agent/incident_commands.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view line(reinterpret_cast<const char*>(data), size);
+  auto req = novacron::agent::decodeControlRequest(line);
+  if (!req) return 0;
+  (void)novacron::agent::secondsArg(req->args, "since");
+  std::string why;
+  if (auto t = novacron::agent::readTrigger(req->args, why)) {
+    for (const auto& l : t->labels) (void)novacron::jsonText(l.value);
+  }
+  (void)novacron::jsonText(req->args);
+  return 0;
+}

@@ -1,0 +1,41 @@
+// The HTTP request path: Beast's parser with the server's limits, then the /v1 routes with a
+// token, as the coordinator (or anyone) may send them. No store behind the API: every route that
+// needs one answers unavailable, which is a path too.
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <string_view>
+
+#include "agent/base/clock.h"
+#include "agent/http_api.h"
+#include "agent/http_server.h"
+
+namespace {
+
+novacron::agent::BearerToken& token() {
+  static novacron::agent::BearerToken t = [] {
+    auto file = std::filesystem::temp_directory_path() / "novacron-fuzz.token";
+    std::ofstream(file) << "fuzz-token\n";
+    std::filesystem::permissions(
+        file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    return novacron::agent::BearerToken(file);
+  }();
+  return t;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  auto r = novacron::agent::parseHttpRequest(bytes);
+  if (!r || !r->path.starts_with("/v1/")) return 0;
+  static novacron::MonotonicWallClock clock;
+  static const std::string node = "fuzz", store_error = "no store while fuzzing";
+  novacron::agent::ApiContext c{token(), {nullptr, nullptr, clock, node, store_error}, [] {
+                                  return nlohmann::json{{"node_id", "fuzz"}};
+                                }};
+  auto res = novacron::agent::handleApi(*r, c);
+  if (res.status < 200 || res.status > 599) __builtin_trap();
+  return 0;
+}
