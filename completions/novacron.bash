@@ -37,7 +37,7 @@ _novacron() {
     case $cmd in
       health) opts+=" --verbose" ;;
       incidents) opts+=" --open --since" ;;
-      trigger) opts+=" --dry-run --reason" ;;
+      trigger) opts+=" --label --dry-run --reason" ;;
       deny | pause) opts+=" --reason" ;;
       db) opts+=" --detailed" ;;
       logs) opts+=" --errors --since" ;;
