@@ -868,6 +868,7 @@ struct Agent::Impl {
     o.dry_run = config.dry_run;
     o.approval_timeout = config.approval_timeout;
     o.limits.max_concurrent = config.max_concurrent_actions;
+    o.limits.max_per_hour = config.max_actions_per_hour;
     o.observe = [this](const std::string& kind, const std::string& playbook, int severity,
                        double seconds) { events.incidentTime(kind, playbook, severity, seconds); };
     o.actions.node_id = config.node_id;

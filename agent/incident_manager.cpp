@@ -402,7 +402,8 @@ void IncidentManager::runAction(Incident& inc) {
   bool automated = a.automated;
   if (inc.flapping) {
     if (inc.run_id >= 0)
-      event(inc, "action_deferred", json{{"action", a.id}, {"reason", "flapping"}});
+      event(inc, "action_deferred",
+            json{{"action", a.id}, {"budget", "flapping"}, {"reason", "flapping"}});
     inc.run_id = -1;
     inc.phase = Incident::Phase::kDeferred;
     return;
@@ -410,7 +411,8 @@ void IncidentManager::runAction(Incident& inc) {
   // An approved action passes the kill switch (a human chose to run it) but not the other limits.
   if (auto refusal = limits_.check(*p, inc.key, now, automated && paused_)) {
     if (inc.phase != Incident::Phase::kDeferred || inc.run_id >= 0) {
-      event(inc, "action_deferred", json{{"action", a.id}, {"reason", refusal->reason}});
+      event(inc, "action_deferred",
+            json{{"action", a.id}, {"budget", refusal->budget}, {"reason", refusal->reason}});
     }
     inc.run_id = -1;  // remembers that the deferral is recorded
     inc.phase = Incident::Phase::kDeferred;

@@ -250,8 +250,9 @@ void readAlertmanager(YamlReader& r, const yaml::Node& n, Config& c) {
 }
 
 void readActions(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& env) {
-  if (!r.checkMap(n, "actions",
-                  {"evidence_dir", "systemctl", "approval_timeout", "max_concurrent"}))
+  if (!r.checkMap(
+          n, "actions",
+          {"evidence_dir", "systemctl", "approval_timeout", "max_concurrent", "max_per_hour"}))
     return;
   if (auto v = r.get(n, "evidence_dir", "actions.evidence_dir"); v.IsDefined()) {
     if (auto p = readPath(r, v, "actions.evidence_dir", env)) c.evidence_dir = *p;
@@ -272,6 +273,10 @@ void readActions(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv&
   if (auto v = r.get(n, "max_concurrent", "actions.max_concurrent"); v.IsDefined()) {
     if (auto i = r.integer(v, "actions.max_concurrent", 1, 64))
       c.max_concurrent_actions = static_cast<int>(*i);
+  }
+  if (auto v = r.get(n, "max_per_hour", "actions.max_per_hour"); v.IsDefined()) {
+    if (auto i = r.integer(v, "actions.max_per_hour", 1, 100000))
+      c.max_actions_per_hour = static_cast<int>(*i);
   }
 }
 

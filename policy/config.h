@@ -109,6 +109,8 @@ struct Config {
   std::filesystem::path systemctl = "/usr/bin/systemctl";
   milliseconds approval_timeout{std::chrono::minutes(30)};
   int max_concurrent_actions = 2;
+  /// actions.max_per_hour: action starts on this host per sliding hour, the last guard.
+  int max_actions_per_hour = 60;
 
   /// notify.*: the webhook that receives incident notices; none: they stay on the timeline.
   std::string notify_url;

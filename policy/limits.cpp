@@ -16,38 +16,55 @@ milliseconds Limits::cooldown(const Playbook& playbook, const std::string& key) 
   return std::min(options_.max_cooldown, milliseconds(static_cast<int64_t>(std::min(grown, 1e15))));
 }
 
+std::pair<size_t, TimePoint> Limits::inLastHour(const std::deque<TimePoint>& q, TimePoint now) {
+  size_t n = 0;
+  TimePoint oldest = now;
+  for (TimePoint t : q) {
+    if (t <= now - 1h) continue;
+    if (n++ == 0) oldest = t;
+  }
+  return {n, oldest};
+}
+
 std::optional<Refusal> Limits::check(const Playbook& playbook, const std::string& key,
                                      TimePoint now, bool paused) const {
-  if (paused) return Refusal{"the kill switch is on (novacron resume turns it off)", std::nullopt};
-  if (running_ >= options_.max_concurrent) {
-    return Refusal{std::to_string(running_) + " actions already running, the most allowed at once",
+  if (paused) {
+    return Refusal{"kill_switch", "the kill switch is on (novacron resume turns it off)",
                    std::nullopt};
   }
+  if (running_ >= options_.max_concurrent) {
+    return Refusal{"actions.max_concurrent",
+                   "actions.max_concurrent: " + std::to_string(running_) +
+                       " actions already running, the most allowed at once",
+                   std::nullopt};
+  }
+  if (auto [n, oldest] = inLastHour(starts_, now); static_cast<int>(n) >= options_.max_per_hour) {
+    return Refusal{"actions.max_per_hour",
+                   "actions.max_per_hour: " + std::to_string(n) +
+                       " actions started on this host in the last hour, the most allowed",
+                   oldest + 1h};
+  }
   auto k = keys_.find(key);
-  // The cooldown keeps a returning incident from repeating the remediation at once; the steps of
-  // one incident follow each other without it.
-  if (k != keys_.end() && k->second.last_action && !k->second.acted_in_incident) {
+  bool first = k == keys_.end() || !k->second.acted_in_incident;
+  if (!first) return std::nullopt;  // the next step of a remediation under way
+  // The cooldown keeps a returning incident from repeating the remediation at once.
+  if (k != keys_.end() && k->second.last_action) {
     milliseconds cd = cooldown(playbook, key);
     TimePoint ready = *k->second.last_action + cd;
     if (now < ready) {
-      return Refusal{"cooling down for " + formatDuration(cd) + " after the last action", ready};
+      return Refusal{
+          "limits.cooldown",
+          "limits.cooldown: cooling down for " + formatDuration(cd) + " after the last action",
+          ready};
     }
   }
-  auto r = runs_.find(playbook.name);
-  if (r != runs_.end()) {
-    // Only starts within the last hour count, however the incidents came and went.
-    size_t recent = 0;
-    for (TimePoint t : r->second) recent += t > now - 1h;
-    if (static_cast<int>(recent) >= playbook.limits.max_runs_per_hour) {
-      TimePoint oldest = r->second.front();
-      for (TimePoint t : r->second) {
-        if (t > now - 1h) {
-          oldest = t;
-          break;
-        }
-      }
-      return Refusal{std::to_string(recent) + " runs of " + playbook.name +
-                         " in the last hour, the most allowed",
+  if (auto r = remediations_.find(playbook.name); r != remediations_.end()) {
+    // Only remediations started within the last hour count, however the incidents came and went.
+    auto [n, oldest] = inLastHour(r->second, now);
+    if (static_cast<int>(n) >= playbook.limits.max_runs_per_hour) {
+      return Refusal{"limits.max_runs_per_hour",
+                     "limits.max_runs_per_hour: " + std::to_string(n) + " remediations of " +
+                         playbook.name + " in the last hour, the most allowed",
                      oldest + 1h};
     }
   }
@@ -55,11 +72,19 @@ std::optional<Refusal> Limits::check(const Playbook& playbook, const std::string
 }
 
 void Limits::started(const Playbook& playbook, const std::string& key, TimePoint now) {
-  auto& q = runs_[playbook.name];
-  q.push_back(now);
-  while (!q.empty() && q.front() <= now - 1h) q.pop_front();
-  keys_[key].last_action = now;
-  keys_[key].acted_in_incident = true;
+  auto trim = [now](std::deque<TimePoint>& q) {
+    while (!q.empty() && q.front() <= now - 1h) q.pop_front();
+  };
+  KeyState& k = keys_[key];
+  if (!k.acted_in_incident) {
+    auto& q = remediations_[playbook.name];
+    q.push_back(now);
+    trim(q);
+  }
+  starts_.push_back(now);
+  trim(starts_);
+  k.last_action = now;
+  k.acted_in_incident = true;
   ++running_;
 }
 

@@ -4,6 +4,8 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <set>
+
 #include "agent/incident_commands.h"
 #include "agent/registry.h"
 #include "policy/playbook_loader.h"
@@ -357,6 +359,75 @@ TEST(IncidentManagerTest, AMountNamedInBytesThatAreNotTextOpensAnIncidentThatAct
                                 "es"),
             std::string::npos)
       << runs[0].result;
+}
+
+const char* kFourSteps = R"(
+name: disk
+severity: 3
+category: infrastructure
+when: disk_used_ratio > 95%
+verify: {window: 1s, mandatory: ["disk_used_ratio < 0%"]}
+actions:
+  - {id: one, type: exec, automated: true, with: {argv: ["/bin/true"]}}
+  - {id: two, type: exec, automated: true, with: {argv: ["/bin/true"]}}
+  - {id: three, type: exec, automated: true, with: {argv: ["/bin/true"]}}
+  - {id: four, type: exec, automated: true, with: {argv: ["/bin/true"]}}
+)";
+
+TEST(IncidentManagerTest, OneIncidentRunsItsWholePlaybookUnderTheDefaultBudgets) {
+  // As reproduced: the fourth step was deferred by max_runs_per_hour (3 by default), which
+  // counted every action start.
+  Loop loop(kFourSteps);
+  loop.step(0.97);
+  auto id = *loop.manager->incidentFor("disk", root());
+  for (int i = 0; i < 30 && loop.manager->incidentFor("disk", root()); ++i) loop.step(0.97);
+  auto runs = *loop.store->actionRuns(id);
+  ASSERT_EQ(runs.size(), 4u);
+  EXPECT_EQ(runs[3].action, "four");
+  auto k = loop.kinds(id);
+  EXPECT_EQ(std::find(k.begin(), k.end(), "action_deferred"), k.end());
+  EXPECT_EQ((*loop.store->incident(id))->state, "escalated");
+}
+
+TEST(IncidentManagerTest, TwentyReopeningsInAnHourRunNoMoreRemediationsThanTheBudget) {
+  const char* flappy = R"(
+name: disk
+severity: 3
+category: infrastructure
+when: disk_used_ratio > 95%
+verify: {window: 1s, mandatory: ["disk_used_ratio < 90%"]}
+actions:
+  - {id: one, type: exec, automated: true, with: {argv: ["/bin/true"]}}
+  - {id: two, type: exec, automated: true, with: {argv: ["/bin/true"]}}
+limits: {cooldown: 0s, max_runs_per_hour: 3}
+)";
+  Loop loop(flappy);
+  // Flap detection would hold it back too; this is about the budget alone.
+  policy::EvaluatorOptions no_flapping;
+  no_flapping.flap_threshold = 1000;
+  loop.evaluator.setOptions(no_flapping);
+  std::set<std::string> ids;
+  for (int i = 0; i < 20; ++i) {
+    loop.step(0.97);  // opens
+    if (auto id = loop.manager->incidentFor("disk", root())) ids.insert(*id);
+    for (int j = 0; j < 3; ++j) loop.step(0.5);  // recovers: verified and resolved
+  }
+  EXPECT_EQ(ids.size(), 20u) << "twenty incidents";
+  size_t remediations = 0, runs = 0, deferred_by_budget = 0;
+  for (const auto& id : ids) {
+    auto r = *loop.store->actionRuns(id);
+    runs += r.size();
+    remediations += !r.empty();
+    auto timeline = *loop.store->timeline(id);
+    for (const auto& e : timeline) {
+      if (e.kind == "action_deferred" &&
+          e.data.find("\"budget\":\"limits.max_runs_per_hour\"") != std::string::npos)
+        ++deferred_by_budget;
+    }
+  }
+  EXPECT_EQ(remediations, 3u) << "limits.max_runs_per_hour";
+  EXPECT_LE(runs, 6u);
+  EXPECT_EQ(deferred_by_budget, 17u) << "every other incident says which budget held it";
 }
 
 const char* kManual = R"(
