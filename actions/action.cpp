@@ -39,6 +39,11 @@ Result<void> checkValues(const policy::ActionSpec& spec,
   return {};
 }
 
+Result<RunCgroupPtr> runCgroup(const ActionEnv& env, const ActionRequest& request) {
+  if (!env.containment) return RunCgroupPtr();
+  return env.containment->create("run-" + std::to_string(request.run_id), request.spec.resources);
+}
+
 void runAction(const ActionEnv& env, ActionRequest request, ActionDone done) {
   using Runner = void (*)(const ActionEnv&, ActionRequest, ActionDone);
   static const std::map<std::string, Runner, std::less<>> kRunners = {

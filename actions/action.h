@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "actions/containment.h"
 #include "agent/base/clock.h"
 #include "agent/base/result.h"
 #include "collectors/metric_store.h"
@@ -49,6 +50,8 @@ struct ActionEnv {
   boost::asio::thread_pool& workers;
   const collectors::MetricStore& metrics;
   const ActionSettings& settings;
+  /// Where the runs' processes are held (a cgroup each); null: process groups.
+  const Containment* containment = nullptr;
 };
 
 /// One run of one action of one incident.
@@ -96,6 +99,11 @@ void sendNotice(const ActionEnv& env, const std::string& templ,
 /// opened by hand, so that a bad label is refused then and not after an approval.
 Result<void> checkValues(const policy::ActionSpec& spec,
                          const std::map<std::string, std::string>& values);
+
+/// The cgroup of this run ("run-<id>", with the action's resources), or null where there is no
+/// containment by cgroup. An error when one should be made and cannot: the run must not start
+/// uncontained.
+Result<RunCgroupPtr> runCgroup(const ActionEnv& env, const ActionRequest& request);
 
 /// A failed outcome with a message.
 ActionOutcome failed(const std::string& error);

@@ -60,21 +60,30 @@ Result<ProcessSpec> processSpec(const ActionRequest& request) {
 }  // namespace
 
 json processResultJson(const ProcessResult& r) {
-  return {{"started", r.started},
-          {"error", r.error},
-          {"exit_code", r.exit_code},
-          {"signal", r.signal},
-          {"timed_out", r.timed_out},
-          {"killed", r.killed},
-          {"stdout", r.out},
-          {"stderr", r.err},
-          {"stdout_bytes", r.out_bytes},
-          {"stderr_bytes", r.err_bytes},
-          {"duration_ms", r.duration.count()}};
+  json j = {{"started", r.started},
+            {"error", r.error},
+            {"exit_code", r.exit_code},
+            {"signal", r.signal},
+            {"timed_out", r.timed_out},
+            {"killed", r.killed},
+            {"stdout", r.out},
+            {"stderr", r.err},
+            {"stdout_bytes", r.out_bytes},
+            {"stderr_bytes", r.err_bytes},
+            {"duration_ms", r.duration.count()},
+            {"containment", r.containment},
+            {"left_behind", r.left_behind}};
+  if (r.usage.memory_peak) j["memory_peak_bytes"] = *r.usage.memory_peak;
+  if (r.usage.cpu_seconds) j["cpu_seconds"] = *r.usage.cpu_seconds;
+  if (r.containment == "cgroup") j["oom_kills"] = r.usage.oom_kills;
+  if (r.oom_killed && r.error.empty())
+    j["error"] = "killed by the kernel's OOM killer: over the action's memory_max";
+  return j;
 }
 
 std::string processState(const ProcessResult& r) {
   if (!r.started) return "failed";
+  if (r.oom_killed) return "oom_killed";
   if (r.timed_out) return "timed_out";
   return r.exit_code == 0 ? "done" : "failed";
 }
@@ -85,6 +94,10 @@ void runExec(const ActionEnv& env, ActionRequest request, ActionDone done) {
     done(failed(spec.error().message));
     return;
   }
+  auto cgroup = runCgroup(env, request);
+  if (!cgroup) return done(failed(cgroup.error().message + "; the action did not run"));
+  spec->cgroup = std::move(*cgroup);
+  spec->marker = request.marker;
   spec->on_started = request.on_started;
   runProcess(env.io, std::move(*spec), [done = std::move(done)](ProcessResult r) {
     done({processState(r), processResultJson(r)});

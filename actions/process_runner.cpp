@@ -24,6 +24,7 @@
 #include <cstring>
 #include <memory>
 
+#include "actions/orphans.h"
 #include "agent/base/text.h"
 
 namespace novacron::actions {
@@ -71,10 +72,15 @@ void closeInherited(const Keep& keep) {
 struct ChildSetup {
   std::optional<uid_t> uid;
   std::optional<gid_t> gid;
+  std::vector<int> cgroup_procs;  // opened by the parent; written here, before anything runs
   pid_t agent = ::getpid();
   template <class Launcher>
   bp2::error_code on_exec_setup(Launcher& launcher, const bp2::filesystem::path&,
                                 const char* const*&) {
+    // Into the run's cgroups first: everything the program starts is born there.
+    for (int fd : cgroup_procs) {
+      if (::write(fd, "0", 1) != 1) return {errno, bp2::system_category()};
+    }
     closeInherited(launcher.fd_whitelist);
     if (::setpgid(0, 0) != 0) return {errno, bp2::system_category()};
     if (gid || uid) {
@@ -91,12 +97,13 @@ struct ChildSetup {
 
 struct Run : std::enable_shared_from_this<Run> {
   Run(asio::io_context& io, ProcessSpec s, std::function<void(ProcessResult)> d)
-      : spec(std::move(s)), done(std::move(d)), out_pipe(io), err_pipe(io), timer(io) {}
+      : spec(std::move(s)), done(std::move(d)), out_pipe(io), err_pipe(io), timer(io), grace(io) {}
 
   ProcessSpec spec;
   std::function<void(ProcessResult)> done;
   asio::readable_pipe out_pipe, err_pipe;
   asio::steady_timer timer;
+  asio::steady_timer grace;  // after the exit: the pipes, then the cgroup emptying
   std::optional<bp2::process> proc;
   ProcessResult result;
   std::chrono::steady_clock::time_point start;
@@ -104,20 +111,77 @@ struct Run : std::enable_shared_from_this<Run> {
   int pending = 3;  // the exit and the two pipes' ends
   bool exited = false;
 
-  void killGroup(int sig) {
-    if (result.pid > 0) ::kill(-result.pid, sig);
+  // Every process of the run: its cgroup, or its process group.
+  void signalAll(int sig) {
+    if (spec.cgroup) {
+      if (sig == SIGKILL)
+        spec.cgroup->kill();
+      else
+        spec.cgroup->signal(sig);
+    } else if (result.pid > 0) {
+      ::kill(-result.pid, sig);
+    }
   }
 
   void finishOne() {
     if (--pending > 0) return;
     timer.cancel();
+    grace.cancel();
     // Output is bytes; the result is text that goes into JSON documents.
     result.out = truncateUtf8(result.out, spec.max_output);
     result.err = truncateUtf8(result.err, spec.max_output);
     result.duration =
         std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - start);
+    if (spec.cgroup) {
+      result.usage = spec.cgroup->usage();
+      result.oom_killed = result.usage.oom_kills > 0;
+      awaitEmpty(200);
+      return;
+    }
+    deliver();
+  }
+
+  // A cgroup killed is empty a moment later: the run ends when nothing of it is left (bounded;
+  // its owner removes it, and what does not go is cleaned up at the next start).
+  void awaitEmpty(int tries) {
+    if (!spec.cgroup->populated() || tries == 0) {
+      deliver();
+      return;
+    }
+    spec.cgroup->kill();
+    grace.expires_after(milliseconds(10));
+    grace.async_wait([self = shared_from_this(), tries](boost::system::error_code) {
+      self->awaitEmpty(tries - 1);
+    });
+  }
+
+  void deliver() {
     auto cb = std::move(done);
     cb(std::move(result));
+  }
+
+  void exitedNow() {
+    exited = true;
+    int status = proc->native_exit_code();
+    if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
+    // Whatever the program left behind goes with it: in its cgroup, whatever it did to leave its
+    // group; without one, its group and what carries the run's marker.
+    if (spec.cgroup) {
+      result.left_behind = spec.cgroup->kill();
+    } else {
+      if (result.pid > 0) ::kill(-result.pid, SIGKILL);
+      result.left_behind = static_cast<size_t>(std::max(0, endMarkedProcesses(spec.marker)));
+    }
+    // A leftover that escaped may still hold the pipes: read them a short while more, then end.
+    grace.expires_after(spec.exit_grace);
+    grace.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (ec) return;
+      boost::system::error_code ignored;
+      self->out_pipe.close(ignored);
+      self->err_pipe.close(ignored);
+    });
+    finishOne();
   }
 
   void read(asio::readable_pipe& pipe, std::array<char, 16384>& buf, std::string& text,
@@ -144,12 +208,12 @@ struct Run : std::enable_shared_from_this<Run> {
     timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
       if (ec || self->exited) return;
       self->result.timed_out = true;
-      self->killGroup(SIGTERM);
+      self->signalAll(SIGTERM);
       self->timer.expires_after(self->spec.kill_grace);
       self->timer.async_wait([self](boost::system::error_code ec2) {
         if (ec2 || self->exited) return;
         self->result.killed = true;
-        self->killGroup(SIGKILL);
+        self->signalAll(SIGKILL);
       });
     });
   }
@@ -179,16 +243,17 @@ void runProcess(asio::io_context& io, ProcessSpec spec, std::function<void(Proce
     return fail("cannot execute " + s.argv[0] + ": " + std::strerror(errno));
   std::vector<std::string> args(s.argv.begin() + 1, s.argv.end());
   run->start = std::chrono::steady_clock::now();
+  run->result.containment = s.cgroup ? "cgroup" : "process_group";
+  ChildSetup setup{s.uid, s.gid, s.cgroup ? s.cgroup->procsFds() : std::vector<int>{}};
   try {
     if (s.cwd) {
-      run->proc.emplace(io.get_executor(), exe, args,
-                        bp2::process_stdio{nullptr, run->out_pipe, run->err_pipe},
-                        bp2::process_environment(s.env), bp2::process_start_dir(s.cwd->string()),
-                        ChildSetup{s.uid, s.gid});
+      run->proc.emplace(
+          io.get_executor(), exe, args, bp2::process_stdio{nullptr, run->out_pipe, run->err_pipe},
+          bp2::process_environment(s.env), bp2::process_start_dir(s.cwd->string()), setup);
     } else {
       run->proc.emplace(io.get_executor(), exe, args,
                         bp2::process_stdio{nullptr, run->out_pipe, run->err_pipe},
-                        bp2::process_environment(s.env), ChildSetup{s.uid, s.gid});
+                        bp2::process_environment(s.env), setup);
     }
   } catch (const std::exception& e) {
     return fail(std::string("cannot start ") + s.argv[0] + ": " + e.what());
@@ -201,16 +266,7 @@ void runProcess(asio::io_context& io, ProcessSpec spec, std::function<void(Proce
   run->read(run->err_pipe, run->err_buf, run->result.err, run->result.err_bytes,
             run->result.err_truncated);
   run->armTimeout();
-  run->proc->async_wait([run](bp2::error_code, int) {
-    run->exited = true;
-    int status = run->proc->native_exit_code();
-    if (WIFEXITED(status)) run->result.exit_code = WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) run->result.signal = WTERMSIG(status);
-    // Whatever the program left behind in its group goes with it; this also closes the pipes
-    // a background grandchild would otherwise hold open.
-    run->killGroup(SIGKILL);
-    run->finishOne();
-  });
+  run->proc->async_wait([run](bp2::error_code, int) { run->exitedNow(); });
 }
 
 }  // namespace novacron::actions

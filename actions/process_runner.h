@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "actions/containment.h"
+
 namespace boost::asio {
 class io_context;
 }
@@ -35,6 +37,14 @@ struct ProcessSpec {
   size_t max_output = 64 * 1024;
   /// Called on the loop once the child runs, with its pid (also its process group id).
   std::function<void(pid_t)> on_started;
+  /// The run's cgroup (actions/containment.h): the child enters it before it executes, and at
+  /// the timeout or when the child exits, everything in it is killed. None: the process group
+  /// only, and after the run a sweep for `marker` (a child that left the group with setsid).
+  RunCgroupPtr cgroup;
+  std::string marker;
+  /// After the main process has exited, its output is read this much longer; then the run ends
+  /// whatever its leftovers hold open.
+  milliseconds exit_grace{std::chrono::seconds(1)};
 };
 
 struct ProcessResult {
@@ -49,6 +59,10 @@ struct ProcessResult {
   uint64_t out_bytes = 0, err_bytes = 0;  ///< everything it wrote, kept or not
   bool out_truncated = false, err_truncated = false;
   milliseconds duration{0};
+  std::string containment;  ///< "cgroup" or "process_group"
+  size_t left_behind = 0;   ///< processes still running when the main one exited, all killed
+  RunUsage usage;           ///< from the run's cgroup
+  bool oom_killed = false;  ///< the kernel's OOM killer ended the run (its memory_max)
 };
 
 /// The environment every action starts from: a fixed PATH and the C.UTF-8 locale.

@@ -28,6 +28,7 @@ struct Restart : std::enable_shared_from_this<Restart> {
   std::chrono::steady_clock::time_point deadline =
       std::chrono::steady_clock::now() + request.spec.timeout;
   int polls = 0;
+  RunCgroupPtr cgroup;  // one for the run: systemctl restart, then each is-active
 
   ProcessSpec systemctl(const std::string& verb) const {
     ProcessSpec spec;
@@ -38,6 +39,8 @@ struct Restart : std::enable_shared_from_this<Restart> {
         std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now()), 1s);
     spec.kill_grace = 2s;
     spec.on_started = request.on_started;
+    spec.cgroup = cgroup;
+    spec.marker = request.marker;
     return spec;
   }
 
@@ -84,7 +87,10 @@ void runSystemdRestart(const ActionEnv& env, ActionRequest request, ActionDone d
   auto unit = policy::substitute(request.spec.with.value("unit", std::string()), request.values);
   if (!unit) return done(failed(unit.error().message));
   if (!policy::isUnitName(*unit)) return done(failed("'" + *unit + "' is not a systemd unit name"));
+  auto cgroup = runCgroup(env, request);
+  if (!cgroup) return done(failed(cgroup.error().message + "; the action did not run"));
   auto r = std::make_shared<Restart>(env, std::move(request), std::move(*unit), std::move(done));
+  r->cgroup = std::move(*cgroup);
   r->start();
 }
 

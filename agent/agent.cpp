@@ -10,6 +10,7 @@
 #include <grp.h>
 #include <pwd.h>
 
+#include <charconv>
 #include <csignal>
 #include <cstdio>
 #include <deque>
@@ -128,6 +129,8 @@ struct Agent::Impl {
   PolicyStats policy_stats;
   std::deque<policy::Decision> recent_decisions;  // for `novacron status`; bounded
   std::optional<Recorder> recorder;
+  // Where action processes are held; set up with the store, before the manager that uses it.
+  actions::Containment containment;
   std::unique_ptr<Store> incident_store;
   std::unique_ptr<IncidentManager> manager;
   std::unique_ptr<Reporter> reporter;
@@ -431,6 +434,9 @@ struct Agent::Impl {
             {"mode", config.dry_run ? "dry-run" : "enforce"},
             {"paused", paused()},
             {"open_incidents", manager ? manager->active() : 0},
+            {"containment",
+             {{"mode", actions::containmentName(containment.mode())},
+              {"description", containment.description()}}},
             {"outbox", outboxJson()}};
   }
 
@@ -798,6 +804,8 @@ struct Agent::Impl {
       notifyStopping();
       stopping = true;
       if (manager) manager->shutdown();
+      // Anything an action left that escaped its process group is in its cgroup.
+      containment.tearDown();
       if (reporter) reporter->stop();
       if (alerts) alerts->stop();
       probe_set.stop();
@@ -864,6 +872,7 @@ struct Agent::Impl {
   ManagerOptions managerOptions() {
     ManagerOptions o;
     o.store_id = store_id;
+    o.containment = &containment;
     o.node_id = config.node_id;
     o.dry_run = config.dry_run;
     o.approval_timeout = config.approval_timeout;
@@ -880,6 +889,15 @@ struct Agent::Impl {
     return o;
   }
 
+  // Where action processes are held: a cgroup per run when one can be made. Said once, in the
+  // log, on /metrics and in novacron status.
+  void setUpContainment() {
+    containment = actions::Containment::setUp(store_id);
+    events.containment(actions::containmentName(containment.mode()));
+    (containment.mode() == actions::ContainmentMode::kProcessGroup ? logWarning : logInfo)(
+        "action containment: " + containment.description());
+  }
+
   // The incident store. Without it the agent still samples and decides, and says loudly that it
   // records and runs nothing (log, /healthz, novacron status).
   void openIncidentStore() {
@@ -892,15 +910,27 @@ struct Agent::Impl {
     incident_store = std::move(opened).value();
     TimePoint now = clock.now();
     store_id = storeId();
+    setUpContainment();
+    // What a killed predecessor left in its runs' cgroups is ended first, run by run.
+    std::map<int64_t, size_t> left;
+    for (const auto& [name, n] : containment.endLeftovers()) {
+      int64_t id = 0;
+      std::from_chars(name.data() + std::min<size_t>(name.size(), 4), name.data() + name.size(),
+                      id);
+      left[id] += n;
+    }
     if (auto runs = incident_store->markInterruptedRuns(now); runs && !runs->empty()) {
       logWarning(std::to_string(runs->size()) +
                  " action run(s) were interrupted by the last stop; they are not re-run");
       // A kill -9 left their children running: end them before anything else starts.
       for (const auto& run : *runs) {
-        // By the recorded process group, and by the marker in the environment for a child the
-        // agent was killed too early to record.
-        int n = run.pid > 0 ? actions::endOrphanGroup(run.pid, run.pid_start) : 0;
-        n += actions::endMarkedProcesses(actions::runMarker(store_id, run.id));
+        // Their cgroup; and by the recorded process group. Without cgroups, also by the marker
+        // in the environment, for a child the agent was killed too early to record.
+        int n = static_cast<int>(left[run.id]);
+        left.erase(run.id);
+        n += run.pid > 0 ? actions::endOrphanGroup(run.pid, run.pid_start) : 0;
+        if (containment.mode() == actions::ContainmentMode::kProcessGroup)
+          n += actions::endMarkedProcesses(actions::runMarker(store_id, run.id));
         if (n > 0) {
           logWarning("ended " + std::to_string(n) + " process(es) left by run " +
                      std::to_string(run.id) + " (" + run.action + ")");
@@ -911,6 +941,11 @@ struct Agent::Impl {
       }
     } else if (!runs) {
       logError(runs.error().message);
+    }
+    for (const auto& [run, n] : left) {
+      if (n > 0)
+        logWarning("ended " + std::to_string(n) + " process(es) left in the cgroup of run " +
+                   std::to_string(run));
     }
     if (auto n = incident_store->expirePendingApprovals(now, "the agent restarted"); n && *n > 0) {
       logWarning(std::to_string(*n) + " pending approval(s) expired with the restart (denied)");

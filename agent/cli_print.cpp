@@ -45,7 +45,14 @@ int printStatus(const json& d, bool verbose) {
             << (d.value("paused", false) ? "ON (automated actions paused)" : "off") << "  "
             << d.value("open_incidents", 0) << " open incident(s)  config "
             << (d["config"]["last_reload_successful"].get<bool>() ? "ok" : "LAST RELOAD FAILED")
-            << "\n\n";
+            << "\n";
+  // How action processes are held: an operator should know before trusting the agent with root.
+  if (d.contains("containment") && d["containment"].is_object()) {
+    std::string line = "containment " + d["containment"].value("mode", std::string("?")) + ": " +
+                       d["containment"].value("description", std::string());
+    std::cout << (verbose || line.size() <= 80 ? line : line.substr(0, 79) + "~") << "\n";
+  }
+  std::cout << "\n";
   std::cout << pad("CHECK", 18) << pad("KIND", 14) << pad("STATUS", 9) << pad("LATENCY", 10)
             << pad("ERR%", 7) << "DETAIL\n";
   int worst = 0;

@@ -26,8 +26,12 @@ constexpr MetricDef kAcknowledge{
 constexpr MetricDef kResolution{"novacron_incident_resolution_seconds", MetricType::kHistogram,
                                 "playbook,severity",
                                 "From an incident opening to its resolution, seconds (MTTR)."};
-constexpr const MetricDef* kDefs[] = {&kBuildInfo, &kRequests, &kDetection, &kAcknowledge,
-                                      &kResolution};
+constexpr MetricDef kContainment{
+    "novacron_action_containment", MetricType::kGauge, "mode",
+    "1 for the containment of action processes in force: systemd (a cgroup per run under the "
+    "unit), cgroup (a subtree the agent made) or process_group (no writable cgroup)."};
+constexpr const MetricDef* kDefs[] = {&kBuildInfo,   &kRequests,   &kDetection,
+                                      &kAcknowledge, &kResolution, &kContainment};
 
 }  // namespace
 
@@ -57,6 +61,15 @@ EventMetrics::EventMetrics(const std::string& version)
 }
 
 EventMetrics::~EventMetrics() = default;
+
+void EventMetrics::containment(const std::string& mode) {
+  prometheus::BuildGauge()
+      .Name(std::string(kContainment.name))
+      .Help(std::string(kContainment.help))
+      .Register(*registry_)
+      .Add({{"mode", mode}})
+      .Set(1);
+}
 
 void EventMetrics::incidentTime(const std::string& kind, const std::string& playbook, int severity,
                                 double seconds) {

@@ -24,6 +24,8 @@ class EventMetrics {
   ~EventMetrics();
   /// Counts one answered HTTP request by path class and status code.
   void httpRequest(const std::string& handler, int status);
+  /// Says, once at start, how action processes are contained.
+  void containment(const std::string& mode);
   /// Records an incident duration: kind is detection, acknowledge or resolution.
   void incidentTime(const std::string& kind, const std::string& playbook, int severity,
                     double seconds);

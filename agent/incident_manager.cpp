@@ -79,7 +79,7 @@ IncidentManager::IncidentManager(boost::asio::io_context& io, Store& store, cons
       alive_(std::make_shared<bool>(true)),
       workers_(std::make_unique<boost::asio::thread_pool>(1)),
       env_(std::make_unique<actions::ActionEnv>(
-          actions::ActionEnv{io_, *workers_, metrics_, options_.actions})) {}
+          actions::ActionEnv{io_, *workers_, metrics_, options_.actions, options_.containment})) {}
 
 IncidentManager::~IncidentManager() {
   *alive_ = false;
@@ -87,8 +87,10 @@ IncidentManager::~IncidentManager() {
 }
 
 void IncidentManager::setOptions(ManagerOptions options) {
-  // The action env refers to options_.actions, which stays the same object.
+  // The action env refers to options_.actions, which stays the same object; the containment
+  // is the agent's for its whole life.
   options_ = std::move(options);
+  env_->containment = options_.containment;
   limits_.setOptions(options_.limits);
 }
 

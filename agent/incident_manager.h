@@ -39,6 +39,8 @@ struct ManagerOptions {
   /// The recent points of the series behind an incident, attached to it when it opens.
   milliseconds flight_recorder{std::chrono::minutes(5)};
   std::string store_id = {};
+  /// Where action processes are held; null: process groups. Outlives the manager.
+  const actions::Containment* containment = nullptr;
 };
 
 /// Carries out the evaluator's decisions: an incident per decision to open, written to the store

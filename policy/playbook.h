@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "policy/condition.h"
+#include "policy/resources.h"
 #include "policy/severity.h"
 
 namespace novacron::policy {
@@ -38,6 +39,8 @@ struct ActionSpec {
   bool automated = false;                          ///< false: waits for a human approval
   ApprovalSpec approval;
   milliseconds timeout{std::chrono::minutes(2)};
+  /// Limits of the run's cgroup, for the types that start processes.
+  ResourceLimits resources;
   SourcePos pos;
 };
 

@@ -357,8 +357,49 @@ bool checkParams(YamlReader& r, const yaml::Node& with, const yaml::Node& at,
   return ok;
 }
 
+// `resources: {memory_max: 256MiB, tasks_max: 64, cpu_max: 50%}`: the limits of a run's
+// cgroup. cpu_max is a share of one CPU (50%) or a number of CPUs (2).
+bool readResources(YamlReader& r, const yaml::Node& n, const std::string& where,
+                   ResourceLimits& out) {
+  if (!r.checkMap(n, where, {"memory_max", "tasks_max", "cpu_max"})) return false;
+  bool ok = true;
+  auto quantity = [&](const char* key, double min, double max, const char* unit,
+                      double& value) -> bool {
+    auto v = r.get(n, key, where + "." + key);
+    if (!v.IsDefined()) return false;
+    auto s = r.string(v, where + "." + key);
+    if (!s) return ok = false;
+    std::string why;
+    auto q = parseQuantity(*s, why);
+    if (!q || q->duration) {
+      r.error(v, where + "." + key + ": " + (why.empty() ? "'" + *s + "' is not " + unit : why));
+      return ok = false;
+    }
+    if (!(q->value >= min && q->value <= max)) {
+      r.error(v, where + "." + key + ": '" + *s + "' is out of range");
+      return ok = false;
+    }
+    value = q->value;
+    return true;
+  };
+  double memory = 0, cpu = 0;
+  if (quantity("memory_max", 4.0 * (1 << 20), 1024.0 * (1ull << 30), "a size such as 256MiB",
+               memory))
+    out.memory_max = static_cast<uint64_t>(memory);
+  if (quantity("cpu_max", 0.01, 1024, "a share such as 50% or a number of CPUs", cpu))
+    out.cpu_max = cpu;
+  if (auto v = r.get(n, "tasks_max", where + ".tasks_max"); v.IsDefined()) {
+    if (auto t = r.integer(v, where + ".tasks_max", 1, 100000))
+      out.tasks_max = static_cast<uint64_t>(*t);
+    else
+      ok = false;
+  }
+  return ok;
+}
+
 std::optional<ActionSpec> readAction(YamlReader& r, const yaml::Node& n, const std::string& where) {
-  if (!r.checkMap(n, where, {"id", "type", "with", "automated", "approval", "timeout"}))
+  if (!r.checkMap(n, where,
+                  {"id", "type", "with", "automated", "approval", "timeout", "resources"}))
     return std::nullopt;
   ActionSpec a;
   a.pos = {r.file(), n.mark().line + 1, n.mark().column + 1};
@@ -434,6 +475,15 @@ std::optional<ActionSpec> readAction(YamlReader& r, const yaml::Node& n, const s
       a.timeout = *d;
     else
       ok = false;
+  }
+  if (auto v = r.get(n, "resources", where + ".resources"); v.IsDefined()) {
+    if (!a.type.empty() && a.type != "exec" && a.type != "systemd_restart") {
+      r.error(v, where + ": " + a.type + " starts no process; resources apply to exec and " +
+                     "systemd_restart");
+      ok = false;
+    } else if (!readResources(r, v, where + ".resources", a.resources)) {
+      ok = false;
+    }
   }
   if (!ok) return std::nullopt;
   return a;

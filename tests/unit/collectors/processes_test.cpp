@@ -104,20 +104,31 @@ TEST(ProcessesCollectorTest, ARealBusyAndLargeChildIsRanked) {
     }
   } reaper{child};
 
-  ProcessesCollector procs(fixtureRoot("t0"), 50, static_cast<uint64_t>(::sysconf(_SC_PAGESIZE)),
+  const auto page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  ProcessesCollector procs(fixtureRoot("t0"), 50, page,
                            static_cast<double>(::sysconf(_SC_CLK_TCK)));
-  // Wait (bounded) until the child has touched its memory and used some CPU.
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (childTicks(child) < 5 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::yield();
+  // Wait for what the assertions need: all its memory touched (page faults are slow on some
+  // machines: 78 MB of 256 were resident when it was sampled on one) and some CPU used. The
+  // bound is generous; the wait ends as soon as both hold.
+  auto resident = [&] {
+    auto st = readPidStat(child);
+    return st ? st->rss_pages * page : 0;
+  };
+  auto deadline = std::chrono::steady_clock::now() + 120s;
+  while ((resident() < kBytes || childTicks(child) < 5) &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(1ms);
+  ASSERT_GE(resident(), kBytes) << "the child never touched its memory";
   auto first = procs.collect(at(), 100ms);
   ASSERT_TRUE(first.has_value()) << first.error().message;
   EXPECT_EQ(valueOf(*first, "novacron_file_descriptors_open"), 2048.0);
   EXPECT_GE(*valueOf(*first, "novacron_processes", {{"state", "running"}}), 1.0);
 
   uint64_t before = childTicks(child);
+  deadline = std::chrono::steady_clock::now() + 120s;
   while (childTicks(child) < before + 20 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::yield();
+    std::this_thread::sleep_for(1ms);
+  ASSERT_GE(childTicks(child), before + 20) << "the child got no CPU between the two samples";
   auto second = procs.collect(at(1s), 100ms);
   ASSERT_TRUE(second.has_value());
   bool cpu_ranked = false, rss_ranked = false;

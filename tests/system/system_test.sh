@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# The package under a real systemd: Debian 12 booted in a systemd-nspawn container with systemd
+# as PID 1, the .deb installed with apt, and the hardened unit checked as it runs on a fleet
+# host — readiness, reload, the socket for root and the novacron group, actions inside the
+# sandbox, containment in a cgroup per run (setsid, double fork, SIGTERM ignored, OOM), kill -9,
+# the watchdog, and a stop during an action.
+# Usage: system_test.sh BUILD_DIR. Root; the root file system is kept in $NOVACRON_MACHINE_DIR
+# (default /var/lib/machines/novacron-test) and reused by later runs.
+set -euo pipefail
+BUILD=$(realpath "$1")
+source "$(dirname "$0")/../integration/lib.sh"
+
+((EUID == 0)) || fail "boots a container: run as root (CI does)"
+DEB=$(ls "$BUILD"/novacron-agent_*_*.deb 2>/dev/null | head -n 1)
+[[ -f $DEB ]] || fail "no package in $BUILD; run make package"
+R=${NOVACRON_MACHINE_DIR:-/var/lib/machines/novacron-test}
+MACHINE=novacron-test-$$
+
+# The root file system, made once (about a minute) and kept: bookworm with systemd, and perl for
+# an action that allocates memory.
+STAMP="bookworm systemd systemd-sysv dbus procps perl-base util-linux v1"
+if [[ ! -x $R/usr/lib/systemd/systemd || $(cat "$R/.novacron-stamp" 2>/dev/null) != "$STAMP" ]]; then
+  rm -rf "$R"
+  mkdir -p "$(dirname "$R")"
+  mmdebstrap --variant=minbase --include=systemd,systemd-sysv,dbus,procps \
+    bookworm "$R" \
+    "deb http://deb.debian.org/debian bookworm main" \
+    "deb http://deb.debian.org/debian bookworm-updates main" \
+    "deb http://deb.debian.org/debian-security bookworm-security main" \
+    >"$WORK/mmdebstrap.log" 2>&1 || fail "mmdebstrap: $(tail -n 20 "$WORK/mmdebstrap.log")"
+  echo "$STAMP" >"$R/.novacron-stamp"
+  pass "made the root file system in $R"
+fi
+
+# nspawn removes its propagation directory with a check that refuses a non-tmpfs /run.
+if ! mountpoint -q /run/systemd/nspawn; then
+  mkdir -p /run/systemd/nspawn
+  mount -t tmpfs tmpfs /run/systemd/nspawn
+fi
+cp "$DEB" "$R/root/novacron-agent.deb"
+# No systemd on the host: no machined registration, no scope of our own.
+systemd-nspawn -q -D "$R" --boot --register=no --keep-unit --machine="$MACHINE" \
+  >"$WORK/nspawn.log" 2>&1 &
+NS=$!
+PIDS+=("$NS")
+P=""
+wait_for 30 bash -c "pgrep -P $NS -x systemd >/dev/null" || fail "the container did not start: $(cat "$WORK/nspawn.log")"
+P=$(pgrep -P "$NS" -x systemd)
+in_ct() { nsenter -t "$P" -a /bin/bash -c "$1"; }
+stop_container() {
+  [[ -n $P ]] && in_ct 'systemctl poweroff' >/dev/null 2>&1 || true
+  for _ in $(seq 1 300); do kill -0 "$NS" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$NS" 2>/dev/null || true
+  wait "$NS" 2>/dev/null || true
+}
+trap 'stop_container; cleanup' EXIT
+wait_for 60 in_ct 'systemctl is-system-running 2>/dev/null | grep -Eq "running|degraded"' ||
+  fail "systemd did not come up: $(in_ct 'systemctl is-system-running' 2>&1)"
+pass "Debian 12 booted with systemd $(in_ct 'systemctl --version | head -n 1 | cut -d" " -f2') as PID 1"
+
+# Install with apt, which pulls the Depends (the lists are fetched once and kept in the root).
+in_ct '[ -n "$(ls /var/lib/apt/lists/*_Packages 2>/dev/null)" ] || apt-get update -q' >"$WORK/apt.log" 2>&1 ||
+  fail "apt-get update: $(tail "$WORK/apt.log")"
+in_ct 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q /root/novacron-agent.deb' >>"$WORK/apt.log" 2>&1 ||
+  { in_ct 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q /root/novacron-agent.deb' \
+      >>"$WORK/apt.log" 2>&1 || fail "apt-get install: $(tail "$WORK/apt.log")"; }
+in_ct 'rm -rf /var/lib/novacron/* /etc/novacron/playbooks.d/*'
+pass "installed $(basename "$DEB") with apt"
+
+# The playbooks the checks trigger by hand, and a unit for systemd_restart to restart.
+in_ct 'cat >/etc/novacron/playbooks.d/system.yaml' <<'YAML'
+- name: sys_exec
+  severity: 4
+  category: infrastructure
+  actions:
+    - {id: write, type: exec, automated: true, with: {argv: ["/bin/sh", "-c", "echo ran > /var/lib/novacron/exec-ran"]}}
+- name: sys_restart
+  severity: 4
+  category: application
+  actions:
+    - {id: restart, type: systemd_restart, automated: true, with: {unit: nc-dummy.service}, timeout: 30s}
+- name: sys_evidence
+  severity: 4
+  category: security
+  actions:
+    - {id: bundle, type: evidence_bundle, automated: true, with: {paths: [/etc/novacron]}}
+- name: sys_escape
+  severity: 4
+  category: infrastructure
+  actions:
+    - {id: detach, type: exec, automated: true, timeout: 3s, with: {argv: ["/usr/bin/setsid", "-f", "/bin/sleep", "301"]}}
+    - {id: double_fork, type: exec, automated: true, timeout: 3s, with: {argv: ["/bin/sh", "-c", "(/bin/sleep 302 &); exec /bin/sleep 303"]}}
+    - {id: stubborn, type: exec, automated: true, timeout: 2s, with: {argv: ["/bin/sh", "-c", "trap '' TERM; /usr/bin/setsid /bin/sh -c \"trap '' TERM; /bin/sleep 304\" & /bin/sleep 305"]}}
+- name: sys_oom
+  severity: 4
+  category: infrastructure
+  actions:
+    - {id: hog, type: exec, automated: true, timeout: 30s, resources: {memory_max: 32MiB}, with: {argv: ["/usr/bin/perl", "-e", "my $x = 'a' x (200 * 1024 * 1024); sleep 10"]}}
+- name: sys_long
+  severity: 4
+  category: infrastructure
+  actions:
+    - {id: wait, type: exec, automated: true, timeout: 10m, with: {argv: ["/bin/sleep", "600"]}}
+YAML
+in_ct 'chmod 0644 /etc/novacron/playbooks.d/system.yaml'
+in_ct 'cat >/etc/systemd/system/nc-dummy.service' <<'UNIT'
+[Service]
+ExecStart=/bin/sleep infinity
+UNIT
+in_ct 'systemctl daemon-reload && systemctl start nc-dummy'
+
+# Type=notify: start returns once the agent said READY=1.
+in_ct 'systemctl start novacron-agent' || fail "start: $(in_ct 'journalctl -u novacron-agent --no-pager | tail -n 30')"
+[[ $(in_ct 'systemctl is-active novacron-agent') == active ]] || fail "not active after start"
+status=$(in_ct 'systemctl show -p StatusText --value novacron-agent')
+[[ $status == sampling* ]] || fail "status text: $status"
+MAIN=$(in_ct 'systemctl show -p MainPID --value novacron-agent')
+in_ct "grep -q '^0::/system.slice/novacron-agent.service/agent$' /proc/$MAIN/cgroup" ||
+  fail "the agent did not move into its leaf: $(in_ct "cat /proc/$MAIN/cgroup")"
+pass "Type=notify readiness ('$status'), the agent in novacron-agent.service/agent"
+
+out=$(in_ct 'novacron status') || [[ $? == 1 ]] || fail "novacron status as root: $out"
+grep -q 'containment systemd' <<<"$out" || fail "containment not shown: $out"
+in_ct 'id ncuser >/dev/null 2>&1 || useradd -M -G novacron ncuser'
+out=$(in_ct 'runuser -u ncuser -- novacron status') || [[ $? == 1 ]] || fail "as a novacron group member: $out"
+capture in_ct 'runuser -u nobody -- novacron status'
+((rc == 3)) || fail "an outsider got in: $rc $out"
+pass "novacron status on the default socket as root and as a member of novacron; others refused"
+
+# SIGHUP through systemctl reload keeps the policy.
+before=$(in_ct 'novacron --json playbooks | grep -o "\"name\"" | wc -l')
+in_ct 'systemctl reload novacron-agent'
+wait_for 10 in_ct "journalctl -u novacron-agent --no-pager | grep -q 'configuration reloaded'" || fail "reload not logged"
+after=$(in_ct 'novacron --json playbooks | grep -o "\"name\"" | wc -l')
+((before == after && after == 16)) || fail "playbooks before $before, after $after"
+pass "systemctl reload kept the $after playbooks"
+
+trigger() { in_ct "novacron --json trigger $1" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p'; }
+state_of() { in_ct "novacron --json incident $1" | grep -o '"state":"[a-z_]*"' | head -n 1; }
+ended() { [[ $(state_of "$1") =~ resolved|escalated ]]; }
+
+id=$(trigger sys_exec)
+wait_for 20 in_ct 'test -f /var/lib/novacron/exec-ran' || fail "the exec action did not write its file: $(in_ct "novacron incident $id")"
+old=$(in_ct 'systemctl show -p MainPID --value nc-dummy')
+id=$(trigger sys_restart)
+wait_for 40 bash -c "[[ \$(nsenter -t $P -a systemctl show -p MainPID --value nc-dummy) != $old ]]" ||
+  fail "systemd_restart did not restart nc-dummy: $(in_ct "novacron incident $id")"
+id=$(trigger sys_evidence)
+wait_for 20 in_ct 'ls /var/lib/novacron/evidence/*.tar.gz' || fail "no evidence bundle: $(in_ct "novacron incident $id")"
+pass "exec wrote in the state dir, systemd_restart restarted a unit, evidence_bundle wrote its tar — inside the sandbox"
+
+id=$(trigger sys_escape)
+wait_for 40 ended "$id" || fail "sys_escape did not end: $(in_ct "novacron incident $id")"
+left=$(in_ct 'pgrep -c -f "/bin/sleep 30[1-5]" || true')
+[[ $left == 0 ]] || fail "$left escaped process(es) alive: $(in_ct 'ps -eo pid,cgroup,args | grep "sleep 30"')"
+in_ct 'ls /sys/fs/cgroup/system.slice/novacron-agent.service/actions' | grep -q run- &&
+  fail "a run's cgroup was left: $(in_ct 'ls /sys/fs/cgroup/system.slice/novacron-agent.service/actions')"
+pass "setsid, a double fork and a child ignoring SIGTERM: nothing alive after the timeout, no cgroup left"
+
+id=$(trigger sys_oom)
+wait_for 40 ended "$id" || fail "sys_oom did not end: $(in_ct "novacron incident $id")"
+out=$(in_ct "novacron --json incident $id")
+grep -q '"state":"oom_killed"' <<<"$out" || fail "not recorded as OOM-killed: $out"
+pass "an action over its memory_max (32 MiB) was OOM-killed and recorded so"
+
+# kill -9: systemd restarts the agent; the record is intact.
+count=$(in_ct 'novacron --json incidents --since 1h' | grep -o '"id":' | wc -l)
+in_ct "kill -KILL $MAIN"
+wait_for 30 bash -c "m=\$(nsenter -t $P -a systemctl show -p MainPID --value novacron-agent); [[ \$m != 0 && \$m != $MAIN ]]" ||
+  fail "not restarted after kill -9"
+wait_for 20 in_ct 'novacron version' || fail "the restarted agent does not answer"
+count2=$(in_ct 'novacron --json incidents --since 1h' | grep -o '"id":' | wc -l)
+((count2 >= count && count > 0)) || fail "incidents before $count, after $count2"
+MAIN=$(in_ct 'systemctl show -p MainPID --value novacron-agent')
+pass "kill -9: systemd restarted the agent; all $count incidents are still on record"
+
+# SIGSTOP: the watchdog (WatchdogSec=30s) has systemd kill and restart it.
+in_ct "kill -STOP $MAIN"
+wait_for 75 bash -c "m=\$(nsenter -t $P -a systemctl show -p MainPID --value novacron-agent); [[ \$m != 0 && \$m != $MAIN ]]" ||
+  fail "the watchdog did not restart a stopped agent"
+wait_for 20 in_ct 'novacron version' || fail "the agent did not come back after the watchdog"
+in_ct "journalctl -u novacron-agent --no-pager | grep -qi watchdog" || fail "no watchdog in the journal"
+pass "SIGSTOP: the watchdog restarted the agent"
+
+# A stop while an action runs: quick, and nothing of the action left.
+id=$(trigger sys_long)
+wait_for 20 in_ct 'pgrep -f "/bin/sleep 600"' || fail "sys_long did not start its action"
+start=$(date +%s%N)
+in_ct 'systemctl stop novacron-agent'
+took=$((($(date +%s%N) - start) / 1000000))
+((took < 10000)) || fail "stop took $took ms"
+in_ct 'pgrep -f "/bin/sleep 600"' && fail "the action outlived the agent"
+pass "systemctl stop during an action: ${took} ms, no action process left"
