@@ -3,10 +3,12 @@
 #include <grp.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/readable_pipe.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -97,7 +99,14 @@ struct ChildSetup {
 
 struct Run : std::enable_shared_from_this<Run> {
   Run(asio::io_context& io, ProcessSpec s, std::function<void(ProcessResult)> d)
-      : spec(std::move(s)), done(std::move(d)), out_pipe(io), err_pipe(io), timer(io), grace(io) {}
+      : spec(std::move(s)),
+        done(std::move(d)),
+        out_pipe(io),
+        err_pipe(io),
+        timer(io),
+        grace(io),
+        exit_fd(io),
+        exit_poll(io) {}
 
   ProcessSpec spec;
   std::function<void(ProcessResult)> done;
@@ -105,6 +114,11 @@ struct Run : std::enable_shared_from_this<Run> {
   asio::steady_timer timer;
   asio::steady_timer grace;  // after the exit: the pipes, then the cgroup emptying
   std::optional<bp2::process> proc;
+  // The child's exit, awaited on a pidfd of our own and reaped with WNOHANG only: Boost 1.81's
+  // async_wait calls a blocking waitpid whenever the pidfd looks readable, and it once looked
+  // readable for a live child, which stopped the whole agent.
+  asio::posix::stream_descriptor exit_fd;
+  asio::steady_timer exit_poll;  // kernels without pidfd_open (before 5.3): a short poll
   ProcessResult result;
   std::chrono::steady_clock::time_point start;
   std::array<char, 16384> out_buf{}, err_buf{};
@@ -160,18 +174,44 @@ struct Run : std::enable_shared_from_this<Run> {
     cb(std::move(result));
   }
 
+  void awaitExit() {
+    siginfo_t info{};
+    if (::waitid(P_PID, static_cast<id_t>(result.pid), &info, WEXITED | WNOHANG) == 0 &&
+        info.si_pid == result.pid) {
+      if (info.si_code == CLD_EXITED) result.exit_code = info.si_status;
+      if (info.si_code == CLD_KILLED || info.si_code == CLD_DUMPED) result.signal = info.si_status;
+      exitedNow();
+      return;
+    }
+    if (errno == ECHILD && info.si_pid == 0 && ::kill(result.pid, 0) != 0 && errno == ESRCH) {
+      exitedNow();  // reaped elsewhere: it is gone all the same
+      return;
+    }
+    auto again = [self = shared_from_this()](boost::system::error_code ec) {
+      if (!ec) self->awaitExit();
+    };
+    if (exit_fd.is_open()) {
+      exit_fd.async_wait(asio::posix::stream_descriptor::wait_read, again);
+    } else {
+      exit_poll.expires_after(milliseconds(20));
+      exit_poll.async_wait(again);
+    }
+  }
+
   void exitedNow() {
     exited = true;
-    int status = proc->native_exit_code();
-    if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
+    boost::system::error_code closed;
+    exit_fd.close(closed);
     // Whatever the program left behind goes with it: in its cgroup, whatever it did to leave its
     // group; without one, its group and what carries the run's marker.
     if (spec.cgroup) {
       result.left_behind = spec.cgroup->kill();
     } else {
-      if (result.pid > 0) ::kill(-result.pid, SIGKILL);
-      result.left_behind = static_cast<size_t>(std::max(0, endMarkedProcesses(spec.marker)));
+      // Counted as one when the group still had members: counting them would cost a scan of
+      // /proc at every run.
+      bool group = result.pid > 0 && ::kill(-result.pid, SIGKILL) == 0;
+      result.left_behind =
+          (group ? 1 : 0) + static_cast<size_t>(std::max(0, endMarkedProcesses(spec.marker)));
     }
     // A leftover that escaped may still hold the pipes: read them a short while more, then end.
     grace.expires_after(spec.exit_grace);
@@ -260,13 +300,17 @@ void runProcess(asio::io_context& io, ProcessSpec spec, std::function<void(Proce
   }
   run->result.started = true;
   run->result.pid = run->proc->id();
+  // From here the child is ours to wait for (awaitExit); Boost's handle and its pidfd go.
+  { auto handle = run->proc->detach(); }
+  if (int fd = static_cast<int>(::syscall(SYS_pidfd_open, run->result.pid, 0)); fd >= 0)
+    run->exit_fd.assign(fd);
   if (run->spec.on_started) run->spec.on_started(run->result.pid);
   run->read(run->out_pipe, run->out_buf, run->result.out, run->result.out_bytes,
             run->result.out_truncated);
   run->read(run->err_pipe, run->err_buf, run->result.err, run->result.err_bytes,
             run->result.err_truncated);
   run->armTimeout();
-  run->proc->async_wait([run](bp2::error_code, int) { run->exitedNow(); });
+  run->awaitExit();
 }
 
 }  // namespace novacron::actions

@@ -103,7 +103,7 @@ TEST_F(ContainmentTest, AChildThatCallsSetsidOrDoubleForksDoesNotOutliveItsActio
 TEST_F(ContainmentTest, ChildrenIgnoringSigtermInANewSessionAreKilledAtTheTimeout) {
   ProcessSpec s = spec({"/bin/sh", "-c",
                         "trap '' TERM; /usr/bin/setsid /bin/sh -c \"trap '' TERM; exec /bin/sleep "
-                        "314\" & exec /bin/sleep 315"});
+                        "314\" & /bin/sleep 315"});
   s.cgroup = cgroup("run-3");
   s.timeout = 300ms;
   s.kill_grace = 300ms;
