@@ -57,7 +57,7 @@ man -w novacron-agent >/dev/null && man -w 1 novacron >/dev/null || fail "man pa
 [[ $(/usr/bin/novacron-agent --version) == *"$(dpkg-deb -f "$DEB" Version)"* ]] || fail "version"
 # Nothing enabled or started by surprise.
 [[ ! -e /etc/systemd/system/multi-user.target.wants/novacron-agent.service ]] || fail "the unit was enabled"
-pgrep -x novacron-agent >/dev/null && fail "an agent was started by the package"
+pgrep -f "^/usr/bin/novacron-agent" >/dev/null && fail "an agent was started by the package"
 pass "dpkg -i: binaries, unit, sysusers (novacron, novacron-admin), tmpfiles, config, playbooks, completion, man pages; nothing enabled"
 
 capture /usr/bin/novacron-agent --config /etc/novacron/agent.yaml --check-config
