@@ -14,7 +14,7 @@ export CCACHE_NOHASHDIR := 1
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
 
 
-.PHONY: all deps build run test test-unit test-integration test-sanitize test-package fuzz install package bench format check-format clean
+.PHONY: all deps build run test test-unit test-integration test-sanitize test-package test-system test-stress fuzz install package bench format check-format clean
 
 all: build
 
@@ -69,6 +69,19 @@ package: build
 # binaries, checks the unit, then purges the package (CI runs this on a throwaway machine).
 test-package: package
 	./tests/package/package_test.sh $(BUILD)
+
+# The package under a real systemd: Debian 12 booted with systemd-nspawn (root file system kept
+# in /var/lib/machines/novacron-test), the .deb installed with apt, the hardened unit exercised.
+test-system: package
+	@./scripts/install-deps.sh system
+	./tests/system/system_test.sh $(BUILD)
+
+# Tests that pass on any machine: the whole suite STRESS_ROUNDS times with stress-ng loading both
+# cores and 1 GiB of memory, then STRESS_ROUNDS times pinned to one core. Not in CI (slow).
+STRESS_ROUNDS ?= 3
+test-stress: build
+	@./scripts/install-deps.sh stress
+	./tests/stress.sh $(BUILD) $(STRESS_ROUNDS)
 
 bench: build
 	./bench/run.sh $(BUILD)

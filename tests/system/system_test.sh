@@ -48,6 +48,8 @@ wait_for 30 bash -c "pgrep -P $NS -x systemd >/dev/null" || fail "the container 
 P=$(pgrep -P "$NS" -x systemd)
 in_ct() { nsenter -t "$P" -a /bin/bash -c "$1"; }
 stop_container() {
+  # The kept root file system goes back to having the dependencies but not the package.
+  [[ -n $P ]] && in_ct 'systemctl stop novacron-agent; dpkg --purge novacron-agent; rm -rf /var/lib/novacron /root/novacron-agent.deb' >/dev/null 2>&1 || true
   [[ -n $P ]] && in_ct 'systemctl poweroff' >/dev/null 2>&1 || true
   for _ in $(seq 1 300); do kill -0 "$NS" 2>/dev/null || break; sleep 0.1; done
   kill -KILL "$NS" 2>/dev/null || true
@@ -61,8 +63,9 @@ pass "Debian 12 booted with systemd $(in_ct 'systemctl --version | head -n 1 | c
 # Install with apt, which pulls the Depends (the lists are fetched once and kept in the root).
 in_ct '[ -n "$(ls /var/lib/apt/lists/*_Packages 2>/dev/null)" ] || apt-get update -q' >"$WORK/apt.log" 2>&1 ||
   fail "apt-get update: $(tail "$WORK/apt.log")"
-in_ct 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q /root/novacron-agent.deb' >>"$WORK/apt.log" 2>&1 ||
-  { in_ct 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q /root/novacron-agent.deb' \
+# --reinstall: the root file system is kept between runs, and a build keeps its version number.
+in_ct 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q --reinstall /root/novacron-agent.deb' >>"$WORK/apt.log" 2>&1 ||
+  { in_ct 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --reinstall /root/novacron-agent.deb' \
       >>"$WORK/apt.log" 2>&1 || fail "apt-get install: $(tail "$WORK/apt.log")"; }
 in_ct 'rm -rf /var/lib/novacron/* /etc/novacron/playbooks.d/*'
 pass "installed $(basename "$DEB") with apt"
@@ -126,6 +129,7 @@ out=$(in_ct 'runuser -u ncuser -- novacron status') || [[ $? == 1 ]] || fail "as
 capture in_ct 'runuser -u nobody -- novacron status'
 ((rc == 3)) || fail "an outsider got in: $rc $out"
 pass "novacron status on the default socket as root and as a member of novacron; others refused"
+echo "   $(grep '^containment' <<<"$(in_ct 'novacron status -v' || true)")"
 
 # SIGHUP through systemctl reload keeps the policy.
 before=$(in_ct 'novacron --json playbooks | grep -o "\"name\"" | wc -l')
@@ -136,8 +140,8 @@ after=$(in_ct 'novacron --json playbooks | grep -o "\"name\"" | wc -l')
 pass "systemctl reload kept the $after playbooks"
 
 trigger() { in_ct "novacron --json trigger $1" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p'; }
-state_of() { in_ct "novacron --json incident $1" | grep -o '"state":"[a-z_]*"' | head -n 1; }
-ended() { [[ $(state_of "$1") =~ resolved|escalated ]]; }
+# Not grep -q: it would stop reading early, and the writer's SIGPIPE fail the pipe (pipefail).
+ended() { in_ct "novacron --json incident $1" | grep '"resolved_at":[0-9]' >/dev/null; }
 
 id=$(trigger sys_exec)
 wait_for 20 in_ct 'test -f /var/lib/novacron/exec-ran' || fail "the exec action did not write its file: $(in_ct "novacron incident $id")"
@@ -153,15 +157,25 @@ id=$(trigger sys_escape)
 wait_for 40 ended "$id" || fail "sys_escape did not end: $(in_ct "novacron incident $id")"
 left=$(in_ct 'pgrep -c -f "/bin/sleep 30[1-5]" || true')
 [[ $left == 0 ]] || fail "$left escaped process(es) alive: $(in_ct 'ps -eo pid,cgroup,args | grep "sleep 30"')"
-in_ct 'ls /sys/fs/cgroup/system.slice/novacron-agent.service/actions' | grep -q run- &&
-  fail "a run's cgroup was left: $(in_ct 'ls /sys/fs/cgroup/system.slice/novacron-agent.service/actions')"
+actions=$(in_ct 'novacron --json status' | sed -n 's/.*"description":"[^"]* in \([^;"]*\);.*/\1/p')
+[[ -d $R/../$(basename "$R") && -n $actions ]] || fail "no actions directory in the status"
+left=$(in_ct "ls '$actions' | grep -c '^run-' || true")
+[[ $left == 0 ]] || fail "$left run cgroup(s) left in $actions"
 pass "setsid, a double fork and a child ignoring SIGTERM: nothing alive after the timeout, no cgroup left"
 
-id=$(trigger sys_oom)
-wait_for 40 ended "$id" || fail "sys_oom did not end: $(in_ct "novacron incident $id")"
-out=$(in_ct "novacron --json incident $id")
-grep -q '"state":"oom_killed"' <<<"$out" || fail "not recorded as OOM-killed: $out"
-pass "an action over its memory_max (32 MiB) was OOM-killed and recorded so"
+# A memory limit needs the memory controller where the unit can use it: cgroup v2 with the
+# controller delegated (a Debian 12 host's default). On a host that keeps its controllers in
+# cgroup v1, as these machines do, nspawn mounts them read-only in the container and the unit
+# gets none; containment_test.sh then checks the OOM kill by hand, with the v1 controller.
+if in_ct 'novacron --json status' | grep '"description":"[^"]*limits: [^"]*memory' >/dev/null; then
+  id=$(trigger sys_oom)
+  wait_for 40 ended "$id" || fail "sys_oom did not end: $(in_ct "novacron incident $id")"
+  out=$(in_ct "novacron --json incident $id")
+  grep -q '"state":"oom_killed"' <<<"$out" || fail "not recorded as OOM-killed: $out"
+  pass "an action over its memory_max (32 MiB) was OOM-killed and recorded so"
+else
+  echo "skip: no memory controller for the unit in this container (the host keeps its controllers in cgroup v1)"
+fi
 
 # kill -9: systemd restarts the agent; the record is intact.
 count=$(in_ct 'novacron --json incidents --since 1h' | grep -o '"id":' | wc -l)
