@@ -1,7 +1,8 @@
 // From the sample that makes a condition true to the first automated action's process started:
 // evaluation, the incident recorded durably (incident row, opened event, diagnostics report),
 // the action run recorded, then fork and exec. The playbook's `for` is 0 s, so all of it is
-// latency beyond `for`. Prints p50, p99 and max over the runs.
+// latency beyond `for`. Prints p50, p99 and max over the runs. With --cgroup, each action gets
+// its cgroup as the agent gives it (actions/containment.h): the cost of containment.
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "actions/containment.h"
 #include "agent/base/clock.h"
 #include "agent/base/log.h"
 #include "agent/incident_manager.h"
@@ -38,7 +40,22 @@ limits: {cooldown: 0s, max_runs_per_hour: 3600}
 }  // namespace
 
 int main(int argc, char** argv) {
-  int runs = argc > 1 ? std::atoi(argv[1]) : 200;
+  int runs = 200;
+  bool contained = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string_view(argv[i]) == "--cgroup")
+      contained = true;
+    else
+      runs = std::atoi(argv[i]);
+  }
+  novacron::actions::Containment containment;
+  if (contained) {
+    containment = novacron::actions::Containment::setUp("bench-" + std::to_string(::getpid()));
+    if (containment.mode() == novacron::actions::ContainmentMode::kProcessGroup) {
+      std::fprintf(stderr, "no cgroup to use: %s\n", containment.description().c_str());
+      return 1;
+    }
+  }
   novacron::setLogLevel(novacron::LogLevel::kError);  // an incident per run would flood the output
   auto dir =
       std::filesystem::temp_directory_path() / ("novacron_latency_" + std::to_string(::getpid()));
@@ -61,8 +78,9 @@ int main(int argc, char** argv) {
     boost::asio::io_context io;
     novacron::collectors::MetricStore metrics;
     policy::Evaluator evaluator(set, {});
-    agent::IncidentManager manager(io, **store, clock, metrics,
-                                   agent::ManagerOptions{"bench", false, 30s, {}, {}});
+    agent::ManagerOptions options{"bench", false, 30s, {}, {}};
+    options.containment = contained ? &containment : nullptr;
+    agent::IncidentManager manager(io, **store, clock, metrics, options);
     manager.setPolicy(set);
     std::vector<novacron::collectors::Sample> sample = {
         {used,
@@ -77,8 +95,10 @@ int main(int argc, char** argv) {
     io.run_for(2s);  // let /bin/true finish outside the measurement
   }
   std::sort(us.begin(), us.end());
-  std::printf("runs=%d p50_us=%.0f p99_us=%.0f max_us=%.0f (target: 20000 beyond for)\n", runs,
-              us[us.size() / 2], us[std::min(us.size() - 1, us.size() * 99 / 100)], us.back());
+  std::printf("containment=%s runs=%d p50_us=%.0f p99_us=%.0f max_us=%.0f (target: 20000 beyond for)\n",
+              contained ? "cgroup" : "process_group", runs, us[us.size() / 2],
+              us[std::min(us.size() - 1, us.size() * 99 / 100)], us.back());
+  containment.tearDown();
   store->reset();
   std::filesystem::remove_all(dir);
   return 0;
