@@ -15,6 +15,7 @@
 
 #include "actions/process_runner.h"
 #include "tests/support/io_thread.h"
+#include "tests/support/process_run.h"
 
 namespace novacron::actions {
 namespace {
@@ -22,21 +23,9 @@ namespace {
 using namespace std::chrono_literals;
 
 ProcessResult run(testing::IoThread& io, ProcessSpec spec) {
-  std::promise<ProcessResult> p;
-  auto f = p.get_future();
-  boost::asio::post(io.io(), [&] {
-    runProcess(io.io(), std::move(spec), [&](ProcessResult r) { p.set_value(std::move(r)); });
-  });
-  EXPECT_EQ(f.wait_for(120s), std::future_status::ready);
-  return f.get();
+  return testing::runToEnd(io, std::move(spec));
 }
-
-ProcessSpec spec(std::vector<std::string> argv) {
-  ProcessSpec s;
-  s.argv = std::move(argv);
-  s.env = baseEnvironment();
-  return s;
-}
+ProcessSpec spec(std::vector<std::string> argv) { return testing::processSpec(std::move(argv)); }
 
 // Processes whose command line is exactly `cmdline` (NUL-separated), from /proc.
 int countProcesses(const std::string& cmdline) {

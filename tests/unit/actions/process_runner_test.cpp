@@ -18,6 +18,7 @@
 
 #include "collectors/pid_stat.h"
 #include "tests/support/io_thread.h"
+#include "tests/support/process_run.h"
 #include "tests/support/process_group.h"
 
 namespace novacron::actions {
@@ -26,21 +27,9 @@ namespace {
 using namespace std::chrono_literals;
 
 ProcessResult run(testing::IoThread& io, ProcessSpec spec) {
-  std::promise<ProcessResult> p;
-  auto f = p.get_future();
-  boost::asio::post(io.io(), [&] {
-    runProcess(io.io(), std::move(spec), [&](ProcessResult r) { p.set_value(std::move(r)); });
-  });
-  EXPECT_EQ(f.wait_for(60s), std::future_status::ready);
-  return f.get();
+  return testing::runToEnd(io, std::move(spec));
 }
-
-ProcessSpec spec(std::vector<std::string> argv) {
-  ProcessSpec s;
-  s.argv = std::move(argv);
-  s.env = baseEnvironment();
-  return s;
-}
+ProcessSpec spec(std::vector<std::string> argv) { return testing::processSpec(std::move(argv)); }
 
 TEST(ProcessRunnerTest, CapturesOutputAndExitStatus) {
   testing::IoThread io;
