@@ -63,7 +63,7 @@ int endOrphanGroup(pid_t pgid, uint64_t leader_start_ticks) {
   return found;
 }
 
-int endMarkedProcesses(const std::string& marker) {
+int endMarkedProcesses(const std::string& marker, pid_t skip_group) {
   if (marker.empty()) return 0;
   const std::string entry = "NOVACRON_RUN=" + marker;
   std::set<pid_t> groups;
@@ -77,7 +77,8 @@ int endMarkedProcesses(const std::string& marker) {
     std::string var;
     while (std::getline(in, var, '\0')) {
       if (var != entry) continue;
-      if (auto st = readPidStat(pid); st && live(*st) && st->pgrp > 1) {
+      if (auto st = readPidStat(pid); st && live(*st) && st->pgrp > 1 &&
+                                      (skip_group <= 0 || st->pgrp != skip_group)) {
         groups.insert(st->pgrp);
         ++found;
       }

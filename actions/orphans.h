@@ -26,7 +26,8 @@ inline std::string runMarker(const std::string& store_id, int64_t run) {
 /// Ends the process groups of every process whose environment holds `NOVACRON_RUN=marker`:
 /// the children of a run whose pid the agent had not recorded yet when it was killed. Only
 /// processes of the agent's own user count: a user an action ran as can read the marker and
-/// start a decoy with it. Returns how many processes carried the marker.
-int endMarkedProcesses(const std::string& marker);
+/// start a decoy with it. Processes of `skip_group` (already ended by the caller) are left out of
+/// the count. Returns how many processes carried the marker.
+int endMarkedProcesses(const std::string& marker, pid_t skip_group = 0);
 
 }  // namespace novacron::actions

@@ -1,5 +1,7 @@
 #include "agent/http_server.h"
 
+#include <sys/ioctl.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -39,6 +41,7 @@ struct Conn {
   bool idle = false;                            // between keep-alive requests, holding its slot
   bool evicted = false;
   Slot slot = Slot::kNone;
+  int fd = -1;  // the socket, to see whether a request waits in it unread
   std::function<void()> cancel;  // cancels what the connection waits for
 };
 
@@ -77,16 +80,22 @@ struct HttpServer::State {
   }
 
   // A new connection from `peer` is about to wait for its head: half-sent requests beyond the
-  // limits make room, the peer's own first.
+  // limits make room, the peer's own first. A connection whose request is already waiting in its
+  // socket, unread, is no half-sent request: it is passed over (a scraper that just connected
+  // must not lose its turn to a flood of newer connections).
   void makeRoomFor(const asio::ip::address& peer) {
+    auto stale = [](const Conn& x) {
+      int unread = 0;
+      return x.pending && !(x.fd >= 0 && ::ioctl(x.fd, FIONREAD, &unread) == 0 && unread > 0);
+    };
     size_t of_peer = static_cast<size_t>(std::count_if(conns.begin(), conns.end(), [&](auto& c) {
       return c.pending && !c.evicted && c.peer == peer;
     }));
     if (of_peer >= limits.max_pending_per_peer) {
-      if (Conn* c = oldest([&](const Conn& x) { return x.pending && x.peer == peer; })) evict(*c);
+      if (Conn* c = oldest([&](const Conn& x) { return stale(x) && x.peer == peer; })) evict(*c);
     }
     if (pending() >= limits.max_pending) {
-      if (Conn* c = oldest([](const Conn& x) { return x.pending; })) evict(*c);
+      if (Conn* c = oldest(stale)) evict(*c);
     }
   }
 
@@ -332,6 +341,7 @@ asio::awaitable<void> session(std::shared_ptr<HttpServer::State> st, tcp::socket
   st->makeRoomFor(peer);
   Conn conn;
   conn.peer = peer;
+  conn.fd = socket.native_handle();
   conn.since = std::chrono::steady_clock::now();
   st->conns.push_back(std::move(conn));
   auto it = std::prev(st->conns.end());

@@ -27,17 +27,23 @@ Result<StateDir> StateDir::open(const std::filesystem::path& dir) {
     return makeError(ErrorCode::kIo,
                      "cannot open " + lock_path.string() + ": " + std::strerror(errno));
   }
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+  // A POSIX record lock, not flock: a child forked for an action does not inherit it, so the
+  // lock goes with this process the moment it dies, even when a child of it lives on a little
+  // (killed with -9 in the instant between its fork and its exec).
+  struct flock whole {};
+  whole.l_type = F_WRLCK;
+  whole.l_whence = SEEK_SET;
+  if (::fcntl(fd, F_SETLK, &whole) != 0) {
     int err = errno;
     ::close(fd);
-    if (err == EWOULDBLOCK) {
+    if (err == EAGAIN || err == EACCES) {
       return makeError(ErrorCode::kUnavailable,
                        "another novacron-agent is running with state directory " + dir.string());
     }
     return makeError(ErrorCode::kIo,
                      "cannot lock " + lock_path.string() + ": " + std::strerror(err));
   }
-  // The lock file records the holder's pid for operators; the lock itself is the flock.
+  // The lock file records the holder's pid for operators; the lock itself is the record lock.
   std::string pid = std::to_string(::getpid()) + "\n";
   if (::ftruncate(fd, 0) == 0) {
     ssize_t ignored = ::pwrite(fd, pid.data(), pid.size(), 0);

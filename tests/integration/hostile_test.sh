@@ -106,7 +106,7 @@ PIDS+=("$FLOOD_PID")
 sleep 1
 ok=0
 for i in $(seq 1 20); do
-  code=$(curl -s -m 5 -o "$WORK/scrape.out" -w '%{http_code}' "$URL/metrics")
+  code=$(curl -s -m 5 -o "$WORK/scrape.out" -w '%{http_code}' "$URL/metrics" || true)
   [[ $code == 200 ]] && ((ok += 1))
   sleep 0.1
 done
