@@ -77,8 +77,8 @@ int endMarkedProcesses(const std::string& marker, pid_t skip_group) {
     std::string var;
     while (std::getline(in, var, '\0')) {
       if (var != entry) continue;
-      if (auto st = readPidStat(pid); st && live(*st) && st->pgrp > 1 &&
-                                      (skip_group <= 0 || st->pgrp != skip_group)) {
+      if (auto st = readPidStat(pid);
+          st && live(*st) && st->pgrp > 1 && (skip_group <= 0 || st->pgrp != skip_group)) {
         groups.insert(st->pgrp);
         ++found;
       }

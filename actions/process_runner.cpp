@@ -210,9 +210,8 @@ struct Run : std::enable_shared_from_this<Run> {
       // Counted as one when the group still had members: counting them would cost a scan of
       // /proc at every run.
       bool group = result.pid > 0 && ::kill(-result.pid, SIGKILL) == 0;
-      result.left_behind =
-          (group ? 1 : 0) +
-          static_cast<size_t>(std::max(0, endMarkedProcesses(spec.marker, result.pid)));
+      result.left_behind = (group ? 1 : 0) + static_cast<size_t>(std::max(
+                                                 0, endMarkedProcesses(spec.marker, result.pid)));
     }
     // A leftover that escaped may still hold the pipes: read them a short while more, then end.
     grace.expires_after(spec.exit_grace);

@@ -41,7 +41,7 @@ struct Conn {
   bool idle = false;                            // between keep-alive requests, holding its slot
   bool evicted = false;
   Slot slot = Slot::kNone;
-  int fd = -1;  // the socket, to see whether a request waits in it unread
+  int fd = -1;                   // the socket, to see whether a request waits in it unread
   std::function<void()> cancel;  // cancels what the connection waits for
 };
 

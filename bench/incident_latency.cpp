@@ -95,9 +95,10 @@ int main(int argc, char** argv) {
     io.run_for(2s);  // let /bin/true finish outside the measurement
   }
   std::sort(us.begin(), us.end());
-  std::printf("containment=%s runs=%d p50_us=%.0f p99_us=%.0f max_us=%.0f (target: 20000 beyond for)\n",
-              contained ? "cgroup" : "process_group", runs, us[us.size() / 2],
-              us[std::min(us.size() - 1, us.size() * 99 / 100)], us.back());
+  std::printf(
+      "containment=%s runs=%d p50_us=%.0f p99_us=%.0f max_us=%.0f (target: 20000 beyond for)\n",
+      contained ? "cgroup" : "process_group", runs, us[us.size() / 2],
+      us[std::min(us.size() - 1, us.size() * 99 / 100)], us.back());
   containment.tearDown();
   store->reset();
   std::filesystem::remove_all(dir);

@@ -18,8 +18,8 @@
 
 #include "collectors/pid_stat.h"
 #include "tests/support/io_thread.h"
-#include "tests/support/process_run.h"
 #include "tests/support/process_group.h"
+#include "tests/support/process_run.h"
 
 namespace novacron::actions {
 namespace {

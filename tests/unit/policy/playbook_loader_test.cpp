@@ -181,6 +181,46 @@ actions:
   EXPECT_EQ(got.size(), want.size()) << ::testing::PrintToString(got);
 }
 
+TEST(PlaybookLoaderTest, ResourcesAndHeadersAndJsonBodiesAreChecked) {
+  Diagnostics errors, warnings;
+  auto list = parsePlaybooks(
+      {"r.yaml", R"(name: r
+severity: 3
+category: network
+actions:
+  - {id: a, type: exec, with: {argv: ["/bin/true"]}, resources: {memory_max: 64MiB, tasks_max: 8, cpu_max: 50%}}
+  - {id: b, type: exec, with: {argv: ["/bin/true"]}, resources: {memory_max: lots}}
+  - {id: c, type: exec, with: {argv: ["/bin/true"]}, resources: {memory_max: 1KiB, cpu_max: 0%}}
+  - {id: d, type: notify, resources: {tasks_max: 4}}
+  - {id: e, type: http_request, with: {url: "http://127.0.0.1/", headers: {"Bad Name": x}}}
+  - {id: f, type: http_request, with: {url: "http://127.0.0.1/", body: "[1, {labels.n}]"}}
+  - {id: g, type: exec, with: {argv: ["/usr/bin/pkill", "-x", "{labels.name}"]}}
+)",
+       false},
+      [](std::string_view n) { return agent::findMetric(n); }, errors, &warnings);
+  std::vector<std::string> want = {
+      "r.yaml:6:78: playbook r: actions[1].resources.memory_max: bad number 'lots'",
+      "r.yaml:7:78: playbook r: actions[2].resources.memory_max: '1KiB' is out of range",
+      "r.yaml:7:93: playbook r: actions[2].resources.cpu_max: '0%' is out of range",
+      "r.yaml:8:38: playbook r: actions[3]: notify starts no process; resources apply to exec and "
+      "systemd_restart",
+      "r.yaml:9:76: playbook r: actions[4]: 'Bad Name' is not an HTTP header name",
+      "r.yaml:10:72: playbook r: actions[5].with.body: in a JSON body, {labels.n} must stand "
+      "inside a string (\"...{labels.n}...\")",
+  };
+  auto got = messages(errors);
+  for (const auto& w : want) {
+    EXPECT_NE(std::find(got.begin(), got.end(), w), got.end()) << "missing: " << w << "\ngot:\n"
+                                                               << ::testing::PrintToString(got);
+  }
+  EXPECT_EQ(got.size(), want.size()) << ::testing::PrintToString(got);
+  ASSERT_EQ(warnings.size(), 1u) << "{labels.name} with no -- before it";
+  EXPECT_TRUE(warnings[0].warning);
+  EXPECT_NE(warnings[0].str().find("r.yaml:11:63: warning: playbook r: actions[6]: argv[2]"),
+            std::string::npos)
+      << warnings[0].str();
+}
+
 TEST(PlaybookLoaderTest, DuplicateNamesAndStubsWithoutATarget) {
   testing::ScratchRoot root;
   root.load("empty");
