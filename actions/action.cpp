@@ -1,7 +1,7 @@
 #include "actions/action.h"
 
 #include "actions/action_runners.h"
-#include "actions/http_client.h"
+#include "io/http_client.h"
 #include "policy/action_types.h"
 #include "policy/substitute.h"
 

@@ -10,11 +10,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "actions/containment.h"
-#include "agent/base/clock.h"
-#include "agent/base/result.h"
-#include "collectors/metric_store.h"
-#include "policy/config.h"
+#include "io/containment.h"
+#include "base/clock.h"
+#include "base/result.h"
+#include "metrics/metric_store.h"
+#include "collectors/postgres/postgres_config.h"
 #include "policy/playbook.h"
 
 namespace boost::asio {
@@ -40,7 +40,7 @@ struct ActionSettings {
   std::string systemctl = "/usr/bin/systemctl";
   NotifySettings notify;
   /// The PostgreSQL instances the pg_* actions may name (collectors.postgres).
-  std::vector<policy::PostgresConfig> postgres = {};
+  std::vector<collectors::PostgresConfig> postgres = {};
 };
 
 /// What an action runs with: the services of the agent, all outliving the action.

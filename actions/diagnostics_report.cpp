@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "actions/action_runners.h"
-#include "policy/labels_json.h"
+#include "metrics/labels_json.h"
 
 namespace novacron::actions {
 namespace {

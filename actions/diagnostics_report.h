@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "collectors/metric_store.h"
+#include "metrics/metric_store.h"
 
 namespace novacron::actions {
 

@@ -17,10 +17,10 @@
 
 #include "actions/action_runners.h"
 #include "actions/diagnostics_report.h"
-#include "actions/tar_gz.h"
-#include "agent/base/guard.h"
-#include "agent/base/json_text.h"
-#include "agent/base/text.h"
+#include "io/tar_gz.h"
+#include "base/guard.h"
+#include "base/json_text.h"
+#include "base/text.h"
 
 namespace novacron::actions {
 

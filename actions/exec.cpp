@@ -1,7 +1,7 @@
 #include <pwd.h>
 
 #include "actions/action_runners.h"
-#include "actions/process_runner.h"
+#include "io/process_runner.h"
 #include "policy/substitute.h"
 
 namespace novacron::actions {

@@ -4,9 +4,9 @@
 #include <cctype>
 
 #include "actions/action_runners.h"
-#include "actions/http_client.h"
-#include "actions/secret.h"
-#include "agent/base/text.h"
+#include "io/http_client.h"
+#include "base/secret.h"
+#include "base/text.h"
 #include "policy/substitute.h"
 
 namespace novacron::actions {

@@ -1,10 +1,10 @@
 #include <boost/asio/io_context.hpp>
 
 #include "actions/action_runners.h"
-#include "actions/http_client.h"
-#include "actions/secret.h"
-#include "agent/base/json_text.h"
-#include "agent/base/text.h"
+#include "io/http_client.h"
+#include "base/secret.h"
+#include "base/json_text.h"
+#include "base/text.h"
 #include "policy/notify_templates.h"
 #include "policy/substitute.h"
 

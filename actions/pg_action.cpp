@@ -73,7 +73,7 @@ void pgRun(const ActionEnv& env, const ActionRequest& request, std::vector<std::
            std::function<void(Result<std::vector<collectors::PgResult>>)> done) {
   const auto& instances = env.settings.postgres;
   std::string name = request.spec.with.value("instance", std::string());
-  const policy::PostgresConfig* pg = nullptr;
+  const collectors::PostgresConfig* pg = nullptr;
   for (const auto& p : instances) {
     if (name.empty() || p.name == name) {
       pg = &p;

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "actions/action.h"
-#include "collectors/pg_connection.h"
+#include "io/postgres/pg_connection.h"
 
 // What the PostgreSQL actions share: the instance's connection, SQL literals, session rows.
 namespace novacron::actions {

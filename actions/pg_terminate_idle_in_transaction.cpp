@@ -1,6 +1,6 @@
 #include "actions/action_runners.h"
 #include "actions/pg_action.h"
-#include "policy/duration.h"
+#include "base/duration.h"
 
 namespace novacron::actions {
 

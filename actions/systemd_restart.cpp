@@ -2,7 +2,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "actions/action_runners.h"
-#include "actions/process_runner.h"
+#include "io/process_runner.h"
 #include "policy/action_types.h"
 #include "policy/substitute.h"
 

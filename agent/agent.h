@@ -5,7 +5,7 @@
 #include <optional>
 
 #include "agent/registry.h"
-#include "policy/config.h"
+#include "agent/config/config.h"
 
 namespace novacron::agent {
 

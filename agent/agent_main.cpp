@@ -8,9 +8,9 @@
 #include "agent/agent.h"
 #include "agent/registry.h"
 #include "agent/replay.h"
-#include "collectors/sample.h"
+#include "metrics/sample.h"
 #include "novacron/version.h"
-#include "policy/config.h"
+#include "agent/config/config.h"
 
 namespace {
 

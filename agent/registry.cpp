@@ -4,21 +4,21 @@
 
 #include <algorithm>
 
-#include "agent/alertmanager.h"
-#include "agent/collector_group.h"
-#include "agent/http_metrics.h"
-#include "agent/reporter.h"
-#include "agent/self_collector.h"
-#include "collectors/cpu.h"
-#include "collectors/disk_io.h"
-#include "collectors/disk_space.h"
-#include "collectors/load.h"
-#include "collectors/memory.h"
-#include "collectors/metric_store.h"
-#include "collectors/network.h"
-#include "collectors/postgres_metrics.h"
-#include "collectors/probe_metrics.h"
-#include "collectors/processes.h"
+#include "reporting/alertmanager.h"
+#include "collectors/collector_group.h"
+#include "agent/api/http_metrics.h"
+#include "reporting/reporter.h"
+#include "collectors/self_collector.h"
+#include "collectors/host/cpu.h"
+#include "collectors/host/disk_io.h"
+#include "collectors/host/disk_space.h"
+#include "collectors/host/load.h"
+#include "collectors/host/memory.h"
+#include "metrics/metric_store.h"
+#include "collectors/host/network.h"
+#include "collectors/postgres/postgres_metrics.h"
+#include "collectors/probes/probe_metrics.h"
+#include "collectors/host/processes.h"
 
 namespace novacron::agent {
 

@@ -4,8 +4,8 @@
 #include <vector>
 
 #include "collectors/collector.h"
-#include "collectors/statfs_worker.h"
-#include "policy/config.h"
+#include "collectors/host/statfs_worker.h"
+#include "agent/config/config.h"
 #include "policy/evaluator.h"
 #include "policy/playbook_loader.h"
 

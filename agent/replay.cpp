@@ -6,7 +6,7 @@
 #include <ostream>
 
 #include "agent/registry.h"
-#include "agent/sample_json.h"
+#include "metrics/sample_json.h"
 #include "policy/playbook_loader.h"
 
 namespace novacron::agent {
@@ -94,7 +94,7 @@ int runReplay(const ReplayOptions& options, std::ostream& out, std::ostream& err
   while (std::getline(in, line)) {
     ++lineno;
     if (line.empty()) continue;
-    auto s = parseSampleJsonLine(line, owned_defs, owned_names);
+    auto s = parseSampleJsonLine(line, findMetric, owned_defs, owned_names);
     if (!s) {
       err << options.metrics.string() << ":" << lineno << ": " << s.error().message << "\n";
       return 1;

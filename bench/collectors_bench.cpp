@@ -2,10 +2,10 @@
 #include <benchmark/benchmark.h>
 #include <prometheus/registry.h>
 
-#include "agent/collector_group.h"
-#include "agent/exposition.h"
+#include "collectors/collector_group.h"
+#include "metrics/exposition.h"
 #include "agent/registry.h"
-#include "collectors/metric_store.h"
+#include "metrics/metric_store.h"
 
 namespace {
 

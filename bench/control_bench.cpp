@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/cli_client.h"
+#include "cli/cli_client.h"
 
 namespace {
 

@@ -12,12 +12,12 @@
 #include <filesystem>
 #include <vector>
 
-#include "actions/containment.h"
-#include "agent/base/clock.h"
-#include "agent/base/log.h"
-#include "agent/incident_manager.h"
+#include "io/containment.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "incidents/incident_manager.h"
 #include "agent/registry.h"
-#include "agent/store.h"
+#include "incidents/store.h"
 #include "policy/playbook_loader.h"
 
 namespace {

@@ -10,8 +10,8 @@
 #include <cstdlib>
 #include <vector>
 
-#include "agent/base/clock.h"
-#include "collectors/postgres.h"
+#include "base/clock.h"
+#include "collectors/postgres/postgres.h"
 
 namespace {
 
@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
   int cycles = std::atoi(argv[2]);
   boost::asio::io_context io;
   novacron::MonotonicWallClock clock;
-  novacron::policy::PostgresConfig config;
+  novacron::collectors::PostgresConfig config;
   config.name = "bench";
   config.dsn_file = argv[1];
   config.interval = std::chrono::milliseconds(50);

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <vector>
 
-#include "agent/store.h"
+#include "incidents/store.h"
 
 namespace {
 

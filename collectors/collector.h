@@ -6,9 +6,9 @@
 #include <string_view>
 #include <vector>
 
-#include "agent/base/clock.h"
-#include "agent/base/result.h"
-#include "collectors/sample.h"
+#include "base/clock.h"
+#include "base/result.h"
+#include "metrics/sample.h"
 
 namespace novacron::collectors {
 

@@ -10,8 +10,8 @@
 #include <variant>
 #include <vector>
 
-#include "collectors/metric_store.h"
-#include "collectors/sample.h"
+#include "metrics/metric_store.h"
+#include "metrics/sample.h"
 
 namespace novacron::policy {
 
@@ -59,7 +59,7 @@ struct ConditionError {
 };
 
 /// What the metric catalog knows, for binding names and checking label matchers.
-using MetricLookup = std::function<const collectors::MetricDef*(std::string_view full_name)>;
+using collectors::MetricLookup;
 
 /// Where and when a condition is evaluated.
 struct EvalContext {

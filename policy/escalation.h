@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-#include "agent/base/clock.h"
+#include "base/clock.h"
 #include "policy/severity.h"
 
 namespace novacron::policy {

@@ -1,6 +1,6 @@
 #include "policy/evaluator.h"
 
-#include "policy/duration.h"
+#include "base/duration.h"
 
 namespace novacron::policy {
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "agent/base/result.h"
-#include "collectors/metric_store.h"
+#include "base/result.h"
+#include "metrics/metric_store.h"
 #include "policy/playbook.h"
 
 namespace novacron::policy {

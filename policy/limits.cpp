@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "policy/duration.h"
+#include "base/duration.h"
 
 namespace novacron::policy {
 

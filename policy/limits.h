@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "agent/base/clock.h"
+#include "base/clock.h"
 #include "policy/playbook.h"
 
 namespace novacron::policy {

@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "policy/condition.h"
-#include "policy/resources.h"
+#include "io/resource_limits.h"
 #include "policy/severity.h"
 
 namespace novacron::policy {

@@ -8,13 +8,13 @@
 #include <map>
 #include <set>
 
-#include "collectors/proc_file.h"
+#include "base/proc_file.h"
 #include "policy/action_types.h"
-#include "policy/file_trust.h"
+#include "base/yaml/file_trust.h"
 #include "policy/notify_templates.h"
 #include "policy/substitute.h"
-#include "policy/url.h"
-#include "policy/yaml_reader.h"
+#include "io/url.h"
+#include "base/yaml/yaml_reader.h"
 
 namespace novacron::policy {
 namespace {

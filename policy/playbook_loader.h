@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "policy/condition.h"
-#include "policy/diagnostic.h"
+#include "base/yaml/diagnostic.h"
 #include "policy/playbook.h"
 
 namespace novacron::policy {

@@ -4,7 +4,7 @@
 
 #include <cctype>
 
-#include "agent/base/text.h"
+#include "base/text.h"
 
 namespace novacron::policy {
 namespace {

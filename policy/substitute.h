@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/base/result.h"
+#include "base/result.h"
 
 namespace novacron::policy {
 

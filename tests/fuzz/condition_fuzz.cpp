@@ -5,7 +5,7 @@
 #include <variant>
 
 #include "agent/registry.h"
-#include "collectors/metric_store.h"
+#include "metrics/metric_store.h"
 #include "policy/condition.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -3,9 +3,9 @@
 #include <cstdint>
 #include <string_view>
 
-#include "agent/base/json_text.h"
-#include "agent/control_request.h"
-#include "agent/incident_commands.h"
+#include "base/json_text.h"
+#include "io/control_request.h"
+#include "incidents/incident_commands.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view line(reinterpret_cast<const char*>(data), size);

@@ -7,9 +7,9 @@
 #include <fstream>
 #include <string_view>
 
-#include "agent/base/clock.h"
-#include "agent/http_api.h"
-#include "agent/http_server.h"
+#include "base/clock.h"
+#include "agent/api/http_api.h"
+#include "io/http_server.h"
 
 namespace {
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "agent/base/clock.h"
+#include "base/clock.h"
 
 namespace novacron::testing {
 

@@ -13,9 +13,9 @@
 
 #include <gtest/gtest.h>
 
-#include "agent/base/clock.h"
+#include "base/clock.h"
 #include "collectors/collector.h"
-#include "collectors/sample.h"
+#include "metrics/sample.h"
 
 namespace novacron::testing {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <thread>
 
-#include "collectors/pid_stat.h"
+#include "base/pid_stat.h"
 
 namespace novacron::testing {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "actions/process_runner.h"
+#include "io/process_runner.h"
 #include "tests/support/io_thread.h"
 
 namespace novacron::testing {

@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "agent/store.h"
+#include "incidents/store.h"
 #include "tests/support/fixture.h"
 
 namespace novacron::testing {

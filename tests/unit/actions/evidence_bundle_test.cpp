@@ -12,7 +12,7 @@
 #include <fstream>
 #include <thread>
 
-#include "agent/base/json_text.h"
+#include "base/json_text.h"
 #include "tests/support/action_run.h"
 #include "tests/support/fixture.h"
 

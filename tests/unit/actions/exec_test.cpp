@@ -6,7 +6,7 @@
 
 #include <fstream>
 
-#include "agent/base/json_text.h"
+#include "base/json_text.h"
 #include "tests/support/fixture.h"
 
 #include "tests/support/action_run.h"

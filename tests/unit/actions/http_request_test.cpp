@@ -2,7 +2,7 @@
 
 #include <fstream>
 
-#include "agent/base/json_text.h"
+#include "base/json_text.h"
 #include "tests/support/action_run.h"
 #include "tests/support/fixture.h"
 #include "tests/support/http_recorder.h"

@@ -1,10 +1,10 @@
-#include "agent/base/text.h"
+#include "base/text.h"
 
 #include <gtest/gtest.h>
 
-#include "agent/base/guard.h"
-#include "agent/base/json_text.h"
-#include "agent/base/log.h"
+#include "base/guard.h"
+#include "base/json_text.h"
+#include "base/log.h"
 
 namespace novacron {
 namespace {

@@ -1,0 +1,25 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+
+#include "agent/api/bearer_token.h"
+#include "io/http_server.h"
+#include "incidents/incident_commands.h"
+
+namespace novacron::agent {
+
+/// What the /v1 API needs from the agent.
+struct ApiContext {
+  BearerToken& token;
+  IncidentContext incidents;
+  std::function<nlohmann::json()> status;
+};
+
+/// Answers a request under /v1/ for the coordinator: status, incidents after a cursor, one
+/// incident or its post-mortem draft, approvals, acknowledgements and the kill switch. Every
+/// request needs the bearer token; without a token file the API is disabled (404).
+HttpResponse handleApi(const HttpRequest& r, ApiContext& c);
+
+}  // namespace novacron::agent

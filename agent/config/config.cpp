@@ -1,0 +1,720 @@
+#include "agent/config/config.h"
+
+#include <grp.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <climits>
+#include <cstdlib>
+#include <map>
+#include <set>
+
+#include "collectors/host/disk_space.h"
+#include "base/proc_file.h"
+#include "policy/action_types.h"
+#include "base/yaml/file_trust.h"
+#include "io/url.h"
+#include "base/yaml/yaml_reader.h"
+
+namespace novacron::policy {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr size_t kMaxSocketPath = sizeof(sockaddr_un{}.sun_path) - 1;
+
+bool isAlnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+
+// [A-Za-z0-9][A-Za-z0-9._-]{0,62}: safe in file names, URLs and incident ids.
+bool validNodeId(const std::string& id) {
+  if (id.empty() || id.size() > 63 || !isAlnum(id[0])) return false;
+  return std::all_of(id.begin(), id.end(),
+                     [](char c) { return isAlnum(c) || c == '.' || c == '_' || c == '-'; });
+}
+
+// Prometheus label names: [a-zA-Z_][a-zA-Z0-9_]*, and "__" is reserved.
+bool validLabelName(const std::string& name) {
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0])) || name.starts_with("__"))
+    return false;
+  return std::all_of(name.begin(), name.end(), [](char c) { return isAlnum(c) || c == '_'; });
+}
+
+std::filesystem::path absoluteFrom(const std::filesystem::path& cwd, const std::string& p) {
+  std::filesystem::path path(p);
+  return (path.is_absolute() ? path : cwd / path).lexically_normal();
+}
+
+std::optional<LogLevel> parseLogLevel(const std::string& s) {
+  if (s == "debug") return LogLevel::kDebug;
+  if (s == "info") return LogLevel::kInfo;
+  if (s == "notice") return LogLevel::kNotice;
+  if (s == "warning") return LogLevel::kWarning;
+  if (s == "error") return LogLevel::kError;
+  return std::nullopt;
+}
+
+// Each section reads its own keys; every problem goes to the reader's diagnostics.
+void readNode(YamlReader& r, const yaml::Node& n, Config& c) {
+  if (!r.checkMap(n, "node", {"id", "labels"})) return;
+  if (auto id = r.get(n, "id", "node.id"); id.IsDefined()) {
+    if (auto s = r.string(id, "node.id")) {
+      if (validNodeId(*s))
+        c.node_id = *s;
+      else
+        r.error(id, "node.id '" + *s + "' must be 1-63 letters, digits, '.', '_' or '-'");
+    }
+  }
+  if (auto labels = r.get(n, "labels", "node.labels"); labels.IsDefined()) {
+    if (auto m = r.stringMap(labels, "node.labels")) {
+      for (const auto& kv : labels.entries()) {
+        if (!validLabelName(kv.first.Scalar())) {
+          r.error(kv.first,
+                  "node.labels: '" + kv.first.Scalar() + "' is not a valid Prometheus label name");
+        }
+      }
+      c.node_labels = *m;
+    }
+  }
+}
+
+bool validTokenName(const std::string& s) {
+  return !s.empty() && s.size() <= 32 && std::all_of(s.begin(), s.end(), [](char ch) {
+    return (ch >= 'a' && ch <= 'z') || std::isdigit(static_cast<unsigned char>(ch)) || ch == '_' ||
+           ch == '-';
+  });
+}
+
+// An absolute path that only root may write, when the agent runs as root.
+std::optional<std::filesystem::path> readPath(YamlReader& r, const yaml::Node& n,
+                                              const std::string& what, const ConfigEnv& env) {
+  auto s = r.string(n, what);
+  if (!s) return std::nullopt;
+  return absoluteFrom(env.cwd, *s);
+}
+
+// A file holding a password or token: absolute, readable, and, when the agent runs as root,
+// readable by its owner only.
+std::optional<std::filesystem::path> readSecretPath(YamlReader& r, const yaml::Node& n,
+                                                    const std::string& what, const ConfigEnv& env) {
+  auto p = readPath(r, n, what, env);
+  if (!p) return std::nullopt;
+  if (::access(p->c_str(), R_OK) != 0) {
+    r.error(n, what + " " + p->string() + " is missing or unreadable");
+    return std::nullopt;
+  }
+  struct stat st {};
+  if (env.enforce_ownership && ::stat(p->c_str(), &st) == 0 && (st.st_mode & 0077) != 0) {
+    r.error(n, what + " " + p->string() +
+                   " holds a secret and must be readable by its owner only (chmod 0600)");
+    return std::nullopt;
+  }
+  return p;
+}
+
+void readHttp(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& env) {
+  if (!r.checkMap(n, "http", {"listen", "token_file", "tokens", "tls"})) return;
+  if (auto listen = r.get(n, "listen", "http.listen"); listen.IsDefined()) {
+    if (auto s = r.string(listen, "http.listen")) {
+      std::string why;
+      if (auto ep = parseEndpoint(*s, why))
+        c.http_listen = *ep;
+      else
+        r.error(listen, "http.listen '" + *s + "': " + why);
+    }
+  }
+  if (auto v = r.get(n, "token_file", "http.token_file"); v.IsDefined()) {
+    if (auto p = readSecretPath(r, v, "http.token_file", env)) c.http_token_file = *p;
+  }
+  if (auto list = r.get(n, "tokens", "http.tokens"); list.IsDefined()) {
+    if (!list.IsSequence()) {
+      r.error(list, "http.tokens must be a list of {name, file}");
+    } else {
+      std::set<std::string> names;
+      for (size_t i = 0; i < list.items().size(); ++i) {
+        const yaml::Node& t = list.items()[i];
+        std::string where = "http.tokens[" + std::to_string(i) + "]";
+        if (!r.checkMap(t, where, {"name", "file"})) continue;
+        auto name = r.get(t, "name", where + ".name");
+        auto file = r.get(t, "file", where + ".file");
+        if (!name.IsDefined() || !file.IsDefined()) {
+          r.error(t, where + " needs a name and a file");
+          continue;
+        }
+        auto s = r.string(name, where + ".name");
+        if (!s) continue;
+        // The name is an identity on the timeline: plain, and never like a user's "name (uid N)".
+        if (!validTokenName(*s)) {
+          r.error(name,
+                  where + ".name '" + *s + "' must be 1-32 lower-case letters, digits, '_' or '-'");
+          continue;
+        }
+        if (!names.insert(*s).second || (*s == "api" && c.http_token_file)) {
+          r.error(name, where + ": a second token named '" + *s + "'");
+          continue;
+        }
+        if (auto p = readSecretPath(r, file, where + ".file", env))
+          c.http_tokens.push_back({*s, *p});
+      }
+    }
+  }
+  if (auto tls = r.get(n, "tls", "http.tls"); tls.IsDefined()) {
+    if (!r.checkMap(tls, "http.tls", {"cert", "key"})) return;
+    auto cert = r.get(tls, "cert", "http.tls.cert");
+    auto key = r.get(tls, "key", "http.tls.key");
+    if (!cert.IsDefined() || !key.IsDefined()) {
+      r.error(tls, "http.tls needs both cert and key");
+      return;
+    }
+    if (auto p = readPath(r, cert, "http.tls.cert", env)) {
+      if (::access(p->c_str(), R_OK) != 0)
+        r.error(cert, "http.tls.cert " + p->string() + " is missing or unreadable");
+      else
+        c.http_tls_cert = *p;
+    }
+    if (auto p = readSecretPath(r, key, "http.tls.key", env)) c.http_tls_key = *p;
+  }
+}
+
+// A URL the agent posts to: http or https, no credentials in it.
+std::string readUrl(YamlReader& r, const yaml::Node& n, const std::string& what) {
+  auto s = r.string(n, what);
+  if (!s) return {};
+  if (auto u = parseUrl(*s); !u) {
+    r.error(n, what + ": " + u.error().message);
+    return {};
+  }
+  return *s;
+}
+
+void readCoordinator(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& env) {
+  if (!r.checkMap(
+          n, "coordinator",
+          {"url", "token_file", "timeout", "batch_size", "outbox_max_events", "backoff_max"}))
+    return;
+  if (auto v = r.get(n, "url", "coordinator.url"); v.IsDefined())
+    c.coordinator_url = readUrl(r, v, "coordinator.url");
+  if (auto v = r.get(n, "token_file", "coordinator.token_file"); v.IsDefined()) {
+    if (auto p = readSecretPath(r, v, "coordinator.token_file", env)) c.coordinator_token_file = *p;
+  }
+  if (auto v = r.get(n, "timeout", "coordinator.timeout"); v.IsDefined()) {
+    if (auto d = r.duration(v, "coordinator.timeout", 100ms, 5min)) c.coordinator_timeout = *d;
+  }
+  if (auto v = r.get(n, "batch_size", "coordinator.batch_size"); v.IsDefined()) {
+    if (auto i = r.integer(v, "coordinator.batch_size", 1, 5000))
+      c.coordinator_batch_size = static_cast<size_t>(*i);
+  }
+  if (auto v = r.get(n, "outbox_max_events", "coordinator.outbox_max_events"); v.IsDefined()) {
+    if (auto i = r.integer(v, "coordinator.outbox_max_events", 100, 100000000))
+      c.outbox_max_events = static_cast<size_t>(*i);
+  }
+  if (auto v = r.get(n, "backoff_max", "coordinator.backoff_max"); v.IsDefined()) {
+    if (auto d = r.duration(v, "coordinator.backoff_max", 1s, 24h)) c.coordinator_backoff_max = *d;
+  }
+}
+
+void readAlertmanager(YamlReader& r, const yaml::Node& n, Config& c) {
+  if (!r.checkMap(n, "alertmanager", {"url", "resend_interval", "timeout"})) return;
+  if (auto v = r.get(n, "url", "alertmanager.url"); v.IsDefined())
+    c.alertmanager_url = readUrl(r, v, "alertmanager.url");
+  if (auto v = r.get(n, "resend_interval", "alertmanager.resend_interval"); v.IsDefined()) {
+    if (auto d = r.duration(v, "alertmanager.resend_interval", 1s, 1h))
+      c.alertmanager_resend_interval = *d;
+  }
+  if (auto v = r.get(n, "timeout", "alertmanager.timeout"); v.IsDefined()) {
+    if (auto d = r.duration(v, "alertmanager.timeout", 100ms, 1min)) c.alertmanager_timeout = *d;
+  }
+}
+
+void readActions(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& env) {
+  if (!r.checkMap(
+          n, "actions",
+          {"evidence_dir", "systemctl", "approval_timeout", "max_concurrent", "max_per_hour"}))
+    return;
+  if (auto v = r.get(n, "evidence_dir", "actions.evidence_dir"); v.IsDefined()) {
+    if (auto p = readPath(r, v, "actions.evidence_dir", env)) c.evidence_dir = *p;
+  }
+  if (auto v = r.get(n, "systemctl", "actions.systemctl"); v.IsDefined()) {
+    if (auto s = r.string(v, "actions.systemctl")) {
+      if (!s->starts_with("/"))
+        r.error(v, "actions.systemctl '" + *s + "' must be an absolute path");
+      else if (::access(s->c_str(), X_OK) != 0)
+        r.error(v, "actions.systemctl " + *s + " is missing or not executable");
+      else
+        c.systemctl = *s;
+    }
+  }
+  if (auto v = r.get(n, "approval_timeout", "actions.approval_timeout"); v.IsDefined()) {
+    if (auto d = r.duration(v, "actions.approval_timeout", 1min, 7 * 24h)) c.approval_timeout = *d;
+  }
+  if (auto v = r.get(n, "max_concurrent", "actions.max_concurrent"); v.IsDefined()) {
+    if (auto i = r.integer(v, "actions.max_concurrent", 1, 64))
+      c.max_concurrent_actions = static_cast<int>(*i);
+  }
+  if (auto v = r.get(n, "max_per_hour", "actions.max_per_hour"); v.IsDefined()) {
+    if (auto i = r.integer(v, "actions.max_per_hour", 1, 100000))
+      c.max_actions_per_hour = static_cast<int>(*i);
+  }
+}
+
+void readNotify(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& env) {
+  if (!r.checkMap(n, "notify", {"url", "token_file", "timeout"})) return;
+  if (auto v = r.get(n, "url", "notify.url"); v.IsDefined())
+    c.notify_url = readUrl(r, v, "notify.url");
+  if (auto v = r.get(n, "token_file", "notify.token_file"); v.IsDefined()) {
+    if (auto p = readSecretPath(r, v, "notify.token_file", env)) c.notify_token_file = *p;
+  }
+  if (auto v = r.get(n, "timeout", "notify.timeout"); v.IsDefined()) {
+    if (auto d = r.duration(v, "notify.timeout", 100ms, 5min)) c.notify_timeout = *d;
+  }
+}
+
+// collectors.probes: a list of named http, tcp and systemd probes.
+void readProbes(YamlReader& r, const yaml::Node& n, Config& c) {
+  if (!n.IsSequence()) {
+    r.error(n, "collectors.probes must be a list of probes");
+    return;
+  }
+  std::set<std::string> names;
+  for (size_t i = 0; i < n.items().size(); ++i) {
+    const yaml::Node& p = n.items()[i];
+    std::string where = "collectors.probes[" + std::to_string(i) + "]";
+    if (!r.checkMap(p, where,
+                    {"name", "type", "url", "address", "unit", "expect_status", "timeout",
+                     "interval", "window"}))
+      continue;
+    ProbeConfig probe;
+    bool ok = true;
+    auto need = [&](const char* key) -> std::optional<std::string> {
+      auto v = r.get(p, key, where + "." + key);
+      if (!v.IsDefined()) {
+        r.error(p, where + " needs '" + key + "'");
+        return std::nullopt;
+      }
+      return r.string(v, where + "." + key);
+    };
+    auto name = need("name");
+    auto type = need("type");
+    if (!name || !type) continue;
+    if (name->empty() || name->size() > 63 || !std::all_of(name->begin(), name->end(), [](char ch) {
+          return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-' ||
+                 ch == '.';
+        })) {
+      r.error(r.get(p, "name", where),
+              where + ".name '" + *name + "' must be letters, digits, '.', '_' or '-'");
+      ok = false;
+    } else if (!names.insert(*name).second) {
+      r.error(r.get(p, "name", where), where + ": a second probe named '" + *name + "'");
+      ok = false;
+    }
+    probe.name = *name;
+    probe.type = *type;
+    const std::map<std::string, const char*> kTargets = {
+        {"http", "url"}, {"tcp", "address"}, {"systemd", "unit"}};
+    auto t = kTargets.find(*type);
+    if (t == kTargets.end()) {
+      r.error(r.get(p, "type", where),
+              where + ".type '" + *type + "' must be http, tcp or systemd");
+      continue;
+    }
+    for (const auto& [other_type, key] : kTargets) {
+      if (other_type != *type && r.get(p, key, where).IsDefined()) {
+        r.error(r.get(p, key, where), where + ": a " + *type + " probe has no '" + key + "'");
+        ok = false;
+      }
+    }
+    auto target = need(t->second);
+    if (!target) continue;
+    const yaml::Node at = r.get(p, t->second, where);
+    if (*type == "http") {
+      if (auto u = parseUrl(*target); !u)
+        r.error(at, where + ".url: " + u.error().message), ok = false;
+    } else if (*type == "tcp") {
+      size_t colon = target->rfind(':');
+      int port = 0;
+      if (colon != std::string::npos) {
+        auto [e, ec] =
+            std::from_chars(target->data() + colon + 1, target->data() + target->size(), port);
+        if (ec != std::errc() || e != target->data() + target->size()) port = 0;
+      }
+      if (colon == std::string::npos || colon == 0 || port <= 0 || port > 65535) {
+        r.error(at, where + ".address '" + *target + "' must be HOST:PORT");
+        ok = false;
+      }
+    } else if (!isUnitName(*target)) {
+      r.error(at, where + ".unit '" + *target + "' is not a systemd unit name");
+      ok = false;
+    }
+    probe.target = *target;
+    if (auto v = r.get(p, "expect_status", where + ".expect_status"); v.IsDefined()) {
+      if (*type != "http") {
+        r.error(v, where + ": only http probes take expect_status");
+        ok = false;
+      } else if (auto st = r.integer(v, where + ".expect_status", 100, 599)) {
+        probe.expect_status = static_cast<int>(*st);
+      } else {
+        ok = false;
+      }
+    }
+    if (auto v = r.get(p, "timeout", where + ".timeout"); v.IsDefined()) {
+      if (auto d = r.duration(v, where + ".timeout", 10ms, 1min))
+        probe.timeout = *d;
+      else
+        ok = false;
+    }
+    if (auto v = r.get(p, "interval", where + ".interval"); v.IsDefined()) {
+      if (auto d = r.duration(v, where + ".interval", 1s, 1h))
+        probe.interval = *d;
+      else
+        ok = false;
+    }
+    if (auto v = r.get(p, "window", where + ".window"); v.IsDefined()) {
+      if (auto d = r.duration(v, where + ".window", 10s, 1h))
+        probe.window = *d;
+      else
+        ok = false;
+    }
+    if (!r.get(p, "timeout", where).IsDefined())
+      probe.timeout = std::min(probe.timeout, probe.interval);
+    if (probe.timeout > probe.interval) {
+      r.error(p, where + ": the timeout must not exceed the interval");
+      ok = false;
+    }
+    if (ok) c.probes.push_back(std::move(probe));
+  }
+}
+
+// collectors.postgres: a list of instances.
+void readPostgres(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& env) {
+  if (!n.IsSequence()) {
+    r.error(n, "collectors.postgres must be a list of instances");
+    return;
+  }
+  std::set<std::string> names;
+  for (size_t i = 0; i < n.items().size(); ++i) {
+    const yaml::Node& p = n.items()[i];
+    std::string where = "collectors.postgres[" + std::to_string(i) + "]";
+    if (!r.checkMap(p, where,
+                    {"name", "dsn_file", "interval", "timeout", "long_query_threshold", "queries"}))
+      continue;
+    PostgresConfig pg;
+    bool ok = true;
+    auto name = r.get(p, "name", where + ".name");
+    auto dsn = r.get(p, "dsn_file", where + ".dsn_file");
+    if (!name.IsDefined() || !dsn.IsDefined()) {
+      r.error(p, where + " needs a name and a dsn_file");
+      continue;
+    }
+    if (auto s = r.string(name, where + ".name")) {
+      if (s->empty() || !names.insert(*s).second) {
+        r.error(name, where + ".name '" + *s + "' is empty or used twice");
+        ok = false;
+      }
+      pg.name = *s;
+    } else {
+      ok = false;
+    }
+    if (auto file = readSecretPath(r, dsn, where + ".dsn_file", env))
+      pg.dsn_file = *file;
+    else
+      ok = false;
+    auto dur = [&](const char* key, milliseconds min, milliseconds max, milliseconds& out) {
+      if (auto v = r.get(p, key, where + "." + key); v.IsDefined()) {
+        if (auto d = r.duration(v, where + "." + key, min, max))
+          out = *d;
+        else
+          ok = false;
+      }
+    };
+    dur("interval", 1s, 1h, pg.interval);
+    dur("timeout", 100ms, 1min, pg.timeout);
+    dur("long_query_threshold", 1s, 7 * 24h, pg.long_query_threshold);
+    if (pg.timeout > pg.interval) {
+      r.error(p, where + ": the timeout must not exceed the interval");
+      ok = false;
+    }
+    if (auto q = r.get(p, "queries", where + ".queries"); q.IsDefined()) {
+      if (!q.IsSequence()) {
+        r.error(q, where + ".queries must be a list of {name, sql, interval}");
+        ok = false;
+      } else {
+        for (size_t j = 0; j < q.items().size(); ++j) {
+          const yaml::Node& qn = q.items()[j];
+          std::string qw = where + ".queries[" + std::to_string(j) + "]";
+          if (!r.checkMap(qn, qw, {"name", "sql", "interval"})) {
+            ok = false;
+            continue;
+          }
+          PgQueryConfig qc;
+          auto qname = r.get(qn, "name", qw + ".name");
+          auto sql = r.get(qn, "sql", qw + ".sql");
+          if (!qname.IsDefined() || !sql.IsDefined()) {
+            r.error(qn, qw + " needs a name and sql");
+            ok = false;
+            continue;
+          }
+          auto qs = r.string(qname, qw + ".name");
+          auto ss = r.string(sql, qw + ".sql");
+          if (!qs || !ss) {
+            ok = false;
+            continue;
+          }
+          qc.name = *qs;
+          qc.sql = *ss;
+          if (auto v = r.get(qn, "interval", qw + ".interval"); v.IsDefined()) {
+            if (auto d = r.duration(v, qw + ".interval", 1s, 24h))
+              qc.interval = *d;
+            else
+              ok = false;
+          }
+          pg.queries.push_back(std::move(qc));
+        }
+      }
+    }
+    if (ok) c.postgres.push_back(std::move(pg));
+  }
+}
+
+void readCollectors(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& env) {
+  if (!r.checkMap(n, "collectors",
+                  {"root", "host", "processes", "disk", "record", "probes", "postgres"}))
+    return;
+  if (auto pg = r.get(n, "postgres", "collectors.postgres"); pg.IsDefined())
+    readPostgres(r, pg, c, env);
+  if (auto probes = r.get(n, "probes", "collectors.probes"); probes.IsDefined())
+    readProbes(r, probes, c);
+  if (auto rec = r.get(n, "record", "collectors.record"); rec.IsDefined()) {
+    // A path, or {path, max_size} with a size in MiB: the file is rotated once to FILE.1.
+    if (rec.IsScalar()) {
+      c.record_path = absoluteFrom(env.cwd, rec.Scalar());
+    } else if (r.checkMap(rec, "collectors.record", {"path", "max_size_mib"})) {
+      if (auto p = r.get(rec, "path", "collectors.record.path"); p.IsDefined()) {
+        if (auto s = r.string(p, "collectors.record.path"))
+          c.record_path = absoluteFrom(env.cwd, *s);
+      } else {
+        r.error(rec, "collectors.record needs a path");
+      }
+      if (auto m = r.get(rec, "max_size_mib", "collectors.record.max_size_mib"); m.IsDefined()) {
+        if (auto v = r.integer(m, "collectors.record.max_size_mib", 1, 1 << 20)) {
+          c.record_max_bytes = static_cast<uint64_t>(*v) << 20;
+        }
+      }
+    }
+  }
+  if (auto root = r.get(n, "root", "collectors.root"); root.IsDefined()) {
+    if (auto s = r.string(root, "collectors.root")) c.collectors_root = absoluteFrom(env.cwd, *s);
+  }
+  if (auto host = r.get(n, "host", "collectors.host"); host.IsDefined()) {
+    if (r.checkMap(host, "collectors.host", {"interval"})) {
+      if (auto v = r.get(host, "interval", "collectors.host.interval"); v.IsDefined()) {
+        if (auto d = r.duration(v, "collectors.host.interval", 100ms, 1h)) c.host_interval = *d;
+      }
+    }
+  }
+  if (auto procs = r.get(n, "processes", "collectors.processes"); procs.IsDefined()) {
+    if (r.checkMap(procs, "collectors.processes", {"interval", "top"})) {
+      if (auto v = r.get(procs, "interval", "collectors.processes.interval"); v.IsDefined()) {
+        if (auto d = r.duration(v, "collectors.processes.interval", 1s, 1h)) {
+          c.processes_interval = *d;
+        }
+      }
+      if (auto v = r.get(procs, "top", "collectors.processes.top"); v.IsDefined()) {
+        if (auto t = r.integer(v, "collectors.processes.top", 0, 100)) {
+          c.processes_top = static_cast<size_t>(*t);
+        }
+      }
+    }
+  }
+  if (auto disk = r.get(n, "disk", "collectors.disk"); disk.IsDefined()) {
+    if (r.checkMap(disk, "collectors.disk", {"exclude_fstypes", "statfs_timeout"})) {
+      if (auto v = r.get(disk, "exclude_fstypes", "collectors.disk.exclude_fstypes");
+          v.IsDefined()) {
+        if (auto list = r.stringList(v, "collectors.disk.exclude_fstypes")) {
+          c.disk_exclude_fstypes = {list->begin(), list->end()};
+        }
+      }
+      if (auto v = r.get(disk, "statfs_timeout", "collectors.disk.statfs_timeout"); v.IsDefined()) {
+        if (auto d = r.duration(v, "collectors.disk.statfs_timeout", 100ms, 1min)) {
+          c.disk_statfs_timeout = *d;
+        }
+      }
+    }
+  }
+}
+
+void readPolicy(YamlReader& r, const yaml::Node& n, Config& c) {
+  if (!r.checkMap(n, "policy", {"lookback", "flapping"})) return;
+  if (auto v = r.get(n, "lookback", "policy.lookback"); v.IsDefined()) {
+    if (auto d = r.duration(v, "policy.lookback", 1s, 1h)) c.policy_lookback = *d;
+  }
+  if (auto f = r.get(n, "flapping", "policy.flapping"); f.IsDefined()) {
+    if (r.checkMap(f, "policy.flapping", {"window", "threshold"})) {
+      if (auto v = r.get(f, "window", "policy.flapping.window"); v.IsDefined()) {
+        if (auto d = r.duration(v, "policy.flapping.window", 1min, 24h)) c.flap_window = *d;
+      }
+      if (auto v = r.get(f, "threshold", "policy.flapping.threshold"); v.IsDefined()) {
+        if (auto t = r.integer(v, "policy.flapping.threshold", 2, 1000))
+          c.flap_threshold = static_cast<int>(*t);
+      }
+    }
+  }
+}
+
+void readMetrics(YamlReader& r, const yaml::Node& n, Config& c) {
+  if (!r.checkMap(n, "metrics", {"retention", "max_series"})) return;
+  if (auto v = r.get(n, "retention", "metrics.retention"); v.IsDefined()) {
+    if (auto d = r.duration(v, "metrics.retention", 1min, 24h)) c.metrics_retention = *d;
+  }
+  if (auto v = r.get(n, "max_series", "metrics.max_series"); v.IsDefined()) {
+    if (auto m = r.integer(v, "metrics.max_series", 100, 10'000'000)) {
+      c.metrics_max_series = static_cast<size_t>(*m);
+    }
+  }
+}
+
+}  // namespace
+
+ConfigEnv ConfigEnv::current() {
+  ConfigEnv env;
+  char host[HOST_NAME_MAX + 1] = {};
+  if (::gethostname(host, sizeof(host) - 1) == 0) env.hostname = host;
+  if (const char* s = std::getenv("NOVACRON_STATE_DIR"); s && *s) {
+    env.state_dir = s;
+  } else if (const char* sd = std::getenv("STATE_DIRECTORY"); sd && *sd) {
+    // systemd may list several directories separated by ':'; ours is the first.
+    std::string first(sd);
+    env.state_dir = first.substr(0, first.find(':'));
+  }
+  std::error_code ec;
+  env.cwd = std::filesystem::current_path(ec);
+  env.enforce_ownership = ::geteuid() == 0;
+  return env;
+}
+
+Config defaultConfig(const ConfigEnv& env) {
+  Config c;
+  // A host name is not always a valid node id (it may hold other characters); keep its safe part.
+  std::string id;
+  for (char ch : env.hostname) {
+    id += (std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-' || ch == '_')
+              ? ch
+              : '-';
+  }
+  c.node_id = validNodeId(id) ? id : "localhost";
+  c.state_dir = absoluteFrom(env.cwd, env.state_dir.value_or("var/novacron"));
+  c.control_socket_path = c.state_dir / "agent.sock";
+  c.disk_exclude_fstypes = collectors::defaultExcludedFstypes();
+  return c;
+}
+
+ConfigResult parseConfig(std::string_view yaml, const std::string& file, const ConfigEnv& env) {
+  ConfigResult result;
+  Config c = defaultConfig(env);
+  c.source = file;
+  YamlReader r(file, result.errors);
+  auto doc = r.load(yaml);
+  bool socket_set = false;
+  yaml::Node socket_node;
+  if (doc && !doc->IsNull()) {
+    const yaml::Node& root = *doc;
+    if (r.checkMap(root, "the configuration",
+                   {"node", "state_dir", "http", "control_socket", "collectors", "metrics", "log",
+                    "mode", "playbooks_dir", "policy", "store", "actions", "notify", "coordinator",
+                    "alertmanager"})) {
+      if (auto n = r.get(root, "actions", "actions"); n.IsDefined()) readActions(r, n, c, env);
+      if (auto n = r.get(root, "notify", "notify"); n.IsDefined()) readNotify(r, n, c, env);
+      if (auto n = r.get(root, "store", "store"); n.IsDefined()) {
+        if (r.checkMap(n, "store", {"retention"})) {
+          if (auto v = r.get(n, "retention", "store.retention"); v.IsDefined()) {
+            if (auto d = r.duration(v, "store.retention", 1h, 3650 * 24h)) c.store_retention = *d;
+          }
+        }
+      }
+      if (auto n = r.get(root, "mode", "mode"); n.IsDefined()) {
+        if (auto s = r.string(n, "mode")) {
+          if (*s == "enforce" || *s == "dry-run")
+            c.dry_run = *s == "dry-run";
+          else
+            r.error(n, "mode '" + *s + "' must be enforce or dry-run");
+        }
+      }
+      if (auto n = r.get(root, "playbooks_dir", "playbooks_dir"); n.IsDefined()) {
+        if (auto s = r.string(n, "playbooks_dir")) c.playbooks_dir = absoluteFrom(env.cwd, *s);
+      }
+      if (auto n = r.get(root, "policy", "policy"); n.IsDefined()) readPolicy(r, n, c);
+      if (auto n = r.get(root, "node", "node"); n.IsDefined()) readNode(r, n, c);
+      if (auto n = r.get(root, "state_dir", "state_dir"); n.IsDefined()) {
+        if (auto s = r.string(n, "state_dir")) {
+          c.state_dir = absoluteFrom(env.cwd, *s);
+          c.control_socket_path = c.state_dir / "agent.sock";
+        }
+      }
+      if (auto n = r.get(root, "http", "http"); n.IsDefined()) readHttp(r, n, c, env);
+      if (auto n = r.get(root, "coordinator", "coordinator"); n.IsDefined())
+        readCoordinator(r, n, c, env);
+      if (auto n = r.get(root, "alertmanager", "alertmanager"); n.IsDefined())
+        readAlertmanager(r, n, c);
+      if (auto n = r.get(root, "control_socket", "control_socket"); n.IsDefined()) {
+        if (r.checkMap(n, "control_socket", {"path", "group", "admin_group"})) {
+          for (const char* key : {"group", "admin_group"}) {
+            std::string what = std::string("control_socket.") + key;
+            if (auto g = r.get(n, key, what); g.IsDefined()) {
+              if (auto name = r.string(g, what)) {
+                if (!::getgrnam(name->c_str()))
+                  r.error(g, what + ": no group '" + *name + "' on this host");
+                else
+                  (std::string_view(key) == "group" ? c.control_group : c.control_admin_group) =
+                      *name;
+              }
+            }
+          }
+          socket_node = r.get(n, "path", "control_socket.path");
+          if (socket_node.IsDefined()) {
+            if (auto s = r.string(socket_node, "control_socket.path")) {
+              c.control_socket_path = absoluteFrom(env.cwd, *s);
+              socket_set = true;
+            }
+          }
+        }
+      }
+      if (auto n = r.get(root, "collectors", "collectors"); n.IsDefined())
+        readCollectors(r, n, c, env);
+      if (auto n = r.get(root, "metrics", "metrics"); n.IsDefined()) readMetrics(r, n, c);
+      if (auto n = r.get(root, "log", "log"); n.IsDefined()) {
+        if (r.checkMap(n, "log", {"level"})) {
+          if (auto lv = r.get(n, "level", "log.level"); lv.IsDefined()) {
+            if (auto s = r.string(lv, "log.level")) {
+              if (auto level = parseLogLevel(*s))
+                c.log_level = *level;
+              else
+                r.error(lv, "log.level '" + *s + "' must be debug, info, notice, warning or error");
+            }
+          }
+        }
+      }
+    }
+  }
+  if (c.control_socket_path.string().size() > kMaxSocketPath) {
+    std::string msg = "control socket path " + c.control_socket_path.string() + " is longer than " +
+                      std::to_string(kMaxSocketPath) + " bytes, the limit of a Unix socket address";
+    if (socket_set)
+      r.error(socket_node, msg);
+    else
+      result.errors.push_back({file, 1, 1, msg + "; set control_socket.path"});
+  }
+  if (result.errors.empty()) result.config = std::move(c);
+  return result;
+}
+
+ConfigResult loadConfig(const std::filesystem::path& file, const ConfigEnv& env) {
+  // Judged before a byte of it is parsed, by the descriptor it is read from.
+  auto text = readTrustedFile(file, env.enforce_ownership);
+  if (!text) return {std::nullopt, {{file.string(), 1, 1, text.error().message}}};
+  return parseConfig(*text, file.string(), env);
+}
+
+}  // namespace novacron::policy

@@ -1,0 +1,230 @@
+#include "agent/control/control_socket.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <cstring>
+#include <map>
+
+#include "base/guard.h"
+#include "base/json_text.h"
+#include "base/log.h"
+
+namespace novacron::agent {
+
+namespace asio = boost::asio;
+using stream = asio::local::stream_protocol;
+
+struct ControlSocket::State {
+  State(asio::io_context& io_, ControlHandler h, ControlLimits l)
+      : io(io_), acceptor(io_), handler(std::move(h)), limits(l) {}
+  asio::io_context& io;
+  stream::acceptor acceptor;
+  ControlHandler handler;
+  ControlLimits limits;
+  std::filesystem::path path;
+  size_t active = 0;
+  std::map<uid_t, size_t> per_uid;  ///< open sessions by peer uid
+};
+
+std::string errorReply(std::string_view code, std::string_view message) {
+  nlohmann::json j = {{"ok", false}, {"error", {{"code", code}, {"message", message}}}};
+  return jsonText(j);
+}
+
+namespace {
+
+constexpr auto kTok = asio::as_tuple(asio::use_awaitable);
+
+PeerCredentials peerOf(stream::socket& s) {
+  struct ucred cred {};
+  socklen_t len = sizeof(cred);
+  PeerCredentials p;
+  // An unreadable credential must never look like root: mark it with an impossible uid.
+  if (::getsockopt(s.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+    p.uid = static_cast<uid_t>(-1);
+    p.gid = static_cast<gid_t>(-1);
+    return p;
+  }
+  p = {cred.pid, cred.uid, cred.gid, {}};
+  // The supplementary groups too (Linux 4.13+): group membership decides the peer's role.
+  gid_t groups[256];
+  socklen_t glen = sizeof(groups);
+  if (::getsockopt(s.native_handle(), SOL_SOCKET, SO_PEERGROUPS, groups, &glen) == 0) {
+    p.groups.assign(groups, groups + glen / sizeof(gid_t));
+  }
+  return p;
+}
+
+asio::awaitable<void> session(std::shared_ptr<ControlSocket::State> st, stream::socket socket,
+                              PeerCredentials peer) {
+  ++st->active;
+  ++st->per_uid[peer.uid];
+  struct Release {
+    ControlSocket::State& s;
+    uid_t uid;
+    ~Release() {
+      --s.active;
+      if (--s.per_uid[uid] == 0) s.per_uid.erase(uid);
+    }
+  } release{*st, peer.uid};
+
+  asio::streambuf buf(st->limits.max_request_bytes);
+  asio::steady_timer idle(st->io);
+  bool timed_out = false;
+  for (;;) {
+    idle.expires_after(st->limits.idle_timeout);
+    idle.async_wait([&socket, &timed_out](boost::system::error_code ec) {
+      if (ec) return;  // re-armed or session over: the captured references may be gone
+      timed_out = true;
+      boost::system::error_code ignored;
+      socket.cancel(ignored);
+    });
+    auto [ec, n] = co_await asio::async_read_until(socket, buf, '\n', kTok);
+    idle.cancel();
+    if (ec) {
+      std::string reply;
+      if (ec == asio::error::not_found) {
+        reply = errorReply(
+            "request_too_large",
+            "request line longer than " + std::to_string(st->limits.max_request_bytes) + " bytes");
+      } else if (timed_out) {
+        reply = errorReply("idle_timeout", "no complete request within the idle timeout");
+      }
+      if (!reply.empty()) {
+        reply += '\n';
+        asio::steady_timer guard(st->io, std::chrono::seconds(1));
+        guard.async_wait([&socket](boost::system::error_code e) {
+          if (!e) socket.close();
+        });
+        co_await asio::async_write(socket, asio::buffer(reply), kTok);
+      }
+      break;
+    }
+    std::string line(asio::buffers_begin(buf.data()), asio::buffers_begin(buf.data()) + n - 1);
+    buf.consume(n);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    std::string reply;
+    try {
+      reply = st->handler(line, peer);
+    } catch (const std::exception& e) {
+      internalError("a control command", e.what());
+      reply = errorReply("internal", "internal error");
+    }
+    reply += '\n';
+    // A client that never reads must not hold the session forever.
+    idle.expires_after(st->limits.idle_timeout);
+    idle.async_wait([&socket](boost::system::error_code e) {
+      if (!e) socket.close();
+    });
+    auto [wec, wn] = co_await asio::async_write(socket, asio::buffer(reply), kTok);
+    idle.cancel();
+    if (wec) break;
+  }
+}
+
+asio::awaitable<void> acceptLoop(std::shared_ptr<ControlSocket::State> st) {
+  for (;;) {
+    auto [ec, socket] = co_await st->acceptor.async_accept(kTok);
+    if (ec == asio::error::operation_aborted || !st->acceptor.is_open()) co_return;
+    if (ec) {
+      logWarning("control socket accept failed: " + ec.message());
+      asio::steady_timer t(st->io, std::chrono::milliseconds(100));
+      co_await t.async_wait(kTok);
+      continue;
+    }
+    PeerCredentials peer = peerOf(socket);
+    // One user's idle connections must not lock the others out: each uid has its own share.
+    std::string refusal;
+    if (st->active >= st->limits.max_connections) {
+      refusal = errorReply("busy", "too many control connections; retry");
+    } else if (st->per_uid[peer.uid] >= st->limits.max_per_uid) {
+      refusal = errorReply("busy", "uid " + std::to_string(peer.uid) + " already has " +
+                                       std::to_string(st->limits.max_per_uid) +
+                                       " control connections open; close some and retry");
+    }
+    if (st->per_uid[peer.uid] == 0) st->per_uid.erase(peer.uid);
+    if (!refusal.empty()) {
+      refusal += "\n";
+      boost::system::error_code ignored;
+      socket.non_blocking(true, ignored);
+      socket.write_some(asio::buffer(refusal), ignored);
+      socket.close(ignored);
+      continue;
+    }
+    asio::co_spawn(st->io, session(st, std::move(socket), std::move(peer)), asio::detached);
+  }
+}
+
+}  // namespace
+
+ControlSocket::ControlSocket(asio::io_context& io, ControlHandler handler, ControlLimits limits)
+    : state_(std::make_shared<State>(io, std::move(handler), limits)) {}
+
+ControlSocket::~ControlSocket() { stop(); }
+
+Result<void> ControlSocket::listen(const std::filesystem::path& path, mode_t mode,
+                                   std::optional<gid_t> group) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) == 0) {
+    if (!S_ISSOCK(st.st_mode)) {
+      return makeError(ErrorCode::kInvalidArgument,
+                       "control socket path " + path.string() + " exists and is not a socket");
+    }
+    // The agent holds the state directory's lock, so a socket here is a leftover of a crash.
+    ::unlink(path.c_str());
+  }
+  boost::system::error_code ec;
+  stream::acceptor& a = state_->acceptor;
+  a.open(stream(), ec);
+  if (ec) return makeError(ErrorCode::kIo, "control socket: " + ec.message());
+  // The socket file is created by bind with the umask's mode; narrow it before, not after.
+  mode_t old = ::umask(0777 & ~mode);
+  a.bind(stream::endpoint(path.string()), ec);
+  ::umask(old);
+  if (ec) {
+    a.close();
+    return makeError(ErrorCode::kIo,
+                     "control socket: cannot bind " + path.string() + ": " + ec.message());
+  }
+  if (group && ::chown(path.c_str(), static_cast<uid_t>(-1), *group) != 0) {
+    int err = errno;
+    a.close();
+    return makeError(ErrorCode::kIo,
+                     "control socket: chgrp " + path.string() + ": " + std::strerror(err));
+  }
+  if (::chmod(path.c_str(), mode) != 0) {
+    int err = errno;
+    a.close();
+    return makeError(ErrorCode::kIo,
+                     "control socket: chmod " + path.string() + ": " + std::strerror(err));
+  }
+  a.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return makeError(ErrorCode::kIo, "control socket: listen: " + ec.message());
+  state_->path = path;
+  asio::co_spawn(state_->io, acceptLoop(state_), asio::detached);
+  return {};
+}
+
+void ControlSocket::stop() {
+  boost::system::error_code ec;
+  if (state_->acceptor.is_open()) {
+    state_->acceptor.close(ec);
+    if (!state_->path.empty()) ::unlink(state_->path.c_str());
+  }
+}
+
+}  // namespace novacron::agent

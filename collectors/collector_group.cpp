@@ -1,0 +1,36 @@
+#include "collectors/collector_group.h"
+
+#include <chrono>
+
+namespace novacron::agent {
+
+std::vector<std::string> CollectorGroup::sweep(TimePoint now, milliseconds budget,
+                                               collectors::MetricStore& store) {
+  std::vector<std::string> messages;
+  for (size_t i = 0; i < collectors_.size(); ++i) {
+    CollectorHealth& h = health_[i];
+    auto start = std::chrono::steady_clock::now();
+    auto result = collectors_[i]->collect(now, budget);
+    h.last_duration_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    ++h.runs;
+    if (!result) {
+      ++h.errors;
+      if (h.ok || h.runs == 1 || h.last_error != result.error().message) {
+        messages.push_back("collector " + h.name + " failed: " + result.error().message);
+      }
+      h.ok = false;
+      h.last_error = result.error().message;
+      latest_[i].clear();
+      continue;
+    }
+    if (!h.ok && h.runs > 1) messages.push_back("collector " + h.name + " recovered");
+    h.ok = true;
+    h.last_success = now;
+    store.append(now, *result);
+    latest_[i] = std::move(*result);
+  }
+  return messages;
+}
+
+}  // namespace novacron::agent

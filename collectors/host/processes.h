@@ -1,0 +1,86 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "collectors/collector.h"
+#include "base/proc_file.h"
+
+struct pids_info;  // libproc2
+
+namespace novacron::collectors {
+
+/// One process as read by libproc2.
+struct ProcessInfo {
+  int pid = 0;
+  std::string name;  ///< comm, at most 15 characters
+  char state = '?';  ///< R S D Z T t I X as in /proc/PID/stat
+  int threads = 0;
+  uint64_t rss_bytes = 0;
+  uint64_t cpu_ticks = 0;    ///< utime + stime since the process started
+  uint64_t start_ticks = 0;  ///< start time after boot; tells a reused pid from the old one
+};
+
+/// Turns two readings of the process table into samples: counts by state, threads, top N by CPU
+/// (against the previous reading, so nothing for the first) and by resident memory. Pure.
+class ProcessSummary {
+ public:
+  ProcessSummary(size_t top, double ticks_per_second) : top_(top), hz_(ticks_per_second) {}
+  std::vector<Sample> update(const std::vector<ProcessInfo>& procs, TimePoint now);
+  void setTop(size_t top) { top_ = top; }
+
+ private:
+  struct Prev {
+    uint64_t cpu_ticks, start_ticks;
+  };
+  size_t top_;
+  double hz_;
+  std::unordered_map<int, Prev> prev_;
+  std::optional<TimePoint> prev_time_;
+};
+
+/// Parses /proc/sys/fs/file-nr: allocated, unused (always 0 since 2.6), maximum.
+struct FileNr {
+  uint64_t allocated = 0, max = 0;
+};
+Result<FileNr> parseFileNr(std::string_view text);
+
+/// Reads the live process table through libproc2.
+class ProcessTable {
+ public:
+  ProcessTable();
+  ~ProcessTable();
+  ProcessTable(const ProcessTable&) = delete;
+  ProcessTable& operator=(const ProcessTable&) = delete;
+  Result<std::vector<ProcessInfo>> read(uint64_t page_size);
+
+ private:
+  ::pids_info* info_ = nullptr;
+  int init_error_ = 0;
+};
+
+/// Processes by state, threads, the system's open file descriptors and the top N processes by
+/// CPU and by RSS. libproc2 reads the real /proc (it has no notion of another root); file-nr is
+/// read from <root>.
+class ProcessesCollector final : public Collector {
+ public:
+  ProcessesCollector(const std::filesystem::path& root, size_t top, uint64_t page_size,
+                     double ticks_per_second);
+  std::string_view name() const override { return "processes"; }
+  std::span<const MetricDef* const> metrics() const override;
+  Result<std::vector<Sample>> collect(TimePoint now, milliseconds budget) override;
+  void setTop(size_t top) { summary_.setTop(top); }
+
+ private:
+  ProcFile file_nr_;
+  uint64_t page_size_;
+  ProcessTable table_;
+  ProcessSummary summary_;
+};
+
+}  // namespace novacron::collectors

@@ -1,0 +1,26 @@
+#include "io/http_client.h"
+#include "collectors/probes/probe.h"
+
+namespace novacron::probes {
+
+// Up when the URL answers with the expected status within the timeout.
+void httpProbe(boost::asio::io_context& io, const collectors::ProbeConfig& probe, ProbeDone done) {
+  actions::HttpClientRequest req;
+  req.url = probe.target;
+  req.timeout = probe.timeout;
+  req.max_response = 64 * 1024;
+  int expect = probe.expect_status;
+  actions::httpRequest(io, std::move(req), [done = std::move(done), expect](auto r) {
+    ProbeResult out;
+    out.latency = r.duration;
+    out.ok = r.status == expect;
+    if (!out.ok) {
+      out.error =
+          r.status ? "status " + std::to_string(r.status) + ", expected " + std::to_string(expect)
+                   : r.error;
+    }
+    done(std::move(out));
+  });
+}
+
+}  // namespace novacron::probes

@@ -1,0 +1,112 @@
+#include "collectors/probes/probe_set.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "base/guard.h"
+#include "base/text.h"
+#include "collectors/probes/probe_metrics.h"
+
+namespace novacron::probes {
+
+struct ProbeSet::Probe {
+  Probe(boost::asio::io_context& io, collectors::ProbeConfig c) : config(std::move(c)), timer(io) {}
+  collectors::ProbeConfig config;
+  boost::asio::steady_timer timer;
+  bool stopped = false;
+  std::deque<std::pair<TimePoint, bool>> outcomes;  ///< within the window
+  ProbeHealth health;
+  std::vector<collectors::Sample> latest;
+};
+
+ProbeSet::ProbeSet(boost::asio::io_context& io, const Clock& clock, std::string systemctl,
+                   Sink sink)
+    : io_(io), clock_(clock), systemctl_(std::move(systemctl)), sink_(std::move(sink)) {}
+
+ProbeSet::~ProbeSet() { stop(); }
+
+void ProbeSet::stop() {
+  for (auto& p : probes_) {
+    p->stopped = true;
+    p->timer.cancel();
+  }
+  probes_.clear();
+}
+
+void ProbeSet::configure(const std::vector<collectors::ProbeConfig>& probes) {
+  stop();
+  for (const auto& c : probes) {
+    auto p = std::make_shared<Probe>(io_, c);
+    p->health = {c.name, c.type, c.target, false, false, 0, 0, ""};
+    probes_.push_back(p);
+    schedule(p, milliseconds(0));
+  }
+}
+
+void ProbeSet::schedule(const std::shared_ptr<Probe>& p, milliseconds delay) {
+  p->timer.expires_after(delay);
+  p->timer.async_wait([this, p](boost::system::error_code ec) {
+    if (ec || p->stopped) return;
+    check(p);
+  });
+}
+
+void ProbeSet::check(const std::shared_ptr<Probe>& p) {
+  auto started = std::chrono::steady_clock::now();
+  auto done = [this, p, started](ProbeResult r) {
+    if (p->stopped) return;  // reconfigured or stopping: `this` may be gone with it
+    guarded("probe " + p->config.name, [&] { record(*p, r, started); });
+    // The next check starts an interval after this one started, never while it still runs.
+    auto elapsed =
+        std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started);
+    schedule(p, std::max(p->config.interval - elapsed, milliseconds(0)));
+  };
+  if (p->config.type == "http")
+    httpProbe(io_, p->config, std::move(done));
+  else if (p->config.type == "tcp")
+    tcpProbe(io_, p->config, std::move(done));
+  else
+    systemdProbe(io_, p->config, systemctl_, std::move(done));
+}
+
+void ProbeSet::record(Probe& probe, const ProbeResult& r,
+                      std::chrono::steady_clock::time_point started) {
+  {
+    Probe* p = &probe;
+    TimePoint now = clock_.now();
+    p->outcomes.emplace_back(now, r.ok);
+    while (!p->outcomes.empty() && p->outcomes.front().first <= now - p->config.window) {
+      p->outcomes.pop_front();
+    }
+    size_t failed = 0;
+    for (const auto& o : p->outcomes) failed += !o.second;
+    ProbeHealth& h = p->health;
+    h.checked = true;
+    h.up = r.ok;
+    // Timed here, to the microsecond: the checks report whole milliseconds.
+    h.latency_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    h.error_ratio = static_cast<double>(failed) / static_cast<double>(p->outcomes.size());
+    if (!r.ok) h.last_error = validUtf8(r.error);
+    auto defs = collectors::probeMetrics();
+    collectors::Labels labels = {{"probe", p->config.name}, {"type", p->config.type}};
+    p->latest = {{defs[0], labels, r.ok ? 1.0 : 0.0},
+                 {defs[1], labels, h.latency_seconds},
+                 {defs[2], labels, h.error_ratio}};
+    if (sink_) sink_(now, p->latest);
+  }
+}
+
+std::vector<collectors::Sample> ProbeSet::latest() const {
+  std::vector<collectors::Sample> out;
+  for (const auto& p : probes_) out.insert(out.end(), p->latest.begin(), p->latest.end());
+  return out;
+}
+
+std::vector<ProbeHealth> ProbeSet::health() const {
+  std::vector<ProbeHealth> out;
+  for (const auto& p : probes_) out.push_back(p->health);
+  return out;
+}
+
+}  // namespace novacron::probes

@@ -1,0 +1,64 @@
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "metrics/sample.h"
+#include "collectors/probes/probe_config.h"
+#include "collectors/probes/probe.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace novacron::probes {
+
+/// What `novacron status` shows for one probe.
+struct ProbeHealth {
+  std::string name, type, target;
+  bool checked = false;  ///< at least one check has finished
+  bool up = false;
+  double latency_seconds = 0;
+  double error_ratio = 0;  ///< over the probe's window
+  std::string last_error;
+};
+
+/// The configured service probes, each on its own timer: every check's outcome becomes
+/// novacron_probe_up, novacron_probe_latency_seconds and novacron_probe_error_ratio (labels
+/// probe, type), handed to `sink` for the metric store and kept for /metrics. A check never
+/// overlaps the previous one of the same probe. Event-loop only.
+class ProbeSet {
+ public:
+  using Sink = std::function<void(TimePoint, std::vector<collectors::Sample>)>;
+  ProbeSet(boost::asio::io_context& io, const Clock& clock, std::string systemctl, Sink sink);
+  ~ProbeSet();
+  ProbeSet(const ProbeSet&) = delete;
+  ProbeSet& operator=(const ProbeSet&) = delete;
+
+  /// Replaces the probes (start and reload); the first checks run at once.
+  void configure(const std::vector<collectors::ProbeConfig>& probes);
+  void stop();
+
+  /// The latest samples of every probe, for /metrics.
+  std::vector<collectors::Sample> latest() const;
+  std::vector<ProbeHealth> health() const;
+
+ private:
+  struct Probe;
+  void schedule(const std::shared_ptr<Probe>& p, milliseconds delay);
+  void check(const std::shared_ptr<Probe>& p);
+  /// Records one check's outcome: the window, the health and the samples.
+  void record(Probe& probe, const ProbeResult& r, std::chrono::steady_clock::time_point started);
+
+  boost::asio::io_context& io_;
+  const Clock& clock_;
+  std::string systemctl_;
+  Sink sink_;
+  std::vector<std::shared_ptr<Probe>> probes_;
+};
+
+}  // namespace novacron::probes

@@ -1,0 +1,118 @@
+#include "collectors/self_collector.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "base/guard.h"
+#include "base/proc_file.h"
+#include "base/text_parse.h"
+
+namespace novacron::agent {
+namespace {
+
+using collectors::MetricDef;
+using collectors::MetricType;
+using collectors::Sample;
+
+constexpr MetricDef kUp{"novacron_collector_up", MetricType::kGauge, "collector",
+                        "1 if the collector's last run succeeded."};
+constexpr MetricDef kDuration{"novacron_collector_duration_seconds", MetricType::kGauge,
+                              "collector", "Wall time of the collector's last run, seconds."};
+constexpr MetricDef kErrors{"novacron_collector_errors_total", MetricType::kCounter, "collector",
+                            "Failed runs of the collector since the agent started."};
+constexpr MetricDef kStart{"novacron_agent_start_time_seconds", MetricType::kGauge, "",
+                           "When the agent started, Unix time in seconds."};
+constexpr MetricDef kCpu{"novacron_agent_cpu_seconds_total", MetricType::kCounter, "",
+                         "CPU time (user + system) the agent has used, seconds."};
+constexpr MetricDef kRss{"novacron_agent_resident_memory_bytes", MetricType::kGauge, "",
+                         "Resident memory of the agent, bytes."};
+constexpr MetricDef kSeries{"novacron_store_series", MetricType::kGauge, "",
+                            "Series held in the agent's in-memory metric store."};
+constexpr MetricDef kPoints{"novacron_store_points", MetricType::kGauge, "",
+                            "Points held in the agent's in-memory metric store."};
+constexpr MetricDef kDropped{"novacron_store_dropped_series_total", MetricType::kCounter, "",
+                             "New series refused because the store was at metrics.max_series."};
+constexpr MetricDef kReloadOk{"novacron_config_last_reload_successful", MetricType::kGauge, "",
+                              "1 if the last configuration load or reload succeeded."};
+constexpr MetricDef kReloadTs{"novacron_config_last_reload_success_timestamp_seconds",
+                              MetricType::kGauge, "",
+                              "When the configuration was last loaded successfully, Unix time "
+                              "in seconds."};
+constexpr MetricDef kPlaybooks{"novacron_policy_playbooks", MetricType::kGauge, "state",
+                               "Playbooks loaded, by state (enabled, disabled)."};
+constexpr MetricDef kEvalSeconds{"novacron_policy_evaluation_duration_seconds", MetricType::kGauge,
+                                 "",
+                                 "Wall time of the last evaluation of every playbook, seconds."};
+constexpr MetricDef kFiring{
+    "novacron_policy_firing", MetricType::kGauge, "playbook",
+    "Label sets whose condition has held for its duration (incidents open), "
+    "by playbook."};
+constexpr MetricDef kDryRun{"novacron_policy_dry_run", MetricType::kGauge, "",
+                            "1 in mode: dry-run (decisions are recorded, nothing runs)."};
+constexpr MetricDef kInternalErrors{
+    "novacron_internal_errors_total", MetricType::kCounter, "",
+    "Exceptions caught at the edge of an event-loop handler since the agent started: bugs, each "
+    "logged; the agent carried on."};
+constexpr const MetricDef* kMetrics[] = {&kPlaybooks, &kEvalSeconds, &kFiring,   &kDryRun,
+                                         &kUp,        &kDuration,    &kErrors,   &kStart,
+                                         &kCpu,       &kRss,         &kSeries,   &kPoints,
+                                         &kDropped,   &kReloadOk,    &kReloadTs, &kInternalErrors};
+
+}  // namespace
+
+std::optional<double> selfResidentBytes() {
+  auto text = collectors::readWholeFile("/proc/self/statm");
+  if (!text) return std::nullopt;
+  collectors::FieldCursor f(*text);
+  f.next();  // size
+  auto resident = f.nextU64();
+  if (!resident) return std::nullopt;
+  return static_cast<double>(*resident) * static_cast<double>(::sysconf(_SC_PAGESIZE));
+}
+
+SelfCollector::SelfCollector(std::vector<const CollectorGroup*> groups,
+                             const collectors::MetricStore& store, const ReloadStatus& reload,
+                             const PolicyStats& policy, TimePoint started)
+    : groups_(std::move(groups)),
+      store_(store),
+      reload_(reload),
+      policy_(policy),
+      started_(started) {}
+
+std::span<const MetricDef* const> SelfCollector::metrics() const { return kMetrics; }
+
+Result<std::vector<Sample>> SelfCollector::collect(TimePoint /*now*/, milliseconds /*budget*/) {
+  std::vector<Sample> out;
+  for (const CollectorGroup* g : groups_) {
+    for (const CollectorHealth& h : g->health()) {
+      if (h.runs == 0) continue;
+      out.push_back({&kUp, {{"collector", h.name}}, h.ok ? 1.0 : 0.0});
+      out.push_back({&kDuration, {{"collector", h.name}}, h.last_duration_seconds});
+      out.push_back({&kErrors, {{"collector", h.name}}, static_cast<double>(h.errors)});
+    }
+  }
+  out.push_back({&kStart, {}, toSeconds(started_)});
+  struct rusage ru {};
+  if (::getrusage(RUSAGE_SELF, &ru) == 0) {
+    auto secs = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + tv.tv_usec / 1e6; };
+    out.push_back({&kCpu, {}, secs(ru.ru_utime) + secs(ru.ru_stime)});
+  }
+  if (auto rss = selfResidentBytes()) out.push_back({&kRss, {}, *rss});
+  out.push_back({&kSeries, {}, static_cast<double>(store_.seriesCount())});
+  out.push_back({&kPoints, {}, static_cast<double>(store_.pointCount())});
+  out.push_back({&kDropped, {}, static_cast<double>(store_.droppedSeries())});
+  out.push_back({&kReloadOk, {}, reload_.successful ? 1.0 : 0.0});
+  out.push_back({&kReloadTs, {}, toSeconds(reload_.last_success)});
+  out.push_back(
+      {&kPlaybooks, {{"state", "enabled"}}, static_cast<double>(policy_.playbooks_enabled)});
+  out.push_back(
+      {&kPlaybooks, {{"state", "disabled"}}, static_cast<double>(policy_.playbooks_disabled)});
+  out.push_back({&kEvalSeconds, {}, policy_.last_evaluation_seconds});
+  for (const auto& [name, n] : policy_.firing)
+    out.push_back({&kFiring, {{"playbook", name}}, static_cast<double>(n)});
+  out.push_back({&kDryRun, {}, policy_.dry_run ? 1.0 : 0.0});
+  out.push_back({&kInternalErrors, {}, static_cast<double>(internalErrors())});
+  return out;
+}
+
+}  // namespace novacron::agent

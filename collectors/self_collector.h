@@ -1,0 +1,52 @@
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "collectors/collector_group.h"
+#include "collectors/collector.h"
+#include "metrics/metric_store.h"
+
+namespace novacron::agent {
+
+/// Outcome of the last configuration (re)load, for Prometheus.
+struct ReloadStatus {
+  bool successful = true;
+  TimePoint last_success{};
+};
+
+/// What the policy engine did in the last cycle, for Prometheus.
+struct PolicyStats {
+  size_t playbooks_enabled = 0;
+  size_t playbooks_disabled = 0;
+  double last_evaluation_seconds = 0;
+  std::map<std::string, int> firing;  ///< open incidents by playbook
+  bool dry_run = false;
+};
+
+/// The agent's view of itself as samples: collector health, its own CPU and memory, the metric
+/// store's size and the last reload. Stored and served like any other collector, so playbooks can
+/// react to a collector that went down.
+class SelfCollector final : public collectors::Collector {
+ public:
+  SelfCollector(std::vector<const CollectorGroup*> groups, const collectors::MetricStore& store,
+                const ReloadStatus& reload, const PolicyStats& policy, TimePoint started);
+  std::string_view name() const override { return "agent"; }
+  std::span<const collectors::MetricDef* const> metrics() const override;
+  Result<std::vector<collectors::Sample>> collect(TimePoint now, milliseconds budget) override;
+
+ private:
+  std::vector<const CollectorGroup*> groups_;
+  const collectors::MetricStore& store_;
+  const ReloadStatus& reload_;
+  const PolicyStats& policy_;
+  TimePoint started_;
+};
+
+/// Resident set size of this process in bytes, from /proc/self/statm.
+std::optional<double> selfResidentBytes();
+
+}  // namespace novacron::agent

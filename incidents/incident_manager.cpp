@@ -1,0 +1,725 @@
+#include "incidents/incident_manager.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <set>
+
+#include "actions/diagnostics_report.h"
+#include "io/orphans.h"
+#include "base/guard.h"
+#include "base/json_text.h"
+#include "base/log.h"
+#include "base/duration.h"
+#include "policy/escalation.h"
+#include "metrics/labels_json.h"
+#include "policy/notify_templates.h"
+
+namespace novacron::agent {
+
+using json = nlohmann::json;
+using policy::Decision;
+using policy::DecisionKind;
+
+struct IncidentManager::Incident {
+  enum class Phase { kOpen, kRunning, kAwaitingApproval, kDeferred, kVerifying };
+  IncidentRecord rec;
+  collectors::Labels labels;
+  std::string key;  // playbook and labels, the unit of cooldowns
+  Phase phase = Phase::kOpen;
+  size_t action = 0;
+  int64_t run_id = 0;
+  TimePoint approval_expires{};
+  TimePoint verify_since{};
+  std::optional<TimePoint> holding_since;
+  int escalation_level = 0;
+  bool flapping = false;
+  std::vector<std::string> outcomes;  // "action: state", for notices and {incident.actions}
+};
+
+namespace {
+
+std::string keyOf(const std::string& playbook, const collectors::Labels& labels) {
+  return playbook + jsonText(policy::labelsToJson(labels));
+}
+
+// The criteria of a verification for one incident: true only if every condition is true for
+// its labels (a condition without labels applies to any incident).
+policy::Tri allHold(const std::vector<policy::Condition>& conditions,
+                    const collectors::Labels& labels, const policy::EvalContext& ctx) {
+  policy::Tri all = policy::Tri::kTrue;
+  for (const auto& c : conditions) {
+    policy::Truth t = c.evaluate(ctx);
+    const policy::Tri* v = policy::findTruth(t, labels);
+    if (!v && t.size() == 1 && t.front().first.empty()) v = &t.front().second;
+    all = policy::triAnd(all, v ? *v : policy::Tri::kUnknown);
+  }
+  return all;
+}
+
+}  // namespace
+
+IncidentManager::IncidentManager(boost::asio::io_context& io, Store& store, const Clock& clock,
+                                 const collectors::MetricStore& metrics, ManagerOptions options)
+    : io_(io),
+      store_(store),
+      clock_(clock),
+      metrics_(metrics),
+      options_(std::move(options)),
+      policy_(std::make_shared<policy::PolicySet>()),
+      limits_(options_.limits),
+      alive_(std::make_shared<bool>(true)),
+      workers_(std::make_unique<boost::asio::thread_pool>(1)),
+      env_(std::make_unique<actions::ActionEnv>(
+          actions::ActionEnv{io_, *workers_, metrics_, options_.actions, options_.containment})) {}
+
+IncidentManager::~IncidentManager() {
+  *alive_ = false;
+  workers_->join();
+}
+
+void IncidentManager::setOptions(ManagerOptions options) {
+  // The action env refers to options_.actions, which stays the same object; the containment
+  // is the agent's for its whole life.
+  options_ = std::move(options);
+  env_->containment = options_.containment;
+  limits_.setOptions(options_.limits);
+}
+
+std::string IncidentManager::newId(TimePoint now) {
+  // node id, UTC time to the second, and a counter: unique across the fleet, sorted by time.
+  std::time_t secs = static_cast<std::time_t>(now.time_since_epoch().count() / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+  return options_.node_id + "-" + stamp + "-" + std::to_string(++counter_);
+}
+
+const policy::Playbook* IncidentManager::playbook(const Incident& inc) const {
+  return policy_->find(inc.rec.playbook);
+}
+
+void IncidentManager::writeFailed(const std::string& what, const Error& error) {
+  // A full disk or a read-only state dir: said once, then shown in /healthz until it heals.
+  if (store_error_.empty()) logError(what + ": " + error.message);
+  store_error_ = error.message;
+}
+
+void IncidentManager::writeSucceeded() {
+  if (store_error_.empty()) return;
+  logNotice("the incident store accepts writes again");
+  store_error_.clear();
+}
+
+void IncidentManager::event(const Incident& inc, const std::string& kind, const json& data) {
+  auto r = store_.appendEvent(inc.rec.id, clock_.now(), kind, jsonText(data));
+  if (!r)
+    writeFailed("incident " + inc.rec.id + ": cannot record " + kind, r.error());
+  else
+    writeSucceeded();
+}
+
+namespace {
+
+std::string isoTime(TimePoint t) {
+  std::time_t secs = static_cast<std::time_t>(t.time_since_epoch().count() / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+std::map<std::string, std::string> IncidentManager::values(const Incident& inc,
+                                                           const std::string& reason) const {
+  const policy::Playbook* p = playbook(inc);
+  std::string node_labels;
+  for (const auto& [k, v] : options_.actions.node_labels) {
+    node_labels += (node_labels.empty() ? "" : ", ") + k + "=" + v;
+  }
+  std::string actions;
+  for (const auto& o : inc.outcomes) actions += (actions.empty() ? "" : "; ") + o;
+  std::map<std::string, std::string> v = {
+      {"incident.id", inc.rec.id},
+      {"incident.playbook", inc.rec.playbook},
+      {"incident.severity", std::to_string(inc.rec.severity)},
+      {"incident.category", inc.rec.category},
+      {"incident.description", p && !p->description.empty() ? p->description : inc.rec.playbook},
+      {"incident.state", inc.rec.state},
+      {"incident.opened_at", isoTime(inc.rec.opened_at)},
+      {"incident.resolved_at", inc.rec.resolved_at ? isoTime(*inc.rec.resolved_at) : "-"},
+      {"incident.duration", policy::formatDuration(std::chrono::duration_cast<std::chrono::seconds>(
+                                inc.rec.resolved_at.value_or(clock_.now()) - inc.rec.opened_at))},
+      {"incident.actions", actions.empty() ? "none" : actions},
+      {"incident.reason", reason},
+      {"node.id", options_.node_id},
+      {"node.labels", node_labels.empty() ? "no labels" : node_labels}};
+  for (const auto& l : inc.labels) v["labels." + l.name] = l.value;
+  return v;
+}
+
+void IncidentManager::notice(const Incident& inc, const std::string& templ,
+                             const std::string& reason) {
+  auto text = policy::notifyTemplate(templ);
+  if (!text || inc.rec.dry_run) return;
+  std::string id = inc.rec.id;
+  actions::sendNotice(*env_, std::string(*text), values(inc, reason), options_.actions.notify.url,
+                      [this, alive = alive_, id, templ](actions::ActionOutcome o) {
+                        if (!*alive) return;
+                        guarded("incident " + id + ": recording the " + templ + " notice",
+                                [&] { noticeSent(id, templ, std::move(o)); });
+                      });
+}
+
+void IncidentManager::noticeSent(const std::string& id, const std::string& templ,
+                                 actions::ActionOutcome o) {
+  {
+    o.result["template"] = templ;
+    o.result["state"] = o.state;
+    o.result.erase("text");
+    auto r = store_.appendEvent(id, clock_.now(), "notification", jsonText(o.result));
+    if (!r) writeFailed("incident " + id + ": cannot record a notice", r.error());
+    if (o.state == "failed") {
+      logWarning("incident " + id + ": the " + templ +
+                 " notice was not delivered: " + o.result.value("error", std::string()));
+    }
+  }
+}
+
+// The flight recorder: the raw points, as sampled, of every series the playbook looks at that
+// belongs to this incident, so that the post-mortem sees what the agent saw.
+json IncidentManager::flightRecorder(const policy::Playbook& p, const collectors::Labels& labels,
+                                     TimePoint now) const {
+  constexpr size_t kMaxSeries = 16;
+  std::set<std::string> names;
+  auto add = [&](const std::optional<policy::Condition>& c) {
+    if (!c) return;
+    for (auto& m : c->metrics()) names.insert(m);
+  };
+  add(p.when);
+  add(p.resolve_when);
+  add(p.escalate_when);
+  for (const auto& c : p.verify.mandatory) add(c);
+  json series = json::array();
+  size_t skipped = 0;
+  for (const auto& name : names) {
+    for (const collectors::Series* s : metrics_.select(name)) {
+      // The series matches the incident where both have a label; labels only one has are fine.
+      bool match = std::all_of(labels.begin(), labels.end(), [&](const collectors::Label& l) {
+        for (const auto& sl : s->labels()) {
+          if (sl.name == l.name) return sl.value == l.value;
+        }
+        return true;
+      });
+      if (!match) continue;
+      if (series.size() >= kMaxSeries) {
+        ++skipped;
+        continue;
+      }
+      collectors::Window w = s->window(now, options_.flight_recorder);
+      json points = json::array();
+      w.forEach([&](const collectors::Point& pt) { points.push_back({toSeconds(pt.t), pt.v}); });
+      series.push_back({{"metric", s->metric().name},
+                        {"labels", policy::labelsToJson(s->labels())},
+                        {"points", std::move(points)}});
+    }
+  }
+  return {{"window", policy::formatDuration(options_.flight_recorder)},
+          {"series", std::move(series)},
+          {"series_left_out", skipped}};
+}
+
+std::optional<std::string> IncidentManager::incidentFor(const std::string& playbook,
+                                                        const collectors::Labels& labels) const {
+  for (const auto& [id, inc] : incidents_) {
+    if (inc->rec.playbook == playbook && inc->labels == labels) return id;
+  }
+  return std::nullopt;
+}
+
+void IncidentManager::handle(const std::vector<Decision>& decisions) {
+  // One decision's failure (a bug) must not cost the others their turn.
+  for (const Decision& d : decisions) {
+    guarded("the incident manager handling " + std::string(policy::decisionName(d.kind)) + " " +
+                d.playbook,
+            [&] { handleOne(d); });
+  }
+}
+
+void IncidentManager::handleOne(const Decision& d) {
+  {
+    if (d.kind == DecisionKind::kOpen) {
+      open(d);
+      return;
+    }
+    auto id = incidentFor(d.playbook, d.labels);
+    if (!id) return;
+    Incident& inc = *incidents_.at(*id);
+    switch (d.kind) {
+      case DecisionKind::kRunAction:
+      case DecisionKind::kAwaitApproval:
+        if (inc.phase == Incident::Phase::kOpen) startAction(inc, 0);
+        break;
+      case DecisionKind::kEscalate:
+        inc.rec.severity = d.severity;
+        (void)store_.updateIncident(inc.rec.id, inc.rec.state, inc.rec.severity,
+                                    inc.rec.acknowledged_at, std::nullopt);
+        event(inc, "severity_raised", json{{"severity", d.severity}, {"reason", d.reason}});
+        break;
+      case DecisionKind::kResolve:
+        // Once an action has run, only its verification may say the host recovered.
+        if (inc.phase == Incident::Phase::kRunning || inc.phase == Incident::Phase::kVerifying) {
+          event(inc, "condition_cleared", json{{"reason", d.reason}});
+        } else {
+          finish(inc, "resolved", "condition cleared: " + d.reason);
+        }
+        break;
+      case DecisionKind::kFlapping:
+      case DecisionKind::kSettled:
+        inc.flapping = d.kind == DecisionKind::kFlapping;
+        event(inc, std::string(policy::decisionName(d.kind)), json{{"reason", d.reason}});
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+void IncidentManager::open(const Decision& d) {
+  const policy::Playbook* p = policy_->find(d.playbook);
+  if (!p) return;
+  TimePoint now = clock_.now();
+  auto inc = std::make_unique<Incident>();
+  inc->rec.id = newId(now);
+  inc->rec.playbook = d.playbook;
+  inc->rec.labels = jsonText(policy::labelsToJson(d.labels));
+  inc->rec.severity = d.severity;
+  inc->rec.category = std::string(policy::categoryName(p->category));
+  inc->rec.state = "open";
+  inc->rec.dry_run = d.dry_run || options_.dry_run;
+  inc->rec.triggered_by = d.by;
+  inc->rec.opened_at = now;
+  inc->labels = d.labels;
+  inc->key = keyOf(d.playbook, d.labels);
+  // Recorded, with its `opened` event, before anything is done about it. The counter restarts
+  // with the agent, so an id can already exist (a restart within the same second): take the next
+  // number.
+  std::string opened = jsonText(json{{"reason", d.reason},
+                                     {"by", d.by.empty() ? json(nullptr) : json(d.by)},
+                                     {"severity", d.severity},
+                                     {"labels", policy::labelsToJson(d.labels)}});
+  Result<int64_t> created = store_.openIncident(inc->rec, opened);
+  for (int attempt = 0;
+       !created && created.error().code == ErrorCode::kInvalidArgument && attempt < 1000;
+       ++attempt) {
+    inc->rec.id = newId(now);
+    created = store_.openIncident(inc->rec, opened);
+  }
+  if (!created) {
+    // Nothing runs for an incident the store does not hold. The evaluator forgets it, so that
+    // it opens again once the condition has held for its `for` and the store may have healed.
+    writeFailed("cannot record an incident for " + d.playbook +
+                    "; nothing runs for it until it can be recorded",
+                created.error());
+    if (on_closed_) on_closed_(d.playbook, d.labels);
+    return;
+  }
+  writeSucceeded();
+  Incident& ref = *inc;
+  incidents_[inc->rec.id] = std::move(inc);
+  // What describes the incident is recorded piece by piece: a piece that fails (a bug) is
+  // logged and counted, and the incident goes on to its actions without it.
+  const std::string where = "incident " + ref.rec.id + ": ";
+  guarded(where + "the diagnostics report", [&] {
+    event(ref, "diagnostics",
+          json{{"report", actions::diagnosticsReport(metrics_, now, ref.rec.id)}});
+  });
+  guarded(where + "the flight recorder",
+          [&] { event(ref, "flight_recorder", flightRecorder(*p, d.labels, now)); });
+  guarded(where + "the regulatory deadlines", [&] {
+    for (const auto& dl : policy::regulatoryDeadlines(p->category, now)) {
+      event(ref, "regulatory_deadline",
+            json{{"regulation", dl.regulation},
+                 {"duty", dl.duty},
+                 {"when", dl.when},
+                 {"due", dl.due ? json(toSeconds(*dl.due)) : json(nullptr)}});
+    }
+  });
+  limits_.opened(*p, ref.key, now);
+  if (options_.observe && d.since.time_since_epoch().count() != 0 && d.since <= d.at) {
+    options_.observe("detection", d.playbook, d.severity,
+                     std::chrono::duration<double>(d.at - d.since).count());
+  }
+  logWarning("incident " + ref.rec.id + " opened: " + d.playbook + " SEV-" +
+             std::to_string(d.severity));
+  notice(ref, "initial_alert", d.reason);
+}
+
+void IncidentManager::startAction(Incident& inc, size_t index) {
+  const policy::Playbook* p = playbook(inc);
+  inc.action = index;
+  inc.holding_since.reset();
+  if (!p || index >= p->actions.size()) {
+    finish(inc, "escalated",
+           p && !p->actions.empty() ? "no action left and the host has not recovered"
+                                    : "the playbook has no actions; a human must take over");
+    return;
+  }
+  const policy::ActionSpec& a = p->actions[index];
+  if (!a.automated) {
+    inc.phase = Incident::Phase::kAwaitingApproval;
+    inc.approval_expires = clock_.now() + a.approval.timeout.value_or(options_.approval_timeout);
+    inc.rec.state = "awaiting_approval";
+    (void)store_.updateIncident(inc.rec.id, inc.rec.state, inc.rec.severity,
+                                inc.rec.acknowledged_at, std::nullopt);
+    if (auto r = store_.requestApproval(inc.rec.id, a.id, clock_.now(), inc.approval_expires); !r)
+      writeFailed("incident " + inc.rec.id + ": cannot record the approval request", r.error());
+    event(inc, "approval_requested",
+          json{{"action", a.id},
+               {"type", a.type},
+               {"expires", toSeconds(inc.approval_expires)},
+               {"distinct_approver", a.approval.distinct_approver}});
+    return;
+  }
+  inc.phase = Incident::Phase::kDeferred;  // runAction decides whether it can start now
+  runAction(inc);
+}
+
+void IncidentManager::runAction(Incident& inc) {
+  const policy::Playbook* p = playbook(inc);
+  if (!p) return;
+  const policy::ActionSpec& a = p->actions[inc.action];
+  TimePoint now = clock_.now();
+  bool automated = a.automated;
+  if (inc.flapping) {
+    if (inc.run_id >= 0)
+      event(inc, "action_deferred",
+            json{{"action", a.id}, {"budget", "flapping"}, {"reason", "flapping"}});
+    inc.run_id = -1;
+    inc.phase = Incident::Phase::kDeferred;
+    return;
+  }
+  // An approved action passes the kill switch (a human chose to run it) but not the other limits.
+  if (auto refusal = limits_.check(*p, inc.key, now, automated && paused_)) {
+    if (inc.phase != Incident::Phase::kDeferred || inc.run_id >= 0) {
+      event(inc, "action_deferred",
+            json{{"action", a.id}, {"budget", refusal->budget}, {"reason", refusal->reason}});
+    }
+    inc.run_id = -1;  // remembers that the deferral is recorded
+    inc.phase = Incident::Phase::kDeferred;
+    return;
+  }
+  auto run = store_.startActionRun(inc.rec.id, a.id, a.type, now);
+  if (!run) {
+    logError("incident " + inc.rec.id + ": cannot record the start of " + a.id + ": " +
+             run.error().message);
+    return;
+  }
+  inc.run_id = *run;
+  inc.phase = Incident::Phase::kRunning;
+  inc.rec.state = "mitigating";
+  (void)store_.updateIncident(inc.rec.id, inc.rec.state, inc.rec.severity, inc.rec.acknowledged_at,
+                              std::nullopt);
+  event(inc, "action_started",
+        json{{"action", a.id}, {"type", a.type}, {"run", *run}, {"dry_run", inc.rec.dry_run}});
+  limits_.started(*p, inc.key, now);
+
+  std::string id = inc.rec.id;
+  int64_t run_id = *run;
+  auto complete = [this, alive = alive_, id, run_id](actions::ActionOutcome o) {
+    boost::asio::post(io_, [this, alive, id, run_id, o = std::move(o)] {
+      if (!*alive) return;
+      if (!guarded("incident " + id + ": the result of run " + std::to_string(run_id),
+                   [&] { actionDone(id, run_id, o.state, jsonText(o.result)); })) {
+        handOver(id, "the agent could not handle the result of run " + std::to_string(run_id));
+      }
+    });
+  };
+  if (inc.rec.dry_run) {
+    complete({"skipped", json{{"dry_run", true}, {"message", "dry-run: planned, not run"}}});
+    return;
+  }
+  actions::ActionRequest request{a,
+                                 id,
+                                 run_id,
+                                 values(inc, "action " + a.id),
+                                 now,
+                                 {},
+                                 actions::runMarker(options_.store_id, run_id)};
+  request.on_started = [this, alive = alive_, run_id, id](pid_t pid) {
+    if (!*alive) return;
+    running_[run_id] = {id, pid};
+    // Recorded so that a restart after kill -9 can end the process group (actions/orphans.h).
+    if (auto r = store_.setRunProcess(run_id, pid, actions::processStartTicks(pid).value_or(0)); !r)
+      writeFailed("incident " + id + ": cannot record the process of run " + std::to_string(run_id),
+                  r.error());
+  };
+  actions::runAction(*env_, std::move(request), std::move(complete));
+}
+
+void IncidentManager::actionDone(const std::string& id, int64_t run, const std::string& state,
+                                 const std::string& result_json) {
+  limits_.finished();
+  running_.erase(run);
+  auto it = incidents_.find(id);
+  (void)store_.finishActionRun(run, state, clock_.now(), result_json);
+  if (it == incidents_.end()) return;
+  Incident& inc = *it->second;
+  const policy::Playbook* p = playbook(inc);
+  std::string action = p && inc.action < p->actions.size() ? p->actions[inc.action].id : "?";
+  inc.outcomes.push_back(action + ": " + state);
+  json result = json::parse(result_json, nullptr, false);
+  event(inc, "action_result", json{{"action", action}, {"state", state}, {"result", result}});
+  if (p && inc.action < p->actions.size() && p->actions[inc.action].type == "escalate" &&
+      state == "done") {
+    finish(inc, "escalated", result.value("message", std::string("handed over")));
+    return;
+  }
+  // Verify against the playbook's criteria; with none, the resolve condition; with neither (a
+  // manual playbook), there is nothing to verify and the next action follows.
+  if (!p || (p->verify.mandatory.empty() && !p->when)) {
+    nextAction(inc, "no verification criteria");
+    return;
+  }
+  inc.phase = Incident::Phase::kVerifying;
+  inc.verify_since = clock_.now();
+  inc.holding_since.reset();
+  inc.rec.state = "verifying";
+  (void)store_.updateIncident(inc.rec.id, inc.rec.state, inc.rec.severity, inc.rec.acknowledged_at,
+                              std::nullopt);
+  event(inc, "verification_started", json{{"window", policy::formatDuration(p->verify.window)}});
+}
+
+void IncidentManager::shutdown() {
+  *alive_ = false;  // completions that arrive from now on are not acted upon
+  if (running_.empty()) return;
+  for (const auto& [run, r] : running_) ::kill(-r.pid, SIGTERM);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  for (const auto& [run, r] : running_) {
+    while (::kill(-r.pid, 0) == 0 && std::chrono::steady_clock::now() < deadline) {
+      ::usleep(10000);
+    }
+    if (::kill(-r.pid, 0) == 0) ::kill(-r.pid, SIGKILL);
+  }
+  TimePoint now = clock_.now();
+  for (const auto& [run, r] : running_) {
+    json note = {{"run", run},
+                 {"reason", "the agent stopped while it ran; its process group was terminated"}};
+    (void)store_.finishActionRun(run, "interrupted", now, jsonText(note));
+    (void)store_.appendEvent(r.incident, now, "action_interrupted", jsonText(note));
+  }
+  logWarning(std::to_string(running_.size()) + " running action(s) stopped with the agent");
+  running_.clear();
+}
+
+void IncidentManager::nextAction(Incident& inc, const std::string& why) {
+  event(inc, "next_action", json{{"reason", why}});
+  startAction(inc, inc.action + 1);
+}
+
+void IncidentManager::handOver(const std::string& id, const std::string& why) {
+  auto it = incidents_.find(id);
+  if (it == incidents_.end()) return;
+  // A bug stopped the incident's own handling: a human takes over rather than it hanging.
+  guarded("incident " + id + ": handing it over",
+          [&] { finish(*it->second, "escalated", why + "; a human must take over"); });
+  incidents_.erase(id);
+}
+
+void IncidentManager::finish(Incident& inc, const std::string& state, const std::string& reason) {
+  TimePoint now = clock_.now();
+  inc.rec.state = state;
+  inc.rec.resolved_at = now;
+  (void)store_.updateIncident(inc.rec.id, state, inc.rec.severity, inc.rec.acknowledged_at, now);
+  event(inc, state, json{{"reason", reason}});
+  limits_.resolved(inc.key, now);
+  notice(inc, state == "resolved" ? "resolution" : "escalation", reason);
+  if (options_.observe && state == "resolved") {
+    options_.observe("resolution", inc.rec.playbook, inc.rec.severity,
+                     std::chrono::duration<double>(now - inc.rec.opened_at).count());
+  }
+  log(state == "resolved" ? LogLevel::kNotice : LogLevel::kWarning,
+      "incident " + inc.rec.id + " " + state + ": " + reason);
+  // The evaluator holds an incident open until told: after a verified recovery, and after any end
+  // of one it cannot watch clear by itself (a playbook without `when`, an incident opened by
+  // hand). An escalated incident of a watched condition stays open there until the condition
+  // clears, so that it does not open again at once while a human works on it.
+  const policy::Playbook* p = playbook(inc);
+  bool tell = state == "resolved" || !p || !p->when || !inc.rec.triggered_by.empty();
+  std::string id = inc.rec.id;
+  std::string playbook_name = inc.rec.playbook;
+  collectors::Labels labels = inc.labels;
+  incidents_.erase(id);
+  if (tell && on_closed_) on_closed_(playbook_name, labels);
+}
+
+void IncidentManager::tick() {
+  TimePoint now = clock_.now();
+  std::vector<std::string> ids;
+  for (const auto& [id, inc] : incidents_) ids.push_back(id);
+  for (const auto& id : ids) {
+    if (!guarded("incident " + id + ": its tick", [&] { tickOne(id, now); })) {
+      handOver(id, "the agent failed to move the incident along");
+    }
+  }
+}
+
+void IncidentManager::tickOne(const std::string& id, TimePoint now) {
+  {
+    auto it = incidents_.find(id);
+    if (it == incidents_.end()) return;
+    Incident& inc = *it->second;
+    const policy::Playbook* p = playbook(inc);
+    // The escalation matrix runs until someone acknowledges.
+    auto step =
+        policy::escalationAt(inc.rec.severity, inc.rec.opened_at, inc.rec.acknowledged_at, now);
+    if (step.level > inc.escalation_level) {
+      inc.escalation_level = step.level;
+      event(inc, "escalation_notice",
+            json{{"level", step.level},
+                 {"to", policy::escalationLevelName(step.level)},
+                 {"reason", "not acknowledged within SEV-" + std::to_string(inc.rec.severity) +
+                                "'s response time"}});
+      notice(inc, "escalation", std::string(policy::escalationLevelName(step.level)));
+    }
+    if (!p) return;
+    switch (inc.phase) {
+      case Incident::Phase::kAwaitingApproval:
+        if (now >= inc.approval_expires) {
+          (void)store_.decideApproval(inc.rec.id, p->actions[inc.action].id, "expired", now,
+                                      "agent", "no decision in time");
+          event(inc, "approval_expired", json{{"action", p->actions[inc.action].id}});
+          nextAction(inc, "no approval in time: treated as denied");
+        }
+        break;
+      case Incident::Phase::kDeferred:
+        runAction(inc);
+        break;
+      case Incident::Phase::kVerifying: {
+        policy::EvalContext ctx{metrics_, now};
+        policy::Tri held = policy::Tri::kUnknown;
+        if (!p->verify.mandatory.empty()) {
+          held = allHold(p->verify.mandatory, inc.labels, ctx);
+        } else {
+          std::vector<policy::Condition> resolve = {p->resolve_when ? *p->resolve_when : *p->when};
+          held = allHold(resolve, inc.labels, ctx);
+          if (!p->resolve_when) held = policy::triNot(held);
+        }
+        if (held == policy::Tri::kTrue) {
+          if (!inc.holding_since) inc.holding_since = now;
+          if (now - *inc.holding_since >= p->verify.window) {
+            event(inc, "verification_held",
+                  json{{"window", policy::formatDuration(p->verify.window)}});
+            finish(inc, "resolved",
+                   "verification held for " + policy::formatDuration(p->verify.window));
+            return;
+          }
+        } else {
+          inc.holding_since.reset();
+        }
+        // The criteria get twice their window to hold for a whole window.
+        if (now - inc.verify_since >= 2 * std::max(p->verify.window, milliseconds(1))) {
+          event(inc, "verification_failed",
+                json{{"reason",
+                      "criteria did not hold for " + policy::formatDuration(p->verify.window)}});
+          nextAction(inc, "verification failed");
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+}
+
+Result<IncidentManager::Incident*> IncidentManager::waitingFor(const std::string& incident_id,
+                                                               const std::string& action) {
+  auto it = incidents_.find(incident_id);
+  if (it == incidents_.end())
+    return makeError(ErrorCode::kNotFound, "no open incident " + incident_id);
+  Incident& inc = *it->second;
+  const policy::Playbook* p = playbook(inc);
+  if (inc.phase != Incident::Phase::kAwaitingApproval || !p ||
+      p->actions[inc.action].id != action) {
+    return makeError(ErrorCode::kInvalidArgument,
+                     "incident " + incident_id + " is not waiting for an approval of " + action);
+  }
+  return &inc;
+}
+
+namespace {
+
+// The decider on the timeline: the name given, and the identity behind it when it differs.
+json decider(const std::string& action, const std::string& identity, const std::string& name,
+             const std::string& reason) {
+  json j = {{"action", action}, {"by", name.empty() ? identity : name}, {"reason", reason}};
+  if (!name.empty() && name != identity) j["verified_as"] = identity;
+  return j;
+}
+
+}  // namespace
+
+Result<void> IncidentManager::approve(const std::string& incident_id, const std::string& action,
+                                      const std::string& approver, const std::string& reason,
+                                      const std::string& name) {
+  auto inc = waitingFor(incident_id, action);
+  if (!inc) return inc.error();
+  if (playbook(**inc)->actions[(*inc)->action].approval.distinct_approver &&
+      approver == (*inc)->rec.triggered_by) {
+    return makeError(ErrorCode::kPermission,
+                     action + " needs an approver other than " + approver + ", who triggered it");
+  }
+  if (auto r =
+          store_.decideApproval(incident_id, action, "granted", clock_.now(), approver, reason);
+      !r) {
+    // An approval that cannot be recorded is not acted upon: the store is the agent's memory.
+    writeFailed("incident " + incident_id + ": cannot record the approval", r.error());
+    return r.error();
+  }
+  event(**inc, "approval_granted", decider(action, approver, name, reason));
+  (*inc)->phase = Incident::Phase::kDeferred;
+  runAction(**inc);
+  return {};
+}
+
+Result<void> IncidentManager::deny(const std::string& incident_id, const std::string& action,
+                                   const std::string& who, const std::string& reason,
+                                   const std::string& name) {
+  auto inc = waitingFor(incident_id, action);
+  if (!inc) return inc.error();
+  (void)store_.decideApproval(incident_id, action, "denied", clock_.now(), who, reason);
+  event(**inc, "approval_denied", decider(action, who, name, reason));
+  nextAction(**inc, "denied by " + (name.empty() ? who : name));
+  return {};
+}
+
+Result<void> IncidentManager::acknowledge(const std::string& incident_id, const std::string& who) {
+  auto it = incidents_.find(incident_id);
+  if (it == incidents_.end())
+    return makeError(ErrorCode::kNotFound, "no open incident " + incident_id);
+  Incident& inc = *it->second;
+  if (inc.rec.acknowledged_at) return {};
+  inc.rec.acknowledged_at = clock_.now();
+  if (options_.observe) {
+    options_.observe(
+        "acknowledge", inc.rec.playbook, inc.rec.severity,
+        std::chrono::duration<double>(*inc.rec.acknowledged_at - inc.rec.opened_at).count());
+  }
+  (void)store_.updateIncident(inc.rec.id, inc.rec.state, inc.rec.severity, inc.rec.acknowledged_at,
+                              std::nullopt);
+  event(inc, "acknowledged", json{{"by", who}});
+  return {};
+}
+
+}  // namespace novacron::agent

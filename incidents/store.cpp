@@ -1,0 +1,617 @@
+#include "incidents/store.h"
+
+#include <sqlite3.h>
+
+#include <nlohmann/json.hpp>
+#include "base/json_text.h"
+
+namespace novacron::agent {
+namespace {
+
+// Migration N brings the schema from version N-1 to N. Never edit one that has shipped: add the
+// next, so that an upgrade keeps every incident.
+constexpr const char* kMigrations[] = {
+    // 1: the first schema.
+    R"sql(
+CREATE TABLE incidents (
+  id TEXT PRIMARY KEY,
+  playbook TEXT NOT NULL,
+  labels TEXT NOT NULL,
+  severity INTEGER NOT NULL,
+  category TEXT NOT NULL,
+  state TEXT NOT NULL,
+  dry_run INTEGER NOT NULL,
+  triggered_by TEXT NOT NULL,
+  opened_at INTEGER NOT NULL,
+  acknowledged_at INTEGER,
+  resolved_at INTEGER
+);
+CREATE INDEX incidents_open ON incidents(resolved_at, opened_at);
+CREATE TABLE events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  incident_id TEXT NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+  at INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  data TEXT NOT NULL
+);
+CREATE INDEX events_incident ON events(incident_id, seq);
+CREATE TABLE action_runs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  incident_id TEXT NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+  action TEXT NOT NULL,
+  type TEXT NOT NULL,
+  state TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER,
+  result TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX action_runs_incident ON action_runs(incident_id, id);
+CREATE INDEX action_runs_state ON action_runs(state);
+CREATE TABLE approvals (
+  incident_id TEXT NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+  action TEXT NOT NULL,
+  state TEXT NOT NULL,
+  requested_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  decided_at INTEGER,
+  decided_by TEXT,
+  reason TEXT,
+  PRIMARY KEY (incident_id, action)
+);
+CREATE TABLE outbox (
+  event_seq INTEGER PRIMARY KEY REFERENCES events(seq) ON DELETE CASCADE,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER,
+  delivered_at INTEGER,
+  parked INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE agent_state (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+)sql",
+    // 2: the process group of a running action, so that a restart after kill -9 can end it.
+    R"sql(
+ALTER TABLE action_runs ADD COLUMN pid INTEGER;
+ALTER TABLE action_runs ADD COLUMN pid_start INTEGER;
+)sql",
+    // 3: the reporter: why an event's last delivery failed, and a quick way to what is pending.
+    // parked: 0 pending or delivered, 1 refused by the coordinator, 2 dropped over the bound.
+    R"sql(
+ALTER TABLE outbox ADD COLUMN last_error TEXT;
+CREATE INDEX outbox_pending ON outbox(event_seq) WHERE delivered_at IS NULL AND parked = 0;
+)sql",
+};
+
+int64_t ms(TimePoint t) { return t.time_since_epoch().count(); }
+TimePoint fromMs(int64_t v) { return TimePoint{milliseconds(v)}; }
+
+// One prepared statement, finalized on every path.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const char* sql) : db_(db) {
+    rc_ = sqlite3_prepare_v2(db, sql, -1, &s_, nullptr);
+  }
+  ~Stmt() { sqlite3_finalize(s_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  bool ok() const { return rc_ == SQLITE_OK; }
+  Stmt& bind(int i, const std::string& v) {
+    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& bind(int i, int64_t v) {
+    sqlite3_bind_int64(s_, i, v);
+    return *this;
+  }
+  Stmt& bindOpt(int i, std::optional<TimePoint> t) {
+    if (t)
+      sqlite3_bind_int64(s_, i, ms(*t));
+    else
+      sqlite3_bind_null(s_, i);
+    return *this;
+  }
+  /// SQLITE_ROW, SQLITE_DONE or an error code.
+  int step() { return sqlite3_step(s_); }
+  std::string text(int col) const {
+    auto* p = sqlite3_column_text(s_, col);
+    return p ? std::string(reinterpret_cast<const char*>(p),
+                           static_cast<size_t>(sqlite3_column_bytes(s_, col)))
+             : "";
+  }
+  int64_t integer(int col) const { return sqlite3_column_int64(s_, col); }
+  std::optional<TimePoint> optTime(int col) const {
+    if (sqlite3_column_type(s_, col) == SQLITE_NULL) return std::nullopt;
+    return fromMs(integer(col));
+  }
+  Error error(const std::string& what) const { return dbError(db_, what); }
+
+  static Error dbError(sqlite3* db, const std::string& what) {
+    int code = sqlite3_errcode(db);
+    ErrorCode c = ErrorCode::kIo;
+    if (code == SQLITE_READONLY || code == SQLITE_PERM || code == SQLITE_CANTOPEN)
+      c = ErrorCode::kPermission;
+    if (code == SQLITE_BUSY || code == SQLITE_LOCKED) c = ErrorCode::kUnavailable;
+    if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) c = ErrorCode::kMalformed;
+    if (code == SQLITE_CONSTRAINT) c = ErrorCode::kInvalidArgument;
+    return makeError(c, "store: " + what + ": " + sqlite3_errmsg(db));
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* s_ = nullptr;
+  int rc_;
+};
+
+Result<void> done(Stmt& s, const std::string& what) {
+  if (!s.ok()) return s.error(what);
+  int rc = s.step();
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) return s.error(what);
+  return {};
+}
+
+IncidentRecord readIncident(const Stmt& s) {
+  IncidentRecord r;
+  r.id = s.text(0);
+  r.playbook = s.text(1);
+  r.labels = s.text(2);
+  r.severity = static_cast<int>(s.integer(3));
+  r.category = s.text(4);
+  r.state = s.text(5);
+  r.dry_run = s.integer(6) != 0;
+  r.triggered_by = s.text(7);
+  r.opened_at = fromMs(s.integer(8));
+  r.acknowledged_at = s.optTime(9);
+  r.resolved_at = s.optTime(10);
+  return r;
+}
+
+constexpr const char* kIncidentColumns =
+    "id, playbook, labels, severity, category, state, dry_run, triggered_by, opened_at, "
+    "acknowledged_at, resolved_at";
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& file) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(
+      file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    Error e = Stmt::dbError(db, "cannot open " + file.string());
+    sqlite3_close(db);
+    return e;
+  }
+  std::unique_ptr<Store> store(new Store(db));
+  sqlite3_busy_timeout(db, 2000);
+  // WAL survives in the file; synchronous is per connection: FULL syncs the WAL on every commit.
+  for (const char* pragma :
+       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
+    if (auto r = store->exec(pragma); !r) return r.error();
+  }
+  if (auto r = store->migrate(); !r) return r.error();
+  if (auto r = store->countPending(); !r) return r.error();
+  return store;
+}
+
+Store::~Store() { sqlite3_close(db_); }
+
+Result<void> Store::exec(const char* sql) {
+  char* msg = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &msg) != SQLITE_OK) {
+    std::string m = msg ? msg : "unknown error";
+    sqlite3_free(msg);
+    Error e = Stmt::dbError(db_, sql);
+    e.message = "store: " + m;
+    return e;
+  }
+  return {};
+}
+
+Result<void> Store::migrate() {
+  Stmt v(db_, "PRAGMA user_version");
+  if (!v.ok() || v.step() != SQLITE_ROW) return v.error("reading the schema version");
+  version_ = static_cast<int>(v.integer(0));
+  if (version_ > kSchemaVersion) {
+    return makeError(ErrorCode::kInvalidArgument,
+                     "store: the database has schema version " + std::to_string(version_) +
+                         ", newer than this agent's " + std::to_string(kSchemaVersion) +
+                         "; run the newer agent or move the database aside");
+  }
+  for (int next = version_ + 1; next <= kSchemaVersion; ++next) {
+    if (auto r = exec("BEGIN IMMEDIATE"); !r) return r;
+    auto r = exec(kMigrations[next - 1]);
+    std::string set = "PRAGMA user_version=" + std::to_string(next);
+    if (r) r = exec(set.c_str());
+    if (!r) {
+      (void)exec("ROLLBACK");
+      return makeError(r.error().code, "migration to schema " + std::to_string(next) +
+                                           " failed: " + r.error().message);
+    }
+    if (auto c = exec("COMMIT"); !c) return c;
+    version_ = next;
+  }
+  return {};
+}
+
+Result<void> Store::createIncident(const IncidentRecord& i) {
+  Stmt s(db_,
+         "INSERT INTO incidents (id, playbook, labels, severity, category, state, dry_run, "
+         "triggered_by, opened_at, "
+         "acknowledged_at, resolved_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+  s.bind(1, i.id)
+      .bind(2, i.playbook)
+      .bind(3, i.labels)
+      .bind(4, int64_t{i.severity})
+      .bind(5, i.category);
+  s.bind(6, i.state).bind(7, int64_t{i.dry_run}).bind(8, i.triggered_by).bind(9, ms(i.opened_at));
+  s.bindOpt(10, i.acknowledged_at).bindOpt(11, i.resolved_at);
+  return done(s, "creating incident " + i.id);
+}
+
+Result<void> Store::updateIncident(const std::string& id, const std::string& state, int severity,
+                                   std::optional<TimePoint> acknowledged_at,
+                                   std::optional<TimePoint> resolved_at) {
+  Stmt s(db_,
+         "UPDATE incidents SET state = ?2, severity = ?3, acknowledged_at = ?4, resolved_at = ?5 "
+         "WHERE id = ?1");
+  s.bind(1, id)
+      .bind(2, state)
+      .bind(3, int64_t{severity})
+      .bindOpt(4, acknowledged_at)
+      .bindOpt(5, resolved_at);
+  if (auto r = done(s, "updating incident " + id); !r) return r;
+  if (sqlite3_changes(db_) == 0) return makeError(ErrorCode::kNotFound, "store: no incident " + id);
+  return {};
+}
+
+Result<std::optional<IncidentRecord>> Store::incident(const std::string& id) {
+  std::string sql = std::string("SELECT ") + kIncidentColumns + " FROM incidents WHERE id = ?1";
+  Stmt s(db_, sql.c_str());
+  if (!s.ok()) return s.error("reading incident");
+  s.bind(1, id);
+  int rc = s.step();
+  if (rc == SQLITE_DONE) return std::optional<IncidentRecord>{};
+  if (rc != SQLITE_ROW) return s.error("reading incident " + id);
+  return std::optional<IncidentRecord>{readIncident(s)};
+}
+
+Result<std::vector<IncidentRecord>> Store::openIncidents() {
+  std::string sql = std::string("SELECT ") + kIncidentColumns +
+                    " FROM incidents WHERE resolved_at IS NULL ORDER BY opened_at, id";
+  Stmt s(db_, sql.c_str());
+  if (!s.ok()) return s.error("listing incidents");
+  std::vector<IncidentRecord> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) out.push_back(readIncident(s));
+  if (rc != SQLITE_DONE) return s.error("listing incidents");
+  return out;
+}
+
+Result<std::vector<IncidentRecord>> Store::incidents(TimePoint since, bool open_only,
+                                                     size_t limit) {
+  std::string sql =
+      std::string("SELECT ") + kIncidentColumns + " FROM incidents WHERE opened_at >= ?1" +
+      (open_only ? " AND resolved_at IS NULL" : "") + " ORDER BY opened_at DESC, id DESC LIMIT ?2";
+  Stmt s(db_, sql.c_str());
+  if (!s.ok()) return s.error("listing incidents");
+  s.bind(1, ms(since)).bind(2, static_cast<int64_t>(limit));
+  std::vector<IncidentRecord> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) out.push_back(readIncident(s));
+  if (rc != SQLITE_DONE) return s.error("listing incidents");
+  return out;
+}
+
+// Inside a transaction the caller holds: the event and its outbox entry.
+Result<int64_t> Store::insertEvent(const std::string& incident_id, TimePoint at,
+                                   const std::string& kind, const std::string& data_json) {
+  Stmt ev(db_, "INSERT INTO events (incident_id, at, kind, data) VALUES (?1, ?2, ?3, ?4)");
+  ev.bind(1, incident_id).bind(2, ms(at)).bind(3, kind).bind(4, data_json);
+  if (auto r = done(ev, "appending an event to " + incident_id); !r) return r.error();
+  int64_t seq = sqlite3_last_insert_rowid(db_);
+  Stmt ob(db_, "INSERT INTO outbox (event_seq) VALUES (?1)");
+  ob.bind(1, seq);
+  if (auto r = done(ob, "queueing event " + std::to_string(seq)); !r) return r.error();
+  return seq;
+}
+
+Result<int64_t> Store::commitEvent(const std::function<Result<void>()>& before,
+                                   const std::string& incident_id, TimePoint at,
+                                   const std::string& kind, const std::string& data_json) {
+  if (auto r = exec("BEGIN IMMEDIATE"); !r) return r.error();
+  Result<int64_t> seq = makeError(ErrorCode::kIo, "");
+  if (auto b = before ? before() : Result<void>{}; !b) {
+    seq = b.error();
+  } else {
+    seq = insertEvent(incident_id, at, kind, data_json);
+  }
+  if (seq) {
+    if (auto r = exec("COMMIT"); !r) seq = r.error();
+  }
+  if (!seq) {
+    (void)exec("ROLLBACK");
+    return seq;
+  }
+  ++pending_;
+  if (on_append_) on_append_();
+  return seq;
+}
+
+Result<int64_t> Store::appendEvent(const std::string& incident_id, TimePoint at,
+                                   const std::string& kind, const std::string& data_json) {
+  return commitEvent(nullptr, incident_id, at, kind, data_json);
+}
+
+Result<int64_t> Store::openIncident(const IncidentRecord& incident, const std::string& data_json) {
+  return commitEvent([&] { return createIncident(incident); }, incident.id, incident.opened_at,
+                     "opened", data_json);
+}
+
+namespace {
+Result<std::vector<EventRecord>> readEvents(Stmt& s, const std::string& what) {
+  if (!s.ok()) return s.error(what);
+  std::vector<EventRecord> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    out.push_back({s.integer(0), s.text(1), fromMs(s.integer(2)), s.text(3), s.text(4)});
+  }
+  if (rc != SQLITE_DONE) return s.error(what);
+  return out;
+}
+}  // namespace
+
+Result<std::vector<EventRecord>> Store::eventsAfter(int64_t seq, size_t limit) {
+  Stmt s(
+      db_,
+      "SELECT seq, incident_id, at, kind, data FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+  s.bind(1, seq).bind(2, static_cast<int64_t>(limit));
+  return readEvents(s, "reading events");
+}
+
+Result<std::vector<EventRecord>> Store::timeline(const std::string& incident_id) {
+  Stmt s(db_,
+         "SELECT seq, incident_id, at, kind, data FROM events WHERE incident_id = ?1 ORDER BY seq");
+  s.bind(1, incident_id);
+  return readEvents(s, "reading the timeline of " + incident_id);
+}
+
+Result<int64_t> Store::startActionRun(const std::string& incident_id, const std::string& action,
+                                      const std::string& type, TimePoint at) {
+  Stmt s(db_,
+         "INSERT INTO action_runs (incident_id, action, type, state, started_at) VALUES (?1, ?2, "
+         "?3, 'running', ?4)");
+  s.bind(1, incident_id).bind(2, action).bind(3, type).bind(4, ms(at));
+  if (auto r = done(s, "recording the start of " + action); !r) return r.error();
+  return sqlite3_last_insert_rowid(db_);
+}
+
+Result<void> Store::finishActionRun(int64_t id, const std::string& state, TimePoint at,
+                                    const std::string& result_json) {
+  Stmt s(db_, "UPDATE action_runs SET state = ?2, finished_at = ?3, result = ?4 WHERE id = ?1");
+  s.bind(1, id).bind(2, state).bind(3, ms(at)).bind(4, result_json);
+  return done(s, "recording the end of action run " + std::to_string(id));
+}
+
+Result<std::vector<ActionRunRecord>> Store::actionRuns(const std::string& incident_id) {
+  Stmt s(db_,
+         "SELECT id, incident_id, action, type, state, started_at, finished_at, result FROM "
+         "action_runs "
+         "WHERE incident_id = ?1 ORDER BY id");
+  if (!s.ok()) return s.error("reading action runs");
+  s.bind(1, incident_id);
+  std::vector<ActionRunRecord> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    out.push_back({s.integer(0), s.text(1), s.text(2), s.text(3), s.text(4), fromMs(s.integer(5)),
+                   s.optTime(6), s.text(7)});
+  }
+  if (rc != SQLITE_DONE) return s.error("reading action runs");
+  return out;
+}
+
+Result<void> Store::setRunProcess(int64_t id, int pid, uint64_t start_ticks) {
+  Stmt s(db_, "UPDATE action_runs SET pid = ?2, pid_start = ?3 WHERE id = ?1");
+  s.bind(1, id).bind(2, static_cast<int64_t>(pid)).bind(3, static_cast<int64_t>(start_ticks));
+  return done(s, "recording the process of action run " + std::to_string(id));
+}
+
+Result<std::vector<InterruptedRun>> Store::markInterruptedRuns(TimePoint now) {
+  Stmt find(db_,
+            "SELECT id, incident_id, action, pid, pid_start FROM action_runs WHERE state = "
+            "'running' ORDER BY id");
+  if (!find.ok()) return find.error("finding interrupted runs");
+  std::vector<InterruptedRun> runs;
+  int rc;
+  while ((rc = find.step()) == SQLITE_ROW) {
+    runs.push_back({find.integer(0), find.text(1), find.text(2), static_cast<int>(find.integer(3)),
+                    static_cast<uint64_t>(find.integer(4))});
+  }
+  if (rc != SQLITE_DONE) return find.error("finding interrupted runs");
+  for (const auto& run : runs) {
+    nlohmann::json note = {{"action", run.action},
+                           {"run", run.id},
+                           {"reason", "the agent stopped while it ran; not re-run"}};
+    if (auto r = finishActionRun(run.id, "interrupted", now, jsonText(note)); !r) return r.error();
+    if (auto r = appendEvent(run.incident_id, now, "action_interrupted", jsonText(note)); !r)
+      return r.error();
+  }
+  return runs;
+}
+
+Result<void> Store::requestApproval(const std::string& incident_id, const std::string& action,
+                                    TimePoint at, TimePoint expires) {
+  // An action asked again (a later incident step) starts a fresh request.
+  Stmt s(db_,
+         "INSERT INTO approvals (incident_id, action, state, requested_at, expires_at) VALUES "
+         "(?1, ?2, 'pending', ?3, ?4) ON CONFLICT(incident_id, action) DO UPDATE SET state = "
+         "'pending', requested_at = ?3, expires_at = ?4, decided_at = NULL, decided_by = NULL, "
+         "reason = NULL");
+  s.bind(1, incident_id).bind(2, action).bind(3, ms(at)).bind(4, ms(expires));
+  return done(s, "recording the approval request for " + action);
+}
+
+Result<void> Store::decideApproval(const std::string& incident_id, const std::string& action,
+                                   const std::string& state, TimePoint at, const std::string& by,
+                                   const std::string& reason) {
+  Stmt s(db_,
+         "UPDATE approvals SET state = ?3, decided_at = ?4, decided_by = ?5, reason = ?6 WHERE "
+         "incident_id = ?1 AND action = ?2 AND state = 'pending'");
+  s.bind(1, incident_id).bind(2, action).bind(3, state).bind(4, ms(at)).bind(5, by).bind(6, reason);
+  return done(s, "recording the decision on " + action);
+}
+
+Result<std::vector<ApprovalRecord>> Store::approvals(const std::string& incident_id) {
+  Stmt s(db_,
+         "SELECT incident_id, action, state, requested_at, expires_at, decided_at, "
+         "COALESCE(decided_by, ''), COALESCE(reason, '') FROM approvals WHERE incident_id = ?1 "
+         "ORDER BY requested_at, action");
+  if (!s.ok()) return s.error("reading approvals");
+  s.bind(1, incident_id);
+  std::vector<ApprovalRecord> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    out.push_back({s.text(0), s.text(1), s.text(2), fromMs(s.integer(3)), fromMs(s.integer(4)),
+                   s.optTime(5), s.text(6), s.text(7)});
+  }
+  if (rc != SQLITE_DONE) return s.error("reading approvals");
+  return out;
+}
+
+Result<int> Store::expirePendingApprovals(TimePoint now, const std::string& reason) {
+  Stmt s(db_,
+         "UPDATE approvals SET state = 'expired', decided_at = ?1, decided_by = 'agent', reason = "
+         "?2 WHERE state = 'pending'");
+  s.bind(1, ms(now)).bind(2, reason);
+  if (auto r = done(s, "expiring pending approvals"); !r) return r.error();
+  return sqlite3_changes(db_);
+}
+
+Result<std::vector<EventRecord>> Store::pendingEvents(size_t limit) {
+  Stmt s(db_,
+         "SELECT e.seq, e.incident_id, e.at, e.kind, e.data FROM outbox o JOIN events e ON e.seq = "
+         "o.event_seq WHERE o.delivered_at IS NULL AND o.parked = 0 ORDER BY o.event_seq LIMIT ?1");
+  s.bind(1, static_cast<int64_t>(limit));
+  return readEvents(s, "reading the outbox");
+}
+
+Result<void> Store::markDelivered(int64_t first, int64_t last, TimePoint at) {
+  Stmt s(db_,
+         "UPDATE outbox SET delivered_at = ?3, last_error = NULL WHERE event_seq BETWEEN ?1 AND ?2 "
+         "AND delivered_at IS NULL AND parked = 0");
+  s.bind(1, first).bind(2, last).bind(3, ms(at));
+  if (auto r = done(s, "marking events delivered"); !r) return r;
+  pending_ -= sqlite3_changes(db_);
+  return {};
+}
+
+Result<void> Store::recordAttempt(int64_t first, int64_t last, const std::string& error) {
+  Stmt s(db_,
+         "UPDATE outbox SET attempts = attempts + 1, last_error = ?3 WHERE event_seq BETWEEN ?1 "
+         "AND ?2 AND delivered_at IS NULL AND parked = 0");
+  s.bind(1, first).bind(2, last).bind(3, error);
+  return done(s, "recording a delivery attempt");
+}
+
+Result<void> Store::parkEvent(int64_t seq, const std::string& error) {
+  Stmt s(db_,
+         "UPDATE outbox SET parked = 1, last_error = ?2 WHERE event_seq = ?1 AND delivered_at IS "
+         "NULL AND parked = 0");
+  s.bind(1, seq).bind(2, error);
+  if (auto r = done(s, "parking event " + std::to_string(seq)); !r) return r;
+  pending_ -= sqlite3_changes(db_);
+  return {};
+}
+
+Result<DroppedEvents> Store::dropOldestPending(size_t keep) {
+  DroppedEvents d;
+  Stmt cut(db_,
+           "SELECT event_seq FROM outbox WHERE delivered_at IS NULL AND parked = 0 ORDER BY "
+           "event_seq DESC LIMIT 1 OFFSET ?1");
+  if (!cut.ok()) return cut.error("bounding the outbox");
+  cut.bind(1, static_cast<int64_t>(keep));
+  int rc = cut.step();
+  if (rc == SQLITE_DONE) return d;
+  if (rc != SQLITE_ROW) return cut.error("bounding the outbox");
+  d.last_seq = cut.integer(0);
+  Stmt info(db_,
+            "SELECT COUNT(*), MIN(o.event_seq), (SELECT incident_id FROM events WHERE seq = ?1) "
+            "FROM outbox o WHERE o.event_seq <= ?1 AND o.delivered_at IS NULL AND o.parked = 0");
+  if (!info.ok()) return info.error("bounding the outbox");
+  info.bind(1, d.last_seq);
+  if (info.step() != SQLITE_ROW) return info.error("bounding the outbox");
+  d.count = info.integer(0);
+  d.first_seq = info.integer(1);
+  d.last_incident = info.text(2);
+  Stmt drop(db_,
+            "UPDATE outbox SET parked = 2, last_error = 'dropped: the outbox was full' WHERE "
+            "event_seq <= ?1 AND delivered_at IS NULL AND parked = 0");
+  drop.bind(1, d.last_seq);
+  if (auto r = done(drop, "bounding the outbox"); !r) return r.error();
+  pending_ -= sqlite3_changes(db_);
+  return d;
+}
+
+Result<void> Store::countPending() {
+  Stmt s(db_, "SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL AND parked = 0");
+  if (!s.ok() || s.step() != SQLITE_ROW) return s.error("counting the outbox");
+  pending_ = s.integer(0);
+  return {};
+}
+
+// The depth is counted as events come and go, so reading it costs nothing; the oldest is the
+// first row of the pending index.
+Result<OutboxStats> Store::outboxStats() {
+  Stmt s(db_,
+         "SELECT e.at FROM outbox o JOIN events e ON e.seq = o.event_seq WHERE o.delivered_at IS "
+         "NULL AND o.parked = 0 ORDER BY o.event_seq LIMIT 1");
+  if (!s.ok()) return s.error("reading the outbox");
+  int rc = s.step();
+  if (rc == SQLITE_DONE) return OutboxStats{pending_, std::nullopt};
+  if (rc != SQLITE_ROW) return s.error("reading the outbox");
+  return OutboxStats{pending_, s.optTime(0)};
+}
+
+Result<void> Store::setState(const std::string& key, const std::string& value) {
+  Stmt s(db_,
+         "INSERT INTO agent_state (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET "
+         "value = excluded.value");
+  s.bind(1, key).bind(2, value);
+  return done(s, "saving " + key);
+}
+
+Result<std::optional<std::string>> Store::state(const std::string& key) {
+  Stmt s(db_, "SELECT value FROM agent_state WHERE key = ?1");
+  if (!s.ok()) return s.error("reading " + key);
+  s.bind(1, key);
+  int rc = s.step();
+  if (rc == SQLITE_DONE) return std::optional<std::string>{};
+  if (rc != SQLITE_ROW) return s.error("reading " + key);
+  return std::optional<std::string>{s.text(0)};
+}
+
+Result<std::string> Store::pragma(const std::string& name) {
+  std::string sql = "PRAGMA " + name;
+  Stmt s(db_, sql.c_str());
+  if (!s.ok() || s.step() != SQLITE_ROW) return s.error(sql);
+  return s.text(0);
+}
+
+Result<int> Store::purgeResolvedBefore(TimePoint cutoff, bool keep_undelivered) {
+  std::string sql = "DELETE FROM incidents WHERE resolved_at IS NOT NULL AND resolved_at < ?1";
+  if (keep_undelivered) {
+    sql +=
+        " AND NOT EXISTS (SELECT 1 FROM events e JOIN outbox o ON o.event_seq = e.seq WHERE "
+        "e.incident_id = incidents.id AND o.delivered_at IS NULL AND o.parked = 0)";
+  }
+  Stmt s(db_, sql.c_str());
+  s.bind(1, ms(cutoff));
+  if (auto r = done(s, "purging old incidents"); !r) return r.error();
+  int n = sqlite3_changes(db_);
+  if (n > 0) {
+    if (auto r = countPending(); !r) return r.error();
+  }
+  return n;
+}
+
+}  // namespace novacron::agent

@@ -1,0 +1,21 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace novacron::io {
+
+/// Where a server listens or a client connects.
+struct Endpoint {
+  std::string host;  ///< an IP literal: no name resolution at startup
+  uint16_t port = 0;
+  std::string str() const;
+  friend bool operator==(const Endpoint&, const Endpoint&) = default;
+};
+
+/// Parses "HOST:PORT" or "[V6]:PORT"; on failure, nullopt and `why`.
+std::optional<Endpoint> parseEndpoint(std::string_view text, std::string& why);
+
+}  // namespace novacron::io

@@ -1,0 +1,139 @@
+#include "metrics/metric_store.h"
+
+#include <algorithm>
+
+namespace novacron::collectors {
+namespace {
+
+size_t hashKey(std::string_view name, const Labels& labels) {
+  size_t h = std::hash<std::string_view>{}(name);
+  for (const Label& l : labels) {
+    h = h * 1000003u ^ std::hash<std::string_view>{}(l.name);
+    h = h * 1000003u ^ std::hash<std::string_view>{}(l.value);
+  }
+  return h;
+}
+
+}  // namespace
+
+void sortLabels(Labels& labels) {
+  if (!std::is_sorted(labels.begin(), labels.end())) std::sort(labels.begin(), labels.end());
+}
+
+size_t MetricStore::Hash::operator()(const KeyView& k) const { return hashKey(k.name, *k.labels); }
+size_t MetricStore::Hash::operator()(const std::unique_ptr<Series>& s) const {
+  return hashKey(s->metric().name, s->labels());
+}
+bool MetricStore::Eq::operator()(const KeyView& a, const std::unique_ptr<Series>& b) const {
+  return a.name == b->metric().name && *a.labels == b->labels();
+}
+bool MetricStore::Eq::operator()(const std::unique_ptr<Series>& a, const KeyView& b) const {
+  return (*this)(b, a);
+}
+bool MetricStore::Eq::operator()(const std::unique_ptr<Series>& a,
+                                 const std::unique_ptr<Series>& b) const {
+  return a == b;
+}
+
+MetricStore::MetricStore(StoreOptions options) : options_(options) {}
+MetricStore::~MetricStore() = default;
+
+void MetricStore::append(TimePoint t, std::span<const Sample> samples) {
+  Labels sorted;
+  for (const Sample& s : samples) {
+    const Labels* labels = &s.labels;
+    if (!std::is_sorted(s.labels.begin(), s.labels.end())) {
+      sorted = s.labels;
+      sortLabels(sorted);
+      labels = &sorted;
+    }
+    auto it = series_.find(KeyView{s.metric->name, labels});
+    if (it == series_.end()) {
+      if (series_.size() >= options_.max_series) {
+        ++dropped_series_;
+        continue;
+      }
+      it = series_.insert(std::make_unique<Series>(s.metric, *labels)).first;
+      index(it->get());
+    }
+    if (!(*it)->append(t, s.value)) ++dropped_points_;
+  }
+}
+
+void MetricStore::trim(TimePoint now) {
+  TimePoint cutoff = now - options_.retention;
+  for (auto it = series_.begin(); it != series_.end();) {
+    Series& s = **it;
+    s.trim(cutoff, maxPoints(s));
+    if (!s.empty()) {
+      ++it;
+      continue;
+    }
+    unindex(&s);
+    it = series_.erase(it);
+  }
+}
+
+namespace {
+const std::vector<const Series*> kNone;
+}  // namespace
+
+void MetricStore::index(const Series* s) {
+  NameIndex& idx = by_name_[s->metric().name];
+  idx.all.push_back(s);
+  for (const Label& l : s->labels()) idx.by_label[l.name][l.value].push_back(s);
+}
+
+void MetricStore::unindex(const Series* s) {
+  auto it = by_name_.find(s->metric().name);
+  if (it == by_name_.end()) return;
+  NameIndex& idx = it->second;
+  std::erase(idx.all, s);
+  for (const Label& l : s->labels()) {
+    auto& by_value = idx.by_label[l.name];
+    auto v = by_value.find(l.value);
+    if (v == by_value.end()) continue;
+    std::erase(v->second, s);
+    if (v->second.empty()) by_value.erase(v);
+    if (by_value.empty()) idx.by_label.erase(l.name);
+  }
+  if (idx.all.empty()) by_name_.erase(it);
+}
+
+const std::vector<const Series*>& MetricStore::select(std::string_view metric_name) const {
+  auto it = by_name_.find(metric_name);
+  return it == by_name_.end() ? kNone : it->second.all;
+}
+
+const std::vector<const Series*>& MetricStore::selectEqual(std::string_view metric_name,
+                                                           std::string_view label,
+                                                           std::string_view value) const {
+  auto it = by_name_.find(metric_name);
+  if (it == by_name_.end()) return kNone;
+  auto l = it->second.by_label.find(label);
+  if (l == it->second.by_label.end()) return kNone;
+  auto v = l->second.find(value);
+  return v == l->second.end() ? kNone : v->second;
+}
+
+const Series* MetricStore::find(std::string_view metric_name, const Labels& labels) const {
+  Labels sorted = labels;
+  sortLabels(sorted);
+  auto it = series_.find(KeyView{metric_name, &sorted});
+  return it == series_.end() ? nullptr : it->get();
+}
+
+size_t MetricStore::maxPoints(const Series& s) const {
+  for (std::string_view name : options_.short_history) {
+    if (s.metric().name == name) return options_.short_history_points;
+  }
+  return options_.max_points_per_series;
+}
+
+size_t MetricStore::pointCount() const {
+  size_t n = 0;
+  for (const auto& s : series_) n += s->size();
+  return n;
+}
+
+}  // namespace novacron::collectors

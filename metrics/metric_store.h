@@ -1,0 +1,108 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "metrics/series.h"
+
+namespace novacron::collectors {
+
+struct StoreOptions {
+  /// How far back window queries can look; older points are dropped.
+  milliseconds retention{std::chrono::minutes(15)};
+  /// New series beyond this many are refused (and counted), so a label explosion cannot eat
+  /// the host's memory.
+  size_t max_series = 50000;
+  /// Points kept per series at most, whatever the sampling interval.
+  size_t max_points_per_series = 9000;
+  /// Metrics whose series keep only their latest points: the top-N process series change with
+  /// every new pid and nobody asks for their 15-minute history.
+  std::vector<std::string_view> short_history = {"novacron_top_process_cpu_ratio",
+                                                 "novacron_top_process_resident_bytes"};
+  size_t short_history_points = 2;
+};
+
+/// Recent samples of every series, for window queries by the policy engine and the CLI.
+/// Owned and used by the event loop only: not thread-safe.
+class MetricStore {
+ public:
+  explicit MetricStore(StoreOptions options = {});
+  ~MetricStore();
+  MetricStore(MetricStore&&) noexcept = default;
+  MetricStore& operator=(MetricStore&&) noexcept = default;
+
+  /// Appends one sweep's samples, all taken at `t`. Labels need not be sorted.
+  void append(TimePoint t, std::span<const Sample> samples);
+
+  /// Drops points older than the retention and series left empty.
+  void trim(TimePoint now);
+
+  /// Every series of a metric, by its full name; empty if none.
+  const std::vector<const Series*>& select(std::string_view metric_name) const;
+
+  /// The series of a metric with label `label` equal to `value`, from an index: a selector such
+  /// as disk_used_ratio{mount="/"} costs one lookup, not a scan of every mount.
+  const std::vector<const Series*>& selectEqual(std::string_view metric_name,
+                                                std::string_view label,
+                                                std::string_view value) const;
+
+  /// One series by metric name and exact label set (sorted or not).
+  const Series* find(std::string_view metric_name, const Labels& labels) const;
+
+  size_t seriesCount() const { return series_.size(); }
+  size_t pointCount() const;
+  uint64_t droppedSeries() const { return dropped_series_; }
+  uint64_t droppedPoints() const { return dropped_points_; }
+  const StoreOptions& options() const { return options_; }
+  void setRetention(milliseconds retention) { options_.retention = retention; }
+
+ private:
+  struct KeyView {
+    std::string_view name;
+    const Labels* labels;
+  };
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(const KeyView& k) const;
+    size_t operator()(const std::unique_ptr<Series>& s) const;
+  };
+  struct Eq {
+    using is_transparent = void;
+    bool operator()(const KeyView& a, const std::unique_ptr<Series>& b) const;
+    bool operator()(const std::unique_ptr<Series>& a, const KeyView& b) const;
+    bool operator()(const std::unique_ptr<Series>& a, const std::unique_ptr<Series>& b) const;
+  };
+
+  StoreOptions options_;
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using ByValue =
+      std::unordered_map<std::string, std::vector<const Series*>, StringHash, std::equal_to<>>;
+  struct NameIndex {
+    std::vector<const Series*> all;
+    std::unordered_map<std::string, ByValue, StringHash, std::equal_to<>> by_label;
+  };
+
+  void index(const Series* s);
+  void unindex(const Series* s);
+
+  size_t maxPoints(const Series& s) const;
+
+  std::unordered_set<std::unique_ptr<Series>, Hash, Eq> series_;
+  std::unordered_map<std::string_view, NameIndex> by_name_;
+  uint64_t dropped_series_ = 0;
+  uint64_t dropped_points_ = 0;
+};
+
+/// Sorts labels by name in place (cheap for the two or three labels a series has).
+void sortLabels(Labels& labels);
+
+}  // namespace novacron::collectors

@@ -1,0 +1,81 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "incidents/store.h"
+#include "metrics/sample.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace novacron::agent {
+
+struct ReporterOptions {
+  std::string url;  ///< empty: no coordinator; the outbox only fills
+  std::optional<std::filesystem::path> token_file;
+  milliseconds timeout{std::chrono::seconds(10)};
+  size_t batch_size = 500;
+  size_t max_events = 100000;  ///< the outbox's bound
+  milliseconds backoff_initial{std::chrono::seconds(1)};
+  milliseconds backoff_max{std::chrono::minutes(5)};
+  std::string node_id, store_id;
+  std::map<std::string, std::string> node_labels;
+  friend bool operator==(const ReporterOptions&, const ReporterOptions&) = default;
+};
+
+struct ReporterStats {
+  uint64_t attempts = 0, failures = 0;              ///< POSTs, and those that did not deliver
+  uint64_t delivered = 0, parked = 0, dropped = 0;  ///< events
+  std::optional<TimePoint> last_success, last_attempt;
+  std::string last_error;
+};
+
+/// Delivers the store's outbox to the coordinator: every timeline event, in order, in batches
+/// POSTed with an idempotency key per batch and per event. Failures (no answer, a timeout, 5xx,
+/// 429, or a refusal of the agent's credentials or URL, which only a configuration change can
+/// cure) are retried with exponential backoff and jitter; any other 4xx isolates the refused
+/// event and parks it, so one bad event never blocks the rest. The outbox is bounded: the oldest
+/// events over the bound are dropped from it and an `outbox_dropped` event says so. State is in
+/// the store, so a restarted agent resumes where the last one stopped. Event-loop only.
+class Reporter {
+ public:
+  Reporter(boost::asio::io_context& io, Store& store, const Clock& clock, ReporterOptions options);
+  ~Reporter();
+  Reporter(const Reporter&) = delete;
+  Reporter& operator=(const Reporter&) = delete;
+
+  void start();
+  void stop();
+  void setOptions(ReporterOptions options);
+  /// New events are in the outbox: send them soon (bursts are coalesced).
+  void wake();
+
+  bool enabled() const;
+  const ReporterStats& stats() const;
+  /// The outbox now: its depth (free) and its oldest event (one indexed read).
+  OutboxStats outbox() const;
+  /// novacron_outbox_* and novacron_coordinator_* samples.
+  std::vector<collectors::Sample> latest() const;
+  /// The `coordinator delivery` row of the status matrix: ok, degraded, down or disabled.
+  std::string status(std::string& detail) const;
+
+  struct State;
+
+ private:
+  std::unique_ptr<State> state_;
+};
+
+/// The reporter's metrics, for the reference table.
+std::span<const collectors::MetricDef* const> reporterMetrics();
+
+}  // namespace novacron::agent

@@ -1,0 +1,165 @@
+#include "agent/control/control_socket.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <memory>
+
+#include "cli/cli_client.h"
+#include "tests/support/fixture.h"
+#include "tests/support/io_thread.h"
+#include "tests/support/raw_socket.h"
+
+namespace novacron::agent {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::RawSocket;
+
+class ControlSocketTest : public ::testing::Test {
+ protected:
+  void start(ControlLimits limits = {}) {
+    path_ = (root_.path() / "agent.sock").string();
+    socket_ = std::make_unique<ControlSocket>(
+        io_.io(),
+        [](std::string_view line, const PeerCredentials& p) {
+          return "{\"echo\":\"" + std::string(line) + "\",\"uid\":" + std::to_string(p.uid) +
+                 ",\"pid\":" + std::to_string(p.pid) + "}";
+        },
+        limits);
+    auto r = io_.run([&] { return socket_->listen(path_, 0660); });
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+  }
+  void TearDown() override {
+    if (socket_) io_.run([&] { socket_.reset(); });
+  }
+
+  testing::ScratchRoot root_;
+  testing::IoThread io_;
+  std::unique_ptr<ControlSocket> socket_;
+  std::string path_;
+};
+
+TEST_F(ControlSocketTest, OneLineInOneLineOutWithTheKernelsCredentials) {
+  start();
+  auto reply = cli::roundTrip(path_, "hello", 5s);
+  ASSERT_TRUE(reply.has_value()) << reply.error().message;
+  EXPECT_EQ(*reply, "{\"echo\":\"hello\",\"uid\":" + std::to_string(::getuid()) +
+                        ",\"pid\":" + std::to_string(::getpid()) + "}");
+  struct stat st {};
+  ASSERT_EQ(::stat(path_.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0660u);
+}
+
+TEST_F(ControlSocketTest, SeveralRequestsOnOneConnectionAndCrLf) {
+  start();
+  auto s = RawSocket::unix(path_);
+  ASSERT_TRUE(s.connected());
+  s.send("a\nb\r\n");
+  std::string got = s.receive(5s, "\"b\"");
+  EXPECT_NE(got.find("\"echo\":\"a\""), std::string::npos);
+  EXPECT_NE(got.find("\"echo\":\"b\""), std::string::npos);
+}
+
+TEST_F(ControlSocketTest, OversizedLinesIdleClientsAndCrowdsAreRefused) {
+  ControlLimits limits;
+  limits.max_request_bytes = 1024;
+  limits.idle_timeout = 200ms;
+  limits.max_connections = 2;
+  start(limits);
+
+  auto big = RawSocket::unix(path_);
+  big.send(std::string(5000, 'x'));
+  EXPECT_NE(big.receive(5s, "\n").find("request_too_large"), std::string::npos);
+
+  auto half = RawSocket::unix(path_);
+  half.send("{\"cmd\":");
+  EXPECT_NE(half.receive(5s, "\n").find("idle_timeout"), std::string::npos);
+
+  auto a = RawSocket::unix(path_);
+  auto b = RawSocket::unix(path_);
+  a.send("1\n");
+  b.send("2\n");
+  ASSERT_NE(a.receive(5s, "\n").find("echo"), std::string::npos);
+  ASSERT_NE(b.receive(5s, "\n").find("echo"), std::string::npos);
+  auto c = RawSocket::unix(path_);
+  EXPECT_NE(c.receive(5s, "\n").find("\"busy\""), std::string::npos);
+}
+
+TEST_F(ControlSocketTest, TwoHundredIdleConnectionsFromOneUserAreCappedPerUser) {
+  start();  // the defaults: 256 in all, 16 per uid
+  std::vector<RawSocket> idle;
+  int refused = 0;
+  for (int i = 0; i < 200; ++i) {
+    idle.push_back(RawSocket::unix(path_));
+    ASSERT_TRUE(idle.back().connected());
+  }
+  for (auto& s : idle) {
+    std::string got = s.receive(100ms, "\n");
+    if (got.find("\"busy\"") != std::string::npos) {
+      EXPECT_NE(got.find("uid " + std::to_string(::getuid()) + " already has 16"),
+                std::string::npos)
+          << got;
+      ++refused;
+    }
+  }
+  EXPECT_EQ(refused, 200 - 16) << "each refused with a clear error";
+  // The held ones still work, and once they go, the user gets a slot again.
+  idle.front().send("still here\n");
+  EXPECT_NE(idle.front().receive(5s, "\n").find("still here"), std::string::npos);
+  idle.clear();
+  std::string got;
+  for (int i = 0; i < 100 && got.find("echo") == std::string::npos; ++i) {
+    auto again = RawSocket::unix(path_);
+    again.send("back\n");
+    got = again.receive(2s, "\n");
+  }
+  EXPECT_NE(got.find("\"echo\":\"back\""), std::string::npos) << got;
+}
+
+TEST_F(ControlSocketTest, AStaleSocketIsReplacedButAFileIsNot) {
+  start();
+  io_.run([&] {
+    socket_.reset();
+    return 0;
+  });
+  EXPECT_FALSE(std::filesystem::exists(path_)) << "stop() removes the socket";
+
+  // A socket file left by a crash (bound, never unlinked) is replaced.
+  {
+    int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::strncpy(a.sun_path, path_.c_str(), sizeof(a.sun_path) - 1);
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+    ::close(fd);
+  }
+  ASSERT_TRUE(std::filesystem::is_socket(path_));
+  start();
+  EXPECT_TRUE(cli::roundTrip(path_, "x", 5s).has_value());
+
+  std::string file = (root_.path() / "not-a-socket").string();
+  std::ofstream(file) << "precious";
+  ControlSocket other(io_.io(),
+                      [](std::string_view, const PeerCredentials&) { return std::string("{}"); });
+  auto r = io_.run([&] { return other.listen(file, 0660); });
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message.find("is not a socket"), std::string::npos);
+  std::ifstream in(file);
+  std::string content;
+  in >> content;
+  EXPECT_EQ(content, "precious");
+}
+
+TEST(CliClientTest, NoAgentIsNotFound) {
+  auto r = cli::roundTrip("/nonexistent/agent.sock", "{}", 1s);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, ErrorCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace novacron::agent

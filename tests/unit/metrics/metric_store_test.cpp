@@ -1,0 +1,224 @@
+#include "metrics/metric_store.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "tests/support/fixture.h"
+
+namespace novacron::collectors {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::at;
+
+constexpr MetricDef kGauge{"test_gauge", MetricType::kGauge, "k", "a gauge"};
+constexpr MetricDef kCounter{"test_total", MetricType::kCounter, "", "a counter"};
+
+// Builds a series with one point per second starting at at(0), values as given.
+MetricStore storeWith(const MetricDef& def, std::initializer_list<double> values) {
+  MetricStore store;
+  int i = 0;
+  for (double v : values) {
+    Sample s{&def, {}, v};
+    store.append(at(std::chrono::seconds(i++)), std::span(&s, 1));
+  }
+  return store;
+}
+
+TEST(WindowTest, Functions) {
+  auto store = storeWith(kGauge, {5, 1, 4, 2, 8});
+  const Series& s = *store.find("test_gauge", {});
+  auto now = at(4s);
+  struct Case {
+    WindowFn fn;
+    std::chrono::milliseconds window;
+    std::optional<double> want;
+  } cases[] = {
+      {WindowFn::kLast, 10s, 8},
+      {WindowFn::kAvg, 10s, 4},
+      {WindowFn::kMin, 10s, 1},
+      {WindowFn::kMax, 10s, 8},
+      {WindowFn::kAvg, 2s, 5},  // points at 3s and 4s
+      {WindowFn::kMax, 3s, 8},
+      {WindowFn::kMin, 3s, 2},              // points at 2s..4s
+      {WindowFn::kRate, 10s, 0.75},         // (8 - 5) / 4 s as a gauge slope
+      {WindowFn::kRate, 1s, std::nullopt},  // one point is not a rate
+  };
+  for (const auto& c : cases) {
+    auto got = evalWindow(c.fn, s, now, c.window);
+    EXPECT_EQ(got, c.want) << static_cast<int>(c.fn) << " over " << c.window.count() << "ms";
+  }
+  // A window in the future or the past of every point is unknown, not zero.
+  EXPECT_FALSE(windowAvg(s, at(60s), 10s).has_value());
+  EXPECT_FALSE(windowLast(s, at(-10s), 1s).has_value());
+}
+
+TEST(WindowTest, RateOfACounterSurvivesAReset) {
+  // 100, 110, 120, then the process restarted: 5, 15. Increase = 10 + 10 + 5 + 10 = 35 over 4 s.
+  auto store = storeWith(kCounter, {100, 110, 120, 5, 15});
+  EXPECT_DOUBLE_EQ(*windowRate(*store.find("test_total", {}), at(4s), 1min), 35.0 / 4);
+}
+
+TEST(WindowTest, PredictLinear) {
+  // A disk filling 10 units a second: in 60 s it will be 60 * 10 more than now.
+  auto store = storeWith(kGauge, {0, 10, 20, 30, 40});
+  const Series& s = *store.find("test_gauge", {});
+  EXPECT_NEAR(*windowPredictLinear(s, at(4s), 1min, 60s), 640.0, 1e-9);
+  EXPECT_NEAR(*windowPredictLinear(s, at(4s), 1min, 0s), 40.0, 1e-9);
+  auto flat = storeWith(kGauge, {7});
+  EXPECT_FALSE(windowPredictLinear(*flat.find("test_gauge", {}), at(0s), 1min, 60s).has_value());
+}
+
+TEST(MetricStoreTest, SeriesByLabelsInAnyOrderAndSelectByName) {
+  constexpr MetricDef kTwo{"test_two", MetricType::kGauge, "a,b", "two labels"};
+  MetricStore store;
+  std::vector<Sample> samples = {{&kTwo, {{"b", "1"}, {"a", "x"}}, 1.0},
+                                 {&kTwo, {{"a", "y"}, {"b", "1"}}, 2.0}};
+  store.append(at(), samples);
+  store.append(at(1s), samples);
+  EXPECT_EQ(store.seriesCount(), 2u);
+  EXPECT_EQ(store.pointCount(), 4u);
+  EXPECT_EQ(store.select("test_two").size(), 2u);
+  EXPECT_TRUE(store.select("nothing").empty());
+  const Series* s = store.find("test_two", {{"b", "1"}, {"a", "x"}});
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->labels()[0].name, "a") << "labels are kept sorted";
+  EXPECT_EQ(s->back().v, 1.0);
+}
+
+TEST(MetricStoreTest, OutOfOrderPointsAreDropped) {
+  MetricStore store;
+  Sample s{&kGauge, {}, 1.0};
+  store.append(at(2s), std::span(&s, 1));
+  store.append(at(1s), std::span(&s, 1));
+  store.append(at(2s), std::span(&s, 1));
+  EXPECT_EQ(store.pointCount(), 1u);
+  EXPECT_EQ(store.droppedPoints(), 2u);
+}
+
+TEST(MetricStoreTest, RetentionTrimsPointsAndForgetsSilentSeries) {
+  MetricStore store({std::chrono::seconds(10), 100, 9000});
+  Sample gone{&kGauge, {{"k", "gone"}}, 1.0};
+  Sample stays{&kGauge, {{"k", "stays"}}, 1.0};
+  store.append(at(), std::span(&gone, 1));
+  for (int i = 0; i <= 20; ++i) store.append(at(std::chrono::seconds(i)), std::span(&stays, 1));
+  store.trim(at(20s));
+  EXPECT_EQ(store.seriesCount(), 1u);
+  EXPECT_EQ(store.select("test_gauge").size(), 1u);
+  EXPECT_EQ(store.pointCount(), 11u);  // 10 s .. 20 s
+}
+
+TEST(MetricStoreTest, MaxSeriesBoundsMemory) {
+  MetricStore store({std::chrono::minutes(15), 3, 9000});
+  for (int i = 0; i < 10; ++i) {
+    Sample s{&kGauge, {{"k", std::to_string(i)}}, 1.0};
+    store.append(at(), std::span(&s, 1));
+  }
+  EXPECT_EQ(store.seriesCount(), 3u);
+  EXPECT_EQ(store.droppedSeries(), 7u);
+}
+
+TEST(MetricStoreTest, ShortHistoryMetricsKeepTheirLatestPointsOnly) {
+  constexpr MetricDef kTop{"novacron_top_process_cpu_ratio", MetricType::kGauge, "name,pid,rank",
+                           "top"};
+  MetricStore store;
+  Sample s{&kTop, {{"name", "x"}, {"pid", "1"}, {"rank", "1"}}, 1.0};
+  for (int i = 0; i < 100; ++i) store.append(at(std::chrono::seconds(i)), std::span(&s, 1));
+  store.trim(at(99s));
+  EXPECT_EQ(store.pointCount(), 2u);
+}
+
+TEST(MetricStoreTest, MaxPointsPerSeriesBoundsATightInterval) {
+  MetricStore store({std::chrono::minutes(15), 10, 5});
+  Sample s{&kGauge, {}, 1.0};
+  for (int i = 0; i < 100; ++i) store.append(at(std::chrono::milliseconds(i)), std::span(&s, 1));
+  store.trim(at(100ms));
+  EXPECT_EQ(store.pointCount(), 5u);
+}
+
+}  // namespace
+}  // namespace novacron::collectors
+
+namespace novacron::collectors {
+namespace {
+
+TEST(MetricStoreTest, LabelIndexFollowsInsertsAndTrims) {
+  constexpr MetricDef kDisk{"test_disk", MetricType::kGauge, "mount", "disk"};
+  MetricStore store({std::chrono::seconds(10), 100, 9000});
+  Sample root{&kDisk, {{"mount", "/"}}, 1.0};
+  Sample var{&kDisk, {{"mount", "/var"}}, 2.0};
+  store.append(testing::at(), std::span(&root, 1));
+  store.append(testing::at(std::chrono::seconds(1)), std::span(&var, 1));
+  ASSERT_EQ(store.selectEqual("test_disk", "mount", "/var").size(), 1u);
+  EXPECT_EQ(store.selectEqual("test_disk", "mount", "/var")[0]->back().v, 2.0);
+  EXPECT_TRUE(store.selectEqual("test_disk", "mount", "/home").empty());
+  EXPECT_TRUE(store.selectEqual("test_disk", "device", "/").empty());
+  EXPECT_TRUE(store.selectEqual("nothing", "mount", "/").empty());
+  // "/" stops reporting: trimmed away, it leaves the index too.
+  store.trim(testing::at(std::chrono::milliseconds(10500)));
+  EXPECT_TRUE(store.selectEqual("test_disk", "mount", "/").empty());
+  EXPECT_EQ(store.select("test_disk").size(), 1u);
+}
+
+TEST(SeriesTest, RingBufferWrapsGrowsAndShrinks) {
+  constexpr MetricDef kDef{"test_ring", MetricType::kGauge, "", "ring"};
+  Series s(&kDef, {});
+  // Fill, trim the oldest half, append again: the window must span the wrap in order.
+  for (int i = 0; i < 16; ++i) s.append(testing::at(std::chrono::seconds(i)), i);
+  EXPECT_EQ(s.capacity(), 16u);
+  s.trim(testing::at(std::chrono::seconds(8)), 9000);
+  for (int i = 16; i < 24; ++i) s.append(testing::at(std::chrono::seconds(i)), i);
+  EXPECT_EQ(s.capacity(), 16u) << "wrapped without growing";
+  Window w = s.window(testing::at(std::chrono::seconds(23)), std::chrono::seconds(100));
+  ASSERT_EQ(w.size(), 16u);
+  EXPECT_FALSE(w.second.empty()) << "the window spans the wrap";
+  double expect = 8;
+  w.forEach([&](const Point& p) { EXPECT_EQ(p.v, expect++); });
+  EXPECT_DOUBLE_EQ(*windowAvg(s, testing::at(std::chrono::seconds(23)), std::chrono::seconds(100)),
+                   15.5);
+  EXPECT_EQ(*windowMin(s, testing::at(std::chrono::seconds(23)), std::chrono::seconds(100)), 8);
+  EXPECT_EQ(*windowMax(s, testing::at(std::chrono::seconds(23)), std::chrono::seconds(100)), 23);
+  // A burst grows it; once trimmed, memory is given back.
+  for (int i = 24; i < 200; ++i) s.append(testing::at(std::chrono::seconds(i)), i);
+  EXPECT_EQ(s.capacity(), 256u);
+  s.trim(testing::at(std::chrono::seconds(195)), 9000);
+  EXPECT_EQ(s.size(), 5u);
+  EXPECT_LT(s.capacity(), 256u);
+  EXPECT_EQ(s.back().v, 199);
+}
+
+}  // namespace
+}  // namespace novacron::collectors
+
+namespace novacron::collectors {
+namespace {
+
+TEST(SeriesTest, OffsetsRebaseForASeriesThatLivesForWeeks) {
+  constexpr MetricDef kDef{"test_long", MetricType::kGauge, "", "long"};
+  Series s(&kDef, {});
+  // One point every 10 minutes for 30 days, keeping an hour: the offsets pass 2^30 ms (12.4 days)
+  // more than once and the window must still read the right values at the right times.
+  for (int i = 0; i <= 30 * 144; ++i) {
+    TimePoint t = testing::at(std::chrono::minutes(10 * i));
+    ASSERT_TRUE(s.append(t, i % 1000)) << i;
+    s.trim(t - std::chrono::hours(1), 9000);
+  }
+  TimePoint end = testing::at(std::chrono::minutes(10 * 30 * 144));
+  EXPECT_EQ(s.back().t, end);
+  EXPECT_EQ(s.back().v, (30 * 144) % 1000);
+  EXPECT_EQ(s.size(), 7u);  // the last hour, both ends included
+  EXPECT_EQ(*windowMin(s, end, std::chrono::minutes(25)), (30 * 144 - 2) % 1000);
+}
+
+TEST(SeriesTest, ValuesAreKeptToSevenSignificantDigits) {
+  constexpr MetricDef kDef{"test_precision", MetricType::kGauge, "", "precision"};
+  Series s(&kDef, {});
+  ASSERT_TRUE(s.append(testing::at(), 123456789012.0));  // ~115 GiB free
+  EXPECT_NEAR(s.back().v, 123456789012.0, 123456789012.0 * 1e-7);
+  ASSERT_TRUE(s.append(testing::at(std::chrono::seconds(1)), 0.95));
+  EXPECT_NEAR(s.back().v, 0.95, 1e-7);
+}
+
+}  // namespace
+}  // namespace novacron::collectors
