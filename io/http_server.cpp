@@ -21,6 +21,7 @@
 #include "base/guard.h"
 #include "base/log.h"
 #include "base/text.h"
+#include "io/loopback_owner.h"
 
 namespace novacron::agent {
 
@@ -35,7 +36,7 @@ namespace {
 // One connection as the server accounts for it.
 struct Conn {
   enum class Slot { kNone, kGeneral, kReserved };
-  asio::ip::address peer;
+  std::string peer;  // whose it is: the local user over loopback, else the address
   std::chrono::steady_clock::time_point since;  // pending since, or idle since
   bool pending = true;                          // still waiting for (the rest of) a request head
   bool idle = false;                            // between keep-alive requests, holding its slot
@@ -83,7 +84,7 @@ struct HttpServer::State {
   // limits make room, the peer's own first. A connection whose request is already waiting in its
   // socket, unread, is no half-sent request: it is passed over (a scraper that just connected
   // must not lose its turn to a flood of newer connections).
-  void makeRoomFor(const asio::ip::address& peer) {
+  void makeRoomFor(const std::string& peer) {
     auto stale = [](const Conn& x) {
       int unread = 0;
       return x.pending && !(x.fd >= 0 && ::ioctl(x.fd, FIONREAD, &unread) == 0 && unread > 0);
@@ -337,7 +338,11 @@ asio::awaitable<void> serve(std::shared_ptr<HttpServer::State> st, Stream& strea
 
 asio::awaitable<void> session(std::shared_ptr<HttpServer::State> st, tcp::socket socket) {
   boost::system::error_code ec;
-  auto peer = socket.remote_endpoint(ec).address();
+  auto remote = socket.remote_endpoint(ec);
+  // Local users all come from 127.0.0.1: each is a peer of its own, so that one cannot crowd out
+  // another's scraper.
+  auto owner = loopbackPeerOwner(socket.local_endpoint(ec), remote);
+  std::string peer = owner ? "uid " + std::to_string(*owner) : remote.address().to_string();
   st->makeRoomFor(peer);
   Conn conn;
   conn.peer = peer;

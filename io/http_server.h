@@ -50,9 +50,10 @@ struct HttpLimits {
   /// More slots that only priority requests may use; and when all are taken, a priority request
   /// takes the slot of the connection that has idled longest. A scraper is never locked out.
   size_t reserved_connections = 16;
-  /// Connections still sending their request head, in all and per peer address. Beyond either,
-  /// the oldest pending one (of that peer, for the second) is closed to make room: half-sent
-  /// requests cannot fill the server.
+  /// Connections still sending their request head, in all and per peer (a local user over
+  /// loopback, else an address). Beyond either, the oldest pending one (of that peer, for the
+  /// second) is closed to make room: half-sent requests cannot fill the server, and one local user
+  /// cannot crowd out another's scraper.
   size_t max_pending = 128;
   size_t max_pending_per_peer = 64;
   size_t max_header_bytes = 8192;  ///< larger request heads get 431

@@ -24,6 +24,7 @@ mkdir -p "$MNT"
 mount -t tmpfs -o size=1m tmpfs "$MNT"
 trap 'umount "$MNT" 2>/dev/null || true; cleanup' EXIT
 id nct_victim >/dev/null 2>&1 || useradd -M -N -s /usr/sbin/nologin nct_victim
+id nct_flood >/dev/null 2>&1 || useradd -M -N -s /usr/sbin/nologin nct_flood
 printf 'ops-token\n' >"$WORK/ops.token"
 printf 'coord-token\n' >"$WORK/coord.token"
 chmod 0600 "$WORK/ops.token" "$WORK/coord.token"
@@ -99,8 +100,9 @@ grep -q '"triggered_by":"token ops"' <<<"$out" || fail "trigger identity: $out"
 grep -q '"by":"bob","reason":"","verified_as":"token coordinator"' <<<"$out" || fail "approval identity: $out"
 pass "API tokens are identities: token ops could not approve its own trigger, token coordinator could"
 
-# 500 half-sent requests, reopened as they close, while a scraper scrapes every 100 ms.
-"$FLOOD" "$PORT" 500 15 >"$WORK/flood.out" &
+# 500 half-sent requests from a hostile local user, reopened as they close, while a scraper (of
+# another user, as Prometheus is) scrapes every 100 ms.
+setpriv --reuid=nct_flood --regid=nogroup --clear-groups "$FLOOD" "$PORT" 500 15 >"$WORK/flood.out" &
 FLOOD_PID=$!
 PIDS+=("$FLOOD_PID")
 sleep 1

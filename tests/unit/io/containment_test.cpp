@@ -22,10 +22,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-ProcessResult run(testing::IoThread& io, ProcessSpec spec) {
-  return testing::runToEnd(io, std::move(spec));
-}
-ProcessSpec spec(std::vector<std::string> argv) { return testing::processSpec(std::move(argv)); }
+using testing::processSpec;
+using testing::runToEnd;
 
 // Processes whose command line is exactly `cmdline` (NUL-separated), from /proc.
 int countProcesses(const std::string& cmdline) {
@@ -61,9 +59,9 @@ class ContainmentTest : public ::testing::Test {
 
 TEST_F(ContainmentTest, AChildThatCallsSetsidOrDoubleForksDoesNotOutliveItsAction) {
   // As reproduced: setsid -f left a sleep running after the action, holding its slot.
-  ProcessSpec s = spec({"/usr/bin/setsid", "-f", "/bin/sleep", "311"});
+  ProcessSpec s = processSpec({"/usr/bin/setsid", "-f", "/bin/sleep", "311"});
   s.cgroup = cgroup("run-1");
-  auto r = run(io_, s);
+  auto r = runToEnd(io_, s);
   ASSERT_TRUE(r.started) << r.error;
   EXPECT_EQ(r.containment, "cgroup");
   EXPECT_EQ(r.left_behind, 1u);
@@ -72,11 +70,11 @@ TEST_F(ContainmentTest, AChildThatCallsSetsidOrDoubleForksDoesNotOutliveItsActio
                                        15)),
             0);
 
-  s = spec({"/bin/sh", "-c", "(/bin/sleep 312 &); exec /bin/sleep 313"});
+  s = processSpec({"/bin/sh", "-c", "(/bin/sleep 312 &); exec /bin/sleep 313"});
   s.cgroup = cgroup("run-2");
   s.timeout = 300ms;
   s.kill_grace = 300ms;
-  r = run(io_, s);
+  r = runToEnd(io_, s);
   EXPECT_TRUE(r.timed_out);
   EXPECT_EQ(countProcesses(std::string("/bin/sleep\0"
                                        "312\0",
@@ -90,14 +88,15 @@ TEST_F(ContainmentTest, AChildThatCallsSetsidOrDoubleForksDoesNotOutliveItsActio
 }
 
 TEST_F(ContainmentTest, ChildrenIgnoringSigtermInANewSessionAreKilledAtTheTimeout) {
-  ProcessSpec s = spec({"/bin/sh", "-c",
-                        "trap '' TERM; /usr/bin/setsid /bin/sh -c \"trap '' TERM; exec /bin/sleep "
-                        "314\" & /bin/sleep 315"});
+  ProcessSpec s =
+      processSpec({"/bin/sh", "-c",
+                   "trap '' TERM; /usr/bin/setsid /bin/sh -c \"trap '' TERM; exec /bin/sleep "
+                   "314\" & /bin/sleep 315"});
   s.cgroup = cgroup("run-3");
   s.timeout = 300ms;
   s.kill_grace = 300ms;
   auto start = std::chrono::steady_clock::now();
-  auto r = run(io_, s);
+  auto r = runToEnd(io_, s);
   EXPECT_TRUE(r.timed_out);
   // The timeout, the grace, and the exit grace at most: the run holds no slot for ever.
   EXPECT_LT(std::chrono::steady_clock::now() - start, 30s);
@@ -115,9 +114,10 @@ TEST_F(ContainmentTest, AnActionOverItsMemoryIsOomKilledAndReportedSo) {
   if (!c_.memoryLimit()) GTEST_SKIP() << "no memory controller: " << c_.description();
   ActionResources small;
   small.memory_max = 32ull << 20;
-  ProcessSpec s = spec({"/usr/bin/perl", "-e", "my $x = 'a' x (200 * 1024 * 1024); sleep 10"});
+  ProcessSpec s =
+      processSpec({"/usr/bin/perl", "-e", "my $x = 'a' x (200 * 1024 * 1024); sleep 10"});
   s.cgroup = cgroup("run-4", small);
-  auto r = run(io_, s);
+  auto r = runToEnd(io_, s);
   ASSERT_TRUE(r.started) << r.error;
   EXPECT_TRUE(r.oom_killed);
   EXPECT_EQ(r.signal, SIGKILL);
@@ -153,10 +153,10 @@ TEST(ProcessGroupContainmentTest, TheRunEndsAGraceAfterItsMainProcessWhateverLef
   // Without a cgroup and without a marker, a child in a new session keeps the pipes open: the
   // run still ends once the exit grace has passed.
   testing::IoThread io;
-  ProcessSpec s = spec({"/bin/sh", "-c", "/usr/bin/setsid /bin/sleep 317 & echo started"});
+  ProcessSpec s = processSpec({"/bin/sh", "-c", "/usr/bin/setsid /bin/sleep 317 & echo started"});
   s.exit_grace = 300ms;
   auto start = std::chrono::steady_clock::now();
-  auto r = run(io, s);
+  auto r = runToEnd(io, s);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 20s);
   EXPECT_EQ(r.out, "started\n");
   EXPECT_EQ(r.containment, "process_group");
@@ -165,10 +165,10 @@ TEST(ProcessGroupContainmentTest, TheRunEndsAGraceAfterItsMainProcessWhateverLef
 
 TEST(ProcessGroupContainmentTest, ALeftoverCarryingTheRunsMarkerIsEnded) {
   testing::IoThread io;
-  ProcessSpec s = spec({"/bin/sh", "-c", "/usr/bin/setsid /bin/sleep 318 & echo started"});
+  ProcessSpec s = processSpec({"/bin/sh", "-c", "/usr/bin/setsid /bin/sleep 318 & echo started"});
   s.marker = "test-marker/" + std::to_string(::getpid());
   s.env.push_back("NOVACRON_RUN=" + s.marker);
-  auto r = run(io, s);
+  auto r = runToEnd(io, s);
   EXPECT_EQ(r.out, "started\n");
   EXPECT_EQ(r.left_behind, 1u) << "the setsid'ed sleep, found by its marker";
   EXPECT_EQ(countProcesses(std::string("/bin/sleep\0"

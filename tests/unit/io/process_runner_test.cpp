@@ -26,35 +26,34 @@ namespace {
 
 using namespace std::chrono_literals;
 
-ProcessResult run(testing::IoThread& io, ProcessSpec spec) {
-  return testing::runToEnd(io, std::move(spec));
-}
-ProcessSpec spec(std::vector<std::string> argv) { return testing::processSpec(std::move(argv)); }
+using testing::processSpec;
+using testing::runToEnd;
 
 TEST(ProcessRunnerTest, CapturesOutputAndExitStatus) {
   testing::IoThread io;
-  auto r = run(io, spec({"/bin/echo", "hello", "two words"}));
+  auto r = runToEnd(io, processSpec({"/bin/echo", "hello", "two words"}));
   ASSERT_TRUE(r.started) << r.error;
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.out, "hello two words\n");
   EXPECT_FALSE(r.timed_out);
 
   // Arguments are whole arguments: nothing is split or expanded.
-  r = run(io, spec({"/bin/echo", "$(id) ; rm -rf / *"}));
+  r = runToEnd(io, processSpec({"/bin/echo", "$(id) ; rm -rf / *"}));
   EXPECT_EQ(r.out, "$(id) ; rm -rf / *\n");
 
-  r = run(io, spec({"/bin/sh", "-c", "echo oops >&2; exit 3"}));
+  r = runToEnd(io, processSpec({"/bin/sh", "-c", "echo oops >&2; exit 3"}));
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_EQ(r.err, "oops\n");
 }
 
 TEST(ProcessRunnerTest, AChildThatIgnoresSigtermIsKilled) {
   testing::IoThread io;
-  ProcessSpec s = spec({"/bin/sh", "-c", "trap '' TERM; echo ready; while true; do sleep 1; done"});
+  ProcessSpec s =
+      processSpec({"/bin/sh", "-c", "trap '' TERM; echo ready; while true; do sleep 1; done"});
   s.timeout = 200ms;
   s.kill_grace = 300ms;
   auto start = std::chrono::steady_clock::now();
-  auto r = run(io, s);
+  auto r = runToEnd(io, s);
   ASSERT_TRUE(r.started);
   EXPECT_TRUE(r.timed_out);
   EXPECT_TRUE(r.killed);
@@ -66,7 +65,7 @@ TEST(ProcessRunnerTest, AChildThatIgnoresSigtermIsKilled) {
 
 TEST(ProcessRunnerTest, GrandchildrenDoNotOutliveTheAction) {
   testing::IoThread io;
-  auto r = run(io, spec({"/bin/sh", "-c", "sleep 300 & sleep 300 & echo forked"}));
+  auto r = runToEnd(io, processSpec({"/bin/sh", "-c", "sleep 300 & sleep 300 & echo forked"}));
   ASSERT_TRUE(r.started);
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.out, "forked\n");
@@ -76,9 +75,9 @@ TEST(ProcessRunnerTest, GrandchildrenDoNotOutliveTheAction) {
 
 TEST(ProcessRunnerTest, HundredMegabytesOfOutputAreBounded) {
   testing::IoThread io;
-  ProcessSpec s = spec({"/usr/bin/head", "-c", "100000000", "/dev/zero"});
+  ProcessSpec s = processSpec({"/usr/bin/head", "-c", "100000000", "/dev/zero"});
   s.max_output = 4096;
-  auto r = run(io, s);
+  auto r = runToEnd(io, s);
   ASSERT_TRUE(r.started);
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.out_bytes, 100000000u);
@@ -89,9 +88,9 @@ TEST(ProcessRunnerTest, HundredMegabytesOfOutputAreBounded) {
 TEST(ProcessRunnerTest, TheEnvironmentIsOnlyWhatWasGiven) {
   ::setenv("NOVACRON_TEST_SECRET", "hunter2", 1);
   testing::IoThread io;
-  ProcessSpec s = spec({"/usr/bin/env"});
+  ProcessSpec s = processSpec({"/usr/bin/env"});
   s.env.push_back("INCIDENT=db-01-42");
-  auto r = run(io, s);
+  auto r = runToEnd(io, s);
   ::unsetenv("NOVACRON_TEST_SECRET");
   EXPECT_EQ(r.out,
             "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/"
@@ -106,7 +105,7 @@ TEST(ProcessRunnerTest, TheChildInheritsNoDescriptorOfTheAgent) {
   ASSERT_GE(file, 0);
   testing::IoThread io;
   // ls opens /proc/self/fd itself, as descriptor 3: anything beyond 0-3 was inherited.
-  auto r = run(io, spec({"/bin/ls", "/proc/self/fd"}));
+  auto r = runToEnd(io, processSpec({"/bin/ls", "/proc/self/fd"}));
   ::close(sock);
   ::close(file);
   EXPECT_EQ(r.out, "0\n1\n2\n3\n");
@@ -114,14 +113,14 @@ TEST(ProcessRunnerTest, TheChildInheritsNoDescriptorOfTheAgent) {
 
 TEST(ProcessRunnerTest, WorkingDirectoryAndUser) {
   testing::IoThread io;
-  ProcessSpec s = spec({"/bin/pwd"});
+  ProcessSpec s = processSpec({"/bin/pwd"});
   s.cwd = "/tmp";
-  EXPECT_EQ(run(io, s).out, "/tmp\n");
+  EXPECT_EQ(runToEnd(io, s).out, "/tmp\n");
   if (::geteuid() != 0) GTEST_SKIP() << "switching users needs root";
-  ProcessSpec as = spec({"/bin/sh", "-c", "id -u; id -G"});
+  ProcessSpec as = processSpec({"/bin/sh", "-c", "id -u; id -G"});
   as.uid = 65534;
   as.gid = 65534;
-  EXPECT_EQ(run(io, as).out, "65534\n65534\n") << "supplementary groups are dropped";
+  EXPECT_EQ(runToEnd(io, as).out, "65534\n65534\n") << "supplementary groups are dropped";
 }
 
 TEST(ProcessRunnerTest, WhatCannotStartSaysWhy) {
@@ -135,7 +134,7 @@ TEST(ProcessRunnerTest, WhatCannotStartSaysWhy) {
       {{"/nonexistent/tool"}, "cannot execute /nonexistent/tool: No such file or directory"},
       {{"/etc/passwd"}, "cannot execute /etc/passwd: Permission denied"}};
   for (const auto& c : cases) {
-    auto r = run(io, spec(c.argv));
+    auto r = runToEnd(io, processSpec(c.argv));
     EXPECT_FALSE(r.started);
     EXPECT_NE(r.error.find(c.why), std::string::npos) << r.error;
   }
@@ -150,7 +149,7 @@ TEST(ProcessRunnerTest, TheChildDiesWithAnAgentKilledWithSigkill) {
   if (agent == 0) {
     ::close(fds[0]);
     boost::asio::io_context io;
-    ProcessSpec s = spec({"/bin/sleep", "30"});
+    ProcessSpec s = processSpec({"/bin/sleep", "30"});
     s.on_started = [&](pid_t pid) {
       (void)!::write(fds[1], &pid, sizeof(pid));
       ::kill(::getpid(), SIGKILL);
