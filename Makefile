@@ -14,7 +14,7 @@ export CCACHE_NOHASHDIR := 1
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
 
 
-.PHONY: all deps build run test test-unit test-integration test-sanitize test-package test-system test-stress fuzz install package bench format check-format clean
+.PHONY: all deps build run test test-unit test-integration test-sanitize test-package test-system test-stress fuzz install package bench format check-format check-layering clean
 
 all: build
 
@@ -91,6 +91,10 @@ format:
 
 check-format:
 	git ls-files '*.h' '*.cpp' | xargs clang-format --dry-run -Werror
+
+# Fails on an include that goes up the dependency order (see the README's Layout).
+check-layering:
+	./scripts/check-layering.sh
 
 clean:
 	rm -rf $(BUILD) $(SANITIZE_BUILD) $(FUZZ_BUILD)

@@ -10,11 +10,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "io/containment.h"
 #include "base/clock.h"
 #include "base/result.h"
-#include "metrics/metric_store.h"
 #include "collectors/postgres/postgres_config.h"
+#include "io/containment.h"
+#include "metrics/metric_store.h"
 #include "policy/playbook.h"
 
 namespace boost::asio {

@@ -22,4 +22,12 @@ void runPgTerminateIdleInTransaction(const ActionEnv& env, ActionRequest request
 void runPgReadonly(const ActionEnv& env, ActionRequest request, ActionDone done);
 void runPgVacuumAnalyze(const ActionEnv& env, ActionRequest request, ActionDone done);
 
+// The value checks of the types whose templates take values from the host (registry.h).
+Result<void> checkExecValues(const nlohmann::json& with,
+                             const std::map<std::string, std::string>& values);
+Result<void> checkHttpRequestValues(const nlohmann::json& with,
+                                    const std::map<std::string, std::string>& values);
+Result<void> checkSystemdRestartValues(const nlohmann::json& with,
+                                       const std::map<std::string, std::string>& values);
+
 }  // namespace novacron::actions

@@ -17,10 +17,10 @@
 
 #include "actions/action_runners.h"
 #include "actions/diagnostics_report.h"
-#include "io/tar_gz.h"
 #include "base/guard.h"
 #include "base/json_text.h"
 #include "base/text.h"
+#include "io/tar_gz.h"
 
 namespace novacron::actions {
 

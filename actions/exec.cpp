@@ -104,4 +104,15 @@ void runExec(const ActionEnv& env, ActionRequest request, ActionDone done) {
   });
 }
 
+Result<void> checkExecValues(const nlohmann::json& with,
+                             const std::map<std::string, std::string>& values) {
+  std::vector<std::string> templates;
+  const nlohmann::json argv = with.value("argv", nlohmann::json::array());
+  for (const auto& a : argv) {
+    if (a.is_string()) templates.push_back(a.get<std::string>());
+  }
+  if (auto filled = policy::substituteArgv(templates, values); !filled) return filled.error();
+  return {};
+}
+
 }  // namespace novacron::actions

@@ -4,9 +4,9 @@
 #include <cctype>
 
 #include "actions/action_runners.h"
-#include "io/http_client.h"
 #include "base/secret.h"
 #include "base/text.h"
+#include "io/http_client.h"
 #include "policy/substitute.h"
 
 namespace novacron::actions {
@@ -98,6 +98,19 @@ void runHttpRequest(const ActionEnv& env, ActionRequest request, ActionDone done
         bool timeout = r.status == 0 && r.error.find("no answer") != std::string::npos;
         done({timeout ? "timed_out" : "failed", std::move(result)});
       });
+}
+
+Result<void> checkHttpRequestValues(const nlohmann::json& with,
+                                    const std::map<std::string, std::string>& values) {
+  const nlohmann::json headers = with.value("headers", nlohmann::json::object());
+  for (const auto& [name, value] : headers.items()) {
+    if (!value.is_string()) continue;
+    auto v = policy::substitute(value.get<std::string>(), values);
+    if (!v) return v.error();
+    if (auto why = headerProblem(name, *v))
+      return makeError(ErrorCode::kInvalidArgument, "header " + name + ": " + *why);
+  }
+  return {};
 }
 
 }  // namespace novacron::actions

@@ -1,10 +1,10 @@
 #include <boost/asio/io_context.hpp>
 
 #include "actions/action_runners.h"
-#include "io/http_client.h"
-#include "base/secret.h"
 #include "base/json_text.h"
+#include "base/secret.h"
 #include "base/text.h"
+#include "io/http_client.h"
 #include "policy/notify_templates.h"
 #include "policy/substitute.h"
 

@@ -3,7 +3,7 @@
 
 #include "actions/action_runners.h"
 #include "io/process_runner.h"
-#include "policy/action_types.h"
+#include "policy/action_schema.h"
 #include "policy/substitute.h"
 
 namespace novacron::actions {
@@ -92,6 +92,15 @@ void runSystemdRestart(const ActionEnv& env, ActionRequest request, ActionDone d
   auto r = std::make_shared<Restart>(env, std::move(request), std::move(*unit), std::move(done));
   r->cgroup = std::move(*cgroup);
   r->start();
+}
+
+Result<void> checkSystemdRestartValues(const nlohmann::json& with,
+                                       const std::map<std::string, std::string>& values) {
+  auto unit = policy::substitute(with.value("unit", std::string()), values);
+  if (!unit) return unit.error();
+  if (!policy::isUnitName(*unit))
+    return makeError(ErrorCode::kInvalidArgument, "'" + *unit + "' is not a systemd unit name");
+  return {};
 }
 
 }  // namespace novacron::actions

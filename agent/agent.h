@@ -4,8 +4,8 @@
 #include <memory>
 #include <optional>
 
-#include "agent/registry.h"
 #include "agent/config/config.h"
+#include "agent/registry.h"
 
 namespace novacron::agent {
 

@@ -6,18 +6,19 @@
 #include <string>
 
 #include "agent/agent.h"
+#include "actions/registry.h"
+#include "agent/config/config.h"
 #include "agent/registry.h"
 #include "agent/replay.h"
 #include "metrics/sample.h"
 #include "novacron/version.h"
-#include "agent/config/config.h"
 
 namespace {
 
 constexpr const char* kUsage =
     "usage: novacron-agent [--config FILE] [--check-config]\n"
     "       novacron-agent replay [--playbooks DIR] [--builtin] [--config FILE] --metrics FILE\n"
-    "       novacron-agent --list-metrics | --version | --help\n"
+    "       novacron-agent --list-metrics | --list-actions | --version | --help\n"
     "\n"
     "Runs the NovaCron host agent in the foreground. Without --config it runs on embedded\n"
     "defaults: state in ./var/novacron (or $NOVACRON_STATE_DIR), HTTP on 127.0.0.1:9810.\n"
@@ -26,6 +27,7 @@ constexpr const char* kUsage =
     "  --check-config   validate the configuration and exit: 0 if valid, 1 with\n"
     "                   FILE:LINE:COLUMN: reason for every problem\n"
     "  --list-metrics   print the metric reference as a Markdown table\n"
+    "  --list-actions   print the action type reference as a Markdown table\n"
     "  --version        print the version\n"
     "\n"
     "replay runs the playbooks of DIR (and the built-ins with --builtin) over samples\n"
@@ -105,6 +107,9 @@ int main(int argc, char** argv) {
       check = true;
     } else if (a == "--list-metrics") {
       return listMetrics();
+    } else if (a == "--list-actions") {
+      std::cout << novacron::actions::actionReference();
+      return 0;
     } else if (a == "--version") {
       std::cout << "novacron-agent " << novacron::kVersion << "\n";
       return 0;

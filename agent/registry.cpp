@@ -1,24 +1,26 @@
 #include "agent/registry.h"
+#include "actions/registry.h"
 
 #include <unistd.h>
 
 #include <algorithm>
 
-#include "reporting/alertmanager.h"
-#include "collectors/collector_group.h"
 #include "agent/api/http_metrics.h"
-#include "reporting/reporter.h"
-#include "collectors/self_collector.h"
+#include "collectors/collector_group.h"
 #include "collectors/host/cpu.h"
 #include "collectors/host/disk_io.h"
 #include "collectors/host/disk_space.h"
 #include "collectors/host/load.h"
 #include "collectors/host/memory.h"
-#include "metrics/metric_store.h"
+#include "collectors/host/pressure.h"
 #include "collectors/host/network.h"
+#include "collectors/host/processes.h"
 #include "collectors/postgres/postgres_metrics.h"
 #include "collectors/probes/probe_metrics.h"
-#include "collectors/host/processes.h"
+#include "collectors/self_collector.h"
+#include "metrics/metric_store.h"
+#include "reporting/alertmanager.h"
+#include "reporting/reporter.h"
 
 namespace novacron::agent {
 
@@ -39,6 +41,9 @@ std::vector<CollectorPtr> makeHostCollectors(const policy::Config& c, const Coll
   out.push_back(std::make_unique<collectors::CpuCollector>(c.collectors_root));
   out.push_back(std::make_unique<collectors::MemoryCollector>(c.collectors_root, deps.page_size));
   out.push_back(std::make_unique<collectors::LoadCollector>(c.collectors_root));
+  std::error_code ec;
+  if (std::filesystem::is_directory(c.collectors_root / "proc/pressure", ec))
+    out.push_back(std::make_unique<collectors::PressureCollector>(c.collectors_root));
   out.push_back(
       std::make_unique<collectors::DiskSpaceCollector>(c.collectors_root, disk, deps.statfs));
   out.push_back(std::make_unique<collectors::DiskIoCollector>(c.collectors_root));
@@ -55,9 +60,9 @@ std::vector<CollectorPtr> makeProcessCollectors(const policy::Config& c,
 }
 
 policy::PolicyLoad loadAgentPolicy(const policy::Config& config, const policy::ConfigEnv& env) {
-  return policy::loadPolicy(
-      policy::builtinPlaybooks(), config.playbooks_dir,
-      {[](std::string_view n) { return findMetric(n); }, env.enforce_ownership});
+  return policy::loadPolicy(policy::builtinPlaybooks(), config.playbooks_dir,
+                            {[](std::string_view n) { return findMetric(n); },
+                             env.enforce_ownership, actions::actionCatalog()});
 }
 
 policy::EvaluatorOptions evaluatorOptions(const policy::Config& c) {
@@ -85,12 +90,14 @@ std::vector<const collectors::MetricDef*> metricCatalog() {
   ReloadStatus reload;
   PolicyStats policy;
   add(SelfCollector({}, store, reload, policy, TimePoint{}));
+  for (const auto* m : collectors::pressureMetrics()) out.push_back(m);
   for (const auto* m : httpMetricDefs()) out.push_back(m);
   for (const auto* m : collectors::postgresMetrics()) out.push_back(m);
   for (const auto* m : collectors::probeMetrics()) out.push_back(m);
   for (const auto* m : reporterMetrics()) out.push_back(m);
   for (const auto* m : alertmanagerMetrics()) out.push_back(m);
   std::sort(out.begin(), out.end(), [](auto* a, auto* b) { return a->name < b->name; });
+  out.erase(std::unique(out.begin(), out.end()), out.end());  // pressure's, when the host has PSI
   return out;
 }
 

@@ -3,9 +3,9 @@
 #include <cstdint>
 #include <vector>
 
+#include "agent/config/config.h"
 #include "collectors/collector.h"
 #include "collectors/host/statfs_worker.h"
-#include "agent/config/config.h"
 #include "policy/evaluator.h"
 #include "policy/playbook_loader.h"
 
@@ -19,7 +19,8 @@ struct CollectorDeps {
   static CollectorDeps current();
 };
 
-/// The host sweep, in the order it runs: cpu, memory, load, disk_space, disk_io, network.
+/// The host sweep, in the order it runs: cpu, memory, load, pressure (where the host has PSI),
+/// disk_space, disk_io, network.
 std::vector<collectors::CollectorPtr> makeHostCollectors(const policy::Config& config,
                                                          const CollectorDeps& deps);
 /// The process table, on its own (slower) interval.

@@ -1,4 +1,5 @@
 #include "agent/replay.h"
+#include "actions/registry.h"
 
 #include <ctime>
 #include <fstream>
@@ -49,8 +50,9 @@ std::string describe(const policy::Decision& d, const policy::PolicySet& set) {
 int runReplay(const ReplayOptions& options, std::ostream& out, std::ostream& err) {
   std::span<const policy::PlaybookSource> builtins;
   if (options.with_builtins) builtins = policy::builtinPlaybooks();
-  auto load = policy::loadPolicy(builtins, options.playbooks_dir,
-                                 {[](std::string_view n) { return findMetric(n); }, false});
+  auto load = policy::loadPolicy(
+      builtins, options.playbooks_dir,
+      {[](std::string_view n) { return findMetric(n); }, false, actions::actionCatalog()});
   if (!load.policy) {
     for (const auto& e : load.errors) err << e.str() << "\n";
     return 1;

@@ -2,9 +2,9 @@
 #include <benchmark/benchmark.h>
 #include <prometheus/registry.h>
 
+#include "agent/registry.h"
 #include "collectors/collector_group.h"
 #include "metrics/exposition.h"
-#include "agent/registry.h"
 #include "metrics/metric_store.h"
 
 namespace {

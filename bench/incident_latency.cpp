@@ -12,12 +12,13 @@
 #include <filesystem>
 #include <vector>
 
-#include "io/containment.h"
+#include "actions/registry.h"
+#include "agent/registry.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "incidents/incident_manager.h"
-#include "agent/registry.h"
 #include "incidents/store.h"
+#include "io/containment.h"
 #include "policy/playbook_loader.h"
 
 namespace {
@@ -68,7 +69,7 @@ int main(int argc, char** argv) {
   policy::Diagnostics errors;
   auto list = policy::parsePlaybooks(
       {"bench.yaml", kPlaybook, false}, [](std::string_view n) { return agent::findMetric(n); },
-      errors);
+      novacron::actions::actionCatalog(), errors);
   auto set = std::make_shared<policy::PolicySet>();
   set->playbooks = std::move(list);
   novacron::MonotonicWallClock clock;

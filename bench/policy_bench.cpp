@@ -5,6 +5,7 @@
 #include <deque>
 #include <string>
 
+#include "actions/registry.h"
 #include "policy/evaluator.h"
 #include "policy/playbook_loader.h"
 
@@ -76,8 +77,8 @@ std::string playbooksYaml() {
 void BM_Evaluate500Playbooks5000Series(benchmark::State& state) {
   static World world;
   policy::Diagnostics errors;
-  auto list =
-      policy::parsePlaybooks({"bench.yaml", playbooksYaml(), false}, world.lookup(), errors);
+  auto list = policy::parsePlaybooks({"bench.yaml", playbooksYaml(), false}, world.lookup(),
+                                     novacron::actions::actionCatalog(), errors);
   if (!errors.empty() || list.size() != kPlaybooks) {
     state.SkipWithError(errors.empty() ? "wrong count" : errors[0].str().c_str());
     return;
@@ -98,7 +99,8 @@ void BM_ParseAndValidate500Playbooks(benchmark::State& state) {
   std::string yaml = playbooksYaml();
   for (auto _ : state) {
     policy::Diagnostics errors;
-    auto list = policy::parsePlaybooks({"bench.yaml", yaml, false}, world.lookup(), errors);
+    auto list = policy::parsePlaybooks({"bench.yaml", yaml, false}, world.lookup(),
+                                       novacron::actions::actionCatalog(), errors);
     benchmark::DoNotOptimize(list);
   }
   state.counters["bytes"] = static_cast<double>(yaml.size());

@@ -11,8 +11,8 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "reporting/reporter.h"
 #include "incidents/store.h"
+#include "reporting/reporter.h"
 #include "tests/support/http_recorder.h"
 
 using namespace novacron;

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "base/defaults.h"
+#include "base/duration.h"
 #include "base/json_text.h"
 #include "base/text.h"
 #include "cli/cli_client.h"
@@ -58,27 +60,6 @@ constexpr const char* kHelp =
     "health: degraded), 2 no agent running (or health: down), 3 permission denied,\n"
     "64 usage error.\n";
 
-// "30s", "15m", "1h", "2d" in seconds; negative if malformed.
-double parseDuration(const std::string& s) {
-  if (s.size() < 2) return -1;
-  char unit = s.back();
-  char* end = nullptr;
-  double n = std::strtod(s.c_str(), &end);
-  if (end != s.c_str() + s.size() - 1 || n < 0) return -1;
-  switch (unit) {
-    case 's':
-      return n;
-    case 'm':
-      return n * 60;
-    case 'h':
-      return n * 3600;
-    case 'd':
-      return n * 86400;
-    default:
-      return -1;
-  }
-}
-
 // What the agent sends is partly what the host's users chose (process names, labels, messages):
 // before it reaches an operator's terminal, every control character becomes a visible escape,
 // so that no name can move the cursor, clear the screen or fake a line. `keep_newlines` for the
@@ -113,11 +94,14 @@ json forTerminal(const json& j, bool keep_newlines = false) {
 
 std::string defaultSocket() {
   if (const char* s = std::getenv("NOVACRON_SOCKET"); s && *s) return s;
-  if (const char* d = std::getenv("NOVACRON_STATE_DIR"); d && *d)
-    return std::string(d) + "/agent.sock";
+  if (auto dir = novacron::stateDirFromEnvironment())
+    return (std::filesystem::path(*dir) / novacron::kControlSocketName).string();
   std::error_code ec;
-  if (std::filesystem::exists("/run/novacron/agent.sock", ec)) return "/run/novacron/agent.sock";
-  return (std::filesystem::current_path(ec) / "var/novacron/agent.sock").string();
+  if (std::filesystem::exists(novacron::kPackagedControlSocket, ec))
+    return std::string(novacron::kPackagedControlSocket);
+  return (std::filesystem::current_path(ec) / novacron::kDefaultStateDir /
+          novacron::kControlSocketName)
+      .string();
 }
 
 }  // namespace
@@ -164,12 +148,13 @@ int main(int argc, char** argv) {
     } else if (a == "--since") {
       auto v = value("a duration such as 1h");
       if (!v) return kUsage;
-      double s = parseDuration(*v);
-      if (s < 0) {
+      // The daemon's own duration syntax: 30m, 1h, 2d, 1h30m.
+      auto d = novacron::policy::parseDuration(*v);
+      if (!d) {
         std::cerr << "novacron: --since " << *v << ": write a duration such as 30m, 1h or 2d\n";
         return kUsage;
       }
-      since = s;
+      since = std::chrono::duration<double>(*d).count();
     } else if (a == "--json") {
       raw = true;
     } else if (a == "--dry-run") {

@@ -33,4 +33,24 @@ std::vector<std::string> CollectorGroup::sweep(TimePoint now, milliseconds budge
   return messages;
 }
 
+void CollectorGroup::latest(collectors::Batches& out) const {
+  for (const auto& batch : latest_) out.add(batch);
+}
+
+void CollectorGroup::status(std::vector<collectors::SourceStatus>& rows) const {
+  if (!reports_) return;
+  for (const auto& h : health_) {
+    if (h.runs == 0) continue;
+    double err = static_cast<double>(h.errors) / static_cast<double>(h.runs);
+    rows.push_back({h.name, "collector", h.ok ? "ok" : "down", h.last_duration_seconds, err,
+                    h.ok ? "" : h.last_error});
+  }
+}
+
+void CollectorGroup::sampling(
+    std::vector<std::pair<std::string, const CollectorHealth*>>& out) const {
+  if (!reports_) return;
+  for (const auto& h : health_) out.emplace_back(name_, &h);
+}
+
 }  // namespace novacron::agent

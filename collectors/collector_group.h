@@ -4,28 +4,23 @@
 #include <vector>
 
 #include "collectors/collector.h"
+#include "collectors/source.h"
 #include "metrics/metric_store.h"
 
 namespace novacron::agent {
 
-/// What the agent knows about one collector's recent runs.
-struct CollectorHealth {
-  std::string name;
-  bool ok = false;         ///< the last run succeeded
-  std::string last_error;  ///< message of the last failure, kept after recovery
-  double last_duration_seconds = 0;
-  TimePoint last_success{};
-  uint64_t runs = 0;
-  uint64_t errors = 0;
-};
+using collectors::CollectorHealth;
 
 /// Collectors that run together at one interval (the host sweep, the process table). A sweep
 /// runs each collector, records its health, keeps its latest batch for /metrics and appends it
-/// to the store. A failing collector never stops the others. Event-loop only.
-class CollectorGroup {
+/// to the store. A failing collector never stops the others. A group that `reports` shows its
+/// collectors in the status matrix, /healthz and `novacron status`; the agent's own does not.
+/// Event-loop only.
+class CollectorGroup final : public collectors::Source {
  public:
-  CollectorGroup(std::string name, std::vector<collectors::CollectorPtr> collectors)
-      : name_(std::move(name)) {
+  CollectorGroup(std::string name, std::vector<collectors::CollectorPtr> collectors,
+                 bool reports = true)
+      : name_(std::move(name)), reports_(reports) {
     for (auto& c : collectors) add(std::move(c));
   }
 
@@ -42,7 +37,10 @@ class CollectorGroup {
   std::vector<std::string> sweep(TimePoint now, milliseconds budget,
                                  collectors::MetricStore& store);
 
-  const std::string& name() const { return name_; }
+  std::string_view name() const override { return name_; }
+  void latest(collectors::Batches& out) const override;
+  void status(std::vector<collectors::SourceStatus>& rows) const override;
+  void sampling(std::vector<std::pair<std::string, const CollectorHealth*>>& out) const override;
   const std::vector<CollectorHealth>& health() const { return health_; }
   /// The latest successful batch of each collector, in collector order (empty after a failure,
   /// so /metrics never serves stale values as current).
@@ -51,6 +49,7 @@ class CollectorGroup {
 
  private:
   std::string name_;
+  bool reports_ = true;
   std::vector<collectors::CollectorPtr> collectors_;
   std::vector<CollectorHealth> health_;
   std::vector<std::vector<collectors::Sample>> latest_;

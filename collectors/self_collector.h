@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "collectors/collector_group.h"
 #include "collectors/collector.h"
+#include "collectors/collector_group.h"
 #include "metrics/metric_store.h"
 
 namespace novacron::agent {

@@ -1,5 +1,7 @@
 #include "incidents/incident_manager.h"
 
+#include "actions/registry.h"
+
 #include <signal.h>
 #include <unistd.h>
 
@@ -14,13 +16,14 @@
 #include <set>
 
 #include "actions/diagnostics_report.h"
-#include "io/orphans.h"
+#include "base/duration.h"
 #include "base/guard.h"
 #include "base/json_text.h"
 #include "base/log.h"
-#include "base/duration.h"
-#include "policy/escalation.h"
+#include "incidents/incident.h"
+#include "io/orphans.h"
 #include "metrics/labels_json.h"
+#include "policy/escalation.h"
 #include "policy/notify_templates.h"
 
 namespace novacron::agent {
@@ -28,22 +31,6 @@ namespace novacron::agent {
 using json = nlohmann::json;
 using policy::Decision;
 using policy::DecisionKind;
-
-struct IncidentManager::Incident {
-  enum class Phase { kOpen, kRunning, kAwaitingApproval, kDeferred, kVerifying };
-  IncidentRecord rec;
-  collectors::Labels labels;
-  std::string key;  // playbook and labels, the unit of cooldowns
-  Phase phase = Phase::kOpen;
-  size_t action = 0;
-  int64_t run_id = 0;
-  TimePoint approval_expires{};
-  TimePoint verify_since{};
-  std::optional<TimePoint> holding_since;
-  int escalation_level = 0;
-  bool flapping = false;
-  std::vector<std::string> outcomes;  // "action: state", for notices and {incident.actions}
-};
 
 namespace {
 
@@ -128,118 +115,6 @@ void IncidentManager::event(const Incident& inc, const std::string& kind, const 
     writeSucceeded();
 }
 
-namespace {
-
-std::string isoTime(TimePoint t) {
-  std::time_t secs = static_cast<std::time_t>(t.time_since_epoch().count() / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-}  // namespace
-
-std::map<std::string, std::string> IncidentManager::values(const Incident& inc,
-                                                           const std::string& reason) const {
-  const policy::Playbook* p = playbook(inc);
-  std::string node_labels;
-  for (const auto& [k, v] : options_.actions.node_labels) {
-    node_labels += (node_labels.empty() ? "" : ", ") + k + "=" + v;
-  }
-  std::string actions;
-  for (const auto& o : inc.outcomes) actions += (actions.empty() ? "" : "; ") + o;
-  std::map<std::string, std::string> v = {
-      {"incident.id", inc.rec.id},
-      {"incident.playbook", inc.rec.playbook},
-      {"incident.severity", std::to_string(inc.rec.severity)},
-      {"incident.category", inc.rec.category},
-      {"incident.description", p && !p->description.empty() ? p->description : inc.rec.playbook},
-      {"incident.state", inc.rec.state},
-      {"incident.opened_at", isoTime(inc.rec.opened_at)},
-      {"incident.resolved_at", inc.rec.resolved_at ? isoTime(*inc.rec.resolved_at) : "-"},
-      {"incident.duration", policy::formatDuration(std::chrono::duration_cast<std::chrono::seconds>(
-                                inc.rec.resolved_at.value_or(clock_.now()) - inc.rec.opened_at))},
-      {"incident.actions", actions.empty() ? "none" : actions},
-      {"incident.reason", reason},
-      {"node.id", options_.node_id},
-      {"node.labels", node_labels.empty() ? "no labels" : node_labels}};
-  for (const auto& l : inc.labels) v["labels." + l.name] = l.value;
-  return v;
-}
-
-void IncidentManager::notice(const Incident& inc, const std::string& templ,
-                             const std::string& reason) {
-  auto text = policy::notifyTemplate(templ);
-  if (!text || inc.rec.dry_run) return;
-  std::string id = inc.rec.id;
-  actions::sendNotice(*env_, std::string(*text), values(inc, reason), options_.actions.notify.url,
-                      [this, alive = alive_, id, templ](actions::ActionOutcome o) {
-                        if (!*alive) return;
-                        guarded("incident " + id + ": recording the " + templ + " notice",
-                                [&] { noticeSent(id, templ, std::move(o)); });
-                      });
-}
-
-void IncidentManager::noticeSent(const std::string& id, const std::string& templ,
-                                 actions::ActionOutcome o) {
-  {
-    o.result["template"] = templ;
-    o.result["state"] = o.state;
-    o.result.erase("text");
-    auto r = store_.appendEvent(id, clock_.now(), "notification", jsonText(o.result));
-    if (!r) writeFailed("incident " + id + ": cannot record a notice", r.error());
-    if (o.state == "failed") {
-      logWarning("incident " + id + ": the " + templ +
-                 " notice was not delivered: " + o.result.value("error", std::string()));
-    }
-  }
-}
-
-// The flight recorder: the raw points, as sampled, of every series the playbook looks at that
-// belongs to this incident, so that the post-mortem sees what the agent saw.
-json IncidentManager::flightRecorder(const policy::Playbook& p, const collectors::Labels& labels,
-                                     TimePoint now) const {
-  constexpr size_t kMaxSeries = 16;
-  std::set<std::string> names;
-  auto add = [&](const std::optional<policy::Condition>& c) {
-    if (!c) return;
-    for (auto& m : c->metrics()) names.insert(m);
-  };
-  add(p.when);
-  add(p.resolve_when);
-  add(p.escalate_when);
-  for (const auto& c : p.verify.mandatory) add(c);
-  json series = json::array();
-  size_t skipped = 0;
-  for (const auto& name : names) {
-    for (const collectors::Series* s : metrics_.select(name)) {
-      // The series matches the incident where both have a label; labels only one has are fine.
-      bool match = std::all_of(labels.begin(), labels.end(), [&](const collectors::Label& l) {
-        for (const auto& sl : s->labels()) {
-          if (sl.name == l.name) return sl.value == l.value;
-        }
-        return true;
-      });
-      if (!match) continue;
-      if (series.size() >= kMaxSeries) {
-        ++skipped;
-        continue;
-      }
-      collectors::Window w = s->window(now, options_.flight_recorder);
-      json points = json::array();
-      w.forEach([&](const collectors::Point& pt) { points.push_back({toSeconds(pt.t), pt.v}); });
-      series.push_back({{"metric", s->metric().name},
-                        {"labels", policy::labelsToJson(s->labels())},
-                        {"points", std::move(points)}});
-    }
-  }
-  return {{"window", policy::formatDuration(options_.flight_recorder)},
-          {"series", std::move(series)},
-          {"series_left_out", skipped}};
-}
-
 std::optional<std::string> IncidentManager::incidentFor(const std::string& playbook,
                                                         const collectors::Labels& labels) const {
   for (const auto& [id, inc] : incidents_) {
@@ -273,8 +148,9 @@ void IncidentManager::handleOne(const Decision& d) {
         break;
       case DecisionKind::kEscalate:
         inc.rec.severity = d.severity;
-        (void)store_.updateIncident(inc.rec.id, inc.rec.state, inc.rec.severity,
-                                    inc.rec.acknowledged_at, std::nullopt);
+        written("cannot record the state of incident " + inc.rec.id,
+                store_.updateIncident(inc.rec.id, inc.rec.state, inc.rec.severity,
+                                      inc.rec.acknowledged_at, std::nullopt));
         event(inc, "severity_raised", json{{"severity", d.severity}, {"reason", d.reason}});
         break;
       case DecisionKind::kResolve:
@@ -381,8 +257,9 @@ void IncidentManager::startAction(Incident& inc, size_t index) {
     inc.phase = Incident::Phase::kAwaitingApproval;
     inc.approval_expires = clock_.now() + a.approval.timeout.value_or(options_.approval_timeout);
     inc.rec.state = "awaiting_approval";
-    (void)store_.updateIncident(inc.rec.id, inc.rec.state, inc.rec.severity,
-                                inc.rec.acknowledged_at, std::nullopt);
+    written("cannot record the state of incident " + inc.rec.id,
+            store_.updateIncident(inc.rec.id, inc.rec.state, inc.rec.severity,
+                                  inc.rec.acknowledged_at, std::nullopt));
     if (auto r = store_.requestApproval(inc.rec.id, a.id, clock_.now(), inc.approval_expires); !r)
       writeFailed("incident " + inc.rec.id + ": cannot record the approval request", r.error());
     event(inc, "approval_requested",
@@ -429,8 +306,9 @@ void IncidentManager::runAction(Incident& inc) {
   inc.run_id = *run;
   inc.phase = Incident::Phase::kRunning;
   inc.rec.state = "mitigating";
-  (void)store_.updateIncident(inc.rec.id, inc.rec.state, inc.rec.severity, inc.rec.acknowledged_at,
-                              std::nullopt);
+  written("cannot record the state of incident " + inc.rec.id,
+          store_.updateIncident(inc.rec.id, inc.rec.state, inc.rec.severity,
+                                inc.rec.acknowledged_at, std::nullopt));
   event(inc, "action_started",
         json{{"action", a.id}, {"type", a.type}, {"run", *run}, {"dry_run", inc.rec.dry_run}});
   limits_.started(*p, inc.key, now);
@@ -473,7 +351,8 @@ void IncidentManager::actionDone(const std::string& id, int64_t run, const std::
   limits_.finished();
   running_.erase(run);
   auto it = incidents_.find(id);
-  (void)store_.finishActionRun(run, state, clock_.now(), result_json);
+  written("cannot record the end of an action run of incident " + id,
+          store_.finishActionRun(run, state, clock_.now(), result_json));
   if (it == incidents_.end()) return;
   Incident& inc = *it->second;
   const policy::Playbook* p = playbook(inc);
@@ -481,8 +360,10 @@ void IncidentManager::actionDone(const std::string& id, int64_t run, const std::
   inc.outcomes.push_back(action + ": " + state);
   json result = json::parse(result_json, nullptr, false);
   event(inc, "action_result", json{{"action", action}, {"state", state}, {"result", result}});
-  if (p && inc.action < p->actions.size() && p->actions[inc.action].type == "escalate" &&
-      state == "done") {
+  const actions::ActionType* type = p && inc.action < p->actions.size()
+                                        ? actions::findActionType(p->actions[inc.action].type)
+                                        : nullptr;
+  if (type && type->schema.ends_incident && state == "done") {
     finish(inc, "escalated", result.value("message", std::string("handed over")));
     return;
   }
@@ -496,8 +377,9 @@ void IncidentManager::actionDone(const std::string& id, int64_t run, const std::
   inc.verify_since = clock_.now();
   inc.holding_since.reset();
   inc.rec.state = "verifying";
-  (void)store_.updateIncident(inc.rec.id, inc.rec.state, inc.rec.severity, inc.rec.acknowledged_at,
-                              std::nullopt);
+  written("cannot record the state of incident " + inc.rec.id,
+          store_.updateIncident(inc.rec.id, inc.rec.state, inc.rec.severity,
+                                inc.rec.acknowledged_at, std::nullopt));
   event(inc, "verification_started", json{{"window", policy::formatDuration(p->verify.window)}});
 }
 
@@ -516,8 +398,10 @@ void IncidentManager::shutdown() {
   for (const auto& [run, r] : running_) {
     json note = {{"run", run},
                  {"reason", "the agent stopped while it ran; its process group was terminated"}};
-    (void)store_.finishActionRun(run, "interrupted", now, jsonText(note));
-    (void)store_.appendEvent(r.incident, now, "action_interrupted", jsonText(note));
+    written("cannot record the end of an action run of incident " + r.incident,
+            store_.finishActionRun(run, "interrupted", now, jsonText(note)));
+    written("cannot record an event of incident " + r.incident,
+            store_.appendEvent(r.incident, now, "action_interrupted", jsonText(note)));
   }
   logWarning(std::to_string(running_.size()) + " running action(s) stopped with the agent");
   running_.clear();
@@ -541,7 +425,8 @@ void IncidentManager::finish(Incident& inc, const std::string& state, const std:
   TimePoint now = clock_.now();
   inc.rec.state = state;
   inc.rec.resolved_at = now;
-  (void)store_.updateIncident(inc.rec.id, state, inc.rec.severity, inc.rec.acknowledged_at, now);
+  written("cannot record the state of incident " + inc.rec.id,
+          store_.updateIncident(inc.rec.id, state, inc.rec.severity, inc.rec.acknowledged_at, now));
   event(inc, state, json{{"reason", reason}});
   limits_.resolved(inc.key, now);
   notice(inc, state == "resolved" ? "resolution" : "escalation", reason);
@@ -597,8 +482,9 @@ void IncidentManager::tickOne(const std::string& id, TimePoint now) {
     switch (inc.phase) {
       case Incident::Phase::kAwaitingApproval:
         if (now >= inc.approval_expires) {
-          (void)store_.decideApproval(inc.rec.id, p->actions[inc.action].id, "expired", now,
-                                      "agent", "no decision in time");
+          written("cannot record the approval decision on incident " + inc.rec.id,
+                  store_.decideApproval(inc.rec.id, p->actions[inc.action].id, "expired", now,
+                                        "agent", "no decision in time"));
           event(inc, "approval_expired", json{{"action", p->actions[inc.action].id}});
           nextAction(inc, "no approval in time: treated as denied");
         }
@@ -641,85 +527,6 @@ void IncidentManager::tickOne(const std::string& id, TimePoint now) {
         break;
     }
   }
-}
-
-Result<IncidentManager::Incident*> IncidentManager::waitingFor(const std::string& incident_id,
-                                                               const std::string& action) {
-  auto it = incidents_.find(incident_id);
-  if (it == incidents_.end())
-    return makeError(ErrorCode::kNotFound, "no open incident " + incident_id);
-  Incident& inc = *it->second;
-  const policy::Playbook* p = playbook(inc);
-  if (inc.phase != Incident::Phase::kAwaitingApproval || !p ||
-      p->actions[inc.action].id != action) {
-    return makeError(ErrorCode::kInvalidArgument,
-                     "incident " + incident_id + " is not waiting for an approval of " + action);
-  }
-  return &inc;
-}
-
-namespace {
-
-// The decider on the timeline: the name given, and the identity behind it when it differs.
-json decider(const std::string& action, const std::string& identity, const std::string& name,
-             const std::string& reason) {
-  json j = {{"action", action}, {"by", name.empty() ? identity : name}, {"reason", reason}};
-  if (!name.empty() && name != identity) j["verified_as"] = identity;
-  return j;
-}
-
-}  // namespace
-
-Result<void> IncidentManager::approve(const std::string& incident_id, const std::string& action,
-                                      const std::string& approver, const std::string& reason,
-                                      const std::string& name) {
-  auto inc = waitingFor(incident_id, action);
-  if (!inc) return inc.error();
-  if (playbook(**inc)->actions[(*inc)->action].approval.distinct_approver &&
-      approver == (*inc)->rec.triggered_by) {
-    return makeError(ErrorCode::kPermission,
-                     action + " needs an approver other than " + approver + ", who triggered it");
-  }
-  if (auto r =
-          store_.decideApproval(incident_id, action, "granted", clock_.now(), approver, reason);
-      !r) {
-    // An approval that cannot be recorded is not acted upon: the store is the agent's memory.
-    writeFailed("incident " + incident_id + ": cannot record the approval", r.error());
-    return r.error();
-  }
-  event(**inc, "approval_granted", decider(action, approver, name, reason));
-  (*inc)->phase = Incident::Phase::kDeferred;
-  runAction(**inc);
-  return {};
-}
-
-Result<void> IncidentManager::deny(const std::string& incident_id, const std::string& action,
-                                   const std::string& who, const std::string& reason,
-                                   const std::string& name) {
-  auto inc = waitingFor(incident_id, action);
-  if (!inc) return inc.error();
-  (void)store_.decideApproval(incident_id, action, "denied", clock_.now(), who, reason);
-  event(**inc, "approval_denied", decider(action, who, name, reason));
-  nextAction(**inc, "denied by " + (name.empty() ? who : name));
-  return {};
-}
-
-Result<void> IncidentManager::acknowledge(const std::string& incident_id, const std::string& who) {
-  auto it = incidents_.find(incident_id);
-  if (it == incidents_.end())
-    return makeError(ErrorCode::kNotFound, "no open incident " + incident_id);
-  Incident& inc = *it->second;
-  if (inc.rec.acknowledged_at) return {};
-  inc.rec.acknowledged_at = clock_.now();
-  if (options_.observe) {
-    options_.observe(
-        "acknowledge", inc.rec.playbook, inc.rec.severity,
-        std::chrono::duration<double>(*inc.rec.acknowledged_at - inc.rec.opened_at).count());
-  }
-  (void)store_.updateIncident(inc.rec.id, inc.rec.state, inc.rec.severity, inc.rec.acknowledged_at,
-                              std::nullopt);
-  event(inc, "acknowledged", json{{"by", who}});
-  return {};
 }
 
 }  // namespace novacron::agent

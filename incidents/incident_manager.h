@@ -110,6 +110,14 @@ class IncidentManager {
   void event(const Incident& inc, const std::string& kind, const nlohmann::json& data);
   void writeFailed(const std::string& what, const Error& error);
   void writeSucceeded();
+  /// Every write's result goes through here: a failure is said once and shown in /healthz.
+  template <class T>
+  void written(const std::string& what, const Result<T>& r) {
+    if (!r)
+      writeFailed(what, r.error());
+    else
+      writeSucceeded();
+  }
   /// The values of {incident.*}, {node.*} and {labels.*} for this incident now.
   std::map<std::string, std::string> values(const Incident& inc, const std::string& reason) const;
   /// Sends one of the built-in notices and records the outcome on the timeline.

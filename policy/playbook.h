@@ -9,8 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "policy/condition.h"
 #include "io/resource_limits.h"
+#include "policy/condition.h"
 #include "policy/severity.h"
 
 namespace novacron::policy {

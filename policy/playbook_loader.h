@@ -6,8 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "policy/condition.h"
 #include "base/yaml/diagnostic.h"
+#include "policy/action_schema.h"
+#include "policy/condition.h"
 #include "policy/playbook.h"
 
 namespace novacron::policy {
@@ -22,6 +23,7 @@ struct PlaybookSource {
 struct PolicyLoadOptions {
   MetricLookup metrics;            ///< the metric catalog conditions are checked against
   bool enforce_ownership = false;  ///< running as root: files and the directory must be root's
+  ActionCatalog actions = {};      ///< the action types (actions::actionCatalog())
 };
 
 struct PolicyLoad {
@@ -36,9 +38,10 @@ std::span<const PlaybookSource> builtinPlaybooks();
 /// Parses and validates one file. Every problem is reported, positioned; a playbook with errors
 /// is left out of the result.
 std::vector<Playbook> parsePlaybooks(const PlaybookSource& source, const MetricLookup& metrics,
-                                     Diagnostics& errors, Diagnostics* warnings);
+                                     ActionCatalog actions, Diagnostics& errors,
+                                     Diagnostics* warnings);
 std::vector<Playbook> parsePlaybooks(const PlaybookSource& source, const MetricLookup& metrics,
-                                     Diagnostics& errors);
+                                     ActionCatalog actions, Diagnostics& errors);
 
 /// The built-ins, then every *.yaml file of `dir` in name order: a playbook with a built-in's
 /// name replaces it, `{name: x, enabled: false}` switches one off. Any error anywhere fails the

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "collectors/source.h"
 #include "incidents/store.h"
 #include "metrics/sample.h"
 
@@ -46,7 +47,7 @@ std::string renderAlerts(const std::vector<IncidentRecord>& incidents,
 /// they stay open, and an ended alert once each is resolved (retried until Alertmanager has it, or
 /// until the alert would have expired anyway). Alertmanager, clustered, then deduplicates,
 /// routes, silences and escalates for the fleet. Event-loop only.
-class AlertmanagerPusher {
+class AlertmanagerPusher final : public collectors::Source {
  public:
   AlertmanagerPusher(boost::asio::io_context& io, Store& store, const Clock& clock,
                      AlertmanagerOptions options);
@@ -55,7 +56,7 @@ class AlertmanagerPusher {
   AlertmanagerPusher& operator=(const AlertmanagerPusher&) = delete;
 
   void start();
-  void stop();
+  void stop() override;
   void setOptions(AlertmanagerOptions options);
   /// An incident may have opened or ended: push soon.
   void wake();
@@ -65,6 +66,11 @@ class AlertmanagerPusher {
   bool enabled() const;
   const AlertmanagerStats& stats() const;
   std::vector<collectors::Sample> latest() const;
+
+  std::string_view name() const override { return "alertmanager"; }
+  void latest(collectors::Batches& out) const override {
+    if (enabled()) out.add(latest());
+  }
 
   struct State;
 

@@ -99,11 +99,12 @@ struct Reporter::State {
              " events; dropped " + std::to_string(d->count) + " (seq " +
              std::to_string(d->first_seq) + " to " + std::to_string(d->last_seq) +
              ") from it; they stay on their timelines");
-    (void)store.appendEvent(d->last_incident, clock.now(), "outbox_dropped",
-                            jsonText(json{{"count", d->count},
-                                          {"first_seq", d->first_seq},
-                                          {"last_seq", d->last_seq},
-                                          {"max_events", opt.max_events}}));
+    auto noted = store.appendEvent(d->last_incident, clock.now(), "outbox_dropped",
+                                   jsonText(json{{"count", d->count},
+                                                 {"first_seq", d->first_seq},
+                                                 {"last_seq", d->last_seq},
+                                                 {"max_events", opt.max_events}}));
+    if (!noted) logError("coordinator: cannot record the drop: " + noted.error().message);
   }
 
   std::string render(const std::vector<EventRecord>& batch) const {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "collectors/source.h"
 #include "incidents/store.h"
 #include "metrics/sample.h"
 
@@ -47,7 +48,7 @@ struct ReporterStats {
 /// event and parks it, so one bad event never blocks the rest. The outbox is bounded: the oldest
 /// events over the bound are dropped from it and an `outbox_dropped` event says so. State is in
 /// the store, so a restarted agent resumes where the last one stopped. Event-loop only.
-class Reporter {
+class Reporter final : public collectors::Source {
  public:
   Reporter(boost::asio::io_context& io, Store& store, const Clock& clock, ReporterOptions options);
   ~Reporter();
@@ -55,7 +56,7 @@ class Reporter {
   Reporter& operator=(const Reporter&) = delete;
 
   void start();
-  void stop();
+  void stop() override;
   void setOptions(ReporterOptions options);
   /// New events are in the outbox: send them soon (bursts are coalesced).
   void wake();
@@ -68,6 +69,14 @@ class Reporter {
   std::vector<collectors::Sample> latest() const;
   /// The `coordinator delivery` row of the status matrix: ok, degraded, down or disabled.
   std::string status(std::string& detail) const;
+
+  std::string_view name() const override { return "coordinator"; }
+  void latest(collectors::Batches& out) const override { out.add(latest()); }
+  void status(std::vector<collectors::SourceStatus>& rows) const override {
+    std::string detail;
+    std::string s = status(detail);
+    rows.push_back({"coordinator", "delivery", s, 0, 0, detail});
+  }
 
   struct State;
 

@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <cctype>
 
-#include "base/secret.h"
 #include "base/log.h"
+#include "base/secret.h"
 
 namespace novacron::agent {
 

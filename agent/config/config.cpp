@@ -13,12 +13,14 @@
 #include <map>
 #include <set>
 
-#include "collectors/host/disk_space.h"
+#include "agent/config/config_readers.h"
+#include "base/defaults.h"
 #include "base/proc_file.h"
-#include "policy/action_types.h"
 #include "base/yaml/file_trust.h"
-#include "io/url.h"
 #include "base/yaml/yaml_reader.h"
+#include "collectors/host/disk_space.h"
+#include "io/url.h"
+#include "policy/action_schema.h"
 
 namespace novacron::policy {
 
@@ -44,10 +46,14 @@ bool validLabelName(const std::string& name) {
   return std::all_of(name.begin(), name.end(), [](char c) { return isAlnum(c) || c == '_'; });
 }
 
+}  // namespace
+
 std::filesystem::path absoluteFrom(const std::filesystem::path& cwd, const std::string& p) {
   std::filesystem::path path(p);
   return (path.is_absolute() ? path : cwd / path).lexically_normal();
 }
+
+namespace {
 
 std::optional<LogLevel> parseLogLevel(const std::string& s) {
   if (s == "debug") return LogLevel::kDebug;
@@ -89,6 +95,8 @@ bool validTokenName(const std::string& s) {
   });
 }
 
+}  // namespace
+
 // An absolute path that only root may write, when the agent runs as root.
 std::optional<std::filesystem::path> readPath(YamlReader& r, const yaml::Node& n,
                                               const std::string& what, const ConfigEnv& env) {
@@ -96,6 +104,8 @@ std::optional<std::filesystem::path> readPath(YamlReader& r, const yaml::Node& n
   if (!s) return std::nullopt;
   return absoluteFrom(env.cwd, *s);
 }
+
+namespace {}  // namespace
 
 // A file holding a password or token: absolute, readable, and, when the agent runs as root,
 // readable by its owner only.
@@ -115,6 +125,8 @@ std::optional<std::filesystem::path> readSecretPath(YamlReader& r, const yaml::N
   }
   return p;
 }
+
+namespace {
 
 void readHttp(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& env) {
   if (!r.checkMap(n, "http", {"listen", "token_file", "tokens", "tls"})) return;
@@ -273,279 +285,6 @@ void readNotify(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& 
   }
 }
 
-// collectors.probes: a list of named http, tcp and systemd probes.
-void readProbes(YamlReader& r, const yaml::Node& n, Config& c) {
-  if (!n.IsSequence()) {
-    r.error(n, "collectors.probes must be a list of probes");
-    return;
-  }
-  std::set<std::string> names;
-  for (size_t i = 0; i < n.items().size(); ++i) {
-    const yaml::Node& p = n.items()[i];
-    std::string where = "collectors.probes[" + std::to_string(i) + "]";
-    if (!r.checkMap(p, where,
-                    {"name", "type", "url", "address", "unit", "expect_status", "timeout",
-                     "interval", "window"}))
-      continue;
-    ProbeConfig probe;
-    bool ok = true;
-    auto need = [&](const char* key) -> std::optional<std::string> {
-      auto v = r.get(p, key, where + "." + key);
-      if (!v.IsDefined()) {
-        r.error(p, where + " needs '" + key + "'");
-        return std::nullopt;
-      }
-      return r.string(v, where + "." + key);
-    };
-    auto name = need("name");
-    auto type = need("type");
-    if (!name || !type) continue;
-    if (name->empty() || name->size() > 63 || !std::all_of(name->begin(), name->end(), [](char ch) {
-          return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-' ||
-                 ch == '.';
-        })) {
-      r.error(r.get(p, "name", where),
-              where + ".name '" + *name + "' must be letters, digits, '.', '_' or '-'");
-      ok = false;
-    } else if (!names.insert(*name).second) {
-      r.error(r.get(p, "name", where), where + ": a second probe named '" + *name + "'");
-      ok = false;
-    }
-    probe.name = *name;
-    probe.type = *type;
-    const std::map<std::string, const char*> kTargets = {
-        {"http", "url"}, {"tcp", "address"}, {"systemd", "unit"}};
-    auto t = kTargets.find(*type);
-    if (t == kTargets.end()) {
-      r.error(r.get(p, "type", where),
-              where + ".type '" + *type + "' must be http, tcp or systemd");
-      continue;
-    }
-    for (const auto& [other_type, key] : kTargets) {
-      if (other_type != *type && r.get(p, key, where).IsDefined()) {
-        r.error(r.get(p, key, where), where + ": a " + *type + " probe has no '" + key + "'");
-        ok = false;
-      }
-    }
-    auto target = need(t->second);
-    if (!target) continue;
-    const yaml::Node at = r.get(p, t->second, where);
-    if (*type == "http") {
-      if (auto u = parseUrl(*target); !u)
-        r.error(at, where + ".url: " + u.error().message), ok = false;
-    } else if (*type == "tcp") {
-      size_t colon = target->rfind(':');
-      int port = 0;
-      if (colon != std::string::npos) {
-        auto [e, ec] =
-            std::from_chars(target->data() + colon + 1, target->data() + target->size(), port);
-        if (ec != std::errc() || e != target->data() + target->size()) port = 0;
-      }
-      if (colon == std::string::npos || colon == 0 || port <= 0 || port > 65535) {
-        r.error(at, where + ".address '" + *target + "' must be HOST:PORT");
-        ok = false;
-      }
-    } else if (!isUnitName(*target)) {
-      r.error(at, where + ".unit '" + *target + "' is not a systemd unit name");
-      ok = false;
-    }
-    probe.target = *target;
-    if (auto v = r.get(p, "expect_status", where + ".expect_status"); v.IsDefined()) {
-      if (*type != "http") {
-        r.error(v, where + ": only http probes take expect_status");
-        ok = false;
-      } else if (auto st = r.integer(v, where + ".expect_status", 100, 599)) {
-        probe.expect_status = static_cast<int>(*st);
-      } else {
-        ok = false;
-      }
-    }
-    if (auto v = r.get(p, "timeout", where + ".timeout"); v.IsDefined()) {
-      if (auto d = r.duration(v, where + ".timeout", 10ms, 1min))
-        probe.timeout = *d;
-      else
-        ok = false;
-    }
-    if (auto v = r.get(p, "interval", where + ".interval"); v.IsDefined()) {
-      if (auto d = r.duration(v, where + ".interval", 1s, 1h))
-        probe.interval = *d;
-      else
-        ok = false;
-    }
-    if (auto v = r.get(p, "window", where + ".window"); v.IsDefined()) {
-      if (auto d = r.duration(v, where + ".window", 10s, 1h))
-        probe.window = *d;
-      else
-        ok = false;
-    }
-    if (!r.get(p, "timeout", where).IsDefined())
-      probe.timeout = std::min(probe.timeout, probe.interval);
-    if (probe.timeout > probe.interval) {
-      r.error(p, where + ": the timeout must not exceed the interval");
-      ok = false;
-    }
-    if (ok) c.probes.push_back(std::move(probe));
-  }
-}
-
-// collectors.postgres: a list of instances.
-void readPostgres(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& env) {
-  if (!n.IsSequence()) {
-    r.error(n, "collectors.postgres must be a list of instances");
-    return;
-  }
-  std::set<std::string> names;
-  for (size_t i = 0; i < n.items().size(); ++i) {
-    const yaml::Node& p = n.items()[i];
-    std::string where = "collectors.postgres[" + std::to_string(i) + "]";
-    if (!r.checkMap(p, where,
-                    {"name", "dsn_file", "interval", "timeout", "long_query_threshold", "queries"}))
-      continue;
-    PostgresConfig pg;
-    bool ok = true;
-    auto name = r.get(p, "name", where + ".name");
-    auto dsn = r.get(p, "dsn_file", where + ".dsn_file");
-    if (!name.IsDefined() || !dsn.IsDefined()) {
-      r.error(p, where + " needs a name and a dsn_file");
-      continue;
-    }
-    if (auto s = r.string(name, where + ".name")) {
-      if (s->empty() || !names.insert(*s).second) {
-        r.error(name, where + ".name '" + *s + "' is empty or used twice");
-        ok = false;
-      }
-      pg.name = *s;
-    } else {
-      ok = false;
-    }
-    if (auto file = readSecretPath(r, dsn, where + ".dsn_file", env))
-      pg.dsn_file = *file;
-    else
-      ok = false;
-    auto dur = [&](const char* key, milliseconds min, milliseconds max, milliseconds& out) {
-      if (auto v = r.get(p, key, where + "." + key); v.IsDefined()) {
-        if (auto d = r.duration(v, where + "." + key, min, max))
-          out = *d;
-        else
-          ok = false;
-      }
-    };
-    dur("interval", 1s, 1h, pg.interval);
-    dur("timeout", 100ms, 1min, pg.timeout);
-    dur("long_query_threshold", 1s, 7 * 24h, pg.long_query_threshold);
-    if (pg.timeout > pg.interval) {
-      r.error(p, where + ": the timeout must not exceed the interval");
-      ok = false;
-    }
-    if (auto q = r.get(p, "queries", where + ".queries"); q.IsDefined()) {
-      if (!q.IsSequence()) {
-        r.error(q, where + ".queries must be a list of {name, sql, interval}");
-        ok = false;
-      } else {
-        for (size_t j = 0; j < q.items().size(); ++j) {
-          const yaml::Node& qn = q.items()[j];
-          std::string qw = where + ".queries[" + std::to_string(j) + "]";
-          if (!r.checkMap(qn, qw, {"name", "sql", "interval"})) {
-            ok = false;
-            continue;
-          }
-          PgQueryConfig qc;
-          auto qname = r.get(qn, "name", qw + ".name");
-          auto sql = r.get(qn, "sql", qw + ".sql");
-          if (!qname.IsDefined() || !sql.IsDefined()) {
-            r.error(qn, qw + " needs a name and sql");
-            ok = false;
-            continue;
-          }
-          auto qs = r.string(qname, qw + ".name");
-          auto ss = r.string(sql, qw + ".sql");
-          if (!qs || !ss) {
-            ok = false;
-            continue;
-          }
-          qc.name = *qs;
-          qc.sql = *ss;
-          if (auto v = r.get(qn, "interval", qw + ".interval"); v.IsDefined()) {
-            if (auto d = r.duration(v, qw + ".interval", 1s, 24h))
-              qc.interval = *d;
-            else
-              ok = false;
-          }
-          pg.queries.push_back(std::move(qc));
-        }
-      }
-    }
-    if (ok) c.postgres.push_back(std::move(pg));
-  }
-}
-
-void readCollectors(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& env) {
-  if (!r.checkMap(n, "collectors",
-                  {"root", "host", "processes", "disk", "record", "probes", "postgres"}))
-    return;
-  if (auto pg = r.get(n, "postgres", "collectors.postgres"); pg.IsDefined())
-    readPostgres(r, pg, c, env);
-  if (auto probes = r.get(n, "probes", "collectors.probes"); probes.IsDefined())
-    readProbes(r, probes, c);
-  if (auto rec = r.get(n, "record", "collectors.record"); rec.IsDefined()) {
-    // A path, or {path, max_size} with a size in MiB: the file is rotated once to FILE.1.
-    if (rec.IsScalar()) {
-      c.record_path = absoluteFrom(env.cwd, rec.Scalar());
-    } else if (r.checkMap(rec, "collectors.record", {"path", "max_size_mib"})) {
-      if (auto p = r.get(rec, "path", "collectors.record.path"); p.IsDefined()) {
-        if (auto s = r.string(p, "collectors.record.path"))
-          c.record_path = absoluteFrom(env.cwd, *s);
-      } else {
-        r.error(rec, "collectors.record needs a path");
-      }
-      if (auto m = r.get(rec, "max_size_mib", "collectors.record.max_size_mib"); m.IsDefined()) {
-        if (auto v = r.integer(m, "collectors.record.max_size_mib", 1, 1 << 20)) {
-          c.record_max_bytes = static_cast<uint64_t>(*v) << 20;
-        }
-      }
-    }
-  }
-  if (auto root = r.get(n, "root", "collectors.root"); root.IsDefined()) {
-    if (auto s = r.string(root, "collectors.root")) c.collectors_root = absoluteFrom(env.cwd, *s);
-  }
-  if (auto host = r.get(n, "host", "collectors.host"); host.IsDefined()) {
-    if (r.checkMap(host, "collectors.host", {"interval"})) {
-      if (auto v = r.get(host, "interval", "collectors.host.interval"); v.IsDefined()) {
-        if (auto d = r.duration(v, "collectors.host.interval", 100ms, 1h)) c.host_interval = *d;
-      }
-    }
-  }
-  if (auto procs = r.get(n, "processes", "collectors.processes"); procs.IsDefined()) {
-    if (r.checkMap(procs, "collectors.processes", {"interval", "top"})) {
-      if (auto v = r.get(procs, "interval", "collectors.processes.interval"); v.IsDefined()) {
-        if (auto d = r.duration(v, "collectors.processes.interval", 1s, 1h)) {
-          c.processes_interval = *d;
-        }
-      }
-      if (auto v = r.get(procs, "top", "collectors.processes.top"); v.IsDefined()) {
-        if (auto t = r.integer(v, "collectors.processes.top", 0, 100)) {
-          c.processes_top = static_cast<size_t>(*t);
-        }
-      }
-    }
-  }
-  if (auto disk = r.get(n, "disk", "collectors.disk"); disk.IsDefined()) {
-    if (r.checkMap(disk, "collectors.disk", {"exclude_fstypes", "statfs_timeout"})) {
-      if (auto v = r.get(disk, "exclude_fstypes", "collectors.disk.exclude_fstypes");
-          v.IsDefined()) {
-        if (auto list = r.stringList(v, "collectors.disk.exclude_fstypes")) {
-          c.disk_exclude_fstypes = {list->begin(), list->end()};
-        }
-      }
-      if (auto v = r.get(disk, "statfs_timeout", "collectors.disk.statfs_timeout"); v.IsDefined()) {
-        if (auto d = r.duration(v, "collectors.disk.statfs_timeout", 100ms, 1min)) {
-          c.disk_statfs_timeout = *d;
-        }
-      }
-    }
-  }
-}
-
 void readPolicy(YamlReader& r, const yaml::Node& n, Config& c) {
   if (!r.checkMap(n, "policy", {"lookback", "flapping"})) return;
   if (auto v = r.get(n, "lookback", "policy.lookback"); v.IsDefined()) {
@@ -582,13 +321,7 @@ ConfigEnv ConfigEnv::current() {
   ConfigEnv env;
   char host[HOST_NAME_MAX + 1] = {};
   if (::gethostname(host, sizeof(host) - 1) == 0) env.hostname = host;
-  if (const char* s = std::getenv("NOVACRON_STATE_DIR"); s && *s) {
-    env.state_dir = s;
-  } else if (const char* sd = std::getenv("STATE_DIRECTORY"); sd && *sd) {
-    // systemd may list several directories separated by ':'; ours is the first.
-    std::string first(sd);
-    env.state_dir = first.substr(0, first.find(':'));
-  }
+  env.state_dir = stateDirFromEnvironment();
   std::error_code ec;
   env.cwd = std::filesystem::current_path(ec);
   env.enforce_ownership = ::geteuid() == 0;
@@ -605,8 +338,8 @@ Config defaultConfig(const ConfigEnv& env) {
               : '-';
   }
   c.node_id = validNodeId(id) ? id : "localhost";
-  c.state_dir = absoluteFrom(env.cwd, env.state_dir.value_or("var/novacron"));
-  c.control_socket_path = c.state_dir / "agent.sock";
+  c.state_dir = absoluteFrom(env.cwd, env.state_dir.value_or(std::string(kDefaultStateDir)));
+  c.control_socket_path = c.state_dir / kControlSocketName;
   c.disk_exclude_fstypes = collectors::defaultExcludedFstypes();
   return c;
 }
@@ -650,7 +383,7 @@ ConfigResult parseConfig(std::string_view yaml, const std::string& file, const C
       if (auto n = r.get(root, "state_dir", "state_dir"); n.IsDefined()) {
         if (auto s = r.string(n, "state_dir")) {
           c.state_dir = absoluteFrom(env.cwd, *s);
-          c.control_socket_path = c.state_dir / "agent.sock";
+          c.control_socket_path = c.state_dir / kControlSocketName;
         }
       }
       if (auto n = r.get(root, "http", "http"); n.IsDefined()) readHttp(r, n, c, env);

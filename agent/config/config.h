@@ -9,10 +9,10 @@
 #include <string>
 
 #include "base/log.h"
+#include "base/yaml/diagnostic.h"
 #include "collectors/postgres/postgres_config.h"
 #include "collectors/probes/probe_config.h"
 #include "io/endpoint.h"
-#include "base/yaml/diagnostic.h"
 
 namespace novacron::policy {
 

@@ -7,8 +7,8 @@
 #include <optional>
 #include <vector>
 
-#include "collectors/collector.h"
 #include "base/proc_file.h"
+#include "collectors/collector.h"
 
 namespace novacron::collectors {
 

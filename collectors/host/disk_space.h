@@ -6,8 +6,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "collectors/collector.h"
 #include "base/proc_file.h"
+#include "collectors/collector.h"
 #include "collectors/host/statfs_worker.h"
 
 namespace novacron::collectors {

@@ -2,8 +2,8 @@
 
 #include <filesystem>
 
-#include "collectors/collector.h"
 #include "base/proc_file.h"
+#include "collectors/collector.h"
 
 namespace novacron::collectors {
 

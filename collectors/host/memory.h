@@ -5,8 +5,8 @@
 #include <optional>
 #include <string_view>
 
-#include "collectors/collector.h"
 #include "base/proc_file.h"
+#include "collectors/collector.h"
 
 namespace novacron::collectors {
 

@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "base/proc_file.h"
 #include "collectors/collector.h"
 #include "metrics/counter_history.h"
-#include "base/proc_file.h"
 
 namespace novacron::collectors {
 

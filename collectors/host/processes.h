@@ -8,8 +8,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "collectors/collector.h"
 #include "base/proc_file.h"
+#include "collectors/collector.h"
 
 struct pids_info;  // libproc2
 

@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "collectors/postgres/postgres_config.h"
 #include "io/postgres/pg_connection.h"
 #include "metrics/sample.h"
-#include "collectors/postgres/postgres_config.h"
 
 namespace boost::asio {
 class io_context;
@@ -35,8 +35,8 @@ struct PostgresHealth {
 class PostgresCollector {
  public:
   using Sink = std::function<void(TimePoint, std::vector<Sample>)>;
-  PostgresCollector(boost::asio::io_context& io, const Clock& clock, collectors::PostgresConfig config,
-                    Sink sink);
+  PostgresCollector(boost::asio::io_context& io, const Clock& clock,
+                    collectors::PostgresConfig config, Sink sink);
   ~PostgresCollector();
   PostgresCollector(const PostgresCollector&) = delete;
   PostgresCollector& operator=(const PostgresCollector&) = delete;

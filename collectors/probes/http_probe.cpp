@@ -1,5 +1,5 @@
-#include "io/http_client.h"
 #include "collectors/probes/probe.h"
+#include "io/http_client.h"
 
 namespace novacron::probes {
 

@@ -109,4 +109,15 @@ std::vector<ProbeHealth> ProbeSet::health() const {
   return out;
 }
 
+void ProbeSet::status(std::vector<collectors::SourceStatus>& rows) const {
+  for (const auto& p : health()) {
+    std::string status = !p.checked          ? "pending"
+                         : !p.up             ? "down"
+                         : p.error_ratio > 0 ? "degraded"
+                                             : "ok";
+    rows.push_back({p.name, p.type + " probe", status, p.latency_seconds, p.error_ratio,
+                    p.up && p.error_ratio == 0 ? p.target : p.last_error});
+  }
+}
+
 }  // namespace novacron::probes

@@ -7,9 +7,10 @@
 #include <vector>
 
 #include "base/clock.h"
-#include "metrics/sample.h"
-#include "collectors/probes/probe_config.h"
 #include "collectors/probes/probe.h"
+#include "collectors/probes/probe_config.h"
+#include "collectors/source.h"
+#include "metrics/sample.h"
 
 namespace boost::asio {
 class io_context;
@@ -31,7 +32,7 @@ struct ProbeHealth {
 /// novacron_probe_up, novacron_probe_latency_seconds and novacron_probe_error_ratio (labels
 /// probe, type), handed to `sink` for the metric store and kept for /metrics. A check never
 /// overlaps the previous one of the same probe. Event-loop only.
-class ProbeSet {
+class ProbeSet final : public collectors::Source {
  public:
   using Sink = std::function<void(TimePoint, std::vector<collectors::Sample>)>;
   ProbeSet(boost::asio::io_context& io, const Clock& clock, std::string systemctl, Sink sink);
@@ -41,10 +42,13 @@ class ProbeSet {
 
   /// Replaces the probes (start and reload); the first checks run at once.
   void configure(const std::vector<collectors::ProbeConfig>& probes);
-  void stop();
+  void stop() override;
 
+  std::string_view name() const override { return "probes"; }
   /// The latest samples of every probe, for /metrics.
   std::vector<collectors::Sample> latest() const;
+  void latest(collectors::Batches& out) const override { out.add(latest()); }
+  void status(std::vector<collectors::SourceStatus>& rows) const override;
   std::vector<ProbeHealth> health() const;
 
  private:

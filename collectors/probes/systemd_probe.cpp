@@ -1,5 +1,5 @@
-#include "io/process_runner.h"
 #include "collectors/probes/probe.h"
+#include "io/process_runner.h"
 
 namespace novacron::probes {
 

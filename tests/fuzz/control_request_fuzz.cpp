@@ -4,8 +4,8 @@
 #include <string_view>
 
 #include "base/json_text.h"
-#include "io/control_request.h"
 #include "incidents/incident_commands.h"
+#include "io/control_request.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view line(reinterpret_cast<const char*>(data), size);

@@ -7,8 +7,8 @@
 #include <fstream>
 #include <string_view>
 
-#include "base/clock.h"
 #include "agent/api/http_api.h"
+#include "base/clock.h"
 #include "io/http_server.h"
 
 namespace {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "actions/registry.h"
 #include "agent/registry.h"
 #include "policy/playbook_loader.h"
 
@@ -12,7 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   novacron::policy::Diagnostics errors, warnings;
   auto list = novacron::policy::parsePlaybooks(
       {"fuzz.yaml", text, false}, [](std::string_view n) { return novacron::agent::findMetric(n); },
-      errors, &warnings);
+      novacron::actions::actionCatalog(), errors, &warnings);
   for (const auto& p : list) {
     for (const auto& a : p.actions) (void)a.with.size();
   }

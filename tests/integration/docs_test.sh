@@ -12,6 +12,12 @@ diff -u "$WORK/readme-metrics.md" "$WORK/agent-metrics.md" ||
   fail "README metric reference differs from novacron-agent --list-metrics (regenerate it)"
 pass "README lists every metric ($(grep -c '^| `' "$WORK/agent-metrics.md"))"
 
+sed -n '/<!-- actions:begin -->/,/<!-- actions:end -->/p' "$README" | sed '1d;$d' >"$WORK/readme-actions.md"
+"$AGENT" --list-actions >"$WORK/agent-actions.md"
+diff -u "$WORK/readme-actions.md" "$WORK/agent-actions.md" ||
+  fail "README action reference differs from novacron-agent --list-actions (regenerate it)"
+pass "README lists every action type ($(grep -c '^| `' "$WORK/agent-actions.md"))"
+
 sed -n '/<!-- example-config:begin -->/,/<!-- example-config:end -->/p' "$README" |
   sed '/^<!--/d;/^```/d' >"$WORK/example.yaml"
 [[ -s $WORK/example.yaml ]] || fail "no example configuration in the README"

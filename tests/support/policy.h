@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "actions/registry.h"
 #include "agent/registry.h"
 #include "policy/playbook_loader.h"
 
@@ -15,7 +16,8 @@ namespace novacron::testing {
 inline policy::PolicyPtr policyFrom(const std::string& yaml) {
   policy::Diagnostics errors;
   auto list = policy::parsePlaybooks(
-      {"test.yaml", yaml, false}, [](std::string_view n) { return agent::findMetric(n); }, errors);
+      {"test.yaml", yaml, false}, [](std::string_view n) { return agent::findMetric(n); },
+      actions::actionCatalog(), errors);
   EXPECT_TRUE(errors.empty()) << (errors.empty() ? "" : errors[0].str());
   auto set = std::make_shared<policy::PolicySet>();
   set->playbooks = std::move(list);

@@ -1,8 +1,10 @@
 #include "policy/playbook_loader.h"
 
 #include <gtest/gtest.h>
+
 #include <sys/stat.h>
 #include <unistd.h>
+#include "actions/registry.h"
 
 #include <fstream>
 
@@ -13,7 +15,7 @@ namespace novacron::policy {
 namespace {
 
 PolicyLoadOptions options() {
-  return {[](std::string_view n) { return agent::findMetric(n); }, false};
+  return {[](std::string_view n) { return agent::findMetric(n); }, false, actions::actionCatalog()};
 }
 
 std::filesystem::path policyFixture(std::string_view name) {
@@ -118,7 +120,7 @@ actions:
   - {id: e, type: notify, with: {template: resolution, webhook: "http://127.0.0.1:9/x"}}
 )",
        false},
-      [](std::string_view n) { return agent::findMetric(n); }, errors);
+      [](std::string_view n) { return agent::findMetric(n); }, actions::actionCatalog(), errors);
   auto got = messages(errors);
   ASSERT_EQ(got.size(), 5u) << ::testing::PrintToString(got);
   EXPECT_EQ(got[0],
@@ -152,7 +154,7 @@ actions:
   - {id: f, type: exec, with: {argv: ["/bin/echo", "{labels.mount", "{incident.id} {labels.mount}"]}}
 )",
        false},
-      [](std::string_view n) { return agent::findMetric(n); }, errors);
+      [](std::string_view n) { return agent::findMetric(n); }, actions::actionCatalog(), errors);
   std::vector<std::string> want = {
       "p.yaml:5:39: playbook p: actions[0]: the program 'sh' must be an absolute path (no PATH "
       "lookup as root)",
@@ -197,7 +199,8 @@ actions:
   - {id: g, type: exec, with: {argv: ["/usr/bin/pkill", "-x", "{labels.name}"]}}
 )",
        false},
-      [](std::string_view n) { return agent::findMetric(n); }, errors, &warnings);
+      [](std::string_view n) { return agent::findMetric(n); }, actions::actionCatalog(), errors,
+      &warnings);
   std::vector<std::string> want = {
       "r.yaml:6:78: playbook r: actions[1].resources.memory_max: bad number 'lots'",
       "r.yaml:7:78: playbook r: actions[2].resources.memory_max: '1KiB' is out of range",

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "actions/action.h"
+#include "policy/action_schema.h"
+
+namespace novacron::actions {
+
+/// One action type: what a playbook may say about it (its schema, which the loader checks) and
+/// what runs it. Declared once, in registry.cpp; the loader, `--check-config`, the runner,
+/// `novacron-agent --list-actions` and the README's action table all come from that table.
+struct ActionType {
+  policy::ActionSchema schema;
+  void (*run)(const ActionEnv& env, ActionRequest request, ActionDone done);
+  /// Placeholder values from the host checked against the type's templates before an incident
+  /// opens by hand (an option, a split header, a unit that is not one); nullptr: nothing to check.
+  Result<void> (*check)(const nlohmann::json& with,
+                        const std::map<std::string, std::string>& values) = nullptr;
+};
+
+std::span<const ActionType> actionTypes();
+const ActionType* findActionType(std::string_view type);
+/// The schemas alone, for the playbook loader.
+policy::ActionCatalog actionCatalog();
+/// The reference table (Markdown) of every type: the README's, and --list-actions.
+std::string actionReference();
+
+}  // namespace novacron::actions

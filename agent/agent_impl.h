@@ -1,0 +1,215 @@
+#pragma once
+
+// The agent's state and wiring, shared by the files that implement it (agent.cpp, scheduler.cpp,
+// status.cpp, reload.cpp, api/routes.cpp, control/commands.cpp). Included by those only.
+
+#include <grp.h>
+#include <pwd.h>
+#include <unistd.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <charconv>
+#include <csignal>
+#include <cstdio>
+#include <deque>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "actions/diagnostics_report.h"
+#include "agent/agent.h"
+#include "agent/api/bearer_token.h"
+#include "agent/api/http_api.h"
+#include "agent/api/http_metrics.h"
+#include "agent/control/access.h"
+#include "agent/control/control_socket.h"
+#include "agent/replay.h"
+#include "base/duration.h"
+#include "base/guard.h"
+#include "base/json_text.h"
+#include "base/log.h"
+#include "collectors/collector_group.h"
+#include "collectors/host/processes.h"
+#include "collectors/postgres/postgres_set.h"
+#include "collectors/probes/probe_set.h"
+#include "collectors/self_collector.h"
+#include "incidents/incident_commands.h"
+#include "incidents/incident_manager.h"
+#include "incidents/store.h"
+#include "io/control_request.h"
+#include "io/http_server.h"
+#include "io/orphans.h"
+#include "io/state_dir.h"
+#include "io/systemd_notify.h"
+#include "metrics/exposition.h"
+#include "metrics/labels_json.h"
+#include "metrics/metric_store.h"
+#include "metrics/recorder.h"
+#include "novacron/version.h"
+#include "policy/evaluator.h"
+#include "reporting/alertmanager.h"
+#include "reporting/reporter.h"
+
+namespace novacron::agent {
+
+namespace asio = boost::asio;
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+/// The /v1 tokens: http.token_file as "api", then http.tokens.
+std::vector<NamedToken> apiTokens(const policy::Config& c);
+
+struct Agent::Impl {
+  Impl(policy::Config c, policy::PolicyPtr p, std::optional<std::filesystem::path> file,
+       policy::ConfigEnv e, CollectorDeps d)
+      : config(std::move(c)),
+        config_file(std::move(file)),
+        env(std::move(e)),
+        deps(std::move(d)),
+        store({config.metrics_retention, config.metrics_max_series, 9000}),
+        events(kVersion),
+        started(clock.now()),
+        host("host", makeHostCollectors(config, deps)),
+        processes("processes", makeProcessCollectors(config, deps)),
+        self("agent", {}, false),
+        evaluator(std::move(p), evaluatorOptions(config)),
+        host_timer(io),
+        processes_timer(io),
+        watchdog_timer(io),
+        signals(io, SIGTERM, SIGINT, SIGHUP),
+        http(io, [this](const HttpRequest& r) { return handleHttp(r); }),
+        control(io, [this](std::string_view line, const PeerCredentials& peer) {
+          return handleControl(line, peer);
+        }) {
+    reload.last_success = started;
+    self.add(std::make_unique<SelfCollector>(std::vector<const CollectorGroup*>{&host, &processes},
+                                             store, reload, policy_stats, started));
+    if (config.record_path) recorder.emplace(*config.record_path, config.record_max_bytes);
+    updatePolicyStats();
+  }
+
+  // Declared first: destroyed last, after everything that holds handlers on it.
+  asio::io_context io;
+  MonotonicWallClock clock;
+  policy::Config config;
+  std::optional<std::filesystem::path> config_file;
+  policy::ConfigEnv env;
+  CollectorDeps deps;
+  collectors::MetricStore store;
+  EventMetrics events;
+  ReloadStatus reload;
+  TimePoint started;
+  CollectorGroup host;
+  CollectorGroup processes;
+  CollectorGroup self;
+  policy::Evaluator evaluator;
+  PolicyStats policy_stats;
+  std::deque<policy::Decision> recent_decisions;  // for `novacron status`; bounded
+  std::optional<Recorder> recorder;
+  // Where action processes are held; set up with the store, before the manager that uses it.
+  actions::Containment containment;
+  std::unique_ptr<Store> incident_store;
+  std::unique_ptr<IncidentManager> manager;
+  std::unique_ptr<Reporter> reporter;
+  std::unique_ptr<AlertmanagerPusher> alerts;
+  BearerToken api_token;
+  probes::ProbeSet probe_set{
+      io, clock, config.systemctl.string(),
+      [this](TimePoint t, std::vector<collectors::Sample> s) { store.append(t, s); }};
+  collectors::PostgresSet databases{
+      io, clock, [this](TimePoint t, std::vector<collectors::Sample> s) { store.append(t, s); }};
+  AccessPolicy access;
+  std::string store_error;  // why incidents are not being recorded, for /healthz and status
+  std::string store_id;     // marks the processes of this store's action runs
+  TimePoint last_purge{};
+  bool record_failing = false;
+  std::optional<StateDir> state_dir;
+  asio::steady_timer host_timer, processes_timer, watchdog_timer;
+  asio::signal_set signals;
+  HttpServer http;
+  ControlSocket control;
+  std::chrono::steady_clock::time_point last_host_sweep{};
+  bool stopping = false;
+
+  // Every source, in the order of /metrics and the status matrix. The delivery ones exist once
+  // the incident store is open.
+  template <class Self>
+  static auto allSources(Self& a) {
+    using Ptr =
+        std::conditional_t<std::is_const_v<Self>, const collectors::Source*, collectors::Source*>;
+    std::vector<Ptr> out = {&a.host, &a.processes, &a.self, &a.probe_set, &a.databases};
+    if (a.reporter) out.push_back(a.reporter.get());
+    if (a.alerts) out.push_back(a.alerts.get());
+    return out;
+  }
+  auto sources() const { return allSources(*this); }
+
+  // --- scheduler.cpp -------------------------------------------------------
+  void sweepHost();
+  void sweepProcesses();
+  void record(TimePoint now, const CollectorGroup& group);
+  void handleDecisions(const std::vector<policy::Decision>& decisions);
+  void evaluatePolicy(TimePoint now);
+  void updatePolicyStats();
+  void scheduleHost(std::chrono::steady_clock::time_point prev);
+  void scheduleProcesses(std::chrono::steady_clock::time_point prev);
+  // Pets systemd's watchdog only while sampling is alive, so a wedged loop gets restarted.
+  void scheduleWatchdog(std::chrono::microseconds period);
+  // Once an hour, resolved and escalated incidents past store.retention go, with their events.
+  void purgeOldIncidents(TimePoint now);
+
+  // --- status.cpp ----------------------------------------------------------
+  collectors::Batches latestBatches() const;
+  std::string metricsText() const;
+  // The runbook's service status matrix: one row per collector, per probe and for the incident
+  // store, each ok, degraded or down.
+  json matrixJson() const;
+  std::vector<std::pair<std::string, const collectors::CollectorHealth*>> sampling() const;
+  json healthJson() const;
+  json statusJson() const;
+  json outboxJson() const;
+  bool paused() const;
+  json decisionJson(const policy::Decision& d) const;
+  json policyJson() const;
+  json playbooksJson() const;
+  json metricsJson(const std::string& match) const;
+
+  // --- routes.cpp ----------------------------------------------------------
+  HttpResponse handleHttp(const HttpRequest& r);
+
+  // --- commands.cpp --------------------------------------------------------
+  std::string handleControl(std::string_view line, const PeerCredentials& peer);
+  static std::string incidentCommandOf(Impl& a, const std::string& cmd, const json& args,
+                                       const PeerCredentials& peer);
+  // `logs`: the agent's own recent lines; {"errors": true} for warnings and worse, "since" in
+  // seconds.
+  std::string logsCommand(const json& args);
+  // `trigger`: opens an incident by hand, as the runbook's incident-response script does.
+  std::string triggerCommand(const json& args, const PeerCredentials& peer);
+  // Commands on incidents; the peer is named on the timeline of those that change something.
+  std::string incidentCommand(const std::string& cmd, const json& args,
+                              const PeerCredentials& peer);
+  IncidentContext incidentContext();
+
+  // --- reload.cpp ----------------------------------------------------------
+  void applyCollectorOptions(const policy::Config& next);
+  void reloadConfig();
+  ReporterOptions reporterOptions() const;
+  AlertmanagerOptions alertmanagerOptions() const;
+  std::map<std::string, std::string> playbookDescriptions() const;
+  ManagerOptions managerOptions();
+
+  // --- agent.cpp -----------------------------------------------------------
+  void waitSignal();
+  // A random id made once per store, which marks the processes of its action runs.
+  std::string storeId();
+  // Where action processes are held: a cgroup per run when one can be made. Said once, in the
+  // log, on /metrics and in novacron status.
+  void setUpContainment();
+  // The incident store. Without it the agent still samples and decides, and says loudly that it
+  // records and runs nothing (log, /healthz, novacron status).
+  void openIncidentStore();
+  int run();
+};
+
+}  // namespace novacron::agent

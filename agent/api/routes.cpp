@@ -1,0 +1,34 @@
+// The HTTP routes: /metrics, /healthz, /v1/* (http_api.cpp) and the index.
+#include "agent/agent_impl.h"
+
+namespace novacron::agent {
+
+HttpResponse Agent::Impl::handleHttp(const HttpRequest& r) {
+  HttpResponse res;
+  std::string handler = "other";
+  if (r.path == "/metrics" || r.path == "/healthz") {
+    handler = r.path.substr(1);
+    if (r.method != "GET") {
+      res = {405, "text/plain; charset=utf-8", "method not allowed; use GET\n", {{"Allow", "GET"}}};
+    } else if (r.path == "/metrics") {
+      res = {200, "text/plain; version=0.0.4; charset=utf-8", metricsText(), {}};
+    } else {
+      json h = healthJson();
+      res = {h["status"] == "stalled" ? 503 : 200, "application/json", jsonText(h) + "\n", {}};
+    }
+  } else if (r.path.starts_with("/v1/")) {
+    handler = "v1";
+    ApiContext api{api_token, incidentContext(), [this] { return statusJson(); }};
+    res = handleApi(r, api);
+  } else if (r.path == "/") {
+    res.body = "novacron-agent " + std::string(kVersion) +
+               "\n/metrics  Prometheus metrics\n/healthz  health as JSON\n/v1/      the "
+               "coordinator's API (bearer token)\n";
+  } else {
+    res = {404, "text/plain; charset=utf-8", "not found: " + r.path + "\n", {}};
+  }
+  events.httpRequest(handler, res.status);
+  return res;
+}
+
+}  // namespace novacron::agent

@@ -1,0 +1,148 @@
+// The control socket's commands.
+#include "agent/agent_impl.h"
+
+namespace novacron::agent {
+
+namespace {
+
+std::string okReply(const json& data) { return jsonText(json{{"ok", true}, {"data", data}}); }
+
+}  // namespace
+
+std::string Agent::Impl::handleControl(std::string_view line, const PeerCredentials& peer) {
+  auto req = decodeControlRequest(line);
+  if (!req) return errorReply("bad_request", req.error().message);
+  const std::string& cmd = req->cmd;
+  const json& args = req->args;
+  logDebug("control: " + cmd + " from uid " + std::to_string(peer.uid) + " pid " +
+           std::to_string(peer.pid));
+  Role role = access.roleOf(peer);
+  if (role == Role::kNone) {
+    return errorReply("permission_denied",
+                      "uid " + std::to_string(peer.uid) +
+                          " is not in the control socket's group; ask an administrator");
+  }
+  if (changesState(cmd) && role != Role::kAdmin) {
+    return errorReply("permission_denied",
+                      cmd + " changes the agent's state: it needs root or the admin group" +
+                          (config.control_admin_group ? " (" + *config.control_admin_group + ")"
+                                                      : std::string()));
+  }
+  // One entry per command, in the order the error for an unknown one lists them.
+  using Run = std::string (*)(Impl&, const std::string&, const json&, const PeerCredentials&);
+  static constexpr std::pair<std::string_view, Run> kCommands[] = {
+      {"status", [](Impl& a, auto&, auto&, auto&) { return okReply(a.statusJson()); }},
+      {"health", [](Impl& a, auto&, auto&, auto&) { return okReply(a.statusJson()); }},
+      {"metrics",
+       [](Impl& a, auto&, const json& in, auto&) {
+         if (in.contains("match") && !in["match"].is_string())
+           return errorReply("bad_request", "\"match\" must be a string");
+         return okReply(a.metricsJson(in.value("match", "")));
+       }},
+      {"playbooks", [](Impl& a, auto&, auto&, auto&) { return okReply(a.playbooksJson()); }},
+      {"incidents", &Impl::incidentCommandOf},
+      {"incident", &Impl::incidentCommandOf},
+      {"postmortem", &Impl::incidentCommandOf},
+      {"trigger", [](Impl& a, auto&, const json& in,
+                     const PeerCredentials& who) { return a.triggerCommand(in, who); }},
+      {"approve", &Impl::incidentCommandOf},
+      {"deny", &Impl::incidentCommandOf},
+      {"ack", &Impl::incidentCommandOf},
+      {"pause", &Impl::incidentCommandOf},
+      {"resume", &Impl::incidentCommandOf},
+      {"diagnostics",
+       [](Impl& a, auto&, auto&, auto&) {
+         return okReply(actions::diagnosticsReport(a.store, a.clock.now(), ""));
+       }},
+      {"db_status", [](Impl& a, auto&, auto&, auto&) { return okReply(a.databases.describe()); }},
+      {"logs", [](Impl& a, auto&, const json& in, auto&) { return a.logsCommand(in); }},
+      {"version",
+       [](Impl&, auto&, auto&, auto&) {
+         return okReply({{"version", kVersion}});
+       }},
+  };
+  for (const auto& [name, run] : kCommands) {
+    if (name == cmd) return run(*this, cmd, args, peer);
+  }
+  std::string known;
+  for (const auto& [name, run] : kCommands)
+    known += (known.empty() ? "" : ", ") + std::string(name);
+  return errorReply("unknown_command", "unknown command '" + cmd + "'; known: " + known);
+}
+
+std::string Agent::Impl::incidentCommandOf(Impl& a, const std::string& cmd, const json& args,
+                                           const PeerCredentials& peer) {
+  return a.incidentCommand(cmd, args, peer);
+}
+
+// `logs`: the agent's own recent lines; {"errors": true} for warnings and worse, "since" in
+// seconds.
+std::string Agent::Impl::logsCommand(const json& args) {
+  auto back = secondsArg(args, "since");
+  if (!back || (args.contains("errors") && !args["errors"].is_boolean())) {
+    return errorReply("bad_request",
+                      "\"since\" is a number of seconds (0 to 10 years), \"errors\" a boolean");
+  }
+  auto since = std::chrono::system_clock::now() - back->value_or(std::chrono::hours(1));
+  json lines = json::array();
+  for (const auto& e :
+       recentLogs(args.value("errors", false) ? LogLevel::kWarning : LogLevel::kDebug, since)) {
+    lines.push_back({{"at", std::chrono::duration<double>(e.at.time_since_epoch()).count()},
+                     {"level", logLevelName(e.level)},
+                     {"message", e.message}});
+  }
+  return okReply(lines);
+}
+
+// `trigger`: opens an incident by hand, as the runbook's incident-response script does.
+std::string Agent::Impl::triggerCommand(const json& args, const PeerCredentials& peer) {
+  std::string why;
+  auto t = readTrigger(args, why);
+  if (!t) return errorReply("bad_request", why);
+  if (t->playbook.empty()) return errorReply("bad_request", "trigger needs \"playbook\"");
+  std::string who = peerName(peer.uid);
+  CommandReply reply = trigger(incidentContext(), *t, {who, who});
+  if (!reply.ok()) return errorReply(reply.code, reply.message);
+  return okReply(reply.data);
+}
+
+// Commands on incidents; the peer is named on the timeline of those that change something.
+std::string Agent::Impl::incidentCommand(const std::string& cmd, const json& args,
+                                         const PeerCredentials& peer) {
+  std::string who = peerName(peer.uid);
+  auto str = [&](const char* key) {
+    return args.contains(key) && args[key].is_string() ? args[key].get<std::string>()
+                                                       : std::string();
+  };
+  IncidentContext c = incidentContext();
+  CommandReply reply;
+  if (cmd == "incidents") {
+    // Open ones by default; {"all": true} for every one, "since" in seconds back.
+    auto back = secondsArg(args, "since");
+    if (!back || (args.contains("all") && !args["all"].is_boolean())) {
+      return errorReply("bad_request",
+                        "\"since\" is a number of seconds (0 to 10 years), \"all\" a boolean");
+    }
+    std::optional<TimePoint> since;
+    if (*back) since = clock.now() - **back;
+    reply = listIncidents(c, since, args.value("all", false));
+  } else if (cmd == "pause" || cmd == "resume") {
+    reply = setPaused(c, cmd == "pause", who, str("reason"));
+  } else if (str("id").empty()) {
+    return errorReply("bad_request", cmd + " needs \"id\"");
+  } else if (cmd == "incident") {
+    reply = showIncident(c, str("id"));
+  } else if (cmd == "postmortem") {
+    reply = postmortem(c, str("id"));
+  } else {
+    reply = decide(c, cmd, str("id"), str("action"), {who, who}, str("reason"));
+  }
+  if (!reply.ok()) return errorReply(reply.code, reply.message);
+  return okReply(reply.data);
+}
+
+IncidentContext Agent::Impl::incidentContext() {
+  return {incident_store.get(), manager.get(), clock, config.node_id, store_error, &evaluator};
+}
+
+}  // namespace novacron::agent

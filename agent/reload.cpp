@@ -1,0 +1,162 @@
+// SIGHUP: a new configuration and policy applied in place, or the running ones kept; and the
+// options each part gets from the configuration.
+#include "agent/agent_impl.h"
+
+namespace novacron::agent {
+
+std::vector<NamedToken> apiTokens(const policy::Config& c) {
+  std::vector<NamedToken> out;
+  if (c.http_token_file) out.push_back({"api", *c.http_token_file});
+  for (const auto& t : c.http_tokens) out.push_back({t.name, t.file});
+  return out;
+}
+
+void Agent::Impl::applyCollectorOptions(const policy::Config& next) {
+  bool host_changed = next.collectors_root != config.collectors_root ||
+                      next.disk_exclude_fstypes != config.disk_exclude_fstypes ||
+                      next.disk_statfs_timeout != config.disk_statfs_timeout;
+  if (host_changed) {
+    // New collectors start without baselines: one sweep without rates, then normal.
+    host = CollectorGroup("host", makeHostCollectors(next, deps));
+  }
+  if (next.collectors_root != config.collectors_root) {
+    processes = CollectorGroup("processes", makeProcessCollectors(next, deps));
+  } else if (next.processes_top != config.processes_top) {
+    for (const auto& c : processes.collectors()) {
+      if (auto* p = dynamic_cast<collectors::ProcessesCollector*>(c.get()))
+        p->setTop(next.processes_top);
+    }
+  }
+}
+
+void Agent::Impl::reloadConfig() {
+  notifyReloading();
+  if (!config_file) {
+    logNotice("SIGHUP: running on embedded defaults; nothing to reload");
+    notifyReady("sampling");
+    return;
+  }
+  logInfo("SIGHUP: reloading " + config_file->string());
+  policy::ConfigResult loaded = policy::loadConfig(*config_file, env);
+  if (!loaded.config) {
+    for (const auto& d : loaded.errors) logError(d.str());
+    logError("reload failed; keeping the running configuration");
+    reload.successful = false;
+    notifyReady("sampling; last reload failed");
+    return;
+  }
+  policy::Config next = std::move(*loaded.config);
+  policy::PolicyLoad next_policy = loadAgentPolicy(next, env);
+  if (!next_policy.policy) {
+    for (const auto& d : next_policy.errors) logError(d.str());
+    logError(
+        "reload failed: the playbooks have errors; keeping the running configuration and "
+        "playbooks");
+    reload.successful = false;
+    notifyReady("sampling; last reload failed");
+    return;
+  }
+  if (!(next.http_listen.host == config.http_listen.host &&
+        next.http_listen.port == config.http_listen.port)) {
+    logWarning("http.listen changed to " + next.http_listen.str() + "; it takes effect at restart");
+    next.http_listen = config.http_listen;
+  }
+  if (next.http_tls_cert != config.http_tls_cert || next.http_tls_key != config.http_tls_key) {
+    logWarning("http.tls changes take effect at restart");
+    next.http_tls_cert = config.http_tls_cert;
+    next.http_tls_key = config.http_tls_key;
+  }
+  if (next.state_dir != config.state_dir ||
+      next.control_socket_path != config.control_socket_path) {
+    logWarning("state_dir and control_socket.path changes take effect at restart");
+    next.state_dir = config.state_dir;
+    next.control_socket_path = config.control_socket_path;
+  }
+  applyCollectorOptions(next);
+  store.setRetention(next.metrics_retention);
+  setLogLevel(next.log_level);
+  bool reschedule = next.host_interval != config.host_interval ||
+                    next.processes_interval != config.processes_interval;
+  if (next.record_path != config.record_path || next.record_max_bytes != config.record_max_bytes) {
+    recorder.reset();
+    if (next.record_path) recorder.emplace(*next.record_path, next.record_max_bytes);
+  }
+  for (const auto& w : next_policy.warnings) logWarning(w.str());
+  policy::Config previous = std::move(config);
+  config = std::move(next);
+  evaluator.setOptions(evaluatorOptions(config));
+  evaluator.setPolicy(next_policy.policy);
+  if (manager) {
+    manager->setPolicy(next_policy.policy);
+    manager->setOptions(managerOptions());
+  }
+  if (reporter) reporter->setOptions(reporterOptions());
+  if (alerts) {
+    alerts->setOptions(alertmanagerOptions());
+    alerts->setDescriptions(playbookDescriptions());
+  }
+  if (config.http_token_file != previous.http_token_file ||
+      config.http_tokens != previous.http_tokens)
+    api_token.setTokens(apiTokens(config));
+  // Unchanged probes and databases keep their connections, windows and rate baselines.
+  if (config.probes != previous.probes) probe_set.configure(config.probes);
+  if (config.postgres != previous.postgres) databases.configure(config.postgres);
+  updatePolicyStats();
+  if (reschedule) {
+    host_timer.cancel();
+    processes_timer.cancel();
+    scheduleHost(std::chrono::steady_clock::now());
+    scheduleProcesses(std::chrono::steady_clock::now());
+  }
+  reload = {true, clock.now()};
+  logInfo("configuration reloaded: " + std::to_string(policy_stats.playbooks_enabled) +
+          " playbooks enabled");
+  notifyReady("sampling");
+}
+
+ReporterOptions Agent::Impl::reporterOptions() const {
+  ReporterOptions o;
+  o.url = config.coordinator_url;
+  o.token_file = config.coordinator_token_file;
+  o.timeout = config.coordinator_timeout;
+  o.batch_size = config.coordinator_batch_size;
+  o.max_events = config.outbox_max_events;
+  o.backoff_max = config.coordinator_backoff_max;
+  o.node_id = config.node_id;
+  o.node_labels = config.node_labels;
+  o.store_id = store_id;
+  return o;
+}
+
+AlertmanagerOptions Agent::Impl::alertmanagerOptions() const {
+  return {config.alertmanager_url, config.alertmanager_resend_interval, config.alertmanager_timeout,
+          config.node_id, config.node_labels};
+}
+
+std::map<std::string, std::string> Agent::Impl::playbookDescriptions() const {
+  std::map<std::string, std::string> out;
+  for (const auto& p : evaluator.policy().playbooks) out[p.name] = p.description;
+  return out;
+}
+
+ManagerOptions Agent::Impl::managerOptions() {
+  ManagerOptions o;
+  o.store_id = store_id;
+  o.containment = &containment;
+  o.node_id = config.node_id;
+  o.dry_run = config.dry_run;
+  o.approval_timeout = config.approval_timeout;
+  o.limits.max_concurrent = config.max_concurrent_actions;
+  o.limits.max_per_hour = config.max_actions_per_hour;
+  o.observe = [this](const std::string& kind, const std::string& playbook, int severity,
+                     double seconds) { events.incidentTime(kind, playbook, severity, seconds); };
+  o.actions.node_id = config.node_id;
+  o.actions.node_labels = config.node_labels;
+  o.actions.evidence_dir = config.evidenceDir();
+  o.actions.systemctl = config.systemctl;
+  o.actions.notify = {config.notify_url, config.notify_token_file, config.notify_timeout};
+  o.actions.postgres = config.postgres;
+  return o;
+}
+
+}  // namespace novacron::agent

@@ -1,0 +1,142 @@
+// Sampling on fixed-rate timers, the policy evaluated after each host sweep, and systemd's
+// watchdog.
+#include "agent/agent_impl.h"
+
+namespace novacron::agent {
+
+namespace {
+
+// A sweep may wait this long for slow sources (statvfs on a network mount) before it reports
+// what it has: a quarter of the interval, and never more than 250 ms.
+milliseconds sweepBudget(milliseconds interval) {
+  return std::min<milliseconds>(interval / 4, 250ms);
+}
+
+// Fixed-rate scheduling: the next run is one interval after the previous *scheduled* time, so
+// sweeps do not drift; after a stall, missed runs are skipped rather than bunched.
+std::chrono::steady_clock::time_point nextRun(std::chrono::steady_clock::time_point prev,
+                                              milliseconds interval) {
+  auto now = std::chrono::steady_clock::now();
+  auto next = prev + interval;
+  return next < now ? now + interval : next;
+}
+
+}  // namespace
+
+void Agent::Impl::sweepHost() {
+  TimePoint now = clock.now();
+  for (const auto& m : host.sweep(now, sweepBudget(config.host_interval), store)) logWarning(m);
+  evaluatePolicy(now);
+  for (const auto& m : self.sweep(now, 0ms, store)) logWarning(m);
+  store.trim(now);
+  record(now, host);
+  last_host_sweep = std::chrono::steady_clock::now();
+}
+
+void Agent::Impl::sweepProcesses() {
+  TimePoint now = clock.now();
+  for (const auto& m : processes.sweep(now, 0ms, store)) logWarning(m);
+  record(now, processes);
+}
+
+void Agent::Impl::record(TimePoint now, const CollectorGroup& group) {
+  if (!recorder) return;
+  for (const auto& batch : group.latest()) {
+    auto r = recorder->append(now, batch);
+    if (!r && !record_failing)
+      logError(r.error().message + "; recording paused until it works again");
+    if (r && record_failing) logNotice("recording resumed");
+    record_failing = !r;
+    if (!r) return;
+  }
+}
+
+void Agent::Impl::handleDecisions(const std::vector<policy::Decision>& decisions) {
+  for (const auto& d : decisions) {
+    std::string line = std::string(d.dry_run ? "[dry-run] " : "") + "decision " +
+                       std::string(policy::decisionName(d.kind)) + " " +
+                       withLabels(d.playbook, d.labels) + " SEV-" + std::to_string(d.severity) +
+                       (d.action.empty() ? "" : " action " + d.action) + ": " + d.reason;
+    log(d.kind == policy::DecisionKind::kOpen || d.kind == policy::DecisionKind::kEscalate
+            ? LogLevel::kWarning
+            : LogLevel::kNotice,
+        line);
+    recent_decisions.push_back(d);
+    if (recent_decisions.size() > 200) recent_decisions.pop_front();
+  }
+}
+
+void Agent::Impl::evaluatePolicy(TimePoint now) {
+  auto start = std::chrono::steady_clock::now();
+  auto decisions = evaluator.evaluate(store, now);
+  handleDecisions(decisions);
+  if (manager) {
+    manager->handle(decisions);
+    manager->tick();
+    purgeOldIncidents(now);
+  }
+  policy_stats.last_evaluation_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  updatePolicyStats();
+}
+
+void Agent::Impl::updatePolicyStats() {
+  policy_stats.playbooks_enabled = policy_stats.playbooks_disabled = 0;
+  policy_stats.firing.clear();
+  for (const auto& p : evaluator.policy().playbooks) {
+    ++(p.enabled ? policy_stats.playbooks_enabled : policy_stats.playbooks_disabled);
+    if (p.enabled) policy_stats.firing[p.name] = 0;
+  }
+  for (const auto& o : evaluator.open()) ++policy_stats.firing[o.playbook];
+  policy_stats.dry_run = config.dry_run;
+}
+
+void Agent::Impl::scheduleHost(std::chrono::steady_clock::time_point prev) {
+  host_timer.expires_at(nextRun(prev, config.host_interval));
+  host_timer.async_wait([this](boost::system::error_code ec) {
+    if (ec || stopping) return;
+    guarded("the host sweep", [this] { sweepHost(); });
+    scheduleHost(host_timer.expiry());
+  });
+}
+
+void Agent::Impl::scheduleProcesses(std::chrono::steady_clock::time_point prev) {
+  processes_timer.expires_at(nextRun(prev, config.processes_interval));
+  processes_timer.async_wait([this](boost::system::error_code ec) {
+    if (ec || stopping) return;
+    guarded("the process sweep", [this] { sweepProcesses(); });
+    scheduleProcesses(processes_timer.expiry());
+  });
+}
+
+// Pets systemd's watchdog only while sampling is alive, so a wedged loop gets restarted.
+void Agent::Impl::scheduleWatchdog(std::chrono::microseconds period) {
+  watchdog_timer.expires_after(period / 2);
+  watchdog_timer.async_wait([this, period](boost::system::error_code ec) {
+    if (ec || stopping) return;
+    auto age = std::chrono::steady_clock::now() - last_host_sweep;
+    if (age < std::max<std::chrono::steady_clock::duration>(period, 3 * config.host_interval)) {
+      notifyWatchdog();
+    } else {
+      logError("sampling stalled; not petting the watchdog");
+    }
+    scheduleWatchdog(period);
+  });
+}
+
+// Once an hour, resolved and escalated incidents past store.retention go, with their events.
+void Agent::Impl::purgeOldIncidents(TimePoint now) {
+  if (now - last_purge < std::chrono::hours(1)) return;
+  last_purge = now;
+  // With a coordinator, an incident whose events it has not had yet stays.
+  if (auto n = incident_store->purgeResolvedBefore(now - config.store_retention,
+                                                   !config.coordinator_url.empty());
+      !n) {
+    logError(n.error().message);
+  } else if (*n > 0) {
+    logInfo("purged " + std::to_string(*n) + " incident(s) older than " +
+            policy::formatDuration(config.store_retention));
+  }
+}
+
+}  // namespace novacron::agent

@@ -1,0 +1,198 @@
+// The documents the agent serves about itself: /metrics, /healthz, the status matrix, `novacron
+// status`, playbooks and metrics.
+#include "agent/agent_impl.h"
+
+namespace novacron::agent {
+
+collectors::Batches Agent::Impl::latestBatches() const {
+  collectors::Batches batches;
+  for (const auto* s : sources()) s->latest(batches);
+  return batches;
+}
+
+std::string Agent::Impl::metricsText() const {
+  return renderMetrics(latestBatches().list, events.registry());
+}
+
+// The runbook's service status matrix: one row per collector, per probe and for the incident
+// store, each ok, degraded or down.
+json Agent::Impl::matrixJson() const {
+  std::vector<collectors::SourceStatus> status;
+  for (const auto* s : sources()) s->status(status);
+  json rows = json::array();
+  for (const auto& r : status) {
+    rows.push_back({{"name", r.name},
+                    {"kind", r.kind},
+                    {"status", r.status},
+                    {"latency_seconds", r.latency_seconds},
+                    {"error_ratio", r.error_ratio},
+                    {"detail", r.detail}});
+  }
+  std::string store_status = !store_error.empty()                        ? "down"
+                             : manager && !manager->storeError().empty() ? "degraded"
+                                                                         : "ok";
+  rows.push_back({{"name", "incident_store"},
+                  {"kind", "store"},
+                  {"status", store_status},
+                  {"latency_seconds", 0},
+                  {"error_ratio", 0},
+                  {"detail", !store_error.empty() ? store_error
+                             : manager            ? manager->storeError()
+                                                  : ""}});
+  return rows;
+}
+
+std::vector<std::pair<std::string, const collectors::CollectorHealth*>> Agent::Impl::sampling()
+    const {
+  std::vector<std::pair<std::string, const collectors::CollectorHealth*>> out;
+  for (const auto* s : sources()) s->sampling(out);
+  return out;
+}
+
+json Agent::Impl::healthJson() const {
+  json collectors = json::object();
+  bool all_ok = true;
+  for (const auto& [group, h] : sampling()) {
+    if (h->runs == 0) continue;
+    collectors[h->name] = h->ok ? "ok" : "down: " + h->last_error;
+    all_ok = all_ok && h->ok;
+  }
+  double age =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - last_host_sweep).count();
+  bool sampling = age < 3 * std::chrono::duration<double>(config.host_interval).count() + 1;
+  if (!store_error.empty()) {
+    all_ok = false;
+    collectors["incident_store"] = "down: " + store_error;
+  } else if (manager && !manager->storeError().empty()) {
+    all_ok = false;
+    collectors["incident_store"] = "failing: " + manager->storeError();
+  }
+  return {{"status", !sampling ? "stalled"
+                     : all_ok  ? "ok"
+                               : "degraded"},
+          {"last_sweep_age_seconds", age},
+          {"collectors", collectors},
+          {"config_reload_successful", reload.successful}};
+}
+
+json Agent::Impl::statusJson() const {
+  json cols = json::array();
+  for (const auto& [group, h] : sampling()) {
+    cols.push_back({{"name", h->name},
+                    {"group", group},
+                    {"ok", h->ok},
+                    {"runs", h->runs},
+                    {"errors", h->errors},
+                    {"last_error", h->last_error},
+                    {"last_duration_seconds", h->last_duration_seconds},
+                    {"last_success", h->runs && h->ok ? toSeconds(h->last_success) : 0.0}});
+  }
+  return {{"node_id", config.node_id},
+          {"labels", config.node_labels},
+          {"version", kVersion},
+          {"pid", ::getpid()},
+          {"uptime_seconds", std::chrono::duration<double>(clock.now() - started).count()},
+          {"state_dir", config.state_dir.string()},
+          {"http_listen", config.http_listen.host + ":" + std::to_string(http.port())},
+          {"config", {{"source", config.source}, {"last_reload_successful", reload.successful}}},
+          {"health", healthJson()["status"]},
+          {"collectors", cols},
+          {"store", {{"series", store.seriesCount()}, {"points", store.pointCount()}}},
+          {"policy", policyJson()},
+          {"matrix", matrixJson()},
+          {"mode", config.dry_run ? "dry-run" : "enforce"},
+          {"paused", paused()},
+          {"open_incidents", manager ? manager->active() : 0},
+          {"containment",
+           {{"mode", actions::containmentName(containment.mode())},
+            {"description", containment.description()}}},
+          {"outbox", outboxJson()}};
+}
+
+json Agent::Impl::outboxJson() const {
+  if (!reporter) return nullptr;
+  const ReporterStats& s = reporter->stats();
+  OutboxStats o = reporter->outbox();
+  double oldest = o.oldest ? toSeconds(clock.now()) - toSeconds(*o.oldest) : 0.0;
+  return {{"depth", o.depth},
+          {"oldest_age_seconds", std::max(0.0, oldest)},
+          {"coordinator",
+           config.coordinator_url.empty() ? json(nullptr) : json(config.coordinator_url)},
+          {"delivered", s.delivered},
+          {"parked", s.parked},
+          {"dropped", s.dropped},
+          {"last_success", s.last_success ? json(toSeconds(*s.last_success)) : json(nullptr)},
+          {"last_error", s.last_error}};
+}
+
+bool Agent::Impl::paused() const {
+  if (!incident_store) return false;
+  auto p = incident_store->state("paused");
+  return p && p->value_or("false") == "true";
+}
+
+json Agent::Impl::decisionJson(const policy::Decision& d) const {
+  return {{"at", toSeconds(d.at)},  {"kind", policy::decisionName(d.kind)},
+          {"playbook", d.playbook}, {"labels", policy::labelsToJson(d.labels)},
+          {"severity", d.severity}, {"action", d.action},
+          {"reason", d.reason},     {"dry_run", d.dry_run}};
+}
+
+json Agent::Impl::policyJson() const {
+  json open = json::array();
+  for (const auto& o : evaluator.open()) {
+    open.push_back({{"playbook", o.playbook},
+                    {"labels", policy::labelsToJson(o.labels)},
+                    {"severity", o.severity},
+                    {"since", toSeconds(o.since)},
+                    {"flapping", o.flapping}});
+  }
+  json recent = json::array();
+  for (auto it = recent_decisions.rbegin(); it != recent_decisions.rend() && recent.size() < 10;
+       ++it) {
+    recent.push_back(decisionJson(*it));
+  }
+  return {{"mode", config.dry_run ? "dry-run" : "enforce"},
+          {"playbooks_enabled", policy_stats.playbooks_enabled},
+          {"playbooks_disabled", policy_stats.playbooks_disabled},
+          {"open", open},
+          {"recent_decisions", recent}};
+}
+
+json Agent::Impl::playbooksJson() const {
+  json out = json::array();
+  for (const auto& p : evaluator.policy().playbooks) {
+    json actions = json::array();
+    for (const auto& a : p.actions) {
+      actions.push_back({{"id", a.id}, {"type", a.type}, {"automated", a.automated}});
+    }
+    out.push_back(
+        {{"name", p.name},
+         {"enabled", p.enabled},
+         {"severity", p.severity},
+         {"category", policy::categoryName(p.category)},
+         {"description", p.description},
+         {"when", p.when ? p.when->text() : ""},
+         {"for", policy::formatDuration(p.for_duration)},
+         {"source", p.builtin ? "builtin" : p.pos.str()},
+         {"firing", policy_stats.firing.count(p.name) ? policy_stats.firing.at(p.name) : 0},
+         {"actions", actions}});
+  }
+  return out;
+}
+
+json Agent::Impl::metricsJson(const std::string& match) const {
+  json out = json::array();
+  auto batches = latestBatches();
+  for (const auto* batch : batches.list) {
+    for (const auto& s : *batch) {
+      if (!match.empty() && s.metric->name.find(match) == std::string_view::npos) continue;
+      out.push_back({{"name", s.metric->name},
+                     {"labels", policy::labelsToJson(s.labels)},
+                     {"value", s.value}});
+    }
+  }
+  return out;
+}
+
+}  // namespace novacron::agent

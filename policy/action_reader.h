@@ -1,0 +1,21 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "base/yaml/yaml_reader.h"
+#include "policy/action_schema.h"
+#include "policy/playbook.h"
+
+// The playbook loader's reading of one action: its type from the catalog, its parameters
+// checked against the type's schema, its resources and approval. Internal to policy/.
+namespace novacron::policy {
+
+/// Playbook and action names: lower-case letters, digits and '_', starting with a letter.
+bool validName(const std::string& s);
+
+/// One entry of a playbook's `actions`; errors go to the reader, nullopt if there was any.
+std::optional<ActionSpec> readAction(YamlReader& r, const yaml::Node& n, const std::string& where,
+                                     ActionCatalog actions);
+
+}  // namespace novacron::policy

@@ -1,0 +1,470 @@
+// The condition language, text to tree: the lexer, the parser and quantities (numbers with
+// units).
+#include "policy/condition.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <set>
+
+namespace novacron::policy {
+namespace {
+
+using collectors::WindowFn;
+
+// --- lexer -------------------------------------------------------------------------------------
+
+enum class Tok {
+  kEnd,
+  kNumber,
+  kIdent,
+  kString,
+  kLParen,
+  kRParen,
+  kLBrace,
+  kRBrace,
+  kComma,
+  kOp,
+  kError
+};
+
+struct Token {
+  Tok kind = Tok::kEnd;
+  std::string text;  // identifier, operator, string contents or the number as written
+  Quantity quantity;
+  int column = 1;
+  std::string error = {};  // for kError: why the text could not be read
+};
+
+bool identStart(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
+bool identChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == ':';
+}
+
+// Never fails: what cannot be read becomes a kError token, reported by the parser in context.
+std::vector<Token> lex(std::string_view s) {
+  std::vector<Token> out;
+  size_t i = 0;
+  while (i < s.size()) {
+    char c = s[i];
+    int col = static_cast<int>(i) + 1;
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      ++i;
+      continue;
+    }
+    // A '-' starts a number where an operand is expected: after an operator, '(', ',' or a keyword.
+    bool operand_expected =
+        out.empty() || out.back().kind == Tok::kOp || out.back().kind == Tok::kLParen ||
+        out.back().kind == Tok::kComma ||
+        (out.back().kind == Tok::kIdent &&
+         (out.back().text == "and" || out.back().text == "or" || out.back().text == "not"));
+    bool negative = c == '-' && operand_expected && i + 1 < s.size() &&
+                    (std::isdigit(static_cast<unsigned char>(s[i + 1])) || s[i + 1] == '.');
+    if (negative || std::isdigit(static_cast<unsigned char>(c)) ||
+        (c == '.' && i + 1 < s.size() && std::isdigit(static_cast<unsigned char>(s[i + 1])))) {
+      size_t j = negative ? i + 1 : i;
+      while (j < s.size() && (std::isdigit(static_cast<unsigned char>(s[j])) || s[j] == '.')) ++j;
+      while (j < s.size() && (std::isalpha(static_cast<unsigned char>(s[j])) || s[j] == '%')) ++j;
+      std::string why;
+      auto q = parseQuantity(s.substr(i, j - i), why);
+      if (!q) {
+        out.push_back({Tok::kError, std::string(s.substr(i, j - i)), {}, col, why});
+      } else {
+        out.push_back({Tok::kNumber, std::string(s.substr(i, j - i)), *q, col});
+      }
+      i = j;
+      continue;
+    }
+    if (identStart(c)) {
+      size_t j = i;
+      while (j < s.size() && identChar(s[j])) ++j;
+      out.push_back({Tok::kIdent, std::string(s.substr(i, j - i)), {}, col});
+      i = j;
+      continue;
+    }
+    if (c == '"' || c == '\'') {
+      std::string value;
+      size_t j = i + 1;
+      bool closed = false;
+      while (j < s.size()) {
+        if (s[j] == '\\' && j + 1 < s.size()) {
+          value += s[j + 1];
+          j += 2;
+          continue;
+        }
+        if (s[j] == c) {
+          closed = true;
+          ++j;
+          break;
+        }
+        value += s[j++];
+      }
+      if (!closed) {
+        out.push_back({Tok::kError, value, {}, col, "unterminated string"});
+        i = s.size();
+        continue;
+      }
+      out.push_back({Tok::kString, value, {}, col});
+      i = j;
+      continue;
+    }
+    auto two = s.substr(i, 2);
+    if (two == ">=" || two == "<=" || two == "==" || two == "!=") {
+      out.push_back({Tok::kOp, std::string(two), {}, col});
+      i += 2;
+      continue;
+    }
+    Tok single = Tok::kError;
+    switch (c) {
+      case '(':
+        single = Tok::kLParen;
+        break;
+      case ')':
+        single = Tok::kRParen;
+        break;
+      case '{':
+        single = Tok::kLBrace;
+        break;
+      case '}':
+        single = Tok::kRBrace;
+        break;
+      case ',':
+        single = Tok::kComma;
+        break;
+      case '>':
+      case '<':
+      case '=':
+        single = Tok::kOp;
+        break;
+      default:
+        break;
+    }
+    out.push_back({single,
+                   std::string(1, c),
+                   {},
+                   col,
+                   single == Tok::kError ? std::string("unexpected character '") + c + "'" : ""});
+    ++i;
+  }
+  out.push_back({Tok::kEnd, "", {}, static_cast<int>(s.size()) + 1});
+  return out;
+}
+
+// --- parser ------------------------------------------------------------------------------------
+//   or     := and ('or' and)*
+//   and    := not ('and' not)*
+//   not    := 'not' not | cmp
+//   cmp    := value (OP value)?
+//   value  := NUMBER | '(' or ')' | FUNC '(' selector ',' NUMBER [',' NUMBER] ')' | selector
+//   selector := IDENT ['{' IDENT ('='|'!=') STRING (',' ...)* '}']
+
+struct FuncInfo {
+  std::string_view name;
+  WindowFn fn;
+  int durations;  // how many duration arguments follow the selector
+};
+constexpr FuncInfo kFuncs[] = {
+    {"avg", WindowFn::kAvg, 1},   {"min", WindowFn::kMin, 1},
+    {"max", WindowFn::kMax, 1},   {"last", WindowFn::kLast, 1},
+    {"rate", WindowFn::kRate, 1}, {"predict_linear", WindowFn::kPredictLinear, 2}};
+
+class Parser {
+ public:
+  Parser(std::vector<Token> toks, std::vector<ConditionError>& errors)
+      : toks_(std::move(toks)), errors_(errors) {}
+
+  ExprPtr parse() {
+    ExprPtr e = parseOr();
+    if (e && peek().kind == Tok::kError) fail(peek().column, peek().error);
+    if (e && peek().kind != Tok::kEnd)
+      fail(peek(), "unexpected '" + peek().text + "' after a complete condition");
+    if (e && !isBoolean(*e))
+      fail(e->column, "a condition must compare something, e.g. cpu_usage_ratio > 90%");
+    return failed_ ? nullptr : e;
+  }
+
+ private:
+  const Token& peek() const { return toks_[pos_]; }
+  const Token& next() { return toks_[pos_ < toks_.size() - 1 ? pos_++ : pos_]; }
+  bool isKeyword(const Token& t, std::string_view kw) const {
+    return t.kind == Tok::kIdent && t.text == kw;
+  }
+  static bool isBoolean(const Expr& e) {
+    return e.kind == Expr::Kind::kCompare || e.kind == Expr::Kind::kAnd ||
+           e.kind == Expr::Kind::kOr || e.kind == Expr::Kind::kNot;
+  }
+
+  std::nullptr_t fail(int column, std::string message) {
+    if (!failed_) errors_.push_back({column, std::move(message)});
+    failed_ = true;
+    return nullptr;
+  }
+  // A token the lexer could not read explains itself better than any expectation.
+  std::nullptr_t fail(const Token& t, std::string message) {
+    return fail(t.column, t.kind == Tok::kError && !t.error.empty() &&
+                                  t.error.find("unexpected character") == std::string::npos
+                              ? t.error
+                              : std::move(message));
+  }
+
+  std::string describe(const Token& t) const {
+    return t.kind == Tok::kEnd ? "the end of the condition" : "'" + t.text + "'";
+  }
+
+  ExprPtr binary(Expr::Kind kind, int column, ExprPtr l, ExprPtr r) {
+    auto e = std::make_shared<Expr>();
+    e->kind = kind;
+    e->column = column;
+    e->lhs = std::move(l);
+    e->rhs = std::move(r);
+    return e;
+  }
+
+  ExprPtr requireBoolean(ExprPtr e, std::string_view op) {
+    if (e && !isBoolean(*e))
+      return fail(e->column, "'" + std::string(op) + "' needs a comparison on each side");
+    return e;
+  }
+
+  ExprPtr parseOr() {
+    ExprPtr l = parseAnd();
+    while (l && isKeyword(peek(), "or")) {
+      int col = next().column;
+      ExprPtr r = parseAnd();
+      if (!r) return nullptr;
+      l = binary(Expr::Kind::kOr, col, requireBoolean(l, "or"), requireBoolean(r, "or"));
+    }
+    return l;
+  }
+
+  ExprPtr parseAnd() {
+    ExprPtr l = parseNot();
+    while (l && isKeyword(peek(), "and")) {
+      int col = next().column;
+      ExprPtr r = parseNot();
+      if (!r) return nullptr;
+      l = binary(Expr::Kind::kAnd, col, requireBoolean(l, "and"), requireBoolean(r, "and"));
+    }
+    return l;
+  }
+
+  ExprPtr parseNot() {
+    if (isKeyword(peek(), "not")) {
+      int col = next().column;
+      ExprPtr inner = parseNot();
+      if (!inner) return nullptr;
+      return binary(Expr::Kind::kNot, col, requireBoolean(inner, "not"), nullptr);
+    }
+    return parseCompare();
+  }
+
+  ExprPtr parseCompare() {
+    ExprPtr l = parseValue();
+    if (!l) return nullptr;
+    if (peek().kind != Tok::kOp) return l;
+    const Token& opTok = next();
+    static const std::pair<std::string_view, CompareOp> kOps[] = {
+        {">", CompareOp::kGt},  {">=", CompareOp::kGe}, {"<", CompareOp::kLt},
+        {"<=", CompareOp::kLe}, {"==", CompareOp::kEq}, {"!=", CompareOp::kNe}};
+    std::optional<CompareOp> op;
+    for (const auto& [text, o] : kOps) {
+      if (opTok.text == text) op = o;
+    }
+    if (!op)
+      return fail(opTok, "'" + opTok.text + "' is not a comparison; use ==, !=, >, >=, < or <=");
+    ExprPtr r = parseValue();
+    if (!r) return nullptr;
+    if (isBoolean(*l) || isBoolean(*r))
+      return fail(opTok, "cannot compare the result of a comparison");
+    auto e = binary(Expr::Kind::kCompare, opTok.column, std::move(l), std::move(r));
+    const_cast<Expr&>(*e).op = *op;
+    return e;
+  }
+
+  ExprPtr parseValue() {
+    const Token& t = peek();
+    if (t.kind == Tok::kNumber) {
+      next();
+      auto e = std::make_shared<Expr>();
+      e->kind = Expr::Kind::kNumber;
+      e->column = t.column;
+      e->number = t.quantity.value;
+      return e;
+    }
+    if (t.kind == Tok::kLParen) {
+      next();
+      ExprPtr inner = parseOr();
+      if (!inner) return nullptr;
+      if (peek().kind != Tok::kRParen)
+        return fail(peek(), "expected ')' but found " + describe(peek()));
+      next();
+      return inner;
+    }
+    if (t.kind == Tok::kIdent) {
+      if (t.text == "and" || t.text == "or" || t.text == "not") {
+        return fail(t, "expected a metric or a number but found '" + t.text + "'");
+      }
+      if (toks_[pos_ + 1].kind == Tok::kLParen) return parseFunction();
+      auto e = std::make_shared<Expr>();
+      e->kind = Expr::Kind::kSeries;
+      e->column = t.column;
+      if (!parseSelector(e->selector)) return nullptr;
+      return e;
+    }
+    if (t.kind == Tok::kError) return fail(t.column, t.error);
+    return fail(t, "expected a metric, a number or '(' but found " + describe(t));
+  }
+
+  ExprPtr parseFunction() {
+    const Token& name = next();
+    const FuncInfo* f = nullptr;
+    for (const auto& info : kFuncs) {
+      if (name.text == info.name) f = &info;
+    }
+    if (!f)
+      return fail(name, "unknown function '" + name.text +
+                            "'; known: avg, min, max, last, rate, predict_linear");
+    next();  // '('
+    auto e = std::make_shared<Expr>();
+    e->kind = Expr::Kind::kWindow;
+    e->column = name.column;
+    e->fn = f->fn;
+    if (peek().kind != Tok::kIdent)
+      return fail(peek(), name.text + "() needs a metric first, found " + describe(peek()));
+    if (!parseSelector(e->selector)) return nullptr;
+    for (int i = 0; i < f->durations; ++i) {
+      if (peek().kind != Tok::kComma) {
+        return fail(peek(), name.text + "() needs " +
+                                (f->durations == 2 ? "a window and a horizon" : "a window") +
+                                " such as 5m after the metric");
+      }
+      next();
+      const Token& d = peek();
+      if (d.kind != Tok::kNumber || !d.quantity.duration) {
+        return fail(d, name.text + "(): expected a duration such as 5m, found " + describe(d));
+      }
+      next();
+      if (d.quantity.duration->count() <= 0)
+        return fail(d, name.text + "(): the duration must be more than 0");
+      (i == 0 ? e->window : e->horizon) = *d.quantity.duration;
+    }
+    if (peek().kind != Tok::kRParen)
+      return fail(peek(), "expected ')' to close " + name.text + "(, found " + describe(peek()));
+    next();
+    return e;
+  }
+
+  bool parseSelector(Selector& sel) {
+    const Token& name = next();
+    sel.metric = name.text;
+    sel.column = name.column;
+    if (peek().kind != Tok::kLBrace) return true;
+    next();
+    while (peek().kind != Tok::kRBrace) {
+      const Token& label = next();
+      if (label.kind != Tok::kIdent)
+        return fail(label, "expected a label name, found " + describe(label)), false;
+      const Token& op = next();
+      if (op.kind != Tok::kOp || (op.text != "=" && op.text != "!=")) {
+        return fail(op, "expected = or != after label '" + label.text + "'"), false;
+      }
+      const Token& value = next();
+      if (value.kind != Tok::kString) {
+        return fail(value, "label values are quoted: " + label.text + op.text + "\"...\""), false;
+      }
+      sel.matchers.push_back({label.text, op.text == "=", value.text});
+      if (peek().kind == Tok::kComma) {
+        next();
+        continue;
+      }
+      if (peek().kind != Tok::kRBrace)
+        return fail(peek(), "expected ',' or '}' in the label matchers"), false;
+    }
+    next();
+    return true;
+  }
+
+  std::vector<Token> toks_;
+  std::vector<ConditionError>& errors_;
+  size_t pos_ = 0;
+  bool failed_ = false;
+};
+
+}  // namespace
+
+// The longest duration a condition may name.
+constexpr double kMaxMs = 10 * 365.25 * 86400e3;
+
+std::optional<Quantity> parseQuantity(std::string_view text, std::string& why) {
+  size_t i = !text.empty() && text[0] == '-' ? 1 : 0;
+  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.'))
+    ++i;
+  double v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + i, v);
+  if (ec != std::errc() || p != text.data() + i || i == 0) {
+    why = "bad number '" + std::string(text) + "'";
+    return std::nullopt;
+  }
+  std::string_view unit = text.substr(i);
+  struct Unit {
+    std::string_view name;
+    double factor;
+    int64_t ms;  // > 0 for time units
+  };
+  static constexpr Unit kUnits[] = {{"", 1, 0},
+                                    {"%", 0.01, 0},
+                                    {"ms", 0.001, 1},
+                                    {"s", 1, 1000},
+                                    {"m", 60, 60000},
+                                    {"h", 3600, 3600000},
+                                    {"d", 86400, 86400000},
+                                    {"w", 604800, 604800000},
+                                    {"B", 1, 0},
+                                    {"KB", 1e3, 0},
+                                    {"MB", 1e6, 0},
+                                    {"GB", 1e9, 0},
+                                    {"TB", 1e12, 0},
+                                    {"KiB", 1024.0, 0},
+                                    {"MiB", 1048576.0, 0},
+                                    {"GiB", 1073741824.0, 0},
+                                    {"TiB", 1099511627776.0, 0}};
+  for (const Unit& u : kUnits) {
+    if (u.name != unit) continue;
+    Quantity q{v * u.factor, std::nullopt};
+    if (u.ms > 0) {
+      double ms = v * static_cast<double>(u.ms);
+      // Checked before the conversion, which is undefined for a value out of range.
+      if (!(std::fabs(ms) <= kMaxMs)) {
+        why = "'" + std::string(text) + "' is longer than ten years";
+        return std::nullopt;
+      }
+      if (ms != std::floor(ms)) {
+        why = "'" + std::string(text) + "' is not a whole number of milliseconds";
+        return std::nullopt;
+      }
+      q.duration = milliseconds(static_cast<int64_t>(ms));
+    }
+    return q;
+  }
+  why = "unknown unit '" + std::string(unit) + "' in '" + std::string(text) +
+        "' (units: %, ms, s, m, h, d, w, B, KB, MB, GB, TB, KiB, MiB, GiB, TiB)";
+  return std::nullopt;
+}
+
+std::variant<Condition, std::vector<ConditionError>> Condition::parse(std::string_view text) {
+  std::vector<ConditionError> errors;
+  auto toks = lex(text);
+  Parser parser(std::move(toks), errors);
+  ExprPtr root = parser.parse();
+  if (!errors.empty() || !root) {
+    if (errors.empty()) errors.push_back({1, "empty condition"});
+    return errors;
+  }
+  Condition c;
+  c.text_ = std::string(text);
+  c.root_ = std::move(root);
+  return c;
+}
+
+}  // namespace novacron::policy
