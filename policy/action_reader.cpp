@@ -341,8 +341,11 @@ std::optional<ActionSpec> readAction(YamlReader& r, const yaml::Node& n, const s
     if ((schema = findActionSchema(actions, *s))) {
       a.type = *s;
     } else {
+      std::vector<std::string_view> names;
+      for (const auto& t : actions) names.push_back(t.type);
+      std::sort(names.begin(), names.end());
       std::string known;
-      for (const auto& t : actions) known += (known.empty() ? "" : ", ") + std::string(t.type);
+      for (auto t : names) known += (known.empty() ? "" : ", ") + std::string(t);
       r.error(type, "unknown action type '" + *s + "' (known: " + known + ")");
       ok = false;
     }
