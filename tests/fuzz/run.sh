@@ -15,14 +15,34 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:allocator_ma
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-for t in "${targets[@]}"; do
+# One target per core at a time: each still gets SECONDS of a core of its own.
+jobs=${FUZZ_JOBS:-$(nproc)}
+run_one() {  # run_one TARGET: its summary line, or its log's tail and a failure
+  local t=$1
   mkdir -p "$scratch/$t"
-  echo "fuzz: $t for ${seconds}s"
   # -rss_limit_mb: a parser must not need more than this for any input of at most -max_len.
-  "$bin/$t" -max_total_time="$seconds" -max_len=16384 -rss_limit_mb=1024 -timeout=10 \
-    -print_final_stats=1 "$scratch/$t" "$here/corpus/$t" 2>"$scratch/$t.log" ||
-    { tail -n 60 "$scratch/$t.log"; echo "fuzz: $t FAILED" >&2; exit 1; }
+  if ! "$bin/$t" -max_total_time="$seconds" -max_len=16384 -rss_limit_mb=1024 -timeout=10 \
+    -print_final_stats=1 "$scratch/$t" "$here/corpus/$t" 2>"$scratch/$t.log"; then
+    tail -n 60 "$scratch/$t.log"
+    echo "fuzz: $t FAILED"
+    return 1
+  fi
   grep -E '^stat::number_of_executed_units|^stat::new_units_added' "$scratch/$t.log" |
     tr '\n' ' ' | sed "s/^/fuzz: $t: /"
   echo
+}
+failed=0
+for ((i = 0; i < ${#targets[@]}; i += jobs)); do
+  batch=("${targets[@]:i:jobs}")
+  pids=()
+  for t in "${batch[@]}"; do
+    echo "fuzz: $t for ${seconds}s"
+    run_one "$t" >"$scratch/$t.out" 2>&1 &
+    pids+=($!)
+  done
+  for k in "${!pids[@]}"; do
+    wait "${pids[$k]}" || failed=1
+    cat "$scratch/${batch[$k]}.out"
+  done
+  ((failed == 0)) || { echo "fuzz: a target failed (its reproducer is in $PWD)" >&2; exit 1; }
 done

@@ -13,6 +13,7 @@ cleanup() {
     { kill -KILL "$pid" && wait "$pid"; } 2>/dev/null || true
   done
   rm -rf "$WORK"
+  release_ports
 }
 trap cleanup EXIT
 
@@ -35,17 +36,40 @@ capture() {
   set -e
 }
 
-# A TCP port on 127.0.0.1 that nothing listens on right now.
+# A TCP port on 127.0.0.1 that nothing listens on and no other test has claimed. Tests run in
+# parallel (ctest -j, or two checkouts at once): a port that is merely free now can be taken by
+# another test before the server binds it. So each port is claimed (an atomic mkdir, owned by this
+# test's shell, released at its exit, reclaimed once its owner is gone), and chosen below the
+# kernel's ephemeral range, where outgoing connections take their ports.
+PORT_CLAIMS=/tmp/novacron-test-ports
 free_port() {
-  local p
-  for _ in $(seq 1 200); do
-    p=$((20000 + RANDOM % 40000))
+  local p lo hi owner
+  read -r lo hi </proc/sys/net/ipv4/ip_local_port_range
+  ((lo > 12000)) || { lo=61000; hi=65000; }  # an unusual range: pick above it instead
+  mkdir -p "$PORT_CLAIMS"
+  for _ in $(seq 1 500); do
+    if ((lo == 61000)); then p=$((lo + RANDOM % (hi - lo))); else p=$((10000 + RANDOM % (lo - 10000))); fi
+    if ! mkdir "$PORT_CLAIMS/$p" 2>/dev/null; then
+      owner=$(cat "$PORT_CLAIMS/$p/owner" 2>/dev/null) || continue
+      kill -0 "$owner" 2>/dev/null && continue
+      rm -rf "$PORT_CLAIMS/$p"  # its test is gone
+      mkdir "$PORT_CLAIMS/$p" 2>/dev/null || continue
+    fi
+    echo "$$" >"$PORT_CLAIMS/$p/owner"
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
       echo "$p"
       return 0
     fi
   done
   return 1
+}
+
+release_ports() {
+  local d
+  for d in "$PORT_CLAIMS"/*/; do
+    [[ $(cat "$d/owner" 2>/dev/null) == "$$" ]] && rm -rf "$d"
+  done
+  return 0
 }
 
 # wait_for SECONDS COMMAND...: retries COMMAND every 0.1 s until it succeeds or time runs out.

@@ -18,6 +18,7 @@ cleanup_mount() {
   for pid in "${PIDS[@]}"; do { kill -KILL "$pid" && wait "$pid"; } 2>/dev/null || true; done
   umount "$WORK/state" 2>/dev/null || umount -l "$WORK/state" 2>/dev/null || true
   rm -rf "$WORK"
+  release_ports
 }
 
 PORT=$(free_port) || fail "no free port"

@@ -67,6 +67,34 @@ TEST(HttpRequestActionTest, SecretsFromFilesGoOnTheWireAndNowhereElse) {
   EXPECT_EQ(o.result["error"], "cannot read the secret file /nonexistent/token");
 }
 
+TEST(HttpRequestActionTest, AHeaderFileOthersCanReadOrThatHoldsTwoLinesIsRefusedAtEachRun) {
+  testing::ScratchRoot dir;
+  dir.load("empty");
+  auto secret = dir.path() / "token";
+  testing::writeSecret(secret, "s3cr3t-value\n");
+  HttpRecorder server;
+  testing::ActionRunner runner;
+  json with = {{"url", server.url()}, {"header_files", {{"X-Api-Key", secret.string()}}}};
+  ASSERT_EQ(runner.run("http_request", with).state, "done");
+  // Rotated in with a mode others may read: refused at the next run, nothing sent.
+  std::filesystem::permissions(secret, std::filesystem::perms::others_read,
+                               std::filesystem::perm_options::add);
+  if (::geteuid() == 0) {
+    auto o = runner.run("http_request", with);
+    EXPECT_EQ(o.state, "failed");
+    EXPECT_NE(o.result["error"].get<std::string>().find("chmod 0600"), std::string::npos)
+        << o.result.dump();
+    EXPECT_EQ(server.requests().size(), 1u) << "nothing was sent with it";
+  }
+  // A second line would be a header of its own.
+  testing::writeSecret(secret, "s3cr3t\r\nX-Injected: yes\n");
+  auto o = runner.run("http_request", with);
+  EXPECT_EQ(o.state, "failed");
+  EXPECT_NE(o.result["error"].get<std::string>().find("more than one line"), std::string::npos)
+      << o.result.dump();
+  EXPECT_EQ(server.requests().size(), 1u);
+}
+
 TEST(HttpRequestActionTest, AHangingOrAbsentServerIsBoundedByTheTimeout) {
   HttpRecorder server;
   server.setMode(HttpRecorder::Mode::kHang);

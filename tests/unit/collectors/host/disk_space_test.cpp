@@ -45,7 +45,7 @@ class FakeFs {
     std::call_once(once_, [&] { gate_.set_value(); });
   }
   StatfsFn fn() {
-    return [this, release = release_](const std::string& path, struct statvfs* out) {
+    return [release = release_](const std::string& path, struct statvfs* out) {
       if (path == "/mnt/nas") release.wait();
       if (path == "/srv/my files") return EACCES;
       *out = sample(1000, 300, 200, 100, 25);
