@@ -5,8 +5,8 @@
 #include <optional>
 #include <string>
 
-#include "agent/agent.h"
 #include "actions/registry.h"
+#include "agent/agent.h"
 #include "agent/config/config.h"
 #include "agent/registry.h"
 #include "agent/replay.h"

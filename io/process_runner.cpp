@@ -26,8 +26,8 @@
 #include <cstring>
 #include <memory>
 
-#include "io/orphans.h"
 #include "base/text.h"
+#include "io/orphans.h"
 
 namespace novacron::actions {
 

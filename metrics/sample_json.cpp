@@ -28,7 +28,8 @@ std::string sampleJsonLine(TimePoint t, const collectors::Sample& s) {
   return out;
 }
 
-Result<TimedSample> parseSampleJsonLine(std::string_view line, const collectors::MetricLookup& catalog,
+Result<TimedSample> parseSampleJsonLine(std::string_view line,
+                                        const collectors::MetricLookup& catalog,
                                         std::deque<collectors::MetricDef>& owned_defs,
                                         std::deque<std::string>& owned_names) {
   auto j = nlohmann::json::parse(line, nullptr, false);

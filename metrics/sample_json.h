@@ -23,7 +23,8 @@ struct TimedSample {
 
 /// Parses one line. Metric names `catalog` does not know get a gauge definition owned by
 /// `owned` (a recording may come from a newer agent).
-Result<TimedSample> parseSampleJsonLine(std::string_view line, const collectors::MetricLookup& catalog,
+Result<TimedSample> parseSampleJsonLine(std::string_view line,
+                                        const collectors::MetricLookup& catalog,
                                         std::deque<collectors::MetricDef>& owned_defs,
                                         std::deque<std::string>& owned_names);
 

@@ -5,12 +5,12 @@
 
 #include <set>
 
-#include "io/http_client.h"
 #include "base/json_text.h"
 #include "base/log.h"
-#include "reporting/delivery_loop.h"
+#include "io/http_client.h"
 #include "novacron/version.h"
 #include "policy/severity.h"
+#include "reporting/delivery_loop.h"
 
 namespace novacron::agent {
 

@@ -3,12 +3,12 @@
 #include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 
-#include "io/http_client.h"
-#include "base/secret.h"
 #include "base/json_text.h"
 #include "base/log.h"
-#include "reporting/delivery_loop.h"
+#include "base/secret.h"
+#include "io/http_client.h"
 #include "novacron/version.h"
+#include "reporting/delivery_loop.h"
 
 namespace novacron::agent {
 

@@ -5,8 +5,8 @@
 #include <functional>
 
 #include "agent/api/bearer_token.h"
-#include "io/http_server.h"
 #include "incidents/incident_commands.h"
+#include "io/http_server.h"
 
 namespace novacron::agent {
 

@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "base/yaml/diagnostic.h"
 #include "base/duration.h"
+#include "base/yaml/diagnostic.h"
 #include "base/yaml/yaml_doc.h"
 
 namespace novacron::policy {

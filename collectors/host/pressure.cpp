@@ -27,10 +27,11 @@ void append(std::vector<Sample>& out, const char* resource, const char* scope,
   const std::pair<const char*, double> windows[] = {
       {"10s", l.avg10}, {"60s", l.avg60}, {"300s", l.avg300}};
   for (const auto& [window, percent] : windows) {
-    out.push_back({&kRatio, {{"resource", resource}, {"scope", scope}, {"window", window}},
-                   percent / 100.0});
+    out.push_back(
+        {&kRatio, {{"resource", resource}, {"scope", scope}, {"window", window}}, percent / 100.0});
   }
-  out.push_back({&kStalled, {{"resource", resource}, {"scope", scope}},
+  out.push_back({&kStalled,
+                 {{"resource", resource}, {"scope", scope}},
                  static_cast<double>(l.total_us) / 1e6});
 }
 
@@ -68,8 +69,7 @@ std::span<const MetricDef* const> pressureMetrics() { return kMetrics; }
 
 std::span<const MetricDef* const> PressureCollector::metrics() const { return kMetrics; }
 
-Result<std::vector<Sample>> PressureCollector::collect(TimePoint /*now*/,
-                                                       milliseconds /*budget*/) {
+Result<std::vector<Sample>> PressureCollector::collect(TimePoint /*now*/, milliseconds /*budget*/) {
   std::vector<Sample> out;
   for (size_t i = 0; i < files_.size(); ++i) {
     auto text = files_[i].read();

@@ -6,8 +6,8 @@
 
 #include <set>
 
-#include "incidents/incident_commands.h"
 #include "agent/registry.h"
+#include "incidents/incident_commands.h"
 #include "policy/playbook_loader.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/fixture.h"
