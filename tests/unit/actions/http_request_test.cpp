@@ -43,13 +43,23 @@ TEST(HttpRequestActionTest, SendsTheRequestAndChecksTheStatus) {
   EXPECT_EQ(o.state, "done") << "503 is what was asked for";
 }
 
-TEST(HttpRequestActionTest, SecretsFromFilesGoOnTheWireAndNowhereElse) {
+// A secret file holding "s3cr3t-value", a recording server and a runner.
+struct SecretFileCase {
+  SecretFileCase() {
+    dir.load("empty");
+    testing::writeSecret(secret, "s3cr3t-value\n");
+  }
   testing::ScratchRoot dir;
-  dir.load("empty");
-  auto secret = dir.path() / "token";
-  testing::writeSecret(secret, "s3cr3t-value\n");
+  std::filesystem::path secret = dir.path() / "token";
   HttpRecorder server;
   testing::ActionRunner runner;
+};
+
+TEST(HttpRequestActionTest, SecretsFromFilesGoOnTheWireAndNowhereElse) {
+  SecretFileCase c;
+  auto& secret = c.secret;
+  auto& server = c.server;
+  auto& runner = c.runner;
   auto o = runner.run("http_request", {{"url", server.url()},
                                        {"headers", {{"Authorization", "Bearer inline-secret"}}},
                                        {"header_files", {{"X-Api-Key", secret.string()}}}});
@@ -68,12 +78,10 @@ TEST(HttpRequestActionTest, SecretsFromFilesGoOnTheWireAndNowhereElse) {
 }
 
 TEST(HttpRequestActionTest, AHeaderFileOthersCanReadOrThatHoldsTwoLinesIsRefusedAtEachRun) {
-  testing::ScratchRoot dir;
-  dir.load("empty");
-  auto secret = dir.path() / "token";
-  testing::writeSecret(secret, "s3cr3t-value\n");
-  HttpRecorder server;
-  testing::ActionRunner runner;
+  SecretFileCase c;
+  auto& secret = c.secret;
+  auto& server = c.server;
+  auto& runner = c.runner;
   json with = {{"url", server.url()}, {"header_files", {{"X-Api-Key", secret.string()}}}};
   ASSERT_EQ(runner.run("http_request", with).state, "done");
   // Rotated in with a mode others may read: refused at the next run, nothing sent.
