@@ -23,8 +23,7 @@ void Agent::Impl::waitSignal() {
     for (auto* source : allSources(*this)) source->stop();
     http.stop();
     control.stop();
-    host_timer.cancel();
-    processes_timer.cancel();
+    for (auto& t : sweep_timers) t.cancel();
     watchdog_timer.cancel();
     io.stop();
   });
@@ -126,23 +125,20 @@ int Agent::Impl::run() {
     return 1;
   }
   // The first sweep runs before READY, so /metrics has data the moment systemd says started.
-  sweepHost();
-  sweepProcesses();
-  auto now = std::chrono::steady_clock::now();
-  scheduleHost(now);
-  scheduleProcesses(now);
+  for (size_t i = 0; i < sweep_timers.size(); ++i) sweep(i);
+  scheduleSweeps();
   if (auto period = watchdogPeriod()) scheduleWatchdog(*period);
   waitSignal();
   logInfo("novacron-agent " + std::string(kVersion) + " node " + config.node_id +
-          ": sampling every " + policy::formatDuration(config.host_interval) + ", http on " +
+          ": sampling every " + policy::formatDuration(sources.heartbeat()) + ", http on " +
           config.http_listen.host + ":" + std::to_string(http.port()) + ", control socket " +
           config.control_socket_path.string() + ", state in " + config.state_dir.string() + ", " +
           std::to_string(policy_stats.playbooks_enabled) + " playbooks enabled" +
           (config.dry_run ? " (dry-run)" : ""));
   notifyReady("sampling");
-  // Probes start with the loop: a check's timeout must not run while start-up blocks it.
-  probe_set.configure(config.probes);
-  databases.configure(config.postgres);
+  // Sources on timers of their own start with the loop: a check's timeout must not run while
+  // start-up blocks it.
+  sources.start();
   // Delivery starts with the loop too: a coordinator or Alertmanager that is down or slow never
   // holds up start-up.
   if (reporter) reporter->start();
@@ -158,7 +154,7 @@ int Agent::Impl::run() {
 
 Agent::Agent(policy::Config config, policy::PolicyPtr policy,
              std::optional<std::filesystem::path> config_file, policy::ConfigEnv env,
-             CollectorDeps deps)
+             collectors::CollectorDeps deps)
     : impl_(std::make_unique<Impl>(std::move(config), std::move(policy), std::move(config_file),
                                    std::move(env), std::move(deps))) {}
 

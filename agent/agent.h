@@ -4,8 +4,8 @@
 #include <memory>
 #include <optional>
 
+#include "agent/catalog.h"
 #include "agent/config/config.h"
-#include "agent/registry.h"
 
 namespace novacron::agent {
 
@@ -16,7 +16,7 @@ class Agent {
   /// `config_file` is what SIGHUP re-reads; without one, a reload keeps the embedded defaults.
   Agent(policy::Config config, policy::PolicyPtr policy,
         std::optional<std::filesystem::path> config_file, policy::ConfigEnv env,
-        CollectorDeps deps = CollectorDeps::current());
+        collectors::CollectorDeps deps = collectors::CollectorDeps::current());
   ~Agent();
 
   /// Runs until a stop signal. Returns the exit status: 0 after a clean stop, 1 if the agent

@@ -21,6 +21,7 @@
 #include "agent/api/bearer_token.h"
 #include "agent/api/http_api.h"
 #include "agent/api/http_metrics.h"
+#include "agent/catalog.h"
 #include "agent/control/access.h"
 #include "agent/control/control_socket.h"
 #include "agent/replay.h"
@@ -29,9 +30,6 @@
 #include "base/json_text.h"
 #include "base/log.h"
 #include "collectors/collector_group.h"
-#include "collectors/host/processes.h"
-#include "collectors/postgres/postgres_set.h"
-#include "collectors/probes/probe_set.h"
 #include "collectors/self_collector.h"
 #include "incidents/incident_commands.h"
 #include "incidents/incident_manager.h"
@@ -61,20 +59,19 @@ std::vector<NamedToken> apiTokens(const policy::Config& c);
 
 struct Agent::Impl {
   Impl(policy::Config c, policy::PolicyPtr p, std::optional<std::filesystem::path> file,
-       policy::ConfigEnv e, CollectorDeps d)
+       policy::ConfigEnv e, collectors::CollectorDeps d)
       : config(std::move(c)),
         config_file(std::move(file)),
         env(std::move(e)),
-        deps(std::move(d)),
         store({config.metrics_retention, config.metrics_max_series, 9000}),
         events(kVersion),
         started(clock.now()),
-        host("host", makeHostCollectors(config, deps)),
-        processes("processes", makeProcessCollectors(config, deps)),
+        sources(
+            io, clock, config.systemctl.string(),
+            [this](TimePoint t, std::vector<collectors::Sample> s) { store.append(t, s); },
+            config.sources, std::move(d)),
         self("agent", {}, false),
         evaluator(std::move(p), evaluatorOptions(config)),
-        host_timer(io),
-        processes_timer(io),
         watchdog_timer(io),
         signals(io, SIGTERM, SIGINT, SIGHUP),
         http(io, [this](const HttpRequest& r) { return handleHttp(r); }),
@@ -82,8 +79,9 @@ struct Agent::Impl {
           return handleControl(line, peer);
         }) {
     reload.last_success = started;
-    self.add(std::make_unique<SelfCollector>(std::vector<const CollectorGroup*>{&host, &processes},
-                                             store, reload, policy_stats, started));
+    self.add(std::make_unique<collectors::SelfCollector>(sources.groups(), store, reload,
+                                                         policy_stats, started));
+    for (size_t i = 0; i < sources.sweeps().size(); ++i) sweep_timers.emplace_back(io);
     if (config.record_path) recorder.emplace(*config.record_path, config.record_max_bytes);
     updatePolicyStats();
   }
@@ -94,16 +92,16 @@ struct Agent::Impl {
   policy::Config config;
   std::optional<std::filesystem::path> config_file;
   policy::ConfigEnv env;
-  CollectorDeps deps;
   collectors::MetricStore store;
   EventMetrics events;
-  ReloadStatus reload;
+  collectors::ReloadStatus reload;
   TimePoint started;
-  CollectorGroup host;
-  CollectorGroup processes;
-  CollectorGroup self;
+  // Every source of samples, from their one registry.
+  collectors::Sources sources;
+  // The agent's own collector: swept after the heartbeat sweep, served like any source.
+  collectors::CollectorGroup self;
   policy::Evaluator evaluator;
-  PolicyStats policy_stats;
+  collectors::PolicyStats policy_stats;
   std::deque<policy::Decision> recent_decisions;  // for `novacron status`; bounded
   std::optional<Recorder> recorder;
   // Where action processes are held; set up with the store, before the manager that uses it.
@@ -113,46 +111,41 @@ struct Agent::Impl {
   std::unique_ptr<Reporter> reporter;
   std::unique_ptr<AlertmanagerPusher> alerts;
   BearerToken api_token;
-  probes::ProbeSet probe_set{
-      io, clock, config.systemctl.string(),
-      [this](TimePoint t, std::vector<collectors::Sample> s) { store.append(t, s); }};
-  collectors::PostgresSet databases{
-      io, clock, [this](TimePoint t, std::vector<collectors::Sample> s) { store.append(t, s); }};
   AccessPolicy access;
   std::string store_error;  // why incidents are not being recorded, for /healthz and status
   std::string store_id;     // marks the processes of this store's action runs
   TimePoint last_purge{};
   bool record_failing = false;
   std::optional<StateDir> state_dir;
-  asio::steady_timer host_timer, processes_timer, watchdog_timer;
+  std::deque<asio::steady_timer> sweep_timers;  // one per sweep of the sources, in their order
+  asio::steady_timer watchdog_timer;
   asio::signal_set signals;
   HttpServer http;
   ControlSocket control;
-  std::chrono::steady_clock::time_point last_host_sweep{};
+  std::chrono::steady_clock::time_point last_heartbeat{};  // the end of the first sweep's last run
   bool stopping = false;
 
-  // Every source, in the order of /metrics and the status matrix. The delivery ones exist once
-  // the incident store is open.
+  // Every source, in the order of /metrics and the status matrix: the sources of samples, the
+  // agent's own, then delivery (once the incident store is open).
   template <class Self>
   static auto allSources(Self& a) {
-    using Ptr =
-        std::conditional_t<std::is_const_v<Self>, const collectors::Source*, collectors::Source*>;
-    std::vector<Ptr> out = {&a.host, &a.processes, &a.self, &a.probe_set, &a.databases};
+    auto out = a.sources.all();
+    out.push_back(&a.self);
     if (a.reporter) out.push_back(a.reporter.get());
     if (a.alerts) out.push_back(a.alerts.get());
     return out;
   }
-  auto sources() const { return allSources(*this); }
 
   // --- scheduler.cpp -------------------------------------------------------
-  void sweepHost();
-  void sweepProcesses();
-  void record(TimePoint now, const CollectorGroup& group);
+  // One run of the i-th sweep. After the first (the heartbeat) the policy is evaluated and the
+  // agent samples itself.
+  void sweep(size_t i);
+  void record(TimePoint now, const collectors::CollectorGroup& group);
   void handleDecisions(const std::vector<policy::Decision>& decisions);
   void evaluatePolicy(TimePoint now);
   void updatePolicyStats();
-  void scheduleHost(std::chrono::steady_clock::time_point prev);
-  void scheduleProcesses(std::chrono::steady_clock::time_point prev);
+  void scheduleSweeps();
+  void scheduleSweep(size_t i, std::chrono::steady_clock::time_point prev);
   // Pets systemd's watchdog only while sampling is alive, so a wedged loop gets restarted.
   void scheduleWatchdog(std::chrono::microseconds period);
   // Once an hour, resolved and escalated incidents past store.retention go, with their events.
@@ -192,7 +185,6 @@ struct Agent::Impl {
   IncidentContext incidentContext();
 
   // --- reload.cpp ----------------------------------------------------------
-  void applyCollectorOptions(const policy::Config& next);
   void reloadConfig();
   ReporterOptions reporterOptions() const;
   AlertmanagerOptions alertmanagerOptions() const;

@@ -7,8 +7,8 @@
 
 #include "actions/registry.h"
 #include "agent/agent.h"
+#include "agent/catalog.h"
 #include "agent/config/config.h"
-#include "agent/registry.h"
 #include "agent/replay.h"
 #include "metrics/sample.h"
 #include "novacron/version.h"

@@ -11,24 +11,6 @@ std::vector<NamedToken> apiTokens(const policy::Config& c) {
   return out;
 }
 
-void Agent::Impl::applyCollectorOptions(const policy::Config& next) {
-  bool host_changed = next.collectors_root != config.collectors_root ||
-                      next.disk_exclude_fstypes != config.disk_exclude_fstypes ||
-                      next.disk_statfs_timeout != config.disk_statfs_timeout;
-  if (host_changed) {
-    // New collectors start without baselines: one sweep without rates, then normal.
-    host = CollectorGroup("host", makeHostCollectors(next, deps));
-  }
-  if (next.collectors_root != config.collectors_root) {
-    processes = CollectorGroup("processes", makeProcessCollectors(next, deps));
-  } else if (next.processes_top != config.processes_top) {
-    for (const auto& c : processes.collectors()) {
-      if (auto* p = dynamic_cast<collectors::ProcessesCollector*>(c.get()))
-        p->setTop(next.processes_top);
-    }
-  }
-}
-
 void Agent::Impl::reloadConfig() {
   notifyReloading();
   if (!config_file) {
@@ -72,11 +54,9 @@ void Agent::Impl::reloadConfig() {
     next.state_dir = config.state_dir;
     next.control_socket_path = config.control_socket_path;
   }
-  applyCollectorOptions(next);
+  bool reschedule = sources.configure(next.sources);
   store.setRetention(next.metrics_retention);
   setLogLevel(next.log_level);
-  bool reschedule = next.host_interval != config.host_interval ||
-                    next.processes_interval != config.processes_interval;
   if (next.record_path != config.record_path || next.record_max_bytes != config.record_max_bytes) {
     recorder.reset();
     if (next.record_path) recorder.emplace(*next.record_path, next.record_max_bytes);
@@ -98,16 +78,8 @@ void Agent::Impl::reloadConfig() {
   if (config.http_token_file != previous.http_token_file ||
       config.http_tokens != previous.http_tokens)
     api_token.setTokens(apiTokens(config));
-  // Unchanged probes and databases keep their connections, windows and rate baselines.
-  if (config.probes != previous.probes) probe_set.configure(config.probes);
-  if (config.postgres != previous.postgres) databases.configure(config.postgres);
   updatePolicyStats();
-  if (reschedule) {
-    host_timer.cancel();
-    processes_timer.cancel();
-    scheduleHost(std::chrono::steady_clock::now());
-    scheduleProcesses(std::chrono::steady_clock::now());
-  }
+  if (reschedule) scheduleSweeps();
   reload = {true, clock.now()};
   logInfo("configuration reloaded: " + std::to_string(policy_stats.playbooks_enabled) +
           " playbooks enabled");
@@ -155,7 +127,7 @@ ManagerOptions Agent::Impl::managerOptions() {
   o.actions.evidence_dir = config.evidenceDir();
   o.actions.systemctl = config.systemctl;
   o.actions.notify = {config.notify_url, config.notify_token_file, config.notify_timeout};
-  o.actions.postgres = config.postgres;
+  o.actions.postgres = config.sources.postgres;
   return o;
 }
 

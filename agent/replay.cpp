@@ -6,7 +6,7 @@
 #include <map>
 #include <ostream>
 
-#include "agent/registry.h"
+#include "agent/catalog.h"
 #include "metrics/sample_json.h"
 #include "policy/playbook_loader.h"
 

@@ -1,16 +1,10 @@
-// Sampling on fixed-rate timers, the policy evaluated after each host sweep, and systemd's
-// watchdog.
+// Sampling on fixed-rate timers, the policy evaluated after each heartbeat (host) sweep, and
+// systemd's watchdog.
 #include "agent/agent_impl.h"
 
 namespace novacron::agent {
 
 namespace {
-
-// A sweep may wait this long for slow sources (statvfs on a network mount) before it reports
-// what it has: a quarter of the interval, and never more than 250 ms.
-milliseconds sweepBudget(milliseconds interval) {
-  return std::min<milliseconds>(interval / 4, 250ms);
-}
 
 // Fixed-rate scheduling: the next run is one interval after the previous *scheduled* time, so
 // sweeps do not drift; after a stall, missed runs are skipped rather than bunched.
@@ -23,23 +17,20 @@ std::chrono::steady_clock::time_point nextRun(std::chrono::steady_clock::time_po
 
 }  // namespace
 
-void Agent::Impl::sweepHost() {
+void Agent::Impl::sweep(size_t i) {
+  const collectors::Sweep run = sources.sweeps().at(i);
   TimePoint now = clock.now();
-  for (const auto& m : host.sweep(now, sweepBudget(config.host_interval), store)) logWarning(m);
-  evaluatePolicy(now);
-  for (const auto& m : self.sweep(now, 0ms, store)) logWarning(m);
-  store.trim(now);
-  record(now, host);
-  last_host_sweep = std::chrono::steady_clock::now();
+  for (const auto& m : run.group->sweep(now, run.budget, store)) logWarning(m);
+  if (i == 0) {
+    evaluatePolicy(now);
+    for (const auto& m : self.sweep(now, 0ms, store)) logWarning(m);
+    store.trim(now);
+  }
+  record(now, *run.group);
+  if (i == 0) last_heartbeat = std::chrono::steady_clock::now();
 }
 
-void Agent::Impl::sweepProcesses() {
-  TimePoint now = clock.now();
-  for (const auto& m : processes.sweep(now, 0ms, store)) logWarning(m);
-  record(now, processes);
-}
-
-void Agent::Impl::record(TimePoint now, const CollectorGroup& group) {
+void Agent::Impl::record(TimePoint now, const collectors::CollectorGroup& group) {
   if (!recorder) return;
   for (const auto& batch : group.latest()) {
     auto r = recorder->append(now, batch);
@@ -91,21 +82,22 @@ void Agent::Impl::updatePolicyStats() {
   policy_stats.dry_run = config.dry_run;
 }
 
-void Agent::Impl::scheduleHost(std::chrono::steady_clock::time_point prev) {
-  host_timer.expires_at(nextRun(prev, config.host_interval));
-  host_timer.async_wait([this](boost::system::error_code ec) {
-    if (ec || stopping) return;
-    guarded("the host sweep", [this] { sweepHost(); });
-    scheduleHost(host_timer.expiry());
-  });
+void Agent::Impl::scheduleSweeps() {
+  auto now = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < sweep_timers.size(); ++i) {
+    sweep_timers[i].cancel();
+    scheduleSweep(i, now);
+  }
 }
 
-void Agent::Impl::scheduleProcesses(std::chrono::steady_clock::time_point prev) {
-  processes_timer.expires_at(nextRun(prev, config.processes_interval));
-  processes_timer.async_wait([this](boost::system::error_code ec) {
+void Agent::Impl::scheduleSweep(size_t i, std::chrono::steady_clock::time_point prev) {
+  asio::steady_timer& timer = sweep_timers[i];
+  timer.expires_at(nextRun(prev, sources.sweeps().at(i).interval));
+  timer.async_wait([this, i, &timer](boost::system::error_code ec) {
     if (ec || stopping) return;
-    guarded("the process sweep", [this] { sweepProcesses(); });
-    scheduleProcesses(processes_timer.expiry());
+    std::string what = "the " + std::string(sources.sweeps().at(i).group->name()) + " sweep";
+    guarded(what, [this, i] { sweep(i); });
+    scheduleSweep(i, timer.expiry());
   });
 }
 
@@ -114,8 +106,8 @@ void Agent::Impl::scheduleWatchdog(std::chrono::microseconds period) {
   watchdog_timer.expires_after(period / 2);
   watchdog_timer.async_wait([this, period](boost::system::error_code ec) {
     if (ec || stopping) return;
-    auto age = std::chrono::steady_clock::now() - last_host_sweep;
-    if (age < std::max<std::chrono::steady_clock::duration>(period, 3 * config.host_interval)) {
+    auto age = std::chrono::steady_clock::now() - last_heartbeat;
+    if (age < std::max<std::chrono::steady_clock::duration>(period, 3 * sources.heartbeat())) {
       notifyWatchdog();
     } else {
       logError("sampling stalled; not petting the watchdog");

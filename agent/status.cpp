@@ -6,7 +6,7 @@ namespace novacron::agent {
 
 collectors::Batches Agent::Impl::latestBatches() const {
   collectors::Batches batches;
-  for (const auto* s : sources()) s->latest(batches);
+  for (const auto* s : allSources(*this)) s->latest(batches);
   return batches;
 }
 
@@ -18,7 +18,7 @@ std::string Agent::Impl::metricsText() const {
 // store, each ok, degraded or down.
 json Agent::Impl::matrixJson() const {
   std::vector<collectors::SourceStatus> status;
-  for (const auto* s : sources()) s->status(status);
+  for (const auto* s : allSources(*this)) s->status(status);
   json rows = json::array();
   for (const auto& r : status) {
     rows.push_back({{"name", r.name},
@@ -45,7 +45,7 @@ json Agent::Impl::matrixJson() const {
 std::vector<std::pair<std::string, const collectors::CollectorHealth*>> Agent::Impl::sampling()
     const {
   std::vector<std::pair<std::string, const collectors::CollectorHealth*>> out;
-  for (const auto* s : sources()) s->sampling(out);
+  for (const auto* s : allSources(*this)) s->sampling(out);
   return out;
 }
 
@@ -58,8 +58,8 @@ json Agent::Impl::healthJson() const {
     all_ok = all_ok && h->ok;
   }
   double age =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - last_host_sweep).count();
-  bool sampling = age < 3 * std::chrono::duration<double>(config.host_interval).count() + 1;
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - last_heartbeat).count();
+  bool sampling = age < 3 * std::chrono::duration<double>(sources.heartbeat()).count() + 1;
   if (!store_error.empty()) {
     all_ok = false;
     collectors["incident_store"] = "down: " + store_error;

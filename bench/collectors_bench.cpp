@@ -2,7 +2,7 @@
 #include <benchmark/benchmark.h>
 #include <prometheus/registry.h>
 
-#include "agent/registry.h"
+#include "agent/catalog.h"
 #include "collectors/collector_group.h"
 #include "metrics/exposition.h"
 #include "metrics/metric_store.h"
@@ -23,7 +23,8 @@ novacron::policy::Config hostConfig() {
 // agent runs it each second. Process CPU time counts the statvfs worker thread too.
 void BM_HostSweep(benchmark::State& state) {
   auto config = hostConfig();
-  auto list = agent::makeHostCollectors(config, agent::CollectorDeps::current());
+  auto list =
+      collectors::makeHostCollectors(config.sources.host, collectors::CollectorDeps::current());
   TimePoint t{std::chrono::milliseconds{1'767'225'600'000}};
   size_t samples = 0;
   for (auto _ : state) {
@@ -41,8 +42,9 @@ BENCHMARK(BM_HostSweep)->MeasureProcessCPUTime()->UseRealTime()->Unit(benchmark:
 // The same sweep through CollectorGroup, including the store append and trim the agent does.
 void BM_HostSweepIntoStore(benchmark::State& state) {
   auto config = hostConfig();
-  agent::CollectorGroup group("host",
-                              agent::makeHostCollectors(config, agent::CollectorDeps::current()));
+  collectors::CollectorGroup group(
+      "host",
+      collectors::makeHostCollectors(config.sources.host, collectors::CollectorDeps::current()));
   collectors::MetricStore store;
   TimePoint t{std::chrono::milliseconds{1'767'225'600'000}};
   for (auto _ : state) {
@@ -61,7 +63,8 @@ BENCHMARK(BM_HostSweepIntoStore)
 
 void BM_ProcessTable(benchmark::State& state) {
   auto config = hostConfig();
-  auto list = agent::makeProcessCollectors(config, agent::CollectorDeps::current());
+  auto list = collectors::makeProcessCollectors(config.sources.processes,
+                                                collectors::CollectorDeps::current());
   TimePoint t{std::chrono::milliseconds{1'767'225'600'000}};
   for (auto _ : state) {
     t += 5s;
@@ -74,8 +77,9 @@ BENCHMARK(BM_ProcessTable)->Unit(benchmark::kMicrosecond);
 // Rendering /metrics from one full sweep's samples.
 void BM_RenderMetrics(benchmark::State& state) {
   auto config = hostConfig();
-  agent::CollectorGroup group("host",
-                              agent::makeHostCollectors(config, agent::CollectorDeps::current()));
+  collectors::CollectorGroup group(
+      "host",
+      collectors::makeHostCollectors(config.sources.host, collectors::CollectorDeps::current()));
   collectors::MetricStore store;
   TimePoint t{std::chrono::milliseconds{1'767'225'600'000}};
   group.sweep(t, 250ms, store);

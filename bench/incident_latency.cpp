@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "actions/registry.h"
-#include "agent/registry.h"
+#include "agent/catalog.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "incidents/incident_manager.h"

@@ -2,7 +2,7 @@
 
 #include <chrono>
 
-namespace novacron::agent {
+namespace novacron::collectors {
 
 std::vector<std::string> CollectorGroup::sweep(TimePoint now, milliseconds budget,
                                                collectors::MetricStore& store) {
@@ -53,4 +53,4 @@ void CollectorGroup::sampling(
   for (const auto& h : health_) out.emplace_back(name_, &h);
 }
 
-}  // namespace novacron::agent
+}  // namespace novacron::collectors

@@ -7,9 +7,7 @@
 #include "collectors/source.h"
 #include "metrics/metric_store.h"
 
-namespace novacron::agent {
-
-using collectors::CollectorHealth;
+namespace novacron::collectors {
 
 /// Collectors that run together at one interval (the host sweep, the process table). A sweep
 /// runs each collector, records its health, keeps its latest batch for /metrics and appends it
@@ -55,4 +53,4 @@ class CollectorGroup final : public collectors::Source {
   std::vector<std::vector<collectors::Sample>> latest_;
 };
 
-}  // namespace novacron::agent
+}  // namespace novacron::collectors

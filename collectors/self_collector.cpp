@@ -7,7 +7,7 @@
 #include "base/proc_file.h"
 #include "base/text_parse.h"
 
-namespace novacron::agent {
+namespace novacron::collectors {
 namespace {
 
 using collectors::MetricDef;
@@ -115,4 +115,4 @@ Result<std::vector<Sample>> SelfCollector::collect(TimePoint /*now*/, millisecon
   return out;
 }
 
-}  // namespace novacron::agent
+}  // namespace novacron::collectors

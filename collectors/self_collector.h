@@ -10,7 +10,7 @@
 #include "collectors/collector_group.h"
 #include "metrics/metric_store.h"
 
-namespace novacron::agent {
+namespace novacron::collectors {
 
 /// Outcome of the last configuration (re)load, for Prometheus.
 struct ReloadStatus {
@@ -49,4 +49,4 @@ class SelfCollector final : public collectors::Collector {
 /// Resident set size of this process in bytes, from /proc/self/statm.
 std::optional<double> selfResidentBytes();
 
-}  // namespace novacron::agent
+}  // namespace novacron::collectors

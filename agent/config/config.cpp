@@ -340,7 +340,7 @@ Config defaultConfig(const ConfigEnv& env) {
   c.node_id = validNodeId(id) ? id : "localhost";
   c.state_dir = absoluteFrom(env.cwd, env.state_dir.value_or(std::string(kDefaultStateDir)));
   c.control_socket_path = c.state_dir / kControlSocketName;
-  c.disk_exclude_fstypes = collectors::defaultExcludedFstypes();
+  c.sources.host.disk_exclude_fstypes = collectors::defaultExcludedFstypes();
   return c;
 }
 

@@ -10,8 +10,7 @@
 
 #include "base/log.h"
 #include "base/yaml/diagnostic.h"
-#include "collectors/postgres/postgres_config.h"
-#include "collectors/probes/probe_config.h"
+#include "collectors/source_options.h"
 #include "io/endpoint.h"
 
 namespace novacron::policy {
@@ -47,14 +46,8 @@ struct Config {
   /// agent's own group. control_socket.admin_group: may also change things. Root and the
   /// agent's own user may always do everything.
   std::optional<std::string> control_group, control_admin_group;
-  std::vector<ProbeConfig> probes;
-  std::vector<PostgresConfig> postgres;
-  std::filesystem::path collectors_root = "/";  ///< where /proc and /sys are found
-  milliseconds host_interval{1000};
-  milliseconds processes_interval{5000};
-  size_t processes_top = 5;
-  std::set<std::string> disk_exclude_fstypes;
-  milliseconds disk_statfs_timeout{2000};
+  /// collectors.{root,host,processes,disk,probes,postgres}: one option struct per source.
+  collectors::SourceOptions sources;
   milliseconds metrics_retention{std::chrono::minutes(15)};
   size_t metrics_max_series = 50000;
   LogLevel log_level = LogLevel::kInfo;

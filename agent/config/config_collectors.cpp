@@ -127,7 +127,7 @@ void readProbes(YamlReader& r, const yaml::Node& n, Config& c) {
       r.error(p, where + ": the timeout must not exceed the interval");
       ok = false;
     }
-    if (ok) c.probes.push_back(std::move(probe));
+    if (ok) c.sources.probes.push_back(std::move(probe));
   }
 }
 
@@ -218,7 +218,7 @@ void readPostgres(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv
         }
       }
     }
-    if (ok) c.postgres.push_back(std::move(pg));
+    if (ok) c.sources.postgres.push_back(std::move(pg));
   }
 }
 
@@ -251,12 +251,16 @@ void readCollectors(YamlReader& r, const yaml::Node& n, Config& c, const ConfigE
     }
   }
   if (auto root = r.get(n, "root", "collectors.root"); root.IsDefined()) {
-    if (auto s = r.string(root, "collectors.root")) c.collectors_root = absoluteFrom(env.cwd, *s);
+    if (auto s = r.string(root, "collectors.root")) {
+      c.sources.host.root = absoluteFrom(env.cwd, *s);
+      c.sources.processes.root = c.sources.host.root;
+    }
   }
   if (auto host = r.get(n, "host", "collectors.host"); host.IsDefined()) {
     if (r.checkMap(host, "collectors.host", {"interval"})) {
       if (auto v = r.get(host, "interval", "collectors.host.interval"); v.IsDefined()) {
-        if (auto d = r.duration(v, "collectors.host.interval", 100ms, 1h)) c.host_interval = *d;
+        if (auto d = r.duration(v, "collectors.host.interval", 100ms, 1h))
+          c.sources.host_interval = *d;
       }
     }
   }
@@ -264,12 +268,12 @@ void readCollectors(YamlReader& r, const yaml::Node& n, Config& c, const ConfigE
     if (r.checkMap(procs, "collectors.processes", {"interval", "top"})) {
       if (auto v = r.get(procs, "interval", "collectors.processes.interval"); v.IsDefined()) {
         if (auto d = r.duration(v, "collectors.processes.interval", 1s, 1h)) {
-          c.processes_interval = *d;
+          c.sources.processes_interval = *d;
         }
       }
       if (auto v = r.get(procs, "top", "collectors.processes.top"); v.IsDefined()) {
         if (auto t = r.integer(v, "collectors.processes.top", 0, 100)) {
-          c.processes_top = static_cast<size_t>(*t);
+          c.sources.processes.top = static_cast<size_t>(*t);
         }
       }
     }
@@ -279,12 +283,12 @@ void readCollectors(YamlReader& r, const yaml::Node& n, Config& c, const ConfigE
       if (auto v = r.get(disk, "exclude_fstypes", "collectors.disk.exclude_fstypes");
           v.IsDefined()) {
         if (auto list = r.stringList(v, "collectors.disk.exclude_fstypes")) {
-          c.disk_exclude_fstypes = {list->begin(), list->end()};
+          c.sources.host.disk_exclude_fstypes = {list->begin(), list->end()};
         }
       }
       if (auto v = r.get(disk, "statfs_timeout", "collectors.disk.statfs_timeout"); v.IsDefined()) {
         if (auto d = r.duration(v, "collectors.disk.statfs_timeout", 100ms, 1min)) {
-          c.disk_statfs_timeout = *d;
+          c.sources.host.disk_statfs_timeout = *d;
         }
       }
     }

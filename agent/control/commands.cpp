@@ -54,7 +54,8 @@ std::string Agent::Impl::handleControl(std::string_view line, const PeerCredenti
        [](Impl& a, auto&, auto&, auto&) {
          return okReply(actions::diagnosticsReport(a.store, a.clock.now(), ""));
        }},
-      {"db_status", [](Impl& a, auto&, auto&, auto&) { return okReply(a.databases.describe()); }},
+      {"db_status",
+       [](Impl& a, auto&, auto&, auto&) { return okReply(a.sources.describe("postgres")); }},
       {"logs", [](Impl& a, auto&, const json& in, auto&) { return a.logsCommand(in); }},
       {"version",
        [](Impl&, auto&, auto&, auto&) {

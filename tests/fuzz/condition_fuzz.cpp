@@ -4,7 +4,7 @@
 #include <string_view>
 #include <variant>
 
-#include "agent/registry.h"
+#include "agent/catalog.h"
 #include "metrics/metric_store.h"
 #include "policy/condition.h"
 

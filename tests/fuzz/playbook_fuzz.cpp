@@ -5,7 +5,7 @@
 #include <string>
 
 #include "actions/registry.h"
-#include "agent/registry.h"
+#include "agent/catalog.h"
 #include "policy/playbook_loader.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

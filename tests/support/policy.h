@@ -6,7 +6,7 @@
 #include <string>
 
 #include "actions/registry.h"
-#include "agent/registry.h"
+#include "agent/catalog.h"
 #include "policy/playbook_loader.h"
 
 namespace novacron::testing {

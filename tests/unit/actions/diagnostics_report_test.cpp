@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "agent/registry.h"
+#include "agent/catalog.h"
 #include "tests/support/fixture.h"
 
 namespace novacron::actions {

@@ -4,7 +4,7 @@
 
 #include "tests/support/fixture.h"
 
-namespace novacron::agent {
+namespace novacron::collectors {
 namespace {
 
 using namespace std::chrono_literals;
@@ -72,4 +72,4 @@ TEST(CollectorGroupTest, AFailingCollectorNeverStopsTheOthers) {
 }
 
 }  // namespace
-}  // namespace novacron::agent
+}  // namespace novacron::collectors

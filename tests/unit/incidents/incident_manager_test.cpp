@@ -6,7 +6,7 @@
 
 #include <set>
 
-#include "agent/registry.h"
+#include "agent/catalog.h"
 #include "incidents/incident_commands.h"
 #include "policy/playbook_loader.h"
 #include "tests/support/fake_clock.h"

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "agent/registry.h"
+#include "agent/catalog.h"
 #include "policy/playbook_loader.h"
 #include "tests/support/fixture.h"
 #include "tests/support/policy.h"

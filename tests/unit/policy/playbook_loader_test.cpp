@@ -8,7 +8,7 @@
 
 #include <fstream>
 
-#include "agent/registry.h"
+#include "agent/catalog.h"
 #include "tests/support/fixture.h"
 
 namespace novacron::policy {

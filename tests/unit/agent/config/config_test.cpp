@@ -33,11 +33,11 @@ TEST(ConfigTest, EmbeddedDefaults) {
   EXPECT_EQ(c.state_dir, "/work/var/novacron");
   EXPECT_EQ(c.control_socket_path, "/work/var/novacron/agent.sock");
   EXPECT_EQ(c.http_listen.str(), "127.0.0.1:9810");
-  EXPECT_EQ(c.host_interval, 1s);
-  EXPECT_EQ(c.processes_interval, 5s);
-  EXPECT_EQ(c.processes_top, 5u);
+  EXPECT_EQ(c.sources.host_interval, 1s);
+  EXPECT_EQ(c.sources.processes_interval, 5s);
+  EXPECT_EQ(c.sources.processes.top, 5u);
   EXPECT_EQ(c.metrics_retention, 15min);
-  EXPECT_TRUE(c.disk_exclude_fstypes.count("proc"));
+  EXPECT_TRUE(c.sources.host.disk_exclude_fstypes.count("proc"));
   EXPECT_EQ(c.log_level, LogLevel::kInfo);
 }
 
@@ -56,7 +56,7 @@ TEST(ConfigTest, EmptyAndCommentOnlyFilesAreDefaults) {
     auto r = parseConfig(text, "agent.yaml", testEnv());
     ASSERT_TRUE(r.config.has_value()) << text;
     EXPECT_EQ(r.config->source, "agent.yaml");
-    EXPECT_EQ(r.config->host_interval, 1s);
+    EXPECT_EQ(r.config->sources.host_interval, 1s);
   }
 }
 
@@ -103,12 +103,12 @@ notify: {url: "https://hooks.example.com/x?k=1", timeout: 3s}
   EXPECT_EQ(c.http_listen.host, "::1");
   EXPECT_EQ(c.http_listen.port, 9900);
   EXPECT_EQ(c.control_socket_path, "/run/novacron/agent.sock");
-  EXPECT_EQ(c.collectors_root, "/host");
-  EXPECT_EQ(c.host_interval, 500ms);
-  EXPECT_EQ(c.processes_interval, 10s);
-  EXPECT_EQ(c.processes_top, 10u);
-  EXPECT_EQ(c.disk_exclude_fstypes, (std::set<std::string>{"tmpfs", "nfs4"}));
-  EXPECT_EQ(c.disk_statfs_timeout, 3s);
+  EXPECT_EQ(c.sources.host.root, "/host");
+  EXPECT_EQ(c.sources.host_interval, 500ms);
+  EXPECT_EQ(c.sources.processes_interval, 10s);
+  EXPECT_EQ(c.sources.processes.top, 10u);
+  EXPECT_EQ(c.sources.host.disk_exclude_fstypes, (std::set<std::string>{"tmpfs", "nfs4"}));
+  EXPECT_EQ(c.sources.host.disk_statfs_timeout, 3s);
   EXPECT_EQ(c.metrics_retention, 30min);
   EXPECT_EQ(c.metrics_max_series, 20000u);
   EXPECT_EQ(c.log_level, LogLevel::kDebug);
@@ -393,7 +393,7 @@ TEST(ConfigTest, PostgresInstancesAndTheirMistakes) {
 )",
                   "p.yaml", testEnv());
   ASSERT_TRUE(r.config.has_value()) << ::testing::PrintToString(messages(r));
-  const PostgresConfig& pg = r.config->postgres.at(0);
+  const PostgresConfig& pg = r.config->sources.postgres.at(0);
   EXPECT_EQ(pg.interval, 5s);
   EXPECT_EQ(pg.timeout, 2s);
   EXPECT_EQ(pg.long_query_threshold, 5min);

@@ -1,0 +1,48 @@
+#include "agent/catalog.h"
+
+#include <algorithm>
+
+#include "actions/registry.h"
+#include "agent/api/http_metrics.h"
+#include "collectors/self_collector.h"
+#include "metrics/metric_store.h"
+#include "reporting/alertmanager.h"
+#include "reporting/reporter.h"
+
+namespace novacron::agent {
+
+std::vector<const collectors::MetricDef*> metricCatalog() {
+  std::vector<const collectors::MetricDef*> out = collectors::sourceMetrics();
+  auto add = [&](auto&& defs) {
+    for (const auto* m : defs) out.push_back(m);
+  };
+  collectors::MetricStore store;
+  collectors::ReloadStatus reload;
+  collectors::PolicyStats policy;
+  add(collectors::SelfCollector({}, store, reload, policy, TimePoint{}).metrics());
+  add(httpMetricDefs());
+  add(reporterMetrics());
+  add(alertmanagerMetrics());
+  std::sort(out.begin(), out.end(), [](auto* a, auto* b) { return a->name < b->name; });
+  return out;
+}
+
+const collectors::MetricDef* findMetric(std::string_view name) {
+  static const std::vector<const collectors::MetricDef*> kCatalog = metricCatalog();
+  auto it = std::lower_bound(
+      kCatalog.begin(), kCatalog.end(), name,
+      [](const collectors::MetricDef* d, std::string_view n) { return d->name < n; });
+  return it != kCatalog.end() && (*it)->name == name ? *it : nullptr;
+}
+
+policy::PolicyLoad loadAgentPolicy(const policy::Config& config, const policy::ConfigEnv& env) {
+  return policy::loadPolicy(policy::builtinPlaybooks(), config.playbooks_dir,
+                            {[](std::string_view n) { return findMetric(n); },
+                             env.enforce_ownership, actions::actionCatalog()});
+}
+
+policy::EvaluatorOptions evaluatorOptions(const policy::Config& c) {
+  return {c.policy_lookback, c.flap_window, c.flap_threshold, c.dry_run};
+}
+
+}  // namespace novacron::agent

@@ -1,0 +1,28 @@
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "agent/config/config.h"
+#include "collectors/registry.h"
+#include "policy/evaluator.h"
+#include "policy/playbook_loader.h"
+
+namespace novacron::agent {
+
+using collectors::CollectorDeps;
+
+/// Every metric the agent can serve, sorted by name: the sources' (from their registry), the
+/// agent's own, its HTTP server's and delivery's. The source of the README's reference table.
+std::vector<const collectors::MetricDef*> metricCatalog();
+
+/// A metric of the catalog by full name, or nullptr. Thread-safe.
+const collectors::MetricDef* findMetric(std::string_view name);
+
+/// The built-in playbooks plus the configured playbooks_dir, checked against the catalog.
+policy::PolicyLoad loadAgentPolicy(const policy::Config& config, const policy::ConfigEnv& env);
+
+/// The evaluator's options from the configuration.
+policy::EvaluatorOptions evaluatorOptions(const policy::Config& config);
+
+}  // namespace novacron::agent

@@ -1,0 +1,139 @@
+#include "collectors/registry.h"
+
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+#include "collectors/host/cpu.h"
+#include "collectors/host/disk_io.h"
+#include "collectors/host/disk_space.h"
+#include "collectors/host/load.h"
+#include "collectors/host/memory.h"
+#include "collectors/host/network.h"
+#include "collectors/host/pressure.h"
+#include "collectors/host/processes.h"
+#include "collectors/postgres/postgres_metrics.h"
+#include "collectors/probes/probe_metrics.h"
+
+namespace novacron::collectors {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// A sweep may wait this long for slow sources (statvfs on a network mount) before it reports
+// what it has: a quarter of the interval, and never more than 250 ms.
+milliseconds sweepBudget(milliseconds interval) {
+  return std::min<milliseconds>(interval / 4, 250ms);
+}
+
+}  // namespace
+
+CollectorDeps CollectorDeps::current() {
+  CollectorDeps d;
+  d.page_size = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  d.ticks_per_second = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  return d;
+}
+
+std::vector<CollectorPtr> makeHostCollectors(const HostOptions& o, const CollectorDeps& deps) {
+  DiskSpaceOptions disk;
+  disk.exclude_fstypes = o.disk_exclude_fstypes;
+  disk.statfs_timeout = o.disk_statfs_timeout;
+  std::vector<CollectorPtr> out;
+  out.push_back(std::make_unique<CpuCollector>(o.root));
+  out.push_back(std::make_unique<MemoryCollector>(o.root, deps.page_size));
+  out.push_back(std::make_unique<LoadCollector>(o.root));
+  std::error_code ec;
+  if (std::filesystem::is_directory(o.root / "proc/pressure", ec))
+    out.push_back(std::make_unique<PressureCollector>(o.root));
+  out.push_back(std::make_unique<DiskSpaceCollector>(o.root, disk, deps.statfs));
+  out.push_back(std::make_unique<DiskIoCollector>(o.root));
+  out.push_back(std::make_unique<NetworkCollector>(o.root));
+  return out;
+}
+
+std::vector<CollectorPtr> makeProcessCollectors(const ProcessOptions& o,
+                                                const CollectorDeps& deps) {
+  std::vector<CollectorPtr> out;
+  out.push_back(
+      std::make_unique<ProcessesCollector>(o.root, o.top, deps.page_size, deps.ticks_per_second));
+  return out;
+}
+
+std::vector<const MetricDef*> sourceMetrics() {
+  SourceOptions defaults;
+  CollectorDeps deps;
+  std::vector<const MetricDef*> out;
+  auto add = [&](auto&& defs) {
+    for (const auto* m : defs) out.push_back(m);
+  };
+  for (const auto& c : makeHostCollectors(defaults.host, deps)) add(c->metrics());
+  for (const auto& c : makeProcessCollectors(defaults.processes, deps)) add(c->metrics());
+  add(pressureMetrics());
+  add(postgresMetrics());
+  add(probeMetrics());
+  // Pressure's are listed twice where the host has PSI.
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+Sources::Sources(boost::asio::io_context& io, const Clock& clock, std::string systemctl, Sink sink,
+                 SourceOptions options, CollectorDeps deps)
+    : options_(std::move(options)),
+      deps_(std::move(deps)),
+      host_("host", makeHostCollectors(options_.host, deps_)),
+      processes_("processes", makeProcessCollectors(options_.processes, deps_)),
+      probes_(io, clock, std::move(systemctl), sink),
+      databases_(io, clock, sink) {}
+
+void Sources::start() {
+  started_ = true;
+  probes_.configure(options_.probes);
+  databases_.configure(options_.postgres);
+}
+
+bool Sources::configure(const SourceOptions& next) {
+  // Groups are replaced in place: the agent's own collector watches them by address.
+  if (next.host != options_.host) {
+    host_ = CollectorGroup("host", makeHostCollectors(next.host, deps_));
+  }
+  if (next.processes.root != options_.processes.root) {
+    processes_ = CollectorGroup("processes", makeProcessCollectors(next.processes, deps_));
+  } else if (next.processes.top != options_.processes.top) {
+    for (const auto& c : processes_.collectors()) {
+      if (auto* p = dynamic_cast<ProcessesCollector*>(c.get())) p->setTop(next.processes.top);
+    }
+  }
+  if (started_ && next.probes != options_.probes) probes_.configure(next.probes);
+  if (started_ && next.postgres != options_.postgres) databases_.configure(next.postgres);
+  bool reschedule = next.host_interval != options_.host_interval ||
+                    next.processes_interval != options_.processes_interval;
+  options_ = next;
+  return reschedule;
+}
+
+void Sources::stop() {
+  for (auto* s : all()) s->stop();
+}
+
+std::vector<Source*> Sources::all() { return {&host_, &processes_, &probes_, &databases_}; }
+
+std::vector<const Source*> Sources::all() const {
+  return {&host_, &processes_, &probes_, &databases_};
+}
+
+std::vector<Sweep> Sources::sweeps() {
+  return {{&host_, options_.host_interval, sweepBudget(options_.host_interval)},
+          {&processes_, options_.processes_interval, 0ms}};
+}
+
+nlohmann::json Sources::describe(std::string_view source) const {
+  if (source == databases_.name()) return databases_.describe();
+  return nullptr;
+}
+
+}  // namespace novacron::collectors

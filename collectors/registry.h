@@ -1,0 +1,86 @@
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <string_view>
+#include <vector>
+
+#include "collectors/collector.h"
+#include "collectors/collector_group.h"
+#include "collectors/host/statfs_worker.h"
+#include "collectors/postgres/postgres_set.h"
+#include "collectors/probes/probe_set.h"
+#include "collectors/source_options.h"
+
+namespace novacron::collectors {
+
+/// What collectors need from the host beyond the configuration; tests pass their own.
+struct CollectorDeps {
+  StatfsFn statfs = realStatfs();
+  uint64_t page_size = 4096;
+  double ticks_per_second = 100;
+  static CollectorDeps current();
+};
+
+/// The host sweep, in the order it runs: cpu, memory, load, pressure (where the host has PSI),
+/// disk_space, disk_io, network.
+std::vector<CollectorPtr> makeHostCollectors(const HostOptions& options, const CollectorDeps& deps);
+/// The process table.
+std::vector<CollectorPtr> makeProcessCollectors(const ProcessOptions& options,
+                                                const CollectorDeps& deps);
+
+/// Every metric a source of samples can serve, whatever is configured (pressure's included on a
+/// host without PSI), unsorted.
+std::vector<const MetricDef*> sourceMetrics();
+
+/// A group the agent runs on a timer of its own, and how long each collector may take.
+struct Sweep {
+  CollectorGroup* group;
+  milliseconds interval;
+  milliseconds budget;
+};
+
+/// The one registry of the sources of samples: each made from its option struct, reconfigured
+/// from it on reload, listed for /metrics, the status matrix, health and shutdown. The agent
+/// iterates over it and names none of them. Event-loop only.
+class Sources {
+ public:
+  using Sink = std::function<void(TimePoint, std::vector<Sample>)>;
+  Sources(boost::asio::io_context& io, const Clock& clock, std::string systemctl, Sink sink,
+          SourceOptions options, CollectorDeps deps);
+  Sources(const Sources&) = delete;
+  Sources& operator=(const Sources&) = delete;
+
+  /// The sources that run on their own timers begin: call once the loop runs, so that no
+  /// check's timeout runs while start-up blocks it.
+  void start();
+  /// Applies a reloaded configuration. A source whose options compare equal is left as it is;
+  /// new host collectors start without baselines (one sweep without rates). Returns whether a
+  /// sweep's interval changed, for the caller to reschedule.
+  bool configure(const SourceOptions& next);
+  void stop();
+
+  /// In /metrics and status-matrix order.
+  std::vector<Source*> all();
+  std::vector<const Source*> all() const;
+  /// The groups on the agent's timers. The first is the heartbeat: the policy is evaluated
+  /// after each of its sweeps, and /healthz and the watchdog watch it.
+  std::vector<Sweep> sweeps();
+  milliseconds heartbeat() const { return options_.host_interval; }
+  std::vector<const CollectorGroup*> groups() const { return {&host_, &processes_}; }
+  /// What `novacron <source> status` shows, or null for a source that has no such view.
+  nlohmann::json describe(std::string_view source) const;
+
+ private:
+  SourceOptions options_;
+  CollectorDeps deps_;
+  CollectorGroup host_;
+  CollectorGroup processes_;
+  probes::ProbeSet probes_;
+  PostgresSet databases_;
+  bool started_ = false;
+};
+
+}  // namespace novacron::collectors
