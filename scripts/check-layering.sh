@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Fails on an include that goes the wrong way. Each top-level folder is one library with a rank;
 # a file may include its own folder and folders of a lower rank only, so dependencies run one
-# way: base -> io, metrics -> collectors, policy -> actions -> incidents -> reporting -> agent.
+# way: base -> io, metrics -> collectors, policy -> actions -> incidents, broker -> reporting ->
+# agent.
 # Folders of the same rank are peers and may not include each other. The novacron command (cli)
 # links only base and the control protocol. Tests and benchmarks may include anything.
 # Usage: scripts/check-layering.sh [ROOT]   (the first line of each violation: file:line: why)
 set -euo pipefail
 cd "${1:-$(dirname "$0")/..}"
 declare -A rank=([base]=0 [io]=1 [metrics]=1 [collectors]=2 [policy]=2 [actions]=3
-                 [incidents]=4 [reporting]=5 [agent]=6)
+                 [incidents]=4 [broker]=4 [reporting]=5 [agent]=6)
 allowed_for_cli=(base/ io/control_request.h cli/ novacron/version.h)
 bad=0
 while IFS=: read -r file line text; do

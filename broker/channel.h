@@ -1,0 +1,51 @@
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "base/result.h"
+#include "broker/protocol.h"
+
+namespace novacron::broker {
+
+/// An open descriptor that closes itself: what a message may carry (evidence files).
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(Fd&& o) noexcept : fd_(o.release()) {}
+  Fd& operator=(Fd&& o) noexcept;
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd();
+  int get() const { return fd_; }
+  int release() {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+/// Descriptors one message may carry.
+inline constexpr size_t kMaxFds = 64;
+
+struct Received {
+  Message message;
+  std::vector<Fd> fds;
+};
+
+/// A pair of connected SOCK_SEQPACKET sockets, close-on-exec: [0] for one side, [1] the other.
+Result<std::pair<Fd, Fd>> channelPair();
+
+/// Sends one message, with descriptors (SCM_RIGHTS). Blocking unless the socket is not.
+Result<void> send(int socket, const Message& m, const std::vector<int>& fds = {});
+
+/// Receives one message. The peer having closed is kUnavailable; a datagram over
+/// kMaxMessageBytes, more than kMaxFds descriptors or a malformed message is kMalformed, and
+/// whatever descriptors it carried are closed.
+Result<Received> receive(int socket);
+
+}  // namespace novacron::broker
