@@ -1,0 +1,114 @@
+#include "broker/address.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+
+namespace novacron::broker {
+
+namespace {
+
+Error refused(std::string_view text, const std::string& why) {
+  // The text came from the host (a label): quoted, and cut, in the message.
+  std::string shown(text.substr(0, 64));
+  for (char& c : shown) {
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
+  }
+  return makeError(ErrorCode::kInvalidArgument, "address '" + shown + "' " + why);
+}
+
+bool hostBitsSet(const Network& n) {
+  int bits = n.v6 ? 128 : 32;
+  for (int i = n.prefix; i < bits; ++i) {
+    if (n.bytes[static_cast<size_t>(i / 8)] & (0x80 >> (i % 8))) return true;
+  }
+  return false;
+}
+
+Network net(std::string_view text) {
+  auto n = parseNetwork(text);
+  if (!n) std::abort();  // the ranges below are constants
+  return *n;
+}
+
+}  // namespace
+
+std::string Network::str() const {
+  char buf[INET6_ADDRSTRLEN] = {};
+  ::inet_ntop(v6 ? AF_INET6 : AF_INET, bytes.data(), buf, sizeof(buf));
+  std::string out = buf;
+  if (prefix != (v6 ? 128 : 32)) out += "/" + std::to_string(prefix);
+  return out;
+}
+
+bool Network::overlaps(const Network& o) const {
+  if (v6 != o.v6) return false;
+  int common = std::min(prefix, o.prefix);
+  for (int i = 0; i < common; ++i) {
+    uint8_t bit = static_cast<uint8_t>(0x80 >> (i % 8));
+    if ((bytes[static_cast<size_t>(i / 8)] & bit) != (o.bytes[static_cast<size_t>(i / 8)] & bit))
+      return false;
+  }
+  return true;
+}
+
+Result<Network> parseNetwork(std::string_view text) {
+  if (text.empty()) return refused(text, "is empty");
+  if (text.size() > 64) return refused(text, "is too long to be an address");
+  Network n;
+  std::string_view addr = text;
+  size_t slash = text.find('/');
+  if (slash != std::string_view::npos) addr = text.substr(0, slash);
+  std::string a(addr);
+  n.v6 = a.find(':') != std::string::npos;
+  if (::inet_pton(n.v6 ? AF_INET6 : AF_INET, a.c_str(), n.bytes.data()) != 1)
+    return refused(text, "is not an IPv4 or IPv6 address");
+  int bits = n.v6 ? 128 : 32;
+  n.prefix = bits;
+  if (slash != std::string_view::npos) {
+    std::string_view p = text.substr(slash + 1);
+    auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), n.prefix);
+    if (p.empty() || ec != std::errc() || end != p.data() + p.size() || p.front() == '+' ||
+        n.prefix < 0 || n.prefix > bits)
+      return refused(text, "has no prefix length from 0 to " + std::to_string(bits));
+  }
+  if (n.v6 && n.bytes[10] == 0xff && n.bytes[11] == 0xff &&
+      std::all_of(n.bytes.begin(), n.bytes.begin() + 10, [](uint8_t b) { return b == 0; }))
+    return refused(text, "is an IPv4-mapped IPv6 address; write the IPv4 address");
+  if (n.prefix < (n.v6 ? kMinPrefixV6 : kMinPrefixV4))
+    return refused(text, "is wider than /" + std::to_string(n.v6 ? kMinPrefixV6 : kMinPrefixV4) +
+                             ", the widest network a block may cover");
+  if (hostBitsSet(n)) {
+    Network base = n;
+    for (int i = n.prefix; i < bits; ++i)
+      base.bytes[static_cast<size_t>(i / 8)] &= static_cast<uint8_t>(~(0x80 >> (i % 8)));
+    return refused(text, "has host bits set; the network is " + base.str());
+  }
+  return n;
+}
+
+std::string protectedReason(const Network& n, const std::vector<Network>& keep) {
+  auto word = [&](const Network& range) { return n.prefix < range.prefix ? "covers " : "is "; };
+  static const std::vector<std::pair<Network, const char*>> kNever = {
+      {net("::1"), "loopback"},
+      {net("169.254.0.0/16"), "link-local"},
+      {net("0.0.0.0"), "the unspecified address"},
+      {net("::"), "the unspecified address"},
+  };
+  for (const auto& [range, why] : kNever) {
+    if (range.overlaps(n)) return word(range) + std::string(why);
+  }
+  // Whole ranges wider than a block may be: a block overlaps them only by lying within.
+  if (!n.v6 && n.bytes[0] == 127) return "is loopback";
+  if (!n.v6 && n.bytes[0] >= 224) return "is multicast or reserved";
+  if (n.v6 && n.bytes[0] == 0xff) return "is multicast";
+  if (n.v6 && n.bytes[0] == 0xfe && (n.bytes[1] & 0xc0) == 0x80) return "is link-local";
+  for (const auto& k : keep) {
+    if (k.overlaps(n)) return word(k) + k.str() + ", which is never blocked";
+  }
+  return "";
+}
+
+}  // namespace novacron::broker

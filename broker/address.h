@@ -1,0 +1,41 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+
+namespace novacron::broker {
+
+/// An IPv4 or IPv6 network: an address and a prefix length (32 or 128 for one address).
+struct Network {
+  bool v6 = false;
+  std::array<uint8_t, 16> bytes{};  ///< IPv4 in the first 4
+  int prefix = 0;
+
+  /// The canonical text nftables and the timeline show: "203.0.113.7", "2001:db8::/48".
+  std::string str() const;
+  /// Whether `other` (an address or a network) lies within this network, or overlaps it.
+  bool overlaps(const Network& other) const;
+  friend bool operator==(const Network&, const Network&) = default;
+};
+
+/// The shortest prefixes a block may have: wider than this, one playbook could cut the host off
+/// from most of the world.
+inline constexpr int kMinPrefixV4 = 16;
+inline constexpr int kMinPrefixV6 = 48;
+
+/// Parses one address or CIDR exactly as written, nothing around it: "203.0.113.7",
+/// "198.51.100.0/24", "2001:db8::1", "2001:db8::/48". A network with host bits set, a prefix
+/// wider than the minimum, a v4-mapped v6 address or anything else is refused with the reason.
+Result<Network> parseNetwork(std::string_view text);
+
+/// What must never be blocked: loopback, link-local, the unspecified and multicast ranges, and
+/// `keep` (the host's own addresses, the coordinator, Alertmanager and notify endpoints). The
+/// reason, or empty when `n` may be blocked.
+std::string protectedReason(const Network& n, const std::vector<Network>& keep);
+
+}  // namespace novacron::broker
