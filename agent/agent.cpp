@@ -81,19 +81,20 @@ void Agent::Impl::openIncidentStore() {
 
 int Agent::Impl::run() {
   setLogLevel(config.log_level);
-  auto dir = StateDir::open(config.state_dir);
-  if (!dir) {
-    logError(dir.error().message);
+  // An agent that cannot start leaves nothing behind: the cgroups it made for actions go too.
+  auto cannotStart = [this](const std::string& why) {
+    logError(why);
+    containment.tearDown();
     return 1;
-  }
+  };
+  auto dir = StateDir::open(config.state_dir);
+  if (!dir) return cannotStart(dir.error().message);
   state_dir.emplace(std::move(*dir));
   openIncidentStore();
   api_token.setTokens(apiTokens(config));
   if (config.http_tls_cert && config.http_tls_key) {
-    if (auto r = http.enableTls(*config.http_tls_cert, *config.http_tls_key); !r) {
-      logError(r.error().message);
-      return 1;
-    }
+    if (auto r = http.enableTls(*config.http_tls_cert, *config.http_tls_key); !r)
+      return cannotStart(r.error().message);
   }
   // Scrapes, health checks and the coordinator keep slots of their own: no other client can
   // lock them out of the agent.
@@ -103,10 +104,7 @@ int Agent::Impl::run() {
     return r.path.starts_with("/v1/") && auth != r.headers.end() &&
            api_token.check(auth->second) == BearerToken::Check::kOk;
   });
-  if (auto r = http.listen(config.http_listen); !r) {
-    logError(r.error().message);
-    return 1;
-  }
+  if (auto r = http.listen(config.http_listen); !r) return cannotStart(r.error().message);
   access.agent_uid = ::geteuid();
   access.reader_gid = ::getegid();
   std::optional<gid_t> socket_group;
@@ -120,10 +118,8 @@ int Agent::Impl::run() {
     if (struct group* g = ::getgrnam(config.control_admin_group->c_str()))
       access.admin_gid = g->gr_gid;
   }
-  if (auto r = control.listen(config.control_socket_path, 0660, socket_group); !r) {
-    logError(r.error().message);
-    return 1;
-  }
+  if (auto r = control.listen(config.control_socket_path, 0660, socket_group); !r)
+    return cannotStart(r.error().message);
   // The first sweep runs before READY, so /metrics has data the moment systemd says started.
   for (size_t i = 0; i < sweep_timers.size(); ++i) sweep(i);
   scheduleSweeps();

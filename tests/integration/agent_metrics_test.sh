@@ -135,6 +135,11 @@ sed "s#state_dir: .*#state_dir: $WORK/state2#" "$WORK/good.yaml" >"$WORK/other.y
 capture timeout 10 "$AGENT" --config "$WORK/other.yaml"
 [[ $rc == 1 ]] || fail "agent on a taken port exited $rc"
 grep -q "cannot listen on 127.0.0.1:$PORT" <<<"$out" || fail "taken port message: $out"
-pass "a taken port is a one-line error and exit 1"
+# It had opened its store and made its actions' cgroup before the port was refused: gone too.
+store_id=$(sqlite3 "$WORK/state2/agent.db" "SELECT value FROM agent_state WHERE key = 'store_id'")
+[[ -n $store_id ]] || fail "no store id in the second agent's store"
+left=$(find /sys/fs/cgroup -maxdepth 4 -type d -name "$store_id" 2>/dev/null)
+[[ -z $left ]] || fail "an agent that could not start left its cgroup: $left"
+pass "a taken port is a one-line error and exit 1, and leaves no cgroup"
 
 echo "agent_metrics: all checks passed"

@@ -4,14 +4,18 @@ WORK=$(mktemp -d)
 chmod 0755 "$WORK"
 PIDS=()
 
-cleanup() {
+# SIGTERM first, so that an agent removes what it made (its cgroups); SIGKILL what is left.
+stop_pids() {
   local pid
-  # SIGTERM first, so that an agent removes what it made (its cgroups); SIGKILL what is left.
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     { kill -KILL "$pid" && wait "$pid"; } 2>/dev/null || true
   done
+}
+
+cleanup() {
+  stop_pids
   rm -rf "$WORK"
   release_ports
 }

@@ -14,8 +14,7 @@ mkdir -p "$WORK/state" "$WORK/playbooks"
 mount -t tmpfs -o size=4m,mode=0750 novacron-test "$WORK/state" || fail "cannot mount a tmpfs"
 trap 'cleanup_mount' EXIT
 cleanup_mount() {
-  local pid
-  for pid in "${PIDS[@]}"; do { kill -KILL "$pid" && wait "$pid"; } 2>/dev/null || true; done
+  stop_pids
   umount "$WORK/state" 2>/dev/null || umount -l "$WORK/state" 2>/dev/null || true
   rm -rf "$WORK"
   release_ports
