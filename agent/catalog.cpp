@@ -5,7 +5,6 @@
 #include "actions/registry.h"
 #include "agent/api/http_metrics.h"
 #include "collectors/self_collector.h"
-#include "metrics/metric_store.h"
 #include "reporting/alertmanager.h"
 #include "reporting/reporter.h"
 
@@ -16,10 +15,7 @@ std::vector<const collectors::MetricDef*> metricCatalog() {
   auto add = [&](auto&& defs) {
     for (const auto* m : defs) out.push_back(m);
   };
-  collectors::MetricStore store;
-  collectors::ReloadStatus reload;
-  collectors::PolicyStats policy;
-  add(collectors::SelfCollector({}, store, reload, policy, TimePoint{}).metrics());
+  add(collectors::selfMetrics());
   add(httpMetricDefs());
   add(reporterMetrics());
   add(alertmanagerMetrics());

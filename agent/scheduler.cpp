@@ -18,7 +18,7 @@ std::chrono::steady_clock::time_point nextRun(std::chrono::steady_clock::time_po
 }  // namespace
 
 void Agent::Impl::sweep(size_t i) {
-  const collectors::Sweep run = sources.sweeps().at(i);
+  const collectors::Sweep& run = sources.sweeps().at(i);
   TimePoint now = clock.now();
   for (const auto& m : run.group->sweep(now, run.budget, store)) logWarning(m);
   if (i == 0) {
@@ -95,8 +95,7 @@ void Agent::Impl::scheduleSweep(size_t i, std::chrono::steady_clock::time_point 
   timer.expires_at(nextRun(prev, sources.sweeps().at(i).interval));
   timer.async_wait([this, i, &timer](boost::system::error_code ec) {
     if (ec || stopping) return;
-    std::string what = "the " + std::string(sources.sweeps().at(i).group->name()) + " sweep";
-    guarded(what, [this, i] { sweep(i); });
+    guarded(sources.sweeps().at(i).what, [this, i] { sweep(i); });
     scheduleSweep(i, timer.expiry());
   });
 }

@@ -38,17 +38,21 @@ class MonotonicWallClock final : public Clock {
   std::chrono::steady_clock::time_point steady_anchor_;
 };
 
-/// RFC 3339 in UTC with milliseconds, e.g. 2026-11-26T10:15:00.120Z.
-inline std::string formatTimestamp(TimePoint t) {
-  auto ms = t.time_since_epoch().count();
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+/// The one UTC formatter: `t` to the second in a strftime format ("%Y%m%dT%H%M%SZ" for ids,
+/// "%Y-%m-%d %H:%M:%SZ" for tables).
+inline std::string formatUtc(TimePoint t, const char* format) {
+  std::time_t secs = static_cast<std::time_t>(t.time_since_epoch().count() / 1000);
   std::tm tm{};
   gmtime_r(&secs, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[48];
-  std::snprintf(out, sizeof(out), "%s.%03dZ", buf, static_cast<int>(ms % 1000));
-  return out;
+  char buf[64];
+  return std::string(buf, std::strftime(buf, sizeof(buf), format, &tm));
+}
+
+/// RFC 3339 in UTC with milliseconds, e.g. 2026-11-26T10:15:00.120Z.
+inline std::string formatTimestamp(TimePoint t) {
+  char ms[8];
+  std::snprintf(ms, sizeof(ms), ".%03dZ", static_cast<int>(t.time_since_epoch().count() % 1000));
+  return formatUtc(t, "%Y-%m-%dT%H:%M:%S") + ms;
 }
 
 inline double toSeconds(TimePoint t) {

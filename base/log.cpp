@@ -11,6 +11,7 @@
 #include <mutex>
 #include <string>
 
+#include "base/clock.h"
 #include "base/text.h"
 
 namespace novacron {
@@ -53,16 +54,9 @@ void log(LogLevel level, std::string_view message) {
   std::string line = "<" + std::to_string(static_cast<int>(level)) + ">";
   auto now = std::chrono::system_clock::now();
   if (!underJournald()) {
-    std::time_t t = std::chrono::system_clock::to_time_t(now);
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[40];
-    std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-    char frac[8];
-    std::snprintf(frac, sizeof(frac), ".%03dZ ", static_cast<int>(ms.count()));
-    line += buf;
-    line += frac;
+    line += formatTimestamp(
+        TimePoint(std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch())));
+    line += ' ';
   }
   // Messages quote outside data (process names, label values, peers' answers): escaped, a
   // message stays one line and cannot start a line with a priority prefix of its own.

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <string>
 #include <vector>
+#include "base/clock.h"
 #include "base/json_text.h"
 
 namespace novacron::cli {
@@ -82,12 +83,8 @@ int printStatus(const json& d, bool verbose) {
 }
 
 std::string when(double unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%SZ", &tm);
-  return buf;
+  auto ms = std::chrono::milliseconds(static_cast<int64_t>(unix_seconds) * 1000);
+  return formatUtc(TimePoint(ms), "%Y-%m-%d %H:%M:%SZ");
 }
 
 void printIncidents(const json& d) {

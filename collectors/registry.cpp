@@ -88,7 +88,9 @@ Sources::Sources(boost::asio::io_context& io, const Clock& clock, std::string sy
       host_("host", makeHostCollectors(options_.host, deps_)),
       processes_("processes", makeProcessCollectors(options_.processes, deps_)),
       probes_(io, clock, std::move(systemctl), sink),
-      databases_(io, clock, sink) {}
+      databases_(io, clock, sink) {
+  makeSweeps();
+}
 
 void Sources::start() {
   started_ = true;
@@ -113,6 +115,7 @@ bool Sources::configure(const SourceOptions& next) {
   bool reschedule = next.host_interval != options_.host_interval ||
                     next.processes_interval != options_.processes_interval;
   options_ = next;
+  makeSweeps();
   return reschedule;
 }
 
@@ -126,9 +129,10 @@ std::vector<const Source*> Sources::all() const {
   return {&host_, &processes_, &probes_, &databases_};
 }
 
-std::vector<Sweep> Sources::sweeps() {
-  return {{&host_, options_.host_interval, sweepBudget(options_.host_interval)},
-          {&processes_, options_.processes_interval, 0ms}};
+void Sources::makeSweeps() {
+  sweeps_ = {
+      {&host_, options_.host_interval, sweepBudget(options_.host_interval), "the host sweep"},
+      {&processes_, options_.processes_interval, 0ms, "the process sweep"}};
 }
 
 nlohmann::json Sources::describe(std::string_view source) const {

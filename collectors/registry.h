@@ -40,6 +40,7 @@ struct Sweep {
   CollectorGroup* group;
   milliseconds interval;
   milliseconds budget;
+  std::string what;  ///< "the host sweep": how the log names it
 };
 
 /// The one registry of the sources of samples: each made from its option struct, reconfigured
@@ -67,7 +68,7 @@ class Sources {
   std::vector<const Source*> all() const;
   /// The groups on the agent's timers. The first is the heartbeat: the policy is evaluated
   /// after each of its sweeps, and /healthz and the watchdog watch it.
-  std::vector<Sweep> sweeps();
+  const std::vector<Sweep>& sweeps() const { return sweeps_; }
   milliseconds heartbeat() const { return options_.host_interval; }
   std::vector<const CollectorGroup*> groups() const { return {&host_, &processes_}; }
   /// What `novacron <source> status` shows, or null for a source that has no such view.
@@ -81,6 +82,8 @@ class Sources {
   probes::ProbeSet probes_;
   PostgresSet databases_;
   bool started_ = false;
+  std::vector<Sweep> sweeps_;  // made at construction and on reload, read on every tick
+  void makeSweeps();
 };
 
 }  // namespace novacron::collectors

@@ -79,6 +79,8 @@ SelfCollector::SelfCollector(std::vector<const CollectorGroup*> groups,
       policy_(policy),
       started_(started) {}
 
+std::span<const MetricDef* const> selfMetrics() { return kMetrics; }
+
 std::span<const MetricDef* const> SelfCollector::metrics() const { return kMetrics; }
 
 Result<std::vector<Sample>> SelfCollector::collect(TimePoint /*now*/, milliseconds /*budget*/) {

@@ -46,6 +46,9 @@ class SelfCollector final : public collectors::Collector {
   TimePoint started_;
 };
 
+/// The metrics of SelfCollector, for the catalogue.
+std::span<const collectors::MetricDef* const> selfMetrics();
+
 /// Resident set size of this process in bytes, from /proc/self/statm.
 std::optional<double> selfResidentBytes();
 

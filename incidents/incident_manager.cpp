@@ -83,12 +83,8 @@ void IncidentManager::setOptions(ManagerOptions options) {
 
 std::string IncidentManager::newId(TimePoint now) {
   // node id, UTC time to the second, and a counter: unique across the fleet, sorted by time.
-  std::time_t secs = static_cast<std::time_t>(now.time_since_epoch().count() / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char stamp[32];
-  std::strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-  return options_.node_id + "-" + stamp + "-" + std::to_string(++counter_);
+  return options_.node_id + "-" + formatUtc(now, "%Y%m%dT%H%M%SZ") + "-" +
+         std::to_string(++counter_);
 }
 
 const policy::Playbook* IncidentManager::playbook(const Incident& inc) const {

@@ -22,14 +22,7 @@ using json = nlohmann::json;
 
 namespace {
 
-std::string isoTime(TimePoint t) {
-  std::time_t secs = static_cast<std::time_t>(t.time_since_epoch().count() / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string isoTime(TimePoint t) { return formatUtc(t, "%Y-%m-%dT%H:%M:%SZ"); }
 
 }  // namespace
 
