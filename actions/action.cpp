@@ -25,6 +25,11 @@ void runAction(const ActionEnv& env, ActionRequest request, ActionDone done) {
     done(failed("unknown action type " + request.spec.type));
     return;
   }
+  if (t->root && env.broker) {
+    if (t->prepare) t->prepare(env, request);
+    env.broker(std::move(request), std::move(done));
+    return;
+  }
   t->run(env, std::move(request), std::move(done));
 }
 

@@ -41,7 +41,16 @@ struct ActionSettings {
   NotifySettings notify;
   /// The PostgreSQL instances the pg_* actions may name (collectors.postgres).
   std::vector<collectors::PostgresConfig> postgres = {};
+  /// Hosts firewall_block never blocks besides the host's own addresses: the coordinator,
+  /// Alertmanager and notify endpoints (names or addresses, resolved when a block is made).
+  std::vector<std::string> keep_hosts = {};
 };
+
+struct ActionRequest;
+struct ActionOutcome;
+/// Runs an action that needs root in the broker (broker/client.h): the unprivileged agent asks,
+/// the broker checks the request against its own copy of the policy and runs it.
+using BrokerRun = std::function<void(ActionRequest, std::function<void(ActionOutcome)>)>;
 
 /// What an action runs with: the services of the agent, all outliving the action.
 struct ActionEnv {
@@ -52,10 +61,13 @@ struct ActionEnv {
   const ActionSettings& settings;
   /// Where the runs' processes are held (a cgroup each); null: process groups.
   const Containment* containment = nullptr;
+  /// Set in the agent's unprivileged main process: the types that need root go there.
+  BrokerRun broker = {};
 };
 
 /// One run of one action of one incident.
 struct ActionRequest {
+  std::string playbook;
   policy::ActionSpec spec;
   std::string incident_id;
   int64_t run_id = 0;
@@ -67,6 +79,8 @@ struct ActionRequest {
   /// Put in every child's environment as NOVACRON_RUN: it finds the run's processes after a
   /// kill -9 that came before their pid was recorded (actions/orphans.h).
   std::string marker;
+  /// evidence_bundle: the diagnostics report, made where the metrics are (the main process).
+  std::string diagnostics = {};
 };
 
 /// How a run ended: done, failed or timed_out, and a JSON object that says what happened. It

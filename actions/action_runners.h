@@ -15,6 +15,9 @@ void runSystemdRestart(const ActionEnv& env, ActionRequest request, ActionDone d
 void runHttpRequest(const ActionEnv& env, ActionRequest request, ActionDone done);
 void runNotify(const ActionEnv& env, ActionRequest request, ActionDone done);
 void runEvidenceBundle(const ActionEnv& env, ActionRequest request, ActionDone done);
+void prepareEvidenceBundle(const ActionEnv& env, ActionRequest& request);
+void runFirewallBlock(const ActionEnv& env, ActionRequest request, ActionDone done);
+void runFirewallUnblock(const ActionEnv& env, ActionRequest request, ActionDone done);
 void runDiagnosticsReport(const ActionEnv& env, ActionRequest request, ActionDone done);
 void runEscalate(const ActionEnv& env, ActionRequest request, ActionDone done);
 void runPgCancelLongQueries(const ActionEnv& env, ActionRequest request, ActionDone done);
@@ -27,6 +30,10 @@ Result<void> checkExecValues(const nlohmann::json& with,
                              const std::map<std::string, std::string>& values);
 Result<void> checkHttpRequestValues(const nlohmann::json& with,
                                     const std::map<std::string, std::string>& values);
+/// A firewall_block's `timeout` (default 1h, 1s to 30d).
+Result<std::chrono::seconds> firewallTimeout(const nlohmann::json& with);
+Result<void> checkFirewallValues(const nlohmann::json& with,
+                                 const std::map<std::string, std::string>& values);
 Result<void> checkSystemdRestartValues(const nlohmann::json& with,
                                        const std::map<std::string, std::string>& values);
 

@@ -426,6 +426,11 @@ ActionOutcome build(const Job& job) {
 
 }  // namespace
 
+void prepareEvidenceBundle(const ActionEnv& env, ActionRequest& request) {
+  request.diagnostics =
+      jsonText(diagnosticsReport(env.metrics, request.now, request.incident_id), 2);
+}
+
 // The runbook's evidence preservation: the logs and the diagnostics report, hashed, in a
 // root-only directory, before anyone starts changing the host.
 void runEvidenceBundle(const ActionEnv& env, ActionRequest request, ActionDone done) {
@@ -437,7 +442,10 @@ void runEvidenceBundle(const ActionEnv& env, ActionRequest request, ActionDone d
     job->paths.push_back(p.get<std::string>());
   }
   // The metric store belongs to the loop: the report is made here, the files are read there.
-  job->diagnostics = jsonText(diagnosticsReport(env.metrics, request.now, request.incident_id), 2);
+  // In the broker the report comes with the request, made by the main process, which has the
+  // metrics.
+  if (request.diagnostics.empty()) prepareEvidenceBundle(env, request);
+  job->diagnostics = std::move(request.diagnostics);
   job->deadline = std::chrono::steady_clock::now() + request.spec.timeout;
   boost::asio::post(env.workers, [job, &io = env.io, done = std::move(done)]() mutable {
     // An exception on a worker thread would end the whole agent: it becomes a failed run.

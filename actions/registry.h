@@ -22,6 +22,11 @@ struct ActionType {
   /// opens by hand (an option, a split header, a unit that is not one); nullptr: nothing to check.
   Result<void> (*check)(const nlohmann::json& with,
                         const std::map<std::string, std::string>& values) = nullptr;
+  /// It needs root (a process as another user, a unit, other users' files, the firewall): in
+  /// the unprivileged agent it goes to the broker, which runs it with this same runner.
+  bool root = false;
+  /// Fills what only the main process has before the request goes to the broker.
+  void (*prepare)(const ActionEnv& env, ActionRequest& request) = nullptr;
 };
 
 std::span<const ActionType> actionTypes();

@@ -1,3 +1,5 @@
+#include <sys/wait.h>
+
 #include "agent/agent_impl.h"
 #include "incidents/recovery.h"
 
@@ -15,18 +17,24 @@ void Agent::Impl::waitSignal() {
       return;
     }
     logInfo(std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") + ", stopping");
-    notifyStopping();
-    stopping = true;
-    if (manager) manager->shutdown();
-    // Anything an action left that escaped its process group is in its cgroup.
-    containment.tearDown();
-    for (auto* source : allSources(*this)) source->stop();
-    http.stop();
-    control.stop();
-    for (auto& t : sweep_timers) t.cancel();
-    watchdog_timer.cancel();
-    io.stop();
+    stop();
   });
+}
+
+void Agent::Impl::stop() {
+  notifyStopping();
+  stopping = true;
+  if (manager) manager->shutdown();
+  // Anything an action left that escaped its process group is in its cgroup (with a broker,
+  // the broker's, which ends it when the agent's end closes).
+  containment.tearDown();
+  for (auto* source : allSources(*this)) source->stop();
+  http.stop();
+  control.stop();
+  for (auto& t : sweep_timers) t.cancel();
+  watchdog_timer.cancel();
+  signals.cancel();
+  io.stop();
 }
 
 // A random id made once per store, which marks the processes of its action runs.
@@ -42,10 +50,62 @@ std::string Agent::Impl::storeId() {
 // Where action processes are held: a cgroup per run when one can be made. Said once, in the
 // log, on /metrics and in novacron status.
 void Agent::Impl::setUpContainment() {
-  containment = actions::Containment::setUp(store_id);
-  events.containment(actions::containmentName(containment.mode()));
-  (containment.mode() == actions::ContainmentMode::kProcessGroup ? logWarning : logInfo)(
-      "action containment: " + containment.description());
+  if (broker) {
+    // The broker holds the runs and their cgroups; it sets them up when it learns the store id.
+    auto hello = broker->hello(store_id.empty() ? "nostore" : store_id);
+    if (!hello) return brokerDown("no answer to the handshake: " + hello.error().message);
+    containment_mode = hello->containment;
+    broker_leftovers = hello->leftovers;
+    containment_description =
+        hello->description + " (held by the broker, pid " + std::to_string(broker_pid) + ")";
+  } else {
+    containment = actions::Containment::setUp(store_id);
+    containment_mode = actions::containmentName(containment.mode());
+    containment_description = containment.description();
+  }
+  events.containment(containment_mode);
+  (containment_mode == "process_group" ? logWarning
+                                       : logInfo)("action containment: " + containment_description);
+}
+
+void Agent::Impl::brokerDown(const std::string& why) {
+  if (stopping) return;
+  logError("broker down (" + why +
+           "): the agent runs no action and exits for systemd to restart it");
+  exit_status = 1;
+  stop();
+}
+
+void Agent::Impl::waitForBroker() {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    pid_t r = ::waitpid(broker_pid, nullptr, WNOHANG);
+    if (r == broker_pid || (r < 0 && errno != EINTR)) return;
+    ::usleep(10000);
+  }
+  logWarning("the broker (pid " + std::to_string(broker_pid) + ") did not exit within 10 s");
+}
+
+Result<void> Agent::Impl::dropPrivileges(const broker::Identity& who) {
+  // The directory and what the agent keeps in it (the store, its lock); not the evidence
+  // directory below it, which stays the broker's.
+  auto own = [&](const std::filesystem::path& p) -> Result<void> {
+    if (::lchown(p.c_str(), who.uid, who.gid) != 0)
+      return makeError(ErrorCode::kPermission, "cannot give " + p.string() + " to " + who.name +
+                                                   ": " + std::strerror(errno));
+    return {};
+  };
+  if (auto r = own(config.state_dir); !r) return r;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(config.state_dir, ec)) {
+    if (e.is_regular_file(ec) && !e.is_symlink(ec))
+      if (auto r = own(e.path()); !r) return r;
+  }
+  if (auto r = ::chown(config.control_socket_path.c_str(), who.uid, static_cast<gid_t>(-1)); r != 0)
+    return makeError(ErrorCode::kPermission, "cannot give the control socket to " + who.name);
+  access.agent_uid = who.uid;
+  if (!config.control_group) access.reader_gid = who.gid;
+  return broker::dropTo(who);
 }
 
 // The incident store. Without it the agent still samples and decides, and says loudly that it
@@ -61,7 +121,8 @@ void Agent::Impl::openIncidentStore() {
   TimePoint now = clock.now();
   store_id = storeId();
   setUpContainment();
-  recoverAfterRestart(*incident_store, containment, store_id, now);
+  recoverAfterRestart(*incident_store, containment,
+                      broker ? broker_leftovers : containment.endLeftovers(), store_id, now);
   manager = std::make_unique<IncidentManager>(io, *incident_store, clock, store, managerOptions());
   manager->setPolicy(evaluator.policyPtr());
   manager->onClosed(
@@ -90,8 +151,14 @@ int Agent::Impl::run() {
   auto dir = StateDir::open(config.state_dir);
   if (!dir) return cannotStart(dir.error().message);
   state_dir.emplace(std::move(*dir));
-  openIncidentStore();
-  api_token.setTokens(apiTokens(config));
+  std::optional<broker::Identity> user;
+  if (broker) {
+    auto who = broker::lookupUser(config.user);
+    if (!who)
+      return cannotStart("user: " + who.error().message +
+                         " (the package creates novacron; by hand: useradd --system novacron)");
+    user = *who;
+  }
   if (config.http_tls_cert && config.http_tls_key) {
     if (auto r = http.enableTls(*config.http_tls_cert, *config.http_tls_key); !r)
       return cannotStart(r.error().message);
@@ -120,6 +187,19 @@ int Agent::Impl::run() {
   }
   if (auto r = control.listen(config.control_socket_path, 0660, socket_group); !r)
     return cannotStart(r.error().message);
+  if (user) {
+    // From here on nothing runs as root in this process: what comes from the network, the
+    // socket, the database and /proc is parsed with no privilege at all.
+    if (auto r = dropPrivileges(*user); !r) return cannotStart(r.error().message);
+    logInfo("running as " + user->name + " (uid " + std::to_string(user->uid) +
+            ") with no capabilities; the broker (pid " + std::to_string(broker_pid) +
+            ") does what needs root");
+    broker->onDown([this](const std::string& why) { brokerDown(why); });
+    broker->start();
+  }
+  openIncidentStore();
+  if (broker && !broker->up()) return cannotStart("broker down: " + broker->downReason());
+  api_token.setTokens(apiTokens(config));
   // The first sweep runs before READY, so /metrics has data the moment systemd says started.
   for (size_t i = 0; i < sweep_timers.size(); ++i) sweep(i);
   scheduleSweeps();
@@ -144,15 +224,21 @@ int Agent::Impl::run() {
   for (bool done = false; !done;) {
     done = guarded("the event loop", [this] { io.run(); });
   }
+  if (broker) {
+    // Closing our end is the broker's signal to end every run still going and remove their
+    // cgroups: nothing an action started outlives the agent's stop.
+    broker.reset();
+    waitForBroker();
+  }
   logInfo("stopped");
-  return 0;
+  return exit_status;
 }
 
 Agent::Agent(policy::Config config, policy::PolicyPtr policy,
              std::optional<std::filesystem::path> config_file, policy::ConfigEnv env,
-             collectors::CollectorDeps deps)
+             collectors::CollectorDeps deps, std::optional<BrokerLink> broker)
     : impl_(std::make_unique<Impl>(std::move(config), std::move(policy), std::move(config_file),
-                                   std::move(env), std::move(deps))) {}
+                                   std::move(env), std::move(deps), std::move(broker))) {}
 
 Agent::~Agent() = default;
 

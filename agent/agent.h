@@ -6,19 +6,29 @@
 
 #include "agent/catalog.h"
 #include "agent/config/config.h"
+#include "broker/channel.h"
 
 namespace novacron::agent {
 
 /// The daemon: one io_context that samples the host on timers, serves /metrics and /healthz over
 /// HTTP and answers the control socket, reloads on SIGHUP and stops on SIGTERM/SIGINT.
+/// The agent's end of the broker, forked by novacron-agent before anything was parsed.
+struct BrokerLink {
+  broker::Fd channel;
+  pid_t pid = 0;
+};
+
 class Agent {
  public:
   /// `config_file` is what SIGHUP re-reads; without one, a reload keeps the embedded defaults.
   Agent(policy::Config config, policy::PolicyPtr policy,
         std::optional<std::filesystem::path> config_file, policy::ConfigEnv env,
-        collectors::CollectorDeps deps = collectors::CollectorDeps::current());
+        collectors::CollectorDeps deps = collectors::CollectorDeps::current(),
+        std::optional<BrokerLink> broker = std::nullopt);
   ~Agent();
 
+  /// With a broker, the agent drops to `config.user` once its directory, port and socket are
+  /// set up, and the actions that need root go to the broker.
   /// Runs until a stop signal. Returns the exit status: 0 after a clean stop, 1 if the agent
   /// could not start (state directory locked, port taken...), with the reason logged.
   int run();

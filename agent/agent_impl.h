@@ -29,6 +29,8 @@
 #include "base/guard.h"
 #include "base/json_text.h"
 #include "base/log.h"
+#include "broker/client.h"
+#include "broker/privileges.h"
 #include "collectors/collector_group.h"
 #include "collectors/self_collector.h"
 #include "incidents/incident_commands.h"
@@ -59,7 +61,7 @@ std::vector<NamedToken> apiTokens(const policy::Config& c);
 
 struct Agent::Impl {
   Impl(policy::Config c, policy::PolicyPtr p, std::optional<std::filesystem::path> file,
-       policy::ConfigEnv e, collectors::CollectorDeps d)
+       policy::ConfigEnv e, collectors::CollectorDeps d, std::optional<BrokerLink> link)
       : config(std::move(c)),
         config_file(std::move(file)),
         env(std::move(e)),
@@ -84,6 +86,10 @@ struct Agent::Impl {
     for (size_t i = 0; i < sources.sweeps().size(); ++i) sweep_timers.emplace_back(io);
     if (config.record_path) recorder.emplace(*config.record_path, config.record_max_bytes);
     updatePolicyStats();
+    if (link) {
+      broker = std::make_unique<broker::Client>(io, std::move(link->channel));
+      broker_pid = link->pid;
+    }
   }
 
   // Declared first: destroyed last, after everything that holds handlers on it.
@@ -106,6 +112,12 @@ struct Agent::Impl {
   std::optional<Recorder> recorder;
   // Where action processes are held; set up with the store, before the manager that uses it.
   actions::Containment containment;
+  // The root broker, when the agent was started as root: actions that need root go there.
+  std::unique_ptr<broker::Client> broker;
+  pid_t broker_pid = 0;
+  std::vector<std::pair<std::string, size_t>>
+      broker_leftovers;  // what the broker found left by a killed predecessor, and ended
+  std::string containment_mode, containment_description;  // whoever holds the runs' cgroups
   std::unique_ptr<Store> incident_store;
   std::unique_ptr<IncidentManager> manager;
   std::unique_ptr<Reporter> reporter;
@@ -124,6 +136,7 @@ struct Agent::Impl {
   ControlSocket control;
   std::chrono::steady_clock::time_point last_heartbeat{};  // the end of the first sweep's last run
   bool stopping = false;
+  int exit_status = 0;
 
   // Every source, in the order of /metrics and the status matrix: the sources of samples, the
   // agent's own, then delivery (once the incident store is open).
@@ -193,11 +206,19 @@ struct Agent::Impl {
 
   // --- agent.cpp -----------------------------------------------------------
   void waitSignal();
+  // Stops sampling, serving and running; the loop returns.
+  void stop();
   // A random id made once per store, which marks the processes of its action runs.
   std::string storeId();
   // Where action processes are held: a cgroup per run when one can be made. Said once, in the
   // log, on /metrics and in novacron status.
   void setUpContainment();
+  // As root, with a broker: the state dir and socket go to the agent's user, then root goes.
+  Result<void> dropPrivileges(const broker::Identity& who);
+  // The broker is gone: nothing runs any more; the agent says so and exits for systemd.
+  void brokerDown(const std::string& why);
+  // After the agent's end is closed: the broker ends the runs, then exits; reaped here.
+  void waitForBroker();
   // The incident store. Without it the agent still samples and decides, and says loudly that it
   // records and runs nothing (log, /healthz, novacron status).
   void openIncidentStore();

@@ -1,4 +1,8 @@
 // novacron-agent: the daemon's command line.
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -10,6 +14,8 @@
 #include "agent/catalog.h"
 #include "agent/config/config.h"
 #include "agent/replay.h"
+#include "base/log.h"
+#include "broker/server.h"
 #include "metrics/sample.h"
 #include "novacron/version.h"
 
@@ -91,6 +97,56 @@ int replay(int argc, char** argv) {
   return novacron::agent::runReplay(opts, std::cout, std::cerr);
 }
 
+// The broker's own reading of the configuration and playbooks: the same files, read as root.
+novacron::broker::PolicyLoader brokerLoader(std::optional<std::string> config_file,
+                                            novacron::policy::ConfigEnv env) {
+  return [config_file, env]() -> novacron::Result<novacron::broker::BrokerPolicy> {
+    using novacron::ErrorCode;
+    novacron::policy::ConfigResult loaded;
+    if (config_file)
+      loaded = novacron::policy::loadConfig(*config_file, env);
+    else
+      loaded.config = novacron::policy::defaultConfig(env);
+    auto first = [](const novacron::policy::Diagnostics& d) {
+      return d.empty() ? std::string("errors") : d.front().str();
+    };
+    if (!loaded.config)
+      return novacron::makeError(ErrorCode::kMalformed, "configuration: " + first(loaded.errors));
+    auto policy = novacron::agent::loadAgentPolicy(*loaded.config, env);
+    if (!policy.policy)
+      return novacron::makeError(ErrorCode::kMalformed, "playbooks: " + first(policy.errors));
+    return novacron::broker::BrokerPolicy{policy.policy,
+                                          novacron::agent::actionSettings(*loaded.config)};
+  };
+}
+
+// Privilege separation, before anything is parsed: started as root, the process forks the
+// broker, which stays root and dies with the agent (PR_SET_PDEATHSIG); the agent drops to its
+// user once its directory, port and socket are set up (Agent::run).
+std::optional<novacron::agent::BrokerLink> forkBroker(const std::optional<std::string>& file,
+                                                      const novacron::policy::ConfigEnv& env) {
+  if (::geteuid() != 0) return std::nullopt;  // nothing to separate: no root to keep
+  auto pair = novacron::broker::channelPair();
+  if (!pair) {
+    std::cerr << "novacron-agent: " << pair.error().message << "\n";
+    std::exit(1);
+  }
+  pid_t parent = ::getpid();
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    std::cerr << "novacron-agent: cannot fork the broker: " << std::strerror(errno) << "\n";
+    std::exit(1);
+  }
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != parent) _exit(0);  // the agent died before the line above
+    ::prctl(PR_SET_NAME, "novacron-broker");
+    pair->first = novacron::broker::Fd();
+    _exit(novacron::broker::serve(std::move(pair->second), brokerLoader(file, env)));
+  }
+  return novacron::agent::BrokerLink{std::move(pair->first), pid};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -123,6 +179,8 @@ int main(int argc, char** argv) {
   }
 
   auto env = novacron::policy::ConfigEnv::current();
+  std::optional<novacron::agent::BrokerLink> broker;
+  if (!check) broker = forkBroker(config_file, env);
   novacron::policy::ConfigResult loaded;
   if (config_file) {
     loaded = novacron::policy::loadConfig(*config_file, env);
@@ -148,6 +206,7 @@ int main(int argc, char** argv) {
   }
   std::optional<std::filesystem::path> file;
   if (config_file) file = std::filesystem::absolute(*config_file);
-  novacron::agent::Agent agent(std::move(*loaded.config), policy.policy, file, env);
+  novacron::agent::Agent agent(std::move(*loaded.config), policy.policy, file, env,
+                               novacron::collectors::CollectorDeps::current(), std::move(broker));
   return agent.run();
 }

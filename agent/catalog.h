@@ -3,6 +3,7 @@
 #include <string_view>
 #include <vector>
 
+#include "actions/action.h"
 #include "agent/config/config.h"
 #include "collectors/registry.h"
 #include "policy/evaluator.h"
@@ -20,6 +21,9 @@ std::vector<const collectors::MetricDef*> metricCatalog();
 const collectors::MetricDef* findMetric(std::string_view name);
 
 /// The built-in playbooks plus the configured playbooks_dir, checked against the catalog.
+/// What the action types need from the configuration; the broker reads the same.
+actions::ActionSettings actionSettings(const policy::Config& config);
+
 policy::PolicyLoad loadAgentPolicy(const policy::Config& config, const policy::ConfigEnv& env);
 
 /// The evaluator's options from the configuration.

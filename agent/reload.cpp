@@ -1,6 +1,7 @@
 // SIGHUP: a new configuration and policy applied in place, or the running ones kept; and the
 // options each part gets from the configuration.
 #include "agent/agent_impl.h"
+#include "io/url.h"
 
 namespace novacron::agent {
 
@@ -19,6 +20,14 @@ void Agent::Impl::reloadConfig() {
     return;
   }
   logInfo("SIGHUP: reloading " + config_file->string());
+  // The broker reads the files itself: what it may run changes with them, or not at all.
+  if (broker)
+    broker->reload([](Result<std::string> r) {
+      if (r)
+        logInfo("the broker reloaded its policy (" + *r + ")");
+      else
+        logError("the broker kept its policy: " + r.error().message);
+    });
   policy::ConfigResult loaded = policy::loadConfig(*config_file, env);
   if (!loaded.config) {
     for (const auto& d : loaded.errors) logError(d.str());
@@ -122,13 +131,26 @@ ManagerOptions Agent::Impl::managerOptions() {
   o.limits.max_per_hour = config.max_actions_per_hour;
   o.observe = [this](const std::string& kind, const std::string& playbook, int severity,
                      double seconds) { events.incidentTime(kind, playbook, severity, seconds); };
-  o.actions.node_id = config.node_id;
-  o.actions.node_labels = config.node_labels;
-  o.actions.evidence_dir = config.evidenceDir();
-  o.actions.systemctl = config.systemctl;
-  o.actions.notify = {config.notify_url, config.notify_token_file, config.notify_timeout};
-  o.actions.postgres = config.sources.postgres;
+  o.actions = actionSettings(config);
+  if (broker)
+    o.broker = [this](actions::ActionRequest r, actions::ActionDone d) {
+      broker->run(std::move(r), std::move(d));
+    };
   return o;
+}
+
+actions::ActionSettings actionSettings(const policy::Config& config) {
+  actions::ActionSettings s;
+  s.node_id = config.node_id;
+  s.node_labels = config.node_labels;
+  s.evidence_dir = config.evidenceDir();
+  s.systemctl = config.systemctl;
+  s.notify = {config.notify_url, config.notify_token_file, config.notify_timeout};
+  s.postgres = config.sources.postgres;
+  for (const auto& url : {config.coordinator_url, config.alertmanager_url, config.notify_url}) {
+    if (auto u = policy::parseUrl(url)) s.keep_hosts.push_back(u->host);
+  }
+  return s;
 }
 
 }  // namespace novacron::agent

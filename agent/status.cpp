@@ -39,6 +39,17 @@ json Agent::Impl::matrixJson() const {
                   {"detail", !store_error.empty() ? store_error
                              : manager            ? manager->storeError()
                                                   : ""}});
+  if (broker) {
+    rows.push_back({{"name", "broker"},
+                    {"kind", "broker"},
+                    {"status", broker->up() ? "ok" : "down"},
+                    {"latency_seconds", 0},
+                    {"error_ratio", 0},
+                    {"detail", broker->up() ? "pid " + std::to_string(broker_pid) + ", policy " +
+                                                  broker->info().policy + ", " +
+                                                  std::to_string(broker->running()) + " run(s)"
+                                            : "broker down: " + broker->downReason()}});
+  }
   return rows;
 }
 
@@ -66,6 +77,10 @@ json Agent::Impl::healthJson() const {
   } else if (manager && !manager->storeError().empty()) {
     all_ok = false;
     collectors["incident_store"] = "failing: " + manager->storeError();
+  }
+  if (broker && !broker->up()) {
+    all_ok = false;
+    collectors["broker"] = "broker down: " + broker->downReason();
   }
   return {{"status", !sampling ? "stalled"
                      : all_ok  ? "ok"
@@ -103,9 +118,7 @@ json Agent::Impl::statusJson() const {
           {"mode", config.dry_run ? "dry-run" : "enforce"},
           {"paused", paused()},
           {"open_incidents", manager ? manager->active() : 0},
-          {"containment",
-           {{"mode", actions::containmentName(containment.mode())},
-            {"description", containment.description()}}},
+          {"containment", {{"mode", containment_mode}, {"description", containment_description}}},
           {"outbox", outboxJson()}};
 }
 

@@ -5,9 +5,22 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 namespace novacron::actions {
+
+std::optional<std::string> secretModeProblem(const struct stat& st) {
+  char mode[8];
+  std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
+  if (!S_ISREG(st.st_mode)) return "is not a regular file";
+  if ((st.st_mode & 007) != 0)
+    return std::string("is mode ") + mode +
+           ": others may use it; chmod 0640 (root:novacron) or 0600";
+  if ((st.st_mode & 020) != 0)
+    return std::string("is mode ") + mode + ": its group may write it; chmod 0640";
+  return std::nullopt;
+}
 
 Result<std::string> readSecret(const std::filesystem::path& file) {
   int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -21,11 +34,9 @@ Result<std::string> readSecret(const std::filesystem::path& file) {
                      "the secret file " + file.string() + " is not a regular file");
   }
   // Checked on the open file, at every read: a file rotated in with a looser mode is refused.
-  if (::geteuid() == 0 && (st.st_mode & 077) != 0) {
+  if (auto why = secretModeProblem(st)) {
     ::close(fd);
-    return makeError(
-        ErrorCode::kPermission,
-        "the secret file " + file.string() + " must be readable by its owner only (chmod 0600)");
+    return makeError(ErrorCode::kPermission, "the secret file " + file.string() + " " + *why);
   }
   std::string s;
   char buf[4096];

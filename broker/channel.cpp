@@ -1,6 +1,9 @@
 #include "broker/channel.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -34,6 +37,39 @@ Result<std::pair<Fd, Fd>> channelPair() {
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
     return osError("socketpair");
   return std::pair<Fd, Fd>(Fd(sv[0]), Fd(sv[1]));
+}
+
+Result<Fd> memoryFile(const char* name, std::string_view bytes) {
+  Fd fd(::memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING));
+  if (fd.get() < 0) return osError("memfd_create");
+  for (size_t at = 0; at < bytes.size();) {
+    ssize_t n = ::write(fd.get(), bytes.data() + at, bytes.size() - at);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return osError("writing a memory file");
+    at += static_cast<size_t>(n);
+  }
+  if (::fcntl(fd.get(), F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) != 0)
+    return osError("sealing a memory file");
+  return fd;
+}
+
+Result<std::string> readMemoryFile(int fd, size_t max) {
+  int seals = ::fcntl(fd, F_GET_SEALS);
+  struct stat st {};
+  constexpr int kNeeded = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
+  if (seals < 0 || (seals & kNeeded) != kNeeded || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+    return makeError(ErrorCode::kMalformed, "broker channel: not a sealed memory file");
+  if (static_cast<uint64_t>(st.st_size) > max)
+    return makeError(ErrorCode::kMalformed,
+                     "broker channel: a memory file over " + std::to_string(max) + " bytes");
+  std::string out(static_cast<size_t>(st.st_size), '\0');
+  for (size_t at = 0; at < out.size();) {
+    ssize_t n = ::pread(fd, out.data() + at, out.size() - at, static_cast<off_t>(at));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return osError("reading a memory file");
+    at += static_cast<size_t>(n);
+  }
+  return out;
 }
 
 Result<void> send(int socket, const Message& m, const std::vector<int>& fds) {

@@ -12,31 +12,31 @@ constexpr std::array<char, 2> kMagic = {'N', 'B'};
 constexpr size_t kHeaderBytes = 12;      // magic, version, verb, field count (u16 each), id (u32)
 constexpr size_t kFieldHeaderBytes = 6;  // tag (u16), length (u32)
 
-enum class Kind { kText, kNumber, kList, kBytes };
+enum class Kind { kText, kNumber, kList };
 
 Kind kindOf(Tag t) {
   switch (t) {
     case Tag::kVersion:
-    case Tag::kIncident:
     case Tag::kRun:
     case Tag::kTimeout:
     case Tag::kOk:
-    case Tag::kExitCode:
-    case Tag::kSignal:
-    case Tag::kCpuMicros:
-    case Tag::kMemoryPeak:
+    case Tag::kPid:
       return Kind::kNumber;
     case Tag::kValue:
+    case Tag::kArgv:
     case Tag::kAddress:
     case Tag::kPath:
       return Kind::kList;
-    case Tag::kOutput:
-      return Kind::kBytes;
     case Tag::kPlaybook:
     case Tag::kAction:
+    case Tag::kIncident:
     case Tag::kUnit:
     case Tag::kError:
+    case Tag::kMarker:
+    case Tag::kState:
+    case Tag::kInstance:
     case Tag::kPolicy:
+    case Tag::kDescription:
       return Kind::kText;
   }
   return Kind::kText;
@@ -53,56 +53,40 @@ struct Schema {
   std::vector<Rule> rules;
 };
 
+// What every request for a run carries: which action of which playbook, for which incident and
+// run, with which placeholder values; the verb adds what the agent expects it to do, which the
+// broker compares with what its own copy of the policy says.
+std::vector<Rule> runRules(std::vector<Rule> more) {
+  std::vector<Rule> rules = {{Tag::kPlaybook, true}, {Tag::kAction, true}, {Tag::kIncident, true},
+                             {Tag::kRun, true},      {Tag::kValue, false}, {Tag::kMarker, false}};
+  rules.insert(rules.end(), more.begin(), more.end());
+  return rules;
+}
+
 // The whole protocol: a verb accepts these fields and no others.
 const std::vector<Schema>& schemas() {
   static const std::vector<Schema> kSchemas = {
-      {Verb::kHello, "hello", {{Tag::kVersion, true}}},
-      {Verb::kStartRun,
-       "start_run",
-       {{Tag::kPlaybook, true},
-        {Tag::kAction, true},
-        {Tag::kIncident, true},
-        {Tag::kValue, false}}},
+      {Verb::kHello, "hello", {{Tag::kVersion, true}, {Tag::kInstance, false}}},
+      {Verb::kStartRun, "start_run", runRules({{Tag::kArgv, true}})},
       {Verb::kKillRun, "kill_run", {{Tag::kRun, true}}},
-      {Verb::kRestartUnit,
-       "restart_unit",
-       {{Tag::kPlaybook, true}, {Tag::kAction, true}, {Tag::kIncident, true}, {Tag::kUnit, true}}},
-      {Verb::kOpenEvidence,
-       "open_evidence",
-       {{Tag::kPlaybook, true}, {Tag::kAction, true}, {Tag::kIncident, true}}},
-      {Verb::kBlock,
-       "block",
-       {{Tag::kPlaybook, true},
-        {Tag::kAction, true},
-        {Tag::kIncident, true},
-        {Tag::kAddress, true},
-        {Tag::kTimeout, true}}},
-      {Verb::kUnblock,
-       "unblock",
-       {{Tag::kPlaybook, true},
-        {Tag::kAction, true},
-        {Tag::kIncident, true},
-        {Tag::kAddress, true}}},
+      {Verb::kRestartUnit, "restart_unit", runRules({{Tag::kUnit, true}})},
+      {Verb::kOpenEvidence, "open_evidence", runRules({{Tag::kPath, true}})},
+      {Verb::kBlock, "block", runRules({{Tag::kAddress, true}, {Tag::kTimeout, true}})},
+      {Verb::kUnblock, "unblock", runRules({{Tag::kAddress, true}})},
       {Verb::kListBlocked, "list_blocked", {}},
       {Verb::kHealth, "health", {}},
+      {Verb::kReload, "reload", {}},
       {Verb::kReply,
        "reply",
        {{Tag::kOk, true},
         {Tag::kError, false},
-        {Tag::kRun, false},
         {Tag::kVersion, false},
         {Tag::kPolicy, false},
-        {Tag::kAddress, false},
-        {Tag::kPath, false}}},
-      {Verb::kRunEnded,
-       "run_ended",
-       {{Tag::kRun, true},
-        {Tag::kExitCode, false},
-        {Tag::kSignal, false},
-        {Tag::kCpuMicros, false},
-        {Tag::kMemoryPeak, false},
-        {Tag::kOutput, false},
-        {Tag::kError, false}}},
+        {Tag::kState, false},
+        {Tag::kDescription, false},
+        {Tag::kValue, false}}},
+      {Verb::kRunEnded, "run_ended", {{Tag::kRun, true}, {Tag::kState, true}}},
+      {Verb::kRunStarted, "run_started", {{Tag::kRun, true}, {Tag::kPid, true}}},
   };
   return kSchemas;
 }
@@ -148,9 +132,9 @@ std::optional<std::string> fieldProblem(Tag tag, std::string_view bytes) {
     if (bytes.size() != 8) return "is not a number of 8 bytes";
     return std::nullopt;
   }
-  if (k != Kind::kBytes && bytes.size() > kMaxFieldBytes)
+  if (bytes.size() > kMaxFieldBytes)
     return "is longer than " + std::to_string(kMaxFieldBytes) + " bytes";
-  if (k != Kind::kBytes && bytes.find('\0') != std::string_view::npos) return "holds a NUL byte";
+  if (bytes.find('\0') != std::string_view::npos) return "holds a NUL byte";
   if (tag == Tag::kValue && bytes.find('=') == std::string_view::npos) return "is not NAME=VALUE";
   return std::nullopt;
 }
@@ -160,10 +144,10 @@ Error malformed(std::string why) {
 }
 
 std::string tagText(uint16_t tag) {
-  static constexpr std::array<std::string_view, 19> kNames = {
-      "",           "version",     "playbook", "action", "incident", "value",     "run",
-      "unit",       "address",     "timeout",  "ok",     "error",    "exit_code", "signal",
-      "cpu_micros", "memory_peak", "output",   "path",   "policy"};
+  static constexpr std::array<std::string_view, 20> kNames = {
+      "",      "version", "playbook", "action", "incident", "value",      "run",
+      "unit",  "address", "timeout",  "ok",     "error",    "argv",       "marker",
+      "state", "pid",     "instance", "path",   "policy",   "description"};
   if (tag < kNames.size() && tag > 0) return std::string(kNames[tag]);
   return "field " + std::to_string(tag);
 }
@@ -220,7 +204,7 @@ Result<std::string> encode(const Message& m) {
     return {};
   };
   for (const auto& [t, v] : m.text) {
-    if (kindOf(t) != Kind::kText && kindOf(t) != Kind::kBytes)
+    if (kindOf(t) != Kind::kText)
       return makeError(ErrorCode::kInvalidArgument,
                        "broker message: " + tagText(static_cast<uint16_t>(t)) + " is not text");
     if (auto r = add(t, v); !r) return r.error();
@@ -303,7 +287,6 @@ Result<Message> decode(std::string_view b) {
         break;
       }
       case Kind::kText:
-      case Kind::kBytes:
         if (!m.text.emplace(r->tag, std::string(bytes)).second)
           return malformed(tagText(tag) + " given twice");
         break;

@@ -27,41 +27,44 @@ inline constexpr size_t kMaxItems = 256;
 
 enum class Verb : uint16_t {
   // agent -> broker
-  kHello = 1,         ///< the protocol version; the first message of each side
-  kStartRun = 2,      ///< run an action of the policy (playbook, action, incident, values)
-  kKillRun = 3,       ///< end everything in a run's cgroup
+  kHello = 1,         ///< the protocol version and the agent's instance; the first request
+  kStartRun = 2,      ///< run an exec action of the policy (playbook, action, incident, values)
+  kKillRun = 3,       ///< end everything a run started (this life's or a killed predecessor's)
   kRestartUnit = 4,   ///< restart the systemd unit a playbook's action names
-  kOpenEvidence = 5,  ///< open the files of an evidence bundle (descriptors come back)
+  kOpenEvidence = 5,  ///< bundle the files an evidence action names (diagnostics come as an fd)
   kBlock = 6,         ///< add addresses to the firewall block set, with a timeout
   kUnblock = 7,       ///< remove addresses from it
-  kListBlocked = 8,   ///< what the block set holds
+  kListBlocked = 8,   ///< what the block set holds (JSON, as an fd)
   kHealth = 9,        ///< is the broker alive, and with which policy
+  kReload = 10,       ///< read the configuration and playbooks again (the agent's SIGHUP)
   // broker -> agent
-  kReply = 100,     ///< the answer to the request with the same id
-  kRunEnded = 101,  ///< a run's end: exit status, signal, resource use, output
+  kReply = 100,       ///< the answer to the request with the same id
+  kRunEnded = 101,    ///< a run's end: its state, and its result (JSON, as an fd)
+  kRunStarted = 102,  ///< a run's first process, with its pid
 };
 
 /// What a field holds. A verb allows a fixed set of fields (see protocol.cpp); a field appears
-/// at most once unless it is a list (kValue, kAddress, kPath).
+/// at most once unless it is a list (kValue, kArgv, kAddress, kPath).
 enum class Tag : uint16_t {
-  kVersion = 1,      ///< u64
-  kPlaybook = 2,     ///< text
-  kAction = 3,       ///< text: the action's id in its playbook
-  kIncident = 4,     ///< u64
-  kValue = 5,        ///< list of NAME=VALUE: placeholder values, VALUE any bytes but NUL
-  kRun = 6,          ///< u64: the broker's id of a run
-  kUnit = 7,         ///< text
-  kAddress = 8,      ///< list of text: IPv4/IPv6 addresses or CIDRs
-  kTimeout = 9,      ///< u64 milliseconds
-  kOk = 10,          ///< u64 0 or 1
-  kError = 11,       ///< text: why a request was refused or failed
-  kExitCode = 12,    ///< u64
-  kSignal = 13,      ///< u64
-  kCpuMicros = 14,   ///< u64
-  kMemoryPeak = 15,  ///< u64 bytes
-  kOutput = 16,      ///< bytes: the run's output, already bounded
-  kPath = 17,        ///< list of text
-  kPolicy = 18,      ///< text: the digest of the policy the broker holds
+  kVersion = 1,       ///< u64
+  kPlaybook = 2,      ///< text
+  kAction = 3,        ///< text: the action's id in its playbook
+  kIncident = 4,      ///< text: the incident's id
+  kValue = 5,         ///< list of NAME=VALUE: placeholder values, VALUE any bytes but NUL
+  kRun = 6,           ///< u64: the run's id in the agent's store
+  kUnit = 7,          ///< text: the unit the agent expects the action to restart
+  kAddress = 8,       ///< list of text: the addresses or CIDRs the agent expects
+  kTimeout = 9,       ///< u64 milliseconds
+  kOk = 10,           ///< u64 0 or 1
+  kError = 11,        ///< text: why a request was refused or failed
+  kArgv = 12,         ///< list of text: the argv the agent expects the action to run
+  kMarker = 13,       ///< text: the run's NOVACRON_RUN marker
+  kState = 14,        ///< text: how a run ended (done, failed, timed_out, oom_killed)
+  kPid = 15,          ///< u64
+  kInstance = 16,     ///< text: the agent's store id, which names its cgroups and markers
+  kPath = 17,         ///< list of text: the paths the agent expects an evidence action to read
+  kPolicy = 18,       ///< text: the digest of the policy the broker holds
+  kDescription = 19,  ///< text: the broker's action containment, in words
 };
 
 /// One decoded message. Fields not given are absent; lists keep their order.

@@ -65,8 +65,8 @@ IncidentManager::IncidentManager(boost::asio::io_context& io, Store& store, cons
       limits_(options_.limits),
       alive_(std::make_shared<bool>(true)),
       workers_(std::make_unique<boost::asio::thread_pool>(1)),
-      env_(std::make_unique<actions::ActionEnv>(
-          actions::ActionEnv{io_, *workers_, metrics_, options_.actions, options_.containment})) {}
+      env_(std::make_unique<actions::ActionEnv>(actions::ActionEnv{
+          io_, *workers_, metrics_, options_.actions, options_.containment, options_.broker})) {}
 
 IncidentManager::~IncidentManager() {
   *alive_ = false;
@@ -78,6 +78,7 @@ void IncidentManager::setOptions(ManagerOptions options) {
   // is the agent's for its whole life.
   options_ = std::move(options);
   env_->containment = options_.containment;
+  env_->broker = options_.broker;
   limits_.setOptions(options_.limits);
 }
 
@@ -324,7 +325,8 @@ void IncidentManager::runAction(Incident& inc) {
     complete({"skipped", json{{"dry_run", true}, {"message", "dry-run: planned, not run"}}});
     return;
   }
-  actions::ActionRequest request{a,
+  actions::ActionRequest request{p->name,
+                                 a,
                                  id,
                                  run_id,
                                  values(inc, "action " + a.id),

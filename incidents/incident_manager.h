@@ -41,6 +41,8 @@ struct ManagerOptions {
   std::string store_id = {};
   /// Where action processes are held; null: process groups. Outlives the manager.
   const actions::Containment* containment = nullptr;
+  /// Where the actions that need root go when the agent has dropped root (broker/client.h).
+  actions::BrokerRun broker = {};
 };
 
 /// Carries out the evaluator's decisions: an incident per decision to open, written to the store

@@ -22,10 +22,10 @@ void logIfFailed(const Result<T>& r) {
 }  // namespace
 
 void recoverAfterRestart(Store& store, const actions::Containment& containment,
-                         const std::string& store_id, TimePoint now) {
+                         const Leftovers& leftovers, const std::string& store_id, TimePoint now) {
   // What a killed predecessor left in its runs' cgroups is ended first, run by run.
   std::map<int64_t, size_t> left;
-  for (const auto& [name, n] : containment.endLeftovers()) {
+  for (const auto& [name, n] : leftovers) {
     int64_t id = 0;
     std::from_chars(name.data() + std::min<size_t>(name.size(), 4), name.data() + name.size(), id);
     left[id] += n;

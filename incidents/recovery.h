@@ -1,5 +1,8 @@
 #pragma once
 
+#include <utility>
+#include <vector>
+
 #include <string>
 
 #include "base/clock.h"
@@ -13,7 +16,13 @@ namespace novacron::agent {
 /// cgroups, the runs' markers) and recorded on the timelines; pending approvals expired (denied);
 /// open incidents handed to a human (escalated) rather than resumed blind. A write that fails is
 /// logged and the rest goes on.
+/// What a killed predecessor left in its runs' cgroups, ended: cgroup name ("run-17") and how
+/// many processes it held. Containment::endLeftovers(), or the broker's account of it.
+using Leftovers = std::vector<std::pair<std::string, size_t>>;
+
+/// `leftovers` counts toward the runs they belonged to; `containment` ends the interrupted runs'
+/// process groups where the agent may (without a broker).
 void recoverAfterRestart(Store& store, const actions::Containment& containment,
-                         const std::string& store_id, TimePoint now);
+                         const Leftovers& leftovers, const std::string& store_id, TimePoint now);
 
 }  // namespace novacron::agent

@@ -149,6 +149,19 @@ bool enableDown(const std::vector<fs::path>& chain, std::string_view name) {
   return true;
 }
 
+// The processes in a cgroup.
+std::vector<pid_t> pidsIn(const fs::path& dir) {
+  std::vector<pid_t> out;
+  auto text = readFile(dir / "cgroup.procs");
+  if (!text) return out;
+  collectors::LineCursor lines(*text);
+  std::string_view line;
+  while (lines.next(line)) {
+    if (auto v = number(line); v && *v > 0) out.push_back(static_cast<pid_t>(*v));
+  }
+  return out;
+}
+
 }  // namespace
 
 const char* containmentName(ContainmentMode mode) {
@@ -176,17 +189,7 @@ std::vector<int> RunCgroup::procsFds() const {
   return out;
 }
 
-std::vector<pid_t> RunCgroup::pids() const {
-  std::vector<pid_t> out;
-  auto text = readFile(dir() / "cgroup.procs");
-  if (!text) return out;
-  collectors::LineCursor lines(*text);
-  std::string_view line;
-  while (lines.next(line)) {
-    if (auto v = number(line); v && *v > 0) out.push_back(static_cast<pid_t>(*v));
-  }
-  return out;
-}
+std::vector<pid_t> RunCgroup::pids() const { return pidsIn(dir()); }
 
 bool RunCgroup::populated() const {
   auto v = keyed(dir() / "cgroup.events", "populated");
@@ -259,9 +262,14 @@ Containment Containment::setUp(const std::string& instance) {
   std::string sub;              // the actions directory relative to our cgroup
   if (under_systemd) {
     fs::path unit = own.filename() == "agent" ? own.parent_path() : own;
-    if (makeDir(unit / "agent") &&
-        writeFile(unit / "agent" / "cgroup.procs", std::to_string(::getpid())) &&
-        makeDir(unit / "actions")) {
+    // Every process of the unit moves: the broker and the agent's main process both.
+    auto moveAll = [&] {
+      bool moved = false;
+      for (pid_t pid : pidsIn(unit))
+        moved |= writeFile(unit / "agent" / "cgroup.procs", std::to_string(pid));
+      return moved || own.filename() == "agent";
+    };
+    if (makeDir(unit / "agent") && moveAll() && makeDir(unit / "actions")) {
       c.mode_ = ContainmentMode::kSystemd;
       c.actions_ = unit / "actions";
       chain = {unit, unit / "actions"};

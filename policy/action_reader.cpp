@@ -1,4 +1,5 @@
 #include "policy/action_reader.h"
+#include "base/secret.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -134,11 +135,12 @@ bool checkValue(YamlReader& r, const yaml::Node& value, Check check, const std::
           r.error(v, where + ": the secret file for header " + k.Scalar() + ", " + v.Scalar() +
                          ", is missing or unreadable (an absolute path is needed)");
           ok = false;
-        } else if (::geteuid() == 0 && ::stat(v.Scalar().c_str(), &st) == 0 &&
-                   (st.st_mode & 077) != 0) {
-          r.error(v, where + ": the secret file for header " + k.Scalar() + ", " + v.Scalar() +
-                         ", must be readable by its owner only (chmod 0600)");
-          ok = false;
+        } else if (::geteuid() == 0 && ::stat(v.Scalar().c_str(), &st) == 0) {
+          if (auto why = actions::secretModeProblem(st)) {
+            r.error(v, where + ": the secret file for header " + k.Scalar() + ", " + v.Scalar() +
+                           ", " + *why);
+            ok = false;
+          }
         }
         if (!isHttpToken(k.Scalar())) {
           r.error(k, where + ": '" + k.Scalar() + "' is not an HTTP header name");

@@ -31,6 +31,15 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+# The user the agent's main process drops to when it is started as root (the package's
+# sysusers.d makes it too). Its group is the control socket's read-only group.
+if ! getent passwd novacron >/dev/null && ((EUID == 0)); then
+  getent group novacron >/dev/null || groupadd --system novacron
+  useradd --system --gid novacron --home-dir /var/lib/novacron --no-create-home \
+    --shell /usr/sbin/nologin --comment "NovaCron agent" novacron
+  echo "install-deps: created the system user novacron" >&2
+fi
+
 ((${#missing[@]} == 0)) && exit 0
 
 echo "install-deps: installing ${missing[*]}" >&2

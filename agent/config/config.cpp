@@ -1,6 +1,7 @@
 #include "agent/config/config.h"
 
 #include <grp.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -16,6 +17,8 @@
 #include "agent/config/config_readers.h"
 #include "base/defaults.h"
 #include "base/proc_file.h"
+#include "base/secret.h"
+#include "base/text.h"
 #include "base/yaml/file_trust.h"
 #include "base/yaml/yaml_reader.h"
 #include "collectors/host/disk_space.h"
@@ -107,10 +110,12 @@ std::optional<std::filesystem::path> readPath(YamlReader& r, const yaml::Node& n
 
 namespace {}  // namespace
 
-// A file holding a password or token: absolute, readable, and, when the agent runs as root,
-// readable by its owner only.
+// A file holding a password or token: absolute, readable, never open to others or writable by
+// its group; and, when root starts the agent, readable by the user the agent drops to (`user`;
+// empty for a file read before the drop, the TLS key): 0640 root:<its group>, or its own 0600.
 std::optional<std::filesystem::path> readSecretPath(YamlReader& r, const yaml::Node& n,
-                                                    const std::string& what, const ConfigEnv& env) {
+                                                    const std::string& what, const ConfigEnv& env,
+                                                    const std::string& user) {
   auto p = readPath(r, n, what, env);
   if (!p) return std::nullopt;
   if (::access(p->c_str(), R_OK) != 0) {
@@ -118,10 +123,20 @@ std::optional<std::filesystem::path> readSecretPath(YamlReader& r, const yaml::N
     return std::nullopt;
   }
   struct stat st {};
-  if (env.enforce_ownership && ::stat(p->c_str(), &st) == 0 && (st.st_mode & 0077) != 0) {
-    r.error(n, what + " " + p->string() +
-                   " holds a secret and must be readable by its owner only (chmod 0600)");
+  if (!env.enforce_ownership || ::stat(p->c_str(), &st) != 0) return p;
+  if (auto why = actions::secretModeProblem(st)) {
+    r.error(n, what + " " + p->string() + " " + *why);
     return std::nullopt;
+  }
+  if (struct passwd* pw = user.empty() ? nullptr : ::getpwnam(user.c_str())) {
+    bool readable = st.st_uid == pw->pw_uid || (st.st_gid == pw->pw_gid && (st.st_mode & 040));
+    if (!readable) {
+      struct group* g = ::getgrgid(pw->pw_gid);
+      std::string group = g ? g->gr_name : std::to_string(pw->pw_gid);
+      r.error(n, what + " " + p->string() + " cannot be read by the agent's user " + user +
+                     ": chgrp " + group + " " + p->string() + " && chmod 0640 " + p->string());
+      return std::nullopt;
+    }
   }
   return p;
 }
@@ -140,7 +155,7 @@ void readHttp(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& en
     }
   }
   if (auto v = r.get(n, "token_file", "http.token_file"); v.IsDefined()) {
-    if (auto p = readSecretPath(r, v, "http.token_file", env)) c.http_token_file = *p;
+    if (auto p = readSecretPath(r, v, "http.token_file", env, c.user)) c.http_token_file = *p;
   }
   if (auto list = r.get(n, "tokens", "http.tokens"); list.IsDefined()) {
     if (!list.IsSequence()) {
@@ -169,7 +184,7 @@ void readHttp(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& en
           r.error(name, where + ": a second token named '" + *s + "'");
           continue;
         }
-        if (auto p = readSecretPath(r, file, where + ".file", env))
+        if (auto p = readSecretPath(r, file, where + ".file", env, c.user))
           c.http_tokens.push_back({*s, *p});
       }
     }
@@ -188,7 +203,7 @@ void readHttp(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& en
       else
         c.http_tls_cert = *p;
     }
-    if (auto p = readSecretPath(r, key, "http.tls.key", env)) c.http_tls_key = *p;
+    if (auto p = readSecretPath(r, key, "http.tls.key", env, "")) c.http_tls_key = *p;
   }
 }
 
@@ -211,7 +226,8 @@ void readCoordinator(YamlReader& r, const yaml::Node& n, Config& c, const Config
   if (auto v = r.get(n, "url", "coordinator.url"); v.IsDefined())
     c.coordinator_url = readUrl(r, v, "coordinator.url");
   if (auto v = r.get(n, "token_file", "coordinator.token_file"); v.IsDefined()) {
-    if (auto p = readSecretPath(r, v, "coordinator.token_file", env)) c.coordinator_token_file = *p;
+    if (auto p = readSecretPath(r, v, "coordinator.token_file", env, c.user))
+      c.coordinator_token_file = *p;
   }
   if (auto v = r.get(n, "timeout", "coordinator.timeout"); v.IsDefined()) {
     if (auto d = r.duration(v, "coordinator.timeout", 100ms, 5min)) c.coordinator_timeout = *d;
@@ -278,7 +294,7 @@ void readNotify(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& 
   if (auto v = r.get(n, "url", "notify.url"); v.IsDefined())
     c.notify_url = readUrl(r, v, "notify.url");
   if (auto v = r.get(n, "token_file", "notify.token_file"); v.IsDefined()) {
-    if (auto p = readSecretPath(r, v, "notify.token_file", env)) c.notify_token_file = *p;
+    if (auto p = readSecretPath(r, v, "notify.token_file", env, c.user)) c.notify_token_file = *p;
   }
   if (auto v = r.get(n, "timeout", "notify.timeout"); v.IsDefined()) {
     if (auto d = r.duration(v, "notify.timeout", 100ms, 5min)) c.notify_timeout = *d;
@@ -357,7 +373,16 @@ ConfigResult parseConfig(std::string_view yaml, const std::string& file, const C
     if (r.checkMap(root, "the configuration",
                    {"node", "state_dir", "http", "control_socket", "collectors", "metrics", "log",
                     "mode", "playbooks_dir", "policy", "store", "actions", "notify", "coordinator",
-                    "alertmanager"})) {
+                    "alertmanager", "user"})) {
+      if (auto n = r.get(root, "user", "user"); n.IsDefined()) {
+        if (auto s = r.string(n, "user")) {
+          if (s->empty() || *s == "root" || s->find_first_of(" :/\n") != std::string::npos)
+            r.error(n, "user '" + escapeControl(*s) +
+                           "' must name the unprivileged user the agent runs as, not root");
+          else
+            c.user = *s;
+        }
+      }
       if (auto n = r.get(root, "actions", "actions"); n.IsDefined()) readActions(r, n, c, env);
       if (auto n = r.get(root, "notify", "notify"); n.IsDefined()) readNotify(r, n, c, env);
       if (auto n = r.get(root, "store", "store"); n.IsDefined()) {

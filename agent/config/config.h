@@ -38,6 +38,9 @@ struct Config {
   std::string source = "<defaults>";  ///< the file it came from
 
   std::string node_id;  ///< node.id; default: the host name
+  /// Started as root, the agent's main process drops to this user for good and a root broker
+  /// runs what needs root (broker/server.h).
+  std::string user = "novacron";
   std::map<std::string, std::string> node_labels;
   std::filesystem::path state_dir;  ///< absolute
   Endpoint http_listen{"127.0.0.1", 9810};

@@ -161,7 +161,7 @@ void readPostgres(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv
     } else {
       ok = false;
     }
-    if (auto file = readSecretPath(r, dsn, where + ".dsn_file", env))
+    if (auto file = readSecretPath(r, dsn, where + ".dsn_file", env, c.user))
       pg.dsn_file = *file;
     else
       ok = false;

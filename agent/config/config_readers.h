@@ -17,10 +17,12 @@ std::filesystem::path absoluteFrom(const std::filesystem::path& cwd, const std::
 std::optional<std::filesystem::path> readPath(YamlReader& r, const yaml::Node& n,
                                               const std::string& what, const ConfigEnv& env);
 
-/// A file holding a password or token: absolute, readable, and, when the agent runs as root,
-/// readable by its owner only.
+/// A file holding a password or token: absolute, readable, never open to others or writable by
+/// its group; when root starts the agent, also readable by `user`, the user it drops to (empty:
+/// the file is read before the drop).
 std::optional<std::filesystem::path> readSecretPath(YamlReader& r, const yaml::Node& n,
-                                                    const std::string& what, const ConfigEnv& env);
+                                                    const std::string& what, const ConfigEnv& env,
+                                                    const std::string& user);
 
 /// The `collectors` section: the host's, the probes and the PostgreSQL instances.
 void readCollectors(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& env);

@@ -5,10 +5,10 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "broker/address.h"
+#include "io/address.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using namespace novacron::broker;
+  using namespace novacron::firewall;
   auto n = parseNetwork(std::string_view(reinterpret_cast<const char*>(data), size));
   if (!n) return 0;
   auto again = parseNetwork(n->str());

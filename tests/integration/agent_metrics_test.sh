@@ -135,11 +135,10 @@ sed "s#state_dir: .*#state_dir: $WORK/state2#" "$WORK/good.yaml" >"$WORK/other.y
 capture timeout 10 "$AGENT" --config "$WORK/other.yaml"
 [[ $rc == 1 ]] || fail "agent on a taken port exited $rc"
 grep -q "cannot listen on 127.0.0.1:$PORT" <<<"$out" || fail "taken port message: $out"
-# It had opened its store and made its actions' cgroup before the port was refused: gone too.
-store_id=$(sqlite3 "$WORK/state2/agent.db" "SELECT value FROM agent_state WHERE key = 'store_id'")
-[[ -n $store_id ]] || fail "no store id in the second agent's store"
-left=$(find /sys/fs/cgroup -maxdepth 4 -type d -name "$store_id" 2>/dev/null)
-[[ -z $left ]] || fail "an agent that could not start left its cgroup: $left"
-pass "a taken port is a one-line error and exit 1, and leaves no cgroup"
+# It stops before it opens its store: the broker makes the actions' cgroups only once the store
+# names them, so none can have been made; and its broker went with it (PR_SET_PDEATHSIG).
+[[ ! -e $WORK/state2/agent.db ]] || fail "an agent that could not listen opened its store"
+wait_for 10 bash -c '! pgrep -P 1 -x novacron-broker' || fail "a broker outlived its agent"
+pass "a taken port is a one-line error and exit 1, opens nothing and leaves no broker"
 
 echo "agent_metrics: all checks passed"

@@ -65,8 +65,7 @@ fi
 # kill -9 in the middle of a run whose child left its session: the restart ends it.
 id=$(nc --json trigger long | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
 wait_for 10 alive 6 || fail "the long action did not start"
-kill -KILL "${PIDS[-1]}"
-wait "${PIDS[-1]}" 2>/dev/null || true
+crash "${PIDS[-1]}"
 alive 6 || fail "the setsid'ed child should still be running before the restart"
 start_agent "$WORK/agent.yaml" "$WORK/agent2.log" "$SOCK"
 wait_for 10 bash -c "! pgrep -f '^/bin/sleep 32[67]$'" || fail "the killed agent's run was not ended at restart"

@@ -16,7 +16,7 @@ TOKEN=coordinator-secret-1
 API_TOKEN=api-secret-1
 printf '%s\n' "$TOKEN" >"$WORK/coord.token"
 printf '%s\n' "$API_TOKEN" >"$WORK/api.token"
-chmod 0600 "$WORK/coord.token" "$WORK/api.token"
+secret "$WORK/coord.token" "$WORK/api.token"
 
 "$COORD" "$TOKEN" >"$WORK/coord.ports" 2>"$WORK/coordinator.log" &
 PIDS+=("$!")
@@ -166,7 +166,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
   -addext subjectAltName=IP:127.0.0.1 -keyout "$WORK/tls.key" -out "$WORK/tls.crt" 2>/dev/null
 chmod 0600 "$WORK/tls.key"
 printf '%s\n' "$API_TOKEN" >"$WORK/api.token"
-chmod 0600 "$WORK/api.token"
+secret "$WORK/api.token"
 mkdir -p "$WORK/tls-state"
 cat >"$WORK/tls.yaml" <<YAML
 state_dir: $WORK/tls-state

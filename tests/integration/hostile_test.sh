@@ -27,7 +27,7 @@ id nct_victim >/dev/null 2>&1 || useradd -M -N -s /usr/sbin/nologin nct_victim
 id nct_flood >/dev/null 2>&1 || useradd -M -N -s /usr/sbin/nologin nct_flood
 printf 'ops-token\n' >"$WORK/ops.token"
 printf 'coord-token\n' >"$WORK/coord.token"
-chmod 0600 "$WORK/ops.token" "$WORK/coord.token"
+secret "$WORK/ops.token" "$WORK/coord.token"
 cat >"$WORK/agent.yaml" <<YAML
 state_dir: $WORK/state
 http:

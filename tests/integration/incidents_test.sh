@@ -51,8 +51,8 @@ done
 pass "verification failed and the next action started, all on the timeline"
 
 # kill -9 while 'hold' runs: the restart finds the run interrupted and hands the incident over.
-kill -KILL "${PIDS[-1]}"
-wait "${PIDS[-1]}" 2>/dev/null || true
+pgrep -P "${PIDS[-1]}" -x novacron-broker >/dev/null || fail "no broker under the agent"
+crash "${PIDS[-1]}"
 start_agent "$WORK/agent.yaml" "$WORK/agent2.log" "$SOCK"
 wait_for 10 grep -q 'interrupted by the last stop; they are not re-run' "$WORK/agent2.log" || fail "interrupted runs not reported"
 out=$(nc --json incident "$ID")
@@ -106,7 +106,8 @@ fi
 # Stopping the agent stops its running actions and records them as interrupted.
 wait_for 15 bash -c "'$CLI' --socket '$SOCK' incident '$NEW' | grep -Eq 'action_started +hold'" ||
   fail "hold did not start in $NEW"
-pgrep -f '^/bin/sleep 19.5$' >/dev/null || fail "hold's process is not running"
+# The broker starts it a moment after the timeline says so.
+wait_for 10 pgrep -f '^/bin/sleep 19.5$' || fail "hold's process is not running"
 kill -TERM "${PIDS[-1]}"
 wait "${PIDS[-1]}" || fail "clean stop with an action running"
 pgrep -f '^/bin/sleep 19.5$' >/dev/null && fail "an action outlived the agent's stop"

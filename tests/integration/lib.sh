@@ -31,6 +31,26 @@ fail() {
 
 pass() { echo "ok: $*"; }
 
+# crash PID: kill -9 an agent and its broker at once, as a crash of the whole unit would. The
+# broker is stopped first, so that it cannot end the agent's runs when it sees the agent go
+# (broker_test.sh checks that it does); what they leave is for the restart to find.
+crash() {
+  local broker
+  broker=$(pgrep -P "$1" -x novacron-broker) || true
+  [[ -n $broker ]] && kill -STOP "$broker"
+  kill -KILL "$1"
+  wait "$1" 2>/dev/null || true
+  [[ -n $broker ]] && kill -KILL "$broker"
+  return 0
+}
+
+# secret FILE...: the packaged layout of a secret: root's, readable by the agent's group (the
+# main process runs as novacron when root starts it), nobody else.
+secret() {
+  if getent group novacron >/dev/null; then chgrp novacron "$@"; fi
+  chmod 0640 "$@"
+}
+
 # capture COMMAND...: runs a command that may fail; its output (both streams) goes to $out and
 # its exit status to $rc.
 capture() {

@@ -39,7 +39,7 @@ PSQL=(psql -X -q -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres -v ON_ERROR_S
 
 DSN="host=127.0.0.1 port=$PGPORT dbname=postgres user=postgres password=n0vacron-test-pw"
 echo "$DSN" >"$WORK/pg.dsn"
-chmod 0600 "$WORK/pg.dsn"
+secret "$WORK/pg.dsn"
 cat >"$WORK/agent.yaml" <<YAML
 state_dir: $WORK/state
 http: {listen: "127.0.0.1:$PORT"}
@@ -130,7 +130,7 @@ down_with 'password authentication failed for user'
 rm "$WORK/pg.dsn"
 down_with "cannot read $WORK/pg.dsn"
 echo "$DSN" >"$WORK/pg.dsn"
-chmod 0600 "$WORK/pg.dsn"
+secret "$WORK/pg.dsn"
 wait_for 70 bash -c "curl -fsS http://127.0.0.1:$PORT/metrics | grep -q '^novacron_pg_up{instance=\"main\"} 1'" ||
   fail "no reconnection with the right password: $(metric up)"
 runuser -u postgres -- "$PGBIN/pg_ctl" -D "$WORK/pg/data" -m fast -w stop >/dev/null
@@ -228,7 +228,7 @@ stop_all() {
 }
 trap stop_all EXIT
 echo "${DSN/port=$PGPORT/port=$SBPORT}" >"$WORK/standby.dsn"
-chmod 0600 "$WORK/standby.dsn"
+secret "$WORK/standby.dsn"
 kill -TERM "${PIDS[-1]}"
 wait "${PIDS[-1]}" || fail "clean stop"
 cat >"$WORK/agent3.yaml" <<YAML

@@ -31,14 +31,14 @@ state_dir: $WORK/state
 http: {listen: "127.0.0.1:$PORT"}
 collectors:
   host: {interval: 100ms}
-  record: $WORK/rec.jsonl
+  record: $WORK/state/rec.jsonl  # written by the agent's user: in its state dir
 YAML
 "$AGENT" --config "$WORK/agent.yaml" 2>"$WORK/agent.log" &
 PIDS+=("$!")
-wait_for 10 bash -c "[[ \$(wc -l <'$WORK/rec.jsonl' 2>/dev/null || echo 0) -gt 500 ]]" || fail "nothing recorded"
+wait_for 10 bash -c "[[ \$(wc -l <'$WORK/state/rec.jsonl' 2>/dev/null || echo 0) -gt 500 ]]" || fail "nothing recorded"
 kill -TERM "${PIDS[-1]}"
 wait "${PIDS[-1]}" || true
-grep -q '"name":"novacron_cpu_usage_ratio"' "$WORK/rec.jsonl" || fail "recording lacks cpu samples"
-out=$("$AGENT" replay --builtin --metrics "$WORK/rec.jsonl") || fail "replaying the agent's own recording"
+grep -q '"name":"novacron_cpu_usage_ratio"' "$WORK/state/rec.jsonl" || fail "recording lacks cpu samples"
+out=$("$AGENT" replay --builtin --metrics "$WORK/state/rec.jsonl") || fail "replaying the agent's own recording"
 grep -q '^summary: ' <<<"$out" || fail "no summary: $out"
 pass "the agent's own recording replays: $(tail -n 1 <<<"$out")"

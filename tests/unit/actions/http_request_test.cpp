@@ -87,10 +87,11 @@ TEST(HttpRequestActionTest, AHeaderFileOthersCanReadOrThatHoldsTwoLinesIsRefused
   // Rotated in with a mode others may read: refused at the next run, nothing sent.
   std::filesystem::permissions(secret, std::filesystem::perms::others_read,
                                std::filesystem::perm_options::add);
-  if (::geteuid() == 0) {
+  {
     auto o = runner.run("http_request", with);
     EXPECT_EQ(o.state, "failed");
-    EXPECT_NE(o.result["error"].get<std::string>().find("chmod 0600"), std::string::npos)
+    EXPECT_NE(o.result["error"].get<std::string>().find("others may use it; chmod 0640"),
+              std::string::npos)
         << o.result.dump();
     EXPECT_EQ(server.requests().size(), 1u) << "nothing was sent with it";
   }

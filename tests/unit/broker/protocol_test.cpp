@@ -11,7 +11,9 @@ Message startRun() {
   m.id = 7;
   m.text[Tag::kPlaybook] = "disk_full";
   m.text[Tag::kAction] = "clean_tmp";
-  m.number[Tag::kIncident] = 42;
+  m.text[Tag::kIncident] = "inc-42";
+  m.number[Tag::kRun] = 17;
+  m.lists[Tag::kArgv] = {"/usr/bin/find", "/tmp", "-mtime", "+7", "-delete"};
   // A value from the host: bytes that are not text, a newline, a leading dash.
   m.lists[Tag::kValue] = {
       "labels.mount=/srv/donn\xe9"
@@ -36,15 +38,15 @@ TEST(BrokerProtocolTest, EveryVerbRoundTrips) {
   block.verb = Verb::kBlock;
   block.text[Tag::kPlaybook] = "security_breach";
   block.text[Tag::kAction] = "block_addresses";
-  block.number[Tag::kIncident] = 3;
+  block.text[Tag::kIncident] = "inc-3";
+  block.number[Tag::kRun] = 4;
   block.number[Tag::kTimeout] = 3'600'000;
   block.lists[Tag::kAddress] = {"203.0.113.7", "2001:db8::/48"};
   all.push_back(block);
   Message ended;
   ended.verb = Verb::kRunEnded;
   ended.number[Tag::kRun] = 9;
-  ended.number[Tag::kExitCode] = 1;
-  ended.text[Tag::kOutput] = std::string("out\0put", 7);  // output is bytes, NUL included
+  ended.text[Tag::kState] = "timed_out";
   all.push_back(ended);
   Message reply;
   reply.verb = Verb::kReply;
@@ -96,7 +98,7 @@ TEST(BrokerProtocolTest, EveryMalformedDatagramIsRefusedWithItsReason) {
   std::string verb = good;
   verb[4] = 55;
   EXPECT_EQ(why(verb), "broker message: unknown verb 55");
-  EXPECT_EQ(why(good.substr(0, good.size() - 1)), "broker message: value is cut short");
+  EXPECT_EQ(why(good.substr(0, good.size() - 1)), "broker message: argv is cut short");
   EXPECT_EQ(why(good + "x"), "broker message: bytes after the last field");
   std::string fewer = good;
   fewer[6] = 0;  // no fields: the required ones are missing

@@ -90,7 +90,7 @@ TEST(PlaybookLoaderTest, EveryProblemAtOnceWithPositions) {
           "a unit: 500ms, "
           "10s, 5m, 1h, 1d)",
       f + ":8:22: unknown action type 'teleport' (known: diagnostics_report, escalate, "
-          "evidence_bundle, exec, "
+          "evidence_bundle, exec, firewall_block, firewall_unblock, "
           "http_request, notify, pg_cancel_long_queries, pg_readonly, "
           "pg_terminate_idle_in_transaction, "
           "pg_vacuum_analyze, systemd_restart)",

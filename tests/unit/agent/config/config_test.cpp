@@ -1,5 +1,8 @@
 #include "agent/config/config.h"
 
+#include <grp.h>
+#include <pwd.h>
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -171,7 +174,7 @@ bogus: 1
       "/etc/novacron/agent.yaml:11:1: duplicate key 'log' in the configuration",
       "/etc/novacron/agent.yaml:13:1: unknown key 'bogus' in the configuration (expected one of: "
       "node, state_dir, http, control_socket, collectors, metrics, log, mode, playbooks_dir, "
-      "policy, store, actions, notify, coordinator, alertmanager)",
+      "policy, store, actions, notify, coordinator, alertmanager, user)",
       "/etc/novacron/agent.yaml:10:14: log.level 'loud' must be debug, info, notice, warning or "
       "error",
       "/etc/novacron/agent.yaml:12:22: metrics.retention must be between 1m and 1d, not 10s",
@@ -315,11 +318,45 @@ notify:
                                                   "belong in a URL: use a header from a file"});
 }
 
-TEST(ConfigTest, ApiCoordinatorAndAlertmanager) {
+// Started as root, the agent reads its secrets after it has become `user`: --check-config says
+// which file that user cannot read and how to fix it, and refuses a file others may read.
+TEST(ConfigTest, SecretFilesMustSuitTheUserTheAgentBecomes) {
+  if (::geteuid() != 0 || !::getpwnam("nobody") || !::getgrnam("nogroup")) GTEST_SKIP();
   testing::ScratchRoot dir;
   auto token = dir.path() / "api.token";
   std::ofstream(token) << "s3cret\n";
   ::chmod(token.c_str(), 0600);
+  ConfigEnv env = testEnv();
+  env.enforce_ownership = true;
+  std::string text = "user: nobody\nhttp:\n  token_file: " + token.string() + "\n";
+  auto r = parseConfig(text, "c.yaml", env);
+  EXPECT_EQ(messages(r),
+            std::vector<std::string>{"c.yaml:3:15: http.token_file " + token.string() +
+                                     " cannot be read by the agent's user nobody: "
+                                     "chgrp nogroup " +
+                                     token.string() + " && chmod 0640 " + token.string()});
+  ASSERT_EQ(::chown(token.c_str(), 0, ::getgrnam("nogroup")->gr_gid), 0);
+  ::chmod(token.c_str(), 0640);
+  EXPECT_TRUE(parseConfig(text, "c.yaml", env).config.has_value());
+  ::chmod(token.c_str(), 0644);
+  EXPECT_EQ(messages(parseConfig(text, "c.yaml", env)),
+            std::vector<std::string>{"c.yaml:3:15: http.token_file " + token.string() +
+                                     " is mode 0644: others may use it; chmod 0640 (root:novacron) "
+                                     "or 0600"});
+  EXPECT_EQ(messages(parseConfig("user: root\n", "c.yaml", env)),
+            std::vector<std::string>{"c.yaml:1:7: user 'root' must name the unprivileged user the "
+                                     "agent runs as, not root"});
+}
+
+TEST(ConfigTest, ApiCoordinatorAndAlertmanager) {
+  testing::ScratchRoot dir;
+  auto token = dir.path() / "api.token";
+  std::ofstream(token) << "s3cret\n";
+  // The packaged layout: root's, read by the agent's user through its group.
+  if (struct group* g = ::getgrnam("novacron")) {
+    EXPECT_EQ(::chown(token.c_str(), 0, g->gr_gid), 0);
+  }
+  ::chmod(token.c_str(), 0640);
   std::string text =
       "http:\n  token_file: " + token.string() + "\n  tls: {cert: " + token.string() +
       ", key: " + token.string() +
@@ -353,7 +390,7 @@ TEST(ConfigTest, ApiCoordinatorAndAlertmanager) {
                   "d.yaml", env);
   std::vector<std::string> want = {
       "d.yaml:1:20: http.token_file " + token.string() +
-          " holds a secret and must be readable by its owner only (chmod 0600)",
+          " is mode 0644: others may use it; chmod 0640 (root:novacron) or 0600",
       "d.yaml:1:" + std::to_string(27 + token.string().size()) +
           ": http.tls needs both cert and key",
       "d.yaml:2:20: coordinator.url: 'ftp://c' is not an http:// or https:// URL",

@@ -8,7 +8,7 @@
 
 #include "base/result.h"
 
-namespace novacron::broker {
+namespace novacron::firewall {
 
 /// An IPv4 or IPv6 network: an address and a prefix length (32 or 128 for one address).
 struct Network {
@@ -38,4 +38,4 @@ Result<Network> parseNetwork(std::string_view text);
 /// reason, or empty when `n` may be blocked.
 std::string protectedReason(const Network& n, const std::vector<Network>& keep);
 
-}  // namespace novacron::broker
+}  // namespace novacron::firewall

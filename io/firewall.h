@@ -6,11 +6,11 @@
 #include <vector>
 
 #include "base/result.h"
-#include "broker/address.h"
+#include "io/address.h"
 
 struct nft_ctx;
 
-namespace novacron::broker {
+namespace novacron::firewall {
 
 /// One entry of the block set, as nftables reports it.
 struct Blocked {
@@ -55,4 +55,4 @@ class Firewall {
   nft_ctx* ctx_ = nullptr;
 };
 
-}  // namespace novacron::broker
+}  // namespace novacron::firewall

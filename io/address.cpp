@@ -1,4 +1,4 @@
-#include "broker/address.h"
+#include "io/address.h"
 
 #include <arpa/inet.h>
 
@@ -6,7 +6,7 @@
 #include <charconv>
 #include <cstring>
 
-namespace novacron::broker {
+namespace novacron::firewall {
 
 namespace {
 
@@ -111,4 +111,4 @@ std::string protectedReason(const Network& n, const std::vector<Network>& keep) 
   return "";
 }
 
-}  // namespace novacron::broker
+}  // namespace novacron::firewall

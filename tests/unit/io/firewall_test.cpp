@@ -1,4 +1,4 @@
-#include "broker/firewall.h"
+#include "io/firewall.h"
 
 #include <arpa/inet.h>
 #include <net/if.h>
@@ -15,7 +15,7 @@
 #include <functional>
 #include <thread>
 
-namespace novacron::broker {
+namespace novacron::firewall {
 namespace {
 
 using namespace std::chrono_literals;
@@ -149,4 +149,4 @@ TEST(FirewallTest, ABlockOutsideItsBoundsIsRefused) {
 }
 
 }  // namespace
-}  // namespace novacron::broker
+}  // namespace novacron::firewall

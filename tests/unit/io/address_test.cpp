@@ -1,8 +1,8 @@
-#include "broker/address.h"
+#include "io/address.h"
 
 #include <gtest/gtest.h>
 
-namespace novacron::broker {
+namespace novacron::firewall {
 namespace {
 
 std::string canonical(std::string_view text) {
@@ -70,4 +70,4 @@ TEST(AddressTest, WhatKeepsTheHostReachableIsNeverBlocked) {
 }
 
 }  // namespace
-}  // namespace novacron::broker
+}  // namespace novacron::firewall

@@ -1,4 +1,4 @@
-#include "broker/firewall.h"
+#include "io/firewall.h"
 
 #include <nftables/libnftables.h>
 
@@ -6,7 +6,7 @@
 
 #include "base/text.h"
 
-namespace novacron::broker {
+namespace novacron::firewall {
 
 namespace {
 
@@ -161,4 +161,4 @@ Result<uint64_t> Firewall::droppedPackets() {
   return packets;
 }
 
-}  // namespace novacron::broker
+}  // namespace novacron::firewall

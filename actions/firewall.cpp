@@ -1,0 +1,158 @@
+// firewall_block and firewall_unblock: the runbook's "block suspicious IPs", on the nftables
+// block set of io/firewall.h. Both run in the broker, as root; the addresses come from
+// placeholders, so each is parsed exactly and checked against what must stay reachable.
+#include <ifaddrs.h>
+#include <netdb.h>
+#include <netinet/in.h>
+
+#include <cstring>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include "actions/action_runners.h"
+#include "base/duration.h"
+#include "base/guard.h"
+#include "io/address.h"
+#include "io/firewall.h"
+#include "policy/substitute.h"
+
+namespace novacron::actions {
+
+using json = nlohmann::json;
+using firewall::Network;
+
+namespace {
+
+constexpr std::chrono::seconds kDefaultTimeout = std::chrono::hours(1);
+
+Network fromSockaddr(const sockaddr* sa) {
+  Network n;
+  if (sa->sa_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(sa);
+    std::memcpy(n.bytes.data(), &in->sin_addr, 4);
+    n.prefix = 32;
+  } else {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(sa);
+    std::memcpy(n.bytes.data(), &in6->sin6_addr, 16);
+    n.v6 = true;
+    n.prefix = 128;
+  }
+  return n;
+}
+
+// What must stay reachable whatever a label says: every address of this host, and the
+// coordinator, Alertmanager and notify endpoints as they resolve now.
+std::vector<Network> keepList(const ActionSettings& settings) {
+  std::vector<Network> keep;
+  if (ifaddrs* all = nullptr; ::getifaddrs(&all) == 0) {
+    for (ifaddrs* i = all; i; i = i->ifa_next) {
+      if (i->ifa_addr && (i->ifa_addr->sa_family == AF_INET || i->ifa_addr->sa_family == AF_INET6))
+        keep.push_back(fromSockaddr(i->ifa_addr));
+    }
+    ::freeifaddrs(all);
+  }
+  for (const auto& host : settings.keep_hosts) {
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* res = nullptr;
+    if (::getaddrinfo(host.c_str(), nullptr, &hints, &res) != 0) continue;
+    for (addrinfo* a = res; a; a = a->ai_next) {
+      if (a->ai_family == AF_INET || a->ai_family == AF_INET6)
+        keep.push_back(fromSockaddr(a->ai_addr));
+    }
+    ::freeaddrinfo(res);
+  }
+  return keep;
+}
+
+// The action's addresses with their placeholders filled, each parsed exactly.
+Result<std::vector<Network>> targets(const json& with,
+                                     const std::map<std::string, std::string>& values) {
+  std::vector<Network> out;
+  for (const auto& t : with.value("addresses", json::array())) {
+    if (!t.is_string()) return makeError(ErrorCode::kMalformed, "addresses are strings");
+    auto text = policy::substitute(t.get<std::string>(), values);
+    if (!text) return text.error();
+    auto n = firewall::parseNetwork(*text);
+    if (!n) return n.error();
+    out.push_back(*n);
+  }
+  if (out.empty()) return makeError(ErrorCode::kInvalidArgument, "no address to act on");
+  return out;
+}
+
+json names(const std::vector<Network>& networks) {
+  json out = json::array();
+  for (const auto& n : networks) out.push_back(n.str());
+  return out;
+}
+
+// libnftables and the name lookups block: the work goes to the workers, the end to the loop.
+void offLoop(const ActionEnv& env, std::function<ActionOutcome()> work, ActionDone done) {
+  boost::asio::post(
+      env.workers, [&io = env.io, work = std::move(work), done = std::move(done)]() mutable {
+        ActionOutcome outcome = failed("the firewall could not be changed (an internal error)");
+        guarded("a firewall action", [&] { outcome = work(); });
+        boost::asio::post(io, [done = std::move(done), outcome = std::move(outcome)]() mutable {
+          done(std::move(outcome));
+        });
+      });
+}
+
+}  // namespace
+
+Result<std::chrono::seconds> firewallTimeout(const json& with) {
+  if (!with.contains("timeout")) return kDefaultTimeout;
+  auto d = policy::parseDuration(with.value("timeout", std::string()));
+  if (!d) return d.error();
+  auto s = std::chrono::duration_cast<std::chrono::seconds>(*d);
+  if (s < std::chrono::seconds(1) || s > std::chrono::days(30))
+    return makeError(ErrorCode::kInvalidArgument, "a block's timeout is 1s to 30d");
+  return s;
+}
+
+void runFirewallBlock(const ActionEnv& env, ActionRequest request, ActionDone done) {
+  auto networks = targets(request.spec.with, request.values);
+  if (!networks) return done(failed(networks.error().message));
+  auto timeout = firewallTimeout(request.spec.with);
+  if (!timeout) return done(failed(timeout.error().message));
+  offLoop(
+      env,
+      [networks = *networks, timeout = *timeout, settings = env.settings]() -> ActionOutcome {
+        auto keep = keepList(settings);
+        for (const auto& n : networks) {
+          if (auto why = firewall::protectedReason(n, keep); !why.empty())
+            return failed("not blocking " + n.str() + ": " + why + "; nothing was blocked");
+        }
+        auto fw = firewall::Firewall::open();
+        if (!fw) return failed(fw.error().message);
+        if (auto r = fw->block(networks, timeout); !r) return failed(r.error().message);
+        return {"done",
+                {{"blocked", names(networks)}, {"timeout", policy::formatDuration(timeout)}}};
+      },
+      std::move(done));
+}
+
+void runFirewallUnblock(const ActionEnv& env, ActionRequest request, ActionDone done) {
+  auto networks = targets(request.spec.with, request.values);
+  if (!networks) return done(failed(networks.error().message));
+  offLoop(
+      env,
+      [networks = *networks]() -> ActionOutcome {
+        auto fw = firewall::Firewall::open();
+        if (!fw) return failed(fw.error().message);
+        if (auto r = fw->unblock(networks); !r) return failed(r.error().message);
+        return {"done", {{"unblocked", names(networks)}}};
+      },
+      std::move(done));
+}
+
+Result<void> checkFirewallValues(const json& with,
+                                 const std::map<std::string, std::string>& values) {
+  if (auto t = targets(with, values); !t) return t.error();
+  return {};
+}
+
+}  // namespace novacron::actions

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Privilege separation with the real agent started as root: the main process runs as novacron
+# with no capability, the broker stays root; actions that need root run through the broker; a
+# run the broker's own policy does not hold is refused and the reason is on the timeline; the
+# broker ends the runs when the agent dies; the agent exits when the broker dies.
+set -euo pipefail
+AGENT=$1
+CLI=$2
+source "$(dirname "$0")/lib.sh"
+((EUID == 0)) || { echo "skip: privilege separation needs root"; exit 0; }
+id novacron >/dev/null 2>&1 || fail "no user novacron (scripts/install-deps.sh makes it)"
+
+PORT=$(free_port) || fail "no free port"
+SOCK="$WORK/state/agent.sock"
+nc() { "$CLI" --socket "$SOCK" "$@"; }
+mkdir -p "$WORK/playbooks" "$WORK/out"
+chmod 0755 "$WORK/playbooks"
+playbook() {
+  cat >"$WORK/playbooks/p.yaml" <<YAML
+- name: touch
+  severity: 4
+  category: infrastructure
+  limits: {cooldown: 0s, max_runs_per_hour: 100}
+  actions:
+    - {id: mark, type: exec, automated: true, timeout: 10s, with: {argv: ["/usr/bin/touch", "$WORK/out/$1"]}}
+- name: long
+  severity: 4
+  category: infrastructure
+  limits: {cooldown: 0s, max_runs_per_hour: 100}
+  actions:
+    - {id: wait, type: exec, automated: true, timeout: 10m, with: {argv: ["/bin/sleep", "337"]}}
+YAML
+}
+playbook old
+cat >"$WORK/agent.yaml" <<YAML
+state_dir: $WORK/state
+http: {listen: "127.0.0.1:$PORT"}
+playbooks_dir: $WORK/playbooks
+YAML
+start_agent "$WORK/agent.yaml" "$WORK/agent.log" "$SOCK"
+MAIN=${PIDS[-1]}
+BROKER=$(pgrep -P "$MAIN" -x novacron-broker) || fail "no broker under the agent"
+
+# --- who holds what ----------------------------------------------------------------------------
+status_of() { sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status"; }
+[[ $(status_of "$MAIN" Uid) =~ ^([1-9][0-9]*[[:space:]]+){3}[1-9][0-9]*$ ]] ||
+  fail "the main process has a uid 0: $(status_of "$MAIN" Uid)"
+[[ $(status_of "$MAIN" Uid | awk '{print $1}') == "$(id -u novacron)" ]] || fail "main uid is not novacron's"
+[[ $(status_of "$MAIN" CapEff) == 0000000000000000 ]] || fail "main CapEff $(status_of "$MAIN" CapEff)"
+[[ $(status_of "$MAIN" CapPrm) == 0000000000000000 ]] || fail "main CapPrm $(status_of "$MAIN" CapPrm)"
+[[ $(status_of "$MAIN" NoNewPrivs) == 1 ]] || fail "main NoNewPrivs is not set"
+[[ $(status_of "$BROKER" Uid | awk '{print $1}') == 0 ]] || fail "the broker is not root"
+[[ $(stat -c %U "$WORK/state" "$WORK/state/agent.db" "$SOCK" | sort -u) == novacron ]] ||
+  fail "state dir, store and socket are not novacron's: $(ls -la "$WORK/state")"
+out=$(nc status) || [[ $? == 1 ]] || fail "status: $out"
+grep -Eq '^broker +broker +ok +.*pid '"$BROKER" <<<"$out" || fail "no broker row in status: $out"
+pass "main process: uid $(id -u novacron), CapEff 0, no_new_privs; broker root; state is novacron's"
+
+# --- an exec action runs through the broker ------------------------------------------------
+id=$(nc --json trigger touch | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
+wait_for 20 test -e "$WORK/out/old" || fail "the exec action did not run: $(nc incident "$id")"
+[[ $(stat -c %U "$WORK/out/old") == root ]] || fail "the action did not run as root"
+wait_for 10 bash -c "'$CLI' --socket '$SOCK' --json incident '$id' | grep -q '\"state\":\"done\"'" ||
+  fail "no result: $(nc incident "$id")"
+pass "an exec action ran as root through the broker and its result is on the timeline"
+
+# --- the broker refuses what its own policy does not hold --------------------------------
+# A new version of the playbook that root can read and the agent's user cannot: the agent keeps
+# its old policy, the broker takes the new one, and the old argv is refused.
+playbook new
+chmod 0600 "$WORK/playbooks/p.yaml"
+kill -HUP "$MAIN"
+wait_for 10 grep -q 'broker: policy reloaded' "$WORK/agent.log" || fail "the broker did not reload"
+wait_for 10 grep -q 'reload failed' "$WORK/agent.log" || fail "the agent's reload did not fail"
+id=$(nc --json trigger touch | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
+wait_for 20 bash -c "'$CLI' --socket '$SOCK' --json incident '$id' | grep -q 'the broker refused the run: argv'" ||
+  fail "no refusal on the timeline: $(nc --json incident "$id")"
+out=$(nc --json incident "$id")
+grep -q "argv \[\\\\\"/usr/bin/touch\\\\\", \\\\\"$WORK/out/old\\\\\"\] differs from the policy's" <<<"$out" ||
+  fail "the refusal does not say which argv: $out"
+[[ ! -e $WORK/out/new ]] || fail "the refused run ran"
+pass "a run whose argv differs from the broker's policy is refused, with the reason on the timeline"
+chmod 0644 "$WORK/playbooks/p.yaml"
+kill -HUP "$MAIN"
+wait_for 10 bash -c "[[ \$(grep -c 'broker: policy reloaded' '$WORK/agent.log') -ge 2 ]]" || fail "second reload"
+
+# --- the agent dies: the broker ends its runs and exits ------------------------------------
+nc trigger long >/dev/null
+wait_for 20 pgrep -f '^/bin/sleep 337$' || fail "the long action did not start"
+kill -KILL "$MAIN"
+wait "$MAIN" 2>/dev/null || true
+wait_for 10 bash -c "! pgrep -f '^/bin/sleep 337$'" || fail "an action outlived the agent's death"
+wait_for 10 bash -c "! kill -0 $BROKER 2>/dev/null" || fail "the broker outlived the agent"
+pass "kill -9 of the agent: the broker ended its run and exited"
+
+# --- the broker dies: the agent runs nothing and exits for systemd ---------------------------
+rm -f "$SOCK"
+start_agent "$WORK/agent.yaml" "$WORK/agent2.log" "$SOCK"
+MAIN=${PIDS[-1]}
+BROKER=$(pgrep -P "$MAIN" -x novacron-broker) || fail "no broker under the second agent"
+kill -KILL "$BROKER"
+wait_for 10 bash -c "! kill -0 $MAIN 2>/dev/null" || fail "the agent outlived its broker"
+set +e
+wait "$MAIN"
+rc=$?
+set -e
+[[ $rc == 1 ]] || fail "the agent exited $rc without its broker"
+grep -q 'broker down' "$WORK/agent2.log" || fail "broker down not logged"
+pass "kill -9 of the broker: the agent logs broker down and exits 1"
+
+echo "broker: all checks passed"
