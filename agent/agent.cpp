@@ -1,3 +1,4 @@
+#include <fcntl.h>
 #include <sys/wait.h>
 
 #include "agent/agent_impl.h"
@@ -90,7 +91,7 @@ Result<void> Agent::Impl::dropPrivileges(const broker::Identity& who) {
   // The directory and what the agent keeps in it (the store, its lock); not the evidence
   // directory below it, which stays the broker's.
   auto own = [&](const std::filesystem::path& p) -> Result<void> {
-    if (::lchown(p.c_str(), who.uid, who.gid) != 0)
+    if (::fchownat(AT_FDCWD, p.c_str(), who.uid, who.gid, AT_SYMLINK_NOFOLLOW) != 0)
       return makeError(ErrorCode::kPermission, "cannot give " + p.string() + " to " + who.name +
                                                    ": " + std::strerror(errno));
     return {};
