@@ -7,7 +7,6 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/thread_pool.hpp>
 
-#include <fstream>
 #include <map>
 
 #include "actions/registry.h"
@@ -33,7 +32,9 @@ class Server {
       : channel_(std::move(channel)),
         load_(std::move(load)),
         socket_(io_, channel_.get()),
-        signals_(io_, SIGTERM, SIGINT, SIGHUP) {}
+        signals_(io_, SIGTERM, SIGINT, SIGHUP),
+        agent_(::getppid()),
+        env_{io_, workers_, metrics_, policy_.settings} {}
   ~Server() { socket_.release(); }  // channel_ closes the descriptor
 
   int run() {
@@ -43,12 +44,7 @@ class Server {
       return 1;
     }
     policy_ = std::move(*loaded);
-    makeEnv();
-    signals_.async_wait([this](boost::system::error_code ec, int sig) {
-      // SIGHUP is the agent's (its reload request comes over the channel); SIGTERM is
-      // PR_SET_PDEATHSIG: the agent has gone.
-      if (!ec) stop(sig == SIGTERM ? "SIGTERM (the agent has gone)" : "a signal");
-    });
+    waitSignal();
     waitRequest();
     for (bool done = false; !done;) done = guarded("the broker's loop", [this] { io_.run(); });
     workers_.join();
@@ -56,9 +52,15 @@ class Server {
   }
 
  private:
-  void makeEnv() {
-    env_ = std::make_unique<actions::ActionEnv>(actions::ActionEnv{
-        io_, workers_, metrics_, policy_.settings, contained_ ? &containment_ : nullptr});
+  // The agent decides when to stop: a SIGINT from a terminal, a SIGHUP or the SIGTERM systemd
+  // sends the whole unit reach the broker too, and are left to the agent, whose end closing is
+  // the broker's signal. Only a SIGTERM once the agent is gone (PR_SET_PDEATHSIG) stops it.
+  void waitSignal() {
+    signals_.async_wait([this](boost::system::error_code ec, int sig) {
+      if (ec) return;
+      if (sig == SIGTERM && ::getppid() != agent_) return stop("SIGTERM (the agent has gone)");
+      waitSignal();
+    });
   }
 
   void waitRequest() {
@@ -131,19 +133,18 @@ class Server {
                  std::all_of(instance.begin(), instance.end(),
                              [](char c) { return std::isalnum(static_cast<unsigned char>(c)); });
     if (!plain) return reply(m.id, makeError(ErrorCode::kInvalidArgument, "no plain instance"));
+    Message r;
     if (instance_.empty()) {
       // The cgroups are named for the agent's store, which only the agent opens: set up once,
-      // at the first hello, and what a killed predecessor left is ended first.
+      // at the first hello, and what a killed predecessor left is ended first. The agent
+      // records it on the timelines of the runs it belonged to.
       instance_ = instance;
       containment_ = actions::Containment::setUp(instance_);
-      contained_ = containment_.mode() != actions::ContainmentMode::kProcessGroup;
-      leftovers_ = containment_.endLeftovers();
-      makeEnv();
+      if (containment_.mode() != actions::ContainmentMode::kProcessGroup)
+        env_.containment = &containment_;
+      for (const auto& [name, n] : containment_.endLeftovers())
+        r.lists[Tag::kValue].push_back(name + "=" + std::to_string(n));
     }
-    Message r;
-    // The agent records them on the timelines of the runs they belonged to.
-    for (const auto& [name, n] : leftovers_)
-      r.lists[Tag::kValue].push_back(name + "=" + std::to_string(n));
     r.number[Tag::kVersion] = kProtocolVersion;
     r.text[Tag::kPolicy] = policyDigest(*policy_.policy);
     r.text[Tag::kState] = actions::containmentName(containment_.mode());
@@ -184,7 +185,7 @@ class Server {
     brokerLog(LogLevel::kInfo, "run " + std::to_string(run) + ": " + request->playbook + "/" +
                                    request->spec.id + " (" + request->spec.type + ")");
     reply(m.id, {});
-    actions::runAction(*env_, std::move(*request), [this, run](actions::ActionOutcome o) {
+    actions::runAction(env_, std::move(*request), [this, run](actions::ActionOutcome o) {
       runs_.erase(run);
       Message e;
       e.verb = Verb::kRunEnded;
@@ -199,24 +200,23 @@ class Server {
     });
   }
 
-  // A run of this life is ended through its cgroup, else its process group; one of a killed
+  // A run of this life is ended through its cgroup and its process group; one of a killed
   // predecessor by the marker in its processes' environment. Never by a pid the agent names.
   void killRun(const Message& m) {
     int64_t run = static_cast<int64_t>(m.num(Tag::kRun).value_or(0));
-    size_t n = 0;
-    Path cgroup = containment_.actionsDir() / ("run-" + std::to_string(run));
-    if (contained_ && std::filesystem::exists(cgroup / "cgroup.kill")) {
-      std::ofstream(cgroup / "cgroup.kill") << "1";
-      n = 1;
-    }
-    if (auto it = runs_.find(run); it != runs_.end() && it->second > 0) {
-      n += ::kill(-it->second, SIGKILL) == 0;
-    } else if (!instance_.empty()) {
+    size_t n = endRun(run);
+    if (!runs_.count(run) && !instance_.empty())
       n += static_cast<size_t>(actions::endMarkedProcesses(actions::runMarker(instance_, run)));
-    }
     Message r;
-    r.text[Tag::kState] = std::to_string(n);
+    r.text[Tag::kState] = std::to_string(n) + " process(es)";
     reply(m.id, {}, r);
+  }
+
+  size_t endRun(int64_t run) {
+    size_t n = containment_.kill("run-" + std::to_string(run));
+    if (auto it = runs_.find(run); it != runs_.end() && it->second > 0)
+      n += ::kill(-it->second, SIGKILL) == 0;
+    return n;
   }
 
   void listBlocked(const Message& m) {
@@ -241,8 +241,7 @@ class Server {
                 "reload failed, the last good policy stays: " + loaded.error().message);
       return reply(m.id, loaded.error());
     }
-    policy_ = std::move(*loaded);
-    makeEnv();
+    policy_ = std::move(*loaded);  // in place: env_ and the runs going refer to its settings
     Message r;
     r.text[Tag::kPolicy] = policyDigest(*policy_.policy);
     brokerLog(LogLevel::kInfo, "policy reloaded (" + r.text[Tag::kPolicy] + ")");
@@ -253,15 +252,13 @@ class Server {
     if (stopping_) return;
     stopping_ = true;
     brokerLog(LogLevel::kInfo, "stopping: " + why);
-    for (const auto& [run, pid] : runs_)
-      if (pid > 0) ::kill(-pid, SIGKILL);
+    for (const auto& entry : runs_) endRun(entry.first);
     containment_.tearDown();
     signals_.cancel();
     socket_.cancel();
     io_.stop();
   }
 
-  using Path = std::filesystem::path;
   Fd channel_;
   PolicyLoader load_;
   boost::asio::io_context io_;
@@ -269,12 +266,13 @@ class Server {
   boost::asio::posix::stream_descriptor socket_;
   boost::asio::signal_set signals_;
   BrokerPolicy policy_;
-  collectors::MetricStore metrics_;  // empty: the reports come from the agent
-  actions::Containment containment_;
-  bool contained_ = false;
+  collectors::MetricStore metrics_;   // empty: the reports come from the agent
+  pid_t agent_;                       // the parent: gone means stop
+  actions::Containment containment_;  // set up at the first hello
   std::string instance_;
-  std::vector<std::pair<std::string, size_t>> leftovers_;
-  std::unique_ptr<actions::ActionEnv> env_;
+  // One for the broker's life: runs hold it by reference. A reload assigns policy_, and so the
+  // settings it refers to, in place.
+  actions::ActionEnv env_;
   std::map<int64_t, pid_t> runs_;  // the runs going, with their first process once started
   bool stopping_ = false;
 };

@@ -377,6 +377,19 @@ Result<RunCgroupPtr> Containment::create(const std::string& name, const ActionRe
   return std::make_shared<RunCgroup>(std::move(dirs));
 }
 
+std::unique_ptr<RunCgroup> Containment::existing(const std::string& name) const {
+  std::vector<std::pair<fs::path, int>> dirs = {{actions_ / name, -1}};
+  for (const auto& ctl : {memory_, pids_, cpu_}) {
+    if (ctl && ctl->v1) dirs.emplace_back(ctl->base / name, -1);
+  }
+  return std::make_unique<RunCgroup>(std::move(dirs));
+}
+
+size_t Containment::kill(const std::string& name) const {
+  if (mode_ == ContainmentMode::kProcessGroup || name.find('/') != std::string::npos) return 0;
+  return existing(name)->kill();
+}
+
 std::vector<std::pair<std::string, size_t>> Containment::endLeftovers() const {
   std::vector<std::pair<std::string, size_t>> out;
   if (mode_ == ContainmentMode::kProcessGroup) return out;
@@ -384,17 +397,13 @@ std::vector<std::pair<std::string, size_t>> Containment::endLeftovers() const {
   for (const auto& e : fs::directory_iterator(actions_, ec)) {
     if (!e.is_directory(ec)) continue;
     std::string name = e.path().filename().string();
-    std::vector<std::pair<fs::path, int>> dirs = {{e.path(), -1}};
-    for (const auto& ctl : {memory_, pids_, cpu_}) {
-      if (ctl && ctl->v1) dirs.emplace_back(ctl->base / name, -1);
-    }
-    RunCgroup cg(std::move(dirs));
-    size_t n = cg.kill();
+    auto cg = existing(name);
+    size_t n = cg->kill();
     // At start-up, before the loop runs: a bounded wait for the killed to be gone.
-    for (int i = 0; i < 1000 && cg.populated(); ++i) {
+    for (int i = 0; i < 1000 && cg->populated(); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
-    cg.remove();
+    cg->remove();
     out.emplace_back(name, n);
   }
   return out;

@@ -95,6 +95,9 @@ class Containment {
   /// The cgroups a previous agent left: each is killed and removed. Returns their names with how
   /// many processes each held. Blocks at most about two seconds per cgroup (start-up only).
   std::vector<std::pair<std::string, size_t>> endLeftovers() const;
+  /// Kills what is in run `name`'s cgroups now (a run ended before its end); how many processes
+  /// it held. 0 in process-group mode.
+  size_t kill(const std::string& name) const;
   /// The agent stops: what is left in the runs' cgroups is killed, and the cgroups this agent
   /// made are removed (in systemd mode the unit's cgroup goes with the unit).
   void tearDown() const;
@@ -110,6 +113,8 @@ class Containment {
   std::filesystem::path actions_;
   std::optional<Controller> memory_, pids_, cpu_;
   std::vector<std::filesystem::path> made_;  ///< directories to remove at tearDown, deepest first
+  /// The cgroups of run `name` as they are, to kill and remove.
+  std::unique_ptr<RunCgroup> existing(const std::string& name) const;
 };
 
 }  // namespace novacron::actions
