@@ -2,7 +2,6 @@
 #include <sys/wait.h>
 
 #include "agent/agent_impl.h"
-#include "incidents/recovery.h"
 
 namespace novacron::agent {
 
@@ -50,23 +49,29 @@ std::string Agent::Impl::storeId() {
 
 // Where action processes are held: a cgroup per run when one can be made. Said once, in the
 // log, on /metrics and in novacron status.
-void Agent::Impl::setUpContainment() {
+Leftovers Agent::Impl::setUpContainment() {
+  Leftovers left;
   if (broker) {
     // The broker holds the runs and their cgroups; it sets them up when it learns the store id.
-    auto hello = broker->hello(store_id.empty() ? "nostore" : store_id);
-    if (!hello) return brokerDown("no answer to the handshake: " + hello.error().message);
+    auto hello = broker->hello(store_id);
+    if (!hello) {
+      brokerDown("no answer to the handshake: " + hello.error().message);
+      return left;
+    }
     containment_mode = hello->containment;
-    broker_leftovers = hello->leftovers;
+    left = hello->leftovers;
     containment_description =
         hello->description + " (held by the broker, pid " + std::to_string(broker_pid) + ")";
   } else {
     containment = actions::Containment::setUp(store_id);
     containment_mode = actions::containmentName(containment.mode());
     containment_description = containment.description();
+    left = containment.endLeftovers();
   }
   events.containment(containment_mode);
   (containment_mode == "process_group" ? logWarning
                                        : logInfo)("action containment: " + containment_description);
+  return left;
 }
 
 void Agent::Impl::brokerDown(const std::string& why) {
@@ -89,7 +94,7 @@ void Agent::Impl::waitForBroker() {
 
 Result<void> Agent::Impl::dropPrivileges(const broker::Identity& who) {
   // The directory and what the agent keeps in it (the store, its lock); not the evidence
-  // directory below it, which stays the broker's.
+  // directory below it, which stays the broker's. The socket was made the user's already.
   auto own = [&](const std::filesystem::path& p) -> Result<void> {
     if (::fchownat(AT_FDCWD, p.c_str(), who.uid, who.gid, AT_SYMLINK_NOFOLLOW) != 0)
       return makeError(ErrorCode::kPermission, "cannot give " + p.string() + " to " + who.name +
@@ -102,10 +107,6 @@ Result<void> Agent::Impl::dropPrivileges(const broker::Identity& who) {
     if (e.is_regular_file(ec) && !e.is_symlink(ec))
       if (auto r = own(e.path()); !r) return r;
   }
-  if (auto r = ::chown(config.control_socket_path.c_str(), who.uid, static_cast<gid_t>(-1)); r != 0)
-    return makeError(ErrorCode::kPermission, "cannot give the control socket to " + who.name);
-  access.agent_uid = who.uid;
-  if (!config.control_group) access.reader_gid = who.gid;
   return broker::dropTo(who);
 }
 
@@ -121,9 +122,8 @@ void Agent::Impl::openIncidentStore() {
   incident_store = std::move(opened).value();
   TimePoint now = clock.now();
   store_id = storeId();
-  setUpContainment();
-  recoverAfterRestart(*incident_store, containment,
-                      broker ? broker_leftovers : containment.endLeftovers(), store_id, now);
+  Leftovers left = setUpContainment();
+  recoverAfterRestart(*incident_store, containment, left, store_id, now);
   manager = std::make_unique<IncidentManager>(io, *incident_store, clock, store, managerOptions());
   manager->setPolicy(evaluator.policyPtr());
   manager->onClosed(
@@ -173,9 +173,11 @@ int Agent::Impl::run() {
            api_token.check(auth->second) == BearerToken::Check::kOk;
   });
   if (auto r = http.listen(config.http_listen); !r) return cannotStart(r.error().message);
-  access.agent_uid = ::geteuid();
-  access.reader_gid = ::getegid();
+  // Who the agent is once started: the user it drops to, or itself.
+  access.agent_uid = user ? user->uid : ::geteuid();
+  access.reader_gid = user ? user->gid : ::getegid();
   std::optional<gid_t> socket_group;
+  if (user) socket_group = user->gid;
   if (config.control_group) {
     if (struct group* g = ::getgrnam(config.control_group->c_str())) {
       access.reader_gid = g->gr_gid;
@@ -186,7 +188,9 @@ int Agent::Impl::run() {
     if (struct group* g = ::getgrnam(config.control_admin_group->c_str()))
       access.admin_gid = g->gr_gid;
   }
-  if (auto r = control.listen(config.control_socket_path, 0660, socket_group); !r)
+  if (auto r = control.listen(config.control_socket_path, 0660, socket_group,
+                              user ? std::optional<uid_t>(user->uid) : std::nullopt);
+      !r)
     return cannotStart(r.error().message);
   if (user) {
     // From here on nothing runs as root in this process: what comes from the network, the

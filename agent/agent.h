@@ -10,14 +10,14 @@
 
 namespace novacron::agent {
 
-/// The daemon: one io_context that samples the host on timers, serves /metrics and /healthz over
-/// HTTP and answers the control socket, reloads on SIGHUP and stops on SIGTERM/SIGINT.
 /// The agent's end of the broker, forked by novacron-agent before anything was parsed.
 struct BrokerLink {
   broker::Fd channel;
   pid_t pid = 0;
 };
 
+/// The daemon: one io_context that samples the host on timers, serves /metrics and /healthz over
+/// HTTP and answers the control socket, reloads on SIGHUP and stops on SIGTERM/SIGINT.
 class Agent {
  public:
   /// `config_file` is what SIGHUP re-reads; without one, a reload keeps the embedded defaults.
@@ -27,10 +27,10 @@ class Agent {
         std::optional<BrokerLink> broker = std::nullopt);
   ~Agent();
 
-  /// With a broker, the agent drops to `config.user` once its directory, port and socket are
-  /// set up, and the actions that need root go to the broker.
-  /// Runs until a stop signal. Returns the exit status: 0 after a clean stop, 1 if the agent
-  /// could not start (state directory locked, port taken...), with the reason logged.
+  /// Runs until a stop signal. With a broker, the agent drops to `config.user` once its
+  /// directory, port and socket are set up, and the actions that need root go to the broker.
+  /// Returns the exit status: 0 after a clean stop, 1 if the agent could not start (state directory
+  /// locked, port taken...), with the reason logged.
   int run();
 
  private:

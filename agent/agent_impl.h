@@ -35,6 +35,7 @@
 #include "collectors/self_collector.h"
 #include "incidents/incident_commands.h"
 #include "incidents/incident_manager.h"
+#include "incidents/recovery.h"
 #include "incidents/store.h"
 #include "io/control_request.h"
 #include "io/http_server.h"
@@ -115,8 +116,6 @@ struct Agent::Impl {
   // The root broker, when the agent was started as root: actions that need root go there.
   std::unique_ptr<broker::Client> broker;
   pid_t broker_pid = 0;
-  std::vector<std::pair<std::string, size_t>>
-      broker_leftovers;  // what the broker found left by a killed predecessor, and ended
   std::string containment_mode, containment_description;  // whoever holds the runs' cgroups
   std::unique_ptr<Store> incident_store;
   std::unique_ptr<IncidentManager> manager;
@@ -211,8 +210,9 @@ struct Agent::Impl {
   // A random id made once per store, which marks the processes of its action runs.
   std::string storeId();
   // Where action processes are held: a cgroup per run when one can be made. Said once, in the
-  // log, on /metrics and in novacron status.
-  void setUpContainment();
+  // log, on /metrics and in novacron status. Returns what a killed predecessor's runs left in
+  // their cgroups, ended.
+  Leftovers setUpContainment();
   // As root, with a broker: the state dir and socket go to the agent's user, then root goes.
   Result<void> dropPrivileges(const broker::Identity& who);
   // The broker is gone: nothing runs any more; the agent says so and exits for systemd.

@@ -5,7 +5,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
-#include <boost/asio/post.hpp>
 
 #include "base/guard.h"
 #include "base/log.h"
@@ -18,15 +17,13 @@ constexpr size_t kMaxResultBytes = 16u << 20;
 }
 
 struct Client::Impl {
-  Impl(boost::asio::io_context& loop, Fd fd)
-      : io(loop), channel(std::move(fd)), socket(loop, channel.get()) {
+  Impl(boost::asio::io_context& io, Fd fd) : channel(std::move(fd)), socket(io, channel.get()) {
     // A broker that stops reading must not stall the agent's loop for long.
     timeval t{5, 0};
     ::setsockopt(channel.get(), SOL_SOCKET, SO_SNDTIMEO, &t, sizeof(t));
   }
   ~Impl() { socket.release(); }
 
-  boost::asio::io_context& io;
   Fd channel;
   boost::asio::posix::stream_descriptor socket;
   Hello hello;

@@ -177,7 +177,7 @@ ControlSocket::ControlSocket(asio::io_context& io, ControlHandler handler, Contr
 ControlSocket::~ControlSocket() { stop(); }
 
 Result<void> ControlSocket::listen(const std::filesystem::path& path, mode_t mode,
-                                   std::optional<gid_t> group) {
+                                   std::optional<gid_t> group, std::optional<uid_t> owner) {
   struct stat st {};
   if (::lstat(path.c_str(), &st) == 0) {
     if (!S_ISSOCK(st.st_mode)) {
@@ -200,11 +200,12 @@ Result<void> ControlSocket::listen(const std::filesystem::path& path, mode_t mod
     return makeError(ErrorCode::kIo,
                      "control socket: cannot bind " + path.string() + ": " + ec.message());
   }
-  if (group && ::chown(path.c_str(), static_cast<uid_t>(-1), *group) != 0) {
+  if ((group || owner) && ::chown(path.c_str(), owner.value_or(static_cast<uid_t>(-1)),
+                                  group.value_or(static_cast<gid_t>(-1))) != 0) {
     int err = errno;
     a.close();
     return makeError(ErrorCode::kIo,
-                     "control socket: chgrp " + path.string() + ": " + std::strerror(err));
+                     "control socket: chown " + path.string() + ": " + std::strerror(err));
   }
   if (::chmod(path.c_str(), mode) != 0) {
     int err = errno;

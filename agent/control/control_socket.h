@@ -53,10 +53,11 @@ class ControlSocket {
   ControlSocket(const ControlSocket&) = delete;
   ControlSocket& operator=(const ControlSocket&) = delete;
 
-  /// Creates the socket at `path` with `mode` and, if given, `group` (a stale socket file left
-  /// by a crash is replaced; any other file there is an error) and starts accepting.
+  /// Creates the socket at `path` with `mode` and, if given, `group` and `owner` (a stale socket
+  /// file left by a crash is replaced; any other file there is an error) and starts accepting.
   Result<void> listen(const std::filesystem::path& path, mode_t mode,
-                      std::optional<gid_t> group = std::nullopt);
+                      std::optional<gid_t> group = std::nullopt,
+                      std::optional<uid_t> owner = std::nullopt);
   /// Stops accepting and removes the socket file.
   void stop();
 

@@ -52,8 +52,12 @@ status_of() { sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status"; }
 [[ $(status_of "$BROKER" Uid | awk '{print $1}') == 0 ]] || fail "the broker is not root"
 [[ $(stat -c %U "$WORK/state" "$WORK/state/agent.db" "$SOCK" | sort -u) == novacron ]] ||
   fail "state dir, store and socket are not novacron's: $(ls -la "$WORK/state")"
+[[ $(stat -c %G "$SOCK") == novacron ]] || fail "the socket's group is $(stat -c %G "$SOCK")"
 out=$(nc status) || [[ $? == 1 ]] || fail "status: $out"
 grep -Eq '^broker +broker +ok +.*pid '"$BROKER" <<<"$out" || fail "no broker row in status: $out"
+# The agent's group reads through the socket as before: as root the agent's own group did.
+out=$(runuser -u nobody -g novacron -- "$CLI" --socket "$SOCK" status) || [[ $? == 1 ]] ||
+  fail "a member of the agent's group cannot read: $out"
 pass "main process: uid $(id -u novacron), CapEff 0, no_new_privs; broker root; state is novacron's"
 
 # --- an exec action runs through the broker ------------------------------------------------
