@@ -124,24 +124,28 @@ int openNoSymlinks(int dirfd, const std::string& path, int flags, bool beneath) 
   return at;
 }
 
-// The evidence directory exists, is a directory owned by us, and nobody else may look inside.
-Result<void> secureDir(const fs::path& dir) {
+// The evidence directory exists, is a directory owned by us, and nobody else may look inside;
+// opened without following a symbolic link. The bundle is made through this descriptor: the
+// directory above it may belong to the agent's unprivileged user (the state dir), who must not
+// be able to swap the directory for another between this check and the write.
+Result<Fd> secureDir(const fs::path& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return makeError(ErrorCode::kIo, "cannot create " + dir.string() + ": " + ec.message());
+  Fd fd(openNoSymlinks(AT_FDCWD, dir.string(), O_RDONLY | O_DIRECTORY, false));
   struct stat st {};
-  if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+  if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     return makeError(ErrorCode::kIo, dir.string() + " is not a directory");
   }
   if (st.st_uid != ::geteuid()) {
     return makeError(ErrorCode::kPermission,
                      "the evidence dir " + dir.string() + " belongs to another user");
   }
-  if ((st.st_mode & 077) != 0 && ::chmod(dir.c_str(), 0700) != 0) {
+  if ((st.st_mode & 077) != 0 && ::fchmod(fd.get(), 0700) != 0) {
     return makeError(ErrorCode::kPermission,
                      "the evidence dir " + dir.string() + " is open to others: " + errnoText());
   }
-  return {};
+  return fd;
 }
 
 // A regular file found under one named path: where it is relative to that path's descriptor.
@@ -317,9 +321,9 @@ Result<void> addText(TarGzWriter& tar, const std::string& name, const std::strin
   return tar.end();
 }
 
-std::string fileSha256(const fs::path& file) {
+std::string fileSha256(int dir, const std::string& name) {
   Sha256 sha;
-  Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  Fd fd(::openat(dir, name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
   if (!fd) return "";
   std::string buf(1 << 16, '\0');
   ssize_t n;
@@ -348,13 +352,14 @@ std::string manifestLine(const std::string& sha256, const std::string& name) {
 }
 
 ActionOutcome build(const Job& job) {
-  if (auto r = secureDir(job.dir); !r) return failed(r.error().message);
-  fs::path out = job.dir / (job.name + ".tar.gz");
-  auto tar = TarGzWriter::create(out);
+  auto dir = secureDir(job.dir);
+  if (!dir) return failed(dir.error().message);
+  const std::string file = job.name + ".tar.gz";
+  fs::path out = job.dir / file;
+  auto tar = TarGzWriter::create(dir->get(), file, out.string());
   if (!tar) return failed(tar.error().message);
   auto fail = [&](const std::string& why, const char* state = "failed") {
-    std::error_code ec;
-    fs::remove(out, ec);  // no half bundle that looks like evidence
+    ::unlinkat(dir->get(), file.c_str(), 0);  // no half bundle that looks like evidence
     ActionOutcome o = failed(why);
     o.state = state;
     return o;
@@ -418,7 +423,7 @@ ActionOutcome build(const Job& job) {
   if (auto r = tar->finish(); !r) return fail(r.error().message);
   return {"done",
           {{"bundle", out.string()},
-           {"sha256", fileSha256(out)},
+           {"sha256", fileSha256(dir->get(), file)},
            {"files", members},
            {"skipped", skipped},
            {"bytes", total}}};

@@ -20,18 +20,18 @@ void octal(char* field, size_t width, uint64_t value) {
 
 }  // namespace
 
-Result<TarGzWriter> TarGzWriter::create(const std::filesystem::path& file) {
-  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+Result<TarGzWriter> TarGzWriter::create(int dir, const std::string& name,
+                                        const std::string& shown) {
+  int fd = ::openat(dir, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) {
-    return makeError(ErrorCode::kIo,
-                     "cannot create " + file.string() + ": " + std::strerror(errno));
+    return makeError(ErrorCode::kIo, "cannot create " + shown + ": " + std::strerror(errno));
   }
   int sync_fd = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
   gzFile gz = sync_fd < 0 ? nullptr : ::gzdopen(fd, "wb6");
   if (!gz) {
     ::close(fd);
     if (sync_fd >= 0) ::close(sync_fd);
-    return makeError(ErrorCode::kIo, "cannot start compressing " + file.string());
+    return makeError(ErrorCode::kIo, "cannot start compressing " + shown);
   }
   return TarGzWriter(gz, sync_fd);
 }

@@ -16,8 +16,9 @@ namespace novacron::actions {
 /// the owner can read. Long names get a pax header, so any path fits.
 class TarGzWriter {
  public:
-  /// Creates `file` (0600; an existing file is an error, never overwritten).
-  static Result<TarGzWriter> create(const std::filesystem::path& file);
+  /// Creates `name` (0600; an existing file is an error, never overwritten) in the directory
+  /// `dir`, a descriptor, never through a symbolic link; `shown` names it in errors.
+  static Result<TarGzWriter> create(int dir, const std::string& name, const std::string& shown);
   TarGzWriter(TarGzWriter&& other) noexcept;
   TarGzWriter& operator=(TarGzWriter&&) = delete;
   ~TarGzWriter();
