@@ -101,22 +101,15 @@ int replay(int argc, char** argv) {
 novacron::broker::PolicyLoader brokerLoader(std::optional<std::string> config_file,
                                             novacron::policy::ConfigEnv env) {
   return [config_file, env]() -> novacron::Result<novacron::broker::BrokerPolicy> {
-    using novacron::ErrorCode;
-    novacron::policy::ConfigResult loaded;
-    if (config_file)
-      loaded = novacron::policy::loadConfig(*config_file, env);
-    else
-      loaded.config = novacron::policy::defaultConfig(env);
-    auto first = [](const novacron::policy::Diagnostics& d) {
-      return d.empty() ? std::string("errors") : d.front().str();
+    auto loaded = novacron::agent::loadAgent(config_file, env);
+    auto problem = [](const char* what, const novacron::policy::Diagnostics& d) {
+      return novacron::makeError(novacron::ErrorCode::kMalformed,
+                                 std::string(what) + (d.empty() ? "errors" : d.front().str()));
     };
-    if (!loaded.config)
-      return novacron::makeError(ErrorCode::kMalformed, "configuration: " + first(loaded.errors));
-    auto policy = novacron::agent::loadAgentPolicy(*loaded.config, env);
-    if (!policy.policy)
-      return novacron::makeError(ErrorCode::kMalformed, "playbooks: " + first(policy.errors));
-    return novacron::broker::BrokerPolicy{policy.policy,
-                                          novacron::agent::actionSettings(*loaded.config)};
+    if (!loaded.config.config) return problem("configuration: ", loaded.config.errors);
+    if (!loaded.policy.policy) return problem("playbooks: ", loaded.policy.errors);
+    return novacron::broker::BrokerPolicy{loaded.policy.policy,
+                                          novacron::agent::actionSettings(*loaded.config.config)};
   };
 }
 
@@ -181,17 +174,11 @@ int main(int argc, char** argv) {
   auto env = novacron::policy::ConfigEnv::current();
   std::optional<novacron::agent::BrokerLink> broker;
   if (!check) broker = forkBroker(config_file, env);
-  novacron::policy::ConfigResult loaded;
-  if (config_file) {
-    loaded = novacron::policy::loadConfig(*config_file, env);
-  } else {
-    loaded.config = novacron::policy::defaultConfig(env);
-  }
+  auto [loaded, policy] = novacron::agent::loadAgent(config_file, env);
   if (!loaded.config) {
     printErrors(loaded.errors, "configuration");
     return 1;
   }
-  auto policy = novacron::agent::loadAgentPolicy(*loaded.config, env);
   if (!policy.policy) {
     printErrors(policy.errors, "playbooks");
     return 1;

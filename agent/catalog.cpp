@@ -41,4 +41,14 @@ policy::EvaluatorOptions evaluatorOptions(const policy::Config& c) {
   return {c.policy_lookback, c.flap_window, c.flap_threshold, c.dry_run};
 }
 
+AgentLoad loadAgent(const std::optional<std::string>& file, const policy::ConfigEnv& env) {
+  AgentLoad out;
+  if (file)
+    out.config = policy::loadConfig(*file, env);
+  else
+    out.config.config = policy::defaultConfig(env);
+  if (out.config.config) out.policy = loadAgentPolicy(*out.config.config, env);
+  return out;
+}
+
 }  // namespace novacron::agent

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -25,6 +27,14 @@ const collectors::MetricDef* findMetric(std::string_view name);
 actions::ActionSettings actionSettings(const policy::Config& config);
 
 policy::PolicyLoad loadAgentPolicy(const policy::Config& config, const policy::ConfigEnv& env);
+
+/// The configuration (a file, or the embedded defaults) and its playbooks, read as the agent
+/// and the broker both read them at start. `policy` is empty when the configuration has errors.
+struct AgentLoad {
+  policy::ConfigResult config;
+  policy::PolicyLoad policy;
+};
+AgentLoad loadAgent(const std::optional<std::string>& file, const policy::ConfigEnv& env);
 
 /// The evaluator's options from the configuration.
 policy::EvaluatorOptions evaluatorOptions(const policy::Config& config);
