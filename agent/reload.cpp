@@ -132,10 +132,12 @@ ManagerOptions Agent::Impl::managerOptions() {
   o.observe = [this](const std::string& kind, const std::string& playbook, int severity,
                      double seconds) { events.incidentTime(kind, playbook, severity, seconds); };
   o.actions = actionSettings(config);
-  if (broker)
+  if (broker) {
     o.broker = [this](actions::ActionRequest r, actions::ActionDone d) {
       broker->run(std::move(r), std::move(d));
     };
+    o.end_run = [this](int64_t run) { broker->killRun(run); };
+  }
   return o;
 }
 

@@ -384,13 +384,18 @@ void IncidentManager::actionDone(const std::string& id, int64_t run, const std::
 void IncidentManager::shutdown() {
   *alive_ = false;  // completions that arrive from now on are not acted upon
   if (running_.empty()) return;
-  for (const auto& [run, r] : running_) ::kill(-r.pid, SIGTERM);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
-  for (const auto& [run, r] : running_) {
-    while (::kill(-r.pid, 0) == 0 && std::chrono::steady_clock::now() < deadline) {
-      ::usleep(10000);
+  if (options_.end_run) {
+    // Root's processes: the broker ends them (their cgroup, their process group).
+    for (const auto& entry : running_) options_.end_run(entry.first);
+  } else {
+    for (const auto& [run, r] : running_) ::kill(-r.pid, SIGTERM);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    for (const auto& [run, r] : running_) {
+      while (::kill(-r.pid, 0) == 0 && std::chrono::steady_clock::now() < deadline) {
+        ::usleep(10000);
+      }
+      if (::kill(-r.pid, 0) == 0) ::kill(-r.pid, SIGKILL);
     }
-    if (::kill(-r.pid, 0) == 0) ::kill(-r.pid, SIGKILL);
   }
   TimePoint now = clock_.now();
   for (const auto& [run, r] : running_) {

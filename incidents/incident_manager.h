@@ -43,6 +43,8 @@ struct ManagerOptions {
   const actions::Containment* containment = nullptr;
   /// Where the actions that need root go when the agent has dropped root (broker/client.h).
   actions::BrokerRun broker = {};
+  /// How shutdown() ends a run still going; unset: its process group is killed from here.
+  std::function<void(int64_t run)> end_run = {};
 };
 
 /// Carries out the evaluator's decisions: an incident per decision to open, written to the store
