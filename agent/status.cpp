@@ -1,6 +1,7 @@
 // The documents the agent serves about itself: /metrics, /healthz, the status matrix, `novacron
 // status`, playbooks and metrics.
 #include "agent/agent_impl.h"
+#include "broker/server.h"
 
 namespace novacron::agent {
 
@@ -40,15 +41,20 @@ json Agent::Impl::matrixJson() const {
                              : manager            ? manager->storeError()
                                                   : ""}});
   if (broker) {
+    // Both processes read the same files; a file only root can read, or a reload that failed
+    // on one side, leaves them apart, and the broker then refuses what the agent asks.
+    bool same = broker->info().policy == broker::policyDigest(evaluator.policy());
+    std::string detail = "pid " + std::to_string(broker_pid) + ", policy " + broker->info().policy +
+                         ", " + std::to_string(broker->running()) + " run(s)";
+    if (!same) detail += "; its policy differs from the agent's: reload both (systemctl reload)";
     rows.push_back({{"name", "broker"},
                     {"kind", "broker"},
-                    {"status", broker->up() ? "ok" : "down"},
+                    {"status", !broker->up() ? "down"
+                               : same        ? "ok"
+                                             : "degraded"},
                     {"latency_seconds", 0},
                     {"error_ratio", 0},
-                    {"detail", broker->up() ? "pid " + std::to_string(broker_pid) + ", policy " +
-                                                  broker->info().policy + ", " +
-                                                  std::to_string(broker->running()) + " run(s)"
-                                            : "broker down: " + broker->downReason()}});
+                    {"detail", broker->up() ? detail : "broker down: " + broker->downReason()}});
   }
   return rows;
 }

@@ -204,7 +204,12 @@ std::function<void(Received&)> answerWith(std::function<void(Result<std::string>
 void Client::reload(std::function<void(Result<std::string>)> done) {
   Message m;
   m.verb = Verb::kReload;
-  auto answer = answerWith(done, false);
+  auto answer = answerWith(
+      [this, done](Result<std::string> digest) {
+        if (digest) impl_->hello.policy = *digest;
+        done(std::move(digest));
+      },
+      false);
   if (auto r = impl_->request(std::move(m), std::move(answer)); !r) done(r.error());
 }
 

@@ -45,7 +45,8 @@ class Client {
   void run(actions::ActionRequest request, actions::ActionDone done);
   /// Ends what a run started (this life's, or one a killed predecessor left).
   void killRun(int64_t run);
-  /// The broker reads its configuration and playbooks again: the new digest, or why not.
+  /// The broker reads its configuration and playbooks again: the new digest (info().policy
+  /// follows it), or why not.
   void reload(std::function<void(Result<std::string>)> done);
   /// The firewall block set, as JSON.
   void listBlocked(std::function<void(Result<std::string>)> done);

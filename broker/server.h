@@ -20,8 +20,8 @@ struct BrokerPolicy {
 };
 using PolicyLoader = std::function<Result<BrokerPolicy>()>;
 
-/// A short digest of the actions a policy holds, for `novacron status` and the agent's check
-/// that both processes hold the same policy.
+/// A short digest of the actions a policy holds, for `novacron status`, which compares the
+/// broker's with the agent's.
 std::string policyDigest(const policy::PolicySet& policy);
 
 /// Serves the agent on `channel` until it goes (its end closes, or SIGTERM from

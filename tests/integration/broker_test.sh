@@ -83,6 +83,8 @@ out=$(nc --json incident "$id")
 grep -q "argv \[\\\\\"/usr/bin/touch\\\\\", \\\\\"$WORK/out/old\\\\\"\] differs from the policy's" <<<"$out" ||
   fail "the refusal does not say which argv: $out"
 [[ ! -e $WORK/out/new ]] || fail "the refused run ran"
+out=$(nc status) || [[ $? == 1 ]] || fail "status: $out"
+grep -Eq "^broker +broker +degraded" <<<"$out" || fail "status does not show the policies apart: $out"
 pass "a run whose argv differs from the broker's policy is refused, with the reason on the timeline"
 chmod 0644 "$WORK/playbooks/p.yaml"
 kill -HUP "$MAIN"
