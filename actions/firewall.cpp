@@ -3,9 +3,6 @@
 // placeholders, so each is parsed exactly and checked against what must stay reachable.
 #include <ifaddrs.h>
 #include <netdb.h>
-#include <netinet/in.h>
-
-#include <cstring>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -27,40 +24,25 @@ namespace {
 
 constexpr std::chrono::seconds kDefaultTimeout = std::chrono::hours(1);
 
-Network fromSockaddr(const sockaddr* sa) {
-  Network n;
-  if (sa->sa_family == AF_INET) {
-    const auto* in = reinterpret_cast<const sockaddr_in*>(sa);
-    std::memcpy(n.bytes.data(), &in->sin_addr, 4);
-    n.prefix = 32;
-  } else {
-    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(sa);
-    std::memcpy(n.bytes.data(), &in6->sin6_addr, 16);
-    n.v6 = true;
-    n.prefix = 128;
-  }
-  return n;
-}
-
 // What must stay reachable whatever a label says: every address of this host, and the
 // coordinator, Alertmanager and notify endpoints as they resolve now.
-std::vector<Network> keepList(const ActionSettings& settings) {
+std::vector<Network> keepList(const std::vector<std::string>& keep_hosts) {
   std::vector<Network> keep;
   if (ifaddrs* all = nullptr; ::getifaddrs(&all) == 0) {
     for (ifaddrs* i = all; i; i = i->ifa_next) {
       if (i->ifa_addr && (i->ifa_addr->sa_family == AF_INET || i->ifa_addr->sa_family == AF_INET6))
-        keep.push_back(fromSockaddr(i->ifa_addr));
+        keep.push_back(firewall::hostOf(i->ifa_addr));
     }
     ::freeifaddrs(all);
   }
-  for (const auto& host : settings.keep_hosts) {
+  for (const auto& host : keep_hosts) {
     addrinfo hints{};
     hints.ai_socktype = SOCK_STREAM;
     addrinfo* res = nullptr;
     if (::getaddrinfo(host.c_str(), nullptr, &hints, &res) != 0) continue;
     for (addrinfo* a = res; a; a = a->ai_next) {
       if (a->ai_family == AF_INET || a->ai_family == AF_INET6)
-        keep.push_back(fromSockaddr(a->ai_addr));
+        keep.push_back(firewall::hostOf(a->ai_addr));
     }
     ::freeaddrinfo(res);
   }
@@ -120,8 +102,9 @@ void runFirewallBlock(const ActionEnv& env, ActionRequest request, ActionDone do
   if (!timeout) return done(failed(timeout.error().message));
   offLoop(
       env,
-      [networks = *networks, timeout = *timeout, settings = env.settings]() -> ActionOutcome {
-        auto keep = keepList(settings);
+      [networks = *networks, timeout = *timeout,
+       hosts = env.settings.keep_hosts]() -> ActionOutcome {
+        auto keep = keepList(hosts);
         for (const auto& n : networks) {
           if (auto why = firewall::protectedReason(n, keep); !why.empty())
             return failed("not blocking " + n.str() + ": " + why + "; nothing was blocked");

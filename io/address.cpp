@@ -1,6 +1,7 @@
 #include "io/address.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <algorithm>
 #include <charconv>
@@ -109,6 +110,19 @@ std::string protectedReason(const Network& n, const std::vector<Network>& keep) 
     if (k.overlaps(n)) return word(k) + k.str() + ", which is never blocked";
   }
   return "";
+}
+
+Network hostOf(const sockaddr* sa) {
+  Network n;
+  if (sa->sa_family == AF_INET6) {
+    std::memcpy(n.bytes.data(), &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr, 16);
+    n.v6 = true;
+    n.prefix = 128;
+  } else {
+    std::memcpy(n.bytes.data(), &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, 4);
+    n.prefix = 32;
+  }
+  return n;
 }
 
 }  // namespace novacron::firewall

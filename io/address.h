@@ -1,5 +1,7 @@
 #pragma once
 
+#include <sys/socket.h>
+
 #include <array>
 #include <cstdint>
 #include <string>
@@ -32,6 +34,9 @@ inline constexpr int kMinPrefixV6 = 48;
 /// "198.51.100.0/24", "2001:db8::1", "2001:db8::/48". A network with host bits set, a prefix
 /// wider than the minimum, a v4-mapped v6 address or anything else is refused with the reason.
 Result<Network> parseNetwork(std::string_view text);
+
+/// The one address (/32 or /128) of an AF_INET or AF_INET6 socket address.
+Network hostOf(const sockaddr* sa);
 
 /// What must never be blocked: loopback, link-local, the unspecified and multicast ranges, and
 /// `keep` (the host's own addresses, the coordinator, Alertmanager and notify endpoints). The

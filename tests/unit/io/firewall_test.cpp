@@ -12,39 +12,16 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
-#include <functional>
 #include <thread>
+
+#include "tests/support/netns.h"
 
 namespace novacron::firewall {
 namespace {
 
-using namespace std::chrono_literals;
+using testing::inOwnNetns;
 
-// Runs `body` in a child in a network namespace of its own, so that the host's firewall is
-// never touched; returns what the child wrote, or why it could not run.
-std::string inOwnNetns(const std::function<std::string()>& body) {
-  int p[2];
-  if (::pipe(p) != 0) return "pipe failed";
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::close(p[0]);
-    std::string out;
-    if (::unshare(CLONE_NEWNET) != 0) {
-      out = std::string("unshare: ") + std::strerror(errno);
-    } else {
-      out = body();
-    }
-    (void)!::write(p[1], out.data(), out.size());
-    ::_exit(0);
-  }
-  ::close(p[1]);
-  std::string got;
-  char buf[4096];
-  for (ssize_t n; (n = ::read(p[0], buf, sizeof(buf))) > 0;) got.append(buf, size_t(n));
-  ::close(p[0]);
-  ::waitpid(pid, nullptr, 0);
-  return got;
-}
+using namespace std::chrono_literals;
 
 bool loopbackUp() {
   int s = ::socket(AF_INET, SOCK_DGRAM, 0);
