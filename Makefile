@@ -26,9 +26,18 @@ $(BUILD)/build.ninja: CMakeLists.txt | deps
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
-# Runs the agent in the foreground on its embedded defaults (Ctrl-C stops it).
+# Runs the agent in the foreground on its embedded defaults (Ctrl-C stops it). As root, its main
+# process runs as novacron, which must reach the state dir: from a checkout closed to it (one
+# under /root, 0700) the state goes to /var/lib/novacron-run instead, and make says so.
 run: build
-	./$(BUILD)/bin/novacron-agent
+	@dir=$${NOVACRON_STATE_DIR:-$(CURDIR)/var/novacron}; \
+	if [ "$$(id -u)" = 0 ] && [ -z "$$NOVACRON_STATE_DIR" ] && \
+	   ! runuser -u novacron -- test -x "$(CURDIR)" 2>/dev/null; then \
+	  dir=/var/lib/novacron-run; \
+	  echo "make run: novacron cannot reach $(CURDIR): state in $$dir" \
+	       "(for the novacron command: export NOVACRON_STATE_DIR=$$dir)"; \
+	fi; \
+	NOVACRON_STATE_DIR=$$dir exec ./$(BUILD)/bin/novacron-agent
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

@@ -1,4 +1,5 @@
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "agent/agent_impl.h"
@@ -102,9 +103,13 @@ Result<void> Agent::Impl::dropPrivileges(const broker::Identity& who) {
     return {};
   };
   if (auto r = own(config.state_dir); !r) return r;
+  // Root's own files only, each with one name: a hard link planted in the directory (it is the
+  // agent user's after the first start) must not make root give away the file it names.
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator(config.state_dir, ec)) {
-    if (e.is_regular_file(ec) && !e.is_symlink(ec))
+    struct stat st {};
+    if (::lstat(e.path().c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == 0 &&
+        st.st_nlink == 1)
       if (auto r = own(e.path()); !r) return r;
   }
   return broker::dropTo(who);
@@ -158,6 +163,11 @@ int Agent::Impl::run() {
     if (!who)
       return cannotStart("user: " + who.error().message +
                          " (the package creates novacron; by hand: useradd --system novacron)");
+    // The store is opened after the drop: its directory must be within the user's reach.
+    if (auto r = broker::canReach(config.state_dir, *who); !r)
+      return cannotStart(r.error().message +
+                         "; set state_dir (or NOVACRON_STATE_DIR) to a directory it can reach, "
+                         "such as /var/lib/novacron");
     user = *who;
   }
   if (config.http_tls_cert && config.http_tls_key) {

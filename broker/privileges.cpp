@@ -3,10 +3,13 @@
 #include <grp.h>
 #include <pwd.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 
 #include "base/proc_file.h"
@@ -123,6 +126,27 @@ Result<void> dropTo(const Identity& who) {
   // The kernel's word, tested: a dropped process cannot become root again.
   if (::setuid(0) == 0)
     return makeError(ErrorCode::kPermission, "dropping privileges: root could be taken back");
+  return {};
+}
+
+Result<void> canReach(const std::filesystem::path& path, const Identity& who) {
+  std::filesystem::path dir;
+  for (auto it = path.begin(); it != path.end(); ++it) {
+    if (std::next(it) == path.end()) break;  // the last one is the agent's own, given to it
+    dir /= *it;
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) != 0) break;  // not made yet: made by root, reachable
+    bool in_group = st.st_gid == who.gid ||
+                    std::find(who.groups.begin(), who.groups.end(), st.st_gid) != who.groups.end();
+    mode_t bit = st.st_uid == who.uid ? S_IXUSR : in_group ? S_IXGRP : S_IXOTH;
+    if ((st.st_mode & bit) == 0) {
+      char mode[8];
+      std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
+      return makeError(ErrorCode::kPermission, "the agent's user " + who.name + " cannot reach " +
+                                                   path.string() + ": " + dir.string() + " is " +
+                                                   mode + " and closed to it");
+    }
+  }
   return {};
 }
 

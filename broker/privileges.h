@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,10 @@ Result<Credentials> parseStatus(std::string_view text);
 
 /// Reads /proc/PID/status (0: this process).
 Result<Credentials> readCredentials(pid_t pid = 0);
+
+/// Whether `who` can reach `path` (search permission on every directory above it), or which
+/// directory stops it and why: what the dropped agent opens must be within its reach.
+Result<void> canReach(const std::filesystem::path& path, const Identity& who);
 
 /// Drops root for good: supplementary groups, then real, effective and saved group and user
 /// ids, ambient capabilities cleared, PR_SET_NO_NEW_PRIVS set. Then checks, from the kernel's

@@ -15,8 +15,8 @@ using testing::inOwnNetns;
 
 // The outcome's state and error, or its result, as one line for the parent to compare.
 std::string said(const ActionOutcome& o) {
-  return o.state + ": " + (o.result.contains("error") ? o.result["error"].get<std::string>()
-                                                       : o.result.dump());
+  return o.state + ": " +
+         (o.result.contains("error") ? o.result["error"].get<std::string>() : o.result.dump());
 }
 
 TEST(FirewallActionTest, WhatMustStayReachableOrIsNotAnAddressIsRefused) {
@@ -54,8 +54,9 @@ TEST(FirewallActionTest, ABlockIsListedWithItsTimeoutAndAnUnblockRemovesIt) {
   std::string report = inOwnNetns([]() -> std::string {
     novacron::testing::ActionRunner runner;
     runner.values = {{"labels.address", "203.0.113.7"}};
-    std::string got = said(runner.run(
-        "firewall_block", {{"addresses", {"{labels.address}", "198.51.100.0/24"}}, {"timeout", "2h"}}));
+    std::string got =
+        said(runner.run("firewall_block", {{"addresses", {"{labels.address}", "198.51.100.0/24"}},
+                                           {"timeout", "2h"}}));
     if (got != R"(done: {"blocked":["203.0.113.7","198.51.100.0/24"],"timeout":"2h"})")
       return "block: " + got;
     auto fw = firewall::Firewall::open();

@@ -7,6 +7,8 @@
 
 #include <cstring>
 
+#include "tests/support/fixture.h"
+
 namespace novacron::broker {
 namespace {
 
@@ -99,6 +101,32 @@ TEST(PrivilegesTest, StatusLinesAreReadAsTheKernelWritesThem) {
   EXPECT_FALSE(root->no_new_privs);
   // A process name is not a line of its own, even when it looks like one.
   EXPECT_FALSE(parseStatus("Name:\tUid:\t0\t0\t0\nCapEff:\t0\n").has_value());
+}
+
+// As root the agent opens its store after the drop: a state dir under /root (0700) is out of
+// its user's reach, and start-up says which directory stops it.
+TEST(PrivilegesTest, WhatTheUserCannotReachIsNamed) {
+  if (::geteuid() != 0) GTEST_SKIP() << "the directories' owners are changed";
+  novacron::testing::ScratchRoot dir;
+  Identity who{"someone", 4242, 4242, {}};
+  auto closed = dir.path() / "closed";
+  std::filesystem::create_directories(closed / "inside");
+  ASSERT_EQ(::chmod(dir.path().c_str(), 0755), 0);
+  ASSERT_EQ(::chmod(closed.c_str(), 0700), 0);
+  EXPECT_TRUE(canReach(dir.path() / "state", who).has_value());
+  auto r = canReach(closed / "inside" / "state", who);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().message, "the agent's user someone cannot reach " +
+                                   (closed / "inside" / "state").string() + ": " + closed.string() +
+                                   " is 0700 and closed to it");
+  // Its group's search permission is enough, as is owning the directory.
+  ASSERT_EQ(::chmod(closed.c_str(), 0710), 0);
+  EXPECT_FALSE(canReach(closed / "inside" / "state", who).has_value());
+  ASSERT_EQ(::chown(closed.c_str(), 0, 4242), 0);
+  EXPECT_TRUE(canReach(closed / "inside" / "state", who).has_value());
+  ASSERT_EQ(::chmod(closed.c_str(), 0700), 0);
+  ASSERT_EQ(::chown(closed.c_str(), 4242, 0), 0);
+  EXPECT_TRUE(canReach(closed / "inside" / "state", who).has_value());
 }
 
 }  // namespace
