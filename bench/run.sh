@@ -17,12 +17,19 @@ echo "== durable timeline event writes (WAL, synchronous=FULL)"
 
 echo "== condition true -> first automated action started (for: 0s)"
 "$BIN/incident_latency" 200
+if ((EUID == 0)); then
+  "$BIN/incident_latency" --cgroup 200
+  echo "== the same through the broker, as when root starts the agent"
+  "$BIN/incident_latency" --broker 200
+fi
 
 echo "== /metrics latency: 1000 sequential scrapes, new connection each"
 WORK=$(mktemp -d)
+chmod 0755 "$WORK"  # started as root, the agent runs as novacron, which must reach its state
 PORT=$((20000 + RANDOM % 40000))
 printf 'bench-token\n' >"$WORK/api.token"
-chmod 0600 "$WORK/api.token"
+chmod 0640 "$WORK/api.token"
+getent group novacron >/dev/null && chgrp novacron "$WORK/api.token"
 printf 'state_dir: %s\nhttp: {listen: "127.0.0.1:%s", token_file: %s}\n' "$WORK/state" "$PORT" \
   "$WORK/api.token" >"$WORK/agent.yaml"
 "$BIN/novacron-agent" --config "$WORK/agent.yaml" 2>"$WORK/agent.log" &

@@ -114,4 +114,15 @@ set -e
 grep -q 'broker down' "$WORK/agent2.log" || fail "broker down not logged"
 pass "kill -9 of the broker: the agent logs broker down and exits 1"
 
+# --- and starts again, as systemd would start it: the new broker takes over what the killed one
+# made (its store names the same cgroups), and a clean stop leaves no cgroup behind.
+rm -f "$SOCK"
+start_agent "$WORK/agent.yaml" "$WORK/agent3.log" "$SOCK"
+store_id=$(sqlite3 "$WORK/state/agent.db" "SELECT value FROM agent_state WHERE key = 'store_id'")
+kill -TERM "${PIDS[-1]}"
+wait "${PIDS[-1]}" || fail "the restarted agent did not stop cleanly"
+left=$(find /sys/fs/cgroup -maxdepth 4 -type d -name "$store_id" 2>/dev/null)
+[[ -z $left ]] || fail "cgroups left after the restart's stop: $left"
+pass "after a broker crash the agent starts again and its stop leaves no cgroup"
+
 echo "broker: all checks passed"
