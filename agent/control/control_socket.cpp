@@ -200,18 +200,20 @@ Result<void> ControlSocket::listen(const std::filesystem::path& path, mode_t mod
     return makeError(ErrorCode::kIo,
                      "control socket: cannot bind " + path.string() + ": " + ec.message());
   }
+  if (::chmod(path.c_str(), mode) != 0) {
+    int err = errno;
+    a.close();
+    return makeError(ErrorCode::kIo,
+                     "control socket: chmod " + path.string() + ": " + std::strerror(err));
+  }
+  // After the chmod: once the socket is another user's, changing its mode takes CAP_FOWNER,
+  // which the packaged unit does not keep.
   if ((group || owner) && ::chown(path.c_str(), owner.value_or(static_cast<uid_t>(-1)),
                                   group.value_or(static_cast<gid_t>(-1))) != 0) {
     int err = errno;
     a.close();
     return makeError(ErrorCode::kIo,
                      "control socket: chown " + path.string() + ": " + std::strerror(err));
-  }
-  if (::chmod(path.c_str(), mode) != 0) {
-    int err = errno;
-    a.close();
-    return makeError(ErrorCode::kIo,
-                     "control socket: chmod " + path.string() + ": " + std::strerror(err));
   }
   a.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return makeError(ErrorCode::kIo, "control socket: listen: " + ec.message());

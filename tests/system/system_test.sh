@@ -122,6 +122,17 @@ in_ct "grep -q '^0::/system.slice/novacron-agent.service/agent$' /proc/$MAIN/cgr
   fail "the agent did not move into its leaf: $(in_ct "cat /proc/$MAIN/cgroup")"
 pass "Type=notify readiness ('$status'), the agent in novacron-agent.service/agent"
 
+# Privilege separation under the real unit: the main process (systemd's MainPID) is novacron
+# with no capability; its child the broker is the only root process of the agent.
+uids=$(in_ct "awk '/^Uid:/ {print \$2, \$3, \$4, \$5}' /proc/$MAIN/status")
+[[ $uids == "$(in_ct 'id -u novacron') $(in_ct 'id -u novacron') $(in_ct 'id -u novacron') $(in_ct 'id -u novacron')" ]] ||
+  fail "the main process's uids are $uids"
+[[ $(in_ct "awk '/^CapEff:/ {print \$2}' /proc/$MAIN/status") == 0000000000000000 ]] ||
+  fail "the main process has capabilities: $(in_ct "grep ^Cap /proc/$MAIN/status")"
+BROKER=$(in_ct "pgrep -P $MAIN -x novacron-broker") || fail "no broker under the main process"
+[[ $(in_ct "awk '/^Uid:/ {print \$2}' /proc/$BROKER/status") == 0 ]] || fail "the broker is not root"
+pass "main process uid $(cut -d' ' -f1 <<<"$uids"), CapEff 0; the broker (pid $BROKER) root"
+
 out=$(in_ct 'novacron status') || [[ $? == 1 ]] || fail "novacron status as root: $out"
 grep -q 'containment systemd' <<<"$out" || fail "containment not shown: $out"
 in_ct 'id ncuser >/dev/null 2>&1 || useradd -M -G novacron ncuser'
