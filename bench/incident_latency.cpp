@@ -92,7 +92,6 @@ int main(int argc, char** argv) {
   }
   boost::asio::io_context io;
   boost::asio::thread_pool pool(1);
-  novacron::collectors::MetricStore metrics;
   actions::ActionSettings settings;
   actions::Containment containment;
   const std::string instance = "bench" + std::to_string(::getpid());
@@ -113,10 +112,6 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  actions::ActionEnv local{
-      io, pool, metrics, settings,
-      containment.mode() == actions::ContainmentMode::kProcessGroup ? nullptr : &containment};
-
   auto dir =
       std::filesystem::temp_directory_path() / ("novacron_latency_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
@@ -129,6 +124,11 @@ int main(int argc, char** argv) {
   const auto* used = agent::findMetric("novacron_disk_used_ratio");
   std::vector<double> us;
   for (int i = 0; i < runs; ++i) {
+    // A store of its own each time: one series, one decision, one incident.
+    novacron::collectors::MetricStore metrics;
+    actions::ActionEnv local{
+        io, pool, metrics, settings,
+        containment.mode() == actions::ContainmentMode::kProcessGroup ? nullptr : &containment};
     std::optional<std::chrono::steady_clock::time_point> started;
     bool ended = false;
     policy::Evaluator evaluator(set, {});
