@@ -38,6 +38,7 @@
 #include "incidents/recovery.h"
 #include "incidents/store.h"
 #include "io/control_request.h"
+#include "io/firewall.h"
 #include "io/http_server.h"
 #include "io/orphans.h"
 #include "io/state_dir.h"
@@ -78,8 +79,8 @@ struct Agent::Impl {
         watchdog_timer(io),
         signals(io, SIGTERM, SIGINT, SIGHUP),
         http(io, [this](const HttpRequest& r) { return handleHttp(r); }),
-        control(io, [this](std::string_view line, const PeerCredentials& peer) {
-          return handleControl(line, peer);
+        control(io, [this](std::string_view line, const PeerCredentials& peer, ControlReply reply) {
+          handleControl(line, peer, std::move(reply));
         }) {
     reload.last_success = started;
     self.add(std::make_unique<collectors::SelfCollector>(sources.groups(), store, reload,
@@ -183,7 +184,9 @@ struct Agent::Impl {
   HttpResponse handleHttp(const HttpRequest& r);
 
   // --- commands.cpp --------------------------------------------------------
-  std::string handleControl(std::string_view line, const PeerCredentials& peer);
+  void handleControl(std::string_view line, const PeerCredentials& peer, ControlReply reply);
+  // `firewall_list`: what the block set holds, from the broker (or nftables itself without one).
+  void firewallList(ControlReply reply);
   static std::string incidentCommandOf(Impl& a, const std::string& cmd, const json& args,
                                        const PeerCredentials& peer);
   // `logs`: the agent's own recent lines; {"errors": true} for warnings and worse, "since" in

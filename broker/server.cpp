@@ -224,12 +224,7 @@ class Server {
     if (!fw) return reply(m.id, fw.error());
     auto list = fw->list();
     if (!list) return reply(m.id, list.error());
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& b : *list)
-      out.push_back({{"address", b.network.str()},
-                     {"timeout_s", b.timeout.count()},
-                     {"expires_s", b.expires.count()}});
-    auto fd = memoryFile("novacron-blocked", jsonText(out));
+    auto fd = memoryFile("novacron-blocked", firewall::blockedJson(*list));
     if (!fd) return reply(m.id, fd.error());
     reply(m.id, {}, {}, {fd->get()});
   }

@@ -11,6 +11,7 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "base/defaults.h"
@@ -52,6 +53,7 @@ constexpr const char* kHelp =
     "  logs [--errors] [--since DUR]   the agent's own recent log lines\n"
     "  metrics [PATTERN]         current values of metrics whose name contains PATTERN\n"
     "  playbooks                 the playbooks in force\n"
+    "  firewall list             the addresses firewall_block holds, with their expiry\n"
     "  version                   the agent's and this command's versions\n"
     "\n"
     "The socket is --socket, else $NOVACRON_SOCKET, else $NOVACRON_STATE_DIR/agent.sock,\n"
@@ -190,17 +192,22 @@ int main(int argc, char** argv) {
       rest.erase(rest.begin());
     }
   };
-  sub("list", "incidents");
   if (words[0] == "incidents") {
+    sub("list", "incidents");
     sub("show", "incident");
     sub("postmortem", "postmortem");
   }
   if (words[0] == "health") sub("check", "health");
   if (words[0] == "db") sub("status", "db_status");
-  if ((words[0] == "health" && cmd != "health") || (words[0] == "db" && cmd != "db_status")) {
-    std::cerr << "novacron: usage: novacron " << (words[0] == "db" ? "db status" : "health check")
-              << "\n";
-    return kUsage;
+  if (words[0] == "firewall") sub("list", "firewall_list");
+  // The words a command must have after it, for the usage line when they are missing.
+  for (auto [first, full, whole] :
+       {std::tuple{"health", "health", "health check"}, std::tuple{"db", "db_status", "db status"},
+        std::tuple{"firewall", "firewall_list", "firewall list"}}) {
+    if (words[0] == first && cmd != full) {
+      std::cerr << "novacron: usage: novacron " << whole << "\n";
+      return kUsage;
+    }
   }
   auto need = [&](size_t n, const char* what) {
     if (rest.size() != n) {
@@ -220,7 +227,8 @@ int main(int argc, char** argv) {
     args["errors"] = errors;
     args["since"] = since.value_or(3600);
   } else if (cmd == "pause" || cmd == "resume" || cmd == "status" || cmd == "version" ||
-             cmd == "playbooks" || cmd == "health" || cmd == "diagnostics" || cmd == "db_status") {
+             cmd == "playbooks" || cmd == "health" || cmd == "diagnostics" || cmd == "db_status" ||
+             cmd == "firewall_list") {
     if (!need(0, "")) return kUsage;
   } else if (cmd == "incident" || cmd == "postmortem" || cmd == "ack") {
     if (!need(1, "ID")) return kUsage;
@@ -309,6 +317,8 @@ int main(int argc, char** argv) {
     } else if (cmd == "trigger") {
       std::cout << "incident " << d["id"].get<std::string>() << " opened by "
                 << d["by"].get<std::string>() << (dry_run ? " (dry-run)" : "") << "\n";
+    } else if (cmd == "firewall_list") {
+      printBlocked(d);
     } else if (cmd == "metrics")
       printMetrics(d);
     else if (cmd == "playbooks")

@@ -163,6 +163,18 @@ void printLogs(const json& d) {
   if (d.empty()) std::cout << "no log lines in that time\n";
 }
 
+void printBlocked(const json& d) {
+  if (d.empty()) {
+    std::cout << "no address is blocked\n";
+    return;
+  }
+  std::cout << pad("ADDRESS", 44) << pad("EXPIRES IN", 12) << "TIMEOUT\n";
+  for (const auto& b : d) {
+    std::cout << pad(b["address"], 44) << pad(fmtDuration(b["expires_s"].get<double>()), 12)
+              << fmtDuration(b["timeout_s"].get<double>()) << "\n";
+  }
+}
+
 void printDiagnostics(const json& d) { std::cout << jsonText(d, 2) << "\n"; }
 
 void printDbStatus(const json& d, bool detailed) {

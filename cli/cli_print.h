@@ -19,5 +19,7 @@ void printMetrics(const json& d);
 void printLogs(const json& d);
 void printDiagnostics(const json& d);
 void printDbStatus(const json& d, bool detailed);
+/// The firewall block set.
+void printBlocked(const json& d);
 
 }  // namespace novacron::cli

@@ -17,7 +17,7 @@ _novacron() {
     words=("${COMP_WORDS[@]}")
     cword=$COMP_CWORD
   }
-  local commands="status health incidents trigger approve deny ack pause resume diagnostics db logs metrics playbooks version help"
+  local commands="status health incidents trigger approve deny ack pause resume diagnostics db firewall logs metrics playbooks version help"
   case $prev in
     --socket) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --since) COMPREPLY=($(compgen -W "15m 1h 6h 1d 7d" -- "$cur")); return ;;
@@ -49,6 +49,7 @@ _novacron() {
     "") COMPREPLY=($(compgen -W "$commands" -- "$cur")) ;;
     health) [[ -z $sub ]] && COMPREPLY=($(compgen -W "check" -- "$cur")) ;;
     db) [[ -z $sub ]] && COMPREPLY=($(compgen -W "status" -- "$cur")) ;;
+    firewall) [[ -z $sub ]] && COMPREPLY=($(compgen -W "list" -- "$cur")) ;;
     incidents)
       if [[ -z $sub ]]; then
         COMPREPLY=($(compgen -W "list show postmortem" -- "$cur"))

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json_text.h"
 #include "base/text.h"
 
 namespace novacron::firewall {
@@ -121,6 +122,15 @@ Result<void> Firewall::unblock(const std::vector<Network>& networks) {
     }
   }
   return apply(elementCommands("delete", present, ""));
+}
+
+std::string blockedJson(const std::vector<Blocked>& blocked) {
+  json out = json::array();
+  for (const auto& b : blocked)
+    out.push_back({{"address", b.network.str()},
+                   {"timeout_s", b.timeout.count()},
+                   {"expires_s", b.expires.count()}});
+  return jsonText(out);
 }
 
 Result<std::vector<Blocked>> Firewall::list() {

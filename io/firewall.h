@@ -19,6 +19,10 @@ struct Blocked {
   std::chrono::seconds expires{0};  ///< what is left of it
 };
 
+/// The block set as a JSON array of {address, timeout_s, expires_s}: what `novacron firewall
+/// list` shows.
+std::string blockedJson(const std::vector<Blocked>& blocked);
+
 /// The runbook's "block suspicious IPs", with nftables: a table of the agent's own
 /// (`inet novacron`) holding two sets with per-element timeouts (blocked4, blocked6) and an input
 /// chain that drops and counts what comes from them. Nothing outside that table is touched, and

@@ -9,25 +9,29 @@ std::string okReply(const json& data) { return jsonText(json{{"ok", true}, {"dat
 
 }  // namespace
 
-std::string Agent::Impl::handleControl(std::string_view line, const PeerCredentials& peer) {
+void Agent::Impl::handleControl(std::string_view line, const PeerCredentials& peer,
+                                ControlReply reply) {
   auto req = decodeControlRequest(line);
-  if (!req) return errorReply("bad_request", req.error().message);
+  if (!req) return reply(errorReply("bad_request", req.error().message));
   const std::string& cmd = req->cmd;
   const json& args = req->args;
   logDebug("control: " + cmd + " from uid " + std::to_string(peer.uid) + " pid " +
            std::to_string(peer.pid));
   Role role = access.roleOf(peer);
   if (role == Role::kNone) {
-    return errorReply("permission_denied",
-                      "uid " + std::to_string(peer.uid) +
-                          " is not in the control socket's group; ask an administrator");
+    return reply(errorReply("permission_denied",
+                            "uid " + std::to_string(peer.uid) +
+                                " is not in the control socket's group; ask an administrator"));
   }
   if (changesState(cmd) && role != Role::kAdmin) {
-    return errorReply("permission_denied",
-                      cmd + " changes the agent's state: it needs root or the admin group" +
-                          (config.control_admin_group ? " (" + *config.control_admin_group + ")"
-                                                      : std::string()));
+    return reply(
+        errorReply("permission_denied",
+                   cmd + " changes the agent's state: it needs root or the admin group" +
+                       (config.control_admin_group ? " (" + *config.control_admin_group + ")"
+                                                   : std::string())));
   }
+  // The one command answered later: the broker holds the firewall.
+  if (cmd == "firewall_list") return firewallList(std::move(reply));
   // One entry per command, in the order the error for an unknown one lists them.
   using Run = std::string (*)(Impl&, const std::string&, const json&, const PeerCredentials&);
   static constexpr std::pair<std::string_view, Run> kCommands[] = {
@@ -63,12 +67,31 @@ std::string Agent::Impl::handleControl(std::string_view line, const PeerCredenti
        }},
   };
   for (const auto& [name, run] : kCommands) {
-    if (name == cmd) return run(*this, cmd, args, peer);
+    if (name == cmd) return reply(run(*this, cmd, args, peer));
   }
   std::string known;
-  for (const auto& [name, run] : kCommands)
-    known += (known.empty() ? "" : ", ") + std::string(name);
-  return errorReply("unknown_command", "unknown command '" + cmd + "'; known: " + known);
+  for (const auto& [name, run] : kCommands) known += std::string(name) + ", ";
+  reply(errorReply("unknown_command",
+                   "unknown command '" + cmd + "'; known: " + known + "firewall_list"));
+}
+
+void Agent::Impl::firewallList(ControlReply reply) {
+  auto answer = [reply](Result<std::string> list) {
+    if (!list) return reply(errorReply("firewall", list.error().message));
+    json data = json::parse(*list, nullptr, false);
+    if (!data.is_array()) return reply(errorReply("firewall", "the broker's list is not JSON"));
+    reply(okReply(data));
+  };
+  if (broker) return broker->listBlocked(answer);
+  // Without a broker the agent is not root: nftables answers only if it was given CAP_NET_ADMIN.
+  auto fw = firewall::Firewall::open();
+  if (!fw) {
+    return answer(makeError(
+        fw.error().code, fw.error().message + " (no broker: the agent was not started as root)"));
+  }
+  auto list = fw->list();
+  if (!list) return answer(list.error());
+  answer(firewall::blockedJson(*list));
 }
 
 std::string Agent::Impl::incidentCommandOf(Impl& a, const std::string& cmd, const json& args,

@@ -4,10 +4,12 @@
 #include <sys/stat.h>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/streambuf.hpp>
@@ -18,6 +20,7 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <optional>
 
 #include "base/guard.h"
 #include "base/json_text.h"
@@ -69,6 +72,30 @@ PeerCredentials peerOf(stream::socket& s) {
   return p;
 }
 
+// The handler's reply, whenever it comes. One that throws is answered with an internal error,
+// and a reply after that is dropped: the session has moved on.
+asio::awaitable<std::string> answer(ControlSocket::State& st, const std::string& line,
+                                    const PeerCredentials& peer) {
+  return asio::async_initiate<decltype(asio::use_awaitable), void(std::string)>(
+      [&st, &line, &peer](auto completion) {
+        using Completion = decltype(completion);
+        auto slot = std::make_shared<std::optional<Completion>>(std::move(completion));
+        // Posted, so that a reply given at once does not resume the session inside the handler.
+        auto reply = [slot, &io = st.io](std::string r) {
+          if (!*slot) return;
+          asio::post(io, [c = std::move(**slot), r = std::move(r)]() mutable { c(std::move(r)); });
+          slot->reset();
+        };
+        try {
+          st.handler(line, peer, reply);
+        } catch (const std::exception& e) {
+          internalError("a control command", e.what());
+          reply(errorReply("internal", "internal error"));
+        }
+      },
+      asio::use_awaitable);
+}
+
 asio::awaitable<void> session(std::shared_ptr<ControlSocket::State> st, stream::socket socket,
                               PeerCredentials peer) {
   ++st->active;
@@ -117,13 +144,7 @@ asio::awaitable<void> session(std::shared_ptr<ControlSocket::State> st, stream::
     std::string line(asio::buffers_begin(buf.data()), asio::buffers_begin(buf.data()) + n - 1);
     buf.consume(n);
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    std::string reply;
-    try {
-      reply = st->handler(line, peer);
-    } catch (const std::exception& e) {
-      internalError("a control command", e.what());
-      reply = errorReply("internal", "internal error");
-    }
+    std::string reply = co_await answer(*st, line, peer);
     reply += '\n';
     // A client that never reads must not hold the session forever.
     idle.expires_after(st->limits.idle_timeout);

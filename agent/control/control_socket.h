@@ -32,9 +32,13 @@ struct PeerCredentials {
   }
 };
 
-/// Answers one request line (without its newline) with one reply line (without its newline).
-/// Called on the event loop; must not block.
-using ControlHandler = std::function<std::string(std::string_view line, const PeerCredentials&)>;
+/// Sends the reply line (without its newline). Called once, on the event loop, at once or later
+/// (a command that asks the broker answers when the broker does).
+using ControlReply = std::function<void(std::string reply)>;
+/// Answers one request line (without its newline). Called on the event loop; must not block. The
+/// connection reads its next request only after the reply.
+using ControlHandler =
+    std::function<void(std::string_view line, const PeerCredentials&, ControlReply reply)>;
 
 struct ControlLimits {
   size_t max_connections = 256;

@@ -25,9 +25,13 @@ class ControlSocketTest : public ::testing::Test {
     path_ = (root_.path() / "agent.sock").string();
     socket_ = std::make_unique<ControlSocket>(
         io_.io(),
-        [](std::string_view line, const PeerCredentials& p) {
-          return "{\"echo\":\"" + std::string(line) + "\",\"uid\":" + std::to_string(p.uid) +
-                 ",\"pid\":" + std::to_string(p.pid) + "}";
+        [this](std::string_view line, const PeerCredentials& p, ControlReply reply) {
+          // "later" is answered when another connection sends "release"; "throw" throws.
+          if (line == "later") return void(pending_ = std::move(reply));
+          if (line == "throw") throw std::runtime_error("from the handler");
+          if (line == "release" && pending_) pending_("{\"released\":true}");
+          reply("{\"echo\":\"" + std::string(line) + "\",\"uid\":" + std::to_string(p.uid) +
+                ",\"pid\":" + std::to_string(p.pid) + "}");
         },
         limits);
     auto r = io_.run([&] { return socket_->listen(path_, 0660); });
@@ -41,6 +45,7 @@ class ControlSocketTest : public ::testing::Test {
   testing::IoThread io_;
   std::unique_ptr<ControlSocket> socket_;
   std::string path_;
+  ControlReply pending_;  // used on the event loop only
 };
 
 TEST_F(ControlSocketTest, OneLineInOneLineOutWithTheKernelsCredentials) {
@@ -63,6 +68,33 @@ TEST_F(ControlSocketTest, SeveralRequestsOnOneConnectionAndCrLf) {
   std::string got = s.receive(5s, "\"b\"");
   EXPECT_NE(got.find("\"echo\":\"a\""), std::string::npos);
   EXPECT_NE(got.find("\"echo\":\"b\""), std::string::npos);
+}
+
+TEST_F(ControlSocketTest, AReplyGivenLaterReachesItsClientAndOthersAreServedMeanwhile) {
+  start();
+  auto waiting = RawSocket::unix(path_);
+  ASSERT_TRUE(waiting.connected());
+  waiting.send("later\n");
+  // The waiting request must not hold the loop: another connection is answered, and its
+  // request lets the first one's reply go. The handler has the first request once the second's
+  // "release" finds it, so send again until it does.
+  std::string released;
+  for (int i = 0; i < 300 && released.empty(); ++i) {
+    EXPECT_TRUE(cli::roundTrip(path_, "release", 5s).has_value());
+    released = waiting.receive(100ms, "released");
+  }
+  EXPECT_NE(released.find("{\"released\":true}"), std::string::npos);
+  // The connection goes on with its next request.
+  waiting.send("next\n");
+  EXPECT_NE(waiting.receive(5s, "next").find("\"echo\":\"next\""), std::string::npos);
+}
+
+TEST_F(ControlSocketTest, AHandlerThatThrowsIsAnsweredWithAnInternalError) {
+  start();
+  auto reply = cli::roundTrip(path_, "throw", 5s);
+  ASSERT_TRUE(reply.has_value()) << reply.error().message;
+  EXPECT_NE(reply->find("\"internal\""), std::string::npos) << *reply;
+  EXPECT_TRUE(cli::roundTrip(path_, "after", 5s).has_value());
 }
 
 TEST_F(ControlSocketTest, OversizedLinesIdleClientsAndCrowdsAreRefused) {
@@ -144,8 +176,8 @@ TEST_F(ControlSocketTest, AStaleSocketIsReplacedButAFileIsNot) {
 
   std::string file = (root_.path() / "not-a-socket").string();
   std::ofstream(file) << "precious";
-  ControlSocket other(io_.io(),
-                      [](std::string_view, const PeerCredentials&) { return std::string("{}"); });
+  ControlSocket other(
+      io_.io(), [](std::string_view, const PeerCredentials&, ControlReply reply) { reply("{}"); });
   auto r = io_.run([&] { return other.listen(file, 0660); });
   ASSERT_FALSE(r.has_value());
   EXPECT_NE(r.error().message.find("is not a socket"), std::string::npos);
