@@ -61,12 +61,16 @@ out=$(nc --json trigger data_loss_response) || fail "a second trigger after the 
 alive
 pass "data_loss_response ran every action with a non-UTF-8 mount on the host, and again after"
 
-# security_breach needs its label, checked before the incident opens.
-capture nc trigger security_breach
+# security_breach needs its labels, checked before the incident opens. The address is
+# TEST-NET-3's: the step that would block it is never approved here.
+capture nc trigger security_breach --label address=203.0.113.7
 ((rc == 1)) && grep -q 'needs --label user=VALUE' <<<"$out" || fail "no label: $rc $out"
-capture nc trigger security_breach --label "user=$(printf 'a\nb')"
+capture nc trigger security_breach --label "user=$(printf 'a\nb')" --label address=203.0.113.7
 ((rc == 1)) && grep -q 'control character' <<<"$out" || fail "a line break in a label: $rc $out"
-capture nc trigger security_breach --label user=nct_victim --reason "$(printf 'x\n<0>FORGED line')"
+capture nc trigger security_breach --label user=nct_victim --label address=--flush
+((rc == 1)) && grep -q 'block_addresses' <<<"$out" || fail "an option for an address: $rc $out"
+capture nc trigger security_breach --label user=nct_victim --label address=203.0.113.7 \
+  --reason "$(printf 'x\n<0>FORGED line')"
 ((rc == 0)) || fail "trigger with its label: $out"
 SB=$(sed -n 's/^incident \([^ ]*\) opened.*/\1/p' <<<"$out")
 grep -q '^<0>FORGED\|^FORGED' "$WORK/agent.log" && fail "a reason split a log line"
@@ -80,10 +84,14 @@ code=$(api -X POST -H "Authorization: Bearer ops-token" -d '{"by":"alice"}' \
   "$URL/v1/incidents/$SB/actions/end_user_sessions/approve")
 [[ $code == 200 ]] || fail "approve through the API: $code $(cat "$WORK/api.out")"
 wait_for 10 bash -c "! kill -0 $VICTIM 2>/dev/null" || fail "the user's process survived the approved step"
-pass "security_breach refused a missing or broken label, took its user label, and the approved step ended that user's processes"
+# Its next step would block the address: denied, so the incident ends before the API's trigger.
+wait_for 20 bash -c "'$CLI' --socket '$SOCK' --json incident '$SB' | grep -q '\"action\":\"block_addresses\",\"distinct_approver\"'" ||
+  fail "security_breach did not ask to block its address: $(nc incident "$SB")"
+nc deny "$SB" block_addresses --reason "a TEST-NET address" >/dev/null || fail "deny block_addresses"
+pass "security_breach refused a missing or broken label, took its labels, and the approved step ended that user's processes"
 
 # Through the API: triggered with one token, it cannot be approved with the same token.
-code=$(api -X POST -H "Authorization: Bearer ops-token" -d '{"by":"alice","labels":{"user":"nct_victim"}}' \
+code=$(api -X POST -H "Authorization: Bearer ops-token" -d '{"by":"alice","labels":{"user":"nct_victim","address":"203.0.113.7"}}' \
   "$URL/v1/playbooks/security_breach/trigger")
 [[ $code == 200 ]] || fail "API trigger: $code $(cat "$WORK/api.out")"
 SB2=$(sed -n 's/.*"id":"\([^"]*\)".*/\1/p' "$WORK/api.out")
