@@ -3,7 +3,7 @@
 # as PID 1, the .deb installed with apt, and the hardened unit checked as it runs on a fleet
 # host — readiness, reload, the socket for root and the novacron group, actions inside the
 # sandbox, containment in a cgroup per run (setsid, double fork, SIGTERM ignored, OOM), kill -9,
-# the watchdog, and a stop during an action.
+# the watchdog, a stop during an action, and firewall_block under the unit's restrictions.
 # Usage: system_test.sh BUILD_DIR. Root; the root file system is kept in $NOVACRON_MACHINE_DIR
 # (default /var/lib/machines/novacron-test) and reused by later runs.
 set -euo pipefail
@@ -39,7 +39,10 @@ if ! mountpoint -q /run/systemd/nspawn; then
 fi
 cp "$DEB" "$R/root/novacron-agent.deb"
 # No systemd on the host: no machined registration, no scope of our own.
+# CAP_NET_ADMIN for firewall_block, which the check below runs in a network namespace of the
+# agent's own: the container shares the host's network.
 systemd-nspawn -q -D "$R" --boot --register=no --keep-unit --machine="$MACHINE" \
+  --capability=CAP_NET_ADMIN \
   >"$WORK/nspawn.log" 2>&1 &
 NS=$!
 PIDS+=("$NS")
@@ -49,7 +52,7 @@ P=$(pgrep -P "$NS" -x systemd)
 in_ct() { nsenter -t "$P" -a /bin/bash -c "$1"; }
 stop_container() {
   # The kept root file system goes back to having the dependencies but not the package.
-  [[ -n $P ]] && in_ct 'systemctl stop novacron-agent; dpkg --purge novacron-agent; rm -rf /var/lib/novacron /root/novacron-agent.deb' >/dev/null 2>&1 || true
+  [[ -n $P ]] && in_ct 'systemctl stop novacron-agent; dpkg --purge novacron-agent; rm -rf /var/lib/novacron /root/novacron-agent.deb /etc/systemd/system/novacron-agent.service.d' >/dev/null 2>&1 || true
   [[ -n $P ]] && in_ct 'systemctl poweroff' >/dev/null 2>&1 || true
   for _ in $(seq 1 300); do kill -0 "$NS" 2>/dev/null || break; sleep 0.1; done
   kill -KILL "$NS" 2>/dev/null || true
@@ -99,6 +102,11 @@ in_ct 'cat >/etc/novacron/playbooks.d/system.yaml' <<'YAML'
   category: infrastructure
   actions:
     - {id: hog, type: exec, automated: true, timeout: 30s, resources: {memory_max: 32MiB}, with: {argv: ["/usr/bin/perl", "-e", "my $x = 'a' x (200 * 1024 * 1024); sleep 10"]}}
+- name: sys_block
+  severity: 4
+  category: security
+  actions:
+    - {id: block, type: firewall_block, automated: true, with: {addresses: [198.51.100.7, "2001:db8::/64"], timeout: 10m}}
 - name: sys_long
   severity: 4
   category: infrastructure
@@ -147,7 +155,7 @@ before=$(in_ct 'novacron --json playbooks | grep -o "\"name\"" | wc -l')
 in_ct 'systemctl reload novacron-agent'
 wait_for 10 in_ct "journalctl -u novacron-agent --no-pager | grep -q 'configuration reloaded'" || fail "reload not logged"
 after=$(in_ct 'novacron --json playbooks | grep -o "\"name\"" | wc -l')
-((before == after && after == 16)) || fail "playbooks before $before, after $after"
+((before == after && after == 17)) || fail "playbooks before $before, after $after"
 pass "systemctl reload kept the $after playbooks"
 
 trigger() { in_ct "novacron --json trigger $1" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p'; }
@@ -216,3 +224,18 @@ took=$((($(date +%s%N) - start) / 1000000))
 ((took < 10000)) || fail "stop took $took ms"
 in_ct 'pgrep -f "/bin/sleep 600"' && fail "the action outlived the agent"
 pass "systemctl stop during an action: ${took} ms, no action process left"
+
+# firewall_block through the broker under the unit's bounding set (CAP_NET_ADMIN), address
+# families (AF_NETLINK) and system call filter. A drop-in gives the agent a network namespace of
+# its own for it, so that the host's firewall is not touched; nothing else of the unit changes.
+in_ct 'mkdir -p /etc/systemd/system/novacron-agent.service.d &&
+  printf "[Service]\nPrivateNetwork=yes\n" >/etc/systemd/system/novacron-agent.service.d/netns.conf &&
+  systemctl daemon-reload && systemctl start novacron-agent' ||
+  fail "start in a network namespace: $(in_ct 'journalctl -u novacron-agent --no-pager | tail -n 20')"
+id=$(trigger sys_block)
+wait_for 20 ended "$id" || fail "sys_block did not end: $(in_ct "novacron incident $id")"
+out=$(in_ct 'novacron firewall list') || fail "firewall list: $out"
+grep -Eq '^198\.51\.100\.7 +(9m[0-9]+s|10m0s) +10m0s$' <<<"$out" &&
+  grep -Eq '^2001:db8::/64 ' <<<"$out" || fail "the block set under the unit: $out ($(in_ct "novacron incident $id"))"
+in_ct 'systemctl stop novacron-agent; rm -rf /etc/systemd/system/novacron-agent.service.d; systemctl daemon-reload'
+pass "firewall_block under the unit: both addresses in the set, 10m each"
