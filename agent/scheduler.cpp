@@ -25,6 +25,7 @@ void Agent::Impl::sweep(size_t i) {
     evaluatePolicy(now);
     for (const auto& m : self.sweep(now, 0ms, store)) logWarning(m);
     store.trim(now);
+    if (broker) broker->ping();
   }
   record(now, *run.group);
   if (i == 0) last_heartbeat = std::chrono::steady_clock::now();

@@ -44,14 +44,20 @@ json Agent::Impl::matrixJson() const {
     // Both processes read the same files; a file only root can read, or a reload that failed
     // on one side, leaves them apart, and the broker then refuses what the agent asks.
     bool same = broker->info().policy == broker::policyDigest(evaluator.policy());
+    // The heartbeat asks it once a sweep; an alive broker that stops answering (stuck in a
+    // system call) runs nothing either.
+    auto silent = std::chrono::duration<double>(broker->unanswered()).count();
+    bool stuck = silent > 3 * std::chrono::duration<double>(sources.heartbeat()).count() + 5;
     std::string detail = "pid " + std::to_string(broker_pid) + ", policy " + broker->info().policy +
                          ", " + std::to_string(broker->running()) + " run(s)";
     if (!same) detail += "; its policy differs from the agent's: reload both (systemctl reload)";
+    if (stuck)
+      detail = "no answer for " + std::to_string(static_cast<long>(silent)) + " s; " + detail;
     rows.push_back({{"name", "broker"},
                     {"kind", "broker"},
-                    {"status", !broker->up() ? "down"
-                               : same        ? "ok"
-                                             : "degraded"},
+                    {"status", !broker->up()    ? "down"
+                               : same && !stuck ? "ok"
+                                                : "degraded"},
                     {"latency_seconds", 0},
                     {"error_ratio", 0},
                     {"detail", broker->up() ? detail : "broker down: " + broker->downReason()}});

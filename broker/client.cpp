@@ -6,6 +6,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 
+#include <optional>
+
 #include "base/guard.h"
 #include "base/log.h"
 #include "broker/run_request.h"
@@ -36,6 +38,7 @@ struct Client::Impl {
   std::map<int64_t, Run> runs;
   std::function<void(const std::string&)> on_down;
   std::string down;
+  std::optional<std::chrono::steady_clock::time_point> asked;  // the unanswered health question
 
   Result<void> request(Message m, std::function<void(Received&)> answer,
                        const std::vector<int>& fds = {}) {
@@ -218,6 +221,23 @@ void Client::listBlocked(std::function<void(Result<std::string>)> done) {
   m.verb = Verb::kListBlocked;
   auto answer = answerWith(done, true);
   if (auto r = impl_->request(std::move(m), std::move(answer)); !r) done(r.error());
+}
+
+void Client::ping() {
+  if (impl_->asked || !up()) return;
+  Message m;
+  m.verb = Verb::kHealth;
+  auto answer = [impl = impl_.get()](Received& in) {
+    impl->asked.reset();
+    if (in.message.num(Tag::kOk) == 1 && in.message.get(Tag::kPolicy))
+      impl->hello.policy = std::string(*in.message.get(Tag::kPolicy));
+  };
+  if (impl_->request(std::move(m), answer)) impl_->asked = std::chrono::steady_clock::now();
+}
+
+std::chrono::steady_clock::duration Client::unanswered() const {
+  if (!impl_->asked) return {};
+  return std::chrono::steady_clock::now() - *impl_->asked;
 }
 
 void Client::onDown(std::function<void(const std::string&)> f) { impl_->on_down = std::move(f); }

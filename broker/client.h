@@ -3,6 +3,7 @@
 // its event loop. Every request of a run is answered twice: accepted or refused at once, then the
 // run's end. If the broker goes, every run waiting on it fails with the reason and onDown() says
 // so: the agent then runs nothing and exits, for systemd to start both again.
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -50,6 +51,13 @@ class Client {
   void reload(std::function<void(Result<std::string>)> done);
   /// The firewall block set, as JSON.
   void listBlocked(std::function<void(Result<std::string>)> done);
+
+  /// Asks the broker whether it still answers (the agent does once a heartbeat); its answer
+  /// refreshes info().policy. One question at a time: a new one waits for the last answer.
+  void ping();
+  /// How long the last question has gone unanswered (zero when none waits): a broker alive but
+  /// stuck shows here, one that has gone in up().
+  std::chrono::steady_clock::duration unanswered() const;
 
   /// Called once, on the loop, when the broker has gone.
   void onDown(std::function<void(const std::string&)> f);

@@ -90,6 +90,15 @@ chmod 0644 "$WORK/playbooks/p.yaml"
 kill -HUP "$MAIN"
 wait_for 10 bash -c "[[ \$(grep -c 'broker: policy reloaded' '$WORK/agent.log') -ge 2 ]]" || fail "second reload"
 
+# --- a broker alive but stuck: the status says so, and clears when it answers again ----------
+kill -STOP "$BROKER"
+stuck() { "$CLI" --socket "$SOCK" status -v | grep -Eq '^broker +broker +degraded .*no answer for'; }
+wait_for 60 stuck || { kill -CONT "$BROKER"; fail "a stopped broker is not reported: $(nc status)"; }
+kill -CONT "$BROKER"
+wait_for 30 bash -c "'$CLI' --socket '$SOCK' status | grep -Eq '^broker +broker +ok'" ||
+  fail "the broker row did not clear: $(nc status)"
+pass "a stopped broker shows as degraded with no answer, and ok again once it answers"
+
 # --- the agent dies: the broker ends its runs and exits ------------------------------------
 nc trigger long >/dev/null
 wait_for 20 pgrep -f '^/bin/sleep 337$' || fail "the long action did not start"
