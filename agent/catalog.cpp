@@ -32,9 +32,10 @@ const collectors::MetricDef* findMetric(std::string_view name) {
 }
 
 policy::PolicyLoad loadAgentPolicy(const policy::Config& config, const policy::ConfigEnv& env) {
-  return policy::loadPolicy(policy::builtinPlaybooks(), config.playbooks_dir,
-                            {[](std::string_view n) { return findMetric(n); },
-                             env.enforce_ownership, actions::actionCatalog()});
+  return policy::loadPolicy(
+      policy::builtinPlaybooks(), config.playbooks_dir,
+      {[](std::string_view n) { return findMetric(n); }, env.enforce_ownership,
+       actions::actionCatalog(), env.enforce_ownership ? config.user : std::string()});
 }
 
 policy::EvaluatorOptions evaluatorOptions(const policy::Config& c) {

@@ -52,7 +52,7 @@ int runReplay(const ReplayOptions& options, std::ostream& out, std::ostream& err
   if (options.with_builtins) builtins = policy::builtinPlaybooks();
   auto load = policy::loadPolicy(
       builtins, options.playbooks_dir,
-      {[](std::string_view n) { return findMetric(n); }, false, actions::actionCatalog()});
+      {[](std::string_view n) { return findMetric(n); }, false, actions::actionCatalog(), ""});
   if (!load.policy) {
     for (const auto& e : load.errors) err << e.str() << "\n";
     return 1;

@@ -1,6 +1,8 @@
 #include "base/secret.h"
 
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,10 +18,22 @@ std::optional<std::string> secretModeProblem(const struct stat& st) {
   if (!S_ISREG(st.st_mode)) return "is not a regular file";
   if ((st.st_mode & 007) != 0)
     return std::string("is mode ") + mode +
-           ": others may use it; chmod 0640 (root:novacron) or 0600";
+           ": others may use it; chmod 0640 (group: the agent user's) or 0600";
   if ((st.st_mode & 020) != 0)
     return std::string("is mode ") + mode + ": its group may write it; chmod 0640";
   return std::nullopt;
+}
+
+std::optional<std::string> secretReaderProblem(const struct stat& st, const std::string& user,
+                                               const std::string& path) {
+  struct passwd* pw = user.empty() ? nullptr : ::getpwnam(user.c_str());
+  if (!pw) return std::nullopt;
+  if (st.st_uid == pw->pw_uid || (st.st_gid == pw->pw_gid && (st.st_mode & 040)))
+    return std::nullopt;
+  struct group* g = ::getgrgid(pw->pw_gid);
+  std::string group = g ? g->gr_name : std::to_string(pw->pw_gid);
+  return "cannot be read by the agent's user " + user + ": chgrp " + group + " " + path +
+         " && chmod 0640 " + path;
 }
 
 Result<std::string> readSecret(const std::filesystem::path& file) {

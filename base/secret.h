@@ -19,4 +19,10 @@ Result<std::string> readSecret(const std::filesystem::path& file);
 /// (0640 root:novacron, the packaged layout).
 std::optional<std::string> secretModeProblem(const struct stat& st);
 
+/// Why `user` cannot read a secret file (its owner may, or its group with 0640), with the
+/// commands that fix it; nullopt if it can or `user` is empty or unknown. Root checks this for
+/// the user the agent drops to.
+std::optional<std::string> secretReaderProblem(const struct stat& st, const std::string& user,
+                                               const std::string& path);
+
 }  // namespace novacron::actions

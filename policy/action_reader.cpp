@@ -83,7 +83,8 @@ bool checkTemplate(YamlReader& r, const yaml::Node& n, const std::string& where)
   return ok;
 }
 
-bool checkValue(YamlReader& r, const yaml::Node& value, Check check, const std::string& where) {
+bool checkValue(YamlReader& r, const yaml::Node& value, Check check, const std::string& where,
+                const std::string& secret_reader) {
   bool ok = true;
   switch (check) {
     case Check::kNone:
@@ -136,7 +137,9 @@ bool checkValue(YamlReader& r, const yaml::Node& value, Check check, const std::
                          ", is missing or unreadable (an absolute path is needed)");
           ok = false;
         } else if (::geteuid() == 0 && ::stat(v.Scalar().c_str(), &st) == 0) {
-          if (auto why = actions::secretModeProblem(st)) {
+          auto why = actions::secretModeProblem(st);
+          if (!why) why = actions::secretReaderProblem(st, secret_reader, v.Scalar());
+          if (why) {
             r.error(v, where + ": the secret file for header " + k.Scalar() + ", " + v.Scalar() +
                            ", " + *why);
             ok = false;
@@ -207,7 +210,8 @@ bool checkHttpBody(YamlReader& r, const yaml::Node& with, const std::string& whe
 }
 
 bool checkParams(YamlReader& r, const yaml::Node& with, const yaml::Node& at,
-                 const ActionSchema& schema, const std::string& where) {
+                 const ActionSchema& schema, const std::string& where,
+                 const std::string& secret_reader) {
   const ActionSchema* tp = &schema;
   const std::string type(schema.type);
   bool ok = true;
@@ -249,7 +253,7 @@ bool checkParams(YamlReader& r, const yaml::Node& with, const yaml::Node& at,
         typed = r.integer(value, what, 100, 599).has_value();
         break;
     }
-    ok = typed && checkValue(r, value, spec->check, where) && ok;
+    ok = typed && checkValue(r, value, spec->check, where, secret_reader) && ok;
   }
   bool json_body = std::any_of(tp->params.begin(), tp->params.end(),
                                [](const ParamSpec& ps) { return ps.check == Check::kJsonBody; });
@@ -314,7 +318,7 @@ bool validName(const std::string& s) {
 }
 
 std::optional<ActionSpec> readAction(YamlReader& r, const yaml::Node& n, const std::string& where,
-                                     ActionCatalog actions) {
+                                     ActionCatalog actions, const std::string& secret_reader) {
   if (!r.checkMap(n, where,
                   {"id", "type", "with", "automated", "approval", "timeout", "resources"}))
     return std::nullopt;
@@ -359,12 +363,12 @@ std::optional<ActionSpec> readAction(YamlReader& r, const yaml::Node& n, const s
       r.error(w, where + ".with must be a map of parameters");
       ok = false;
     } else {
-      if (schema && !checkParams(r, w, w, *schema, where)) ok = false;
+      if (schema && !checkParams(r, w, w, *schema, where, secret_reader)) ok = false;
       a.with = toJson(w);
     }
   } else if (schema) {
     // No parameters at all: still check that none is required.
-    if (!checkParams(r, yaml::Node(), n, *schema, where)) ok = false;
+    if (!checkParams(r, yaml::Node(), n, *schema, where, secret_reader)) ok = false;
   }
   if (auto v = r.get(n, "automated", where + ".automated"); v.IsDefined()) {
     if (auto b = r.boolean(v, where + ".automated"))

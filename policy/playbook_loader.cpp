@@ -51,7 +51,7 @@ std::optional<Condition> readCondition(YamlReader& r, const yaml::Node& node,
 // One playbook map. Errors go to the reader; nullopt if there was any.
 std::optional<Playbook> readPlaybook(YamlReader& r, const yaml::Node& n,
                                      const MetricLookup& metrics, ActionCatalog actions,
-                                     bool builtin) {
+                                     bool builtin, const std::string& secret_reader) {
   static const std::initializer_list<std::string_view> kFields = {
       "name",         "severity",      "category",    "description", "enabled", "when",   "for",
       "resolve_when", "escalate_when", "escalate_to", "verify",      "actions", "limits", "labels"};
@@ -193,7 +193,8 @@ std::optional<Playbook> readPlaybook(YamlReader& r, const yaml::Node& n,
       std::map<std::string, SourcePos> ids;
       int i = 0;
       for (const auto& item : v.items()) {
-        auto a = readAction(r, item, w + ": actions[" + std::to_string(i++) + "]", actions);
+        auto a = readAction(r, item, w + ": actions[" + std::to_string(i++) + "]", actions,
+                            secret_reader);
         if (!a) {
           fail();
           continue;
@@ -252,17 +253,17 @@ std::vector<Playbook> parsePlaybooks(const PlaybookSource& source, const MetricL
 
 std::vector<Playbook> parsePlaybooks(const PlaybookSource& source, const MetricLookup& metrics,
                                      ActionCatalog actions, Diagnostics& errors,
-                                     Diagnostics* warnings) {
+                                     Diagnostics* warnings, const std::string& secret_reader) {
   YamlReader r(source.file, errors, warnings);
   std::vector<Playbook> out;
   auto doc = r.load(source.text);
   if (!doc || doc->IsNull()) return out;
   if (doc->IsMap()) {
-    if (auto p = readPlaybook(r, *doc, metrics, actions, source.builtin))
+    if (auto p = readPlaybook(r, *doc, metrics, actions, source.builtin, secret_reader))
       out.push_back(std::move(*p));
   } else if (doc->IsSequence()) {
     for (const auto& item : doc->items()) {
-      if (auto p = readPlaybook(r, item, metrics, actions, source.builtin))
+      if (auto p = readPlaybook(r, item, metrics, actions, source.builtin, secret_reader))
         out.push_back(std::move(*p));
     }
   } else {
@@ -330,7 +331,7 @@ PolicyLoad loadPolicy(std::span<const PlaybookSource> builtins,
           continue;
         }
         add(parsePlaybooks({f.string(), std::move(*text), false}, options.metrics, options.actions,
-                           load.errors, &load.warnings),
+                           load.errors, &load.warnings, options.secret_reader),
             true);
       }
     }

@@ -24,6 +24,7 @@ struct PolicyLoadOptions {
   MetricLookup metrics;            ///< the metric catalog conditions are checked against
   bool enforce_ownership = false;  ///< running as root: files and the directory must be root's
   ActionCatalog actions = {};      ///< the action types (actions::actionCatalog())
+  std::string secret_reader;       ///< as root: the user who must read the secret files named
 };
 
 struct PolicyLoad {
@@ -39,7 +40,7 @@ std::span<const PlaybookSource> builtinPlaybooks();
 /// is left out of the result.
 std::vector<Playbook> parsePlaybooks(const PlaybookSource& source, const MetricLookup& metrics,
                                      ActionCatalog actions, Diagnostics& errors,
-                                     Diagnostics* warnings);
+                                     Diagnostics* warnings, const std::string& secret_reader = "");
 std::vector<Playbook> parsePlaybooks(const PlaybookSource& source, const MetricLookup& metrics,
                                      ActionCatalog actions, Diagnostics& errors);
 

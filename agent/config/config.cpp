@@ -1,7 +1,6 @@
 #include "agent/config/config.h"
 
 #include <grp.h>
-#include <pwd.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -128,15 +127,9 @@ std::optional<std::filesystem::path> readSecretPath(YamlReader& r, const yaml::N
     r.error(n, what + " " + p->string() + " " + *why);
     return std::nullopt;
   }
-  if (struct passwd* pw = user.empty() ? nullptr : ::getpwnam(user.c_str())) {
-    bool readable = st.st_uid == pw->pw_uid || (st.st_gid == pw->pw_gid && (st.st_mode & 040));
-    if (!readable) {
-      struct group* g = ::getgrgid(pw->pw_gid);
-      std::string group = g ? g->gr_name : std::to_string(pw->pw_gid);
-      r.error(n, what + " " + p->string() + " cannot be read by the agent's user " + user +
-                     ": chgrp " + group + " " + p->string() + " && chmod 0640 " + p->string());
-      return std::nullopt;
-    }
+  if (auto why = actions::secretReaderProblem(st, user, p->string())) {
+    r.error(n, what + " " + p->string() + " " + *why);
+    return std::nullopt;
   }
   return p;
 }

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <grp.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "actions/registry.h"
@@ -15,7 +17,8 @@ namespace novacron::policy {
 namespace {
 
 PolicyLoadOptions options() {
-  return {[](std::string_view n) { return agent::findMetric(n); }, false, actions::actionCatalog()};
+  return {[](std::string_view n) { return agent::findMetric(n); }, false, actions::actionCatalog(),
+          ""};
 }
 
 std::filesystem::path policyFixture(std::string_view name) {
@@ -104,6 +107,37 @@ TEST(PlaybookLoaderTest, EveryProblemAtOnceWithPositions) {
                                                                << ::testing::PrintToString(got);
   }
   EXPECT_EQ(got.size(), want.size()) << ::testing::PrintToString(got);
+}
+
+// As root, the loader checks a header file the way the agent's user will meet it at run time.
+TEST(PlaybookLoaderTest, AHeaderFileTheAgentsUserCannotReadIsNamedWithItsFix) {
+  if (::geteuid() != 0 || !::getpwnam("nobody") || !::getgrnam("nogroup")) GTEST_SKIP();
+  testing::ScratchRoot dir;
+  auto key = dir.path() / "api.key";
+  std::ofstream(key) << "k3y\n";
+  ::chmod(key.c_str(), 0600);
+  std::string text =
+      "name: q\nseverity: 3\ncategory: network\nactions:\n"
+      "  - {id: a, type: http_request, with: {url: \"http://x/\", header_files: "
+      "{X-Key: " +
+      key.string() + "}}}\n";
+  auto parse = [&](const std::string& reader) {
+    Diagnostics errors;
+    parsePlaybooks(
+        {"q.yaml", text, false}, [](std::string_view n) { return agent::findMetric(n); },
+        actions::actionCatalog(), errors, nullptr, reader);
+    return messages(errors);
+  };
+  EXPECT_EQ(parse(""), std::vector<std::string>{});
+  EXPECT_EQ(parse("nobody"),
+            std::vector<std::string>{"q.yaml:5:80: playbook q: actions[0]: the secret file for "
+                                     "header X-Key, " +
+                                     key.string() +
+                                     ", cannot be read by the agent's user nobody: chgrp nogroup " +
+                                     key.string() + " && chmod 0640 " + key.string()});
+  ASSERT_EQ(::chown(key.c_str(), 0, ::getgrnam("nogroup")->gr_gid), 0);
+  ::chmod(key.c_str(), 0640);
+  EXPECT_EQ(parse("nobody"), std::vector<std::string>{});
 }
 
 TEST(PlaybookLoaderTest, UrlsSecretsUnitsAndTemplatesAreCheckedToo) {

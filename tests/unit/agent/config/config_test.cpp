@@ -341,8 +341,8 @@ TEST(ConfigTest, SecretFilesMustSuitTheUserTheAgentBecomes) {
   ::chmod(token.c_str(), 0644);
   EXPECT_EQ(messages(parseConfig(text, "c.yaml", env)),
             std::vector<std::string>{"c.yaml:3:15: http.token_file " + token.string() +
-                                     " is mode 0644: others may use it; chmod 0640 (root:novacron) "
-                                     "or 0600"});
+                                     " is mode 0644: others may use it; chmod 0640 (group: the "
+                                     "agent user's) or 0600"});
   EXPECT_EQ(messages(parseConfig("user: root\n", "c.yaml", env)),
             std::vector<std::string>{"c.yaml:1:7: user 'root' must name the unprivileged user the "
                                      "agent runs as, not root"});
@@ -390,7 +390,7 @@ TEST(ConfigTest, ApiCoordinatorAndAlertmanager) {
                   "d.yaml", env);
   std::vector<std::string> want = {
       "d.yaml:1:20: http.token_file " + token.string() +
-          " is mode 0644: others may use it; chmod 0640 (root:novacron) or 0600",
+          " is mode 0644: others may use it; chmod 0640 (group: the agent user's) or 0600",
       "d.yaml:1:" + std::to_string(27 + token.string().size()) +
           ": http.tls needs both cert and key",
       "d.yaml:2:20: coordinator.url: 'ftp://c' is not an http:// or https:// URL",
