@@ -10,7 +10,8 @@
 namespace {
 
 std::string exposition() {
-  std::string t = "# HELP http_requests_total Requests served.\n# TYPE http_requests_total counter\n";
+  std::string t =
+      "# HELP http_requests_total Requests served.\n# TYPE http_requests_total counter\n";
   const char* methods[] = {"GET", "POST", "PUT", "DELETE"};
   const char* codes[] = {"200", "201", "400", "404", "500"};
   for (int h = 0; h < 40; ++h)

@@ -75,10 +75,14 @@ bool suffixOf(FamilyType t, std::string_view suffix) {
 
 std::optional<FamilyType> typeNamed(std::string_view s) {
   static constexpr std::pair<std::string_view, FamilyType> kTypes[] = {
-      {"counter", FamilyType::kCounter},       {"gauge", FamilyType::kGauge},
-      {"histogram", FamilyType::kHistogram},   {"summary", FamilyType::kSummary},
-      {"untyped", FamilyType::kUnknown},       {"unknown", FamilyType::kUnknown},
-      {"info", FamilyType::kInfo},             {"stateset", FamilyType::kStateSet},
+      {"counter", FamilyType::kCounter},
+      {"gauge", FamilyType::kGauge},
+      {"histogram", FamilyType::kHistogram},
+      {"summary", FamilyType::kSummary},
+      {"untyped", FamilyType::kUnknown},
+      {"unknown", FamilyType::kUnknown},
+      {"info", FamilyType::kInfo},
+      {"stateset", FamilyType::kStateSet},
       {"gaugehistogram", FamilyType::kGaugeHistogram}};
   for (const auto& [name, t] : kTypes)
     if (name == s) return t;
@@ -96,14 +100,22 @@ std::string printable(std::string_view s) {
 
 std::string_view familyTypeName(FamilyType t) {
   switch (t) {
-    case FamilyType::kCounter: return "counter";
-    case FamilyType::kGauge: return "gauge";
-    case FamilyType::kHistogram: return "histogram";
-    case FamilyType::kSummary: return "summary";
-    case FamilyType::kInfo: return "info";
-    case FamilyType::kStateSet: return "stateset";
-    case FamilyType::kGaugeHistogram: return "gaugehistogram";
-    case FamilyType::kUnknown: break;
+    case FamilyType::kCounter:
+      return "counter";
+    case FamilyType::kGauge:
+      return "gauge";
+    case FamilyType::kHistogram:
+      return "histogram";
+    case FamilyType::kSummary:
+      return "summary";
+    case FamilyType::kInfo:
+      return "info";
+    case FamilyType::kStateSet:
+      return "stateset";
+    case FamilyType::kGaugeHistogram:
+      return "gaugehistogram";
+    case FamilyType::kUnknown:
+      break;
   }
   return "unknown";
 }

@@ -18,8 +18,16 @@
 namespace novacron::metrics {
 
 /// A metric family's type, from its `# TYPE` line; kUnknown without one.
-enum class FamilyType { kUnknown, kCounter, kGauge, kHistogram, kSummary, kInfo, kStateSet,
-                        kGaugeHistogram };
+enum class FamilyType {
+  kUnknown,
+  kCounter,
+  kGauge,
+  kHistogram,
+  kSummary,
+  kInfo,
+  kStateSet,
+  kGaugeHistogram
+};
 
 std::string_view familyTypeName(FamilyType t);
 
@@ -41,9 +49,9 @@ struct ExpositionLimits {
 };
 
 struct ExpositionStats {
-  size_t samples = 0;    ///< passed to the callback
-  size_t bad_lines = 0;  ///< skipped
-  std::string first_error;  ///< "line N: why", printable ASCII only; empty if none
+  size_t samples = 0;            ///< passed to the callback
+  size_t bad_lines = 0;          ///< skipped
+  std::string first_error;       ///< "line N: why", printable ASCII only; empty if none
   bool openmetrics_eof = false;  ///< "# EOF" was read; nothing after it is read
 };
 

@@ -24,8 +24,8 @@ std::vector<Seen> parseAll(std::string_view text, ExpositionStats* stats = nullp
   auto st = p.parse(text, [&](const ParsedSample& s) {
     std::string labels;
     for (const auto& [k, v] : s.labels) labels += std::string(k) + "=" + std::string(v) + ";";
-    out.push_back({std::string(s.name), std::string(s.family),
-                   std::string(familyTypeName(s.type)), labels, s.value, s.timestamp_ms});
+    out.push_back({std::string(s.name), std::string(s.family), std::string(familyTypeName(s.type)),
+                   labels, s.value, s.timestamp_ms});
     return true;
   });
   if (stats) *stats = st;
