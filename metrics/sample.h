@@ -18,7 +18,8 @@ enum class MetricType { kGauge, kCounter, kHistogram };
 struct MetricDef {
   std::string_view name;  ///< full name, `novacron_` prefix included
   MetricType type;
-  std::string_view labels;  ///< comma-separated label names, for the reference docs
+  std::string_view labels;  ///< comma-separated label names, for the reference docs; "*" for a
+                            ///< scraped metric, whose labels are the application's
   std::string_view help;    ///< one sentence, with the unit
 };
 

@@ -1,9 +1,14 @@
 #include "policy/condition.h"
+#include "policy/label_pattern.h"
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <deque>
+#include <limits>
+#include <map>
+#include <memory>
 #include <set>
 
 namespace novacron::policy {
@@ -20,17 +25,24 @@ using collectors::WindowFn;
 const Labels kNoLabels;
 bool labelsLess(const Labels* a, const Labels* b) { return *a < *b; }
 
+// Label sets an aggregation makes: they live as long as any result that points at them.
+using Arena = std::shared_ptr<std::deque<Labels>>;
+using Arenas = std::vector<Arena>;
+void keep(Arenas& into, const Arenas& from) { into.insert(into.end(), from.begin(), from.end()); }
+
 // A number per label set, sorted by labels; `scalar` when it does not depend on series.
 struct Numbers {
   bool scalar = true;
   std::optional<double> value;
   std::vector<std::pair<const Labels*, std::optional<double>>> series;
+  Arenas arenas;
 };
 
 struct Truths {
   bool scalar = true;
   Tri value = Tri::kUnknown;
   std::vector<std::pair<const Labels*, Tri>> series;
+  Arenas arenas;
 };
 
 bool matches(const Series& s, const Selector& sel) {
@@ -39,7 +51,7 @@ bool matches(const Series& s, const Selector& sel) {
     for (const auto& l : s.labels()) {
       if (l.name == m.name) have = l.value;
     }
-    if ((have == m.value) != m.equal) return false;
+    if (!m.matches(have)) return false;
   }
   return true;
 }
@@ -52,19 +64,27 @@ void sortByLabels(V& v) {
   }
 }
 
+Numbers evalNumbers(const Expr& e, const EvalContext& ctx);
+Numbers evalArith(const Expr& e, const EvalContext& ctx);
+Numbers evalAggregate(const Expr& e, const EvalContext& ctx);
+Numbers evalQuantile(const Expr& e, const EvalContext& ctx);
+
 Numbers evalNumbers(const Expr& e, const EvalContext& ctx) {
   Numbers out;
   if (e.kind == Expr::Kind::kNumber) {
     out.value = e.number;
     return out;
   }
+  if (e.kind == Expr::Kind::kArith) return evalArith(e, ctx);
+  if (e.kind == Expr::Kind::kAggregate) return evalAggregate(e, ctx);
+  if (e.kind == Expr::Kind::kQuantile) return evalQuantile(e, ctx);
   out.scalar = false;
   std::string_view name =
       e.selector.def ? e.selector.def->name : std::string_view(e.selector.metric);
   // An equality matcher narrows the candidates through the store's label index.
   const LabelMatcher* eq = nullptr;
   for (const LabelMatcher& m : e.selector.matchers) {
-    if (m.equal) {
+    if (m.equal && !m.pattern) {
       eq = &m;
       break;
     }
@@ -145,10 +165,166 @@ void mergeByLabels(const A& a, const B& b, F&& f) {
   }
 }
 
+std::optional<double> arith(std::optional<double> a, ArithOp op, std::optional<double> b) {
+  if (!a || !b) return std::nullopt;
+  switch (op) {
+    case ArithOp::kAdd:
+      return *a + *b;
+    case ArithOp::kSub:
+      return *a - *b;
+    case ArithOp::kMul:
+      return *a * *b;
+    case ArithOp::kDiv:
+      return *a / *b;  // x/0 is ±Inf and 0/0 NaN, which no comparison holds for: unknown
+  }
+  return std::nullopt;
+}
+
+// Per label set, as a comparison pairs them: a scalar applies to every label set of the other
+// side; two vectors combine where both have the label set.
+Numbers evalArith(const Expr& e, const EvalContext& ctx) {
+  Numbers l = evalNumbers(*e.lhs, ctx), r = evalNumbers(*e.rhs, ctx);
+  Numbers out;
+  keep(out.arenas, l.arenas);
+  keep(out.arenas, r.arenas);
+  std::optional<double> ls, rs;
+  bool lsc = asScalar(l, ls), rsc = asScalar(r, rs);
+  if (lsc && rsc && l.scalar && r.scalar) {
+    out.value = arith(ls, e.arith, rs);
+    return out;
+  }
+  out.scalar = false;
+  if (lsc && rsc) {
+    out.series.emplace_back(&kNoLabels, arith(ls, e.arith, rs));
+  } else if (lsc) {
+    for (const auto& [labels, v] : r.series) out.series.emplace_back(labels, arith(ls, e.arith, v));
+  } else if (rsc) {
+    for (const auto& [labels, v] : l.series) out.series.emplace_back(labels, arith(v, e.arith, rs));
+  } else {
+    mergeByLabels(l.series, r.series, [&](const Labels* labels, const auto* a, const auto* b) {
+      if (a && b) out.series.emplace_back(labels, arith(*a, e.arith, *b));
+    });
+  }
+  return out;
+}
+
+// The labels of `from` that `keep_names` (sorted) names.
+Labels project(const Labels& from, const std::vector<std::string>& keep_names) {
+  Labels out;
+  for (const auto& l : from) {
+    if (std::binary_search(keep_names.begin(), keep_names.end(), l.name)) out.push_back(l);
+  }
+  return out;
+}
+
+// Across label sets: one value per distinct set of the `by` labels (one in all without `by`).
+// A series without a value is left out; a group with none left is unknown.
+Numbers evalAggregate(const Expr& e, const EvalContext& ctx) {
+  Numbers in = evalNumbers(*e.lhs, ctx);
+  Numbers out;
+  out.arenas = in.arenas;
+  if (in.scalar) {
+    out.value = e.agg == AggFn::kCount ? std::optional<double>(in.value ? 1 : 0) : in.value;
+    return out;
+  }
+  out.scalar = false;
+  struct Acc {
+    double sum = 0, min = 0, max = 0;
+    size_t n = 0;
+  };
+  std::map<Labels, Acc> groups;
+  for (const auto& [labels, v] : in.series) {
+    Acc& a = groups[project(*labels, e.by)];
+    if (!v) continue;
+    a.min = a.n ? std::min(a.min, *v) : *v;
+    a.max = a.n ? std::max(a.max, *v) : *v;
+    a.sum += *v;
+    ++a.n;
+  }
+  auto arena = std::make_shared<std::deque<Labels>>();
+  out.arenas.push_back(arena);
+  for (auto& [labels, a] : groups) {
+    std::optional<double> v;
+    if (e.agg == AggFn::kCount) {
+      v = static_cast<double>(a.n);
+    } else if (a.n) {
+      v = e.agg == AggFn::kSum   ? a.sum
+          : e.agg == AggFn::kMin ? a.min
+          : e.agg == AggFn::kMax ? a.max
+                                 : a.sum / static_cast<double>(a.n);
+    }
+    arena->push_back(labels);
+    out.series.emplace_back(&arena->back(), v);
+  }
+  return out;
+}
+
+// Prometheus's histogram_quantile: linear interpolation within the bucket the rank falls in,
+// cumulative counts made monotonic, the +Inf bucket required.
+double bucketQuantile(double q, std::vector<std::pair<double, double>>& buckets) {
+  if (std::isnan(q)) return q;
+  if (q < 0) return -std::numeric_limits<double>::infinity();
+  if (q > 1) return std::numeric_limits<double>::infinity();
+  std::sort(buckets.begin(), buckets.end());
+  if (buckets.size() < 2 || !std::isinf(buckets.back().first))
+    return std::numeric_limits<double>::quiet_NaN();
+  for (size_t i = 1; i < buckets.size(); ++i)
+    buckets[i].second = std::max(buckets[i].second, buckets[i - 1].second);
+  double total = buckets.back().second;
+  if (!(total > 0)) return std::numeric_limits<double>::quiet_NaN();
+  double rank = q * total;
+  size_t b = 0;
+  while (b < buckets.size() - 1 && buckets[b].second < rank) ++b;
+  if (b == buckets.size() - 1) return buckets[b - 1].first;
+  if (b == 0 && buckets[0].first <= 0) return buckets[0].first;
+  double start = b == 0 ? 0 : buckets[b - 1].first;
+  double before = b == 0 ? 0 : buckets[b - 1].second;
+  double count = buckets[b].second - before;
+  if (!(count > 0)) return buckets[b].first;
+  return start + (buckets[b].first - start) * ((rank - before) / count);
+}
+
+Numbers evalQuantile(const Expr& e, const EvalContext& ctx) {
+  Numbers in = evalNumbers(*e.lhs, ctx);
+  Numbers out;
+  out.arenas = in.arenas;
+  out.scalar = false;
+  std::map<Labels, std::vector<std::pair<double, double>>> groups;
+  for (const auto& [labels, v] : in.series) {
+    Labels rest;
+    std::optional<double> le;
+    for (const auto& l : *labels) {
+      if (l.name != "le") {
+        rest.push_back(l);
+        continue;
+      }
+      double bound = 0;
+      std::string_view t = l.value;
+      if (t == "+Inf" || t == "Inf") {
+        le = std::numeric_limits<double>::infinity();
+      } else if (auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), bound);
+                 ec == std::errc() && end == t.data() + t.size()) {
+        le = bound;
+      }
+    }
+    auto& g = groups[std::move(rest)];
+    if (le && v) g.emplace_back(*le, *v);
+  }
+  auto arena = std::make_shared<std::deque<Labels>>();
+  out.arenas.push_back(arena);
+  for (auto& [labels, buckets] : groups) {
+    arena->push_back(labels);
+    out.series.emplace_back(&arena->back(), bucketQuantile(e.number, buckets));
+  }
+  return out;
+}
+
 Truths evalTruths(const Expr& e, const EvalContext& ctx) {
   Truths out;
   if (e.kind == Expr::Kind::kCompare) {
     Numbers l = evalNumbers(*e.lhs, ctx), r = evalNumbers(*e.rhs, ctx);
+    keep(out.arenas, l.arenas);
+    keep(out.arenas, r.arenas);
     std::optional<double> ls, rs;
     bool lsc = asScalar(l, ls), rsc = asScalar(r, rs);
     if (lsc && rsc) {
@@ -178,6 +354,8 @@ Truths evalTruths(const Expr& e, const EvalContext& ctx) {
   }
   // and / or: per label set; a label set missing on one side is unknown there.
   Truths l = evalTruths(*e.lhs, ctx), r = evalTruths(*e.rhs, ctx);
+  keep(out.arenas, l.arenas);
+  keep(out.arenas, r.arenas);
   auto combine = e.kind == Expr::Kind::kAnd ? triAnd : triOr;
   Tri ls = Tri::kUnknown, rs = Tri::kUnknown;
   bool lsc = asScalar(l, ls), rsc = asScalar(r, rs);
@@ -210,6 +388,11 @@ void visit(const Expr& e, const std::function<void(const Expr&)>& f) {
 }
 
 }  // namespace
+
+bool LabelMatcher::matches(std::string_view have) const {
+  bool hit = pattern ? pattern->matches(have) : have == value;
+  return hit == equal;
+}
 
 Tri triAnd(Tri a, Tri b) {
   if (a == Tri::kFalse || b == Tri::kFalse) return Tri::kFalse;
@@ -253,6 +436,7 @@ std::vector<ConditionError> Condition::bind(const MetricLookup& lookup) {
       return;
     }
     sel.def = def;
+    if (def->labels == "*") return;  // a scraped metric: its labels are the application's
     std::set<std::string, std::less<>> labels;
     std::string_view list = def->labels;
     while (!list.empty()) {

@@ -20,10 +20,15 @@ using std::chrono::milliseconds;
 /// Three-valued truth: a condition over a missing series is neither true nor false.
 enum class Tri { kFalse, kTrue, kUnknown };
 
+/// A compiled `=~` pattern (POSIX extended, anchored at both ends as in PromQL).
+struct LabelPattern;
+
 struct LabelMatcher {
   std::string name;
-  bool equal = true;  ///< `=` or `!=`
-  std::string value;
+  bool equal = true;                            ///< `=` or `=~` (true), `!=` or `!~` (false)
+  std::string value;                            ///< the value, or the pattern as written
+  std::shared_ptr<const LabelPattern> pattern;  ///< set for `=~` and `!~`
+  bool matches(std::string_view have) const;
 };
 
 struct Selector {
@@ -34,13 +39,27 @@ struct Selector {
 };
 
 enum class CompareOp { kGt, kGe, kLt, kLe, kEq, kNe };
+enum class ArithOp { kAdd, kSub, kMul, kDiv };
+/// Aggregations across label sets (not over time: that is a window function).
+enum class AggFn { kSum, kMin, kMax, kAvg, kCount };
 
 struct Expr;
 using ExprPtr = std::shared_ptr<const Expr>;
 
 /// A node of a parsed condition. Immutable once parsed and bound, shared between copies.
 struct Expr {
-  enum class Kind { kNumber, kSeries, kWindow, kCompare, kAnd, kOr, kNot };
+  enum class Kind {
+    kNumber,
+    kSeries,
+    kWindow,
+    kArith,      ///< lhs OP rhs, per label set
+    kAggregate,  ///< agg by (labels) (lhs)
+    kQuantile,   ///< histogram_quantile(number, lhs): lhs has an `le` label
+    kCompare,
+    kAnd,
+    kOr,
+    kNot
+  };
   Kind kind = Kind::kNumber;
   int column = 0;  ///< 1-based position in the condition text
   double number = 0;
@@ -49,6 +68,9 @@ struct Expr {
   milliseconds window{0};
   milliseconds horizon{0};
   CompareOp op = CompareOp::kGt;
+  ArithOp arith = ArithOp::kAdd;
+  AggFn agg = AggFn::kSum;
+  std::vector<std::string> by;  ///< the labels an aggregation keeps
   ExprPtr lhs, rhs;
 };
 
@@ -77,9 +99,11 @@ using Truth = std::vector<std::pair<collectors::Labels, Tri>>;
 const Tri* findTruth(const Truth& truth, const collectors::Labels& labels);
 
 /// A condition of the playbook language: comparisons of metrics, numbers with units (`80%`,
-/// `5m`, `10GiB`), `and`/`or`/`not`, parentheses, label matchers (`disk_used_ratio{mount="/"}`)
-/// and window functions (`avg`, `min`, `max`, `last`, `rate` over a duration; `predict_linear`
-/// over a duration and a horizon). Metric names may leave out the `novacron_` prefix.
+/// `5m`, `10GiB`), `and`/`or`/`not`, parentheses, label matchers (`disk_used_ratio{mount="/"}`),
+/// window functions (`avg`, `min`, `max`, `last`, `rate` over a duration; `predict_linear`
+/// over a duration and a horizon), arithmetic (`+ - * /`, per label set), aggregations across
+/// label sets (`sum`, `min`, `max`, `avg`, `count`, optionally `by (label, ...)`) and
+/// `histogram_quantile(q, buckets)`. Metric names may leave out the `novacron_` prefix.
 class Condition {
  public:
   /// Parses `text`; every syntax problem is returned, positioned by column.

@@ -1,6 +1,7 @@
 // The condition language, text to tree: the lexer, the parser and quantities (numbers with
 // units).
 #include "policy/condition.h"
+#include "policy/label_pattern.h"
 
 #include <algorithm>
 #include <cctype>
@@ -110,7 +111,7 @@ std::vector<Token> lex(std::string_view s) {
       continue;
     }
     auto two = s.substr(i, 2);
-    if (two == ">=" || two == "<=" || two == "==" || two == "!=") {
+    if (two == ">=" || two == "<=" || two == "==" || two == "!=" || two == "=~" || two == "!~") {
       out.push_back({Tok::kOp, std::string(two), {}, col});
       i += 2;
       continue;
@@ -135,6 +136,10 @@ std::vector<Token> lex(std::string_view s) {
       case '>':
       case '<':
       case '=':
+      case '+':
+      case '-':
+      case '*':
+      case '/':
         single = Tok::kOp;
         break;
       default:
@@ -155,9 +160,13 @@ std::vector<Token> lex(std::string_view s) {
 //   or     := and ('or' and)*
 //   and    := not ('and' not)*
 //   not    := 'not' not | cmp
-//   cmp    := value (OP value)?
-//   value  := NUMBER | '(' or ')' | FUNC '(' selector ',' NUMBER [',' NUMBER] ')' | selector
-//   selector := IDENT ['{' IDENT ('='|'!=') STRING (',' ...)* '}']
+//   cmp    := sum (OP sum)?
+//   sum    := prod (('+' | '-') prod)*
+//   prod   := value (('*' | '/') value)*
+//   value  := NUMBER | '(' or ')' | FUNC '(' selector ',' NUMBER [',' NUMBER] ')'
+//           | AGG ['by' '(' IDENT (',' IDENT)* ')'] '(' sum ')'
+//           | 'histogram_quantile' '(' NUMBER ',' sum ')' | selector
+//   selector := IDENT ['{' IDENT ('=' | '!=' | '=~' | '!~') STRING (',' ...)* '}']
 
 struct FuncInfo {
   std::string_view name;
@@ -168,6 +177,16 @@ constexpr FuncInfo kFuncs[] = {
     {"avg", WindowFn::kAvg, 1},   {"min", WindowFn::kMin, 1},
     {"max", WindowFn::kMax, 1},   {"last", WindowFn::kLast, 1},
     {"rate", WindowFn::kRate, 1}, {"predict_linear", WindowFn::kPredictLinear, 2}};
+
+struct AggInfo {
+  std::string_view name;
+  AggFn fn;
+};
+constexpr AggInfo kAggs[] = {{"sum", AggFn::kSum},
+                             {"min", AggFn::kMin},
+                             {"max", AggFn::kMax},
+                             {"avg", AggFn::kAvg},
+                             {"count", AggFn::kCount}};
 
 class Parser {
  public:
@@ -259,8 +278,53 @@ class Parser {
     return parseCompare();
   }
 
-  ExprPtr parseCompare() {
+  // An operand of arithmetic or an aggregation is a number, not a truth.
+  ExprPtr requireNumber(ExprPtr e, std::string_view op, int column) {
+    if (e && isBoolean(*e))
+      return fail(column, "'" + std::string(op) + "' needs a number, not a comparison");
+    return e;
+  }
+
+  bool isArith(const Token& t, std::string_view a, std::string_view b) const {
+    return t.kind == Tok::kOp && (t.text == a || t.text == b);
+  }
+
+  ExprPtr parseSum() {
+    ExprPtr l = parseProduct();
+    while (l && isArith(peek(), "+", "-")) {
+      const Token& op = next();
+      ExprPtr r = parseProduct();
+      if (!r) return nullptr;
+      l = arithmetic(op, std::move(l), std::move(r));
+    }
+    return l;
+  }
+
+  ExprPtr parseProduct() {
     ExprPtr l = parseValue();
+    while (l && isArith(peek(), "*", "/")) {
+      const Token& op = next();
+      ExprPtr r = parseValue();
+      if (!r) return nullptr;
+      l = arithmetic(op, std::move(l), std::move(r));
+    }
+    return l;
+  }
+
+  ExprPtr arithmetic(const Token& op, ExprPtr l, ExprPtr r) {
+    l = requireNumber(std::move(l), op.text, op.column);
+    r = requireNumber(std::move(r), op.text, op.column);
+    if (!l || !r) return nullptr;
+    auto e = binary(Expr::Kind::kArith, op.column, std::move(l), std::move(r));
+    const_cast<Expr&>(*e).arith = op.text == "+"   ? ArithOp::kAdd
+                                  : op.text == "-" ? ArithOp::kSub
+                                  : op.text == "*" ? ArithOp::kMul
+                                                   : ArithOp::kDiv;
+    return e;
+  }
+
+  ExprPtr parseCompare() {
+    ExprPtr l = parseSum();
     if (!l) return nullptr;
     if (peek().kind != Tok::kOp) return l;
     const Token& opTok = next();
@@ -273,7 +337,7 @@ class Parser {
     }
     if (!op)
       return fail(opTok, "'" + opTok.text + "' is not a comparison; use ==, !=, >, >=, < or <=");
-    ExprPtr r = parseValue();
+    ExprPtr r = parseSum();
     if (!r) return nullptr;
     if (isBoolean(*l) || isBoolean(*r))
       return fail(opTok, "cannot compare the result of a comparison");
@@ -305,6 +369,15 @@ class Parser {
       if (t.text == "and" || t.text == "or" || t.text == "not") {
         return fail(t, "expected a metric or a number but found '" + t.text + "'");
       }
+      if (t.text == "histogram_quantile" && toks_[pos_ + 1].kind == Tok::kLParen)
+        return parseQuantile();
+      for (const auto& a : kAggs) {
+        if (t.text != a.name) continue;
+        if (isKeyword(toks_[pos_ + 1], "by")) return parseAggregate(a);
+        // avg(m, 5m) is over time, avg(expression) across label sets.
+        if (toks_[pos_ + 1].kind == Tok::kLParen && !windowArguments(pos_ + 2))
+          return parseAggregate(a);
+      }
       if (toks_[pos_ + 1].kind == Tok::kLParen) return parseFunction();
       auto e = std::make_shared<Expr>();
       e->kind = Expr::Kind::kSeries;
@@ -324,7 +397,8 @@ class Parser {
     }
     if (!f)
       return fail(name, "unknown function '" + name.text +
-                            "'; known: avg, min, max, last, rate, predict_linear");
+                            "'; known: avg, min, max, last, rate, predict_linear, sum, count, "
+                            "histogram_quantile");
     next();  // '('
     auto e = std::make_shared<Expr>();
     e->kind = Expr::Kind::kWindow;
@@ -355,6 +429,82 @@ class Parser {
     return e;
   }
 
+  // Whether the tokens from `p` are a selector and a ',': the arguments of a window function.
+  bool windowArguments(size_t p) const {
+    if (toks_[p].kind != Tok::kIdent || toks_[p + 1].kind == Tok::kLParen) return false;
+    ++p;
+    if (toks_[p].kind == Tok::kLBrace) {
+      while (toks_[p].kind != Tok::kRBrace && toks_[p].kind != Tok::kEnd) ++p;
+      if (toks_[p].kind == Tok::kEnd) return false;
+      ++p;
+    }
+    return toks_[p].kind == Tok::kComma;
+  }
+
+  ExprPtr parseAggregate(const AggInfo& a) {
+    const Token& name = next();
+    auto e = std::make_shared<Expr>();
+    e->kind = Expr::Kind::kAggregate;
+    e->column = name.column;
+    e->agg = a.fn;
+    if (isKeyword(peek(), "by")) {
+      next();
+      if (peek().kind != Tok::kLParen)
+        return fail(peek(), "expected '(' and label names after 'by', found " + describe(peek()));
+      next();
+      while (peek().kind != Tok::kRParen) {
+        const Token& label = next();
+        if (label.kind != Tok::kIdent)
+          return fail(label, "expected a label name in by (...), found " + describe(label));
+        e->by.push_back(label.text);
+        if (peek().kind == Tok::kComma) {
+          next();
+        } else if (peek().kind != Tok::kRParen) {
+          return fail(peek(), "expected ',' or ')' in by (...), found " + describe(peek()));
+        }
+      }
+      next();
+      std::sort(e->by.begin(), e->by.end());
+      e->by.erase(std::unique(e->by.begin(), e->by.end()), e->by.end());
+    }
+    if (peek().kind != Tok::kLParen)
+      return fail(peek(),
+                  "expected '(' after " + std::string(a.name) + ", found " + describe(peek()));
+    next();
+    e->lhs = requireNumber(parseSum(), a.name, name.column);
+    if (!e->lhs) return nullptr;
+    if (peek().kind != Tok::kRParen)
+      return fail(peek(),
+                  "expected ')' to close " + std::string(a.name) + "(, found " + describe(peek()));
+    next();
+    return e;
+  }
+
+  ExprPtr parseQuantile() {
+    const Token& name = next();
+    next();  // '('
+    const Token& q = peek();
+    if (q.kind != Tok::kNumber || q.quantity.duration)
+      return fail(q,
+                  "histogram_quantile() needs a quantile such as 0.99 first, found " + describe(q));
+    next();
+    if (peek().kind != Tok::kComma)
+      return fail(peek(),
+                  "histogram_quantile() needs buckets after the quantile, e.g. "
+                  "histogram_quantile(0.99, rate(latency_seconds_bucket, 5m))");
+    next();
+    auto e = std::make_shared<Expr>();
+    e->kind = Expr::Kind::kQuantile;
+    e->column = name.column;
+    e->number = q.quantity.value;
+    e->lhs = requireNumber(parseSum(), "histogram_quantile", name.column);
+    if (!e->lhs) return nullptr;
+    if (peek().kind != Tok::kRParen)
+      return fail(peek(), "expected ')' to close histogram_quantile(, found " + describe(peek()));
+    next();
+    return e;
+  }
+
   bool parseSelector(Selector& sel) {
     const Token& name = next();
     sel.metric = name.text;
@@ -366,14 +516,25 @@ class Parser {
       if (label.kind != Tok::kIdent)
         return fail(label, "expected a label name, found " + describe(label)), false;
       const Token& op = next();
-      if (op.kind != Tok::kOp || (op.text != "=" && op.text != "!=")) {
-        return fail(op, "expected = or != after label '" + label.text + "'"), false;
+      if (op.kind != Tok::kOp ||
+          (op.text != "=" && op.text != "!=" && op.text != "=~" && op.text != "!~")) {
+        return fail(op, "expected =, !=, =~ or !~ after label '" + label.text + "'"), false;
       }
       const Token& value = next();
       if (value.kind != Tok::kString) {
         return fail(value, "label values are quoted: " + label.text + op.text + "\"...\""), false;
       }
-      sel.matchers.push_back({label.text, op.text == "=", value.text});
+      LabelMatcher m{label.text, op.text == "=" || op.text == "=~", value.text, nullptr};
+      if (op.text.back() == '~') {
+        auto compiled = LabelPattern::compile(value.text);
+        if (!compiled) {
+          return fail(value, "the pattern \"" + value.text +
+                                 "\" is not a regular expression: " + compiled.error().message),
+                 false;
+        }
+        m.pattern = *compiled;
+      }
+      sel.matchers.push_back(std::move(m));
       if (peek().kind == Tok::kComma) {
         next();
         continue;

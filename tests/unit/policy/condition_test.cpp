@@ -99,7 +99,7 @@ TEST(ConditionParseTest, ErrorsArePositioned) {
        "expected a metric, a number or '(' but found the end of the condition"},
       {"cpu_usage_ratio", 1, "a condition must compare something"},
       {"(cpu_usage_ratio > 1", 21, "expected ')' but found the end of the condition"},
-      {"avg(cpu_usage_ratio) > 1", 20, "avg() needs a window such as 5m after the metric"},
+      {"rate(cpu_usage_ratio) > 1", 21, "rate() needs a window such as 5m after the metric"},
       {"avg(cpu_usage_ratio, 5) > 1", 22, "avg(): expected a duration such as 5m, found '5'"},
       {"median(cpu_usage_ratio, 5m) > 1", 1, "unknown function 'median'"},
       {"disk_used_ratio{mount=/} > 1", 23, "label values are quoted: mount=\"...\""},
@@ -112,6 +112,13 @@ TEST(ConditionParseTest, ErrorsArePositioned) {
       {"cpu_usage_ratio > 1 & load1 > 1", 21, "unexpected character '&'"},
       {"disk_used_ratio{mount=\"/} > 1", 23, "unterminated string"},
       {"", 1, "expected a metric, a number or '(' but found the end of the condition"},
+      {"sum by (x (a) > 1", 11, "expected ',' or ')' in by (...), found '('"},
+      {"(a > 1) + 2 > 1", 9, "'+' needs a number, not a comparison"},
+      {"a{x=~\"(\"} > 1", 6, "is not a regular expression"},
+      {"histogram_quantile(5m, a) > 1", 20, "needs a quantile such as 0.99 first"},
+      {"histogram_quantile(0.9 a) > 1", 24, "needs buckets after the quantile"},
+      {"frobnicate(a) > 1", 1, "unknown function 'frobnicate'"},
+      {"a{x=~\"(b{65})*\"} > 1", 6, "a repetition count above 64"},
   };
   for (const auto& c : cases) {
     auto r = Condition::parse(c.text);
