@@ -32,6 +32,8 @@ Result<void> checkHttpRequestValues(const nlohmann::json& with,
                                     const std::map<std::string, std::string>& values);
 /// A firewall_block's `timeout` (default 1h, 1s to 30d).
 Result<std::chrono::seconds> firewallTimeout(const nlohmann::json& with);
+Result<void> checkBlockValues(const nlohmann::json& with,
+                              const std::map<std::string, std::string>& values);
 Result<void> checkFirewallValues(const nlohmann::json& with,
                                  const std::map<std::string, std::string>& values);
 Result<void> checkSystemdRestartValues(const nlohmann::json& with,

@@ -138,4 +138,17 @@ Result<void> checkFirewallValues(const json& with,
   return {};
 }
 
+// Before an incident opens: an address this host never blocks is refused at once, not after
+// someone has approved the step. The endpoints' names are resolved only when the block runs.
+Result<void> checkBlockValues(const json& with, const std::map<std::string, std::string>& values) {
+  auto t = targets(with, values);
+  if (!t) return t.error();
+  auto keep = keepList({});
+  for (const auto& n : *t) {
+    if (auto why = firewall::protectedReason(n, keep); !why.empty())
+      return makeError(ErrorCode::kPermission, "not blocking " + n.str() + ": " + why);
+  }
+  return {};
+}
+
 }  // namespace novacron::actions

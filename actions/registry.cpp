@@ -54,7 +54,7 @@ const std::vector<ActionType>& table() {
         {{"addresses", Param::kStringList, true, Check::kTemplate},
          {"timeout", Param::kDuration, false, Check::kNone, R"(1h; 1s to 30d)"}}},
        runFirewallBlock,
-       checkFirewallValues,
+       checkBlockValues,
        true},
       {{"firewall_unblock",
         R"(removes addresses or CIDRs from the block set; one not there is not an error)",

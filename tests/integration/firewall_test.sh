@@ -103,11 +103,10 @@ connects 10.77.0.2 && fail "the address security_breach blocked still connects"
 connects 10.77.0.3 || fail "security_breach blocked more than its address"
 pass "security_breach blocked 10.77.0.2 after a second person's approval, and nothing else"
 
-# --- never blocked: the host's own address, loopback -----------------------------------------
+# --- never blocked: the host's own address, loopback; refused before anything opens ----------
 for a in 10.77.0.1 127.0.0.1; do
-  id=$(nc --json trigger fw_hold --label address=$a | incident_of)
-  wait_for 20 bash -c "'$CLI' --socket '$SOCK' --json incident '$id' | grep -q 'not blocking $a'" ||
-    fail "no refusal for $a on the timeline: $(nc incident "$id")"
+  capture nc trigger fw_hold --label address=$a
+  ((rc == 1)) && grep -q "not blocking $a" <<<"$out" || fail "a trigger to block $a: $rc $out"
   listed "$a" && fail "$a was blocked"
 done
 wait_for 20 bash -c "[[ \$(ip netns exec $NSA curl -s -o /dev/null -w '%{http_code}' http://10.77.0.1:9464/healthz) =~ ^[0-9]{3}$ ]]" ||
