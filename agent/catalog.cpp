@@ -4,6 +4,8 @@
 
 #include "actions/registry.h"
 #include "agent/api/http_metrics.h"
+#include "collectors/scrape/scrape_set.h"
+#include "collectors/scrape/scraped_metrics.h"
 #include "collectors/self_collector.h"
 #include "reporting/alertmanager.h"
 #include "reporting/reporter.h"
@@ -31,10 +33,20 @@ const collectors::MetricDef* findMetric(std::string_view name) {
   return it != kCatalog.end() && (*it)->name == name ? *it : nullptr;
 }
 
+// A condition names the agent's metrics, or an application's that a scrape target keeps. An
+// application's name wins over the agent's own short name (http_requests_total is the
+// application's when a target admits it, novacron_http_requests_total the agent's); without a
+// target, the binder tries the name with the prefix.
+const collectors::MetricDef* conditionMetric(const policy::Config& config, std::string_view n) {
+  if (auto* d = findMetric(n)) return d;
+  return collectors::scrapeAdmits(config.sources.scrape, n) ? collectors::scrapedMetric(n)
+                                                            : nullptr;
+}
+
 policy::PolicyLoad loadAgentPolicy(const policy::Config& config, const policy::ConfigEnv& env) {
   return policy::loadPolicy(
       policy::builtinPlaybooks(), config.playbooks_dir,
-      {[](std::string_view n) { return findMetric(n); }, env.enforce_ownership,
+      {[&config](std::string_view n) { return conditionMetric(config, n); }, env.enforce_ownership,
        actions::actionCatalog(), env.enforce_ownership ? config.user : std::string()});
 }
 

@@ -16,6 +16,7 @@
 #include "collectors/host/processes.h"
 #include "collectors/postgres/postgres_metrics.h"
 #include "collectors/probes/probe_metrics.h"
+#include "collectors/scrape/scraped_metrics.h"
 
 namespace novacron::collectors {
 
@@ -75,6 +76,7 @@ std::vector<const MetricDef*> sourceMetrics() {
   add(pressureMetrics());
   add(postgresMetrics());
   add(probeMetrics());
+  add(scrapeMetrics());
   // Pressure's are listed twice where the host has PSI.
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
@@ -88,7 +90,8 @@ Sources::Sources(boost::asio::io_context& io, const Clock& clock, std::string sy
       host_("host", makeHostCollectors(options_.host, deps_)),
       processes_("processes", makeProcessCollectors(options_.processes, deps_)),
       probes_(io, clock, std::move(systemctl), sink),
-      databases_(io, clock, sink) {
+      databases_(io, clock, sink),
+      scrapes_(io, clock, sink) {
   makeSweeps();
 }
 
@@ -96,6 +99,7 @@ void Sources::start() {
   started_ = true;
   probes_.configure(options_.probes);
   databases_.configure(options_.postgres);
+  scrapes_.configure(options_.scrape);
 }
 
 bool Sources::configure(const SourceOptions& next) {
@@ -112,6 +116,7 @@ bool Sources::configure(const SourceOptions& next) {
   }
   if (started_ && next.probes != options_.probes) probes_.configure(next.probes);
   if (started_ && next.postgres != options_.postgres) databases_.configure(next.postgres);
+  if (started_ && next.scrape != options_.scrape) scrapes_.configure(next.scrape);
   bool reschedule = next.host_interval != options_.host_interval ||
                     next.processes_interval != options_.processes_interval;
   options_ = next;
@@ -123,10 +128,12 @@ void Sources::stop() {
   for (auto* s : all()) s->stop();
 }
 
-std::vector<Source*> Sources::all() { return {&host_, &processes_, &probes_, &databases_}; }
+std::vector<Source*> Sources::all() {
+  return {&host_, &processes_, &probes_, &databases_, &scrapes_};
+}
 
 std::vector<const Source*> Sources::all() const {
-  return {&host_, &processes_, &probes_, &databases_};
+  return {&host_, &processes_, &probes_, &databases_, &scrapes_};
 }
 
 void Sources::makeSweeps() {

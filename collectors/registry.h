@@ -12,6 +12,7 @@
 #include "collectors/host/statfs_worker.h"
 #include "collectors/postgres/postgres_set.h"
 #include "collectors/probes/probe_set.h"
+#include "collectors/scrape/scrape_set.h"
 #include "collectors/source_options.h"
 
 namespace novacron::collectors {
@@ -81,6 +82,7 @@ class Sources {
   CollectorGroup processes_;
   probes::ProbeSet probes_;
   PostgresSet databases_;
+  ScrapeSet scrapes_;
   bool started_ = false;
   std::vector<Sweep> sweeps_;  // made at construction and on reload, read on every tick
   void makeSweeps();

@@ -103,6 +103,12 @@ asio::awaitable<void> exchange(std::shared_ptr<Call> call, Stream& stream) {
     if (ec == std::errc() && end == v.data() + v.size() && secs >= 0)
       res.retry_after = std::chrono::seconds(std::min<int64_t>(secs, 86400));
   }
+  auto header = [&](http::field f, size_t max) {
+    auto it = parser.get().find(f);
+    return it == parser.get().end() ? std::string() : std::string(it->value().substr(0, max));
+  };
+  res.content_encoding = header(http::field::content_encoding, 64);
+  res.content_type = header(http::field::content_type, 256);
   res.body = std::move(parser.get().body());
   call->finish(std::move(res));
   beast::error_code ignored;

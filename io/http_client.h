@@ -37,6 +37,8 @@ struct HttpClientResponse {
   std::string body;
   milliseconds duration{0};
   std::optional<milliseconds> retry_after;  ///< from a Retry-After header in seconds
+  std::string content_encoding;             ///< as sent (at most 64 bytes): gzip, identity, ...
+  std::string content_type;                 ///< as sent (at most 256 bytes)
 };
 
 /// Why a header may not be sent, or nullopt: the name must be an HTTP token and the value free

@@ -1,5 +1,5 @@
 #include "policy/condition.h"
-#include "policy/label_pattern.h"
+#include "base/pattern.h"
 
 #include <algorithm>
 #include <cctype>
@@ -432,7 +432,9 @@ std::vector<ConditionError> Condition::bind(const MetricLookup& lookup) {
     if (!def && !sel.metric.starts_with("novacron_")) def = lookup("novacron_" + sel.metric);
     if (!def) {
       errors.push_back(
-          {sel.column, "unknown metric '" + sel.metric + "' (see novacron-agent --list-metrics)"});
+          {sel.column, "unknown metric '" + sel.metric +
+                           "' (see novacron-agent --list-metrics; an application's metric needs a "
+                           "collectors.scrape target whose metrics admit it)"});
       return;
     }
     sel.def = def;

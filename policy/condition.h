@@ -13,6 +13,10 @@
 #include "metrics/metric_store.h"
 #include "metrics/sample.h"
 
+namespace novacron {
+struct Pattern;  // base/pattern.h: a compiled `=~` pattern
+}
+
 namespace novacron::policy {
 
 using std::chrono::milliseconds;
@@ -20,14 +24,11 @@ using std::chrono::milliseconds;
 /// Three-valued truth: a condition over a missing series is neither true nor false.
 enum class Tri { kFalse, kTrue, kUnknown };
 
-/// A compiled `=~` pattern (POSIX extended, anchored at both ends as in PromQL).
-struct LabelPattern;
-
 struct LabelMatcher {
   std::string name;
-  bool equal = true;                            ///< `=` or `=~` (true), `!=` or `!~` (false)
-  std::string value;                            ///< the value, or the pattern as written
-  std::shared_ptr<const LabelPattern> pattern;  ///< set for `=~` and `!~`
+  bool equal = true;                       ///< `=` or `=~` (true), `!=` or `!~` (false)
+  std::string value;                       ///< the value, or the pattern as written
+  std::shared_ptr<const Pattern> pattern;  ///< set for `=~` and `!~`
   bool matches(std::string_view have) const;
 };
 

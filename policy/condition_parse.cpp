@@ -1,7 +1,7 @@
 // The condition language, text to tree: the lexer, the parser and quantities (numbers with
 // units).
+#include "base/pattern.h"
 #include "policy/condition.h"
-#include "policy/label_pattern.h"
 
 #include <algorithm>
 #include <cctype>
@@ -526,7 +526,7 @@ class Parser {
       }
       LabelMatcher m{label.text, op.text == "=" || op.text == "=~", value.text, nullptr};
       if (op.text.back() == '~') {
-        auto compiled = LabelPattern::compile(value.text);
+        auto compiled = Pattern::compile(value.text);
         if (!compiled) {
           return fail(value, "the pattern \"" + value.text +
                                  "\" is not a regular expression: " + compiled.error().message),

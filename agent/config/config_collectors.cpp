@@ -43,10 +43,7 @@ void readProbes(YamlReader& r, const yaml::Node& n, Config& c) {
     auto name = need("name");
     auto type = need("type");
     if (!name || !type) continue;
-    if (name->empty() || name->size() > 63 || !std::all_of(name->begin(), name->end(), [](char ch) {
-          return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-' ||
-                 ch == '.';
-        })) {
+    if (!plainName(*name)) {
       r.error(r.get(p, "name", where),
               where + ".name '" + *name + "' must be letters, digits, '.', '_' or '-'");
       ok = false;
@@ -166,12 +163,7 @@ void readPostgres(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv
     else
       ok = false;
     auto dur = [&](const char* key, milliseconds min, milliseconds max, milliseconds& out) {
-      if (auto v = r.get(p, key, where + "." + key); v.IsDefined()) {
-        if (auto d = r.duration(v, where + "." + key, min, max))
-          out = *d;
-        else
-          ok = false;
-      }
+      ok = readDurationKey(r, p, key, where, min, max, out) && ok;
     };
     dur("interval", 1s, 1h, pg.interval);
     dur("timeout", 100ms, 1min, pg.timeout);
@@ -224,10 +216,27 @@ void readPostgres(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv
 
 }  // namespace
 
+bool plainName(const std::string& s) {
+  return !s.empty() && s.size() <= 63 && std::all_of(s.begin(), s.end(), [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-' || ch == '.';
+  });
+}
+
+bool readDurationKey(YamlReader& r, const yaml::Node& map, const char* key,
+                     const std::string& where, milliseconds min, milliseconds max,
+                     milliseconds& out) {
+  auto v = r.get(map, key, where + "." + key);
+  if (!v.IsDefined()) return true;
+  auto d = r.duration(v, where + "." + key, min, max);
+  if (d) out = *d;
+  return d.has_value();
+}
+
 void readCollectors(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& env) {
   if (!r.checkMap(n, "collectors",
-                  {"root", "host", "processes", "disk", "record", "probes", "postgres"}))
+                  {"root", "host", "processes", "disk", "record", "probes", "postgres", "scrape"}))
     return;
+  if (auto s = r.get(n, "scrape", "collectors.scrape"); s.IsDefined()) readScrape(r, s, c);
   if (auto pg = r.get(n, "postgres", "collectors.postgres"); pg.IsDefined())
     readPostgres(r, pg, c, env);
   if (auto probes = r.get(n, "probes", "collectors.probes"); probes.IsDefined())

@@ -27,4 +27,16 @@ std::optional<std::filesystem::path> readSecretPath(YamlReader& r, const yaml::N
 /// The `collectors` section: the host's, the probes and the PostgreSQL instances.
 void readCollectors(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& env);
 
+/// A name that becomes a label value (a probe's, a scrape target's): 1 to 63 letters, digits,
+/// '.', '_' or '-'.
+bool plainName(const std::string& s);
+
+/// `map.key`, if present, as a duration within [min, max] into `out`; false after an error.
+bool readDurationKey(YamlReader& r, const yaml::Node& map, const char* key,
+                     const std::string& where, milliseconds min, milliseconds max,
+                     milliseconds& out);
+
+/// `collectors.scrape`: the local Prometheus endpoints.
+void readScrape(YamlReader& r, const yaml::Node& n, Config& c);
+
 }  // namespace novacron::policy

@@ -31,6 +31,23 @@ out=$("$AGENT" --config "$WORK/example.yaml" --check-config) || fail "the README
 grep -q 'OK, 11 of 11 playbooks enabled' <<<"$out" || fail "example playbook not loaded: $out"
 pass "README example configuration and playbook are valid"
 
+# The application-signals example: its scrape target and a playbook on what it serves.
+mkdir -p "$WORK/scrape-playbooks"
+sed -n '/<!-- scrape-playbook:begin -->/,/<!-- scrape-playbook:end -->/p' "$README" |
+  sed '/^<!--/d;/^```/d' >"$WORK/scrape-playbooks/orders.yaml"
+{
+  echo "state_dir: $WORK/state"
+  echo "playbooks_dir: $WORK/scrape-playbooks"
+  sed -n '/<!-- scrape-config:begin -->/,/<!-- scrape-config:end -->/p' "$README" | sed '/^<!--/d;/^```/d'
+} >"$WORK/scrape.yaml"
+out=$("$AGENT" --config "$WORK/scrape.yaml" --check-config) || fail "the application-signals example is invalid: $out"
+grep -q 'OK, 11 of 11 playbooks enabled' <<<"$out" || fail "the orders playbook was not loaded: $out"
+# Without the target, the same playbook names metrics nothing provides.
+sed -i '/^collectors:/,$d' "$WORK/scrape.yaml"
+out=$("$AGENT" --config "$WORK/scrape.yaml" --check-config 2>&1) && fail "a playbook on unscraped metrics passed"
+grep -q "unknown metric 'http_request_duration_seconds_bucket'" <<<"$out" || fail "no unknown metric: $out"
+pass "README application-signals example is valid, and refused without its scrape target"
+
 # The shipped configuration names what the package creates: the socket's groups (sysusers.d) and
 # /etc/novacron/playbooks.d. Create the groups as the package would; point at an empty directory.
 if ((EUID == 0)); then

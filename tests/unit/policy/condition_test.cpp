@@ -141,7 +141,8 @@ TEST(ConditionBindTest, PrefixIsOptionalAndNamesAndLabelsAreChecked) {
   ASSERT_EQ(errors.size(), 2u);
   EXPECT_EQ(errors[0].column, 1);
   EXPECT_EQ(errors[0].message,
-            "unknown metric 'cpu_usge_ratio' (see novacron-agent --list-metrics)");
+            "unknown metric 'cpu_usge_ratio' (see novacron-agent --list-metrics; an application's "
+            "metric needs a collectors.scrape target whose metrics admit it)");
   EXPECT_EQ(errors[1].column, 23);
   EXPECT_EQ(errors[1].message,
             "metric novacron_disk_used_ratio has no label 'mnt' (its labels: device,fstype,mount)");

@@ -88,7 +88,8 @@ TEST(PlaybookLoaderTest, EveryProblemAtOnceWithPositions) {
           "database, network, "
           "security or data",
       f + ":4:9: playbook bad_one: when: unknown metric 'cpu_usge_ratio' (see novacron-agent "
-          "--list-metrics)",
+          "--list-metrics; an application's metric needs a collectors.scrape target whose "
+          "metrics admit it)",
       f + ":5:8: playbook bad_one: for: bad duration 'soon': expected a number (write a number and "
           "a unit: 500ms, "
           "10s, 5m, 1h, 1d)",

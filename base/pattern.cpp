@@ -1,11 +1,11 @@
-#include "policy/label_pattern.h"
+#include "base/pattern.h"
 
 #include <cctype>
 #include <cstdlib>
 
-namespace novacron::policy {
+namespace novacron {
 
-Result<std::shared_ptr<const LabelPattern>> LabelPattern::compile(const std::string& pattern) {
+Result<std::shared_ptr<const Pattern>> Pattern::compile(const std::string& pattern) {
   if (pattern.size() > 1024) return makeError(ErrorCode::kInvalidArgument, "pattern too long");
   // Counted repetition multiplies the automaton: a{1000}{1000} would take the loader's time
   // and memory. Counts up to 64 are plenty for a label.
@@ -21,7 +21,7 @@ Result<std::shared_ptr<const LabelPattern>> LabelPattern::compile(const std::str
         return makeError(ErrorCode::kInvalidArgument, "a repetition count above 64");
     }
   }
-  std::shared_ptr<LabelPattern> p(new LabelPattern);
+  std::shared_ptr<Pattern> p(new Pattern);
   int rc = ::regcomp(&p->re_, ("^(" + pattern + ")$").c_str(), REG_EXTENDED | REG_NOSUB);
   if (rc != 0) {
     char why[256];
@@ -29,17 +29,17 @@ Result<std::shared_ptr<const LabelPattern>> LabelPattern::compile(const std::str
     return makeError(ErrorCode::kInvalidArgument, why);
   }
   p->compiled_ = true;
-  return std::shared_ptr<const LabelPattern>(std::move(p));
+  return std::shared_ptr<const Pattern>(std::move(p));
 }
 
-LabelPattern::~LabelPattern() {
+Pattern::~Pattern() {
   if (compiled_) ::regfree(&re_);
 }
 
-bool LabelPattern::matches(std::string_view value) const {
+bool Pattern::matches(std::string_view value) const {
   // regexec reads a C string: a value with a NUL in it cannot match.
   if (value.find('\0') != std::string_view::npos) return false;
   return ::regexec(&re_, std::string(value).c_str(), 0, nullptr, 0) == 0;
 }
 
-}  // namespace novacron::policy
+}  // namespace novacron

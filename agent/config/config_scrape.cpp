@@ -1,0 +1,103 @@
+// collectors.scrape: the applications' own /metrics on this host.
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+#include "agent/config/config_readers.h"
+#include "base/pattern.h"
+#include "io/url.h"
+
+namespace novacron::policy {
+
+using namespace std::chrono_literals;
+using collectors::ScrapeConfig;
+
+void readScrape(YamlReader& r, const yaml::Node& n, Config& c) {
+  if (!n.IsSequence()) {
+    r.error(n, "collectors.scrape must be a list of {name, url, ...}");
+    return;
+  }
+  std::set<std::string> names;
+  for (size_t i = 0; i < n.items().size(); ++i) {
+    const yaml::Node& t = n.items()[i];
+    std::string where = "collectors.scrape[" + std::to_string(i) + "]";
+    if (!r.checkMap(
+            t, where,
+            {"name", "url", "interval", "timeout", "metrics", "max_series", "max_size_mib"}))
+      continue;
+    ScrapeConfig sc;
+    bool ok = true;
+    auto name = r.get(t, "name", where + ".name");
+    auto url = r.get(t, "url", where + ".url");
+    if (!name.IsDefined() || !url.IsDefined()) {
+      r.error(t, where + " needs a name and a url");
+      continue;
+    }
+    if (auto s = r.string(name, where + ".name")) {
+      if (!plainName(*s)) {
+        r.error(name, where + ".name '" + *s + "' must be letters, digits, '.', '_' or '-'");
+        ok = false;
+      } else if (!names.insert(*s).second) {
+        r.error(name, where + ": a second target named '" + *s + "'");
+        ok = false;
+      }
+      sc.name = *s;
+    } else {
+      ok = false;
+    }
+    if (auto s = r.string(url, where + ".url")) {
+      if (auto u = parseUrl(*s); !u) {
+        r.error(url, where + ".url: " + u.error().message);
+        ok = false;
+      }
+      sc.url = *s;
+    } else {
+      ok = false;
+    }
+    auto dur = [&](const char* key, milliseconds min, milliseconds max, milliseconds& out) {
+      ok = readDurationKey(r, t, key, where, min, max, out) && ok;
+    };
+    dur("interval", 1s, 1h, sc.interval);
+    sc.timeout = std::min<milliseconds>(sc.timeout, sc.interval);
+    dur("timeout", 100ms, 1min, sc.timeout);
+    if (sc.timeout > sc.interval) {
+      r.error(t, where + ": the timeout must not exceed the interval");
+      ok = false;
+    }
+    if (auto v = r.get(t, "max_series", where + ".max_series"); v.IsDefined()) {
+      if (auto k = r.integer(v, where + ".max_series", 1, 50000))
+        sc.max_series = static_cast<size_t>(*k);
+      else
+        ok = false;
+    }
+    if (auto v = r.get(t, "max_size_mib", where + ".max_size_mib"); v.IsDefined()) {
+      if (auto k = r.integer(v, where + ".max_size_mib", 1, 256))
+        sc.max_bytes = static_cast<size_t>(*k) << 20;
+      else
+        ok = false;
+    }
+    if (auto m = r.get(t, "metrics", where + ".metrics"); m.IsDefined()) {
+      if (!m.IsSequence()) {
+        r.error(m, where + ".metrics must be a list of patterns, e.g. [\"http_.*\", queue_depth]");
+        ok = false;
+      } else {
+        for (const auto& item : m.items()) {
+          auto s = r.string(item, where + ".metrics");
+          if (!s) {
+            ok = false;
+            continue;
+          }
+          if (auto p = Pattern::compile(*s); !p) {
+            r.error(item, where + ".metrics: '" + *s +
+                              "' is not a regular expression: " + p.error().message);
+            ok = false;
+          }
+          sc.metrics.push_back(*s);
+        }
+      }
+    }
+    if (ok) c.sources.scrape.push_back(std::move(sc));
+  }
+}
+
+}  // namespace novacron::policy

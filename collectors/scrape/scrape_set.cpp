@@ -1,0 +1,214 @@
+#include "collectors/scrape/scrape_set.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <unordered_map>
+
+#include "base/guard.h"
+#include "base/pattern.h"
+#include "base/text.h"
+#include "collectors/scrape/scraped_metrics.h"
+#include "io/gzip.h"
+#include "io/http_client.h"
+#include "metrics/exposition_parser.h"
+
+namespace novacron::collectors {
+
+bool scrapeAdmits(const std::vector<ScrapeConfig>& targets, std::string_view name) {
+  if (name.starts_with("novacron_")) return false;
+  for (const auto& t : targets) {
+    if (t.metrics.empty()) return true;
+    for (const auto& p : t.metrics) {
+      if (auto c = Pattern::compile(p); c && (*c)->matches(name)) return true;
+    }
+  }
+  return false;
+}
+
+// --- reading one body ------------------------------------------------------------------------
+
+struct ScrapeReader::Impl {
+  ScrapeConfig config;
+  std::vector<std::shared_ptr<const Pattern>> allow;
+  metrics::ExpositionParser parser;
+  // Whether a name is admitted, remembered: the allow-list runs once per name, not per sample.
+  std::unordered_map<std::string, const MetricDef*> admitted;
+};
+
+ScrapeReader::ScrapeReader(const ScrapeConfig& config) : impl_(std::make_unique<Impl>()) {
+  impl_->config = config;
+  // The configuration was checked when it was read: a pattern that fails here is left out.
+  for (const auto& p : config.metrics)
+    if (auto c = Pattern::compile(p)) impl_->allow.push_back(*c);
+}
+ScrapeReader::~ScrapeReader() = default;
+ScrapeReader::ScrapeReader(ScrapeReader&&) noexcept = default;
+
+ScrapeRead ScrapeReader::read(std::string_view body) {
+  ScrapeRead out;
+  Impl& s = *impl_;
+  auto def = [&](std::string_view name) -> const MetricDef* {
+    if (auto it = s.admitted.find(std::string(name)); it != s.admitted.end()) return it->second;
+    const MetricDef* d = nullptr;
+    // The agent's own names are its own: a scraped one would mix with them.
+    bool allowed = !name.starts_with("novacron_") && s.admitted.size() < kMaxScrapedNames;
+    if (allowed && !s.allow.empty()) {
+      allowed = false;
+      for (const auto& p : s.allow) allowed = allowed || p->matches(name);
+    }
+    if (allowed) d = scrapedMetric(name);
+    s.admitted.emplace(name, d);
+    return d;
+  };
+  auto stats = s.parser.parse(body, [&](const metrics::ParsedSample& p) {
+    const MetricDef* d = def(p.name);
+    if (!d) return true;
+    if (out.samples.size() >= s.config.max_series) {
+      ++out.dropped;
+      return true;
+    }
+    Labels labels;
+    labels.reserve(p.labels.size() + 1);
+    for (const auto& [k, v] : p.labels)
+      labels.push_back({k == "target" ? "exported_target" : std::string(k), std::string(v)});
+    labels.push_back({"target", s.config.name});
+    out.samples.push_back({d, std::move(labels), p.value});
+    return true;
+  });
+  out.bad_lines = stats.bad_lines;
+  out.first_error = stats.first_error;
+  return out;
+}
+
+// --- the targets -----------------------------------------------------------------------------
+
+struct ScrapeSet::Target {
+  Target(boost::asio::io_context& io, const ScrapeConfig& c) : config(c), reader(c), timer(io) {}
+  ScrapeConfig config;
+  ScrapeReader reader;
+  boost::asio::steady_timer timer;
+  bool stopped = false;
+  ScrapeHealth health;
+  std::vector<Sample> own;  // novacron_scrape_* of the last scrape
+};
+
+ScrapeSet::ScrapeSet(boost::asio::io_context& io, const Clock& clock, Sink sink)
+    : io_(io), clock_(clock), sink_(std::move(sink)) {}
+
+ScrapeSet::~ScrapeSet() { stop(); }
+
+void ScrapeSet::stop() {
+  for (auto& t : targets_) {
+    t->stopped = true;
+    t->timer.cancel();
+  }
+  targets_.clear();
+}
+
+void ScrapeSet::configure(const std::vector<ScrapeConfig>& targets) {
+  stop();
+  for (const auto& c : targets) {
+    auto t = std::make_shared<Target>(io_, c);
+    t->health.name = c.name;
+    t->health.url = c.url;
+    targets_.push_back(t);
+    schedule(t, milliseconds(0));
+  }
+}
+
+void ScrapeSet::schedule(const std::shared_ptr<Target>& t, milliseconds delay) {
+  t->timer.expires_after(delay);
+  t->timer.async_wait([this, t](boost::system::error_code ec) {
+    if (ec || t->stopped) return;
+    scrape(t);
+  });
+}
+
+void ScrapeSet::scrape(const std::shared_ptr<Target>& t) {
+  auto started = std::chrono::steady_clock::now();
+  actions::HttpClientRequest req;
+  req.url = t->config.url;
+  req.timeout = t->config.timeout;
+  req.max_response = t->config.max_bytes;
+  req.headers = {
+      {"Accept", "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4"},
+      {"Accept-Encoding", "gzip"}};
+  actions::httpRequest(io_, std::move(req), [this, t, started](actions::HttpClientResponse r) {
+    if (t->stopped) return;  // reconfigured or stopping: `this` may be gone with it
+    guarded("scrape " + t->config.name, [&] {
+      ScrapeHealth& h = t->health;
+      std::string error;
+      ScrapeRead read;
+      if (r.status == 0) {
+        error = r.error;
+      } else if (r.status != 200) {
+        error = "HTTP " + std::to_string(r.status);
+      } else if (r.content_encoding == "gzip") {
+        auto body = gunzip(r.body, t->config.max_bytes);
+        if (body)
+          read = t->reader.read(*body);
+        else
+          error = body.error().message;
+      } else if (r.content_encoding.empty() || r.content_encoding == "identity") {
+        read = t->reader.read(r.body);
+      } else {
+        error = "unknown Content-Encoding '" + quoteForMessage(r.content_encoding, 64) + "'";
+      }
+      h.scraped = true;
+      h.up = error.empty();
+      h.duration_seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      h.series = read.samples.size();
+      h.dropped = read.dropped;
+      h.bad_lines = read.bad_lines;
+      h.last_error =
+          !error.empty() ? validUtf8(error)
+          : read.bad_lines > 0
+              ? std::to_string(read.bad_lines) + " line(s) skipped, first at " + read.first_error
+          : read.dropped > 0 ? std::to_string(read.dropped) + " series over max_series " +
+                                   std::to_string(t->config.max_series) + " left out"
+                             : "";
+      auto defs = scrapeMetrics();
+      Labels labels = {{"target", t->config.name}};
+      t->own = {{defs[0], labels, h.up ? 1.0 : 0.0},
+                {defs[1], labels, h.duration_seconds},
+                {defs[2], labels, static_cast<double>(h.series)},
+                {defs[3], labels, static_cast<double>(h.dropped)},
+                {defs[4], labels, static_cast<double>(h.bad_lines)}};
+      TimePoint now = clock_.now();
+      read.samples.insert(read.samples.end(), t->own.begin(), t->own.end());
+      if (sink_) sink_(now, std::move(read.samples));
+    });
+    // The next scrape starts an interval after this one started, never while it still runs.
+    auto elapsed =
+        std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started);
+    schedule(t, std::max(t->config.interval - elapsed, milliseconds(0)));
+  });
+}
+
+void ScrapeSet::latest(Batches& out) const {
+  std::vector<Sample> own;
+  for (const auto& t : targets_) own.insert(own.end(), t->own.begin(), t->own.end());
+  out.add(std::move(own));
+}
+
+std::vector<ScrapeHealth> ScrapeSet::health() const {
+  std::vector<ScrapeHealth> out;
+  for (const auto& t : targets_) out.push_back(t->health);
+  return out;
+}
+
+void ScrapeSet::status(std::vector<SourceStatus>& rows) const {
+  for (const auto& h : health()) {
+    std::string status = !h.scraped                         ? "pending"
+                         : !h.up                            ? "down"
+                         : h.bad_lines > 0 || h.dropped > 0 ? "degraded"
+                                                            : "ok";
+    rows.push_back(
+        {h.name, "scrape", status, h.duration_seconds, h.up ? 0.0 : 1.0,
+         h.last_error.empty() ? std::to_string(h.series) + " series from " + h.url : h.last_error});
+  }
+}
+
+}  // namespace novacron::collectors
