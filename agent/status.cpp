@@ -217,6 +217,14 @@ json Agent::Impl::metricsJson(const std::string& match) const {
                      {"value", s.value}});
     }
   }
+  // What the scrape targets put in the store: asked for here, never served on /metrics.
+  store.forEach([&](const collectors::Series& s) {
+    if (s.metric().labels != "*" || s.empty()) return;
+    if (!match.empty() && s.metric().name.find(match) == std::string_view::npos) return;
+    out.push_back({{"name", s.metric().name},
+                   {"labels", policy::labelsToJson(s.labels())},
+                   {"value", s.back().v}});
+  });
   return out;
 }
 

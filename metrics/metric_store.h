@@ -56,6 +56,10 @@ class MetricStore {
   const Series* find(std::string_view metric_name, const Labels& labels) const;
 
   size_t seriesCount() const { return series_.size(); }
+  /// Calls `f` for every series, in no particular order.
+  void forEach(const std::function<void(const Series&)>& f) const {
+    for (const auto& s : series_) f(*s);
+  }
   size_t pointCount() const;
   uint64_t droppedSeries() const { return dropped_series_; }
   uint64_t droppedPoints() const { return dropped_points_; }

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# The real agent scraping an application's /metrics (a test server serving a file the test
+# rewrites): the series reach the store with target=orders and stay off the agent's /metrics, a
+# playbook on the error rate opens an incident when 5xx answers climb and resolves it when they
+# stop, and a target that goes away is reported down.
+set -euo pipefail
+AGENT=$1
+CLI=$2
+SERVER=$3
+source "$(dirname "$0")/lib.sh"
+
+PORT=$(free_port) || fail "no free port"
+SOCK="$WORK/state/agent.sock"
+nc() { "$CLI" --socket "$SOCK" "$@"; }
+EXPO="$WORK/metrics.prom"
+
+# exposition OK ERRORS: the service's counters now, written whole (rename), as a scrape may come
+# at any moment.
+exposition() {
+  cat >"$EXPO.tmp" <<PROM
+# HELP http_requests_total Requests served.
+# TYPE http_requests_total counter
+http_requests_total{code="200",method="GET"} $1
+http_requests_total{code="503",method="GET"} $2
+# TYPE jobs_queue_depth gauge
+jobs_queue_depth{queue="email"} 12
+PROM
+  mv "$EXPO.tmp" "$EXPO"
+}
+exposition 1000 0
+coproc SRV { exec "$SERVER" "$EXPO"; }
+PIDS+=("$SRV_PID")
+read -r -t 10 APP_PORT <&"${SRV[0]}" || fail "the metrics server did not start"
+
+mkdir -p "$WORK/playbooks"
+cat >"$WORK/playbooks/orders.yaml" <<'YAML'
+name: orders_errors
+severity: 2
+category: application
+description: more than 5 % of the orders service's answers are 5xx
+when: sum(rate(http_requests_total{code=~"5.."}, 10s)) / sum(rate(http_requests_total, 10s)) > 5%
+# Recovered: under 1 % over the last 3 s, for 20 s (within the 40 s verification allows).
+verify:
+  window: 20s
+  mandatory: ['sum(rate(http_requests_total{code=~"5.."}, 3s)) / sum(rate(http_requests_total, 3s)) < 1%']
+actions:
+  - {id: tell, type: notify, automated: true, with: {template: initial_alert}}
+YAML
+cat >"$WORK/agent.yaml" <<YAML
+state_dir: $WORK/state
+http: {listen: "127.0.0.1:$PORT"}
+playbooks_dir: $WORK/playbooks
+collectors:
+  scrape:
+    - {name: orders, url: "http://127.0.0.1:$APP_PORT/metrics", interval: 1s, metrics: ["http_.*", "jobs_.*"]}
+YAML
+start_agent "$WORK/agent.yaml" "$WORK/agent.log" "$SOCK"
+
+# --- the series arrive, labelled with the target, and only in the store -------------------
+wait_for 20 bash -c "'$CLI' --socket '$SOCK' status | grep -Eq '^orders +scrape +ok'" ||
+  fail "no ok scrape row: $(nc status)"
+out=$(nc metrics http_requests_total)
+grep -q 'code="503".*target="orders"\|target="orders".*code="503"' <<<"$out" ||
+  fail "the scraped series are not in the store: $out"
+metrics=$(curl -s "http://127.0.0.1:$PORT/metrics")
+grep -q '^novacron_scrape_up{target="orders"} 1' <<<"$metrics" || fail "no novacron_scrape_up 1"
+grep -q '^http_requests_total' <<<"$metrics" && fail "the application's series are served back"
+pass "scraped series are in the store with target=orders, not on the agent's /metrics"
+
+# --- 5xx climb: the playbook opens; they stop: it resolves --------------------------------
+ok=1000 errors=0
+climb() {  # a second of traffic: 100 requests, `1` of them 5xx for every 10
+  ok=$((ok + 100 - $1 * 10))
+  errors=$((errors + $1 * 10))
+  exposition "$ok" "$errors"
+}
+opened=""
+for _ in $(seq 1 60); do
+  climb 3
+  opened=$(nc incidents | awk '$3 == "orders_errors" { print $1 }')
+  [[ -n $opened ]] && break
+  sleep 0.5
+done
+[[ -n $opened ]] || fail "30% errors did not open orders_errors: $(nc status; tail -n 20 "$WORK/agent.log")"
+id=$opened
+resolved=""
+for _ in $(seq 1 240); do
+  climb 0
+  if nc --json incident "$id" | grep -q '"state":"resolved"'; then
+    resolved=1
+    break
+  fi
+  sleep 0.5
+done
+[[ -n $resolved ]] || fail "the incident did not resolve once the errors stopped: $(nc incident "$id")"
+pass "a 30 % error rate opened orders_errors ($id); it resolved once the 5xx stopped"
+
+# --- the application goes away: the target is down, the agent carries on -------------------
+kill -TERM "$SRV_PID"
+wait "$SRV_PID" 2>/dev/null || true
+wait_for 20 bash -c "'$CLI' --socket '$SOCK' status | grep -Eq '^orders +scrape +down'" ||
+  fail "a vanished target is not down: $(nc status)"
+curl -s "http://127.0.0.1:$PORT/metrics" | grep -q '^novacron_scrape_up{target="orders"} 0' ||
+  fail "novacron_scrape_up is not 0"
+pass "a vanished target is reported down"
+
+echo "scrape: all checks passed"
