@@ -3,6 +3,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <algorithm>
 #include <unordered_map>
 
 #include "base/guard.h"
@@ -15,33 +16,48 @@
 
 namespace novacron::collectors {
 
-bool scrapeAdmits(const std::vector<ScrapeConfig>& targets, std::string_view name) {
-  if (name.starts_with("novacron_")) return false;
-  for (const auto& t : targets) {
-    if (t.metrics.empty()) return true;
-    for (const auto& p : t.metrics) {
-      if (auto c = Pattern::compile(p); c && (*c)->matches(name)) return true;
-    }
+namespace {
+
+// A target's `metrics`, compiled once: which names it keeps.
+class MetricAllowList {
+ public:
+  explicit MetricAllowList(const std::vector<std::string>& patterns) {
+    // The configuration was checked when it was read: a pattern that fails here is left out.
+    for (const auto& p : patterns)
+      if (auto c = Pattern::compile(p)) patterns_.push_back(*c);
   }
-  return false;
+  bool admits(std::string_view name) const {
+    // The agent's own names are its own: a scraped one would mix with them.
+    if (name.starts_with("novacron_")) return false;
+    if (patterns_.empty()) return true;
+    return std::any_of(patterns_.begin(), patterns_.end(),
+                       [&](const auto& p) { return p->matches(name); });
+  }
+
+ private:
+  std::vector<std::shared_ptr<const Pattern>> patterns_;
+};
+
+}  // namespace
+
+bool scrapeAdmits(const std::vector<ScrapeConfig>& targets, std::string_view name) {
+  return std::any_of(targets.begin(), targets.end(), [&](const ScrapeConfig& t) {
+    return MetricAllowList(t.metrics).admits(name);
+  });
 }
 
 // --- reading one body ------------------------------------------------------------------------
 
 struct ScrapeReader::Impl {
+  explicit Impl(const ScrapeConfig& c) : config(c), allow(c.metrics) {}
   ScrapeConfig config;
-  std::vector<std::shared_ptr<const Pattern>> allow;
+  MetricAllowList allow;
   metrics::ExpositionParser parser;
   // Whether a name is admitted, remembered: the allow-list runs once per name, not per sample.
   std::unordered_map<std::string, const MetricDef*> admitted;
 };
 
-ScrapeReader::ScrapeReader(const ScrapeConfig& config) : impl_(std::make_unique<Impl>()) {
-  impl_->config = config;
-  // The configuration was checked when it was read: a pattern that fails here is left out.
-  for (const auto& p : config.metrics)
-    if (auto c = Pattern::compile(p)) impl_->allow.push_back(*c);
-}
+ScrapeReader::ScrapeReader(const ScrapeConfig& config) : impl_(std::make_unique<Impl>(config)) {}
 ScrapeReader::~ScrapeReader() = default;
 ScrapeReader::ScrapeReader(ScrapeReader&&) noexcept = default;
 
@@ -51,13 +67,7 @@ ScrapeRead ScrapeReader::read(std::string_view body) {
   auto def = [&](std::string_view name) -> const MetricDef* {
     if (auto it = s.admitted.find(std::string(name)); it != s.admitted.end()) return it->second;
     const MetricDef* d = nullptr;
-    // The agent's own names are its own: a scraped one would mix with them.
-    bool allowed = !name.starts_with("novacron_") && s.admitted.size() < kMaxScrapedNames;
-    if (allowed && !s.allow.empty()) {
-      allowed = false;
-      for (const auto& p : s.allow) allowed = allowed || p->matches(name);
-    }
-    if (allowed) d = scrapedMetric(name);
+    if (s.admitted.size() < kMaxScrapedNames && s.allow.admits(name)) d = scrapedMetric(name);
     s.admitted.emplace(name, d);
     return d;
   };
