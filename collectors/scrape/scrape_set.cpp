@@ -55,6 +55,10 @@ struct ScrapeReader::Impl {
   metrics::ExpositionParser parser;
   // Whether a name is admitted, remembered: the allow-list runs once per name, not per sample.
   std::unordered_map<std::string, const MetricDef*> admitted;
+  // The previous sample's name and answer: a family's samples come together, so most samples
+  // need neither the map nor a string made for it.
+  std::string last_name;
+  const MetricDef* last_def = nullptr;
 };
 
 ScrapeReader::ScrapeReader(const ScrapeConfig& config) : impl_(std::make_unique<Impl>(config)) {}
@@ -65,11 +69,14 @@ ScrapeRead ScrapeReader::read(std::string_view body) {
   ScrapeRead out;
   Impl& s = *impl_;
   auto def = [&](std::string_view name) -> const MetricDef* {
-    if (auto it = s.admitted.find(std::string(name)); it != s.admitted.end()) return it->second;
+    if (name == s.last_name) return s.last_def;
+    s.last_name.assign(name);
+    if (auto it = s.admitted.find(s.last_name); it != s.admitted.end())
+      return s.last_def = it->second;
     const MetricDef* d = nullptr;
     if (s.admitted.size() < kMaxScrapedNames && s.allow.admits(name)) d = scrapedMetric(name);
     s.admitted.emplace(name, d);
-    return d;
+    return s.last_def = d;
   };
   auto stats = s.parser.parse(body, [&](const metrics::ParsedSample& p) {
     const MetricDef* d = def(p.name);
