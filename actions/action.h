@@ -13,6 +13,7 @@
 #include "base/clock.h"
 #include "base/result.h"
 #include "collectors/postgres/postgres_config.h"
+#include "collectors/redis/redis_config.h"
 #include "io/containment.h"
 #include "metrics/metric_store.h"
 #include "policy/playbook.h"
@@ -41,6 +42,8 @@ struct ActionSettings {
   NotifySettings notify;
   /// The PostgreSQL instances the pg_* actions may name (collectors.postgres).
   std::vector<collectors::PostgresConfig> postgres = {};
+  /// The Redis instances redis_command may name (collectors.redis).
+  std::vector<collectors::RedisConfig> redis = {};
   /// Hosts firewall_block never blocks besides the host's own addresses: the coordinator,
   /// Alertmanager and notify endpoints (names or addresses, resolved when a block is made).
   std::vector<std::string> keep_hosts = {};

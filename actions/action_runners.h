@@ -24,6 +24,7 @@ void runPgCancelLongQueries(const ActionEnv& env, ActionRequest request, ActionD
 void runPgTerminateIdleInTransaction(const ActionEnv& env, ActionRequest request, ActionDone done);
 void runPgReadonly(const ActionEnv& env, ActionRequest request, ActionDone done);
 void runPgVacuumAnalyze(const ActionEnv& env, ActionRequest request, ActionDone done);
+void runRedisCommand(const ActionEnv& env, ActionRequest request, ActionDone done);
 
 // The value checks of the types whose templates take values from the host (registry.h).
 Result<void> checkExecValues(const nlohmann::json& with,

@@ -101,6 +101,13 @@ const std::vector<ActionType>& table() {
          {"table", Param::kString, false, Check::kNone,
           R"(`schema.table`; none: the whole database)"}}},
        runPgVacuumAnalyze},
+      {{"redis_command",
+        R"(one of the runbook's cache recovery commands on a Redis instance, over its own connection within the action's timeout; never another command: `FLUSHDB ASYNC`, `FLUSHALL ASYNC`, `MEMORY PURGE`, `CLIENT KILL TYPE normal|pubsub` (sent with `SKIPME yes`), `CONFIG SET maxmemory-policy POLICY`; records the server's reply)",
+        {{"instance", Param::kString, false, Check::kNone,
+          R"(default: the first of `collectors.redis`)"},
+         {"command", Param::kString, true, Check::kRedisCommand},
+         {"db", Param::kInt, false, Check::kNone, R"(the database FLUSHDB empties; default 0)"}}},
+       runRedisCommand},
   };
   return kTypes;
 }

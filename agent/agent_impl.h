@@ -37,6 +37,7 @@
 #include "incidents/incident_manager.h"
 #include "incidents/recovery.h"
 #include "incidents/store.h"
+#include "incidents/validation_report.h"
 #include "io/control_request.h"
 #include "io/firewall.h"
 #include "io/http_server.h"

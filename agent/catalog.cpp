@@ -7,6 +7,7 @@
 #include "collectors/scrape/scrape_set.h"
 #include "collectors/scrape/scraped_metrics.h"
 #include "collectors/self_collector.h"
+#include "policy/validation.h"
 #include "reporting/alertmanager.h"
 #include "reporting/reporter.h"
 
@@ -43,11 +44,66 @@ const collectors::MetricDef* conditionMetric(const policy::Config& config, std::
                                                             : nullptr;
 }
 
+namespace {
+
+// The host's recovery criteria: the configured ones, each of which must bind (an error fails the
+// load, positioned in the configuration), or the runbook's, each kept if it binds and, for the
+// application's criteria, names an application's metrics.
+std::vector<policy::Criterion> hostCriteria(const policy::Config& config,
+                                            const policy::MetricLookup& lookup,
+                                            policy::Diagnostics& errors) {
+  std::vector<policy::Criterion> out;
+  auto compile = [&](const std::string& text) -> std::optional<policy::Condition> {
+    auto parsed = policy::Condition::parse(text);
+    auto* c = std::get_if<policy::Condition>(&parsed);
+    if (!c || !c->bind(lookup).empty()) return std::nullopt;
+    return *c;
+  };
+  if (config.validation) {
+    for (const auto& item : *config.validation) {
+      auto parsed = policy::Condition::parse(item.condition);
+      auto* c = std::get_if<policy::Condition>(&parsed);
+      if (!c) continue;  // syntax errors were reported with the configuration
+      auto problems = c->bind(lookup);
+      for (const auto& e : problems) {
+        errors.push_back({item.file, item.line, item.column + e.column - 1,
+                          "validation '" + item.name + "': " + e.message});
+      }
+      if (problems.empty()) out.push_back({item.name, *c, item.mandatory});
+    }
+    return out;
+  }
+  for (const auto& d : policy::runbookHostCriteria()) {
+    auto c = compile(d.condition);
+    if (!c) continue;
+    auto names = c->metrics();
+    if (d.application && std::any_of(names.begin(), names.end(), [](const std::string& m) {
+          return m.starts_with("novacron_");
+        }))
+      continue;
+    out.push_back({d.name, *c, d.mandatory, false, true});
+  }
+  return out;
+}
+
+}  // namespace
+
 policy::PolicyLoad loadAgentPolicy(const policy::Config& config, const policy::ConfigEnv& env) {
-  return policy::loadPolicy(
-      policy::builtinPlaybooks(), config.playbooks_dir,
-      {[&config](std::string_view n) { return conditionMetric(config, n); }, env.enforce_ownership,
-       actions::actionCatalog(), env.enforce_ownership ? config.user : std::string()});
+  policy::MetricLookup lookup = [&config](std::string_view n) {
+    return conditionMetric(config, n);
+  };
+  auto load = policy::loadPolicy(policy::builtinPlaybooks(), config.playbooks_dir,
+                                 {lookup, env.enforce_ownership, actions::actionCatalog(),
+                                  env.enforce_ownership ? config.user : std::string()});
+  auto criteria = hostCriteria(config, lookup, load.errors);
+  if (load.policy && load.errors.empty()) {
+    auto set = std::make_shared<policy::PolicySet>(*load.policy);
+    set->host_criteria = std::move(criteria);
+    load.policy = std::move(set);
+  } else {
+    load.policy.reset();
+  }
+  return load;
 }
 
 policy::EvaluatorOptions evaluatorOptions(const policy::Config& c) {

@@ -149,6 +149,7 @@ actions::ActionSettings actionSettings(const policy::Config& config) {
   s.systemctl = config.systemctl;
   s.notify = {config.notify_url, config.notify_token_file, config.notify_timeout};
   s.postgres = config.sources.postgres;
+  s.redis = config.sources.redis;
   for (const auto& url : {config.coordinator_url, config.alertmanager_url, config.notify_url}) {
     if (auto u = policy::parseUrl(url)) s.keep_hosts.push_back(u->host);
   }

@@ -50,6 +50,8 @@ constexpr const char* kHelp =
     "  pause [--reason TEXT] | resume   the kill switch for automated actions *\n"
     "  diagnostics               the diagnostics report now (JSON)\n"
     "  db status [--detailed]    the PostgreSQL instances\n"
+    "  cache status [--detailed] the Redis instances\n"
+    "  validate [INCIDENT]       the recovery checklist now (exit 0 pass, 1 fail, 2 unknown)\n"
     "  logs [--errors] [--since DUR]   the agent's own recent log lines\n"
     "  metrics [PATTERN]         current values of metrics whose name contains PATTERN\n"
     "  playbooks                 the playbooks in force\n"
@@ -199,10 +201,12 @@ int main(int argc, char** argv) {
   }
   if (words[0] == "health") sub("check", "health");
   if (words[0] == "db") sub("status", "db_status");
+  if (words[0] == "cache") sub("status", "cache_status");
   if (words[0] == "firewall") sub("list", "firewall_list");
   // The words a command must have after it, for the usage line when they are missing.
   for (auto [first, full, whole] :
        {std::tuple{"health", "health", "health check"}, std::tuple{"db", "db_status", "db status"},
+        std::tuple{"cache", "cache_status", "cache status"},
         std::tuple{"firewall", "firewall_list", "firewall list"}}) {
     if (words[0] == first && cmd != full) {
       std::cerr << "novacron: usage: novacron " << whole << "\n";
@@ -228,8 +232,14 @@ int main(int argc, char** argv) {
     args["since"] = since.value_or(3600);
   } else if (cmd == "pause" || cmd == "resume" || cmd == "status" || cmd == "version" ||
              cmd == "playbooks" || cmd == "health" || cmd == "diagnostics" || cmd == "db_status" ||
-             cmd == "firewall_list") {
+             cmd == "cache_status" || cmd == "firewall_list") {
     if (!need(0, "")) return kUsage;
+  } else if (cmd == "validate") {
+    if (rest.size() > 1) {
+      std::cerr << "novacron: usage: novacron validate [INCIDENT] [--json]\n";
+      return kUsage;
+    }
+    if (!rest.empty()) args["id"] = rest[0];
   } else if (cmd == "incident" || cmd == "postmortem" || cmd == "ack") {
     if (!need(1, "ID")) return kUsage;
     args["id"] = rest[0];
@@ -282,6 +292,7 @@ int main(int argc, char** argv) {
     if (!r.value("ok", false)) {
       return r["error"].value("code", "") == "permission_denied" ? kDenied : kCommandFailed;
     }
+    if (cmd == "validate") return r["data"].value("exit_code", 2);
     if (cmd == "health") {
       int worst = 0;
       for (const auto& row : r["data"]["matrix"]) {
@@ -314,6 +325,11 @@ int main(int argc, char** argv) {
       printDiagnostics(d);
     } else if (cmd == "db_status") {
       printDbStatus(d, detailed);
+    } else if (cmd == "cache_status") {
+      printCacheStatus(d, detailed);
+    } else if (cmd == "validate") {
+      printValidation(d);
+      return d.value("exit_code", 2);
     } else if (cmd == "trigger") {
       std::cout << "incident " << d["id"].get<std::string>() << " opened by "
                 << d["by"].get<std::string>() << (dry_run ? " (dry-run)" : "") << "\n";

@@ -207,4 +207,75 @@ void printDbStatus(const json& d, bool detailed) {
   }
 }
 
+void printCacheStatus(const json& d, bool detailed) {
+  if (d["instances"].empty()) {
+    std::cout << d.value("message", std::string("no Redis instance")) << "\n";
+    return;
+  }
+  std::cout << pad("INSTANCE", 16) << pad("UP", 5) << pad("ROLE", 9) << pad("MEMORY", 18)
+            << pad("HIT", 7) << pad("CLIENTS", 9) << pad("OPS/S", 9) << "KEYS\n";
+  for (const auto& i : d["instances"]) {
+    const json& m = i["metrics"];
+    auto has = [&](const char* k) { return m.contains(k); };
+    auto v = [&](const char* k) { return has(k) ? m[k].get<double>() : 0.0; };
+    double keys = 0;
+    for (const auto& [k, val] : m.items()) {
+      if (k.starts_with("keys{")) keys += val.get<double>();
+    }
+    char memory[32] = "-", hit[16] = "-";
+    if (has("memory_used_bytes")) {
+      std::snprintf(memory, sizeof(memory), "%.1f MiB", v("memory_used_bytes") / (1 << 20));
+      if (has("memory_used_ratio"))
+        std::snprintf(memory, sizeof(memory), "%.1f MiB %.0f%%", v("memory_used_bytes") / (1 << 20),
+                      v("memory_used_ratio") * 100);
+    }
+    if (has("hit_ratio")) std::snprintf(hit, sizeof(hit), "%.1f%%", v("hit_ratio") * 100);
+    bool up = i["up"].get<bool>();
+    std::string role = !has("replica") ? "-" : v("replica") > 0 ? "replica" : "primary";
+    std::cout << pad(i["name"], 16) << pad(up ? "yes" : "NO", 5) << pad(role, 9) << pad(memory, 18)
+              << pad(hit, 7)
+              << pad(up ? std::to_string(static_cast<long>(v("connected_clients"))) : "-", 9)
+              << pad(has("ops_per_second") ? fmtValue(v("ops_per_second")) : "-", 9)
+              << (up ? std::to_string(static_cast<long>(keys)) : "-") << "\n";
+    if (!up) std::cout << "  " << i["error"].get<std::string>() << "\n";
+    if (detailed) {
+      for (const auto& [k, val] : m.items())
+        std::cout << "  " << pad(k, 52) << fmtValue(val.get<double>()) << "\n";
+      if (i.contains("info") && !i["info"].empty()) {
+        std::cout << "  INFO (" << i.value("address", std::string()) << ")\n";
+        for (const auto& [k, val] : i["info"].items())
+          std::cout << "    " << pad(k, 50) << val.get<std::string>() << "\n";
+      }
+    }
+  }
+}
+
+void printValidation(const json& d) {
+  if (d["incident"].is_string()) {
+    std::cout << "incident " << d["incident"].get<std::string>() << " ("
+              << d.value("playbook", std::string("?")) << ", " << d.value("state", std::string("?"))
+              << ")\n";
+  } else {
+    std::cout << "host recovery checklist\n";
+  }
+  if (d.contains("message")) std::cout << d["message"].get<std::string>() << "\n";
+  std::cout << "  " << pad("CRITERION", 30) << pad("NOW", 12) << pad("NEEDS", 22) << "KIND\n";
+  for (const auto& c : d["criteria"]) {
+    std::string state = c.value("state", std::string("unknown"));
+    const char* mark = state == "pass" ? "\u2713" : state == "fail" ? "\u2717" : "?";
+    std::string value = c.value("value", std::string());
+    std::string threshold = c.value("threshold", std::string());
+    if (threshold.empty()) threshold = c.value("condition", std::string());
+    std::cout << mark << " " << pad(c.value("name", std::string()), 30)
+              << pad(value.empty() ? "-" : value, 12) << pad(threshold, 22)
+              << (c.value("mandatory", true) ? "mandatory" : "recommended") << "\n";
+  }
+  std::string verdict = d.value("verdict", std::string("unknown"));
+  std::cout << "\n"
+            << (verdict == "pass"   ? "PASS: every mandatory criterion holds"
+                : verdict == "fail" ? "FAIL: a mandatory criterion does not hold"
+                                    : "UNKNOWN: a mandatory criterion has no data")
+            << "\n";
+}
+
 }  // namespace novacron::cli

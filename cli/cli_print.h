@@ -19,6 +19,9 @@ void printMetrics(const json& d);
 void printLogs(const json& d);
 void printDiagnostics(const json& d);
 void printDbStatus(const json& d, bool detailed);
+void printCacheStatus(const json& d, bool detailed);
+/// The recovery checklist, one criterion per line in 80 columns: ✓ pass, ✗ fail, ? unknown.
+void printValidation(const json& d);
 /// The firewall block set.
 void printBlocked(const json& d);
 

@@ -16,6 +16,7 @@
 #include "collectors/host/processes.h"
 #include "collectors/postgres/postgres_metrics.h"
 #include "collectors/probes/probe_metrics.h"
+#include "collectors/redis/redis_metrics.h"
 #include "collectors/scrape/scraped_metrics.h"
 
 namespace novacron::collectors {
@@ -75,6 +76,7 @@ std::vector<const MetricDef*> sourceMetrics() {
   for (const auto& c : makeProcessCollectors(defaults.processes, deps)) add(c->metrics());
   add(pressureMetrics());
   add(postgresMetrics());
+  add(redisMetrics());
   add(probeMetrics());
   add(scrapeMetrics());
   // Pressure's are listed twice where the host has PSI.
@@ -91,6 +93,7 @@ Sources::Sources(boost::asio::io_context& io, const Clock& clock, std::string sy
       processes_("processes", makeProcessCollectors(options_.processes, deps_)),
       probes_(io, clock, std::move(systemctl), sink),
       databases_(io, clock, sink),
+      caches_(io, clock, sink),
       scrapes_(io, clock, sink) {
   makeSweeps();
 }
@@ -99,6 +102,7 @@ void Sources::start() {
   started_ = true;
   probes_.configure(options_.probes);
   databases_.configure(options_.postgres);
+  caches_.configure(options_.redis);
   scrapes_.configure(options_.scrape);
 }
 
@@ -116,6 +120,7 @@ bool Sources::configure(const SourceOptions& next) {
   }
   if (started_ && next.probes != options_.probes) probes_.configure(next.probes);
   if (started_ && next.postgres != options_.postgres) databases_.configure(next.postgres);
+  if (started_ && next.redis != options_.redis) caches_.configure(next.redis);
   if (started_ && next.scrape != options_.scrape) scrapes_.configure(next.scrape);
   bool reschedule = next.host_interval != options_.host_interval ||
                     next.processes_interval != options_.processes_interval;
@@ -129,11 +134,11 @@ void Sources::stop() {
 }
 
 std::vector<Source*> Sources::all() {
-  return {&host_, &processes_, &probes_, &databases_, &scrapes_};
+  return {&host_, &processes_, &probes_, &databases_, &caches_, &scrapes_};
 }
 
 std::vector<const Source*> Sources::all() const {
-  return {&host_, &processes_, &probes_, &databases_, &scrapes_};
+  return {&host_, &processes_, &probes_, &databases_, &caches_, &scrapes_};
 }
 
 void Sources::makeSweeps() {
@@ -144,6 +149,7 @@ void Sources::makeSweeps() {
 
 nlohmann::json Sources::describe(std::string_view source) const {
   if (source == databases_.name()) return databases_.describe();
+  if (source == caches_.name()) return caches_.describe();
   return nullptr;
 }
 

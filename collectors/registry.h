@@ -12,6 +12,7 @@
 #include "collectors/host/statfs_worker.h"
 #include "collectors/postgres/postgres_set.h"
 #include "collectors/probes/probe_set.h"
+#include "collectors/redis/redis_set.h"
 #include "collectors/scrape/scrape_set.h"
 #include "collectors/source_options.h"
 
@@ -82,6 +83,7 @@ class Sources {
   CollectorGroup processes_;
   probes::ProbeSet probes_;
   PostgresSet databases_;
+  RedisSet caches_;
   ScrapeSet scrapes_;
   bool started_ = false;
   std::vector<Sweep> sweeps_;  // made at construction and on reload, read on every tick

@@ -8,6 +8,7 @@
 
 #include "collectors/postgres/postgres_config.h"
 #include "collectors/probes/probe_config.h"
+#include "collectors/redis/redis_config.h"
 #include "collectors/scrape/scrape_config.h"
 
 namespace novacron::collectors {
@@ -38,6 +39,7 @@ struct SourceOptions {
   milliseconds processes_interval{5000};  ///< collectors.processes.interval, slower
   std::vector<ProbeConfig> probes;
   std::vector<PostgresConfig> postgres;
+  std::vector<RedisConfig> redis;
   std::vector<ScrapeConfig> scrape;
   friend bool operator==(const SourceOptions&, const SourceOptions&) = default;
 };

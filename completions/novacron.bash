@@ -17,7 +17,7 @@ _novacron() {
     words=("${COMP_WORDS[@]}")
     cword=$COMP_CWORD
   }
-  local commands="status health incidents trigger approve deny ack pause resume diagnostics db firewall logs metrics playbooks version help"
+  local commands="status health incidents trigger approve deny ack pause resume diagnostics db cache firewall logs metrics playbooks version help"
   case $prev in
     --socket) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --since) COMPREPLY=($(compgen -W "15m 1h 6h 1d 7d" -- "$cur")); return ;;
@@ -39,7 +39,7 @@ _novacron() {
       incidents) opts+=" --open --since" ;;
       trigger) opts+=" --label --dry-run --reason" ;;
       deny | pause) opts+=" --reason" ;;
-      db) opts+=" --detailed" ;;
+      db|cache) opts+=" --detailed" ;;
       logs) opts+=" --errors --since" ;;
     esac
     COMPREPLY=($(compgen -W "$opts" -- "$cur"))
@@ -48,7 +48,7 @@ _novacron() {
   case $cmd in
     "") COMPREPLY=($(compgen -W "$commands" -- "$cur")) ;;
     health) [[ -z $sub ]] && COMPREPLY=($(compgen -W "check" -- "$cur")) ;;
-    db) [[ -z $sub ]] && COMPREPLY=($(compgen -W "status" -- "$cur")) ;;
+    db|cache) [[ -z $sub ]] && COMPREPLY=($(compgen -W "status" -- "$cur")) ;;
     firewall) [[ -z $sub ]] && COMPREPLY=($(compgen -W "list" -- "$cur")) ;;
     incidents)
       if [[ -z $sub ]]; then

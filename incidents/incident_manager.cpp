@@ -1,4 +1,5 @@
 #include "incidents/incident_manager.h"
+#include "policy/validation.h"
 
 #include "actions/registry.h"
 
@@ -36,20 +37,6 @@ namespace {
 
 std::string keyOf(const std::string& playbook, const collectors::Labels& labels) {
   return playbook + jsonText(policy::labelsToJson(labels));
-}
-
-// The criteria of a verification for one incident: true only if every condition is true for
-// its labels (a condition without labels applies to any incident).
-policy::Tri allHold(const std::vector<policy::Condition>& conditions,
-                    const collectors::Labels& labels, const policy::EvalContext& ctx) {
-  policy::Tri all = policy::Tri::kTrue;
-  for (const auto& c : conditions) {
-    policy::Truth t = c.evaluate(ctx);
-    const policy::Tri* v = policy::findTruth(t, labels);
-    if (!v && t.size() == 1 && t.front().first.empty()) v = &t.front().second;
-    all = policy::triAnd(all, v ? *v : policy::Tri::kUnknown);
-  }
-  return all;
 }
 
 }  // namespace
@@ -250,6 +237,20 @@ void IncidentManager::startAction(Incident& inc, size_t index) {
     return;
   }
   const policy::ActionSpec& a = p->actions[index];
+  // A step whose only_if does not hold now (false, or unknown: no data) is passed over, before
+  // anyone is asked to approve it.
+  if (a.only_if) {
+    policy::EvalContext ctx{metrics_, clock_.now()};
+    policy::Tri held = policy::holdsFor(*a.only_if, inc.labels, ctx);
+    if (held != policy::Tri::kTrue) {
+      event(inc, "action_skipped",
+            json{{"action", a.id},
+                 {"only_if", a.only_if->text()},
+                 {"reason", std::string("only_if is ") + policy::triName(held)}});
+      startAction(inc, index + 1);
+      return;
+    }
+  }
   if (!a.automated) {
     inc.phase = Incident::Phase::kAwaitingApproval;
     inc.approval_expires = clock_.now() + a.approval.timeout.value_or(options_.approval_timeout);
@@ -497,14 +498,9 @@ void IncidentManager::tickOne(const std::string& id, TimePoint now) {
         break;
       case Incident::Phase::kVerifying: {
         policy::EvalContext ctx{metrics_, now};
-        policy::Tri held = policy::Tri::kUnknown;
-        if (!p->verify.mandatory.empty()) {
-          held = allHold(p->verify.mandatory, inc.labels, ctx);
-        } else {
-          std::vector<policy::Condition> resolve = {p->resolve_when ? *p->resolve_when : *p->when};
-          held = allHold(resolve, inc.labels, ctx);
-          if (!p->resolve_when) held = policy::triNot(held);
-        }
+        // The same criteria and code as `novacron validate INCIDENT` (policy/validation.h).
+        policy::Tri held =
+            policy::validate(policy::verificationCriteria(*p), inc.labels, ctx).verdict();
         if (held == policy::Tri::kTrue) {
           if (!inc.holding_since) inc.holding_since = now;
           if (now - *inc.holding_since >= p->verify.window) {

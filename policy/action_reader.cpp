@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 
+#include "io/redis/recovery_commands.h"
 #include "io/url.h"
 #include "policy/notify_templates.h"
 #include "policy/substitute.h"
@@ -169,6 +170,12 @@ bool checkValue(YamlReader& r, const yaml::Node& value, Check check, const std::
         ok = false;
       }
       break;
+    case Check::kRedisCommand:
+      if (auto c = io::recoveryCommand(value.Scalar()); !c) {
+        r.error(value, where + ": " + c.error().message);
+        ok = false;
+      }
+      break;
     case Check::kNotifyTemplate:
       if (!isNotifyTemplate(value.Scalar())) {
         r.error(value, where + ": unknown notification template '" + value.Scalar() +
@@ -319,8 +326,9 @@ bool validName(const std::string& s) {
 
 std::optional<ActionSpec> readAction(YamlReader& r, const yaml::Node& n, const std::string& where,
                                      ActionCatalog actions, const std::string& secret_reader) {
-  if (!r.checkMap(n, where,
-                  {"id", "type", "with", "automated", "approval", "timeout", "resources"}))
+  if (!r.checkMap(
+          n, where,
+          {"id", "type", "with", "automated", "approval", "timeout", "resources", "only_if"}))
     return std::nullopt;
   ActionSpec a;
   a.pos = {r.file(), n.mark().line + 1, n.mark().column + 1};

@@ -15,6 +15,7 @@ namespace novacron::policy {
 bool validName(const std::string& s);
 
 /// One entry of a playbook's `actions`; errors go to the reader, nullopt if there was any.
+/// Its `only_if` is a condition, which the playbook loader reads (it knows the metrics).
 /// `secret_reader`: the user who must be able to read the secret files it names (as root, the
 /// user the agent drops to; empty: not checked).
 std::optional<ActionSpec> readAction(YamlReader& r, const yaml::Node& n, const std::string& where,

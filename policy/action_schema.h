@@ -24,7 +24,8 @@ enum class Check {
   kHeaders,      ///< header name -> a template; names are HTTP tokens
   kUnit,         ///< a systemd unit name (or a template)
   kNotifyTemplate,
-  kJsonBody,  ///< a template; in a JSON body (Content-Type JSON) placeholders stand in strings
+  kJsonBody,      ///< a template; in a JSON body (Content-Type JSON) placeholders stand in strings
+  kRedisCommand,  ///< one of the recovery commands of io/redis/recovery_commands.h
 };
 
 struct ParamSpec {

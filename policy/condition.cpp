@@ -466,6 +466,35 @@ Truth Condition::evaluate(const EvalContext& ctx) const {
   return out;
 }
 
+std::optional<Condition::Comparison> Condition::comparison(const EvalContext& ctx,
+                                                           const Labels& labels) const {
+  if (!root_ || root_->kind != Expr::Kind::kCompare || root_->column < 1 ||
+      static_cast<size_t>(root_->column) > text_.size())
+    return std::nullopt;
+  Comparison out;
+  out.threshold = text_.substr(static_cast<size_t>(root_->column) - 1);
+  while (!out.threshold.empty() && std::isspace(static_cast<unsigned char>(out.threshold.back())))
+    out.threshold.pop_back();
+  Numbers l = evalNumbers(*root_->lhs, ctx);
+  if (l.scalar) {
+    out.value = l.value;
+    return out;
+  }
+  for (const auto& [have, v] : l.series) {
+    if (*have == labels) {
+      out.value = v;
+      return out;
+    }
+  }
+  bool below = root_->op == CompareOp::kLt || root_->op == CompareOp::kLe;
+  bool above = root_->op == CompareOp::kGt || root_->op == CompareOp::kGe;
+  for (const auto& [have, v] : l.series) {
+    if (!v) continue;
+    if (!out.value || (below && *v > *out.value) || (above && *v < *out.value)) out.value = v;
+  }
+  return out;
+}
+
 const Tri* findTruth(const Truth& truth, const Labels& labels) {
   auto it = std::lower_bound(truth.begin(), truth.end(), labels,
                              [](const auto& entry, const Labels& l) { return entry.first < l; });

@@ -117,6 +117,17 @@ class Condition {
   /// in that the store must not change during the call.
   Truth evaluate(const EvalContext& ctx) const;
 
+  /// For a condition that is one comparison (`lhs OP rhs`): the left side's value now for
+  /// `labels` (when the left side has several label sets and none is `labels`, the one nearest
+  /// to failing: the largest for `<`, the smallest for `>`), and the comparison's right part as
+  /// written ("< 70%"). nullopt for any other condition.
+  struct Comparison {
+    std::optional<double> value;
+    std::string threshold;
+  };
+  std::optional<Comparison> comparison(const EvalContext& ctx,
+                                       const collectors::Labels& labels) const;
+
   const std::string& text() const { return text_; }
   /// Full names of the metrics the condition reads (after bind()).
   std::vector<std::string> metrics() const;

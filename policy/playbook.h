@@ -41,6 +41,9 @@ struct ActionSpec {
   milliseconds timeout{std::chrono::minutes(2)};
   /// Limits of the run's cgroup, for the types that start processes.
   ResourceLimits resources;
+  /// The step runs only if this holds when its turn comes; otherwise it is skipped (and
+  /// recorded so) without asking for an approval: e.g. a cache clear where there is a cache.
+  std::optional<Condition> only_if;
   SourcePos pos;
 };
 
@@ -49,6 +52,17 @@ struct VerifySpec {
   milliseconds window{std::chrono::minutes(5)};
   std::vector<Condition> mandatory;    ///< all must hold; empty: the resolve condition must
   std::vector<Condition> recommended;  ///< reported, not required
+};
+
+/// A recovery criterion (policy/validation.h): a condition that must (mandatory) or should hold.
+struct Criterion {
+  std::string name;
+  Condition condition;
+  bool mandatory = true;
+  bool negated = false;  ///< holds while the condition is false (a playbook's `when`)
+  /// Left out of a report while none of its metrics has a series: the runbook's defaults apply
+  /// only where a source provides them.
+  bool needs_data = false;
 };
 
 struct LimitsSpec {
@@ -79,6 +93,8 @@ struct Playbook {
 /// The playbooks in force, built-ins with the operator's overrides applied.
 struct PolicySet {
   std::vector<Playbook> playbooks;  ///< sorted by name; disabled ones included
+  /// The host's recovery criteria (config `validation:`, or the runbook's).
+  std::vector<Criterion> host_criteria;
   const Playbook* find(std::string_view name) const;
 };
 

@@ -193,11 +193,19 @@ std::optional<Playbook> readPlaybook(YamlReader& r, const yaml::Node& n,
       std::map<std::string, SourcePos> ids;
       int i = 0;
       for (const auto& item : v.items()) {
-        auto a = readAction(r, item, w + ": actions[" + std::to_string(i++) + "]", actions,
-                            secret_reader);
+        std::string where = w + ": actions[" + std::to_string(i++) + "]";
+        auto a = readAction(r, item, where, actions, secret_reader);
         if (!a) {
           fail();
           continue;
+        }
+        if (auto c = r.get(item, "only_if", where + ".only_if"); c.IsDefined()) {
+          auto cond = readCondition(r, c, where + ".only_if", metrics);
+          if (!cond) {
+            fail();
+            continue;
+          }
+          a->only_if = std::move(*cond);
         }
         if (auto [it, inserted] = ids.emplace(a->id, a->pos); !inserted) {
           r.error(item,

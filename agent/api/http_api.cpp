@@ -137,6 +137,13 @@ HttpResponse handleApi(const HttpRequest& r, ApiContext& c) {
     if (!get) return methodNotAllowed("GET");
     return jsonResponse(200, c.status());
   }
+  if (parts.size() == 1 && parts[0] == "validate") {
+    if (!get) return methodNotAllowed("GET");
+    if (!c.validate) return apiError(404, "not_found", "validation is not available here");
+    auto id = queryValue(r.query, "incident");
+    if (id && !validName(*id, 200)) return apiError(404, "not_found", "no incident " + *id);
+    return fromReply(c.validate(id));
+  }
   if (parts.size() == 1 && (parts[0] == "pause" || parts[0] == "resume")) {
     if (!post) return methodNotAllowed("POST");
     std::string why;

@@ -15,6 +15,8 @@ struct ApiContext {
   BearerToken& token;
   IncidentContext incidents;
   std::function<nlohmann::json()> status;
+  /// GET /v1/validate[?incident=ID] (incidents/validation_report.h).
+  std::function<CommandReply(const std::optional<std::string>&)> validate;
 };
 
 /// Answers a request under /v1/ for the coordinator: status, incidents after a cursor, one

@@ -18,7 +18,10 @@ HttpResponse Agent::Impl::handleHttp(const HttpRequest& r) {
     }
   } else if (r.path.starts_with("/v1/")) {
     handler = "v1";
-    ApiContext api{api_token, incidentContext(), [this] { return statusJson(); }};
+    ApiContext api{api_token, incidentContext(), [this] { return statusJson(); },
+                   [this](const std::optional<std::string>& id) {
+                     return validateRecovery(incidentContext(), store, config.policy_lookback, id);
+                   }};
     res = handleApi(r, api);
   } else if (r.path == "/") {
     res.body = "novacron-agent " + std::string(kVersion) +

@@ -366,7 +366,7 @@ ConfigResult parseConfig(std::string_view yaml, const std::string& file, const C
     if (r.checkMap(root, "the configuration",
                    {"node", "state_dir", "http", "control_socket", "collectors", "metrics", "log",
                     "mode", "playbooks_dir", "policy", "store", "actions", "notify", "coordinator",
-                    "alertmanager", "user"})) {
+                    "alertmanager", "user", "validation"})) {
       if (auto n = r.get(root, "user", "user"); n.IsDefined()) {
         if (auto s = r.string(n, "user")) {
           if (s->empty() || *s == "root" || s->find_first_of(" :/\n") != std::string::npos)
@@ -397,6 +397,7 @@ ConfigResult parseConfig(std::string_view yaml, const std::string& file, const C
         if (auto s = r.string(n, "playbooks_dir")) c.playbooks_dir = absoluteFrom(env.cwd, *s);
       }
       if (auto n = r.get(root, "policy", "policy"); n.IsDefined()) readPolicy(r, n, c);
+      if (auto n = r.get(root, "validation", "validation"); n.IsDefined()) readValidation(r, n, c);
       if (auto n = r.get(root, "node", "node"); n.IsDefined()) readNode(r, n, c);
       if (auto n = r.get(root, "state_dir", "state_dir"); n.IsDefined()) {
         if (auto s = r.string(n, "state_dir")) {

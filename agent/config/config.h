@@ -55,6 +55,17 @@ struct Config {
   size_t metrics_max_series = 50000;
   LogLevel log_level = LogLevel::kInfo;
 
+  /// validation: the host's recovery criteria, replacing the runbook's (policy/validation.h).
+  /// Each condition is checked against the metric catalog when the policy loads.
+  struct ValidationItem {
+    std::string name;
+    std::string condition;
+    bool mandatory = true;
+    std::string file;
+    int line = 1, column = 1;  ///< of the condition, for messages
+  };
+  std::optional<std::vector<ValidationItem>> validation;
+
   /// Operator playbooks overriding and adding to the built-ins; none by default.
   std::optional<std::filesystem::path> playbooks_dir;
   /// dry-run: decisions are made and recorded, nothing is run.

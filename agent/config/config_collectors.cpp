@@ -222,6 +222,34 @@ bool plainName(const std::string& s) {
   });
 }
 
+std::optional<std::string> readEntryName(YamlReader& r, const yaml::Node& name,
+                                         const std::string& where, std::set<std::string>& names,
+                                         const char* what) {
+  auto s = r.string(name, where + ".name");
+  if (!s) return std::nullopt;
+  if (!plainName(*s)) {
+    r.error(name, where + ".name '" + *s + "' must be letters, digits, '.', '_' or '-'");
+    return std::nullopt;
+  }
+  if (!names.insert(*s).second) {
+    r.error(name, where + ": a second " + what + " named '" + *s + "'");
+    return std::nullopt;
+  }
+  return s;
+}
+
+bool readIntervalTimeout(YamlReader& r, const yaml::Node& map, const std::string& where,
+                         milliseconds& interval, milliseconds& timeout) {
+  bool ok = readDurationKey(r, map, "interval", where, 1s, 1h, interval);
+  timeout = std::min<milliseconds>(timeout, interval);
+  ok = readDurationKey(r, map, "timeout", where, 100ms, 1min, timeout) && ok;
+  if (timeout > interval) {
+    r.error(map, where + ": the timeout must not exceed the interval");
+    ok = false;
+  }
+  return ok;
+}
+
 bool readDurationKey(YamlReader& r, const yaml::Node& map, const char* key,
                      const std::string& where, milliseconds min, milliseconds max,
                      milliseconds& out) {
@@ -233,12 +261,14 @@ bool readDurationKey(YamlReader& r, const yaml::Node& map, const char* key,
 }
 
 void readCollectors(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& env) {
-  if (!r.checkMap(n, "collectors",
-                  {"root", "host", "processes", "disk", "record", "probes", "postgres", "scrape"}))
+  if (!r.checkMap(
+          n, "collectors",
+          {"root", "host", "processes", "disk", "record", "probes", "postgres", "redis", "scrape"}))
     return;
   if (auto s = r.get(n, "scrape", "collectors.scrape"); s.IsDefined()) readScrape(r, s, c);
   if (auto pg = r.get(n, "postgres", "collectors.postgres"); pg.IsDefined())
     readPostgres(r, pg, c, env);
+  if (auto rd = r.get(n, "redis", "collectors.redis"); rd.IsDefined()) readRedis(r, rd, c, env);
   if (auto probes = r.get(n, "probes", "collectors.probes"); probes.IsDefined())
     readProbes(r, probes, c);
   if (auto rec = r.get(n, "record", "collectors.record"); rec.IsDefined()) {

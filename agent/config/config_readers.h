@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "agent/config/config.h"
@@ -31,12 +32,29 @@ void readCollectors(YamlReader& r, const yaml::Node& n, Config& c, const ConfigE
 /// '.', '_' or '-'.
 bool plainName(const std::string& s);
 
+/// A list entry's `name` (a scrape target's, a Redis instance's): a plainName, not used twice
+/// in `names`. nullopt after an error.
+std::optional<std::string> readEntryName(YamlReader& r, const yaml::Node& name,
+                                         const std::string& where, std::set<std::string>& names,
+                                         const char* what);
+
 /// `map.key`, if present, as a duration within [min, max] into `out`; false after an error.
 bool readDurationKey(YamlReader& r, const yaml::Node& map, const char* key,
                      const std::string& where, milliseconds min, milliseconds max,
                      milliseconds& out);
 
+/// `map.interval` (1s to 1h) and `map.timeout` (100ms to 1min; its default is capped at the
+/// interval), the timeout no longer than the interval. false after an error.
+bool readIntervalTimeout(YamlReader& r, const yaml::Node& map, const std::string& where,
+                         milliseconds& interval, milliseconds& timeout);
+
 /// `collectors.scrape`: the local Prometheus endpoints.
 void readScrape(YamlReader& r, const yaml::Node& n, Config& c);
+
+/// `validation`: the host's recovery criteria (`novacron validate`).
+void readValidation(YamlReader& r, const yaml::Node& n, Config& c);
+
+/// `collectors.redis`: the Redis instances.
+void readRedis(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& env);
 
 }  // namespace novacron::policy

@@ -33,18 +33,10 @@ void readScrape(YamlReader& r, const yaml::Node& n, Config& c) {
       r.error(t, where + " needs a name and a url");
       continue;
     }
-    if (auto s = r.string(name, where + ".name")) {
-      if (!plainName(*s)) {
-        r.error(name, where + ".name '" + *s + "' must be letters, digits, '.', '_' or '-'");
-        ok = false;
-      } else if (!names.insert(*s).second) {
-        r.error(name, where + ": a second target named '" + *s + "'");
-        ok = false;
-      }
+    if (auto s = readEntryName(r, name, where, names, "target"))
       sc.name = *s;
-    } else {
+    else
       ok = false;
-    }
     if (auto s = r.string(url, where + ".url")) {
       if (auto u = parseUrl(*s); !u) {
         r.error(url, where + ".url: " + u.error().message);
@@ -54,16 +46,7 @@ void readScrape(YamlReader& r, const yaml::Node& n, Config& c) {
     } else {
       ok = false;
     }
-    auto dur = [&](const char* key, milliseconds min, milliseconds max, milliseconds& out) {
-      ok = readDurationKey(r, t, key, where, min, max, out) && ok;
-    };
-    dur("interval", 1s, 1h, sc.interval);
-    sc.timeout = std::min<milliseconds>(sc.timeout, sc.interval);
-    dur("timeout", 100ms, 1min, sc.timeout);
-    if (sc.timeout > sc.interval) {
-      r.error(t, where + ": the timeout must not exceed the interval");
-      ok = false;
-    }
+    ok = readIntervalTimeout(r, t, where, sc.interval, sc.timeout) && ok;
     if (auto v = r.get(t, "max_series", where + ".max_series"); v.IsDefined()) {
       if (auto k = r.integer(v, where + ".max_series", 1, 50000))
         sc.max_series = static_cast<size_t>(*k);

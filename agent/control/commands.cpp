@@ -60,6 +60,17 @@ void Agent::Impl::handleControl(std::string_view line, const PeerCredentials& pe
        }},
       {"db_status",
        [](Impl& a, auto&, auto&, auto&) { return okReply(a.sources.describe("postgres")); }},
+      {"validate",
+       [](Impl& a, auto&, const json& in, auto&) {
+         if (in.contains("id") && !in["id"].is_string())
+           return errorReply("bad_request", "\"id\" must be a string");
+         std::optional<std::string> id;
+         if (in.contains("id")) id = in["id"].get<std::string>();
+         auto r = validateRecovery(a.incidentContext(), a.store, a.config.policy_lookback, id);
+         return r.ok() ? okReply(r.data) : errorReply(r.code, r.message);
+       }},
+      {"cache_status",
+       [](Impl& a, auto&, auto&, auto&) { return okReply(a.sources.describe("redis")); }},
       {"logs", [](Impl& a, auto&, const json& in, auto&) { return a.logsCommand(in); }},
       {"version",
        [](Impl&, auto&, auto&, auto&) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "collectors/instance_health.h"
 #include "collectors/postgres/postgres_config.h"
 #include "io/postgres/pg_connection.h"
 #include "metrics/sample.h"
@@ -16,16 +17,6 @@ class io_context;
 }
 
 namespace novacron::collectors {
-
-/// What `novacron db status` and the status matrix show of one instance.
-struct PostgresHealth {
-  std::string name;
-  bool up = false;
-  std::string last_error;
-  double last_duration_seconds = 0;
-  uint64_t runs = 0, errors = 0;
-  std::vector<Sample> latest;
-};
 
 /// One PostgreSQL instance, collected on its own timer over one libpq connection on the loop
 /// (collectors/pg_connection.h). Every query runs with a statement_timeout and the client-side
@@ -43,7 +34,7 @@ class PostgresCollector {
 
   void start();
   void stop();
-  const PostgresHealth& health() const { return health_; }
+  const InstanceHealth& health() const { return health_; }
   const collectors::PostgresConfig& config() const { return config_; }
   /// The backend pid of the agent's own session, so that actions never cancel it.
   int ownPid() const { return conn_ ? conn_->backendPid() : 0; }
@@ -64,7 +55,7 @@ class PostgresCollector {
   Sink sink_;
   std::shared_ptr<PgConnection> conn_;
   std::shared_ptr<State> state_;
-  PostgresHealth health_;
+  InstanceHealth health_;
 };
 
 }  // namespace novacron::collectors

@@ -48,6 +48,21 @@ out=$("$AGENT" --config "$WORK/scrape.yaml" --check-config 2>&1) && fail "a play
 grep -q "unknown metric 'http_request_duration_seconds_bucket'" <<<"$out" || fail "no unknown metric: $out"
 pass "README application-signals example is valid, and refused without its scrape target"
 
+# The Redis and recovery-check examples, with the scrape target their criteria read.
+block() { sed -n "/<!-- $1:begin -->/,/<!-- $1:end -->/p" "$README" | sed '/^<!--/d;/^```/d'; }
+printf 'secret\n' >"$WORK/redis.password"
+secret "$WORK/redis.password"
+{
+  echo "state_dir: $WORK/state"
+  block scrape-config
+  block redis-config | sed -n '/^  redis:/,$p' | sed "s#/etc/novacron/redis.password#$WORK/redis.password#"
+  block validation-config
+} >"$WORK/redis.yaml"
+grep -q 'password_file' "$WORK/redis.yaml" || fail "no redis-config block in the README"
+grep -q '^validation:' "$WORK/redis.yaml" || fail "no validation-config block in the README"
+out=$("$AGENT" --config "$WORK/redis.yaml" --check-config 2>&1) || fail "the Redis and validation examples are invalid: $out"
+pass "README Redis and validation examples are valid"
+
 # The shipped configuration names what the package creates: the socket's groups (sysusers.d) and
 # /etc/novacron/playbooks.d. Create the groups as the package would; point at an empty directory.
 if ((EUID == 0)); then

@@ -16,20 +16,9 @@
 #include <tuple>
 #include <vector>
 
-namespace novacron::testing {
+#include "tests/support/raw_socket.h"
 
-/// A loopback port nothing listens on (bound and released at once).
-inline uint16_t freePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  socklen_t len = sizeof(a);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
+namespace novacron::testing {
 
 /// A small HTTP/1.1 server on 127.0.0.1 for tests of the agent's HTTP client: it records every
 /// request and answers with the status it is told to, or hangs, or drops the connection. One

@@ -13,6 +13,19 @@
 
 namespace novacron::testing {
 
+/// A loopback port nothing listens on (bound and released at once).
+inline uint16_t freePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  socklen_t len = sizeof(a);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
 /// A blocking client socket for tests that need to send exactly the bytes they want: malformed
 /// requests, half requests, connections left idle.
 class RawSocket {

@@ -97,7 +97,7 @@ TEST(PlaybookLoaderTest, EveryProblemAtOnceWithPositions) {
           "evidence_bundle, exec, firewall_block, firewall_unblock, "
           "http_request, notify, pg_cancel_long_queries, pg_readonly, "
           "pg_terminate_idle_in_transaction, "
-          "pg_vacuum_analyze, systemd_restart)",
+          "pg_vacuum_analyze, redis_command, systemd_restart)",
       f + ":9:39: playbook bad_one: actions[1].automated must be true or false, not 'maybe'",
       f + ":13:27: playbook bad_one: when: expected a metric, a number or '(' but found '>'",
       f + ":9:7: playbook bad_one: actions[1]: exec needs 'argv'",

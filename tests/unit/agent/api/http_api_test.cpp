@@ -42,9 +42,12 @@ class HttpApiTest : public ::testing::Test {
     if (q != std::string::npos) r.query = target.substr(q + 1);
     if (!token.empty()) r.headers["authorization"] = "Bearer " + token;
     r.body = body;
-    ApiContext c{token_, {store_.get(), nullptr, clock_, node_, store_error_}, [] {
+    ApiContext c{token_,
+                 {store_.get(), nullptr, clock_, node_, store_error_},
+                 [] {
                    return json{{"node_id", "n"}};
-                 }};
+                 },
+                 nullptr};
     return handleApi(r, c);
   }
 

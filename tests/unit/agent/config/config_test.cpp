@@ -174,7 +174,7 @@ bogus: 1
       "/etc/novacron/agent.yaml:11:1: duplicate key 'log' in the configuration",
       "/etc/novacron/agent.yaml:13:1: unknown key 'bogus' in the configuration (expected one of: "
       "node, state_dir, http, control_socket, collectors, metrics, log, mode, playbooks_dir, "
-      "policy, store, actions, notify, coordinator, alertmanager, user)",
+      "policy, store, actions, notify, coordinator, alertmanager, user, validation)",
       "/etc/novacron/agent.yaml:10:14: log.level 'loud' must be debug, info, notice, warning or "
       "error",
       "/etc/novacron/agent.yaml:12:22: metrics.retention must be between 1m and 1d, not 10s",

@@ -22,8 +22,9 @@ TEST(AccessTest, RolesFollowUidAndGroupsAsTheKernelReportsThem) {
 TEST(AccessTest, WhatChangesState) {
   for (const char* c : {"approve", "deny", "ack", "pause", "resume", "trigger"})
     EXPECT_TRUE(changesState(c)) << c;
-  for (const char* c : {"status", "health", "incidents", "incident", "postmortem", "logs",
-                        "diagnostics", "db_status", "metrics", "playbooks", "version"})
+  for (const char* c :
+       {"status", "health", "incidents", "incident", "postmortem", "logs", "diagnostics",
+        "db_status", "cache_status", "metrics", "playbooks", "version"})
     EXPECT_FALSE(changesState(c)) << c;
   EXPECT_EQ(peerName(0), "root (uid 0)");
   EXPECT_EQ(peerName(54321), "uid 54321");
