@@ -21,9 +21,9 @@ void readScrape(YamlReader& r, const yaml::Node& n, Config& c) {
   for (size_t i = 0; i < n.items().size(); ++i) {
     const yaml::Node& t = n.items()[i];
     std::string where = "collectors.scrape[" + std::to_string(i) + "]";
-    if (!r.checkMap(
-            t, where,
-            {"name", "url", "interval", "timeout", "metrics", "max_series", "max_size_mib"}))
+    if (!r.checkMap(t, where,
+                    {"name", "url", "interval", "timeout", "metrics", "max_series", "max_size_mib",
+                     "expose"}))
       continue;
     ScrapeConfig sc;
     bool ok = true;
@@ -56,6 +56,12 @@ void readScrape(YamlReader& r, const yaml::Node& n, Config& c) {
     if (auto v = r.get(t, "max_size_mib", where + ".max_size_mib"); v.IsDefined()) {
       if (auto k = r.integer(v, where + ".max_size_mib", 1, 256))
         sc.max_bytes = static_cast<size_t>(*k) << 20;
+      else
+        ok = false;
+    }
+    if (auto v = r.get(t, "expose", where + ".expose"); v.IsDefined()) {
+      if (auto b = r.boolean(v, where + ".expose"))
+        sc.expose = *b;
       else
         ok = false;
     }

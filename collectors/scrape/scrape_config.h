@@ -17,6 +17,8 @@ struct ScrapeConfig {
   std::vector<std::string> metrics;
   size_t max_series = 2000;  ///< series kept per scrape; the rest are dropped and reported
   size_t max_bytes = 10 * 1024 * 1024;  ///< of the body, after gzip
+  /// Also serve its series on the agent's /metrics (off: Prometheus scrapes the application).
+  bool expose = false;
   friend bool operator==(const ScrapeConfig&, const ScrapeConfig&) = default;
 };
 

@@ -107,7 +107,8 @@ struct ScrapeSet::Target {
   boost::asio::steady_timer timer;
   bool stopped = false;
   ScrapeHealth health;
-  std::vector<Sample> own;  // novacron_scrape_* of the last scrape
+  std::vector<Sample> own;      // novacron_scrape_* of the last scrape
+  std::vector<Sample> exposed;  // its series, kept for /metrics only when `expose` asks
 };
 
 ScrapeSet::ScrapeSet(boost::asio::io_context& io, const Clock& clock, Sink sink)
@@ -194,6 +195,7 @@ void ScrapeSet::scrape(const std::shared_ptr<Target>& t) {
                 {defs[3], labels, static_cast<double>(h.dropped)},
                 {defs[4], labels, static_cast<double>(h.bad_lines)}};
       TimePoint now = clock_.now();
+      if (t->config.expose) t->exposed = read.samples;
       read.samples.insert(read.samples.end(), t->own.begin(), t->own.end());
       if (sink_) sink_(now, std::move(read.samples));
     });
@@ -208,6 +210,9 @@ void ScrapeSet::latest(Batches& out) const {
   std::vector<Sample> own;
   for (const auto& t : targets_) own.insert(own.end(), t->own.begin(), t->own.end());
   out.add(std::move(own));
+  for (const auto& t : targets_) {
+    if (t->config.expose) out.add(t->exposed);
+  }
 }
 
 std::vector<ScrapeHealth> ScrapeSet::health() const {

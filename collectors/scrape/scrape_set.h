@@ -32,7 +32,8 @@ struct ScrapeHealth {
 /// format 0.0.4 or OpenMetrics (gzip accepted), keeps the series whose names the target's
 /// allow-list admits, up to max_series, with the target's labels plus `target` (an application
 /// label of that name becomes `exported_target`), and hands them to `sink` for the metric store.
-/// They are not served on the agent's /metrics: Prometheus scrapes the application itself. A
+/// They are not served on the agent's /metrics unless the target says `expose`: Prometheus
+/// scrapes the application itself. A
 /// target that is slow, hangs, sends too much or sends garbage is bounded by its timeout and
 /// max_bytes and shows in novacron_scrape_* and the status matrix. Event-loop only.
 class ScrapeSet final : public Source {
@@ -48,7 +49,8 @@ class ScrapeSet final : public Source {
   void stop() override;
 
   std::string_view name() const override { return "scrape"; }
-  /// The novacron_scrape_* samples of every target, for /metrics.
+  /// The novacron_scrape_* samples of every target, and the series of those that expose them,
+  /// for /metrics.
   void latest(Batches& out) const override;
   void status(std::vector<SourceStatus>& rows) const override;
   std::vector<ScrapeHealth> health() const;

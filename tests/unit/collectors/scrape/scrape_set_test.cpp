@@ -142,6 +142,39 @@ TEST(ScrapeSetTest, AGzippedExpositionReachesTheStoreWithTheScrapesOwnMetrics) {
   EXPECT_EQ(rows[0].detail, "16 series from " + app.url("/metrics"));
 }
 
+TEST(ScrapeSetTest, SeriesReachMetricsOnlyWhenATargetExposesThem) {
+  HttpRecorder app;
+  app.answer(200, fixture("app_t1.prom"));
+  auto hidden = target("hidden", app.url("/metrics"));
+  auto shown = target("shown", app.url("/metrics"));
+  shown.expose = true;
+  Harness h({hidden, shown});
+  auto servedNow = [&] {
+    return h.io.run([&] {
+      Batches b;
+      h.set->latest(b);
+      std::map<std::string, size_t> per_target;
+      for (const auto* batch : b.list) {
+        for (const auto& smp : *batch) {
+          if (smp.metric->name.starts_with("novacron_")) continue;
+          for (const auto& l : smp.labels)
+            if (l.name == "target") ++per_target[l.value];
+        }
+      }
+      return per_target;
+    });
+  };
+  // Both scraped at least once (bounded generously), then what /metrics would serve.
+  for (int i = 0; i < 3000; ++i) {
+    auto hs = h.wait(1);
+    if (hs.size() == 2 && hs[0].scraped && hs[1].scraped) break;
+    std::this_thread::sleep_for(10ms);
+  }
+  auto served = servedNow();
+  EXPECT_EQ(served["shown"], 16u);
+  EXPECT_EQ(served.count("hidden"), 0u);
+}
+
 TEST(ScrapeSetTest, HostileTargetsAreBoundedAndReported) {
   HttpRecorder hang, huge, bomb, garbage, broken;
   hang.setMode(HttpRecorder::Mode::kHang);
