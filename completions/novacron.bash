@@ -17,7 +17,7 @@ _novacron() {
     words=("${COMP_WORDS[@]}")
     cword=$COMP_CWORD
   }
-  local commands="status health incidents trigger approve deny ack pause resume diagnostics db cache firewall logs metrics playbooks version help"
+  local commands="status health incidents trigger approve deny ack pause resume diagnostics db cache validate firewall logs metrics playbooks version help"
   case $prev in
     --socket) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --since) COMPREPLY=($(compgen -W "15m 1h 6h 1d 7d" -- "$cur")); return ;;
@@ -56,7 +56,7 @@ _novacron() {
       elif [[ $sub == show || $sub == postmortem ]] && ((args == 0)); then
         COMPREPLY=($(compgen -W "$(_novacron_ids)" -- "$cur"))
       fi ;;
-    approve | deny | ack) [[ -z $sub ]] && COMPREPLY=($(compgen -W "$(_novacron_ids)" -- "$cur")) ;;
+    approve | deny | ack | validate) [[ -z $sub ]] && COMPREPLY=($(compgen -W "$(_novacron_ids)" -- "$cur")) ;;
     trigger) [[ -z $sub ]] && COMPREPLY=($(compgen -W "$(_novacron_playbooks)" -- "$cur")) ;;
   esac
 }
