@@ -29,6 +29,26 @@ class RedisServer {
     std::string tmpl = (std::filesystem::temp_directory_path() / "novacron_redis_XXXXXX").string();
     dir_ = ::mkdtemp(tmpl.data());
     socket_ = (dir_ / "redis.sock").string();
+    // A port free now may be taken before the server binds it (tests run in parallel): a
+    // server that exits at once is started again on another port.
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      if (start()) return;
+    }
+    ADD_FAILURE() << "redis-server did not start (is the redis-server package installed? "
+                     "scripts/install-deps.sh installs it)";
+  }
+  ~RedisServer() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGCONT);
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  RedisServer(const RedisServer&) = delete;
+  /// Starts the server on a fresh port; false if it exited or did not answer within 30 s.
+  bool start() {
     port_ = freePort();
     std::ofstream conf(dir_ / "redis.conf");
     conf << "port " << port_ << "\nbind 127.0.0.1\nunixsocket " << socket_
@@ -46,27 +66,18 @@ class RedisServer {
     // Ready when it answers on its socket; a generous bound for a loaded machine.
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     while (std::chrono::steady_clock::now() < deadline) {
-      if (command("PING").find("PONG") != std::string::npos) return;
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      if (command("PING").find("PONG") != std::string::npos) return true;
+      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
         pid_ = -1;
-        break;
+        return false;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    ADD_FAILURE() << "redis-server did not start (is the redis-server package installed? "
-                     "scripts/install-deps.sh installs it)";
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+    return false;
   }
-  ~RedisServer() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGCONT);
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-  RedisServer(const RedisServer&) = delete;
   RedisServer& operator=(const RedisServer&) = delete;
 
   uint16_t port() const { return port_; }
