@@ -32,8 +32,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!r || !r->path.starts_with("/v1/")) return 0;
   static novacron::MonotonicWallClock clock;
   static const std::string node = "fuzz", store_error = "no store while fuzzing";
-  novacron::agent::ApiContext c{token(), {nullptr, nullptr, clock, node, store_error}, [] {
+  // /v1/validate's query is parsed and checked before the callback, which answers as an agent
+  // without a policy would.
+  novacron::agent::ApiContext c{token(),
+                                {nullptr, nullptr, clock, node, store_error},
+                                [] {
                                   return nlohmann::json{{"node_id", "fuzz"}};
+                                },
+                                [](const std::optional<std::string>&) {
+                                  return novacron::agent::CommandReply::error(
+                                      "unavailable", "no policy while fuzzing");
                                 }};
   auto res = novacron::agent::handleApi(*r, c);
   if (res.status < 200 || res.status > 599) __builtin_trap();
