@@ -9,9 +9,8 @@
 #include <boost/asio/write.hpp>
 
 #include <array>
-#include <fstream>
-#include <sstream>
 
+#include "base/secret.h"
 #include "base/text.h"
 
 namespace novacron::io {
@@ -23,17 +22,6 @@ std::string RedisAddress::str() const {
   if (!unix_socket.empty()) return "unix:" + unix_socket.string();
   return host.find(':') != std::string::npos ? "[" + host + "]:" + std::to_string(port)
                                              : host + ":" + std::to_string(port);
-}
-
-Result<std::string> readRedisPassword(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  if (!in) return makeError(ErrorCode::kNotFound, "cannot read " + file.string());
-  std::stringstream s;
-  s << in.rdbuf();
-  std::string pw = s.str();
-  while (!pw.empty() && (pw.back() == '\n' || pw.back() == '\r')) pw.pop_back();
-  if (pw.empty()) return makeError(ErrorCode::kInvalidArgument, file.string() + " is empty");
-  return pw;
 }
 
 // One operation in flight: its deadline and its callback. Wake-ups after the end find it
@@ -168,7 +156,7 @@ void RedisConnection::connect(const RedisAddress& address, const RedisCredential
   auto self = shared_from_this();
   std::optional<std::string> password;
   if (!credentials.password_file.empty()) {
-    auto pw = readRedisPassword(credentials.password_file);
+    auto pw = actions::readSecret(credentials.password_file);
     if (!pw) {
       asio::post(im.io, [done, e = pw.error()] { done(e); });
       return;

@@ -30,7 +30,8 @@ struct RedisAddress {
 };
 
 /// Who the agent is to Redis: an ACL user (empty: the default user) and the file holding the
-/// password (empty: none). The file is read at every connection and never logged.
+/// password (empty: none). The file is read at every connection (base/secret.h: its mode checked
+/// again, never logged).
 struct RedisCredentials {
   std::string user;
   std::filesystem::path password_file;
@@ -66,8 +67,5 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
   void readReply(std::shared_ptr<RedisOp> op);
   std::unique_ptr<Impl> impl_;
 };
-
-/// The password in `file` without its trailing newline. Errors name the file, never its content.
-Result<std::string> readRedisPassword(const std::filesystem::path& file);
 
 }  // namespace novacron::io
