@@ -498,9 +498,9 @@ void IncidentManager::tickOne(const std::string& id, TimePoint now) {
         break;
       case Incident::Phase::kVerifying: {
         policy::EvalContext ctx{metrics_, now};
-        // The same criteria and code as `novacron validate INCIDENT` (policy/validation.h).
-        policy::Tri held =
-            policy::validate(policy::verificationCriteria(*p), inc.labels, ctx).verdict();
+        // The same criteria and code as `novacron validate INCIDENT` (policy/validation.h),
+        // without the values a report shows.
+        policy::Tri held = policy::mandatoryHold(policy::verificationCriteria(*p), inc.labels, ctx);
         if (held == policy::Tri::kTrue) {
           if (!inc.holding_since) inc.holding_since = now;
           if (now - *inc.holding_since >= p->verify.window) {

@@ -27,6 +27,11 @@ std::string inUnitOf(double v, const std::string& threshold) {
   return buf;
 }
 
+Tri stateOf(const Criterion& c, const collectors::Labels& labels, const EvalContext& ctx) {
+  Tri t = holdsFor(c.condition, labels, ctx);
+  return c.negated ? triNot(t) : t;
+}
+
 const char* stateName(Tri t) {
   return t == Tri::kTrue ? "pass" : t == Tri::kFalse ? "fail" : "unknown";
 }
@@ -53,6 +58,15 @@ Tri holdsFor(const Condition& c, const collectors::Labels& labels, const EvalCon
   return v ? *v : Tri::kUnknown;
 }
 
+Tri mandatoryHold(const std::vector<Criterion>& criteria, const collectors::Labels& labels,
+                  const EvalContext& ctx) {
+  Tri all = Tri::kTrue;
+  for (const auto& c : criteria) {
+    if (c.mandatory) all = triAnd(all, stateOf(c, labels, ctx));
+  }
+  return all;
+}
+
 Validation validate(const std::vector<Criterion>& criteria, const collectors::Labels& labels,
                     const EvalContext& ctx) {
   Validation out;
@@ -67,8 +81,7 @@ Validation validate(const std::vector<Criterion>& criteria, const collectors::La
     r.name = c.name;
     r.mandatory = c.mandatory;
     r.condition = c.negated ? "not (" + c.condition.text() + ")" : c.condition.text();
-    r.state = holdsFor(c.condition, labels, ctx);
-    if (c.negated) r.state = triNot(r.state);
+    r.state = stateOf(c, labels, ctx);
     if (auto cmp = c.condition.comparison(ctx, labels)) {
       r.threshold = c.negated ? "not " + cmp->threshold : cmp->threshold;
       if (cmp->value) r.value = inUnitOf(*cmp->value, cmp->threshold);

@@ -35,6 +35,11 @@ struct Validation {
 /// condition has no labels (a host-wide condition applies to any incident); otherwise unknown.
 Tri holdsFor(const Condition& c, const collectors::Labels& labels, const EvalContext& ctx);
 
+/// Whether the mandatory criteria hold for `labels`, as validate(...).verdict() says, without the
+/// values a report shows: what an incident's verification asks at every tick.
+Tri mandatoryHold(const std::vector<Criterion>& criteria, const collectors::Labels& labels,
+                  const EvalContext& ctx);
+
 /// Evaluates each criterion for `labels` (empty: the host).
 Validation validate(const std::vector<Criterion>& criteria, const collectors::Labels& labels,
                     const EvalContext& ctx);

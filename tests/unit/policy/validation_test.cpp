@@ -51,6 +51,7 @@ TEST(ValidationTest, EachCriterionWithItsValueInTheThresholdsUnit) {
   // The failing criterion is only recommended; the unknown one is mandatory.
   EXPECT_EQ(v.verdict(), Tri::kUnknown);
   EXPECT_EQ(v.exitCode(), 2);
+  EXPECT_EQ(mandatoryHold(criteria, {}, h.ctx()), v.verdict()) << "verification asks the same";
   h.set("novacron_pg_longest_query_seconds", {{"instance", "main"}}, 0.2);
   v = validate(criteria, {}, h.ctx());
   EXPECT_EQ(v.exitCode(), 2) << "a per-instance series does not answer for the host";
