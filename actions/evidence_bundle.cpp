@@ -20,6 +20,7 @@
 #include "base/guard.h"
 #include "base/json_text.h"
 #include "base/text.h"
+#include "io/openssl_library.h"
 #include "io/tar_gz.h"
 
 namespace novacron::actions {
@@ -352,6 +353,8 @@ std::string manifestLine(const std::string& sha256, const std::string& name) {
 }
 
 ActionOutcome build(const Job& job) {
+  // The manifest's sha256 sums are OpenSSL's, loaded when a first bundle is made.
+  if (std::string why; !tls::available(&why)) return failed(why);
   auto dir = secureDir(job.dir);
   if (!dir) return failed(dir.error().message);
   const std::string file = job.name + ".tar.gz";

@@ -34,15 +34,18 @@ std::optional<PidStat> parsePidStat(std::string_view text) {
   auto session = number<pid_t>(f.next());
   if (!ppid || !pgrp || !session) return std::nullopt;
   std::optional<uint64_t> utime, stime, start, rss;
+  std::optional<uint32_t> threads;
   for (int field = 7; field <= 24; ++field) {
     std::string_view v = f.next();
     if (v.empty()) return std::nullopt;
     if (field == 14) utime = number<uint64_t>(v);
     if (field == 15) stime = number<uint64_t>(v);
+    if (field == 20) threads = number<uint32_t>(v);
     if (field == 22) start = number<uint64_t>(v);
     if (field == 24) rss = number<uint64_t>(v);
   }
-  if (!utime || !stime || !start || !rss) return std::nullopt;
+  if (!utime || !stime || !threads || !start || !rss) return std::nullopt;
+  st.threads = *threads;
   st.utime_ticks = *utime;
   st.stime_ticks = *stime;
   st.rss_pages = *rss;

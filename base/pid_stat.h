@@ -18,6 +18,7 @@ struct PidStat {
   pid_t session = 0;
   uint64_t utime_ticks = 0;  ///< field 14: user CPU, clock ticks
   uint64_t stime_ticks = 0;  ///< field 15: system CPU, clock ticks
+  uint32_t threads = 0;      ///< field 20
   uint64_t start_ticks = 0;  ///< field 22: clock ticks after boot
   uint64_t rss_pages = 0;    ///< field 24: resident set, pages
 };

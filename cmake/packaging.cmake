@@ -44,10 +44,11 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION admin)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_STRIP_FILES ON)
-# Computed by dpkg-shlibdeps; libpq is loaded with dlopen only when a PostgreSQL instance is
-# configured, which dpkg-shlibdeps cannot see, so it is declared here.
+# Computed by dpkg-shlibdeps, which cannot see the libraries loaded with dlopen when a feature
+# first needs them, so those are declared here: libpq (a PostgreSQL instance), libssl (https,
+# TLS, evidence bundles) and libnftables (the firewall actions).
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "libpq5")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libpq5, libssl3, libnftables1")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "systemd")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${PROJECT_SOURCE_DIR}/packaging/postinst ${PROJECT_SOURCE_DIR}/packaging/prerm

@@ -6,12 +6,54 @@
 
 #include "base/json_text.h"
 #include "base/text.h"
+#include "io/shared_library.h"
 
 namespace novacron::firewall {
 
 namespace {
 
 using json = nlohmann::json;
+
+// libnftables and what it pulls in (libnftnl, libmnl, libxtables, libjansson, libgmp) are
+// mapped only by a process that opens the firewall: the broker, when a block is asked for.
+// clang-format off
+#define NOVACRON_NFT_FUNCTIONS(X) \
+  X(nft_ctx_new) \
+  X(nft_ctx_free) \
+  X(nft_ctx_output_set_flags) \
+  X(nft_ctx_buffer_output) \
+  X(nft_ctx_buffer_error) \
+  X(nft_run_cmd_from_buffer) \
+  X(nft_ctx_get_output_buffer) \
+  X(nft_ctx_get_error_buffer)
+// clang-format on
+
+struct Nft {
+#define NOVACRON_NFT_MEMBER(name) decltype(&::name) name = nullptr;
+  NOVACRON_NFT_FUNCTIONS(NOVACRON_NFT_MEMBER)
+#undef NOVACRON_NFT_MEMBER
+  std::string error;
+  bool ok = false;
+};
+
+Nft loadNft() {
+  Nft l;
+  constexpr const char* kSoname = "libnftables.so.1";
+  void* h = openLibrary(kSoname, "libnftables1", l.error);
+  if (!h) return l;
+  bool ok = true;
+#define NOVACRON_NFT_LOAD(name) ok = ok && bindFunction(h, kSoname, #name, l.name, l.error);
+  NOVACRON_NFT_FUNCTIONS(NOVACRON_NFT_LOAD)
+#undef NOVACRON_NFT_LOAD
+  l.ok = ok;
+  return l;
+}
+
+// Loaded once, thread-safe; only called after open() has checked it loaded.
+const Nft& nft() {
+  static const Nft loaded = loadNft();
+  return loaded;
+}
 
 // "VERB element inet novacron blocked4 { a SUFFIX, b SUFFIX }", and the same for blocked6:
 // built from canonical network text only, never from text as it came.
@@ -53,22 +95,24 @@ Firewall::Firewall(Firewall&& o) noexcept : ctx_(std::exchange(o.ctx_, nullptr))
 
 Firewall& Firewall::operator=(Firewall&& o) noexcept {
   if (this != &o) {
-    if (ctx_) nft_ctx_free(ctx_);
+    if (ctx_) nft().nft_ctx_free(ctx_);
     ctx_ = std::exchange(o.ctx_, nullptr);
   }
   return *this;
 }
 
 Firewall::~Firewall() {
-  if (ctx_) nft_ctx_free(ctx_);
+  if (ctx_) nft().nft_ctx_free(ctx_);
 }
 
 Result<Firewall> Firewall::open() {
-  nft_ctx* ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+  const Nft& api = nft();
+  if (!api.ok) return makeError(ErrorCode::kUnavailable, "nftables: " + api.error);
+  nft_ctx* ctx = api.nft_ctx_new(NFT_CTX_DEFAULT);
   if (!ctx) return makeError(ErrorCode::kUnavailable, "nftables: no context");
-  nft_ctx_output_set_flags(ctx, NFT_CTX_OUTPUT_JSON);
-  if (nft_ctx_buffer_output(ctx) != 0 || nft_ctx_buffer_error(ctx) != 0) {
-    nft_ctx_free(ctx);
+  api.nft_ctx_output_set_flags(ctx, NFT_CTX_OUTPUT_JSON);
+  if (api.nft_ctx_buffer_output(ctx) != 0 || api.nft_ctx_buffer_error(ctx) != 0) {
+    api.nft_ctx_free(ctx);
     return makeError(ErrorCode::kUnavailable, "nftables: cannot buffer its output");
   }
   Firewall fw(ctx);
@@ -87,9 +131,9 @@ add rule inet novacron input ip6 saddr @blocked6 counter drop
 }
 
 Result<std::string> Firewall::run(const std::string& commands) {
-  int rc = nft_run_cmd_from_buffer(ctx_, commands.c_str());
-  std::string out = nft_ctx_get_output_buffer(ctx_);
-  std::string err = nft_ctx_get_error_buffer(ctx_);
+  int rc = nft().nft_run_cmd_from_buffer(ctx_, commands.c_str());
+  std::string out = nft().nft_ctx_get_output_buffer(ctx_);
+  std::string err = nft().nft_ctx_get_error_buffer(ctx_);
   if (rc != 0) {
     // nftables's message names the command that failed; one line, text only.
     std::string first = err.substr(0, err.find('\n'));

@@ -18,6 +18,7 @@
 #include <charconv>
 
 #include "base/text.h"
+#include "io/openssl_library.h"
 
 namespace novacron::actions {
 
@@ -137,6 +138,11 @@ asio::awaitable<void> run(std::shared_ptr<Call> call) {
     if (cec) co_return call->finish(call->failure("connecting to " + call->url.str(), cec));
     co_await exchange(call, stream);
     co_return;
+  }
+  if (std::string why; !tls::available(&why)) {
+    HttpClientResponse r;
+    r.error = why;
+    co_return call->finish(std::move(r));
   }
   ssl::context ctx(ssl::context::tls_client);
   ctx.set_default_verify_paths();

@@ -22,6 +22,7 @@
 #include "base/log.h"
 #include "base/text.h"
 #include "io/loopback_owner.h"
+#include "io/openssl_library.h"
 
 namespace novacron::agent {
 
@@ -433,6 +434,7 @@ void HttpServer::setPriority(HttpPriority priority) { state_->priority = std::mo
 
 Result<void> HttpServer::enableTls(const std::filesystem::path& cert,
                                    const std::filesystem::path& key) {
+  if (std::string why; !tls::available(&why)) return makeError(ErrorCode::kUnavailable, why);
   auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
   boost::system::error_code ec;
   ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |

@@ -1,12 +1,17 @@
 #include "collectors/host/processes.h"
 
-#include <libproc2/pids.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <map>
 
+#include "base/pid_stat.h"
 #include "base/text.h"
 #include "base/text_parse.h"
 
@@ -117,60 +122,68 @@ Result<FileNr> parseFileNr(std::string_view text) {
   return FileNr{*allocated - std::min(*allocated, *unused), *max};
 }
 
-namespace {
-enum pids_item kItems[] = {PIDS_ID_PID, PIDS_CMD,      PIDS_STATE,     PIDS_NLWP,
-                           PIDS_RSS,    PIDS_TICS_ALL, PIDS_TICS_BEGAN};
-enum { kPid, kCmd, kState, kNlwp, kRss, kTics, kBegan };
-}  // namespace
-
-ProcessTable::ProcessTable() {
-  int rc = procps_pids_new(&info_, kItems, static_cast<int>(std::size(kItems)));
-  if (rc < 0) {
-    init_error_ = -rc;
-    info_ = nullptr;
-  }
-}
+ProcessTable::ProcessTable(std::filesystem::path proc)
+    : proc_(std::move(proc)), entries_(64 * 1024) {}
 
 ProcessTable::~ProcessTable() {
-  if (info_) procps_pids_unref(&info_);
+  if (dir_ >= 0) ::close(dir_);
 }
 
-Result<std::vector<ProcessInfo>> ProcessTable::read(uint64_t page_size) {
-  if (!info_) {
-    return makeError(ErrorCode::kUnavailable,
-                     std::string("libproc2 init failed: ") + std::strerror(init_error_));
+Result<void> ProcessTable::read(uint64_t page_size, std::vector<ProcessInfo>& out) {
+  out.clear();
+  if (dir_ < 0) {
+    dir_ = ::open(proc_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir_ < 0) return errnoError(errno, proc_.string());
+  } else if (::lseek(dir_, 0, SEEK_SET) < 0) {
+    return errnoError(errno, proc_.string());
   }
-  pids_fetch* f = procps_pids_reap(info_, PIDS_FETCH_TASKS_ONLY);
-  if (!f) return makeError(ErrorCode::kIo, std::string("libproc2 reap: ") + std::strerror(errno));
-  std::vector<ProcessInfo> out;
-  out.reserve(static_cast<size_t>(f->counts->total));
-  for (int i = 0; i < f->counts->total; ++i) {
-    pids_stack* s = f->stacks[i];
-    ProcessInfo p;
-    p.pid = PIDS_VAL(kPid, s_int, s, info_);
-    p.name = PIDS_VAL(kCmd, str, s, info_);
-    p.state = PIDS_VAL(kState, s_ch, s, info_);
-    p.threads = PIDS_VAL(kNlwp, s_int, s, info_);
-    p.rss_bytes = PIDS_VAL(kRss, ul_int, s, info_) * page_size;
-    p.cpu_ticks = PIDS_VAL(kTics, ull_int, s, info_);
-    p.start_ticks = PIDS_VAL(kBegan, ull_int, s, info_);
-    out.push_back(std::move(p));
+  char path[32];
+  char text[4096];  // a stat line is under 1 kB; its name, 64 bytes at most
+  for (;;) {
+    long n = ::syscall(SYS_getdents64, dir_, entries_.data(), entries_.size());
+    if (n < 0) return errnoError(errno, proc_.string());
+    if (n == 0) break;
+    for (long at = 0; at < n;) {
+      const auto* d = reinterpret_cast<const struct dirent64*>(entries_.data() + at);
+      at += d->d_reclen;
+      const char* name = d->d_name;
+      if (name[0] < '1' || name[0] > '9') continue;  // not a process
+      size_t len = std::strlen(name);
+      if (len > 10) continue;
+      std::memcpy(path, name, len);
+      std::memcpy(path + len, "/stat", 6);
+      int fd = ::openat(dir_, path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0) continue;  // gone since the directory was read
+      ssize_t got = ::read(fd, text, sizeof text);
+      ::close(fd);
+      if (got <= 0) continue;
+      auto st = parsePidStat(std::string_view(text, static_cast<size_t>(got)));
+      if (!st) continue;
+      ProcessInfo& p = out.emplace_back();
+      std::from_chars(name, name + len, p.pid);
+      p.name = std::move(st->comm);
+      p.state = st->state;
+      p.threads = static_cast<int>(st->threads);
+      p.rss_bytes = st->rss_pages * page_size;
+      p.cpu_ticks = st->utime_ticks + st->stime_ticks;
+      p.start_ticks = st->start_ticks;
+    }
   }
-  return out;
+  return {};
 }
 
 ProcessesCollector::ProcessesCollector(const std::filesystem::path& root, size_t top,
                                        uint64_t page_size, double ticks_per_second)
     : file_nr_(root / "proc/sys/fs/file-nr"),
       page_size_(page_size),
+      table_("/proc"),
       summary_(top, ticks_per_second) {}
 
 std::span<const MetricDef* const> ProcessesCollector::metrics() const { return kMetrics; }
 
 Result<std::vector<Sample>> ProcessesCollector::collect(TimePoint now, milliseconds /*budget*/) {
-  auto procs = table_.read(page_size_);
-  if (!procs) return procs.error();
-  std::vector<Sample> out = summary_.update(*procs, now);
+  if (auto r = table_.read(page_size_, procs_); !r) return r.error();
+  std::vector<Sample> out = summary_.update(procs_, now);
   auto text = file_nr_.read();
   if (!text) return text.error();
   auto fds = parseFileNr(*text);

@@ -11,11 +11,9 @@
 #include "base/proc_file.h"
 #include "collectors/collector.h"
 
-struct pids_info;  // libproc2
-
 namespace novacron::collectors {
 
-/// One process as read by libproc2.
+/// One process, from its /proc/PID/stat.
 struct ProcessInfo {
   int pid = 0;
   std::string name;  ///< comm, at most 15 characters
@@ -50,23 +48,27 @@ struct FileNr {
 };
 Result<FileNr> parseFileNr(std::string_view text);
 
-/// Reads the live process table through libproc2.
+/// Reads the live process table: one /proc/PID/stat per process, which holds every field the
+/// summary needs (libproc2 reads more files per process and links libsystemd).
 class ProcessTable {
  public:
-  ProcessTable();
+  explicit ProcessTable(std::filesystem::path proc);
   ~ProcessTable();
   ProcessTable(const ProcessTable&) = delete;
   ProcessTable& operator=(const ProcessTable&) = delete;
-  Result<std::vector<ProcessInfo>> read(uint64_t page_size);
+  /// The processes of this moment, into `out` (cleared first, its capacity kept from one scan
+  /// to the next). A process that exits during the scan is left out.
+  Result<void> read(uint64_t page_size, std::vector<ProcessInfo>& out);
 
  private:
-  ::pids_info* info_ = nullptr;
-  int init_error_ = 0;
+  std::filesystem::path proc_;
+  int dir_ = -1;
+  std::vector<char> entries_;  // getdents64 buffer, kept
 };
 
 /// Processes by state, threads, the system's open file descriptors and the top N processes by
-/// CPU and by RSS. libproc2 reads the real /proc (it has no notion of another root); file-nr is
-/// read from <root>.
+/// CPU and by RSS. The process table is the real /proc's (the processes this agent can signal);
+/// file-nr is read from <root>.
 class ProcessesCollector final : public Collector {
  public:
   ProcessesCollector(const std::filesystem::path& root, size_t top, uint64_t page_size,
@@ -81,6 +83,7 @@ class ProcessesCollector final : public Collector {
   uint64_t page_size_;
   ProcessTable table_;
   ProcessSummary summary_;
+  std::vector<ProcessInfo> procs_;
 };
 
 }  // namespace novacron::collectors

@@ -1,6 +1,6 @@
 #include "io/postgres/libpq.h"
 
-#include <dlfcn.h>
+#include "io/shared_library.h"
 
 namespace novacron::collectors {
 
@@ -14,20 +14,10 @@ struct Loaded {
 
 Loaded load() {
   Loaded l;
-  void* h = ::dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
-  if (!h) {
-    l.error = std::string("cannot load libpq (install libpq5): ") + ::dlerror();
-    return l;
-  }
+  void* h = openLibrary("libpq.so.5", "libpq5", l.error);
+  if (!h) return l;
   bool ok = true;
-  auto sym = [&](auto& fn, const char* name) {
-    fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(::dlsym(h, name));
-    if (!fn) {
-      ok = false;
-      l.error = std::string("libpq lacks ") + name;
-    }
-  };
-#define NOVACRON_PQ_LOAD(name) sym(l.api.name, #name);
+#define NOVACRON_PQ_LOAD(name) ok = ok && bindFunction(h, "libpq.so.5", #name, l.api.name, l.error);
   NOVACRON_LIBPQ_FUNCTIONS(NOVACRON_PQ_LOAD)
 #undef NOVACRON_PQ_LOAD
   l.ok = ok;

@@ -1,0 +1,20 @@
+#include "io/shared_library.h"
+
+#include <dlfcn.h>
+
+namespace novacron {
+
+void* openLibrary(const char* soname, const char* package, std::string& error) {
+  // RTLD_LOCAL: its symbols serve only the pointers bound from it, never another library.
+  void* h = ::dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+  if (!h) {
+    const char* why = ::dlerror();
+    error = std::string("cannot load ") + soname + " (install " + package +
+            "): " + (why ? why : "unknown reason");
+  }
+  return h;
+}
+
+void* findSymbol(void* library, const char* name) { return ::dlsym(library, name); }
+
+}  // namespace novacron
