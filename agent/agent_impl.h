@@ -103,6 +103,12 @@ struct Agent::Impl {
   policy::ConfigEnv env;
   collectors::MetricStore store;
   EventMetrics events;
+  uint64_t sweeps = 0;  // sweeps run, of any group, and reloads: what /metrics is rendered for
+  struct RenderedMetrics {
+    uint64_t sweep = UINT64_MAX;
+    std::string text, gzipped;
+    bool has_gzipped = false;
+  } rendered_metrics;
   collectors::ReloadStatus reload;
   TimePoint started;
   // Every source of samples, from their one registry.
@@ -167,7 +173,9 @@ struct Agent::Impl {
 
   // --- status.cpp ----------------------------------------------------------
   collectors::Batches latestBatches() const;
-  std::string metricsText() const;
+  // /metrics, rendered (and gzipped) once per sweep: scrapers in between, such as the two
+  // Prometheus servers of an HA pair, are sent the same bytes.
+  const std::string& metricsText(bool gzipped);
   // The runbook's service status matrix: one row per collector, per probe and for the incident
   // store, each ok, degraded or down.
   json matrixJson() const;

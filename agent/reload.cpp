@@ -90,6 +90,7 @@ void Agent::Impl::reloadConfig() {
   updatePolicyStats();
   if (reschedule) scheduleSweeps();
   reload = {true, clock.now()};
+  ++sweeps;  // what /metrics shows may have changed with the sources
   logInfo("configuration reloaded: " + std::to_string(policy_stats.playbooks_enabled) +
           " playbooks enabled");
   notifyReady("sampling");

@@ -1,8 +1,9 @@
 #include "agent/replay.h"
 #include "actions/registry.h"
 
+#include <cstdio>
+#include <cstring>
 #include <ctime>
-#include <fstream>
 #include <map>
 #include <ostream>
 
@@ -22,6 +23,51 @@ std::string withLabels(const std::string& name, const collectors::Labels& labels
 }
 
 namespace {
+
+constexpr size_t kMaxBatch = 200'000;
+
+// Lines of a file, read a megabyte at a time and handed out as views (getline copies each one).
+// A line longer than the buffer is handed out in pieces, which then fail to parse.
+class LineReader {
+ public:
+  explicit LineReader(const std::filesystem::path& path)
+      : file_(std::fopen(path.c_str(), "rb")), buf_(1 << 20) {}
+  ~LineReader() {
+    if (file_) std::fclose(file_);
+  }
+  LineReader(const LineReader&) = delete;
+  LineReader& operator=(const LineReader&) = delete;
+  bool open() const { return file_ != nullptr; }
+
+  bool next(std::string_view& line) {
+    for (;;) {
+      const char* nl = static_cast<const char*>(std::memchr(buf_.data() + at_, '\n', end_ - at_));
+      if (nl) {
+        line = std::string_view(buf_.data() + at_, static_cast<size_t>(nl - buf_.data()) - at_);
+        at_ = static_cast<size_t>(nl - buf_.data()) + 1;
+        return true;
+      }
+      if (eof_ || (at_ == 0 && end_ == buf_.size())) {
+        if (at_ == end_) return false;
+        line = std::string_view(buf_.data() + at_, end_ - at_);  // no final newline, or too long
+        at_ = end_;
+        return true;
+      }
+      std::memmove(buf_.data(), buf_.data() + at_, end_ - at_);
+      end_ -= at_;
+      at_ = 0;
+      size_t got = std::fread(buf_.data() + end_, 1, buf_.size() - end_, file_);
+      end_ += got;
+      eof_ = got == 0;
+    }
+  }
+
+ private:
+  std::FILE* file_;
+  std::vector<char> buf_;
+  size_t at_ = 0, end_ = 0;
+  bool eof_ = false;
+};
 
 std::string describe(const policy::Decision& d, const policy::PolicySet& set) {
   using policy::DecisionKind;
@@ -61,15 +107,14 @@ int runReplay(const ReplayOptions& options, std::ostream& out, std::ostream& err
     err << "replay: no playbooks to evaluate (give --playbooks DIR or --builtin)\n";
     return 2;
   }
-  std::ifstream in(options.metrics);
-  if (!in) {
+  LineReader in(options.metrics);
+  if (!in.open()) {
     err << options.metrics.string() << ": cannot open\n";
     return 1;
   }
 
   // Definitions for metric names the catalog does not know live as long as the store.
-  std::deque<collectors::MetricDef> owned_defs;
-  std::deque<std::string> owned_names;
+  RecordedMetrics metrics([](std::string_view n) { return findMetric(n); });
   collectors::MetricStore store;
   policy::Evaluator eval(load.policy, options.evaluator);
   std::map<policy::DecisionKind, int> counts;
@@ -91,12 +136,12 @@ int runReplay(const ReplayOptions& options, std::ostream& out, std::ostream& err
     batch.clear();
   };
 
-  std::string line;
+  std::string_view line;
   int lineno = 0;
-  while (std::getline(in, line)) {
+  while (in.next(line)) {
     ++lineno;
     if (line.empty()) continue;
-    auto s = parseSampleJsonLine(line, findMetric, owned_defs, owned_names);
+    auto s = parseSampleJsonLine(line, metrics);
     if (!s) {
       err << options.metrics.string() << ":" << lineno << ": " << s.error().message << "\n";
       return 1;
@@ -109,6 +154,12 @@ int runReplay(const ReplayOptions& options, std::ostream& out, std::ostream& err
     if (!batch_time || s->t != *batch_time) {
       flush();
       batch_time = s->t;
+    }
+    // Memory stays bounded whatever the file: a batch is one moment of one host.
+    if (batch.size() >= kMaxBatch) {
+      err << options.metrics.string() << ":" << lineno << ": more than " << kMaxBatch
+          << " samples at " << formatTimestamp(s->t) << "\n";
+      return 1;
     }
     if (!first) first = s->t;
     last = s->t;

@@ -28,6 +28,7 @@ void Agent::Impl::sweep(size_t i) {
     if (broker) broker->ping();
   }
   record(now, *run.group);
+  ++sweeps;
   if (i == 0) last_heartbeat = std::chrono::steady_clock::now();
 }
 

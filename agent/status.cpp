@@ -2,6 +2,7 @@
 // status`, playbooks and metrics.
 #include "agent/agent_impl.h"
 #include "broker/server.h"
+#include "io/gzip.h"
 
 namespace novacron::agent {
 
@@ -11,8 +12,21 @@ collectors::Batches Agent::Impl::latestBatches() const {
   return batches;
 }
 
-std::string Agent::Impl::metricsText() const {
-  return renderMetrics(latestBatches().list, events.registry());
+const std::string& Agent::Impl::metricsText(bool gzipped) {
+  RenderedMetrics& r = rendered_metrics;
+  if (r.sweep != sweeps) {
+    r.text = renderMetrics(latestBatches().list, events.registry());
+    r.gzipped.clear();
+    r.gzipped.shrink_to_fit();
+    r.has_gzipped = false;
+    r.sweep = sweeps;
+  }
+  if (!gzipped) return r.text;
+  if (!r.has_gzipped) {
+    r.gzipped = gzip(r.text);
+    r.has_gzipped = true;
+  }
+  return r.gzipped;
 }
 
 // The runbook's service status matrix: one row per collector, per probe and for the incident

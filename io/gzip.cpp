@@ -5,8 +5,25 @@
 #include <algorithm>
 #include <climits>
 #include <memory>
+#include <new>
 
 namespace novacron {
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool isGzip(std::string_view name) {
+  return name.size() == 4 && std::equal(name.begin(), name.end(), "gzip", [](char a, char b) {
+           return (a >= 'A' && a <= 'Z' ? a + ('a' - 'A') : a) == b;
+         });
+}
+
+}  // namespace
 
 Result<std::string> gunzip(std::string_view in, size_t max_bytes) {
   z_stream z{};
@@ -35,6 +52,46 @@ Result<std::string> gunzip(std::string_view in, size_t max_bytes) {
     if (z.avail_in == 0 && got == 0)
       return makeError(ErrorCode::kMalformed, "gzip: the stream is cut short");
   }
+}
+
+std::string gzip(std::string_view in) {
+  z_stream z{};
+  // 16 + MAX_WBITS: a gzip header and trailer rather than zlib's.
+  if (::deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    throw std::bad_alloc();  // zlib's only failure here is memory
+  std::unique_ptr<z_stream, int (*)(z_stream*)> end(&z, ::deflateEnd);
+  std::string out(::deflateBound(&z, static_cast<uLong>(in.size())), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  // deflateBound() is room enough for one call to finish.
+  ::deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  return out;
+}
+
+bool acceptsGzip(std::string_view accept_encoding) {
+  // "gzip, deflate, br", "gzip;q=0.8", "*;q=0.5", "gzip;q=0": case-insensitive names.
+  while (!accept_encoding.empty()) {
+    size_t comma = accept_encoding.find(',');
+    std::string_view item = accept_encoding.substr(0, comma);
+    accept_encoding = comma == std::string_view::npos ? "" : accept_encoding.substr(comma + 1);
+    size_t semi = item.find(';');
+    std::string_view name = trim(item.substr(0, semi));
+    if (!isGzip(name) && name != "*") continue;
+    if (semi == std::string_view::npos) return true;
+    std::string_view params = trim(item.substr(semi + 1));
+    // q=0, q=0.0, q=0.000: refused; any other weight accepts.
+    if (params.size() >= 2 && (params[0] == 'q' || params[0] == 'Q') && params[1] == '=') {
+      std::string_view q = trim(params.substr(2));
+      bool zero =
+          !q.empty() && q[0] == '0' && q.find_first_not_of("0.", 0) == std::string_view::npos;
+      if (zero) continue;
+    }
+    return true;
+  }
+  return false;
 }
 
 }  // namespace novacron

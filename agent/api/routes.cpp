@@ -1,5 +1,6 @@
 // The HTTP routes: /metrics, /healthz, /v1/* (http_api.cpp) and the index.
 #include "agent/agent_impl.h"
+#include "io/gzip.h"
 
 namespace novacron::agent {
 
@@ -11,7 +12,13 @@ HttpResponse Agent::Impl::handleHttp(const HttpRequest& r) {
     if (r.method != "GET") {
       res = {405, "text/plain; charset=utf-8", "method not allowed; use GET\n", {{"Allow", "GET"}}};
     } else if (r.path == "/metrics") {
-      res = {200, "text/plain; version=0.0.4; charset=utf-8", metricsText(), {}};
+      auto ae = r.headers.find("accept-encoding");
+      bool gzipped = ae != r.headers.end() && acceptsGzip(ae->second);
+      res = {200,
+             "text/plain; version=0.0.4; charset=utf-8",
+             metricsText(gzipped),
+             {{"Vary", "Accept-Encoding"}}};
+      if (gzipped) res.headers.emplace_back("Content-Encoding", "gzip");
     } else {
       json h = healthJson();
       res = {h["status"] == "stalled" ? 503 : 200, "application/json", jsonText(h) + "\n", {}};

@@ -71,9 +71,11 @@ StatfsWorker::~StatfsWorker() {
 
 void StatfsWorker::maybeSpawnLocked() {
   auto& s = *shared_;
-  if (!s.queue.empty() && s.idle == 0 && s.threads.size() < max_threads_) {
+  if (s.queue.empty() || s.idle > 0 || s.threads.size() >= max_threads_) return;
+  // Each thread costs a stack and a malloc arena: one more only for a call left waiting.
+  auto waited = std::chrono::steady_clock::now() - s.states[s.queue.front()].since;
+  if (s.threads.empty() || waited >= kQueueWait)
     s.threads.emplace_back([shared = shared_] { shared->loop(); });
-  }
 }
 
 bool StatfsWorker::request(const std::string& path) {

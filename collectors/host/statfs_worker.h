@@ -18,8 +18,10 @@ StatfsFn realStatfs();
 /// Runs statvfs calls on worker threads, because statvfs on a dead network mount blocks in the
 /// kernel for as long as the server is gone and must never block the event loop. A path whose
 /// call is still in flight is not asked again, so a hung mount holds one thread, not one per
-/// sweep. When every thread is stuck, another is started, up to `max_threads`; stuck threads are
-/// detached at destruction and exit whenever the kernel lets them go.
+/// sweep. When a call has waited kQueueWait for a thread (every thread is busy, likely stuck),
+/// another is started, up to `max_threads`; a burst of quick calls, such as every mount at
+/// start, is served by one. Stuck threads are detached at destruction and exit whenever the
+/// kernel lets them go.
 class StatfsWorker {
  public:
   using SteadyTime = std::chrono::steady_clock::time_point;
@@ -31,6 +33,8 @@ class StatfsWorker {
     int error = 0;                         ///< errno of the last answer, 0 on success
     uint64_t answers = 0;                  ///< how many answers have arrived for this path
   };
+
+  static constexpr std::chrono::milliseconds kQueueWait{5};
 
   StatfsWorker(StatfsFn fn, size_t max_threads);
   ~StatfsWorker();

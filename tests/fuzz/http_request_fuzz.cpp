@@ -9,6 +9,7 @@
 
 #include "agent/api/http_api.h"
 #include "base/clock.h"
+#include "io/gzip.h"
 #include "io/http_server.h"
 
 namespace {
@@ -29,7 +30,13 @@ novacron::agent::BearerToken& token() {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view bytes(reinterpret_cast<const char*>(data), size);
   auto r = novacron::agent::parseHttpRequest(bytes);
-  if (!r || !r->path.starts_with("/v1/")) return 0;
+  if (!r) return 0;
+  // /metrics reads Accept-Encoding; a yes must hold the word.
+  if (auto ae = r->headers.find("accept-encoding"); ae != r->headers.end()) {
+    if (novacron::acceptsGzip(ae->second) && ae->second.find_first_of("gG*") == std::string::npos)
+      __builtin_trap();
+  }
+  if (!r->path.starts_with("/v1/")) return 0;
   static novacron::MonotonicWallClock clock;
   static const std::string node = "fuzz", store_error = "no store while fuzzing";
   // /v1/validate's query is parsed and checked before the callback, which answers as an agent

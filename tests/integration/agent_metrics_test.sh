@@ -51,6 +51,20 @@ lint=$(promtool check metrics <"$WORK/metrics.txt" 2>&1) || fail "promtool check
 [[ -z $lint ]] || fail "promtool found problems: $lint"
 pass "/metrics passes promtool check metrics ($(grep -vc '^#' "$WORK/metrics.txt") series)"
 
+# As Prometheus asks: gzip, the same families, and a body that says it varies by encoding.
+curl -fsS -H 'Accept-Encoding: gzip' -D "$WORK/gz.headers" "http://127.0.0.1:$PORT/metrics" \
+  -o "$WORK/metrics.gz" || fail "GET /metrics, gzip"
+grep -qi '^content-encoding: gzip' "$WORK/gz.headers" || fail "no Content-Encoding: gzip"
+grep -qi '^vary: accept-encoding' "$WORK/gz.headers" || fail "no Vary: Accept-Encoding"
+gunzip -c "$WORK/metrics.gz" >"$WORK/metrics.unzipped" || fail "the gzip body does not inflate"
+diff <(grep '^# TYPE' "$WORK/metrics.txt") <(grep '^# TYPE' "$WORK/metrics.unzipped") ||
+  fail "gzip /metrics has other families"
+(($(stat -c %s "$WORK/metrics.gz") * 4 < $(stat -c %s "$WORK/metrics.unzipped"))) ||
+  fail "gzip /metrics is not compressed"
+curl -fsS -D "$WORK/plain.headers" "http://127.0.0.1:$PORT/metrics" -o /dev/null
+! grep -qi '^content-encoding' "$WORK/plain.headers" || fail "gzip sent to a client that did not ask"
+pass "/metrics is gzipped for a scraper that asks, and only then"
+
 for want in 'novacron_cpu_usage_ratio ' 'novacron_cpu_mode_ratio{mode="iowait"}' \
   'novacron_memory_used_ratio ' 'novacron_load1 ' 'mount="/"}' \
   'novacron_network_receive_bytes_per_second{interface="lo"}' \
