@@ -1,4 +1,5 @@
 // novacron-agent: the daemon's command line.
+#include <malloc.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -143,6 +144,9 @@ std::optional<novacron::agent::BrokerLink> forkBroker(const std::optional<std::s
 }  // namespace
 
 int main(int argc, char** argv) {
+  // One malloc arena for every thread: the agent's few threads (statfs calls, the process
+  // table) are idle nearly always, and an arena each would hold its own free memory.
+  ::mallopt(M_ARENA_MAX, 1);
   if (argc > 1 && std::string(argv[1]) == "replay") return replay(argc, argv);
   std::optional<std::string> config_file;
   bool check = false;

@@ -14,6 +14,7 @@
 #include "base/pid_stat.h"
 #include "base/text.h"
 #include "base/text_parse.h"
+#include "collectors/host/process_scanner.h"
 
 namespace novacron::collectors {
 namespace {
@@ -175,15 +176,29 @@ Result<void> ProcessTable::read(uint64_t page_size, std::vector<ProcessInfo>& ou
 ProcessesCollector::ProcessesCollector(const std::filesystem::path& root, size_t top,
                                        uint64_t page_size, double ticks_per_second)
     : file_nr_(root / "proc/sys/fs/file-nr"),
-      page_size_(page_size),
-      table_("/proc"),
-      summary_(top, ticks_per_second) {}
+      summary_(top, ticks_per_second),
+      scanner_(std::make_unique<ProcessScanner>(page_size)) {}
+
+ProcessesCollector::~ProcessesCollector() = default;
 
 std::span<const MetricDef* const> ProcessesCollector::metrics() const { return kMetrics; }
 
-Result<std::vector<Sample>> ProcessesCollector::collect(TimePoint now, milliseconds /*budget*/) {
-  if (auto r = table_.read(page_size_, procs_); !r) return r.error();
-  std::vector<Sample> out = summary_.update(procs_, now);
+Result<std::vector<Sample>> ProcessesCollector::collect(TimePoint /*now*/, milliseconds budget) {
+  auto start = ProcessScanner::Clock::now();
+  scanner_->request();
+  // The first read is waited for, however long: the process series exist from the start.
+  scanner_->wait(first_ ? ProcessScanner::Clock::time_point::max() : start + budget);
+  first_ = false;
+  if (auto scan = scanner_->take()) {
+    table_error_ = scan->error;
+    if (!scan->error) {
+      // Rates over the reads' own times, which need not be this call's.
+      TimePoint at{std::chrono::duration_cast<milliseconds>(scan->at.time_since_epoch())};
+      table_samples_ = summary_.update(scan->procs, at);
+    }
+  }
+  if (table_error_) return *table_error_;
+  std::vector<Sample> out = table_samples_;
   auto text = file_nr_.read();
   if (!text) return text.error();
   auto fds = parseFileNr(*text);

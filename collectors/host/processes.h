@@ -67,12 +67,16 @@ class ProcessTable {
 };
 
 /// Processes by state, threads, the system's open file descriptors and the top N processes by
-/// CPU and by RSS. The process table is the real /proc's (the processes this agent can signal);
+/// CPU and by RSS. The process table is the real /proc's (the processes this agent can signal),
+/// read on a ProcessScanner thread: collect() asks for a fresh read and waits for it at most its
+/// budget (the agent gives none), else serves the newest finished one, so a crowded table delays
+/// its figures by an interval rather than the event loop; the very first read is waited for.
 /// file-nr is read from <root>.
 class ProcessesCollector final : public Collector {
  public:
   ProcessesCollector(const std::filesystem::path& root, size_t top, uint64_t page_size,
                      double ticks_per_second);
+  ~ProcessesCollector() override;
   std::string_view name() const override { return "processes"; }
   std::span<const MetricDef* const> metrics() const override;
   Result<std::vector<Sample>> collect(TimePoint now, milliseconds budget) override;
@@ -80,10 +84,11 @@ class ProcessesCollector final : public Collector {
 
  private:
   ProcFile file_nr_;
-  uint64_t page_size_;
-  ProcessTable table_;
   ProcessSummary summary_;
-  std::vector<ProcessInfo> procs_;
+  std::vector<Sample> table_samples_;  // from the newest read summarized
+  std::optional<Error> table_error_;
+  bool first_ = true;
+  std::unique_ptr<class ProcessScanner> scanner_;
 };
 
 }  // namespace novacron::collectors

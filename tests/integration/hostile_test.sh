@@ -5,6 +5,11 @@
 # their own trigger, a huge "since", a rotated token file others can read, and 500 half-sent
 # HTTP requests while a scraper scrapes. The agent must stay up and answer through all of it.
 set -euo pipefail
+# In a mount namespace of its own, so that the odd mount below goes with the test however it
+# ends (a killed run once left it on the host, where it crashed another agent's disk collector).
+if ((EUID == 0)) && [[ -z ${NOVACRON_OWN_MOUNTS:-} ]] && command -v unshare >/dev/null; then
+  NOVACRON_OWN_MOUNTS=1 exec unshare --mount --propagation private bash "$0" "$@"
+fi
 AGENT=$1
 CLI=$2
 FLOOD=$3
@@ -18,7 +23,8 @@ SOCK="$WORK/state/agent.sock"
 nc() { "$CLI" --socket "$SOCK" "$@"; }
 api() { curl -s -o "$WORK/api.out" -w '%{http_code}' "$@"; }
 
-# A filesystem mounted at "donn\xe9es" (Latin-1), unmounted when the test ends.
+# A filesystem mounted at "donn\xe9es" (Latin-1), unmounted when the test ends (and gone with
+# the namespace if it is killed).
 MNT="$WORK/$(printf 'donn\xe9es')"
 mkdir -p "$MNT"
 mount -t tmpfs -o size=1m tmpfs "$MNT"

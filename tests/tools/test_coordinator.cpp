@@ -2,7 +2,8 @@
 // takes orders on another. Events are deduplicated by their idempotency key, as a real
 // coordinator must; the stats say how many arrived, how many were duplicates and whether the new
 // ones came in order. Usage: test_coordinator TOKEN; prints "EVENTS_PORT CONTROL_PORT".
-//   GET /mode/ok | /mode/slow | /mode/500 | /mode/hang | /mode/drop   on the control port
+//   GET /mode/ok | /mode/slow | /mode/flaky | /mode/500 | /mode/hang | /mode/drop   on the
+//   control port (flaky: every other request is answered 500 before it is read)
 //   GET /stats                                           {"requests", "events", "duplicates", ...}
 #include <algorithm>
 #include <atomic>
@@ -24,7 +25,9 @@ std::set<std::string> keys;
 std::vector<int64_t> accepted;  // seqs first accepted, in arrival order
 int64_t duplicates = 0, out_of_order = 0, requests = 0, refused_auth = 0, batches = 0;
 volatile std::sig_atomic_t stop = 0;
-std::atomic<bool> slow{false};  // accept, then answer only after half a second
+std::atomic<bool> slow{false};   // accept, then answer only after half a second
+std::atomic<bool> flaky{false};  // every other request fails
+int64_t failed = 0;
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -40,6 +43,10 @@ int main(int argc, char** argv) {
       [&](const HttpRecorder::Request& r) -> std::pair<int, std::string> {
     std::unique_lock lock(mu);
     ++requests;
+    if (flaky && requests % 2 == 0) {
+      ++failed;
+      return {500, "coordinator failing half its requests"};
+    }
     auto auth = r.headers.find("authorization");
     if (auth == r.headers.end() || auth->second != want) {
       ++refused_auth;
@@ -66,7 +73,8 @@ int main(int argc, char** argv) {
     if (r.target.starts_with("/mode/")) {
       std::string m = r.target.substr(6);
       slow = m == "slow";
-      if (m == "ok" || m == "slow")
+      flaky = m == "flaky";
+      if (m == "ok" || m == "slow" || m == "flaky")
         events.respond(receive);
       else if (m == "500")
         events.answer(500, "coordinator failing");
@@ -88,6 +96,7 @@ int main(int argc, char** argv) {
                         {"duplicates", duplicates},
                         {"out_of_order", out_of_order},
                         {"refused_auth", refused_auth},
+                        {"failed", failed},
                         {"min_seq", min},
                         {"max_seq", max}}
                        .dump()};

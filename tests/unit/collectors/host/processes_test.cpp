@@ -86,6 +86,15 @@ uint64_t childTicks(pid_t pid) {
   return st ? st->utime_ticks + st->stime_ticks : 0;
 }
 
+// Kills and reaps a test's child however the test ends.
+struct Reaper {
+  pid_t pid;
+  ~Reaper() {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+  }
+};
+
 TEST(ProcessesCollectorTest, ARealBusyAndLargeChildIsRanked) {
   constexpr size_t kBytes = 256u << 20;
   pid_t child = ::fork();
@@ -96,13 +105,7 @@ TEST(ProcessesCollectorTest, ARealBusyAndLargeChildIsRanked) {
     volatile uint64_t x = 0;
     for (;;) x = x + p[x % kBytes];
   }
-  struct Reaper {
-    pid_t pid;
-    ~Reaper() {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, nullptr, 0);
-    }
-  } reaper{child};
+  Reaper reaper{child};
 
   const auto page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
   ProcessesCollector procs(fixtureRoot("t0"), 50, page,
@@ -129,7 +132,9 @@ TEST(ProcessesCollectorTest, ARealBusyAndLargeChildIsRanked) {
   while (childTicks(child) < before + 20 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(1ms);
   ASSERT_GE(childTicks(child), before + 20) << "the child got no CPU between the two samples";
-  auto second = procs.collect(at(1s), 100ms);
+  // The budget is how long collect() may wait for its read (on its own thread): generous, as a
+  // loaded machine may take long, and no longer than the read.
+  auto second = procs.collect(at(1s), 60s);
   ASSERT_TRUE(second.has_value());
   bool cpu_ranked = false, rss_ranked = false;
   for (const auto& s : *second) {
@@ -142,6 +147,41 @@ TEST(ProcessesCollectorTest, ARealBusyAndLargeChildIsRanked) {
   }
   EXPECT_TRUE(cpu_ranked);
   EXPECT_TRUE(rss_ranked);
+}
+
+TEST(ProcessesCollectorTest, WithoutABudgetReadsAreServedWhenTheyHaveFinished) {
+  const auto page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  // Every process ranked by RSS, so that a new one shows wherever it stands.
+  ProcessesCollector procs(fixtureRoot("t0"), 100000, page,
+                           static_cast<double>(::sysconf(_SC_CLK_TCK)));
+  auto first = procs.collect(at(), 0ms);
+  ASSERT_TRUE(first.has_value()) << first.error().message;
+  EXPECT_TRUE(valueOf(*first, "novacron_threads").has_value()) << "the first read is waited for";
+
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    for (;;) ::pause();
+  }
+  Reaper reaper{child};
+  // Each call asks for a read and serves the newest finished one, never waiting: the child
+  // appears once a read that began after its birth has finished.
+  auto listed = [&](const std::vector<Sample>& samples) {
+    for (const auto& s : samples)
+      for (const auto& l : s.labels)
+        if (l.name == "pid" && l.value == std::to_string(child)) return true;
+    return false;
+  };
+  bool seen = false;
+  auto deadline = std::chrono::steady_clock::now() + 60s;
+  for (int i = 1; !seen && std::chrono::steady_clock::now() < deadline; ++i) {
+    auto r = procs.collect(at(i * 1s), 0ms);
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    EXPECT_TRUE(valueOf(*r, "novacron_threads").has_value()) << "figures never vanish";
+    seen = listed(*r);
+    if (!seen) std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_TRUE(seen);
 }
 
 TEST(ProcessesCollectorTest, MissingAndMalformedFileNrAreErrors) {
