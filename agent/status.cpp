@@ -15,7 +15,7 @@ collectors::Batches Agent::Impl::latestBatches() const {
 const std::string& Agent::Impl::metricsText(bool gzipped) {
   RenderedMetrics& r = rendered_metrics;
   if (r.sweep != sweeps) {
-    r.text = renderMetrics(latestBatches().list, events.registry());
+    r.text = renderMetrics(latestBatches().list, events.render());
     r.gzipped.clear();
     r.gzipped.shrink_to_fit();
     r.has_gzipped = false;

@@ -2,20 +2,32 @@
 
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "metrics/sample.h"
 
-namespace prometheus {
-class Registry;
-}
-
 namespace novacron::agent {
 
-/// Renders the Prometheus text format (0.0.4) from the latest batch of every collector plus the
-/// families of a prometheus-cpp registry (event counters such as HTTP requests), through
-/// prometheus-cpp's TextSerializer. Families come out sorted by name.
+/// One family already in the text format (its HELP, TYPE and sample lines), with its name.
+struct RenderedFamily {
+  std::string name;
+  std::string text;
+};
+
+/// The Prometheus text format (0.0.4), written directly: HELP and TYPE lines, then samples.
+/// HELP text and label values are escaped as the format says (\\, \" and \n); values are the
+/// shortest text that reads back as the same double (1, 0.25, 1e-05), NaN, +Inf, -Inf.
+void appendFamilyHeader(std::string& out, std::string_view name, std::string_view help,
+                        std::string_view type);
+/// One sample line; `extra` is a last label (a histogram's `le`) when its name is not empty.
+void appendSample(std::string& out, std::string_view name, const collectors::Labels& labels,
+                  double value, const collectors::Label& extra = {});
+std::string formatValue(double value);
+
+/// Renders /metrics from the latest batch of every collector plus families rendered elsewhere
+/// (the agent's event counters and histograms). Families come out sorted by name.
 std::string renderMetrics(std::span<const std::vector<collectors::Sample>* const> batches,
-                          const prometheus::Registry& registry);
+                          std::vector<RenderedFamily> others = {});
 
 }  // namespace novacron::agent

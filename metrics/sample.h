@@ -8,7 +8,7 @@
 
 namespace novacron::collectors {
 
-/// kHistogram appears only in the reference table: histograms are kept by prometheus-cpp, not
+/// kHistogram appears only in the reference table: histograms are kept by EventMetrics, not
 /// sampled.
 enum class MetricType { kGauge, kCounter, kHistogram };
 

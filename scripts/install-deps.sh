@@ -9,7 +9,7 @@ packages=(
   # packaging: dpkg-shlibdeps computes the .deb's dependencies; man checks the unit's Documentation=
   dpkg-dev man-db
   # libraries (Boost 1.81: Process v2 does not exist in the default 1.74)
-  libboost1.81-dev libboost-filesystem1.81-dev prometheus-cpp-dev
+  libboost1.81-dev libboost-filesystem1.81-dev
   libyaml-dev libnftables-dev nlohmann-json3-dev libsqlite3-dev libpq-dev libhiredis-dev libssl-dev zlib1g-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev sqlite3 openssl

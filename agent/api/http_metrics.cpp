@@ -1,10 +1,6 @@
 #include "agent/api/http_metrics.h"
 
-#include <prometheus/counter.h>
-#include <prometheus/family.h>
-#include <prometheus/gauge.h>
-#include <prometheus/histogram.h>
-#include <prometheus/registry.h>
+#include <algorithm>
 
 namespace novacron::agent {
 namespace {
@@ -37,54 +33,57 @@ constexpr const MetricDef* kDefs[] = {&kBuildInfo,   &kRequests,   &kDetection,
 
 std::span<const MetricDef* const> httpMetricDefs() { return kDefs; }
 
-EventMetrics::EventMetrics(const std::string& version)
-    : registry_(std::make_shared<prometheus::Registry>()) {
-  prometheus::BuildGauge()
-      .Name(std::string(kBuildInfo.name))
-      .Help(std::string(kBuildInfo.help))
-      .Register(*registry_)
-      .Add({{"version", version}})
-      .Set(1);
-  requests_ = &prometheus::BuildCounter()
-                   .Name(std::string(kRequests.name))
-                   .Help(std::string(kRequests.help))
-                   .Register(*registry_);
-  auto histogram = [&](const MetricDef& d) {
-    return &prometheus::BuildHistogram()
-                .Name(std::string(d.name))
-                .Help(std::string(d.help))
-                .Register(*registry_);
-  };
-  detection_ = histogram(kDetection);
-  acknowledge_ = histogram(kAcknowledge);
-  resolution_ = histogram(kResolution);
-}
-
-EventMetrics::~EventMetrics() = default;
-
-void EventMetrics::containment(const std::string& mode) {
-  prometheus::BuildGauge()
-      .Name(std::string(kContainment.name))
-      .Help(std::string(kContainment.help))
-      .Register(*registry_)
-      .Add({{"mode", mode}})
-      .Set(1);
-}
-
 void EventMetrics::incidentTime(const std::string& kind, const std::string& playbook, int severity,
                                 double seconds) {
-  // From a second to a day: first responses, verification windows, and the runbook's SEV-4 day.
-  static const prometheus::Histogram::BucketBoundaries kBuckets = {
-      1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400, 86400};
-  auto* family = kind == "detection"     ? detection_
+  auto& family = kind == "detection"     ? detection_
                  : kind == "acknowledge" ? acknowledge_
                                          : resolution_;
-  family->Add({{"playbook", playbook}, {"severity", std::to_string(severity)}}, kBuckets)
-      .Observe(seconds);
+  Histogram& h = family[{playbook, std::to_string(severity)}];
+  auto bucket = std::lower_bound(kBuckets.begin(), kBuckets.end(), seconds);
+  if (bucket != kBuckets.end()) ++h.counts[static_cast<size_t>(bucket - kBuckets.begin())];
+  ++h.count;
+  h.sum += seconds;
 }
 
 void EventMetrics::httpRequest(const std::string& handler, int status) {
-  requests_->Add({{"handler", handler}, {"code", std::to_string(status)}}).Increment();
+  requests_[{std::to_string(status), handler}] += 1;
+}
+
+std::vector<RenderedFamily> EventMetrics::render() const {
+  using collectors::Label;
+  std::vector<RenderedFamily> out;
+  auto family = [&](const MetricDef& d, const char* type) -> std::string& {
+    out.push_back({std::string(d.name), {}});
+    appendFamilyHeader(out.back().text, d.name, d.help, type);
+    return out.back().text;
+  };
+  appendSample(family(kBuildInfo, "gauge"), kBuildInfo.name, {{"version", version_}}, 1);
+  if (!containment_.empty())
+    appendSample(family(kContainment, "gauge"), kContainment.name, {{"mode", containment_}}, 1);
+  std::string& requests = family(kRequests, "counter");
+  for (const auto& [key, n] : requests_)
+    appendSample(requests, kRequests.name, {{"code", key.first}, {"handler", key.second}}, n);
+  auto histograms = [&](const MetricDef& d, const std::map<Key, Histogram>& by) {
+    std::string& text = family(d, "histogram");
+    const std::string name(d.name);
+    for (const auto& [key, h] : by) {
+      collectors::Labels labels{{"playbook", key.first}, {"severity", key.second}};
+      uint64_t cumulative = 0;
+      for (size_t i = 0; i < kBuckets.size(); ++i) {
+        cumulative += h.counts[i];
+        appendSample(text, name + "_bucket", labels, static_cast<double>(cumulative),
+                     Label{"le", formatValue(kBuckets[i])});
+      }
+      appendSample(text, name + "_bucket", labels, static_cast<double>(h.count),
+                   Label{"le", "+Inf"});
+      appendSample(text, name + "_sum", labels, h.sum);
+      appendSample(text, name + "_count", labels, static_cast<double>(h.count));
+    }
+  };
+  histograms(kDetection, detection_);
+  histograms(kAcknowledge, acknowledge_);
+  histograms(kResolution, resolution_);
+  return out;
 }
 
 }  // namespace novacron::agent
