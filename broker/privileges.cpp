@@ -1,9 +1,11 @@
 #include "broker/privileges.h"
 
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,6 +13,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <sstream>
 
 #include "base/proc_file.h"
 
@@ -51,7 +54,7 @@ bool number(std::string_view& s, T& out, int base = 10) {
 
 }  // namespace
 
-Result<Identity> lookupUser(std::string_view name) {
+Result<Identity> lookupUserHere(std::string_view name) {
   std::string n(name);
   std::vector<char> buf(16384);
   passwd pw{};
@@ -75,6 +78,68 @@ Result<Identity> lookupUser(std::string_view name) {
       return makeError(ErrorCode::kIo, "the groups of user '" + n + "' cannot be read");
   }
   who.groups.resize(static_cast<size_t>(count));
+  return who;
+}
+
+// getgrouplist asks every group database of nsswitch.conf, which loads their modules
+// (libnss_systemd, sssd, LDAP) into the process for good: 0.3 MB and more of a long-lived agent
+// for a look-up made once. So it is made in a child, which sends the answer back in one line:
+// "ok UID GID G1 G2 ..." or "error CODE MESSAGE".
+Result<Identity> lookupUser(std::string_view name) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return lookupUserHere(name);
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return lookupUserHere(name);
+  }
+  if (pid == 0) {
+    ::close(fds[0]);
+    auto who = lookupUserHere(name);
+    std::string line;
+    if (who) {
+      line = "ok " + std::to_string(who->uid) + " " + std::to_string(who->gid);
+      for (gid_t g : who->groups) line += " " + std::to_string(g);
+    } else {
+      line =
+          "error " + std::to_string(static_cast<int>(who.error().code)) + " " + who.error().message;
+    }
+    const char* p = line.data();
+    size_t left = line.size();
+    while (left > 0) {
+      ssize_t n = ::write(fds[1], p, left);
+      if (n <= 0) break;
+      p += n;
+      left -= static_cast<size_t>(n);
+    }
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  std::string answer;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) != 0;) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    answer.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fds[0]);
+  while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+  }
+  std::istringstream in(answer);
+  std::string kind;
+  in >> kind;
+  if (kind == "error") {
+    int code = 0;
+    in >> code;
+    std::string message;
+    std::getline(in >> std::ws, message);
+    return makeError(static_cast<ErrorCode>(code), message);
+  }
+  Identity who{std::string(name), 0, 0, {}};
+  if (kind != "ok" || !(in >> who.uid >> who.gid))
+    return makeError(ErrorCode::kIo, "the look-up of user '" + std::string(name) + "' failed");
+  for (gid_t g; in >> g;) who.groups.push_back(g);
   return who;
 }
 
