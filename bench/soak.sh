@@ -69,6 +69,7 @@ description: the soak's trigger is on
 when: max(soak_trigger) > 0
 for: 0s
 resolve_when: max(soak_trigger) == 0
+verify: {window: 1s, mandatory: ["max(soak_trigger) == 0"]}
 actions:
   - {id: look, type: exec, with: {argv: ["/bin/true"]}, automated: true}
   - {id: again, type: exec, with: {argv: ["/bin/echo", "soak"]}, automated: true}
@@ -149,12 +150,14 @@ done
 coord mode/ok >/dev/null
 DB="$WORK/state/agent.db"
 pending() { sqlite3 "$DB" 'SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL'; }
-wait_for 120 test "$(pending)" = 0 || fail "$(pending) events still undelivered after 2 minutes"
+drained() { [[ $(pending) == 0 ]]; }
+wait_for 120 drained || fail "$(pending) events still undelivered after 2 minutes"
 written=$(sqlite3 "$DB" 'SELECT COUNT(*) FROM outbox')
 stats=$(coord stats)
 received=$(sed -n 's/.*"events":\([0-9]*\).*/\1/p' <<<"$stats")
 incidents=$(sqlite3 "$DB" 'SELECT COUNT(*) FROM incidents')
 runs=$(sqlite3 "$DB" "SELECT group_concat(state || ' ' || n, ', ') FROM (SELECT state, COUNT(*) AS n FROM action_runs GROUP BY state)")
+kinds=$(sqlite3 "$DB" "SELECT group_concat(kind || ' ' || n, ', ') FROM (SELECT kind, COUNT(*) AS n FROM events GROUP BY kind)")
 
 # After the first sixth of the run; and over its second half, once the 15-minute metric store
 # has grown its ring buffers to their size (the last doubling is at about 8.5 minutes).
@@ -176,6 +179,7 @@ slopes "$((DURATION / 6))"
 slopes "$((DURATION / 2))"
 echo "incidents: $incidents; action runs by state: $runs; SQLite $(cat "$WORK"/state/agent.db* | wc -c) bytes" \
   "($(($(cat "$WORK"/state/agent.db* | wc -c) / (incidents > 0 ? incidents : 1))) a kept incident, whose timeline and flight recorder stay for store.retention)"
+echo "timeline events by kind: $kinds"
 echo "events written $written, received $received (coordinator: $stats)"
 ((received >= written)) || fail "the coordinator received $received of $written events"
 echo "soak: nothing lost from the outbox"
