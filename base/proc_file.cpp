@@ -1,6 +1,9 @@
 #include "base/proc_file.h"
 
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <poll.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -25,6 +28,8 @@ Result<std::string_view> ProcFile::read() {
   if (fd_ < 0) {
     fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd_ < 0) return errnoError(errno, path_.string());
+    struct statfs fs {};
+    pollable_ = ::fstatfs(fd_, &fs) == 0 && fs.f_type == PROC_SUPER_MAGIC;
   }
   if (buf_.size() < 4096) buf_.resize(4096);
   size_t used = 0;
@@ -42,6 +47,13 @@ Result<std::string_view> ProcFile::read() {
     if (used == buf_.size()) buf_.resize(buf_.size() * 2);
   }
   return std::string_view(buf_.data(), used);
+}
+
+bool ProcFile::changed() {
+  if (fd_ < 0 || !pollable_) return true;
+  pollfd p{fd_, POLLPRI, 0};
+  if (::poll(&p, 1, 0) < 0) return true;
+  return (p.revents & (POLLPRI | POLLERR)) != 0;
 }
 
 Result<std::string> readWholeFile(const std::filesystem::path& path) {

@@ -22,11 +22,16 @@ class ProcFile {
   /// The whole file. The view stays valid until the next read() or destruction.
   Result<std::string_view> read();
   const std::filesystem::path& path() const { return path_; }
+  /// For a file whose changes poll() signals with POLLPRI (/proc/self/mounts): whether it may
+  /// have changed since the previous call. Always true before the first read, after an error,
+  /// and for a file of another kind (a test's fixture).
+  bool changed();
 
  private:
   std::filesystem::path path_;
   std::string buf_;
   int fd_ = -1;
+  bool pollable_ = false;  // on procfs, where poll() says when the mount table changed
 };
 
 /// Reads a whole file once (open, read, close).

@@ -92,18 +92,24 @@ DiskSpaceCollector::DiskSpaceCollector(const std::filesystem::path& root, DiskSp
 std::span<const MetricDef* const> DiskSpaceCollector::metrics() const { return kMetrics; }
 
 Result<std::vector<Sample>> DiskSpaceCollector::collect(TimePoint /*now*/, milliseconds budget) {
-  auto text = mounts_.read();
-  if (!text) return text.error();
-  auto all = parseMounts(*text);
-  if (!all) return all.error();
-
-  // A mountpoint mounted over keeps only its last (visible) entry.
-  std::vector<Mount> mounts;
-  std::unordered_set<std::string> seen;
-  for (auto it = all->rbegin(); it != all->rend(); ++it) {
-    if (options_.exclude_fstypes.count(it->fstype)) continue;
-    if (seen.insert(it->mountpoint).second) mounts.push_back(std::move(*it));
+  // The kernel says when the mount table changes: until it does, the last reading holds
+  // (generating /proc/self/mounts was most of an idle sweep's kernel time).
+  if (mounts_.changed() || !visible_) {
+    visible_.reset();
+    auto text = mounts_.read();
+    if (!text) return text.error();
+    auto all = parseMounts(*text);
+    if (!all) return all.error();
+    // A mountpoint mounted over keeps only its last (visible) entry.
+    std::vector<Mount> visible;
+    std::unordered_set<std::string> seen;
+    for (auto it = all->rbegin(); it != all->rend(); ++it) {
+      if (options_.exclude_fstypes.count(it->fstype)) continue;
+      if (seen.insert(it->mountpoint).second) visible.push_back(std::move(*it));
+    }
+    visible_ = std::move(visible);
   }
+  const std::vector<Mount>& mounts = *visible_;
 
   std::vector<std::string> asked;
   for (const Mount& m : mounts) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -44,6 +45,7 @@ class DiskSpaceCollector final : public Collector {
 
  private:
   ProcFile mounts_;
+  std::optional<std::vector<Mount>> visible_;  // the mounts as last read, filtered
   DiskSpaceOptions options_;
   StatfsWorker worker_;
 };

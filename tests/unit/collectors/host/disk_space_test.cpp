@@ -1,6 +1,10 @@
 #include "collectors/host/disk_space.h"
 
 #include <gtest/gtest.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <filesystem>
@@ -148,6 +152,41 @@ TEST(DiskSpaceCollectorTest, RealStatfsOnThisHost) {
       root_seen = root_seen || (l.name == "mount" && l.value == "/");
   }
   EXPECT_TRUE(root_seen);
+}
+
+// The mount table is read again only when the kernel says it changed: a mount made after the
+// first collection is seen at the next, and one unmounted goes. In a child with a mount
+// namespace of its own, so that nothing is left on the host whatever happens.
+TEST(DiskSpaceCollectorTest, AMountMadeOrRemovedAfterStartIsSeenAtTheNextCollection) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root (a tmpfs mount)";
+  testing::ScratchRoot scratch;
+  const std::string dir = (scratch.path() / "later").string();
+  std::filesystem::create_directories(dir);
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    if (::unshare(CLONE_NEWNS) != 0 ||
+        ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+      ::_exit(10);
+    DiskSpaceCollector disk("/", DiskSpaceOptions{});
+    auto seen = [&] {
+      auto s = disk.collect(at(), 5s);
+      if (!s) ::_exit(11);
+      return valueOf(*s, "novacron_disk_up", fs("tmpfs", "tmpfs", dir.c_str())).has_value();
+    };
+    if (seen()) ::_exit(12);
+    if (seen()) ::_exit(13);  // unchanged: the reading held
+    if (::mount("tmpfs", dir.c_str(), "tmpfs", 0, "size=1m") != 0) ::_exit(14);
+    if (!seen()) ::_exit(15);
+    if (::umount(dir.c_str()) != 0) ::_exit(16);
+    if (seen()) ::_exit(17);
+    ::_exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "10 namespace, 11 collect, 12-13 seen before the mount, "
+                                       "14 mount, 15 not seen after it, 16 umount, 17 still seen";
 }
 
 TEST(DiskSpaceCollectorTest, MissingAndMalformedMountsAreErrors) {
