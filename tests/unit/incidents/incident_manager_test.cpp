@@ -333,8 +333,12 @@ TEST(IncidentManagerTest, OpeningRecordsTheFlightRecorderAndNotifiesOpenAndResol
   EXPECT_NE(first["text"].get<std::string>().find("Affected host: db-01 (region=eu-west)"),
             std::string::npos);
   EXPECT_EQ(last["subject"], "[NovaCron] Resolved: disk on db-01");
+  std::string why;  // the run's own record, should it not be done
+  auto runs = loop.store->actionRuns(id);
+  for (const auto& r : *runs) why += r.action + " " + r.state + " " + r.result + "\n";
   EXPECT_NE(last["text"].get<std::string>().find("Actions taken: first: done"), std::string::npos)
-      << last["text"];
+      << last["text"] << "\n"
+      << why;
   EXPECT_EQ(loop.kinds(id).back(), "notification");
 }
 
