@@ -129,6 +129,8 @@ std::optional<Result<TimedSample>> parseDirectly(std::string_view line, Recorded
   double ts = 0;
   std::string_view ts_text(d.p, static_cast<size_t>(d.end - d.p));
   ts_text = ts_text.substr(0, ts_text.find(','));
+  // An empty text is no time, whatever the cache holds (it starts empty).
+  if (ts_text.empty()) return std::nullopt;
   if (ts_text != metrics.last_time_text) metrics.newBatch();
   if (ts_text == metrics.last_time_text) {
     ts = metrics.last_time;

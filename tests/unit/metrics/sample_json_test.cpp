@@ -87,6 +87,10 @@ TEST(SampleJsonTest, InvalidLinesAreRefusedWithTheirReason) {
   EXPECT_EQ(refused(R"({"ts":1,"name":"a","labels":{},"value":"1"})"),
             "\"value\" must be a number");
   EXPECT_EQ(refused("{\"ts\":1,\"name\":\"a\",\"labels\":{},\"value\":1}x"), "not a JSON object");
+  // No time at all, on a reader whose cache of the last time is still empty (found by fuzzing).
+  RecordedMetrics fresh(catalog);
+  auto none = parseSampleJsonLine(R"({"ts":,"name":"a","labels":{},"value":1})", fresh);
+  EXPECT_FALSE(none.has_value());
 }
 
 TEST(SampleJsonTest, NamesKeepTheirDefinitionWhateverTheirOrder) {
