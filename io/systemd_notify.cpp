@@ -58,8 +58,7 @@ void notifyWatchdog() { notify("WATCHDOG=1"); }
 
 std::optional<std::chrono::microseconds> watchdogPeriod() {
   // As sd_watchdog_enabled(): WATCHDOG_PID, when set, must name this process.
-  if (auto pid = envNumber("WATCHDOG_PID");
-      std::getenv("WATCHDOG_PID") && (!pid || *pid != static_cast<uint64_t>(::getpid())))
+  if (std::getenv("WATCHDOG_PID") && envNumber("WATCHDOG_PID") != static_cast<uint64_t>(::getpid()))
     return std::nullopt;
   auto usec = envNumber("WATCHDOG_USEC");
   if (!usec || *usec == 0) return std::nullopt;

@@ -62,6 +62,10 @@ Result<const collectors::MetricDef*> RecordedMetrics::lookUp(std::string_view na
 
 namespace {
 
+TimePoint fromUnixSeconds(double ts) {
+  return TimePoint{milliseconds(static_cast<int64_t>(std::llround(ts * 1000)))};
+}
+
 // A cursor over one line in exactly the shape sampleJsonLine writes. Anything else (escapes,
 // spaces, other member order, labels not in sorted order) makes it give up, and the general
 // parser takes the line.
@@ -165,8 +169,7 @@ std::optional<Result<TimedSample>> parseDirectly(std::string_view line, Recorded
   if (!d.literal("}") || d.p != d.end) return std::nullopt;
   auto def = metrics.find(name);
   if (!def) return Result<TimedSample>(def.error());
-  TimePoint t{milliseconds(static_cast<int64_t>(std::llround(ts * 1000)))};
-  return Result<TimedSample>(TimedSample{t, {*def, std::move(labels), value}});
+  return Result<TimedSample>(TimedSample{fromUnixSeconds(ts), {*def, std::move(labels), value}});
 }
 
 }  // namespace
@@ -200,9 +203,8 @@ Result<TimedSample> parseSampleJsonLineSlowly(std::string_view line, RecordedMet
   auto def = metrics.find(j["name"].get<std::string>());
   if (!def) return def.error();
   double ts = j["ts"];
-  TimePoint t{milliseconds(static_cast<int64_t>(std::llround(ts * 1000)))};
   double value = j["value"].is_null() ? std::nan("") : j["value"].get<double>();
-  return TimedSample{t, {*def, std::move(labels), value}};
+  return TimedSample{fromUnixSeconds(ts), {*def, std::move(labels), value}};
 }
 
 }  // namespace novacron::agent
