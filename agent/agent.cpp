@@ -41,11 +41,9 @@ void Agent::Impl::stop() {
 // A random id made once per store, which marks the processes of its action runs.
 std::string Agent::Impl::storeId() {
   if (auto id = incident_store->state("store_id"); id && *id) return **id;
-  std::random_device rd;
-  char buf[17];
-  std::snprintf(buf, sizeof(buf), "%08x%08x", rd(), rd());
-  if (auto r = incident_store->setState("store_id", buf); !r) logError(r.error().message);
-  return buf;
+  std::string id = actions::newStoreId();
+  if (auto r = incident_store->setState("store_id", id); !r) logError(r.error().message);
+  return id;
 }
 
 // Where action processes are held: a cgroup per run when one can be made. Said once, in the

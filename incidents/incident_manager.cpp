@@ -53,7 +53,11 @@ IncidentManager::IncidentManager(boost::asio::io_context& io, Store& store, cons
       alive_(std::make_shared<bool>(true)),
       workers_(std::make_unique<boost::asio::thread_pool>(1)),
       env_(std::make_unique<actions::ActionEnv>(actions::ActionEnv{
-          io_, *workers_, metrics_, options_.actions, options_.containment, options_.broker})) {}
+          io_, *workers_, metrics_, options_.actions, options_.containment, options_.broker})) {
+  // An empty id made every manager's first run "/1": in a test suite run in parallel, one
+  // manager's clean-up after its run 1 killed another's run 1 as it started.
+  if (options_.store_id.empty()) options_.store_id = actions::newStoreId();
+}
 
 IncidentManager::~IncidentManager() {
   *alive_ = false;

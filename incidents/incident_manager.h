@@ -38,6 +38,8 @@ struct ManagerOptions {
   actions::ActionSettings actions = {};
   /// The recent points of the series behind an incident, attached to it when it opens.
   milliseconds flight_recorder{std::chrono::minutes(5)};
+  /// Marks this manager's action processes (actions::runMarker). Empty: a random one of its own.
+  /// Two managers must never share one: a run's clean-up kills every process with its marker.
   std::string store_id = {};
   /// Where action processes are held; null: process groups. Outlives the manager.
   const actions::Containment* containment = nullptr;

@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <cstdio>
 #include <fstream>
+#include <random>
 #include <set>
 #include <string>
 
@@ -61,6 +63,13 @@ int endOrphanGroup(pid_t pgid, uint64_t leader_start_ticks) {
   });
   if (found > 0) ::kill(-pgid, SIGKILL);
   return found;
+}
+
+std::string newStoreId() {
+  std::random_device rd;
+  char buf[17];
+  std::snprintf(buf, sizeof(buf), "%08x%08x", rd(), rd());
+  return buf;
 }
 
 int endMarkedProcesses(const std::string& marker, pid_t skip_group) {

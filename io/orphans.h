@@ -18,6 +18,9 @@ std::optional<uint64_t> processStartTicks(pid_t pid);
 /// in it (all sent SIGKILL).
 int endOrphanGroup(pid_t pgid, uint64_t leader_start_ticks);
 
+/// A random id for runMarker(): 16 hex digits, made once per store of incidents.
+std::string newStoreId();
+
 /// The marker of one action run of one store: unique across agents on a host.
 inline std::string runMarker(const std::string& store_id, int64_t run) {
   return store_id + "/" + std::to_string(run);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <nlohmann/json.hpp>
 
 #include <set>
 
@@ -94,6 +95,38 @@ actions:
   - {id: second, type: exec, automated: true, with: {argv: ["/bin/true"]}}
 limits: {cooldown: 0s, max_runs_per_hour: 10}
 )";
+
+const char* kPrintMarker = R"(
+name: disk
+severity: 2
+category: infrastructure
+when: disk_used_ratio > 95%
+actions:
+  - {id: marker, type: exec, automated: true, with: {argv: ["/usr/bin/printenv", "NOVACRON_RUN"]}}
+limits: {cooldown: 0s, max_runs_per_hour: 10}
+)";
+
+// A run's clean-up kills every process that carries its marker. Two managers made without a
+// store id (as the tests make them) once both marked their first run "/1", and one's clean-up
+// killed the other's action when the suite ran in parallel.
+TEST(IncidentManagerTest, TwoManagersNeverMarkTheirRunsAlike) {
+  std::set<std::string> markers;
+  for (int i = 0; i < 2; ++i) {
+    Loop loop(kPrintMarker);
+    loop.step(0.97);
+    auto id = loop.manager->incidentFor("disk", root());
+    ASSERT_TRUE(id.has_value());
+    auto runs = *loop.store->actionRuns(*id);
+    ASSERT_EQ(runs.size(), 1u);
+    ASSERT_EQ(runs[0].state, "done") << runs[0].result;
+    auto result = nlohmann::json::parse(runs[0].result);
+    std::string marker = result.at("stdout").get<std::string>();
+    EXPECT_TRUE(marker.ends_with("/1\n")) << marker;
+    EXPECT_GT(marker.size(), 4u) << marker;
+    markers.insert(marker);
+  }
+  EXPECT_EQ(markers.size(), 2u);
+}
 
 TEST(IncidentManagerTest, FiresActsVerifiesFailsActsAgainAndResolves) {
   Loop loop(kDisk);
