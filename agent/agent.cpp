@@ -34,6 +34,7 @@ void Agent::Impl::stop() {
   control.stop();
   for (auto& t : sweep_timers) t.cancel();
   watchdog_timer.cancel();
+  release_timer.cancel();
   signals.cancel();
   io.stop();
 }
@@ -225,6 +226,7 @@ int Agent::Impl::run() {
           std::to_string(policy_stats.playbooks_enabled) + " playbooks enabled" +
           (config.dry_run ? " (dry-run)" : ""));
   notifyReady("sampling");
+  scheduleRelease();
   // Sources on timers of their own start with the loop: a check's timeout must not run while
   // start-up blocks it.
   sources.start();

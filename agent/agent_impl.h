@@ -78,6 +78,7 @@ struct Agent::Impl {
         self("agent", {}, false),
         evaluator(std::move(p), evaluatorOptions(config)),
         watchdog_timer(io),
+        release_timer(io),
         signals(io, SIGTERM, SIGINT, SIGHUP),
         http(io, [this](const HttpRequest& r) { return handleHttp(r); }),
         control(io, [this](std::string_view line, const PeerCredentials& peer, ControlReply reply) {
@@ -138,6 +139,7 @@ struct Agent::Impl {
   std::optional<StateDir> state_dir;
   std::deque<asio::steady_timer> sweep_timers;  // one per sweep of the sources, in their order
   asio::steady_timer watchdog_timer;
+  asio::steady_timer release_timer;  // releaseStartupMemory() once start-up or a reload settles
   asio::signal_set signals;
   HttpServer http;
   ControlSocket control;
@@ -168,6 +170,7 @@ struct Agent::Impl {
   void scheduleSweep(size_t i, std::chrono::steady_clock::time_point prev);
   // Pets systemd's watchdog only while sampling is alive, so a wedged loop gets restarted.
   void scheduleWatchdog(std::chrono::microseconds period);
+  void scheduleRelease();
   // Once an hour, resolved and escalated incidents past store.retention go, with their events.
   void purgeOldIncidents(TimePoint now);
 

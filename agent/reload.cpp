@@ -94,6 +94,7 @@ void Agent::Impl::reloadConfig() {
   logInfo("configuration reloaded: " + std::to_string(policy_stats.playbooks_enabled) +
           " playbooks enabled");
   notifyReady("sampling");
+  scheduleRelease();
 }
 
 ReporterOptions Agent::Impl::reporterOptions() const {

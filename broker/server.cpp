@@ -1,10 +1,13 @@
 #include "broker/server.h"
 
+#include "io/resident_memory.h"
+
 #include <signal.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include <map>
@@ -46,6 +49,12 @@ class Server {
     policy_ = std::move(*loaded);
     waitSignal();
     waitRequest();
+    // The agent's hello and first requests set up containment; once they are done, what start-up
+    // alone used is given back.
+    release_timer_.expires_after(std::chrono::seconds(10));
+    release_timer_.async_wait([this](boost::system::error_code ec) {
+      if (!ec && !stopping_) releaseStartupMemory();
+    });
     for (bool done = false; !done;) done = guarded("the broker's loop", [this] { io_.run(); });
     workers_.join();
     return 0;
@@ -251,6 +260,7 @@ class Server {
     containment_.tearDown();
     signals_.cancel();
     socket_.cancel();
+    release_timer_.cancel();
     io_.stop();
   }
 
@@ -260,6 +270,7 @@ class Server {
   boost::asio::thread_pool workers_{1};
   boost::asio::posix::stream_descriptor socket_;
   boost::asio::signal_set signals_;
+  boost::asio::steady_timer release_timer_{io_};
   BrokerPolicy policy_;
   collectors::MetricStore metrics_;   // empty: the reports come from the agent
   pid_t agent_;                       // the parent: gone means stop

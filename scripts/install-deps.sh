@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # toolchain
-  cmake ninja-build g++ pkg-config ccache make curl clang-format
+  cmake ninja-build g++ lld pkg-config ccache make curl clang-format
   # packaging: dpkg-shlibdeps computes the .deb's dependencies; man checks the unit's Documentation=
   dpkg-dev man-db
   # libraries (Boost 1.81: Process v2 does not exist in the default 1.74)
@@ -17,13 +17,14 @@ packages=(
   postgresql redis-server prometheus prometheus-alertmanager
 )
 
-# Extra groups for the targets that need more than make test: install-deps.sh fuzz|stress|system
+# Extra groups for the targets that need more than make test: install-deps.sh fuzz|stress|system|profile
 for group in "$@"; do
   case $group in
     fuzz) packages+=(clang-15 libfuzzer-15-dev) ;;
     stress) packages+=(stress-ng util-linux) ;;
     system) packages+=(systemd-container mmdebstrap) ;;
-    *) echo "install-deps: unknown group $group (fuzz, stress, system)" >&2; exit 64 ;;
+    profile) packages+=(valgrind) ;;
+    *) echo "install-deps: unknown group $group (fuzz, stress, system, profile)" >&2; exit 64 ;;
   esac
 done
 
