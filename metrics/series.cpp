@@ -40,7 +40,10 @@ bool Series::append(TimePoint t, double v) {
 }
 
 void Series::trim(TimePoint cutoff, size_t max_points) {
-  size_t drop = firstAfter(cutoff - milliseconds{1}, 0);
+  // Each sweep drops one point or none: walked from the oldest rather than searched for.
+  int64_t target = (cutoff - milliseconds{1} - base_).count();
+  size_t drop = 0;
+  while (drop < size_ && at(drop).offset_ms <= target) ++drop;
   if (size_ - drop > max_points) drop = size_ - max_points;
   if (drop == 0) return;
   head_ = (head_ + drop) & (buf_.size() - 1);

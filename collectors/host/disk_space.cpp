@@ -111,10 +111,10 @@ Result<std::vector<Sample>> DiskSpaceCollector::collect(TimePoint /*now*/, milli
   }
   const std::vector<Mount>& mounts = *visible_;
 
-  std::vector<std::string> asked;
-  for (const Mount& m : mounts) {
-    if (worker_.request(m.mountpoint)) asked.push_back(m.mountpoint);
-  }
+  std::vector<std::string> paths;
+  paths.reserve(mounts.size());
+  for (const Mount& m : mounts) paths.push_back(m.mountpoint);
+  std::vector<std::string> asked = worker_.request(paths);
   auto start = std::chrono::steady_clock::now();
   worker_.waitFor(asked, start + budget);
 

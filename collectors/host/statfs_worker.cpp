@@ -46,7 +46,9 @@ struct StatfsWorker::Shared {
       s.error = err;
       if (err == 0) s.result = st;
       ++s.answers;
-      done_cv.notify_all();
+      // One wake-up for the waiter per batch, not per mount: it rechecks every path it asked for,
+      // and a path still out (a hung mount) is noticed at its next time slice anyway.
+      if (queue.empty()) done_cv.notify_all();
     }
   }
 };
@@ -79,17 +81,28 @@ void StatfsWorker::maybeSpawnLocked() {
 }
 
 bool StatfsWorker::request(const std::string& path) {
+  return !request(std::vector<std::string>{path}).empty();
+}
+
+std::vector<std::string> StatfsWorker::request(const std::vector<std::string>& paths) {
+  std::vector<std::string> queued;
   {
     std::lock_guard lock(shared_->mu);
-    State& s = shared_->states[path];
-    if (s.in_flight) return false;
-    s.in_flight = true;
-    s.since = std::chrono::steady_clock::now();
-    shared_->queue.push_back(path);
+    auto now = std::chrono::steady_clock::now();
+    for (const std::string& path : paths) {
+      State& s = shared_->states[path];
+      if (s.in_flight) continue;
+      s.in_flight = true;
+      s.since = now;
+      shared_->queue.push_back(path);
+      queued.push_back(path);
+    }
     maybeSpawnLocked();
   }
-  shared_->work_cv.notify_one();
-  return true;
+  // One wake-up for the whole sweep's mounts: a thread woken per mount went back to sleep
+  // between them, two context switches each.
+  if (!queued.empty()) shared_->work_cv.notify_one();
+  return queued;
 }
 
 void StatfsWorker::waitFor(const std::vector<std::string>& paths, SteadyTime deadline) {

@@ -44,6 +44,9 @@ class StatfsWorker {
   /// Asks for a fresh statvfs of `path` unless one is in flight. Returns true if it was queued.
   bool request(const std::string& path);
 
+  /// The same for several paths at once, with a single wake-up. Returns the paths queued.
+  std::vector<std::string> request(const std::vector<std::string>& paths);
+
   /// Blocks until none of `paths` is in flight, or until `deadline`. Thread-safe.
   void waitFor(const std::vector<std::string>& paths, SteadyTime deadline);
 
