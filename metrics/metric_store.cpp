@@ -56,7 +56,10 @@ void MetricStore::append(TimePoint t, std::span<const Sample> samples) {
       it = series_.insert(std::make_unique<Series>(s.metric, *labels)).first;
       index(it->get());
     }
-    if (!(*it)->append(t, s.value)) ++dropped_points_;
+    if ((*it)->append(t, s.value))
+      ++points_;
+    else
+      ++dropped_points_;
   }
 }
 
@@ -64,7 +67,9 @@ void MetricStore::trim(TimePoint now) {
   TimePoint cutoff = now - options_.retention;
   for (auto it = series_.begin(); it != series_.end();) {
     Series& s = **it;
+    size_t before = s.size();
     s.trim(cutoff, maxPoints(s));
+    points_ -= before - s.size();
     if (!s.empty()) {
       ++it;
       continue;
@@ -128,12 +133,6 @@ size_t MetricStore::maxPoints(const Series& s) const {
     if (s.metric().name == name) return options_.short_history_points;
   }
   return options_.max_points_per_series;
-}
-
-size_t MetricStore::pointCount() const {
-  size_t n = 0;
-  for (const auto& s : series_) n += s->size();
-  return n;
 }
 
 }  // namespace novacron::collectors

@@ -60,7 +60,8 @@ class MetricStore {
   void forEach(const std::function<void(const Series&)>& f) const {
     for (const auto& s : series_) f(*s);
   }
-  size_t pointCount() const;
+  /// Kept as points come and go: /metrics and status ask every sweep.
+  size_t pointCount() const { return points_; }
   uint64_t droppedSeries() const { return dropped_series_; }
   uint64_t droppedPoints() const { return dropped_points_; }
   const StoreOptions& options() const { return options_; }
@@ -102,6 +103,7 @@ class MetricStore {
 
   std::unordered_set<std::unique_ptr<Series>, Hash, Eq> series_;
   std::unordered_map<std::string_view, NameIndex> by_name_;
+  size_t points_ = 0;
   uint64_t dropped_series_ = 0;
   uint64_t dropped_points_ = 0;
 };
