@@ -39,7 +39,8 @@ done
 # Callgrind opened its files as root; the main process writes its own after dropping to novacron.
 chown novacron "$work"/callgrind.*
 cli=("$bin/novacron" --socket "$work/agent.sock")
-for ((i = 1; i * 3 <= seconds * 2; i++)); do
+end=$((SECONDS + seconds))
+for ((i = 1; SECONDS < end; i++)); do
   curl -s -o /dev/null "http://127.0.0.1:$port/metrics" || true
   curl -s --compressed -o /dev/null "http://127.0.0.1:$port/metrics" || true
   "${cli[@]}" status >/dev/null || true
