@@ -144,6 +144,7 @@ struct Agent::Impl {
   HttpServer http;
   ControlSocket control;
   std::chrono::steady_clock::time_point last_heartbeat{};  // the end of the first sweep's last run
+  std::chrono::steady_clock::time_point last_broker_ping{};
   bool stopping = false;
   int exit_status = 0;
 

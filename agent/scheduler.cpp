@@ -16,6 +16,9 @@ std::chrono::steady_clock::time_point nextRun(std::chrono::steady_clock::time_po
   return next < now ? now + interval : next;
 }
 
+// How often the heartbeat asks the broker whether it still answers.
+constexpr auto kBrokerPingEvery = std::chrono::seconds(5);
+
 }  // namespace
 
 void Agent::Impl::sweep(size_t i) {
@@ -26,7 +29,13 @@ void Agent::Impl::sweep(size_t i) {
     evaluatePolicy(now);
     for (const auto& m : self.sweep(now, 0ms, store)) logWarning(m);
     store.trim(now);
-    if (broker) broker->ping();
+    // Not every sweep: each question wakes both processes, and a broker that is gone shows at
+    // once anyway (its socket closes); only a stuck one waits for a question to show.
+    auto steady = std::chrono::steady_clock::now();
+    if (broker && steady - last_broker_ping >= kBrokerPingEvery) {
+      broker->ping();
+      last_broker_ping = steady;
+    }
   }
   record(now, *run.group);
   ++sweeps;

@@ -58,8 +58,8 @@ json Agent::Impl::matrixJson() const {
     // Both processes read the same files; a file only root can read, or a reload that failed
     // on one side, leaves them apart, and the broker then refuses what the agent asks.
     bool same = broker->info().policy == broker::policyDigest(evaluator.policy());
-    // The heartbeat asks it once a sweep; an alive broker that stops answering (stuck in a
-    // system call) runs nothing either.
+    // The heartbeat asks it every 5 s; an alive broker that stops answering (stuck in a system
+    // call) runs nothing either.
     auto silent = std::chrono::duration<double>(broker->unanswered()).count();
     bool stuck = silent > 3 * std::chrono::duration<double>(sources.heartbeat()).count() + 5;
     std::string detail = "pid " + std::to_string(broker_pid) + ", policy " + broker->info().policy +

@@ -52,7 +52,7 @@ class Client {
   /// The firewall block set, as JSON.
   void listBlocked(std::function<void(Result<std::string>)> done);
 
-  /// Asks the broker whether it still answers (the agent does once a heartbeat); its answer
+  /// Asks the broker whether it still answers (the agent's heartbeat does every 5 s); its answer
   /// refreshes info().policy. One question at a time: a new one waits for the last answer.
   void ping();
   /// How long the last question has gone unanswered (zero when none waits): a broker alive but
