@@ -487,8 +487,10 @@ Result<void> Store::countPending() {
 }
 
 // The depth is counted as events come and go, so reading it costs nothing; the oldest is the
-// first row of the pending index.
+// first row of the pending index. /metrics asks on every render, and the outbox is empty nearly
+// always: then there is no oldest to look for.
 Result<OutboxStats> Store::outboxStats() {
+  if (pending_ == 0) return OutboxStats{0, std::nullopt};
   Stmt s(db_,
          "SELECT e.at FROM outbox o JOIN events e ON e.seq = o.event_seq WHERE o.delivered_at IS "
          "NULL AND o.parked = 0 ORDER BY o.event_seq LIMIT 1");

@@ -56,8 +56,11 @@ Result<std::string> gunzip(std::string_view in, size_t max_bytes) {
 
 std::string gzip(std::string_view in) {
   z_stream z{};
-  // 16 + MAX_WBITS: a gzip header and trailer rather than zlib's.
-  if (::deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+  // 16 + 14: a gzip header and trailer rather than zlib's, and a 16 kB window with a hash of
+  // memory level 6 instead of 32 kB and 8. A body of /metrics compresses as small (within 0.3 %
+  // for 22 kB here) in half the time: zlib's defaults allocate 268 kB, which the heap got from
+  // the kernel, faulted in and gave back on every call.
+  if (::deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 16 + 14, 6, Z_DEFAULT_STRATEGY) != Z_OK)
     throw std::bad_alloc();  // zlib's only failure here is memory
   std::unique_ptr<z_stream, int (*)(z_stream*)> end(&z, ::deflateEnd);
   std::string out(::deflateBound(&z, static_cast<uLong>(in.size())), '\0');

@@ -214,6 +214,12 @@ TEST_F(StoreTest, TheOutboxDeliversParksDropsAndKeepsWhatTheCoordinatorLacks) {
   ASSERT_TRUE(s->markDelivered(6, 6, at(2h)));
   EXPECT_EQ(*s->purgeResolvedBefore(at(24h), true), 1);
   EXPECT_EQ(s->outboxStats()->depth, 0);
+  EXPECT_FALSE(s->outboxStats()->oldest.has_value());
+  // Counted, not assumed: reopened, the store counts the outbox afresh and finds it empty.
+  s.reset();
+  s = open();
+  EXPECT_EQ(s->outboxStats()->depth, 0);
+  EXPECT_FALSE(s->outboxStats()->oldest.has_value());
 }
 
 TEST_F(StoreTest, ANewerSchemaAndAnUnopenableFileAreClearErrors) {
