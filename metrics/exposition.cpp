@@ -3,33 +3,42 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <map>
 
 namespace novacron::agent {
 
 namespace {
 
+// Escapes in runs: the text between two characters to escape goes in at once (HELP texts are
+// long and have none).
 void appendEscaped(std::string& out, std::string_view s, bool quotes) {
-  for (char c : s) {
-    if (c == '\\')
-      out += "\\\\";
-    else if (c == '\n')
-      out += "\\n";
-    else if (c == '"' && quotes)
-      out += "\\\"";
-    else
-      out += c;
+  const char* special = quotes ? "\\\n\"" : "\\\n";
+  for (size_t at = 0;;) {
+    size_t next = s.find_first_of(special, at);
+    out.append(s.substr(at, next - at));
+    if (next == std::string_view::npos) return;
+    out += s[next] == '\n' ? "\\n" : s[next] == '"' ? "\\\"" : "\\\\";
+    at = next + 1;
+  }
+}
+
+void appendValue(std::string& out, double value) {
+  if (std::isnan(value)) {
+    out += "NaN";
+  } else if (std::isinf(value)) {
+    out += value > 0 ? "+Inf" : "-Inf";
+  } else {
+    char buf[32];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+    out.append(buf, ec == std::errc() ? end : buf);
   }
 }
 
 }  // namespace
 
 std::string formatValue(double value) {
-  if (std::isnan(value)) return "NaN";
-  if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
-  char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
-  return std::string(buf, ec == std::errc() ? end : buf);
+  std::string out;
+  appendValue(out, value);
+  return out;
 }
 
 void appendFamilyHeader(std::string& out, std::string_view name, std::string_view help,
@@ -64,15 +73,18 @@ void appendSample(std::string& out, std::string_view name, const collectors::Lab
     out += '}';
   }
   out += ' ';
-  out += formatValue(value);
+  appendValue(out, value);
   out += '\n';
 }
 
 std::string renderMetrics(std::span<const std::vector<collectors::Sample>* const> batches,
                           std::vector<RenderedFamily> others) {
-  std::map<std::string_view, std::vector<const collectors::Sample*>> by_name;
+  // One vector sorted by name, stably so that a family keeps its collector's order.
+  std::vector<const collectors::Sample*> samples;
   for (const auto* batch : batches)
-    for (const collectors::Sample& s : *batch) by_name[s.metric->name].push_back(&s);
+    for (const collectors::Sample& s : *batch) samples.push_back(&s);
+  std::stable_sort(samples.begin(), samples.end(),
+                   [](const auto* a, const auto* b) { return a->metric->name < b->metric->name; });
   std::sort(others.begin(), others.end(),
             [](const auto& a, const auto& b) { return a.name < b.name; });
   std::string out;
@@ -81,12 +93,14 @@ std::string renderMetrics(std::span<const std::vector<collectors::Sample>* const
   auto flushOthersBefore = [&](std::string_view name) {
     for (; other != others.end() && other->name < name; ++other) out += other->text;
   };
-  for (const auto& [name, samples] : by_name) {
-    flushOthersBefore(name);
-    const collectors::MetricDef& def = *samples.front()->metric;
-    appendFamilyHeader(out, def.name, def.help,
-                       def.type == collectors::MetricType::kCounter ? "counter" : "gauge");
-    for (const collectors::Sample* s : samples) appendSample(out, def.name, s->labels, s->value);
+  for (size_t i = 0; i < samples.size(); ++i) {
+    const collectors::MetricDef& def = *samples[i]->metric;
+    if (i == 0 || samples[i - 1]->metric->name != def.name) {
+      flushOthersBefore(def.name);
+      appendFamilyHeader(out, def.name, def.help,
+                         def.type == collectors::MetricType::kCounter ? "counter" : "gauge");
+    }
+    appendSample(out, def.name, samples[i]->labels, samples[i]->value);
   }
   for (; other != others.end(); ++other) out += other->text;
   return out;
