@@ -116,6 +116,7 @@ int runReplay(const ReplayOptions& options, std::ostream& out, std::ostream& err
   // Definitions for metric names the catalog does not know live as long as the store.
   RecordedMetrics metrics([](std::string_view n) { return findMetric(n); });
   collectors::MetricStore store;
+  collectors::MetricStore::AppendHint hint;  // a recording's moments list their series alike
   policy::Evaluator eval(load.policy, options.evaluator);
   std::map<policy::DecisionKind, int> counts;
   std::vector<collectors::Sample> batch;
@@ -124,7 +125,7 @@ int runReplay(const ReplayOptions& options, std::ostream& out, std::ostream& err
 
   auto flush = [&] {
     if (!batch_time) return;
-    store.append(*batch_time, batch);
+    store.append(*batch_time, batch, &hint);
     store.trim(*batch_time);
     for (const auto& d : eval.evaluate(store, *batch_time)) {
       ++counts[d.kind];

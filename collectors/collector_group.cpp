@@ -27,7 +27,7 @@ std::vector<std::string> CollectorGroup::sweep(TimePoint now, milliseconds budge
     if (!h.ok && h.runs > 1) messages.push_back("collector " + h.name + " recovered");
     h.ok = true;
     h.last_success = now;
-    store.append(now, *result);
+    store.append(now, *result, &hints_[i]);
     latest_[i] = std::move(*result);
   }
   return messages;

@@ -27,6 +27,7 @@ class CollectorGroup final : public collectors::Source {
     h.name = std::string(collector->name());
     health_.push_back(std::move(h));
     latest_.emplace_back();
+    hints_.emplace_back();
     collectors_.push_back(std::move(collector));
   }
 
@@ -51,6 +52,7 @@ class CollectorGroup final : public collectors::Source {
   std::vector<collectors::CollectorPtr> collectors_;
   std::vector<CollectorHealth> health_;
   std::vector<std::vector<collectors::Sample>> latest_;
+  std::vector<collectors::MetricStore::AppendHint> hints_;  // one per collector
 };
 
 }  // namespace novacron::collectors

@@ -60,8 +60,8 @@ constexpr const MetricDef* kMetrics[] = {&kPlaybooks, &kEvalSeconds, &kFiring,  
 
 }  // namespace
 
-std::optional<double> selfResidentBytes() {
-  auto text = collectors::readWholeFile("/proc/self/statm");
+std::optional<double> selfResidentBytes(ProcFile& statm) {
+  auto text = statm.read();
   if (!text) return std::nullopt;
   collectors::FieldCursor f(*text);
   f.next();  // size
@@ -99,7 +99,7 @@ Result<std::vector<Sample>> SelfCollector::collect(TimePoint /*now*/, millisecon
     auto secs = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + tv.tv_usec / 1e6; };
     out.push_back({&kCpu, {}, secs(ru.ru_utime) + secs(ru.ru_stime)});
   }
-  if (auto rss = selfResidentBytes()) out.push_back({&kRss, {}, *rss});
+  if (auto rss = selfResidentBytes(statm_)) out.push_back({&kRss, {}, *rss});
   out.push_back({&kSeries, {}, static_cast<double>(store_.seriesCount())});
   out.push_back({&kPoints, {}, static_cast<double>(store_.pointCount())});
   out.push_back({&kDropped, {}, static_cast<double>(store_.droppedSeries())});

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "base/proc_file.h"
 #include "collectors/collector.h"
 #include "collectors/collector_group.h"
 #include "metrics/metric_store.h"
@@ -44,12 +45,13 @@ class SelfCollector final : public collectors::Collector {
   const ReloadStatus& reload_;
   const PolicyStats& policy_;
   TimePoint started_;
+  ProcFile statm_{"/proc/self/statm"};  // held open: read every sweep
 };
 
 /// The metrics of SelfCollector, for the catalogue.
 std::span<const collectors::MetricDef* const> selfMetrics();
 
-/// Resident set size of this process in bytes, from /proc/self/statm.
-std::optional<double> selfResidentBytes();
+/// Resident set size of this process in bytes, from its /proc/self/statm.
+std::optional<double> selfResidentBytes(ProcFile& statm);
 
 }  // namespace novacron::collectors

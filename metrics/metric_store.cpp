@@ -1,6 +1,7 @@
 #include "metrics/metric_store.h"
 
 #include <algorithm>
+#include <atomic>
 
 namespace novacron::collectors {
 namespace {
@@ -12,6 +13,11 @@ size_t hashKey(std::string_view name, const Labels& labels) {
     h = h * 1000003u ^ std::hash<std::string_view>{}(l.value);
   }
   return h;
+}
+
+uint64_t newGeneration() {
+  static std::atomic<uint64_t> last{0};
+  return ++last;
 }
 
 }  // namespace
@@ -35,28 +41,40 @@ bool MetricStore::Eq::operator()(const std::unique_ptr<Series>& a,
   return a == b;
 }
 
-MetricStore::MetricStore(StoreOptions options) : options_(options) {}
+MetricStore::MetricStore(StoreOptions options) : options_(options), generation_(newGeneration()) {}
 MetricStore::~MetricStore() = default;
 
-void MetricStore::append(TimePoint t, std::span<const Sample> samples) {
+void MetricStore::append(TimePoint t, std::span<const Sample> samples, AppendHint* hint) {
+  if (hint && hint->generation_ != generation_) {
+    hint->series_.clear();
+    hint->generation_ = generation_;
+  }
+  if (hint) hint->series_.resize(samples.size());
   Labels sorted;
-  for (const Sample& s : samples) {
-    const Labels* labels = &s.labels;
-    if (!std::is_sorted(s.labels.begin(), s.labels.end())) {
-      sorted = s.labels;
-      sortLabels(sorted);
-      labels = &sorted;
-    }
-    auto it = series_.find(KeyView{s.metric->name, labels});
-    if (it == series_.end()) {
-      if (series_.size() >= options_.max_series) {
-        ++dropped_series_;
-        continue;
+  for (size_t i = 0; i < samples.size(); ++i) {
+    const Sample& s = samples[i];
+    Series* series = hint ? hint->series_[i] : nullptr;
+    if (!series || &series->metric() != s.metric || series->labels() != s.labels) {
+      const Labels* labels = &s.labels;
+      if (!std::is_sorted(s.labels.begin(), s.labels.end())) {
+        sorted = s.labels;
+        sortLabels(sorted);
+        labels = &sorted;
       }
-      it = series_.insert(std::make_unique<Series>(s.metric, *labels)).first;
-      index(it->get());
+      auto it = series_.find(KeyView{s.metric->name, labels});
+      if (it == series_.end()) {
+        if (series_.size() >= options_.max_series) {
+          ++dropped_series_;
+          if (hint) hint->series_[i] = nullptr;
+          continue;
+        }
+        it = series_.insert(std::make_unique<Series>(s.metric, *labels)).first;
+        index(it->get());
+      }
+      series = it->get();
+      if (hint) hint->series_[i] = series;
     }
-    if ((*it)->append(t, s.value))
+    if (series->append(t, s.value))
       ++points_;
     else
       ++dropped_points_;
@@ -76,6 +94,7 @@ void MetricStore::trim(TimePoint now) {
     }
     unindex(&s);
     it = series_.erase(it);
+    generation_ = newGeneration();
   }
 }
 

@@ -37,8 +37,17 @@ class MetricStore {
   MetricStore(MetricStore&&) noexcept = default;
   MetricStore& operator=(MetricStore&&) noexcept = default;
 
+  /// Where one caller's samples went the last time it appended. A caller that appends the same
+  /// series in the same order every sweep (a collector does) keeps one, and each sample finds
+  /// its series by comparing it with the one at its place last time instead of by hashing.
+  class AppendHint {
+    friend class MetricStore;
+    std::vector<Series*> series_;
+    uint64_t generation_ = 0;
+  };
+
   /// Appends one sweep's samples, all taken at `t`. Labels need not be sorted.
-  void append(TimePoint t, std::span<const Sample> samples);
+  void append(TimePoint t, std::span<const Sample> samples, AppendHint* hint = nullptr);
 
   /// Drops points older than the retention and series left empty.
   void trim(TimePoint now);
@@ -104,6 +113,9 @@ class MetricStore {
   std::unordered_set<std::unique_ptr<Series>, Hash, Eq> series_;
   std::unordered_map<std::string_view, NameIndex> by_name_;
   size_t points_ = 0;
+  // Changes whenever a series goes, and differs between stores: a hint of another generation
+  // may point at series that are gone.
+  uint64_t generation_;
   uint64_t dropped_series_ = 0;
   uint64_t dropped_points_ = 0;
 };

@@ -1,5 +1,6 @@
 #include "collectors/host/disk_io.h"
 
+#include <algorithm>
 #include <system_error>
 
 #include "base/text.h"
@@ -61,12 +62,15 @@ DiskIoCollector::DiskIoCollector(const std::filesystem::path& root)
 
 std::span<const MetricDef* const> DiskIoCollector::metrics() const { return kMetrics; }
 
-bool DiskIoCollector::wanted(const std::string& device) const {
+bool DiskIoCollector::wanted(const std::string& device) {
   if (device.starts_with("loop") || device.starts_with("ram")) return false;
+  if (auto it = whole_disk_.find(device); it != whole_disk_.end()) return it->second;
   std::error_code ec;
   // Without /sys (a container without it) every device is reported.
-  if (!std::filesystem::is_directory(sys_block_, ec)) return true;
-  return std::filesystem::exists(sys_block_ / device, ec);
+  bool whole = !std::filesystem::is_directory(sys_block_, ec) ||
+               std::filesystem::exists(sys_block_ / device, ec);
+  whole_disk_.emplace(device, whole);
+  return whole;
 }
 
 Result<std::vector<Sample>> DiskIoCollector::collect(TimePoint now, milliseconds /*budget*/) {
@@ -91,6 +95,12 @@ Result<std::vector<Sample>> DiskIoCollector::collect(TimePoint now, milliseconds
     }
   }
   history_.prune(now);
+  if (whole_disk_.size() > parsed->size()) {
+    std::erase_if(whole_disk_, [&](const auto& known) {
+      return std::none_of(parsed->begin(), parsed->end(),
+                          [&](const DiskCounters& d) { return d.device == known.first; });
+    });
+  }
   return out;
 }
 

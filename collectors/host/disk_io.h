@@ -3,6 +3,7 @@
 #include <array>
 #include <filesystem>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "base/proc_file.h"
@@ -32,10 +33,13 @@ class DiskIoCollector final : public Collector {
   Result<std::vector<Sample>> collect(TimePoint now, milliseconds budget) override;
 
  private:
-  bool wanted(const std::string& device) const;
+  bool wanted(const std::string& device);
 
   ProcFile diskstats_;
   std::filesystem::path sys_block_;
+  // Whether each device of the last read is a whole disk: asked of /sys once per device name,
+  // not twice per device every sweep (a name's answer never changes; a name gone is forgotten).
+  std::unordered_map<std::string, bool> whole_disk_;
   CounterHistory<DiskCounters::kFields> history_;
 };
 

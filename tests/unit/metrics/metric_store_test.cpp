@@ -119,6 +119,52 @@ TEST(MetricStoreTest, MaxSeriesBoundsMemory) {
   EXPECT_EQ(store.droppedSeries(), 7u);
 }
 
+// A hint only ever speeds the lookup up: whatever the order, a series trimmed away, another
+// store or a full one, each sample lands where it would without it.
+TEST(MetricStoreTest, AnAppendHintNeverSendsASampleToTheWrongSeries) {
+  MetricStore store({std::chrono::seconds(10), 3, 9000});
+  MetricStore::AppendHint hint;
+  auto sample = [](const char* k, double v) { return Sample{&kGauge, {{"k", k}}, v}; };
+  auto value = [&](const MetricStore& m, const char* k) {
+    const Series* s = m.find("test_gauge", {{"k", k}});
+    return s ? s->back().v : -1.0;
+  };
+  std::vector<Sample> batch = {sample("a", 1), sample("b", 2)};
+  store.append(at(), batch, &hint);
+  std::vector<Sample> swapped = {sample("b", 20), sample("a", 10)};
+  store.append(at(1s), swapped, &hint);
+  EXPECT_EQ(value(store, "a"), 10);
+  EXPECT_EQ(value(store, "b"), 20);
+
+  // "a" falls silent and is trimmed away; the hint's pointer to it must not be followed.
+  std::vector<Sample> only_b = {sample("b", 21)};
+  for (int i = 2; i <= 12; ++i) store.append(at(std::chrono::seconds(i)), only_b, &hint);
+  store.trim(at(12s));
+  ASSERT_EQ(store.find("test_gauge", {{"k", "a"}}), nullptr);
+  std::vector<Sample> a_again = {sample("a", 11), sample("b", 22)};
+  store.append(at(13s), a_again, &hint);
+  EXPECT_EQ(value(store, "a"), 11);
+  EXPECT_EQ(value(store, "b"), 22);
+  EXPECT_EQ(store.seriesCount(), 2u);
+
+  // A hint made with one store, used with another, points at nothing of the other's.
+  MetricStore other;
+  store.append(at(14s), batch, &hint);
+  other.append(at(14s), swapped, &hint);
+  EXPECT_EQ(value(other, "a"), 10);
+  EXPECT_EQ(value(other, "b"), 20);
+  EXPECT_EQ(value(store, "a"), 1);
+
+  // Over max_series: the sample refused is refused again, not sent to the hint's neighbour.
+  std::vector<Sample> four = {sample("a", 3), sample("b", 4), sample("c", 5), sample("d", 6)};
+  store.append(at(15s), four, &hint);
+  store.append(at(16s), four, &hint);
+  EXPECT_EQ(store.seriesCount(), 3u);
+  EXPECT_EQ(store.droppedSeries(), 2u);
+  EXPECT_EQ(value(store, "c"), 5);
+  EXPECT_EQ(store.find("test_gauge", {{"k", "c"}})->size(), 2u);
+}
+
 TEST(MetricStoreTest, ShortHistoryMetricsKeepTheirLatestPointsOnly) {
   constexpr MetricDef kTop{"novacron_top_process_cpu_ratio", MetricType::kGauge, "name,pid,rank",
                            "top"};
