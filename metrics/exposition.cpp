@@ -9,16 +9,17 @@ namespace novacron::agent {
 namespace {
 
 // Escapes in runs: the text between two characters to escape goes in at once (HELP texts are
-// long and have none).
+// long and have none). A plain loop: find_first_of calls memchr once per character.
 void appendEscaped(std::string& out, std::string_view s, bool quotes) {
-  const char* special = quotes ? "\\\n\"" : "\\\n";
-  for (size_t at = 0;;) {
-    size_t next = s.find_first_of(special, at);
-    out.append(s.substr(at, next - at));
-    if (next == std::string_view::npos) return;
-    out += s[next] == '\n' ? "\\n" : s[next] == '"' ? "\\\"" : "\\\\";
-    at = next + 1;
+  size_t from = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c != '\\' && c != '\n' && (c != '"' || !quotes)) continue;
+    out.append(s.data() + from, i - from);
+    out += c == '\n' ? "\\n" : c == '"' ? "\\\"" : "\\\\";
+    from = i + 1;
   }
+  out.append(s.data() + from, s.size() - from);
 }
 
 void appendValue(std::string& out, double value) {

@@ -50,8 +50,12 @@ TEST(ExpositionTest, LabelValuesAreEscaped) {
   EXPECT_NE(text.find(R"(novacron_b_ratio{mount="/srv/a \"b\"\\c\nd"} 1)"), std::string::npos)
       << text;
   std::string help;
-  appendFamilyHeader(help, "x", "a \\ and a\nnewline", "gauge");
-  EXPECT_EQ(help, "# HELP x a \\\\ and a\\nnewline\n# TYPE x gauge\n");
+  appendFamilyHeader(help, "x", "a \\ and a\nnewline, \"quoted\"", "gauge");
+  // HELP escapes \\ and newlines only, as the format says; quotes stay.
+  EXPECT_EQ(help, "# HELP x a \\\\ and a\\nnewline, \"quoted\"\n# TYPE x gauge\n");
+  std::string edges;
+  appendSample(edges, "y", {{"a", "\n"}, {"b", "\\\\"}, {"c", ""}}, 1);
+  EXPECT_EQ(edges, "y{a=\"\\n\",b=\"\\\\\\\\\",c=\"\"} 1\n");
 }
 
 TEST(ExpositionTest, ValuesAreTheShortestTextThatReadsBackTheSame) {
