@@ -34,7 +34,7 @@ void Agent::Impl::stop() {
   control.stop();
   for (auto& t : sweep_timers) t.cancel();
   watchdog_timer.cancel();
-  release_timer.cancel();
+  memory_release.stop();
   signals.cancel();
   io.stop();
 }
@@ -226,7 +226,9 @@ int Agent::Impl::run() {
           std::to_string(policy_stats.playbooks_enabled) + " playbooks enabled" +
           (config.dry_run ? " (dry-run)" : ""));
   notifyReady("sampling");
-  scheduleRelease();
+  // Start-up goes on in the loop for a while (sources connect, the first report, the first
+  // scrape of each target): ten seconds on, what only it used is given back.
+  memory_release.start();
   // Sources on timers of their own start with the loop: a check's timeout must not run while
   // start-up blocks it.
   sources.start();

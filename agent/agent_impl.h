@@ -41,6 +41,7 @@
 #include "io/control_request.h"
 #include "io/firewall.h"
 #include "io/http_server.h"
+#include "io/memory_release.h"
 #include "io/orphans.h"
 #include "io/state_dir.h"
 #include "io/systemd_notify.h"
@@ -78,7 +79,7 @@ struct Agent::Impl {
         self("agent", {}, false),
         evaluator(std::move(p), evaluatorOptions(config)),
         watchdog_timer(io),
-        release_timer(io),
+        memory_release(io),
         signals(io, SIGTERM, SIGINT, SIGHUP),
         http(io, [this](const HttpRequest& r) { return handleHttp(r); }),
         control(io, [this](std::string_view line, const PeerCredentials& peer, ControlReply reply) {
@@ -139,7 +140,7 @@ struct Agent::Impl {
   std::optional<StateDir> state_dir;
   std::deque<asio::steady_timer> sweep_timers;  // one per sweep of the sources, in their order
   asio::steady_timer watchdog_timer;
-  asio::steady_timer release_timer;  // releaseStartupMemory() once start-up or a reload settles
+  MemoryRelease memory_release;  // once start-up or a reload settles, then every 10 minutes
   asio::signal_set signals;
   HttpServer http;
   ControlSocket control;
@@ -171,7 +172,6 @@ struct Agent::Impl {
   void scheduleSweep(size_t i, std::chrono::steady_clock::time_point prev);
   // Pets systemd's watchdog only while sampling is alive, so a wedged loop gets restarted.
   void scheduleWatchdog(std::chrono::microseconds period);
-  void scheduleRelease();
   // Once an hour, resolved and escalated incidents past store.retention go, with their events.
   void purgeOldIncidents(TimePoint now);
 

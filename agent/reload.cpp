@@ -94,7 +94,7 @@ void Agent::Impl::reloadConfig() {
   logInfo("configuration reloaded: " + std::to_string(policy_stats.playbooks_enabled) +
           " playbooks enabled");
   notifyReady("sampling");
-  scheduleRelease();
+  memory_release.start();  // what only the reload used (its parsers, the policy compiler)
 }
 
 ReporterOptions Agent::Impl::reporterOptions() const {

@@ -1,7 +1,6 @@
 // Sampling on fixed-rate timers, the policy evaluated after each heartbeat (host) sweep, and
 // systemd's watchdog.
 #include "agent/agent_impl.h"
-#include "io/resident_memory.h"
 
 namespace novacron::agent {
 
@@ -124,16 +123,6 @@ void Agent::Impl::scheduleWatchdog(std::chrono::microseconds period) {
       logError("sampling stalled; not petting the watchdog");
     }
     scheduleWatchdog(period);
-  });
-}
-
-// Start-up goes on in the loop for a while (sources connect, the first report, the first scrape
-// of each target); a reload reads and compiles the policy again. Ten seconds after either, what
-// only they used is given back.
-void Agent::Impl::scheduleRelease() {
-  release_timer.expires_after(std::chrono::seconds(10));
-  release_timer.async_wait([this](boost::system::error_code ec) {
-    if (!ec && !stopping) releaseStartupMemory();
   });
 }
 

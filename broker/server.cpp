@@ -1,6 +1,6 @@
 #include "broker/server.h"
 
-#include "io/resident_memory.h"
+#include "io/memory_release.h"
 
 #include <signal.h>
 
@@ -50,11 +50,8 @@ class Server {
     waitSignal();
     waitRequest();
     // The agent's hello and first requests set up containment; once they are done, what start-up
-    // alone used is given back.
-    release_timer_.expires_after(std::chrono::seconds(10));
-    release_timer_.async_wait([this](boost::system::error_code ec) {
-      if (!ec && !stopping_) releaseStartupMemory();
-    });
+    // alone used is given back (and what each action's work used, every 10 minutes after).
+    memory_release_.start();
     for (bool done = false; !done;) done = guarded("the broker's loop", [this] { io_.run(); });
     workers_.join();
     return 0;
@@ -260,7 +257,7 @@ class Server {
     containment_.tearDown();
     signals_.cancel();
     socket_.cancel();
-    release_timer_.cancel();
+    memory_release_.stop();
     io_.stop();
   }
 
@@ -270,7 +267,7 @@ class Server {
   boost::asio::thread_pool workers_{1};
   boost::asio::posix::stream_descriptor socket_;
   boost::asio::signal_set signals_;
-  boost::asio::steady_timer release_timer_{io_};
+  MemoryRelease memory_release_{io_};
   BrokerPolicy policy_;
   collectors::MetricStore metrics_;   // empty: the reports come from the agent
   pid_t agent_;                       // the parent: gone means stop
