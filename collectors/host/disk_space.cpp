@@ -107,14 +107,13 @@ Result<std::vector<Sample>> DiskSpaceCollector::collect(TimePoint /*now*/, milli
       if (options_.exclude_fstypes.count(it->fstype)) continue;
       if (seen.insert(it->mountpoint).second) visible.push_back(std::move(*it));
     }
+    paths_.clear();
+    for (const Mount& m : visible) paths_.push_back(m.mountpoint);
     visible_ = std::move(visible);
   }
   const std::vector<Mount>& mounts = *visible_;
 
-  std::vector<std::string> paths;
-  paths.reserve(mounts.size());
-  for (const Mount& m : mounts) paths.push_back(m.mountpoint);
-  std::vector<std::string> asked = worker_.request(paths);
+  std::vector<std::string> asked = worker_.request(paths_);
   auto start = std::chrono::steady_clock::now();
   worker_.waitFor(asked, start + budget);
 

@@ -46,6 +46,7 @@ class DiskSpaceCollector final : public Collector {
  private:
   ProcFile mounts_;
   std::optional<std::vector<Mount>> visible_;  // the mounts as last read, filtered
+  std::vector<std::string> paths_;             // their mountpoints, asked of the worker each sweep
   DiskSpaceOptions options_;
   StatfsWorker worker_;
 };
