@@ -74,6 +74,7 @@ void MetricStore::append(TimePoint t, std::span<const Sample> samples, AppendHin
       series = it->get();
       if (hint) hint->series_[i] = series;
     }
+    if (series->full()) series->grow(options_.retention, maxPoints(*series));
     if (series->append(t, s.value))
       ++points_;
     else

@@ -1,5 +1,6 @@
 #include "metrics/series.h"
 
+#include <bit>
 #include <climits>
 
 namespace novacron::collectors {
@@ -20,6 +21,19 @@ void Series::rebase() {
   int32_t shift = static_cast<int32_t>((next - base_).count());
   for (size_t i = 0; i < size_; ++i) buf_[(head_ + i) & (buf_.size() - 1)].offset_ms -= shift;
   base_ = next;
+}
+
+void Series::grow(milliseconds retention, size_t max_points) {
+  size_t want = std::max(kMinCapacity, buf_.size() * 2);
+  if (size_ >= 2) {
+    milliseconds spacing = (decode(at(size_ - 1)).t - decode(at(0)).t) / (size_ - 1);
+    if (spacing.count() > 0) {
+      // One more than the window's share, for the jitter of a timer.
+      size_t expect = std::min<size_t>(max_points, retention / spacing + 1);
+      want = std::max(want, std::bit_ceil(expect));
+    }
+  }
+  resize(want);
 }
 
 bool Series::append(TimePoint t, double v) {

@@ -43,8 +43,8 @@ struct Window {
 };
 
 /// The recent points of one series in a ring buffer, oldest first, strictly increasing in time.
-/// The buffer grows by doubling while the retention needs more room and shrinks when a burst is
-/// over, so memory follows what the window actually holds.
+/// The buffer grows while the retention needs more room and shrinks when a burst is over, so
+/// memory follows what the window actually holds.
 class Series {
  public:
   Series(const MetricDef* metric, Labels labels) : metric_(metric), labels_(std::move(labels)) {}
@@ -56,9 +56,18 @@ class Series {
   /// Appends a point. A point not newer than the last one is dropped: false.
   bool append(TimePoint t, double v);
 
-  /// Drops points older than `cutoff`, and the oldest beyond `max_points`.
+  /// Drops points older than `cutoff`, and the oldest beyond `max_points`. Memory is given back
+  /// only once the window is full (points fell out of it), never while it fills.
   void trim(TimePoint cutoff, size_t max_points);
 
+  /// Makes room before an append to a full ring: at once for all the points `retention` will hold
+  /// at the spacing seen so far (at most `max_points`), or double. Doubling alone kept a
+  /// sampler's memory growing for the whole first retention after start (16 points, 32, ...,
+  /// 1,024 for 15 minutes at 1 s); sized from its first 16 points, a series reaches its size
+  /// within 16 samples and stays there.
+  void grow(milliseconds retention, size_t max_points);
+
+  bool full() const { return size_ == buf_.size(); }
   bool empty() const { return size_ == 0; }
   size_t size() const { return size_; }
   size_t capacity() const { return buf_.size(); }

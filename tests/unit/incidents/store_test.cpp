@@ -48,6 +48,7 @@ TEST_F(StoreTest, SchemaWalAndFullSync) {
   EXPECT_EQ(s->schemaVersion(), Store::kSchemaVersion);
   EXPECT_EQ(*s->pragma("journal_mode"), "wal");
   EXPECT_EQ(*s->pragma("synchronous"), "2") << "FULL";
+  EXPECT_EQ(*s->pragma("cache_size"), "-512") << "kB: a bounded page cache";
   EXPECT_EQ(*s->pragma("user_version"), std::to_string(Store::kSchemaVersion));
 }
 

@@ -175,6 +175,42 @@ TEST(MetricStoreTest, ShortHistoryMetricsKeepTheirLatestPointsOnly) {
   EXPECT_EQ(store.pointCount(), 2u);
 }
 
+TEST(MetricStoreTest, ASeriesIsSizedForItsWindowFromItsFirstPointsAndStaysThatSize) {
+  MetricStore store;  // 15 minutes
+  Sample s{&kGauge, {}, 1.0};
+  auto capacity = [&] { return store.find("test_gauge", {})->capacity(); };
+  // Every second, with a timer's jitter: 16 points, then room for 15 minutes' 901 at once.
+  for (int i = 0; i < 17; ++i) {
+    store.append(at(std::chrono::milliseconds(i * 1000 + (i % 3) * 7)), std::span(&s, 1));
+    store.trim(at(std::chrono::seconds(i)));
+  }
+  EXPECT_EQ(capacity(), 1024u);
+  // Filling the window neither grows it nor, while nothing has left the window, shrinks it.
+  for (int i = 17; i < 2000; ++i) {
+    store.append(at(std::chrono::seconds(i)), std::span(&s, 1));
+    store.trim(at(std::chrono::seconds(i)));
+    ASSERT_EQ(capacity(), 1024u) << i;
+  }
+  EXPECT_EQ(store.pointCount(), 901u) << "(1999 s - 15 min, 1999 s]";
+
+  // A scrape every 15 s needs 61 points. One whose points come faster than its first ones did
+  // is sized again from what it holds when it is full (64 points over 301 s: 188).
+  constexpr MetricDef kScraped{"test_scraped", MetricType::kGauge, "", "scraped"};
+  Sample scraped{&kScraped, {}, 1.0};
+  for (int i = 0; i < 17; ++i)
+    store.append(at(std::chrono::seconds(i * 15)), std::span(&scraped, 1));
+  EXPECT_EQ(store.find("test_scraped", {})->capacity(), 64u);
+  for (int i = 0; i < 60; ++i)
+    store.append(at(std::chrono::seconds(255 + i)), std::span(&scraped, 1));
+  EXPECT_EQ(store.find("test_scraped", {})->capacity(), 256u);
+
+  // The guess never passes the bound on points.
+  MetricStore bounded({std::chrono::minutes(15), 10, 100});
+  for (int i = 0; i < 17; ++i)
+    bounded.append(at(std::chrono::milliseconds(i * 10)), std::span(&s, 1));
+  EXPECT_EQ(bounded.find("test_gauge", {})->capacity(), 128u);
+}
+
 TEST(MetricStoreTest, MaxPointsPerSeriesBoundsATightInterval) {
   MetricStore store({std::chrono::minutes(15), 10, 5});
   Sample s{&kGauge, {}, 1.0};
