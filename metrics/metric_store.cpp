@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <utility>
 
 namespace novacron::collectors {
 namespace {
@@ -43,6 +44,23 @@ bool MetricStore::Eq::operator()(const std::unique_ptr<Series>& a,
 
 MetricStore::MetricStore(StoreOptions options) : options_(options), generation_(newGeneration()) {}
 MetricStore::~MetricStore() = default;
+
+MetricStore::MetricStore(MetricStore&& other) noexcept
+    : options_(other.options_), generation_(newGeneration()) {
+  *this = std::move(other);
+}
+
+MetricStore& MetricStore::operator=(MetricStore&& other) noexcept {
+  if (this == &other) return *this;
+  options_ = std::move(other.options_);
+  series_ = std::exchange(other.series_, {});
+  by_name_ = std::exchange(other.by_name_, {});
+  points_ = std::exchange(other.points_, 0);
+  generation_ = std::exchange(other.generation_, newGeneration());
+  dropped_series_ = std::exchange(other.dropped_series_, 0);
+  dropped_points_ = std::exchange(other.dropped_points_, 0);
+  return *this;
+}
 
 void MetricStore::append(TimePoint t, std::span<const Sample> samples, AppendHint* hint) {
   if (hint && hint->generation_ != generation_) {

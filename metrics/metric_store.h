@@ -34,8 +34,10 @@ class MetricStore {
  public:
   explicit MetricStore(StoreOptions options = {});
   ~MetricStore();
-  MetricStore(MetricStore&&) noexcept = default;
-  MetricStore& operator=(MetricStore&&) noexcept = default;
+  /// The store moved from is left empty, with a generation of its own: a hint made with either
+  /// one is then never followed in the other.
+  MetricStore(MetricStore&& other) noexcept;
+  MetricStore& operator=(MetricStore&& other) noexcept;
 
   /// Where one caller's samples went the last time it appended. A caller that appends the same
   /// series in the same order every sweep (a collector does) keeps one, and each sample finds

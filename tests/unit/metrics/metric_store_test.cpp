@@ -163,6 +163,18 @@ TEST(MetricStoreTest, AnAppendHintNeverSendsASampleToTheWrongSeries) {
   EXPECT_EQ(store.droppedSeries(), 2u);
   EXPECT_EQ(value(store, "c"), 5);
   EXPECT_EQ(store.find("test_gauge", {{"k", "c"}})->size(), 2u);
+
+  // Moved: the series go with the store; the store left behind is empty and the hint made with
+  // the moved one sends nothing of its samples there.
+  size_t points = store.pointCount();
+  MetricStore moved = std::move(store);
+  EXPECT_EQ(moved.seriesCount(), 3u);
+  EXPECT_EQ(moved.pointCount(), points);
+  moved.append(at(17s), batch, &hint);
+  store.append(at(18s), swapped, &hint);  // left empty, and usable
+  EXPECT_EQ(value(moved, "a"), 1);
+  EXPECT_EQ(value(store, "a"), 10);
+  EXPECT_EQ(store.seriesCount(), 2u);
 }
 
 TEST(MetricStoreTest, ShortHistoryMetricsKeepTheirLatestPointsOnly) {
