@@ -63,21 +63,25 @@ std::vector<RenderedFamily> EventMetrics::render() const {
   std::string& requests = family(kRequests, "counter");
   for (const auto& [key, n] : requests_)
     appendSample(requests, kRequests.name, {{"code", key.first}, {"handler", key.second}}, n);
+  // Made once per render, not once per bucket of every playbook's histogram.
+  std::vector<Label> le;
+  for (double b : kBuckets) le.push_back({"le", formatValue(b)});
+  le.push_back({"le", "+Inf"});
   auto histograms = [&](const MetricDef& d, const std::map<Key, Histogram>& by) {
     std::string& text = family(d, "histogram");
-    const std::string name(d.name);
+    const std::string bucket = std::string(d.name) + "_bucket";
+    const std::string sum = std::string(d.name) + "_sum";
+    const std::string count = std::string(d.name) + "_count";
     for (const auto& [key, h] : by) {
       collectors::Labels labels{{"playbook", key.first}, {"severity", key.second}};
       uint64_t cumulative = 0;
       for (size_t i = 0; i < kBuckets.size(); ++i) {
         cumulative += h.counts[i];
-        appendSample(text, name + "_bucket", labels, static_cast<double>(cumulative),
-                     Label{"le", formatValue(kBuckets[i])});
+        appendSample(text, bucket, labels, static_cast<double>(cumulative), le[i]);
       }
-      appendSample(text, name + "_bucket", labels, static_cast<double>(h.count),
-                   Label{"le", "+Inf"});
-      appendSample(text, name + "_sum", labels, h.sum);
-      appendSample(text, name + "_count", labels, static_cast<double>(h.count));
+      appendSample(text, bucket, labels, static_cast<double>(h.count), le.back());
+      appendSample(text, sum, labels, h.sum);
+      appendSample(text, count, labels, static_cast<double>(h.count));
     }
   };
   histograms(kDetection, detection_);
