@@ -136,6 +136,9 @@ struct Agent::Impl {
   std::string store_error;  // why incidents are not being recorded, for /healthz and status
   std::string store_id;     // marks the processes of this store's action runs
   TimePoint last_purge{};
+  std::chrono::steady_clock::time_point last_size_check{};
+  int64_t writes_at_size_check = -1;  // the store's write count when its size was last bounded
+  bool store_over_size = false;       // warned once until it is under again
   bool record_failing = false;
   std::optional<StateDir> state_dir;
   std::deque<asio::steady_timer> sweep_timers;  // one per sweep of the sources, in their order
@@ -174,6 +177,8 @@ struct Agent::Impl {
   void scheduleWatchdog(std::chrono::microseconds period);
   // Once an hour, resolved and escalated incidents past store.retention go, with their events.
   void purgeOldIncidents(TimePoint now);
+  // Once a minute, if anything was written since the last time: store.max_size_mib.
+  void boundStoreSize();
 
   // --- status.cpp ----------------------------------------------------------
   collectors::Batches latestBatches() const;

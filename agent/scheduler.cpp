@@ -76,6 +76,7 @@ void Agent::Impl::evaluatePolicy(TimePoint now) {
     manager->handle(decisions);
     manager->tick();
     purgeOldIncidents(now);
+    boundStoreSize();
   }
   policy_stats.last_evaluation_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -139,6 +140,37 @@ void Agent::Impl::purgeOldIncidents(TimePoint now) {
     logInfo("purged " + std::to_string(*n) + " incident(s) older than " +
             policy::formatDuration(config.store_retention));
   }
+}
+
+// An idle agent writes nothing, and then runs no SQL at all for this.
+void Agent::Impl::boundStoreSize() {
+  auto steady = std::chrono::steady_clock::now();
+  if (steady - last_size_check < std::chrono::minutes(1)) return;
+  last_size_check = steady;
+  int64_t writes = incident_store->writes();
+  if (writes == writes_at_size_check) return;
+  auto max = static_cast<int64_t>(config.store_max_bytes);
+  auto r = incident_store->boundSize(max, !config.coordinator_url.empty());
+  writes_at_size_check = incident_store->writes();
+  if (!r) {
+    logError(r.error().message);
+    return;
+  }
+  const auto mib = [](int64_t bytes) { return std::to_string((bytes + (1 << 20) - 1) >> 20); };
+  if (r->purged > 0) {
+    logInfo(
+        "purged the " + std::to_string(r->purged) +
+        " resolved incident(s) that ended first: the store held more than store.max_size_mib (" +
+        mib(max) + " MiB)");
+  }
+  bool over = r->used > max;
+  if (over && !store_over_size) {
+    logWarning("the store holds " + mib(r->used) + " MiB, more than store.max_size_mib (" +
+               mib(max) +
+               " MiB), and nothing more can go: the rest are open incidents or events the "
+               "coordinator has not had yet");
+  }
+  store_over_size = over;
 }
 
 }  // namespace novacron::agent

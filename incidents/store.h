@@ -150,6 +150,21 @@ class Store {
   /// with `keep_undelivered`, not those with an event still waiting for the coordinator.
   Result<int> purgeResolvedBefore(TimePoint cutoff, bool keep_undelivered = false);
 
+  /// What bounding the store's size did.
+  struct SizeBound {
+    int purged = 0;    ///< incidents that went
+    int64_t used = 0;  ///< bytes the store's pages hold afterwards
+  };
+  /// Once the store's pages hold more than `max_bytes`, deletes the resolved incidents that
+  /// ended first (as purgeResolvedBefore would) until they hold at most 90 % of it, so that the
+  /// next few writes do not start it again. Open incidents never go: `used` may stay above.
+  Result<SizeBound> boundSize(int64_t max_bytes, bool keep_undelivered = false);
+  /// Bytes in the store's pages, not counting the free pages deletes leave for reuse (the file
+  /// keeps its size).
+  Result<int64_t> usedBytes();
+  /// Rows written since the store was opened: a cheap way to tell whether anything changed.
+  int64_t writes() const;
+
   /// Called after every event appended (and committed): the reporter's cue to deliver.
   void onAppend(std::function<void()> listener) { on_append_ = std::move(listener); }
 

@@ -379,9 +379,13 @@ ConfigResult parseConfig(std::string_view yaml, const std::string& file, const C
       if (auto n = r.get(root, "actions", "actions"); n.IsDefined()) readActions(r, n, c, env);
       if (auto n = r.get(root, "notify", "notify"); n.IsDefined()) readNotify(r, n, c, env);
       if (auto n = r.get(root, "store", "store"); n.IsDefined()) {
-        if (r.checkMap(n, "store", {"retention"})) {
+        if (r.checkMap(n, "store", {"retention", "max_size_mib"})) {
           if (auto v = r.get(n, "retention", "store.retention"); v.IsDefined()) {
             if (auto d = r.duration(v, "store.retention", 1h, 3650 * 24h)) c.store_retention = *d;
+          }
+          if (auto v = r.get(n, "max_size_mib", "store.max_size_mib"); v.IsDefined()) {
+            if (auto m = r.integer(v, "store.max_size_mib", 1, 1 << 20))
+              c.store_max_bytes = static_cast<uint64_t>(*m) << 20;
           }
         }
       }

@@ -78,6 +78,9 @@ struct Config {
   uint64_t record_max_bytes = 64ull << 20;
   /// Resolved and escalated incidents older than this are purged from the store.
   milliseconds store_retention{std::chrono::hours(24 * 30)};
+  /// The most the store's pages may hold: past it, the oldest resolved incidents go first, so
+  /// that an incident storm cannot fill the disk within the retention.
+  uint64_t store_max_bytes = 256ull << 20;
 
   /// actions.*: where evidence bundles go (default <state_dir>/evidence), the systemctl program
   /// systemd_restart runs, how long a non-automated action waits for its approval, and how many

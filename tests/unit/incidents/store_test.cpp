@@ -170,6 +170,68 @@ TEST_F(StoreTest, RetentionPurgesOnlyOldResolvedIncidents) {
   EXPECT_EQ(s->openIncidents()->size(), 1u);
 }
 
+// An incident storm within the retention: past store.max_size_mib the incidents that ended first
+// go, the open one and those the coordinator lacks stay, and the file reuses what they left.
+TEST_F(StoreTest, ASizeBoundPurgesTheFirstEndedAndTheFileStopsGrowing) {
+  auto s = open();
+  const std::string big = R"({"output":")" + std::string(20000, 'x') + R"("})";
+  auto storm = [&](const std::string& prefix, int n, std::chrono::seconds from) {
+    for (int i = 0; i < n; ++i) {
+      std::string id = prefix + std::to_string(i);
+      ASSERT_TRUE(s->createIncident(incident(id)).has_value());
+      ASSERT_TRUE(s->appendEvent(id, at(from + i * 1s), "diagnostics", big).has_value());
+      ASSERT_TRUE(s->updateIncident(id, "resolved", 2, std::nullopt, at(from + i * 1s)));
+    }
+  };
+  ASSERT_TRUE(s->createIncident(incident("open")).has_value());
+  ASSERT_TRUE(s->appendEvent("open", at(), "diagnostics", big).has_value());
+  int64_t writes = s->writes();
+  storm("a", 40, 0s);
+  EXPECT_GT(s->writes(), writes);
+  int64_t used = *s->usedBytes();
+  ASSERT_GT(used, 40 * 20000);
+
+  // Under the bound: nothing goes.
+  auto none = s->boundSize(used + 1);
+  ASSERT_TRUE(none.has_value()) << none.error().message;
+  EXPECT_EQ(none->purged, 0);
+  EXPECT_EQ(none->used, used);
+
+  // Over it: down to 90 %, the first ended first.
+  const int64_t max = used / 2;
+  auto bound = s->boundSize(max);
+  ASSERT_TRUE(bound.has_value()) << bound.error().message;
+  EXPECT_GT(bound->purged, 0);
+  EXPECT_LE(bound->used, max / 10 * 9);
+  EXPECT_EQ(bound->used, *s->usedBytes());
+  EXPECT_FALSE(s->incident("a0")->has_value());
+  EXPECT_FALSE(s->incident("a" + std::to_string(bound->purged - 1))->has_value());
+  EXPECT_TRUE(s->incident("a" + std::to_string(bound->purged))->has_value());
+  EXPECT_TRUE(s->incident("a39")->has_value());
+  EXPECT_TRUE(s->incident("open")->has_value());
+  EXPECT_TRUE(s->timeline("a0")->empty()) << "its timeline goes with it";
+
+  // As many again: the freed pages are reused, the file barely grows.
+  int64_t pages = std::stoll(*s->pragma("page_count"));
+  storm("b", bound->purged, 100s);
+  ASSERT_TRUE(s->boundSize(max).has_value());
+  EXPECT_LE(std::stoll(*s->pragma("page_count")), pages + pages / 10);
+
+  // With a coordinator: the incidents whose events it has not had stay, whatever the bound;
+  // the outbox's count follows what went.
+  auto kept = s->boundSize(1, true);
+  ASSERT_TRUE(kept.has_value());
+  EXPECT_EQ(kept->purged, 0);
+  EXPECT_GT(kept->used, 1);
+  int64_t last = s->pendingEvents(1000)->back().seq;
+  ASSERT_TRUE(s->markDelivered(1, last, at(1h)));
+  auto all = s->boundSize(1, true);
+  ASSERT_TRUE(all.has_value());
+  EXPECT_GT(all->purged, 0);
+  EXPECT_TRUE(s->incident("open")->has_value()) << "an open incident never goes";
+  EXPECT_EQ(s->outboxStats()->depth, 0);
+}
+
 TEST_F(StoreTest, AnIncidentAndItsOpenedEventAreOneTransaction) {
   auto s = open();
   auto seq = s->openIncident(incident("a"), R"({"reason":"r"})");

@@ -86,7 +86,7 @@ log:
   level: debug
 mode: dry-run
 playbooks_dir: /etc/novacron/playbooks.d
-store: {retention: 7d}
+store: {retention: 7d, max_size_mib: 64}
 policy:
   lookback: 1m
   flapping: {window: 1h, threshold: 6}
@@ -128,6 +128,7 @@ notify: {url: "https://hooks.example.com/x?k=1", timeout: 3s}
   EXPECT_EQ(c.notify_timeout, 3s);
   EXPECT_FALSE(c.notify_token_file.has_value());
   EXPECT_EQ(c.store_retention, 7 * 24h);
+  EXPECT_EQ(c.store_max_bytes, 64ull << 20);
 }
 
 TEST(ConfigTest, RecordAsPathOrMap) {
