@@ -12,6 +12,16 @@ using namespace std::chrono_literals;
 using collectors::Series;
 using json = nlohmann::json;
 
+constexpr std::string_view kAnomalyMetrics[] = {"novacron_cpu_usage_ratio",
+                                                "novacron_memory_used_ratio",
+                                                "novacron_load1",
+                                                "novacron_disk_io_time_ratio",
+                                                "novacron_network_receive_errors_per_second",
+                                                "novacron_swap_in_bytes_per_second",
+                                                "novacron_pg_connections_used_ratio"};
+constexpr std::string_view kTrendMetrics[] = {
+    "novacron_memory_used_ratio", "novacron_disk_used_ratio", "novacron_disk_free_bytes"};
+
 // How far back "now" may look for the latest value, and the windows the analysis compares.
 constexpr milliseconds kFresh = 1min;
 constexpr milliseconds kRecent = 1min;
@@ -113,16 +123,8 @@ json diagnosticsReport(const collectors::MetricStore& store, TimePoint now,
       {"longest_query_seconds", perSeries(store, "novacron_pg_longest_query_seconds", now)}};
 
   json found = json::array(), trend = json::array();
-  for (const char* m :
-       {"novacron_cpu_usage_ratio", "novacron_memory_used_ratio", "novacron_load1",
-        "novacron_disk_io_time_ratio", "novacron_network_receive_errors_per_second",
-        "novacron_swap_in_bytes_per_second", "novacron_pg_connections_used_ratio"}) {
-    anomalies(store, m, now, found);
-  }
-  for (const char* m :
-       {"novacron_memory_used_ratio", "novacron_disk_used_ratio", "novacron_disk_free_bytes"}) {
-    trends(store, m, now, trend);
-  }
+  for (std::string_view m : kAnomalyMetrics) anomalies(store, m, now, found);
+  for (std::string_view m : kTrendMetrics) trends(store, m, now, trend);
 
   json recs = json::array();
   if (auto cpu = latest(store, "novacron_cpu_usage_ratio", now); cpu && *cpu > 0.8) {
@@ -183,6 +185,12 @@ namespace novacron::actions {
 
 void runDiagnosticsReport(const ActionEnv& env, ActionRequest request, ActionDone done) {
   done({"done", {{"report", diagnosticsReport(env.metrics, request.now, request.incident_id)}}});
+}
+
+std::vector<std::string_view> diagnosticsHistoryMetrics() {
+  std::vector<std::string_view> out(std::begin(kAnomalyMetrics), std::end(kAnomalyMetrics));
+  out.insert(out.end(), std::begin(kTrendMetrics), std::end(kTrendMetrics));
+  return out;
 }
 
 }  // namespace novacron::actions

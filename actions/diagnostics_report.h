@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "metrics/metric_store.h"
 
@@ -15,5 +17,9 @@ namespace novacron::actions {
 /// hang on a sick host.
 nlohmann::json diagnosticsReport(const collectors::MetricStore& store, TimePoint now,
                                  const std::string& incident_id);
+
+/// The metrics whose history the report looks at (anomalies against the baseline, trends,
+/// averages); of the others it reads only the latest value.
+std::vector<std::string_view> diagnosticsHistoryMetrics();
 
 }  // namespace novacron::actions

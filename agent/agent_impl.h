@@ -90,6 +90,7 @@ struct Agent::Impl {
                                                          policy_stats, started));
     for (size_t i = 0; i < sources.sweeps().size(); ++i) sweep_timers.emplace_back(io);
     if (config.record_path) recorder.emplace(*config.record_path, config.record_max_bytes);
+    store.keepHistoryOf(metricsWithHistory(evaluator.policy()));
     updatePolicyStats();
     if (link) {
       broker = std::make_unique<broker::Client>(io, std::move(link->channel));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "actions/diagnostics_report.h"
 #include "actions/registry.h"
 #include "agent/api/http_metrics.h"
 #include "collectors/scrape/scrape_set.h"
@@ -117,6 +118,23 @@ AgentLoad loadAgent(const std::optional<std::string>& file, const policy::Config
   else
     out.config.config = policy::defaultConfig(env);
   if (out.config.config) out.policy = loadAgentPolicy(*out.config.config, env);
+  return out;
+}
+
+std::unordered_set<std::string> metricsWithHistory(const policy::PolicySet& policy) {
+  std::unordered_set<std::string> out;
+  auto add = [&](const policy::Condition& c) {
+    for (auto& m : c.metrics()) out.insert(std::move(m));
+  };
+  for (const auto& p : policy.playbooks) {
+    for (const auto* c : {&p.when, &p.resolve_when, &p.escalate_when}) {
+      if (*c) add(**c);
+    }
+    for (const auto& c : p.verify.mandatory) add(c);
+    for (const auto& c : p.verify.recommended) add(c);
+  }
+  for (const auto& c : policy.host_criteria) add(c.condition);
+  for (std::string_view m : actions::diagnosticsHistoryMetrics()) out.emplace(m);
   return out;
 }
 

@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "actions/action.h"
@@ -38,5 +39,10 @@ AgentLoad loadAgent(const std::optional<std::string>& file, const policy::Config
 
 /// The evaluator's options from the configuration.
 policy::EvaluatorOptions evaluatorOptions(const policy::Config& config);
+
+/// The metrics whose history someone asks for: the conditions of every playbook loaded
+/// (disabled ones too, which an operator may enable without a reload of the store), the host's
+/// recovery criteria and the diagnostics report. The metric store keeps only their history.
+std::unordered_set<std::string> metricsWithHistory(const policy::PolicySet& policy);
 
 }  // namespace novacron::agent

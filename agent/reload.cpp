@@ -75,6 +75,7 @@ void Agent::Impl::reloadConfig() {
   config = std::move(next);
   evaluator.setOptions(evaluatorOptions(config));
   evaluator.setPolicy(next_policy.policy);
+  store.keepHistoryOf(metricsWithHistory(*next_policy.policy));
   if (manager) {
     manager->setPolicy(next_policy.policy);
     manager->setOptions(managerOptions());

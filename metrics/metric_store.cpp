@@ -53,6 +53,7 @@ MetricStore::MetricStore(MetricStore&& other) noexcept
 MetricStore& MetricStore::operator=(MetricStore&& other) noexcept {
   if (this == &other) return *this;
   options_ = std::move(other.options_);
+  history_ = std::exchange(other.history_, std::nullopt);
   series_ = std::exchange(other.series_, {});
   by_name_ = std::exchange(other.by_name_, {});
   points_ = std::exchange(other.points_, 0);
@@ -87,12 +88,13 @@ void MetricStore::append(TimePoint t, std::span<const Sample> samples, AppendHin
           continue;
         }
         it = series_.insert(std::make_unique<Series>(s.metric, *labels)).first;
+        (*it)->setMaxPoints(maxPointsOf(s.metric->name));
         index(it->get());
       }
       series = it->get();
       if (hint) hint->series_[i] = series;
     }
-    if (series->full()) series->grow(options_.retention, maxPoints(*series));
+    if (series->full()) series->grow(options_.retention, series->maxPoints());
     if (series->append(t, s.value))
       ++points_;
     else
@@ -105,7 +107,7 @@ void MetricStore::trim(TimePoint now) {
   for (auto it = series_.begin(); it != series_.end();) {
     Series& s = **it;
     size_t before = s.size();
-    s.trim(cutoff, maxPoints(s));
+    s.trim(cutoff, s.maxPoints());
     points_ -= before - s.size();
     if (!s.empty()) {
       ++it;
@@ -166,11 +168,18 @@ const Series* MetricStore::find(std::string_view metric_name, const Labels& labe
   return it == series_.end() ? nullptr : it->get();
 }
 
-size_t MetricStore::maxPoints(const Series& s) const {
+size_t MetricStore::maxPointsOf(std::string_view metric_name) const {
   for (std::string_view name : options_.short_history) {
-    if (s.metric().name == name) return options_.short_history_points;
+    if (metric_name == name) return options_.short_history_points;
   }
+  if (history_ && !history_->contains(metric_name)) return options_.short_history_points;
   return options_.max_points_per_series;
+}
+
+void MetricStore::keepHistoryOf(std::unordered_set<std::string> metric_names) {
+  history_.emplace(std::make_move_iterator(metric_names.begin()),
+                   std::make_move_iterator(metric_names.end()));
+  for (const auto& s : series_) s->setMaxPoints(maxPointsOf(s->metric().name));
 }
 
 }  // namespace novacron::collectors

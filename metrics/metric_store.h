@@ -3,7 +3,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
@@ -78,6 +80,14 @@ class MetricStore {
   const StoreOptions& options() const { return options_; }
   void setRetention(milliseconds retention) { options_.retention = retention; }
 
+  /// Only these metrics keep the retention's history; the series of any other keep their
+  /// latest points, as short_history ones do. Memory then follows what is asked of the store
+  /// (the agent passes what its playbooks, recovery criteria and diagnostics look at) rather
+  /// than everything a host or a scrape target serves. Applies at once to the series there
+  /// are: one that gains history keeps points from then on, one that loses it is cut at the
+  /// next trim. Without a call, every metric keeps its history.
+  void keepHistoryOf(std::unordered_set<std::string> metric_names);
+
  private:
   struct KeyView {
     std::string_view name;
@@ -110,8 +120,9 @@ class MetricStore {
   void index(const Series* s);
   void unindex(const Series* s);
 
-  size_t maxPoints(const Series& s) const;
+  size_t maxPointsOf(std::string_view metric_name) const;
 
+  std::optional<std::unordered_set<std::string, StringHash, std::equal_to<>>> history_;
   std::unordered_set<std::unique_ptr<Series>, Hash, Eq> series_;
   std::unordered_map<std::string_view, NameIndex> by_name_;
   size_t points_ = 0;

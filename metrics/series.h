@@ -1,6 +1,7 @@
 #pragma once
 
 #include <algorithm>
+#include <climits>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -60,6 +61,12 @@ class Series {
   /// only once the window is full (points fell out of it), never while it fills.
   void trim(TimePoint cutoff, size_t max_points);
 
+  /// The most points the store keeps of this series (set by the store, for its trims).
+  size_t maxPoints() const { return max_points_; }
+  void setMaxPoints(size_t n) {
+    max_points_ = static_cast<uint32_t>(std::min<size_t>(n, UINT32_MAX));
+  }
+
   /// Makes room before an append to a full ring: at once for all the points `retention` will hold
   /// at the spacing seen so far (at most `max_points`), or double. Doubling alone kept a
   /// sampler's memory growing for the whole first retention after start (16 points, 32, ...,
@@ -91,6 +98,7 @@ class Series {
   TimePoint base_{};
   size_t head_ = 0;
   size_t size_ = 0;
+  uint32_t max_points_ = UINT32_MAX;
 };
 
 /// The window functions of the condition language. Each returns nullopt ("unknown") when the

@@ -223,6 +223,42 @@ TEST(MetricStoreTest, ASeriesIsSizedForItsWindowFromItsFirstPointsAndStaysThatSi
   EXPECT_EQ(bounded.find("test_gauge", {})->capacity(), 128u);
 }
 
+TEST(MetricStoreTest, OnlyTheMetricsAskedForKeepTheirHistory) {
+  constexpr MetricDef kOther{"test_other", MetricType::kGauge, "", "other"};
+  MetricStore store;
+  Sample asked{&kGauge, {}, 1.0}, other{&kOther, {}, 2.0};
+  auto sweep = [&](int i) {
+    store.append(at(std::chrono::seconds(i)), std::span(&asked, 1));
+    store.append(at(std::chrono::seconds(i)), std::span(&other, 1));
+    store.trim(at(std::chrono::seconds(i)));
+  };
+  auto size = [&](const char* name) { return store.find(name, {})->size(); };
+  for (int i = 0; i < 40; ++i) sweep(i);
+  EXPECT_EQ(size("test_gauge"), 40u) << "without a list, every metric keeps its history";
+  EXPECT_EQ(size("test_other"), 40u);
+  EXPECT_EQ(store.find("test_other", {})->capacity(), 1024u);
+
+  store.keepHistoryOf({"test_gauge"});
+  for (int i = 40; i < 100; ++i) sweep(i);
+  EXPECT_EQ(size("test_gauge"), 100u);
+  EXPECT_EQ(size("test_other"), 2u) << "its latest points, cut at the next trim";
+  EXPECT_EQ(store.find("test_other", {})->back().v, 2.0);
+  EXPECT_EQ(store.pointCount(), 102u);
+  EXPECT_EQ(store.find("test_other", {})->capacity(), 16u) << "its memory given back";
+
+  // A new list (a reload): the one now asked for keeps its points from then on.
+  store.keepHistoryOf({"test_other"});
+  for (int i = 100; i < 110; ++i) sweep(i);
+  EXPECT_EQ(size("test_other"), 12u);
+  EXPECT_EQ(size("test_gauge"), 2u);
+  // A series that comes after the list gets its bound too.
+  constexpr MetricDef kLate{"test_late", MetricType::kGauge, "", "late"};
+  Sample late{&kLate, {}, 3.0};
+  for (int i = 110; i < 120; ++i) store.append(at(std::chrono::seconds(i)), std::span(&late, 1));
+  store.trim(at(120s));
+  EXPECT_EQ(size("test_late"), 2u);
+}
+
 TEST(MetricStoreTest, MaxPointsPerSeriesBoundsATightInterval) {
   MetricStore store({std::chrono::minutes(15), 10, 5});
   Sample s{&kGauge, {}, 1.0};
