@@ -150,7 +150,9 @@ void Agent::Impl::boundStoreSize() {
   int64_t writes = incident_store->writes();
   if (writes == writes_at_size_check) return;
   auto max = static_cast<int64_t>(config.store_max_bytes);
-  auto r = incident_store->boundSize(max, !config.coordinator_url.empty());
+  // What happens after a resolution (its notice, a late action's result) is recorded on it.
+  auto r = incident_store->boundSize(max, clock.now() - std::chrono::minutes(10),
+                                     !config.coordinator_url.empty());
   writes_at_size_check = incident_store->writes();
   if (!r) {
     logError(r.error().message);
@@ -167,8 +169,8 @@ void Agent::Impl::boundStoreSize() {
   if (over && !store_over_size) {
     logWarning("the store holds " + mib(r->used) + " MiB, more than store.max_size_mib (" +
                mib(max) +
-               " MiB), and nothing more can go: the rest are open incidents or events the "
-               "coordinator has not had yet");
+               " MiB), and nothing more can go yet: the rest are open, resolved in the last "
+               "10 minutes, running an action or waiting for the coordinator");
   }
   store_over_size = over;
 }

@@ -531,10 +531,13 @@ Result<std::string> Store::pragma(const std::string& name) {
 
 namespace {
 
-// The incidents a purge may take: ended, and with `keep_undelivered`, none of whose events is
-// still waiting for the coordinator.
+// The incidents a purge may take: ended, with no action run still going (its result is yet to
+// be recorded), and with `keep_undelivered`, none of whose events is still waiting for the
+// coordinator.
 std::string purgeable(bool keep_undelivered) {
-  std::string where = "resolved_at IS NOT NULL";
+  std::string where =
+      "resolved_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM action_runs r WHERE "
+      "r.incident_id = incidents.id AND r.state = 'running')";
   if (keep_undelivered) {
     where +=
         " AND NOT EXISTS (SELECT 1 FROM events e JOIN outbox o ON o.event_seq = e.seq WHERE "
@@ -567,7 +570,8 @@ Result<int64_t> Store::usedBytes() {
   return s.integer(0) * s.integer(1);
 }
 
-Result<Store::SizeBound> Store::boundSize(int64_t max_bytes, bool keep_undelivered) {
+Result<Store::SizeBound> Store::boundSize(int64_t max_bytes, TimePoint resolved_before,
+                                          bool keep_undelivered) {
   SizeBound out;
   auto used = usedBytes();
   if (!used) return used.error();
@@ -576,9 +580,11 @@ Result<Store::SizeBound> Store::boundSize(int64_t max_bytes, bool keep_undeliver
   // A few incidents at a time, the first ended first, each batch its own transaction: a large
   // purge never holds the store for long, and every batch is durable on its own.
   const std::string sql = "DELETE FROM incidents WHERE id IN (SELECT id FROM incidents WHERE " +
-                          purgeable(keep_undelivered) + " ORDER BY resolved_at LIMIT 16)";
+                          purgeable(keep_undelivered) +
+                          " AND resolved_at < ?1 ORDER BY resolved_at LIMIT 16)";
   while (out.used > max_bytes / 10 * 9) {
     Stmt s(db_, sql.c_str());
+    s.bind(1, ms(resolved_before));
     if (auto r = done(s, "purging the oldest incidents"); !r) return r.error();
     int n = sqlite3_changes(db_);
     if (n == 0) break;

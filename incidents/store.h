@@ -146,8 +146,9 @@ class Store {
   Result<void> setState(const std::string& key, const std::string& value);
   Result<std::optional<std::string>> state(const std::string& key);
 
-  /// Deletes resolved incidents (and their events, runs and approvals) resolved before `cutoff`;
-  /// with `keep_undelivered`, not those with an event still waiting for the coordinator.
+  /// Deletes resolved incidents (and their events, runs and approvals) resolved before `cutoff`,
+  /// but not one with an action run still going; with `keep_undelivered`, not those with an
+  /// event still waiting for the coordinator.
   Result<int> purgeResolvedBefore(TimePoint cutoff, bool keep_undelivered = false);
 
   /// What bounding the store's size did.
@@ -156,9 +157,12 @@ class Store {
     int64_t used = 0;  ///< bytes the store's pages hold afterwards
   };
   /// Once the store's pages hold more than `max_bytes`, deletes the resolved incidents that
-  /// ended first (as purgeResolvedBefore would) until they hold at most 90 % of it, so that the
-  /// next few writes do not start it again. Open incidents never go: `used` may stay above.
-  Result<SizeBound> boundSize(int64_t max_bytes, bool keep_undelivered = false);
+  /// ended first (as purgeResolvedBefore would), of those resolved before `resolved_before`,
+  /// until they hold at most 90 % of it, so that the next few writes do not start it again.
+  /// Open incidents never go, nor those just resolved, whose notices may still be on their way:
+  /// `used` may stay above.
+  Result<SizeBound> boundSize(int64_t max_bytes, TimePoint resolved_before,
+                              bool keep_undelivered = false);
   /// Bytes in the store's pages, not counting the free pages deletes leave for reuse (the file
   /// keeps its size).
   Result<int64_t> usedBytes();

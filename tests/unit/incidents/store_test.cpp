@@ -192,14 +192,14 @@ TEST_F(StoreTest, ASizeBoundPurgesTheFirstEndedAndTheFileStopsGrowing) {
   ASSERT_GT(used, 40 * 20000);
 
   // Under the bound: nothing goes.
-  auto none = s->boundSize(used + 1);
+  auto none = s->boundSize(used + 1, at(1h));
   ASSERT_TRUE(none.has_value()) << none.error().message;
   EXPECT_EQ(none->purged, 0);
   EXPECT_EQ(none->used, used);
 
   // Over it: down to 90 %, the first ended first.
   const int64_t max = used / 2;
-  auto bound = s->boundSize(max);
+  auto bound = s->boundSize(max, at(1h));
   ASSERT_TRUE(bound.has_value()) << bound.error().message;
   EXPECT_GT(bound->purged, 0);
   EXPECT_LE(bound->used, max / 10 * 9);
@@ -214,22 +214,35 @@ TEST_F(StoreTest, ASizeBoundPurgesTheFirstEndedAndTheFileStopsGrowing) {
   // As many again: the freed pages are reused, the file barely grows.
   int64_t pages = std::stoll(*s->pragma("page_count"));
   storm("b", bound->purged, 100s);
-  ASSERT_TRUE(s->boundSize(max).has_value());
+  ASSERT_TRUE(s->boundSize(max, at(1h)).has_value());
   EXPECT_LE(std::stoll(*s->pragma("page_count")), pages + pages / 10);
 
   // With a coordinator: the incidents whose events it has not had stay, whatever the bound;
   // the outbox's count follows what went.
-  auto kept = s->boundSize(1, true);
+  auto kept = s->boundSize(1, at(1h), true);
   ASSERT_TRUE(kept.has_value());
   EXPECT_EQ(kept->purged, 0);
   EXPECT_GT(kept->used, 1);
   int64_t last = s->pendingEvents(1000)->back().seq;
   ASSERT_TRUE(s->markDelivered(1, last, at(1h)));
-  auto all = s->boundSize(1, true);
+  auto all = s->boundSize(1, at(1h), true);
   ASSERT_TRUE(all.has_value());
   EXPECT_GT(all->purged, 0);
   EXPECT_TRUE(s->incident("open")->has_value()) << "an open incident never goes";
   EXPECT_EQ(s->outboxStats()->depth, 0);
+
+  // Nor one resolved after the cutoff (its notice may be on its way), nor one whose action is
+  // still running (its result is yet to be recorded), by the retention either.
+  storm("c", 2, 7200s);
+  ASSERT_TRUE(s->startActionRun("c0", "look", "exec", at(7200s)).has_value());
+  ASSERT_TRUE(s->boundSize(1, at(1h)).has_value());
+  EXPECT_TRUE(s->incident("c0")->has_value());
+  EXPECT_TRUE(s->incident("c1")->has_value()) << "resolved after the cutoff";
+  ASSERT_TRUE(s->boundSize(1, at(3h)).has_value());
+  EXPECT_TRUE(s->incident("c0")->has_value()) << "its action is still running";
+  EXPECT_FALSE(s->incident("c1")->has_value());
+  EXPECT_EQ(*s->purgeResolvedBefore(at(24h)), 0);
+  EXPECT_TRUE(s->incident("c0")->has_value());
 }
 
 TEST_F(StoreTest, AnIncidentAndItsOpenedEventAreOneTransaction) {
