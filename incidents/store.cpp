@@ -41,6 +41,8 @@ class Stmt {
   }
   /// SQLITE_ROW, SQLITE_DONE or an error code.
   int step() { return sqlite3_step(s_); }
+  /// Ready to step again, with the same bindings.
+  void reset() { sqlite3_reset(s_); }
   std::string text(int col) const {
     auto* p = sqlite3_column_text(s_, col);
     return p ? std::string(reinterpret_cast<const char*>(p),
@@ -582,10 +584,11 @@ Result<Store::SizeBound> Store::boundSize(int64_t max_bytes, TimePoint resolved_
   const std::string sql = "DELETE FROM incidents WHERE id IN (SELECT id FROM incidents WHERE " +
                           purgeable(keep_undelivered) +
                           " AND resolved_at < ?1 ORDER BY resolved_at LIMIT 16)";
+  Stmt s(db_, sql.c_str());
+  s.bind(1, ms(resolved_before));
   while (out.used > max_bytes / 10 * 9) {
-    Stmt s(db_, sql.c_str());
-    s.bind(1, ms(resolved_before));
     if (auto r = done(s, "purging the oldest incidents"); !r) return r.error();
+    s.reset();
     int n = sqlite3_changes(db_);
     if (n == 0) break;
     out.purged += n;
