@@ -127,10 +127,7 @@ std::unordered_set<std::string> metricsWithHistory(const policy::PolicySet& poli
     for (auto& m : c.metrics()) out.insert(std::move(m));
   };
   for (const auto& p : policy.playbooks) {
-    for (const auto* c : {&p.when, &p.resolve_when, &p.escalate_when}) {
-      if (*c) add(**c);
-    }
-    for (const auto& c : p.verify.mandatory) add(c);
+    for (const auto& m : p.metrics()) out.insert(m);
     for (const auto& c : p.verify.recommended) add(c);
   }
   for (const auto& c : policy.host_criteria) add(c.condition);

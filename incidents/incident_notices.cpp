@@ -87,15 +87,7 @@ void IncidentManager::noticeSent(const std::string& id, const std::string& templ
 json IncidentManager::flightRecorder(const policy::Playbook& p, const collectors::Labels& labels,
                                      TimePoint now) const {
   constexpr size_t kMaxSeries = 16;
-  std::set<std::string> names;
-  auto add = [&](const std::optional<policy::Condition>& c) {
-    if (!c) return;
-    for (auto& m : c->metrics()) names.insert(m);
-  };
-  add(p.when);
-  add(p.resolve_when);
-  add(p.escalate_when);
-  for (const auto& c : p.verify.mandatory) add(c);
+  const std::set<std::string> names = p.metrics();
   json series = json::array();
   size_t skipped = 0;
   for (const auto& name : names) {

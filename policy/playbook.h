@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -88,6 +89,8 @@ struct Playbook {
   std::map<std::string, std::string> labels;
   SourcePos pos;
   bool builtin = false;
+  /// The metrics its conditions look at: when, resolve_when, escalate_when, verify.mandatory.
+  std::set<std::string> metrics() const;
 };
 
 /// The playbooks in force, built-ins with the operator's overrides applied.

@@ -247,6 +247,18 @@ std::optional<Playbook> readPlaybook(YamlReader& r, const yaml::Node& n,
 
 }  // namespace
 
+std::set<std::string> Playbook::metrics() const {
+  std::set<std::string> names;
+  auto add = [&](const Condition& c) {
+    for (auto& m : c.metrics()) names.insert(std::move(m));
+  };
+  for (const auto* c : {&when, &resolve_when, &escalate_when}) {
+    if (*c) add(**c);
+  }
+  for (const auto& c : verify.mandatory) add(c);
+  return names;
+}
+
 const Playbook* PolicySet::find(std::string_view name) const {
   for (const auto& p : playbooks) {
     if (p.name == name) return &p;
