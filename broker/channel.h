@@ -5,31 +5,14 @@
 #include <string_view>
 #include <vector>
 
+#include "base/fd.h"
 #include "base/result.h"
 #include "broker/protocol.h"
 
 namespace novacron::broker {
 
-/// An open descriptor that closes itself: what a message may carry (evidence files).
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(Fd&& o) noexcept : fd_(o.release()) {}
-  Fd& operator=(Fd&& o) noexcept;
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd();
-  int get() const { return fd_; }
-  int release() {
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-
- private:
-  int fd_ = -1;
-};
+/// What a message may carry (evidence files, a run's result): base/fd.h's descriptor.
+using novacron::Fd;
 
 /// Descriptors one message may carry.
 inline constexpr size_t kMaxFds = 64;
