@@ -60,8 +60,8 @@ std::vector<CollectorPtr> makeHostCollectors(const HostOptions& o, const Collect
 std::vector<CollectorPtr> makeProcessCollectors(const ProcessOptions& o,
                                                 const CollectorDeps& deps) {
   std::vector<CollectorPtr> out;
-  out.push_back(
-      std::make_unique<ProcessesCollector>(o.root, o.top, deps.page_size, deps.ticks_per_second));
+  out.push_back(std::make_unique<ProcessesCollector>(o.root, o.top, deps.page_size,
+                                                     deps.ticks_per_second, deps.open_tasks));
   return out;
 }
 

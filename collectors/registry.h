@@ -9,6 +9,7 @@
 
 #include "collectors/collector.h"
 #include "collectors/collector_group.h"
+#include "collectors/host/processes.h"
 #include "collectors/host/statfs_worker.h"
 #include "collectors/postgres/postgres_set.h"
 #include "collectors/probes/probe_set.h"
@@ -23,6 +24,8 @@ struct CollectorDeps {
   StatfsFn statfs = realStatfs();
   uint64_t page_size = 4096;
   double ticks_per_second = 100;
+  /// The process table's task iterator, when the broker serves one (else /proc is read).
+  OpenTaskStream open_tasks;
   static CollectorDeps current();
 };
 

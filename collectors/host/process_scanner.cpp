@@ -2,10 +2,17 @@
 
 #include <utility>
 
+#include "base/log.h"
+
 namespace novacron::collectors {
 
-ProcessScanner::ProcessScanner(uint64_t page_size)
-    : table_("/proc"), page_size_(page_size), thread_([this] { loop(); }) {}
+ProcessScanner::ProcessScanner(uint64_t page_size, double ticks_per_second,
+                               OpenTaskStream open_tasks)
+    : table_("/proc"),
+      records_(page_size, ticks_per_second),
+      open_tasks_(std::move(open_tasks)),
+      page_size_(page_size),
+      thread_([this] { loop(); }) {}
 
 ProcessScanner::~ProcessScanner() {
   {
@@ -42,18 +49,41 @@ void ProcessScanner::loop() {
     work_cv_.wait(lock, [&] { return stopping_ || wanted_; });
     if (stopping_) return;
     wanted_ = false;
-    std::vector<ProcessInfo> procs;
-    if (done_) procs = std::move(done_->procs);  // an untaken read is replaced: reuse its room
+    // The room of a read that was replaced untaken. Never the untaken read's own: take() may
+    // still come for it while this read runs.
+    std::vector<ProcessInfo> procs = std::move(spare_);
+    spare_.clear();
     lock.unlock();
     Scan scan;
     scan.at = Clock::now();
-    if (auto r = table_.read(page_size_, procs); !r) scan.error = r.error();
+    if (auto r = read(procs); !r) scan.error = r.error();
     scan.procs = std::move(procs);
     lock.lock();
+    if (done_) spare_ = std::move(done_->procs);
     done_ = std::move(scan);
     busy_ = false;
     done_cv_.notify_all();
   }
+}
+
+Result<void> ProcessScanner::read(std::vector<ProcessInfo>& procs) {
+  if (open_tasks_) {
+    static constexpr const char* kFallback = "the process table is read from /proc: ";
+    auto stream = open_tasks_();
+    if (!stream) {
+      log(LogLevel::kInfo, kFallback + stream.error().message);
+      open_tasks_ = nullptr;
+    } else if (auto r = records_.read(stream->get(), procs); !r) {
+      log(LogLevel::kWarning, kFallback + r.error().message);
+      open_tasks_ = nullptr;
+    } else {
+      if (!said_)
+        log(LogLevel::kInfo, "the process table is read from the broker's BPF task iterator");
+      said_ = true;
+      return {};
+    }
+  }
+  return table_.read(page_size_, procs);
 }
 
 }  // namespace novacron::collectors

@@ -174,10 +174,12 @@ Result<void> ProcessTable::read(uint64_t page_size, std::vector<ProcessInfo>& ou
 }
 
 ProcessesCollector::ProcessesCollector(const std::filesystem::path& root, size_t top,
-                                       uint64_t page_size, double ticks_per_second)
+                                       uint64_t page_size, double ticks_per_second,
+                                       OpenTaskStream open_tasks)
     : file_nr_(root / "proc/sys/fs/file-nr"),
       summary_(top, ticks_per_second),
-      scanner_(std::make_unique<ProcessScanner>(page_size)) {}
+      scanner_(
+          std::make_unique<ProcessScanner>(page_size, ticks_per_second, std::move(open_tasks))) {}
 
 ProcessesCollector::~ProcessesCollector() = default;
 

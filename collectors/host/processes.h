@@ -2,12 +2,14 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "base/fd.h"
 #include "base/proc_file.h"
 #include "collectors/collector.h"
 
@@ -23,6 +25,10 @@ struct ProcessInfo {
   uint64_t cpu_ticks = 0;    ///< utime + stime since the process started
   uint64_t start_ticks = 0;  ///< start time after boot; tells a reused pid from the old one
 };
+
+/// Opens a stream of task records (collectors/host/task_record.h): the root broker's BPF task
+/// iterator, or why there is none.
+using OpenTaskStream = std::function<Result<Fd>()>;
 
 /// Turns two readings of the process table into samples: counts by state, threads, top N by CPU
 /// (against the previous reading, so nothing for the first) and by resident memory. Pure.
@@ -71,11 +77,12 @@ class ProcessTable {
 /// read on a ProcessScanner thread: collect() asks for a fresh read and waits for it at most its
 /// budget (the agent gives none), else serves the newest finished one, so a crowded table delays
 /// its figures by an interval rather than the event loop; the very first read is waited for.
-/// file-nr is read from <root>.
+/// file-nr is read from <root>. With `open_tasks` the table comes from the broker's BPF task
+/// iterator while it serves (see ProcessScanner).
 class ProcessesCollector final : public Collector {
  public:
   ProcessesCollector(const std::filesystem::path& root, size_t top, uint64_t page_size,
-                     double ticks_per_second);
+                     double ticks_per_second, OpenTaskStream open_tasks = {});
   ~ProcessesCollector() override;
   std::string_view name() const override { return "processes"; }
   std::span<const MetricDef* const> metrics() const override;
