@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 
 #include "agent/agent_impl.h"
+#include "broker/task_channel.h"
 
 namespace novacron::agent {
 
@@ -251,11 +252,26 @@ int Agent::Impl::run() {
   return exit_status;
 }
 
+namespace {
+
+// With a broker, the process scanner asks it for the table on a channel of its own.
+collectors::CollectorDeps withTaskChannel(collectors::CollectorDeps deps,
+                                          std::optional<BrokerLink>& broker) {
+  if (broker && broker->tasks.get() >= 0) {
+    auto channel = std::make_shared<broker::TaskChannel>(std::move(broker->tasks));
+    deps.open_tasks = [channel] { return channel->open(); };
+  }
+  return deps;
+}
+
+}  // namespace
+
 Agent::Agent(policy::Config config, policy::PolicyPtr policy,
              std::optional<std::filesystem::path> config_file, policy::ConfigEnv env,
              collectors::CollectorDeps deps, std::optional<BrokerLink> broker)
     : impl_(std::make_unique<Impl>(std::move(config), std::move(policy), std::move(config_file),
-                                   std::move(env), std::move(deps), std::move(broker))) {}
+                                   std::move(env), withTaskChannel(std::move(deps), broker),
+                                   std::move(broker))) {}
 
 Agent::~Agent() = default;
 

@@ -13,6 +13,7 @@ namespace novacron::agent {
 /// The agent's end of the broker, forked by novacron-agent before anything was parsed.
 struct BrokerLink {
   broker::Fd channel;
+  broker::Fd tasks;  ///< the process table channel (broker/task_channel.h)
   pid_t pid = 0;
 };
 

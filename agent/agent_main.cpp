@@ -121,9 +121,12 @@ std::optional<novacron::agent::BrokerLink> forkBroker(const std::optional<std::s
                                                       const novacron::policy::ConfigEnv& env) {
   if (::geteuid() != 0) return std::nullopt;  // nothing to separate: no root to keep
   auto pair = novacron::broker::channelPair();
-  if (!pair) {
-    std::cerr << "novacron-agent: " << pair.error().message << "\n";
-    std::exit(1);
+  auto tasks = novacron::broker::channelPair();  // the process table's (broker/task_channel.h)
+  for (const auto* p : {&pair, &tasks}) {
+    if (!*p) {
+      std::cerr << "novacron-agent: " << p->error().message << "\n";
+      std::exit(1);
+    }
   }
   pid_t parent = ::getpid();
   pid_t pid = ::fork();
@@ -136,9 +139,11 @@ std::optional<novacron::agent::BrokerLink> forkBroker(const std::optional<std::s
     if (::getppid() != parent) _exit(0);  // the agent died before the line above
     ::prctl(PR_SET_NAME, "novacron-broker");
     pair->first = novacron::broker::Fd();
-    _exit(novacron::broker::serve(std::move(pair->second), brokerLoader(file, env)));
+    tasks->first = novacron::broker::Fd();
+    _exit(novacron::broker::serve(std::move(pair->second), std::move(tasks->second),
+                                  brokerLoader(file, env)));
   }
-  return novacron::agent::BrokerLink{std::move(pair->first), pid};
+  return novacron::agent::BrokerLink{std::move(pair->first), std::move(tasks->first), pid};
 }
 
 }  // namespace

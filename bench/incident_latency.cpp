@@ -83,10 +83,10 @@ int main(int argc, char** argv) {
     }
     if (::fork() == 0) {
       pair->first = broker::Fd();
-      _exit(
-          broker::serve(std::move(pair->second), [set]() -> novacron::Result<broker::BrokerPolicy> {
-            return broker::BrokerPolicy{set, {}};
-          }));
+      _exit(broker::serve(std::move(pair->second), broker::Fd(),
+                          [set]() -> novacron::Result<broker::BrokerPolicy> {
+                            return broker::BrokerPolicy{set, {}};
+                          }));
     }
     agent_end = std::move(pair->first);
   }

@@ -76,6 +76,7 @@ const std::vector<Schema>& schemas() {
       {Verb::kListBlocked, "list_blocked", {}},
       {Verb::kHealth, "health", {}},
       {Verb::kReload, "reload", {}},
+      {Verb::kOpenTasks, "open_tasks", {}},
       {Verb::kReply,
        "reply",
        {{Tag::kOk, true},

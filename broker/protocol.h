@@ -37,6 +37,7 @@ enum class Verb : uint16_t {
   kListBlocked = 8,   ///< what the block set holds (JSON, as an fd)
   kHealth = 9,        ///< is the broker alive, and with which policy
   kReload = 10,       ///< read the configuration and playbooks again (the agent's SIGHUP)
+  kOpenTasks = 11,    ///< a fresh stream of the process table (a BPF task iterator, as an fd)
   // broker -> agent
   kReply = 100,       ///< the answer to the request with the same id
   kRunEnded = 101,    ///< a run's end: its state, and its result (JSON, as an fd)

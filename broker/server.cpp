@@ -11,12 +11,14 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include <map>
+#include <memory>
 
 #include "actions/registry.h"
 #include "base/guard.h"
 #include "base/json_text.h"
 #include "base/log.h"
 #include "broker/run_request.h"
+#include "broker/task_service.h"
 #include "io/firewall.h"
 #include "io/orphans.h"
 
@@ -31,13 +33,15 @@ void brokerLog(LogLevel level, const std::string& m) { log(level, "broker: " + m
 
 class Server {
  public:
-  Server(Fd channel, PolicyLoader load)
+  Server(Fd channel, Fd tasks, PolicyLoader load)
       : channel_(std::move(channel)),
         load_(std::move(load)),
         socket_(io_, channel_.get()),
         signals_(io_, SIGTERM, SIGINT, SIGHUP),
         agent_(::getppid()),
-        env_{io_, workers_, metrics_, policy_.settings} {}
+        env_{io_, workers_, metrics_, policy_.settings} {
+    if (tasks.get() >= 0) tasks_ = std::make_unique<TaskService>(io_, std::move(tasks));
+  }
   ~Server() { socket_.release(); }  // channel_ closes the descriptor
 
   int run() {
@@ -49,6 +53,7 @@ class Server {
     policy_ = std::move(*loaded);
     waitSignal();
     waitRequest();
+    if (tasks_) tasks_->start();
     // The agent's hello and first requests set up containment; once they are done, what start-up
     // alone used is given back (and what each action's work used, every 10 minutes after).
     memory_release_.start();
@@ -257,6 +262,7 @@ class Server {
     containment_.tearDown();
     signals_.cancel();
     socket_.cancel();
+    if (tasks_) tasks_->stop();
     memory_release_.stop();
     io_.stop();
   }
@@ -276,7 +282,8 @@ class Server {
   // One for the broker's life: runs hold it by reference. A reload assigns policy_, and so the
   // settings it refers to, in place.
   actions::ActionEnv env_;
-  std::map<int64_t, pid_t> runs_;  // the runs going, with their first process once started
+  std::map<int64_t, pid_t> runs_;       // the runs going, with their first process once started
+  std::unique_ptr<TaskService> tasks_;  // the process table channel, when the agent gave one
   bool stopping_ = false;
 };
 
@@ -293,8 +300,8 @@ std::string policyDigest(const policy::PolicySet& policy) {
   return buf;
 }
 
-int serve(Fd channel, PolicyLoader load) {
-  Server server(std::move(channel), std::move(load));
+int serve(Fd channel, Fd tasks, PolicyLoader load) {
+  Server server(std::move(channel), std::move(tasks), std::move(load));
   return server.run();
 }
 

@@ -27,7 +27,8 @@ std::string policyDigest(const policy::PolicySet& policy);
 /// Serves the agent on `channel` until it goes (its end closes, or SIGTERM from
 /// PR_SET_PDEATHSIG): then every run still going is killed and the cgroups made for them are
 /// removed. Loads the policy with `load` at start (failure: exit status 1) and on each reload
-/// request (failure: the last good policy stays). Returns the exit status.
-int serve(Fd channel, PolicyLoader load);
+/// request (failure: the last good policy stays). On `tasks`, when valid, it serves the process
+/// table (broker/task_service.h). Returns the exit status.
+int serve(Fd channel, Fd tasks, PolicyLoader load);
 
 }  // namespace novacron::broker

@@ -46,9 +46,9 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_STRIP_FILES ON)
 # Computed by dpkg-shlibdeps, which cannot see the libraries loaded with dlopen when a feature
 # first needs them, so those are declared here: libpq (a PostgreSQL instance), libssl (https,
-# TLS, evidence bundles) and libnftables (the firewall actions).
+# TLS, evidence bundles), libnftables (the firewall actions) and libbpf (the process table).
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "libpq5, libssl3, libnftables1")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libpq5, libssl3, libnftables1, libbpf1")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "systemd")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${PROJECT_SOURCE_DIR}/packaging/postinst ${PROJECT_SOURCE_DIR}/packaging/prerm

@@ -11,6 +11,9 @@ packages=(
   # libraries (Boost 1.81: Process v2 does not exist in the default 1.74)
   libboost1.81-dev libboost-filesystem1.81-dev
   libyaml-dev libnftables-dev nlohmann-json3-dev libsqlite3-dev libpq-dev libhiredis-dev libssl-dev zlib1g-dev
+  # the process table's BPF program: clang compiles it for the BPF target; libbpf's headers (the
+  # broker loads libbpf1 at run time)
+  clang libbpf-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev sqlite3 openssl
   # real servers used by integration tests (promtool ships with prometheus)

@@ -14,9 +14,9 @@ DEB=$(ls "$BUILD"/novacron-agent_*_*.deb 2>/dev/null | head -n 1)
 [[ -f $DEB ]] || fail "no package in $BUILD; run make package"
 dpkg-deb -f "$DEB" Package Version Depends >"$WORK/control"
 grep -q '^Package: novacron-agent$' "$WORK/control" || fail "package name: $(cat "$WORK/control")"
-# libpq5, libssl3 and libnftables1 are loaded when a feature needs them (dpkg-shlibdeps cannot
-# see that); libstdc++ is linked in, and libsystemd and libproc2 are no longer used at all.
-for dep in libc6 libpq5 libssl3 libnftables1 libsqlite3-0 libyaml-0-2; do
+# libpq5, libssl3, libnftables1 and libbpf1 are loaded when a feature needs them (dpkg-shlibdeps
+# cannot see that); libstdc++ is linked in, and libsystemd and libproc2 are no longer used at all.
+for dep in libc6 libpq5 libssl3 libnftables1 libbpf1 libsqlite3-0 libyaml-0-2; do
   grep -q "$dep" "$WORK/control" || fail "Depends lacks $dep: $(cat "$WORK/control")"
 done
 for dep in libstdc++6 libsystemd0 libproc2-0 libprometheus-cpp; do
