@@ -76,4 +76,5 @@ awk -v binary="$bin/novacron-agent" '
   }
   END { for (f in ran) print f }
 ' "$work"/callgrind.* | LC_ALL=C sort -u >"$here/agent/hot_functions.txt"
+grep -E "process table|BPF" "$work/agent.log" || true
 echo "hot_functions: $(wc -l <"$here/agent/hot_functions.txt") functions in agent/hot_functions.txt"
