@@ -35,6 +35,7 @@ void Agent::Impl::stop() {
   control.stop();
   for (auto& t : sweep_timers) t.cancel();
   watchdog_timer.cancel();
+  upkeep_timer.cancel();
   memory_release.stop();
   signals.cancel();
   io.stop();
@@ -219,6 +220,7 @@ int Agent::Impl::run() {
   for (size_t i = 0; i < sweep_timers.size(); ++i) sweep(i);
   scheduleSweeps();
   if (auto period = watchdogPeriod()) scheduleWatchdog(*period);
+  scheduleStoreUpkeep();
   waitSignal();
   logInfo("novacron-agent " + std::string(kVersion) + " node " + config.node_id +
           ": sampling every " + policy::formatDuration(sources.heartbeat()) + ", http on " +

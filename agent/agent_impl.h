@@ -79,6 +79,7 @@ struct Agent::Impl {
         self("agent", {}, false),
         evaluator(std::move(p), evaluatorOptions(config)),
         watchdog_timer(io),
+        upkeep_timer(io),
         memory_release(io),
         signals(io, SIGTERM, SIGINT, SIGHUP),
         http(io, [this](const HttpRequest& r) { return handleHttp(r); }),
@@ -137,14 +138,14 @@ struct Agent::Impl {
   std::string store_error;  // why incidents are not being recorded, for /healthz and status
   std::string store_id;     // marks the processes of this store's action runs
   TimePoint last_purge{};
-  std::chrono::steady_clock::time_point last_size_check{};
   int64_t writes_at_size_check = -1;  // the store's write count when its size was last bounded
   bool store_over_size = false;       // warned once until it is under again
   bool record_failing = false;
   std::optional<StateDir> state_dir;
   std::deque<asio::steady_timer> sweep_timers;  // one per sweep of the sources, in their order
   asio::steady_timer watchdog_timer;
-  MemoryRelease memory_release;  // once start-up or a reload settles, then every 10 minutes
+  asio::steady_timer upkeep_timer;  // the store's, once a minute (scheduleStoreUpkeep)
+  MemoryRelease memory_release;     // once start-up or a reload settles, then every 10 minutes
   asio::signal_set signals;
   HttpServer http;
   ControlSocket control;
@@ -176,9 +177,12 @@ struct Agent::Impl {
   void scheduleSweep(size_t i, std::chrono::steady_clock::time_point prev);
   // Pets systemd's watchdog only while sampling is alive, so a wedged loop gets restarted.
   void scheduleWatchdog(std::chrono::microseconds period);
+  // The incident store's upkeep, on a timer of its own once a minute rather than in the policy's
+  // evaluation, whose time it would count: the two below.
+  void scheduleStoreUpkeep();
   // Once an hour, resolved and escalated incidents past store.retention go, with their events.
   void purgeOldIncidents(TimePoint now);
-  // Once a minute, if anything was written since the last time: store.max_size_mib.
+  // If anything was written since the last time: store.max_size_mib.
   void boundStoreSize();
 
   // --- status.cpp ----------------------------------------------------------

@@ -75,8 +75,6 @@ void Agent::Impl::evaluatePolicy(TimePoint now) {
   if (manager) {
     manager->handle(decisions);
     manager->tick();
-    purgeOldIncidents(now);
-    boundStoreSize();
   }
   policy_stats.last_evaluation_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -142,11 +140,22 @@ void Agent::Impl::purgeOldIncidents(TimePoint now) {
   }
 }
 
+void Agent::Impl::scheduleStoreUpkeep() {
+  upkeep_timer.expires_after(std::chrono::minutes(1));
+  upkeep_timer.async_wait([this](boost::system::error_code ec) {
+    if (ec || stopping) return;
+    if (manager) {
+      guarded("the store's upkeep", [this] {
+        purgeOldIncidents(clock.now());
+        boundStoreSize();
+      });
+    }
+    scheduleStoreUpkeep();
+  });
+}
+
 // An idle agent writes nothing, and then runs no SQL at all for this.
 void Agent::Impl::boundStoreSize() {
-  auto steady = std::chrono::steady_clock::now();
-  if (steady - last_size_check < std::chrono::minutes(1)) return;
-  last_size_check = steady;
   int64_t writes = incident_store->writes();
   if (writes == writes_at_size_check) return;
   auto max = static_cast<int64_t>(config.store_max_bytes);
