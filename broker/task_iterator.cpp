@@ -1,9 +1,10 @@
 #include "broker/task_iterator.h"
 
-#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <fcntl.h>
+#include <linux/bpf.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -19,8 +20,11 @@ namespace novacron::broker {
 
 namespace {
 
-// libbpf and libelf are mapped only by a process that loads the iterator: the broker, at the
-// agent's first scan. The agent never maps them.
+// The initial pid namespace's inode number (PROC_PID_INIT_INO): a fixed constant of the kernel.
+constexpr ino_t kInitialPidNamespace = 0xEFFFFFFCu;
+
+// libbpf and libelf are mapped only while the broker loads the iterator, at the agent's first
+// scan: the streams after it are one bpf() call each, made here. The agent never maps them.
 // clang-format off
 #define NOVACRON_BPF_FUNCTIONS(X) \
   X(libbpf_set_print) \
@@ -30,8 +34,7 @@ namespace {
   X(bpf_object__close) \
   X(bpf_program__attach_iter) \
   X(bpf_link__fd) \
-  X(bpf_link__destroy) \
-  X(bpf_iter_create)
+  X(bpf_link__destroy)
 // clang-format on
 
 struct Bpf {
@@ -39,30 +42,24 @@ struct Bpf {
   NOVACRON_BPF_FUNCTIONS(NOVACRON_BPF_MEMBER)
 #undef NOVACRON_BPF_MEMBER
   std::string error;
+  void* library = nullptr;
   bool ok = false;
+  Bpf() = default;
+  Bpf(const Bpf&) = delete;
+  Bpf& operator=(const Bpf&) = delete;
+  ~Bpf() { closeLibrary(library); }
 };
 
-Bpf loadBpf() {
-  Bpf l;
+void loadBpf(Bpf& l) {
   constexpr const char* kSoname = "libbpf.so.1";
-  void* h = openLibrary(kSoname, "libbpf1", l.error);
-  if (!h) return l;
+  l.library = openLibrary(kSoname, "libbpf1", l.error);
+  if (!l.library) return;
   bool ok = true;
-#define NOVACRON_BPF_LOAD(name) ok = ok && bindFunction(h, kSoname, #name, l.name, l.error);
+#define NOVACRON_BPF_LOAD(name) ok = ok && bindFunction(l.library, kSoname, #name, l.name, l.error);
   NOVACRON_BPF_FUNCTIONS(NOVACRON_BPF_LOAD)
 #undef NOVACRON_BPF_LOAD
   l.ok = ok;
-  return l;
 }
-
-// Loaded once, thread-safe; only called after load() has checked it loaded.
-const Bpf& bpf() {
-  static const Bpf loaded = loadBpf();
-  return loaded;
-}
-
-// The initial pid namespace's inode number (PROC_PID_INIT_INO): a fixed constant of the kernel.
-constexpr ino_t kInitialPidNamespace = 0xEFFFFFFCu;
 
 // libbpf explains a failed load only on its print callback: the last warning is kept for the
 // reason given to the agent (and the log), and nothing is printed.
@@ -85,13 +82,6 @@ Error unavailable(const std::string& what, int err) {
   return makeError(ErrorCode::kUnavailable, m);
 }
 
-struct ObjectCloser {
-  void operator()(bpf_object* o) const { bpf().bpf_object__close(o); }
-};
-struct LinkCloser {
-  void operator()(bpf_link* l) const { bpf().bpf_link__destroy(l); }
-};
-
 }  // namespace
 
 Result<TaskIterator> TaskIterator::load() {
@@ -99,24 +89,24 @@ Result<TaskIterator> TaskIterator::load() {
   if (::stat("/proc/self/ns/pid", &ns) != 0) return unavailable("/proc/self/ns/pid", errno);
   if (ns.st_ino != kInitialPidNamespace)
     return makeError(ErrorCode::kUnavailable, "BPF task iterator: not in the host's pid namespace");
-  const Bpf& b = bpf();
+  Bpf b;  // declared first: unmapped last, after everything of libbpf's below is freed
+  loadBpf(b);
   if (!b.ok) return makeError(ErrorCode::kUnavailable, "BPF task iterator: " + b.error);
   g_last_warning.clear();
-  libbpf_print_fn_t previous = b.libbpf_set_print(keepWarning);
-  struct Restore {
-    libbpf_print_fn_t fn;
-    ~Restore() { bpf().libbpf_set_print(fn); }
-  } restore{previous};
+  b.libbpf_set_print(keepWarning);
+  auto close_object = [&b](bpf_object* o) { b.bpf_object__close(o); };
+  auto close_link = [&b](bpf_link* l) { b.bpf_link__destroy(l); };
 
   auto bytes = tasksBpfObject();
   LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "novacron_tasks");
-  std::unique_ptr<bpf_object, ObjectCloser> object(
-      b.bpf_object__open_mem(bytes.data(), bytes.size(), &opts));
+  std::unique_ptr<bpf_object, decltype(close_object)> object(
+      b.bpf_object__open_mem(bytes.data(), bytes.size(), &opts), close_object);
   if (!object) return unavailable("open", errno);
   if (b.bpf_object__load(object.get()) != 0) return unavailable("load", errno);
   bpf_program* program = b.bpf_object__find_program_by_name(object.get(), "novacron_tasks");
   if (!program) return unavailable("no program", ENOENT);
-  std::unique_ptr<bpf_link, LinkCloser> link(b.bpf_program__attach_iter(program, nullptr));
+  std::unique_ptr<bpf_link, decltype(close_link)> link(b.bpf_program__attach_iter(program, nullptr),
+                                                       close_link);
   if (!link) return unavailable("attach", errno);
   // The kernel's link lives on in this descriptor: libbpf's objects (and the kernel BTF it
   // read to relocate the program, megabytes) are freed now.
@@ -126,9 +116,12 @@ Result<TaskIterator> TaskIterator::load() {
 }
 
 Result<Fd> TaskIterator::open() const {
-  int fd = bpf().bpf_iter_create(link_.get());
+  union bpf_attr attr;
+  std::memset(&attr, 0, sizeof attr);
+  attr.iter_create.link_fd = static_cast<__u32>(link_.get());
+  long fd = ::syscall(SYS_bpf, BPF_ITER_CREATE, &attr, sizeof attr);  // close-on-exec
   if (fd < 0) return unavailable("create", errno);
-  return Fd(fd);
+  return Fd(static_cast<int>(fd));
 }
 
 }  // namespace novacron::broker

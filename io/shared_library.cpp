@@ -17,4 +17,8 @@ void* openLibrary(const char* soname, const char* package, std::string& error) {
 
 void* findSymbol(void* library, const char* name) { return ::dlsym(library, name); }
 
+void closeLibrary(void* library) {
+  if (library) ::dlclose(library);
+}
+
 }  // namespace novacron

@@ -12,6 +12,10 @@ void* openLibrary(const char* soname, const char* package, std::string& error);
 
 void* findSymbol(void* library, const char* name);
 
+/// Unmaps a library openLibrary() returned once nothing bound from it is used any more: for one
+/// that only start-up or a one-off load needs.
+void closeLibrary(void* library);
+
 /// One function of a library openLibrary() returned, into `fn`; false, with `error` set, when
 /// the library lacks it.
 
