@@ -141,6 +141,12 @@ BROKER=$(in_ct "pgrep -P $MAIN -x novacron-broker") || fail "no broker under the
 [[ $(in_ct "awk '/^Uid:/ {print \$2}' /proc/$BROKER/status") == 0 ]] || fail "the broker is not root"
 pass "main process uid $(cut -d' ' -f1 <<<"$uids"), CapEff 0; the broker (pid $BROKER) root"
 
+# The process table in a container: the broker's BPF task iterator would carry the host's pids,
+# not the container's, so the broker says why not and the agent reads /proc instead.
+wait_for 30 in_ct "journalctl -u novacron-agent --no-pager | grep -q 'the process table is read from /proc: BPF task iterator: not in the host'" ||
+  fail "the process table's source: $(in_ct "journalctl -u novacron-agent --no-pager | grep -a 'process table' | tail -n 3")"
+pass "the process table read from /proc in a pid namespace of its own (no BPF iterator)"
+
 out=$(in_ct 'novacron status') || [[ $? == 1 ]] || fail "novacron status as root: $out"
 grep -q 'containment systemd' <<<"$out" || fail "containment not shown: $out"
 in_ct 'id ncuser >/dev/null 2>&1 || useradd -M -G novacron ncuser'
