@@ -12,8 +12,11 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "base/proc_file.h"
+#include "collectors/host/disk_space.h"
 #include "io/shared_library.h"
 
 namespace novacron::broker {
@@ -76,6 +79,27 @@ int keepWarning(enum libbpf_print_level level, const char* format, va_list args)
   return 0;
 }
 
+// hidepid= keeps other users' processes out of the agent's /proc; the iterator would not, so
+// it is refused there (and when the mount table cannot be read, rather than guessed at).
+Result<void> procHidesProcesses() {
+  auto text = collectors::readWholeFile("/proc/self/mounts");
+  if (!text)
+    return makeError(ErrorCode::kUnavailable, "BPF task iterator: " + text.error().message);
+  auto mounts = collectors::parseMounts(*text);
+  if (!mounts)
+    return makeError(ErrorCode::kUnavailable, "BPF task iterator: " + mounts.error().message);
+  std::optional<std::string_view> hide;
+  for (const auto& m : *mounts) {  // the last mount on /proc is the one seen
+    if (m.mountpoint == "/proc" && m.fstype == "proc")
+      hide = collectors::mountOption(m.options, "hidepid");
+  }
+  if (hide && *hide != "0" && *hide != "off")
+    return makeError(ErrorCode::kUnavailable,
+                     "BPF task iterator: /proc is mounted with hidepid=" + std::string(*hide) +
+                         ", which the iterator would not honour");
+  return {};
+}
+
 Error unavailable(const std::string& what, int err) {
   std::string m = "BPF task iterator: " + what + ": " + std::strerror(err);
   if (!g_last_warning.empty()) m += " (" + g_last_warning + ")";
@@ -89,6 +113,7 @@ Result<TaskIterator> TaskIterator::load() {
   if (::stat("/proc/self/ns/pid", &ns) != 0) return unavailable("/proc/self/ns/pid", errno);
   if (ns.st_ino != kInitialPidNamespace)
     return makeError(ErrorCode::kUnavailable, "BPF task iterator: not in the host's pid namespace");
+  if (auto hidden = procHidesProcesses(); !hidden) return hidden.error();
   Bpf b;  // declared first: unmapped last, after everything of libbpf's below is freed
   loadBpf(b);
   if (!b.ok) return makeError(ErrorCode::kUnavailable, "BPF task iterator: " + b.error);

@@ -18,7 +18,8 @@ class TaskIterator {
  public:
   /// Loads and attaches the program, or says why it cannot serve (kUnavailable): without the
   /// privilege to load BPF, in a pid namespace other than the host's (the records carry the
-  /// host's pids), or on a kernel without BTF, task iterators or a field the program reads.
+  /// host's pids), where /proc is mounted with hidepid= (the iterator would show what it hides),
+  /// or on a kernel without BTF, task iterators or a field the program reads.
   static Result<TaskIterator> load();
   /// A new stream of the whole table, to be read once to its end.
   Result<Fd> open() const;

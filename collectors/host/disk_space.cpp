@@ -42,17 +42,20 @@ std::string unescapeMountField(std::string_view s) {
   return out;
 }
 
-bool hasOption(std::string_view options, std::string_view opt) {
+}  // namespace
+
+std::optional<std::string_view> mountOption(std::string_view options, std::string_view name) {
   while (!options.empty()) {
     size_t comma = options.find(',');
-    if (options.substr(0, comma) == opt) return true;
+    std::string_view opt = options.substr(0, comma);
+    if (opt == name) return std::string_view();
+    if (opt.size() > name.size() && opt.starts_with(name) && opt[name.size()] == '=')
+      return opt.substr(name.size() + 1);
     if (comma == std::string_view::npos) break;
     options.remove_prefix(comma + 1);
   }
-  return false;
+  return std::nullopt;
 }
-
-}  // namespace
 
 const std::set<std::string>& defaultExcludedFstypes() {
   static const std::set<std::string> kTypes = {
@@ -78,7 +81,7 @@ Result<std::vector<Mount>> parseMounts(std::string_view text) {
                        "mounts line " + std::to_string(lineno) + ": fewer than four fields");
     }
     out.push_back({unescapeMountField(device), unescapeMountField(mountpoint), std::string(fstype),
-                   hasOption(opts, "ro")});
+                   std::string(opts), mountOption(opts, "ro").has_value()});
   }
   return out;
 }

@@ -15,11 +15,15 @@ namespace novacron::collectors {
 
 struct Mount {
   std::string device, mountpoint, fstype;
+  std::string options;  ///< as the kernel lists them: rw,nosuid,hidepid=invisible
   bool read_only = false;
 };
 
 /// Parses /proc/self/mounts, decoding the octal escapes (\040 for a space) the kernel writes.
 Result<std::vector<Mount>> parseMounts(std::string_view text);
+
+/// The value of NAME=VALUE among a mount's options; "" for a NAME without one; nullopt if absent.
+std::optional<std::string_view> mountOption(std::string_view options, std::string_view name);
 
 /// Filesystem types that hold no user data (proc, sysfs, cgroup, overlay layers...): skipped
 /// unless the configuration names its own list.

@@ -4,7 +4,9 @@
 #include "broker/task_iterator.h"
 
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -88,6 +90,31 @@ TEST(TaskIterator, LoadsWhereItCanAndSaysWhyWhereItCannot) {
     EXPECT_NE(it.error().message.find("BPF task iterator"), std::string::npos);
     GTEST_SKIP() << "no BPF task iterator here: " << it.error().message;
   }
+}
+
+// Where /proc hides other users' processes (hidepid=), the iterator, which would show them, is
+// refused. A child mounts a proc of its own with hidepid=invisible over /proc in a private mount
+// namespace (the host's /proc is untouched) and tries to load it there.
+TEST(TaskIterator, RefusedWhereProcHidesProcesses) {
+  if (!iteratorExpected()) GTEST_SKIP() << "needs root, the host's pid namespace and kernel BTF";
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    if (::unshare(CLONE_NEWNS) != 0) _exit(10);
+    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) _exit(11);
+    if (::mount("proc", "/proc", "proc", 0, "hidepid=invisible") != 0) _exit(12);
+    auto it = TaskIterator::load();
+    if (it) _exit(1);
+    _exit(it.error().message ==
+                  "BPF task iterator: /proc is mounted with hidepid=invisible, which the "
+                  "iterator would not honour"
+              ? 0
+              : 2);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: loaded anyway, 2: another reason, 1x: the set-up";
 }
 
 TEST(TaskIterator, SeesTheProcessesProcShowsWithTheSameFigures) {

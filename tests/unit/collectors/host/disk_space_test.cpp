@@ -75,6 +75,21 @@ TEST(MountsParseTest, EscapesAndFields) {
   EXPECT_EQ(bad.error().code, ErrorCode::kMalformed);
 }
 
+TEST(MountsParseTest, OptionsByName) {
+  auto m = parseMounts("proc /proc proc rw,nosuid,hidepid=invisible,subset=pid 0 0\n");
+  ASSERT_TRUE(m.has_value());
+  ASSERT_EQ(m->size(), 1u);
+  const std::string& o = (*m)[0].options;
+  EXPECT_EQ(mountOption(o, "hidepid"), "invisible");
+  EXPECT_EQ(mountOption(o, "subset"), "pid");
+  EXPECT_EQ(mountOption(o, "nosuid"), "");
+  EXPECT_FALSE(mountOption(o, "hide"));  // a prefix of a name is not the name
+  EXPECT_FALSE(mountOption(o, "ro"));
+  EXPECT_FALSE((*m)[0].read_only);
+  EXPECT_FALSE(mountOption("", "ro"));
+  EXPECT_EQ(mountOption("a=,b", "a"), "");
+}
+
 TEST(DiskSpaceCollectorTest, SpaceInodesAndAHungMountThatNeverStallsTheCaller) {
   FakeFs fake;
   DiskSpaceOptions opts;
