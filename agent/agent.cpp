@@ -220,6 +220,7 @@ int Agent::Impl::run() {
   for (size_t i = 0; i < sweep_timers.size(); ++i) sweep(i);
   scheduleSweeps();
   if (auto period = watchdogPeriod()) scheduleWatchdog(*period);
+  storeUpkeep();
   scheduleStoreUpkeep();
   waitSignal();
   logInfo("novacron-agent " + std::string(kVersion) + " node " + config.node_id +

@@ -177,8 +177,10 @@ struct Agent::Impl {
   void scheduleSweep(size_t i, std::chrono::steady_clock::time_point prev);
   // Pets systemd's watchdog only while sampling is alive, so a wedged loop gets restarted.
   void scheduleWatchdog(std::chrono::microseconds period);
-  // The incident store's upkeep, on a timer of its own once a minute rather than in the policy's
-  // evaluation, whose time it would count: the two below.
+  // The incident store's upkeep: the two below, at start (before start-up's memory is given
+  // back, so that the SQL it runs leaves no SQLite pages resident) and then once a minute on a
+  // timer of its own rather than in the policy's evaluation, whose time it would count.
+  void storeUpkeep();
   void scheduleStoreUpkeep();
   // Once an hour, resolved and escalated incidents past store.retention go, with their events.
   void purgeOldIncidents(TimePoint now);

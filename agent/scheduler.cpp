@@ -140,16 +140,19 @@ void Agent::Impl::purgeOldIncidents(TimePoint now) {
   }
 }
 
+void Agent::Impl::storeUpkeep() {
+  if (!manager) return;
+  guarded("the store's upkeep", [this] {
+    purgeOldIncidents(clock.now());
+    boundStoreSize();
+  });
+}
+
 void Agent::Impl::scheduleStoreUpkeep() {
   upkeep_timer.expires_after(std::chrono::minutes(1));
   upkeep_timer.async_wait([this](boost::system::error_code ec) {
     if (ec || stopping) return;
-    if (manager) {
-      guarded("the store's upkeep", [this] {
-        purgeOldIncidents(clock.now());
-        boundStoreSize();
-      });
-    }
+    storeUpkeep();
     scheduleStoreUpkeep();
   });
 }
