@@ -10,7 +10,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <chrono>
-#include <mutex>
+#include <future>
+#include <memory>
 #include <thread>
 
 #include "broker/channel.h"
@@ -116,13 +117,22 @@ TEST_F(TaskServiceTest, AnythingButARequestForTheTableIsRefused) {
 }
 
 TEST_F(TaskServiceTest, NoAnswerInTimeIsATimeout) {
-  // The loop is held busy, so the service cannot answer within the channel's bound.
-  std::mutex mu;
-  std::unique_lock hold(mu);
-  boost::asio::post(io_, [&] { std::lock_guard wait_for_release(mu); });
+  // The loop is held busy, so the service cannot answer within the channel's bound. The hold is
+  // shared with the handler, which outlives this body if the loop is slow to reach it; the
+  // request goes only once the loop is held.
+  struct Hold {
+    std::promise<void> entered, release;
+  };
+  auto hold = std::make_shared<Hold>();
+  std::shared_future<void> released = hold->release.get_future().share();
+  boost::asio::post(io_, [hold, released] {
+    hold->entered.set_value();
+    released.wait();
+  });
+  ASSERT_EQ(hold->entered.get_future().wait_for(60s), std::future_status::ready);
   TaskChannel channel(std::move(agent_end_));
   auto stream = channel.open(50ms);
-  hold.unlock();
+  hold->release.set_value();
   ASSERT_FALSE(stream);
   EXPECT_EQ(stream.error().code, ErrorCode::kTimeout);
 }
