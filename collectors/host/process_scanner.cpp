@@ -68,19 +68,26 @@ void ProcessScanner::loop() {
 
 Result<void> ProcessScanner::read(std::vector<ProcessInfo>& procs) {
   if (open_tasks_) {
-    static constexpr const char* kFallback = "the process table is read from /proc: ";
     auto stream = open_tasks_();
-    if (!stream) {
-      log(LogLevel::kInfo, kFallback + stream.error().message);
-      open_tasks_ = nullptr;
-    } else if (auto r = records_.read(stream->get(), procs); !r) {
-      log(LogLevel::kWarning, kFallback + r.error().message);
-      open_tasks_ = nullptr;
-    } else {
-      if (!said_)
+    Result<void> r = stream ? records_.read(stream->get(), procs) : Result<void>(stream.error());
+    if (r) {
+      if (!served_)
         log(LogLevel::kInfo, "the process table is read from the broker's BPF task iterator");
-      said_ = true;
+      served_ = true;
+      failing_ = false;
       return {};
+    }
+    if (!served_) {
+      // It never served (no broker's iterator here, and the reason says why): /proc for good.
+      log(LogLevel::kInfo, "the process table is read from /proc: " + r.error().message);
+      open_tasks_ = nullptr;
+    } else if (!failing_) {
+      // It served before: this scan reads /proc, and the next asks the iterator again.
+      log(LogLevel::kWarning,
+          "the process table is read from /proc until the BPF task iterator "
+          "serves again: " +
+              r.error().message);
+      failing_ = true;
     }
   }
   return table_.read(page_size_, procs);

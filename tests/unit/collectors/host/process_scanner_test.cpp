@@ -6,7 +6,9 @@
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "collectors/host/task_record.h"
 
@@ -26,7 +28,8 @@ class Streams {
     cv_.wait(lock, [&] { return open_gate_; });
     --waiting_;
     int n = ++opened_;
-    if (refuse_) return makeError(ErrorCode::kUnavailable, "no iterator here");
+    if (refuse_ || std::exchange(refuse_once_, false))
+      return makeError(ErrorCode::kUnavailable, "no iterator here");
     int p[2];
     if (::pipe(p) != 0) return makeError(ErrorCode::kIo, "pipe");
     for (int pid = 1; pid <= n; ++pid) {
@@ -48,11 +51,16 @@ class Streams {
     cv_.wait_for(lock, 60s, [&] { return waiting_ > 0; });
   }
   void refuse() { refuse_ = true; }
+  void refuseOnce() { refuse_once_ = true; }
+  int opened() {
+    std::lock_guard lock(mu_);
+    return opened_;
+  }
 
  private:
   std::mutex mu_;
   std::condition_variable cv_;
-  bool open_gate_ = true, refuse_ = false;
+  bool open_gate_ = true, refuse_ = false, refuse_once_ = false;
   int waiting_ = 0, opened_ = 0;
 };
 
@@ -90,6 +98,45 @@ TEST(ProcessScanner, AnUntakenReadKeepsItsProcessesWhileTheNextRuns) {
   auto second = scanner.take();
   ASSERT_TRUE(second);
   EXPECT_EQ(second->procs.size(), 2u);
+}
+
+bool hasSelf(const std::vector<ProcessInfo>& procs) {
+  for (const auto& p : procs)
+    if (p.pid == ::getpid()) return true;
+  return false;
+}
+
+std::optional<ProcessScanner::Scan> scan(ProcessScanner& scanner) {
+  scanner.request();
+  scanner.wait(ProcessScanner::Clock::now() + kBound);
+  return scanner.take();
+}
+
+// A stream that never served means no iterator here: /proc from then on, the stream not asked
+// again. One that fails after serving stands aside for that scan only.
+TEST(ProcessScanner, NeverServedIsForGoodAFailureAfterServingIsOneScan) {
+  Streams never;
+  never.refuse();
+  ProcessScanner a(4096, 100, [&] { return never.open(); });
+  for (int i = 0; i < 2; ++i) {
+    auto s = scan(a);
+    ASSERT_TRUE(s && !s->error);
+    EXPECT_TRUE(hasSelf(s->procs));
+  }
+  EXPECT_EQ(never.opened(), 1);
+
+  Streams once;
+  ProcessScanner b(4096, 100, [&] { return once.open(); });
+  auto first = scan(b);
+  ASSERT_TRUE(first && !first->error);
+  EXPECT_EQ(first->procs.size(), 1u);
+  once.refuseOnce();
+  auto second = scan(b);
+  ASSERT_TRUE(second && !second->error);
+  EXPECT_TRUE(hasSelf(second->procs)) << "read from /proc";
+  auto third = scan(b);
+  ASSERT_TRUE(third && !third->error);
+  EXPECT_EQ(third->procs.size(), 3u) << "the stream again (the third opened)";
 }
 
 TEST(ProcessScanner, WithoutAStreamItReadsProc) {
