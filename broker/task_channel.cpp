@@ -31,8 +31,9 @@ Result<Fd> TaskChannel::open(std::chrono::milliseconds timeout) {
     // An answer to an earlier request that timed out is dropped (its descriptor closes).
     if (in->message.verb != Verb::kReply || in->message.id != m.id) continue;
     if (in->message.num(Tag::kOk) != 1)
-      return makeError(ErrorCode::kUnavailable,
-                       std::string(in->message.get(Tag::kError).value_or("refused")));
+      return makeError(
+          in->message.get(Tag::kState) == "again" ? ErrorCode::kTimeout : ErrorCode::kUnavailable,
+          std::string(in->message.get(Tag::kError).value_or("refused")));
     if (in->fds.size() != 1)
       return makeError(ErrorCode::kMalformed, "the broker's process table answer has no stream");
     return std::move(in->fds.front());

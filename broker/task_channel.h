@@ -16,8 +16,9 @@ class TaskChannel {
  public:
   explicit TaskChannel(Fd channel) : channel_(std::move(channel)) {}
 
-  /// A stream of task records, or why not: the broker's refusal (kUnavailable when it cannot
-  /// load the iterator), no answer within `timeout`, or the broker gone. Thread-safe.
+  /// A stream of task records, or why not: kUnavailable where the broker cannot load the
+  /// iterator (or has gone), kTimeout where asking again later may help (no answer within
+  /// `timeout`, asked too soon after the last). Thread-safe.
   Result<Fd> open(std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
  private:

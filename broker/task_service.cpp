@@ -43,6 +43,8 @@ struct TaskService::Impl {
       fds.push_back(stream->get());
     } else {
       r.text[Tag::kError] = stream.error().message.substr(0, kMaxFieldBytes);
+      // Whether asking again can help: not where the iterator cannot load.
+      if (stream.error().code != ErrorCode::kUnavailable) r.text[Tag::kState] = "again";
     }
     if (auto s = send(channel.get(), r, fds); !s)
       log(LogLevel::kWarning,
@@ -56,7 +58,7 @@ struct TaskService::Impl {
           std::string(verbName(m.verb)) + " is not asked on the process table channel");
     auto now = std::chrono::steady_clock::now();
     if (last && now - *last < min_spacing)
-      return makeError(ErrorCode::kUnavailable, "process table: asked again too soon");
+      return makeError(ErrorCode::kTimeout, "process table: asked again too soon");
     last = now;
     if (!iterator) {
       iterator = TaskIterator::load();

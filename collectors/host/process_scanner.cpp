@@ -77,12 +77,12 @@ Result<void> ProcessScanner::read(std::vector<ProcessInfo>& procs) {
       failing_ = false;
       return {};
     }
-    if (!served_) {
-      // It never served (no broker's iterator here, and the reason says why): /proc for good.
+    if (!served_ && r.error().code == ErrorCode::kUnavailable) {
+      // No iterator here (the reason says why): /proc for good.
       log(LogLevel::kInfo, "the process table is read from /proc: " + r.error().message);
       open_tasks_ = nullptr;
     } else if (!failing_) {
-      // It served before: this scan reads /proc, and the next asks the iterator again.
+      // It may serve again (it did, or asking later may help): this scan reads /proc.
       log(LogLevel::kWarning,
           "the process table is read from /proc until the BPF task iterator "
           "serves again: " +

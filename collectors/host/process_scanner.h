@@ -19,9 +19,10 @@ namespace novacron::collectors {
 /// 10 µs a process, so with tens of thousands of processes it takes hundreds of milliseconds:
 /// on the event loop that would hold up the host sweep, the control socket and /metrics. A
 /// BPF task iterator costs about 0.3 µs a task; when `open_tasks` is given the scanner reads
-/// it. If the first stream fails (no broker's iterator here: a kernel without BTF or task
-/// iterators, another pid namespace, hidepid) it reads /proc for good; a failure after the
-/// iterator has served makes that one scan read /proc. Either is said once in the log.
+/// it. If the first stream is unavailable (no broker's iterator here: a kernel without BTF or
+/// task iterators, another pid namespace, hidepid) it reads /proc for good; any other failure
+/// (the iterator has served, or asking later may help) makes that one scan read /proc. Either is
+/// said once in the log.
 class ProcessScanner {
  public:
   using Clock = std::chrono::steady_clock;
@@ -50,7 +51,7 @@ class ProcessScanner {
 
   ProcessTable table_;
   TaskRecords records_;
-  OpenTaskStream open_tasks_;  // empty once it failed without ever serving
+  OpenTaskStream open_tasks_;  // empty once it was unavailable before it ever served
   bool served_ = false;        // the iterator has served a read
   bool failing_ = false;       // it served, then failed, and /proc stands in (said once)
   uint64_t page_size_;

@@ -27,7 +27,7 @@ struct ProcessInfo {
 };
 
 /// Opens a stream of task records (collectors/host/task_record.h): the root broker's BPF task
-/// iterator, or why there is none.
+/// iterator, or why not (kUnavailable: there is none here; any other code: not this time).
 using OpenTaskStream = std::function<Result<Fd>()>;
 
 /// Turns two readings of the process table into samples: counts by state, threads, top N by CPU

@@ -28,8 +28,8 @@ class Streams {
     cv_.wait(lock, [&] { return open_gate_; });
     --waiting_;
     int n = ++opened_;
-    if (refuse_ || std::exchange(refuse_once_, false))
-      return makeError(ErrorCode::kUnavailable, "no iterator here");
+    if (refuse_) return makeError(ErrorCode::kUnavailable, "no iterator here");
+    if (std::exchange(refuse_once_, false)) return makeError(refuse_once_code_, "not this time");
     int p[2];
     if (::pipe(p) != 0) return makeError(ErrorCode::kIo, "pipe");
     for (int pid = 1; pid <= n; ++pid) {
@@ -51,7 +51,10 @@ class Streams {
     cv_.wait_for(lock, 60s, [&] { return waiting_ > 0; });
   }
   void refuse() { refuse_ = true; }
-  void refuseOnce() { refuse_once_ = true; }
+  void refuseOnce(ErrorCode code) {
+    refuse_once_ = true;
+    refuse_once_code_ = code;
+  }
   int opened() {
     std::lock_guard lock(mu_);
     return opened_;
@@ -61,6 +64,7 @@ class Streams {
   std::mutex mu_;
   std::condition_variable cv_;
   bool open_gate_ = true, refuse_ = false, refuse_once_ = false;
+  ErrorCode refuse_once_code_ = ErrorCode::kTimeout;
   int waiting_ = 0, opened_ = 0;
 };
 
@@ -112,9 +116,10 @@ std::optional<ProcessScanner::Scan> scan(ProcessScanner& scanner) {
   return scanner.take();
 }
 
-// A stream that never served means no iterator here: /proc from then on, the stream not asked
-// again. One that fails after serving stands aside for that scan only.
-TEST(ProcessScanner, NeverServedIsForGoodAFailureAfterServingIsOneScan) {
+// An unavailable first stream means no iterator here: /proc from then on, the stream not asked
+// again. A failure that is not that, or any failure after the iterator served, stands aside for
+// that scan only.
+TEST(ProcessScanner, UnavailableAtFirstIsForGoodAnyOtherFailureIsOneScan) {
   Streams never;
   never.refuse();
   ProcessScanner a(4096, 100, [&] { return never.open(); });
@@ -125,18 +130,30 @@ TEST(ProcessScanner, NeverServedIsForGoodAFailureAfterServingIsOneScan) {
   }
   EXPECT_EQ(never.opened(), 1);
 
-  Streams once;
-  ProcessScanner b(4096, 100, [&] { return once.open(); });
+  // Asked too soon at its first scan (a collector made again by a reload): /proc once.
+  Streams soon;
+  soon.refuseOnce(ErrorCode::kTimeout);
+  ProcessScanner b(4096, 100, [&] { return soon.open(); });
   auto first = scan(b);
   ASSERT_TRUE(first && !first->error);
-  EXPECT_EQ(first->procs.size(), 1u);
-  once.refuseOnce();
+  EXPECT_TRUE(hasSelf(first->procs)) << "read from /proc";
   auto second = scan(b);
   ASSERT_TRUE(second && !second->error);
-  EXPECT_TRUE(hasSelf(second->procs)) << "read from /proc";
-  auto third = scan(b);
-  ASSERT_TRUE(third && !third->error);
-  EXPECT_EQ(third->procs.size(), 3u) << "the stream again (the third opened)";
+  EXPECT_EQ(second->procs.size(), 2u) << "the stream again (the second opened)";
+
+  // Unavailable after it has served: /proc once, then the stream again.
+  Streams once;
+  ProcessScanner c(4096, 100, [&] { return once.open(); });
+  auto ok = scan(c);
+  ASSERT_TRUE(ok && !ok->error);
+  EXPECT_EQ(ok->procs.size(), 1u);
+  once.refuseOnce(ErrorCode::kUnavailable);
+  auto fallback = scan(c);
+  ASSERT_TRUE(fallback && !fallback->error);
+  EXPECT_TRUE(hasSelf(fallback->procs)) << "read from /proc";
+  auto again = scan(c);
+  ASSERT_TRUE(again && !again->error);
+  EXPECT_EQ(again->procs.size(), 3u) << "the stream again (the third opened)";
 }
 
 TEST(ProcessScanner, WithoutAStreamItReadsProc) {
