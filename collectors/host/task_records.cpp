@@ -94,22 +94,18 @@ Result<void> TaskRecords::finish(std::vector<ProcessInfo>& out) {
 
 Result<void> TaskRecords::read(int fd, std::vector<ProcessInfo>& out) {
   if (buffer_.empty()) buffer_.resize(64 * 1024);
-  std::swap(out, leaders_);  // reuse the caller's capacity for this read
-  leaders_.clear();
   for (;;) {
     ssize_t n = ::read(fd, buffer_.data(), buffer_.size());
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       int e = errno;
-      std::vector<ProcessInfo> drop;
-      (void)finish(drop);
+      (void)finish(out);  // forgets what was added; the caller gets no half table
       out.clear();
       return errnoError(e, "task records");
     }
-    if (n == 0) break;
+    if (n == 0) return finish(out);
     add(std::string_view(buffer_.data(), static_cast<size_t>(n)));
   }
-  return finish(out);
 }
 
 }  // namespace novacron::collectors
