@@ -1,9 +1,7 @@
 #include <dirent.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <openssl/evp.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
@@ -19,6 +17,7 @@
 #include "actions/diagnostics_report.h"
 #include "base/guard.h"
 #include "base/json_text.h"
+#include "base/safe_dir.h"
 #include "base/text.h"
 #include "io/openssl_library.h"
 #include "io/tar_gz.h"
@@ -72,81 +71,14 @@ struct Job {
 
 std::string errnoText() { return std::strerror(errno); }
 
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  Fd& operator=(Fd&& o) noexcept {
-    std::swap(fd_, o.fd_);
-    return *this;
-  }
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  explicit operator bool() const { return fd_ >= 0; }
-
- private:
-  int fd_;
-};
-
-// Opens `path` relative to `dirfd` without following a symbolic link anywhere on the way, and,
-// with `beneath`, without leaving `dirfd`. openat2 does this in one step; on a kernel without it
-// (before 5.6) each component is opened on its own with O_NOFOLLOW.
-int openNoSymlinks(int dirfd, const std::string& path, int flags, bool beneath) {
-  open_how how{};
-  how.flags = static_cast<uint64_t>(flags | O_CLOEXEC | O_NOFOLLOW);
-  how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | (beneath ? RESOLVE_BENEATH : 0);
-  long fd = ::syscall(SYS_openat2, dirfd, path.c_str(), &how, sizeof(how));
-  if (fd >= 0 || errno != ENOSYS) return static_cast<int>(fd);
-  std::vector<std::string> parts;
-  for (size_t pos = 0; pos < path.size();) {
-    size_t end = std::min(path.find('/', pos), path.size());
-    if (end > pos) parts.push_back(path.substr(pos, end - pos));
-    pos = end + 1;
-  }
-  if (beneath &&
-      (path.starts_with("/") || std::find(parts.begin(), parts.end(), "..") != parts.end())) {
-    errno = EXDEV;
-    return -1;
-  }
-  int at = path.starts_with("/") ? ::open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-           : dirfd == AT_FDCWD   ? ::open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-                                 : ::fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
-  for (size_t i = 0; at >= 0 && i < parts.size(); ++i) {
-    bool last = i + 1 == parts.size();
-    int next = ::openat(at, parts[i].c_str(),
-                        (last ? flags : O_RDONLY | O_DIRECTORY) | O_NOFOLLOW | O_CLOEXEC);
-    int saved = errno;
-    ::close(at);
-    errno = saved;
-    at = next;
-  }
-  return at;
-}
-
-// The evidence directory exists, is a directory owned by us, and nobody else may look inside;
-// opened without following a symbolic link. The bundle is made through this descriptor: the
-// directory above it may belong to the agent's unprivileged user (the state dir), who must not
-// be able to swap the directory for another between this check and the write.
-Result<Fd> secureDir(const fs::path& dir) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return makeError(ErrorCode::kIo, "cannot create " + dir.string() + ": " + ec.message());
-  Fd fd(openNoSymlinks(AT_FDCWD, dir.string(), O_RDONLY | O_DIRECTORY, false));
-  struct stat st {};
-  if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-    return makeError(ErrorCode::kIo, dir.string() + " is not a directory");
-  }
-  if (st.st_uid != ::geteuid()) {
-    return makeError(ErrorCode::kPermission,
-                     "the evidence dir " + dir.string() + " belongs to another user");
-  }
-  if ((st.st_mode & 077) != 0 && ::fchmod(fd.get(), 0700) != 0) {
-    return makeError(ErrorCode::kPermission,
-                     "the evidence dir " + dir.string() + " is open to others: " + errnoText());
-  }
-  return fd;
+// The evidence directory: this process's alone (root's in the broker), opened without following a
+// symbolic link, and the bundle made through its descriptor. The directory above it may be the
+// agent's unprivileged user's (the state dir), who must not be able to swap the directory for
+// another between this check and the write; if it was deleted, it is made again.
+Result<SafeDir> evidenceDir(const fs::path& dir) {
+  auto parent = SafeDir::open(dir.parent_path(), 0755);
+  if (!parent) return makeError(parent.error().code, "the evidence dir: " + parent.error().message);
+  return parent->privateSubdir(dir.filename().string());
 }
 
 // A regular file found under one named path: where it is relative to that path's descriptor.
@@ -355,14 +287,14 @@ std::string manifestLine(const std::string& sha256, const std::string& name) {
 ActionOutcome build(const Job& job) {
   // The manifest's sha256 sums are OpenSSL's, loaded when a first bundle is made.
   if (std::string why; !tls::available(&why)) return failed(why);
-  auto dir = secureDir(job.dir);
+  auto dir = evidenceDir(job.dir);
   if (!dir) return failed(dir.error().message);
   const std::string file = job.name + ".tar.gz";
   fs::path out = job.dir / file;
-  auto tar = TarGzWriter::create(dir->get(), file, out.string());
+  auto tar = TarGzWriter::create(dir->fd(), file, out.string());
   if (!tar) return failed(tar.error().message);
   auto fail = [&](const std::string& why, const char* state = "failed") {
-    ::unlinkat(dir->get(), file.c_str(), 0);  // no half bundle that looks like evidence
+    ::unlinkat(dir->fd(), file.c_str(), 0);  // no half bundle that looks like evidence
     ActionOutcome o = failed(why);
     o.state = state;
     return o;
@@ -426,7 +358,7 @@ ActionOutcome build(const Job& job) {
   if (auto r = tar->finish(); !r) return fail(r.error().message);
   return {"done",
           {{"bundle", out.string()},
-           {"sha256", fileSha256(dir->get(), file)},
+           {"sha256", fileSha256(dir->fd(), file)},
            {"files", members},
            {"skipped", skipped},
            {"bytes", total}}};

@@ -95,24 +95,8 @@ void Agent::Impl::waitForBroker() {
 }
 
 Result<void> Agent::Impl::dropPrivileges(const broker::Identity& who) {
-  // The directory and what the agent keeps in it (the store, its lock); not the evidence
-  // directory below it, which stays the broker's. The socket was made the user's already.
-  auto own = [&](const std::filesystem::path& p) -> Result<void> {
-    if (::fchownat(AT_FDCWD, p.c_str(), who.uid, who.gid, AT_SYMLINK_NOFOLLOW) != 0)
-      return makeError(ErrorCode::kPermission, "cannot give " + p.string() + " to " + who.name +
-                                                   ": " + std::strerror(errno));
-    return {};
-  };
-  if (auto r = own(config.state_dir); !r) return r;
-  // Root's own files only, each with one name: a hard link planted in the directory (it is the
-  // agent user's after the first start) must not make root give away the file it names.
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(config.state_dir, ec)) {
-    struct stat st {};
-    if (::lstat(e.path().c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == 0 &&
-        st.st_nlink == 1)
-      if (auto r = own(e.path()); !r) return r;
-  }
+  // The state directory was given to the user when it was opened (StateDir), through its
+  // descriptor; the evidence directory below it stays the broker's.
   return broker::dropTo(who);
 }
 
@@ -155,9 +139,6 @@ int Agent::Impl::run() {
     containment.tearDown();
     return 1;
   };
-  auto dir = StateDir::open(config.state_dir);
-  if (!dir) return cannotStart(dir.error().message);
-  state_dir.emplace(std::move(*dir));
   std::optional<broker::Identity> user;
   if (broker) {
     auto who = broker::lookupUser(config.user);
@@ -171,6 +152,10 @@ int Agent::Impl::run() {
                          "such as /var/lib/novacron");
     user = *who;
   }
+  auto dir = StateDir::open(
+      config.state_dir, user ? std::optional<Owner>(Owner{user->uid, user->gid}) : std::nullopt);
+  if (!dir) return cannotStart(dir.error().message);
+  state_dir.emplace(std::move(*dir));
   if (config.http_tls_cert && config.http_tls_key) {
     if (auto r = http.enableTls(*config.http_tls_cert, *config.http_tls_key); !r)
       return cannotStart(r.error().message);

@@ -13,6 +13,7 @@ class Fd {
   Fd& operator=(const Fd&) = delete;
   ~Fd();
   int get() const { return fd_; }
+  explicit operator bool() const { return fd_ >= 0; }
   int release() {
     int fd = fd_;
     fd_ = -1;

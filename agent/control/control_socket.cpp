@@ -1,5 +1,6 @@
 #include "agent/control/control_socket.h"
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -25,6 +26,7 @@
 #include "base/guard.h"
 #include "base/json_text.h"
 #include "base/log.h"
+#include "base/safe_dir.h"
 
 namespace novacron::agent {
 
@@ -199,14 +201,33 @@ ControlSocket::~ControlSocket() { stop(); }
 
 Result<void> ControlSocket::listen(const std::filesystem::path& path, mode_t mode,
                                    std::optional<gid_t> group, std::optional<uid_t> owner) {
+  // Everything below goes through the directory's descriptor. Where root alone can change the
+  // names in it (/run/novacron under the unit), root acts there as root; anywhere else (the state
+  // dir of `make run`, the agent user's) it acts as the socket's owner, so that a name the user
+  // swaps in meanwhile (a symbolic link, a renameat2 exchange) gets nothing the user could not
+  // have done itself: root never chmods or chowns a name in someone else's directory.
+  auto dir = SafeDir::open(path.parent_path());
+  if (!dir) return makeError(ErrorCode::kIo, "control socket: " + dir.error().message);
+  const std::string name = path.filename().string();
+  std::optional<ActingAs> as;
+  uid_t give_to = owner ? *owner : static_cast<uid_t>(-1);
+  gid_t give_group = group ? *group : static_cast<gid_t>(-1);
+  if (owner && !dir->rootOnly()) {
+    as.emplace(Owner{*owner, group.value_or(dir->owner().gid)});
+    if (!as->ok())
+      return makeError(ErrorCode::kPermission, "control socket: cannot act as uid " +
+                                                   std::to_string(*owner) + " in " +
+                                                   dir->path().string());
+    give_to = static_cast<uid_t>(-1);  // made as the owner already
+  }
   struct stat st {};
-  if (::lstat(path.c_str(), &st) == 0) {
+  if (::fstatat(dir->fd(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
     if (!S_ISSOCK(st.st_mode)) {
       return makeError(ErrorCode::kInvalidArgument,
                        "control socket path " + path.string() + " exists and is not a socket");
     }
     // The agent holds the state directory's lock, so a socket here is a leftover of a crash.
-    ::unlink(path.c_str());
+    ::unlinkat(dir->fd(), name.c_str(), 0);
   }
   boost::system::error_code ec;
   stream::acceptor& a = state_->acceptor;
@@ -214,28 +235,28 @@ Result<void> ControlSocket::listen(const std::filesystem::path& path, mode_t mod
   if (ec) return makeError(ErrorCode::kIo, "control socket: " + ec.message());
   // The socket file is created by bind with the umask's mode; narrow it before, not after.
   mode_t old = ::umask(0777 & ~mode);
-  a.bind(stream::endpoint(path.string()), ec);
+  a.bind(stream::endpoint(dir->procPath(name)), ec);
   ::umask(old);
   if (ec) {
     a.close();
     return makeError(ErrorCode::kIo,
                      "control socket: cannot bind " + path.string() + ": " + ec.message());
   }
-  if (::chmod(path.c_str(), mode) != 0) {
+  auto undo = [&](const char* what) {
     int err = errno;
     a.close();
-    return makeError(ErrorCode::kIo,
-                     "control socket: chmod " + path.string() + ": " + std::strerror(err));
-  }
+    ::unlinkat(dir->fd(), name.c_str(), 0);
+    return makeError(ErrorCode::kIo, std::string("control socket: ") + what + " " + path.string() +
+                                         ": " + std::strerror(err));
+  };
+  if (::fchmodat(dir->fd(), name.c_str(), mode, AT_SYMLINK_NOFOLLOW) != 0) return undo("chmod");
   // After the chmod: once the socket is another user's, changing its mode takes CAP_FOWNER,
-  // which the packaged unit does not keep.
-  if ((group || owner) && ::chown(path.c_str(), owner.value_or(static_cast<uid_t>(-1)),
-                                  group.value_or(static_cast<gid_t>(-1))) != 0) {
-    int err = errno;
-    a.close();
-    return makeError(ErrorCode::kIo,
-                     "control socket: chown " + path.string() + ": " + std::strerror(err));
-  }
+  // which the packaged unit does not keep. The group too when made as the owner: a directory
+  // with the set-group-id bit gives its own.
+  if ((give_to != static_cast<uid_t>(-1) || give_group != static_cast<gid_t>(-1)) &&
+      ::fchownat(dir->fd(), name.c_str(), give_to, give_group, AT_SYMLINK_NOFOLLOW) != 0)
+    return undo("chown");
+  as.reset();
   a.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return makeError(ErrorCode::kIo, "control socket: listen: " + ec.message());
   state_->path = path;

@@ -1,6 +1,7 @@
 #include "agent/control/control_socket.h"
 
 #include <gtest/gtest.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include "cli/cli_client.h"
 #include "tests/support/fixture.h"
 #include "tests/support/io_thread.h"
+#include "tests/support/name_swapper.h"
 #include "tests/support/raw_socket.h"
 
 namespace novacron::agent {
@@ -185,6 +187,57 @@ TEST_F(ControlSocketTest, AStaleSocketIsReplacedButAFileIsNot) {
   std::string content;
   in >> content;
   EXPECT_EQ(content, "precious");
+}
+
+// make run's default: the socket in the state directory, which belongs to the agent's user. The
+// user swaps the socket's name with a symbolic link to root's file (renameat2 RENAME_EXCHANGE)
+// while root, about to drop to it, makes the socket again and again: root's file keeps its
+// owner and mode (the old chmod and chown by name gave it to the user on the first try).
+TEST(ControlSocketRaceTest, ARenameRaceInTheUsersDirectoryNeverGivesRootsFileAway) {
+  struct passwd* pw = ::getpwnam("nobody");
+  if (!pw || ::geteuid() != 0) GTEST_SKIP() << "needs root and the user nobody";
+  testing::ScratchRoot root;
+  ::chmod(root.path().c_str(), 0755);
+  auto dir = root.path() / "state";
+  std::filesystem::create_directories(dir);
+  ::chown(dir.c_str(), pw->pw_uid, pw->pw_gid);
+  auto victim = root.path() / "shadow";
+  std::ofstream(victim) << "root:secret";
+  ::chmod(victim.c_str(), 0600);
+  std::filesystem::create_symlink(victim, dir / "bait");
+  ::lchown((dir / "bait").c_str(), pw->pw_uid, pw->pw_gid);
+  testing::IoThread io;
+  auto handler = [](std::string_view, const PeerCredentials&, ControlReply reply) { reply("{}"); };
+  {
+    // A socket left by a crash, so that both names exist for the racer.
+    int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::strncpy(a.sun_path, (dir / "agent.sock").c_str(), sizeof(a.sun_path) - 1);
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+    ::close(fd);
+  }
+  testing::NameSwapper racer(dir.string(), "agent.sock", "bait", pw->pw_uid, pw->pw_gid);
+  ASSERT_TRUE(racer.racing());
+  int made = 0, refused = 0;
+  auto end = std::chrono::steady_clock::now() + 3s;
+  for (int i = 0; i < 500 && std::chrono::steady_clock::now() < end; ++i) {
+    ControlSocket s(io.io(), handler);
+    auto r = io.run([&] { return s.listen(dir / "agent.sock", 0660, pw->pw_gid, pw->pw_uid); });
+    (r ? made : refused)++;
+    io.run([&] { s.stop(); });
+  }
+  racer.stop();
+  EXPECT_GT(made, 0);
+  struct stat st {};
+  ASSERT_EQ(::lstat(victim.c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 0u) << made << " made, " << refused << " refused";
+  EXPECT_EQ(st.st_gid, 0u);
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+  std::ifstream in(victim);
+  std::string content;
+  in >> content;
+  EXPECT_EQ(content, "root:secret");
 }
 
 TEST(CliClientTest, NoAgentIsNotFound) {
