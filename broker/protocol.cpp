@@ -70,7 +70,7 @@ const std::vector<Schema>& schemas() {
       {Verb::kStartRun, "start_run", runRules({{Tag::kArgv, true}})},
       {Verb::kKillRun, "kill_run", {{Tag::kRun, true}}},
       {Verb::kRestartUnit, "restart_unit", runRules({{Tag::kUnit, true}})},
-      {Verb::kOpenEvidence, "open_evidence", runRules({{Tag::kPath, true}})},
+      {Verb::kOpenEvidence, "open_evidence", runRules({{Tag::kPath, false}})},
       {Verb::kBlock, "block", runRules({{Tag::kAddress, true}, {Tag::kTimeout, true}})},
       {Verb::kUnblock, "unblock", runRules({{Tag::kAddress, true}})},
       {Verb::kListBlocked, "list_blocked", {}},

@@ -86,6 +86,12 @@ VICTIM=$!
 PIDS+=("$VICTIM")
 wait_for 20 bash -c "'$CLI' --socket '$SOCK' --json incident '$SB' | grep -q '\"state\":\"awaiting_approval\"'" ||
   fail "security_breach did not reach its approval: $(nc incident "$SB")"
+# Its evidence, through the broker, with no paths of its own: the diagnostics report alone (the
+# broker's protocol once refused such a request, so this built-in step never worked as root).
+grep -Eq '"action":"preserve_evidence"[^}]*"state":"done"' <<<"$(nc --json incident "$SB")" ||
+  fail "preserve_evidence did not end done under the broker: $(nc incident "$SB")"
+ls "$WORK/state/evidence/$SB"-run*.tar.gz >/dev/null || fail "no bundle of $SB in $WORK/state/evidence"
+[[ $(stat -c %U:%a "$WORK/state/evidence") == root:700 ]] || fail "evidence dir: $(stat -c %U:%a "$WORK/state/evidence")"
 code=$(api -X POST -H "Authorization: Bearer ops-token" -d '{"by":"alice"}' \
   "$URL/v1/incidents/$SB/actions/end_user_sessions/approve")
 [[ $code == 200 ]] || fail "approve through the API: $code $(cat "$WORK/api.out")"
@@ -94,7 +100,7 @@ wait_for 10 bash -c "! kill -0 $VICTIM 2>/dev/null" || fail "the user's process 
 wait_for 20 bash -c "'$CLI' --socket '$SOCK' --json incident '$SB' | grep -q '\"action\":\"block_addresses\",\"distinct_approver\"'" ||
   fail "security_breach did not ask to block its address: $(nc incident "$SB")"
 nc deny "$SB" block_addresses --reason "a TEST-NET address" >/dev/null || fail "deny block_addresses"
-pass "security_breach refused a missing or broken label, took its labels, and the approved step ended that user's processes"
+pass "security_breach refused a missing or broken label, took its labels, kept its evidence through the broker, and the approved step ended that user's processes"
 
 # Through the API: triggered with one token, it cannot be approved with the same token.
 code=$(api -X POST -H "Authorization: Bearer ops-token" -d '{"by":"alice","labels":{"user":"nct_victim","address":"203.0.113.7"}}' \
