@@ -10,7 +10,9 @@ BUILD=$(realpath "$1")
 source "$(dirname "$0")/../integration/lib.sh"
 
 ((EUID == 0)) || fail "installs a package: run as root (CI does)"
-DEB=$(ls "$BUILD"/novacron-agent_*_*.deb 2>/dev/null | head -n 1)
+# The version this build makes (an older .deb may lie beside it).
+VERSION=$(sed -n 's/^CMAKE_PROJECT_VERSION:STATIC=//p' "$BUILD/CMakeCache.txt")
+DEB=$(ls "$BUILD"/novacron-agent_"$VERSION"_*.deb 2>/dev/null | head -n 1)
 [[ -f $DEB ]] || fail "no package in $BUILD; run make package"
 dpkg-deb -f "$DEB" Package Version Depends >"$WORK/control"
 grep -q '^Package: novacron-agent$' "$WORK/control" || fail "package name: $(cat "$WORK/control")"

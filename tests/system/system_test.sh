@@ -3,7 +3,9 @@
 # as PID 1, the .deb installed with apt, and the hardened unit checked as it runs on a fleet
 # host — readiness, reload, the socket for root and the novacron group, actions inside the
 # sandbox, containment in a cgroup per run (setsid, double fork, SIGTERM ignored, OOM), kill -9,
-# the watchdog, a stop during an action, and firewall_block under the unit's restrictions.
+# the watchdog, a stop during an action, firewall_block under the unit's restrictions; then what
+# every host goes through: a reboot, apt-get install --reinstall, and the upgrade from the
+# previous release (built from this repository's history by previous_package.sh).
 # Usage: system_test.sh BUILD_DIR. Root; the root file system is kept in $NOVACRON_MACHINE_DIR
 # (default /var/lib/machines/novacron-test) and reused by later runs.
 set -euo pipefail
@@ -11,7 +13,9 @@ BUILD=$(realpath "$1")
 source "$(dirname "$0")/../integration/lib.sh"
 
 ((EUID == 0)) || fail "boots a container: run as root (CI does)"
-DEB=$(ls "$BUILD"/novacron-agent_*_*.deb 2>/dev/null | head -n 1)
+# The version this build makes (an older .deb may lie beside it).
+VERSION=$(sed -n 's/^CMAKE_PROJECT_VERSION:STATIC=//p' "$BUILD/CMakeCache.txt")
+DEB=$(ls "$BUILD"/novacron-agent_"$VERSION"_*.deb 2>/dev/null | head -n 1)
 [[ -f $DEB ]] || fail "no package in $BUILD; run make package"
 R=${NOVACRON_MACHINE_DIR:-/var/lib/machines/novacron-test}
 MACHINE=novacron-test-$$
@@ -38,29 +42,47 @@ if ! mountpoint -q /run/systemd/nspawn; then
   mount -t tmpfs tmpfs /run/systemd/nspawn
 fi
 cp "$DEB" "$R/root/novacron-agent.deb"
+# The previous release's package, for the upgrade at the end (built once from the history).
+PREVIOUS_DEB=$("$(dirname "$0")/previous_package.sh" "$(dirname "$0")/../.." \
+  "${NOVACRON_PREVIOUS_DEB_DIR:-/var/cache/novacron-test}") || fail "no previous package"
+cp "$PREVIOUS_DEB" "$R/root/novacron-agent-previous.deb"
+P=""
+NS=""
+in_ct() { nsenter -t "$P" -a /bin/bash -c "$1"; }
+# Boots the container: systemd as PID 1, until it says running (or degraded).
 # No systemd on the host: no machined registration, no scope of our own.
 # CAP_NET_ADMIN for firewall_block, which the check below runs in a network namespace of the
 # agent's own: the container shares the host's network.
-systemd-nspawn -q -D "$R" --boot --register=no --keep-unit --machine="$MACHINE" \
-  --capability=CAP_NET_ADMIN \
-  >"$WORK/nspawn.log" 2>&1 &
-NS=$!
-PIDS+=("$NS")
-P=""
-wait_for 30 bash -c "pgrep -P $NS -x systemd >/dev/null" || fail "the container did not start: $(cat "$WORK/nspawn.log")"
-P=$(pgrep -P "$NS" -x systemd)
-in_ct() { nsenter -t "$P" -a /bin/bash -c "$1"; }
+boot_container() {
+  systemd-nspawn -q -D "$R" --boot --register=no --keep-unit --machine="$MACHINE" \
+    --capability=CAP_NET_ADMIN \
+    >>"$WORK/nspawn.log" 2>&1 &
+  NS=$!
+  PIDS+=("$NS")
+  wait_for 30 bash -c "pgrep -P $NS -x systemd >/dev/null" || fail "the container did not start: $(cat "$WORK/nspawn.log")"
+  P=$(pgrep -P "$NS" -x systemd)
+  wait_for 60 in_ct 'systemctl is-system-running 2>/dev/null | grep -Eq "running|degraded"' ||
+    fail "systemd did not come up: $(in_ct 'systemctl is-system-running' 2>&1)"
+}
+# A reboot as a host has one: systemd stops every unit and the container ends (nspawn exits
+# once it asked for the reboot); then it boots again from the same root file system, with a new
+# /run, systemd-tmpfiles and systemd-sysusers at boot and the enabled units started.
+reboot_container() {
+  in_ct 'systemctl reboot' >/dev/null 2>&1 || true
+  wait_for 60 bash -c "! kill -0 $NS 2>/dev/null" || fail "the container did not shut down for its reboot"
+  wait "$NS" 2>/dev/null || true
+  boot_container
+}
 stop_container() {
   # The kept root file system goes back to having the dependencies but not the package.
-  [[ -n $P ]] && in_ct 'systemctl stop novacron-agent; dpkg --purge novacron-agent; rm -rf /var/lib/novacron /root/novacron-agent.deb /etc/systemd/system/novacron-agent.service.d' >/dev/null 2>&1 || true
+  [[ -n $P ]] && in_ct 'systemctl stop novacron-agent; systemctl disable novacron-agent; dpkg --purge novacron-agent; rm -rf /var/lib/novacron /root/novacron-agent*.deb /etc/systemd/system/novacron-agent.service.d' >/dev/null 2>&1 || true
   [[ -n $P ]] && in_ct 'systemctl poweroff' >/dev/null 2>&1 || true
   for _ in $(seq 1 300); do kill -0 "$NS" 2>/dev/null || break; sleep 0.1; done
   kill -KILL "$NS" 2>/dev/null || true
   wait "$NS" 2>/dev/null || true
 }
 trap 'stop_container; cleanup' EXIT
-wait_for 60 in_ct 'systemctl is-system-running 2>/dev/null | grep -Eq "running|degraded"' ||
-  fail "systemd did not come up: $(in_ct 'systemctl is-system-running' 2>&1)"
+boot_container
 pass "Debian 12 booted with systemd $(in_ct 'systemctl --version | head -n 1 | cut -d" " -f2') as PID 1"
 
 # Install with apt, which pulls the Depends (the lists are fetched once and kept in the root).
@@ -245,3 +267,58 @@ grep -Eq '^198\.51\.100\.7 +(9m[0-9]+s|10m0s) +10m0s$' <<<"$out" &&
   grep -Eq '^2001:db8::/64 ' <<<"$out" || fail "the block set under the unit: $out ($(in_ct "novacron incident $id"))"
 in_ct 'systemctl stop novacron-agent; rm -rf /etc/systemd/system/novacron-agent.service.d; systemctl daemon-reload'
 pass "firewall_block under the unit: both addresses in the set, 10m each"
+
+# --- What every host goes through: a reboot, a reinstall, an upgrade from the previous release.
+# The agent is active again each time, by itself, with its record: an incident opened before is
+# there after, and the state directory is still the agent user's (an older tmpfiles line gave it
+# back to root at every boot, and the root start-up, without CAP_DAC_OVERRIDE, could then not
+# open its own lock: every agent of a fleet down after a reboot or an apt upgrade).
+journal() { in_ct 'journalctl -u novacron-agent --no-pager -b | tail -n 15'; }
+came_back() {  # INCIDENT WHEN [OLD_MAIN_PID]
+  wait_for 60 bash -c "m=\$(nsenter -t $P -a systemctl show -p MainPID --value novacron-agent); [[ \$m != 0 && \$m != ${3:-0} ]] && nsenter -t $P -a systemctl is-active --quiet novacron-agent" ||
+    fail "$2: the agent is $(in_ct 'systemctl is-active novacron-agent'): $(journal)"
+  wait_for 30 in_ct "novacron --json incident $1 >/dev/null 2>&1" || fail "$2: incident $1 is not on record: $(journal)"
+  [[ $(in_ct 'stat -c %U:%G:%a /var/lib/novacron') == novacron:novacron:750 ]] ||
+    fail "$2: the state directory is $(in_ct 'stat -c %U:%G:%a /var/lib/novacron')"
+}
+in_ct 'systemctl enable --now novacron-agent' >/dev/null 2>&1 || fail "enable --now: $(journal)"
+wait_for 20 in_ct 'novacron version' || fail "the enabled agent does not answer: $(journal)"
+id=$(trigger sys_exec)
+wait_for 30 ended "$id" || fail "sys_exec did not end: $(in_ct "novacron incident $id")"
+reboot_container
+came_back "$id" "after a reboot"
+# evidence/ deleted by hand: made again at the next bundle, root's alone.
+in_ct 'rm -rf /var/lib/novacron/evidence'
+ev=$(trigger sys_evidence)
+wait_for 30 in_ct 'ls /var/lib/novacron/evidence/*.tar.gz' >/dev/null 2>&1 ||
+  fail "no bundle after evidence/ was deleted: $(in_ct "novacron incident $ev")"
+[[ $(in_ct 'stat -c %U:%a /var/lib/novacron/evidence') == root:700 ]] ||
+  fail "evidence/ made again as $(in_ct 'stat -c %U:%a /var/lib/novacron/evidence')"
+pass "reboot: the enabled agent active with incident $id on record, /var/lib/novacron novacron's; evidence/ deleted by hand made again, root's"
+
+MAIN=$(in_ct 'systemctl show -p MainPID --value novacron-agent')
+in_ct 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q --reinstall /root/novacron-agent.deb' >>"$WORK/apt.log" 2>&1 ||
+  fail "apt-get install --reinstall: $(tail "$WORK/apt.log")"
+came_back "$id" "after apt-get install --reinstall" "$MAIN"
+pass "apt-get install --reinstall: the agent restarted (pid $MAIN -> $(in_ct 'systemctl show -p MainPID --value novacron-agent')), incident $id on record"
+
+# The previous release on a clean host, as a fleet runs it now; then its own reboot, and the
+# upgrade to this one.
+in_ct 'systemctl disable --now novacron-agent; dpkg --purge novacron-agent; rm -rf /var/lib/novacron' >/dev/null 2>&1
+in_ct 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q /root/novacron-agent-previous.deb' >>"$WORK/apt.log" 2>&1 ||
+  fail "installing the previous release: $(tail "$WORK/apt.log")"
+previous=$(in_ct "dpkg-query -W -f='\${Version}' novacron-agent")
+in_ct 'systemctl enable --now novacron-agent' >/dev/null 2>&1 || fail "the previous release does not start: $(journal)"
+wait_for 20 in_ct 'novacron version' || fail "the previous release does not answer: $(journal)"
+id=$(trigger sys_exec)
+wait_for 30 ended "$id" || fail "sys_exec on the previous release did not end: $(in_ct "novacron incident $id")"
+reboot_container
+wait_for 30 bash -c "s=\$(nsenter -t $P -a systemctl is-active novacron-agent); [[ \$s == active || \$s == failed ]]" || true
+echo "   the previous release ($previous) after a reboot: $(in_ct 'systemctl is-active novacron-agent' || true)$(in_ct "journalctl -u novacron-agent --no-pager -b | grep -m1 -o 'cannot open [^ ]*: Permission denied'" | sed 's/^/: /' || true)"
+in_ct 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q /root/novacron-agent.deb' >>"$WORK/apt.log" 2>&1 ||
+  fail "the upgrade from $previous: $(tail "$WORK/apt.log")"
+[[ $(in_ct "dpkg-query -W -f='\${Version}' novacron-agent") == "$VERSION" ]] || fail "not upgraded to $VERSION"
+came_back "$id" "after the upgrade from $previous"
+reboot_container
+came_back "$id" "after the upgrade from $previous and a reboot"
+pass "upgrade $previous -> $VERSION: the agent active with the previous release's incident $id on record, and again after a reboot"
