@@ -1,6 +1,8 @@
 #include <pwd.h>
+#include <unistd.h>
 
 #include "actions/action_runners.h"
+#include "io/orphans.h"
 #include "io/process_runner.h"
 #include "policy/substitute.h"
 
@@ -39,7 +41,6 @@ Result<ProcessSpec> processSpec(const ActionRequest& request) {
     spec.env.push_back(key + *s);
   }
   std::erase_if(spec.env, [](const std::string& e) { return e.starts_with("NOVACRON_RUN="); });
-  if (!request.marker.empty()) spec.env.push_back("NOVACRON_RUN=" + request.marker);
   if (with.contains("user")) {
     std::string user = with.value("user", std::string());
     struct passwd pw {};
@@ -54,6 +55,8 @@ Result<ProcessSpec> processSpec(const ActionRequest& request) {
     spec.env.push_back("USER=" + user);
   }
   if (with.contains("cwd")) spec.cwd = with.value("cwd", std::string("/"));
+  if (!request.marker.empty())
+    spec.env.push_back(runEnvironment(request.marker, spec.uid.value_or(::geteuid())));
   return spec;
 }
 

@@ -11,6 +11,7 @@
 #include "actions/action_runners.h"
 #include "base/duration.h"
 #include "base/guard.h"
+#include "base/proc_file.h"
 #include "io/address.h"
 #include "io/firewall.h"
 #include "policy/substitute.h"
@@ -24,17 +25,29 @@ namespace {
 
 constexpr std::chrono::seconds kDefaultTimeout = std::chrono::hours(1);
 
-// What must stay reachable whatever a label says: every address of this host, and the
-// coordinator, Alertmanager and notify endpoints as they resolve now.
-std::vector<Network> keepList(const std::vector<std::string>& keep_hosts) {
-  std::vector<Network> keep;
+std::string readOrEmpty(const char* path) {
+  auto text = collectors::readWholeFile(path);
+  return text ? *text : std::string();
+}
+
+// What must stay reachable whatever a label says: every address of this host, its default
+// gateways and DNS resolvers as they are now (cut off from them, the host is cut off from
+// everything, the coordinator and the operator included), and the coordinator, Alertmanager and
+// notify endpoints as they resolve now.
+std::vector<firewall::Kept> keepList(const std::vector<std::string>& keep_hosts) {
+  std::vector<firewall::Kept> keep;
   if (ifaddrs* all = nullptr; ::getifaddrs(&all) == 0) {
     for (ifaddrs* i = all; i; i = i->ifa_next) {
       if (i->ifa_addr && (i->ifa_addr->sa_family == AF_INET || i->ifa_addr->sa_family == AF_INET6))
-        keep.push_back(firewall::hostOf(i->ifa_addr));
+        keep.push_back({firewall::hostOf(i->ifa_addr), "this host's"});
     }
     ::freeifaddrs(all);
   }
+  for (const auto& n : firewall::parseDefaultGateways(readOrEmpty("/proc/net/route"),
+                                                      readOrEmpty("/proc/net/ipv6_route")))
+    keep.push_back({n, "a default gateway"});
+  for (const auto& n : firewall::parseNameservers(readOrEmpty("/etc/resolv.conf")))
+    keep.push_back({n, "a DNS resolver of /etc/resolv.conf"});
   for (const auto& host : keep_hosts) {
     addrinfo hints{};
     hints.ai_socktype = SOCK_STREAM;
@@ -42,7 +55,7 @@ std::vector<Network> keepList(const std::vector<std::string>& keep_hosts) {
     if (::getaddrinfo(host.c_str(), nullptr, &hints, &res) != 0) continue;
     for (addrinfo* a = res; a; a = a->ai_next) {
       if (a->ai_family == AF_INET || a->ai_family == AF_INET6)
-        keep.push_back(firewall::hostOf(a->ai_addr));
+        keep.push_back({firewall::hostOf(a->ai_addr), host});
     }
     ::freeaddrinfo(res);
   }

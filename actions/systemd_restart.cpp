@@ -1,7 +1,10 @@
+#include <unistd.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "actions/action_runners.h"
+#include "io/orphans.h"
 #include "io/process_runner.h"
 #include "policy/action_schema.h"
 #include "policy/substitute.h"
@@ -34,7 +37,7 @@ struct Restart : std::enable_shared_from_this<Restart> {
     ProcessSpec spec;
     spec.argv = {env.settings.systemctl, verb, "--", unit};
     spec.env = baseEnvironment();
-    if (!request.marker.empty()) spec.env.push_back("NOVACRON_RUN=" + request.marker);
+    if (!request.marker.empty()) spec.env.push_back(runEnvironment(request.marker, ::geteuid()));
     spec.timeout = std::max<milliseconds>(
         std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now()), 1s);
     spec.kill_grace = 2s;

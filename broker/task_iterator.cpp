@@ -141,6 +141,10 @@ Result<TaskIterator> TaskIterator::load() {
 }
 
 Result<Fd> TaskIterator::open() const {
+  // Asked again for every stream: a /proc mounted (or remounted) with hidepid= after the load
+  // must hide from the agent what it hides from everyone else. A read of the mount table, a
+  // few microseconds every scan.
+  if (auto hidden = procHidesProcesses(); !hidden) return hidden.error();
   union bpf_attr attr;
   std::memset(&attr, 0, sizeof attr);
   attr.iter_create.link_fd = static_cast<__u32>(link_.get());

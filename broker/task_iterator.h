@@ -21,7 +21,8 @@ class TaskIterator {
   /// host's pids), where /proc is mounted with hidepid= (the iterator would show what it hides),
   /// or on a kernel without BTF, task iterators or a field the program reads.
   static Result<TaskIterator> load();
-  /// A new stream of the whole table, to be read once to its end.
+  /// A new stream of the whole table, to be read once to its end; refused (kUnavailable) while
+  /// /proc is mounted with hidepid=, which is checked again for every stream.
   Result<Fd> open() const;
 
  private:

@@ -90,7 +90,7 @@ Result<Network> parseNetwork(std::string_view text) {
   return n;
 }
 
-std::string protectedReason(const Network& n, const std::vector<Network>& keep) {
+std::string protectedReason(const Network& n, const std::vector<Kept>& keep) {
   auto word = [&](const Network& range) { return n.prefix < range.prefix ? "covers " : "is "; };
   static const std::vector<std::pair<Network, const char*>> kNever = {
       {net("::1"), "loopback"},
@@ -107,9 +107,97 @@ std::string protectedReason(const Network& n, const std::vector<Network>& keep) 
   if (n.v6 && n.bytes[0] == 0xff) return "is multicast";
   if (n.v6 && n.bytes[0] == 0xfe && (n.bytes[1] & 0xc0) == 0x80) return "is link-local";
   for (const auto& k : keep) {
-    if (k.overlaps(n)) return word(k) + k.str() + ", which is never blocked";
+    if (k.net.overlaps(n))
+      return word(k.net) + k.net.str() + (k.what.empty() ? "" : " (" + k.what + ")") +
+             ", which is never blocked";
   }
   return "";
+}
+
+namespace {
+
+// The whitespace-separated fields of one line.
+std::vector<std::string_view> fields(std::string_view line) {
+  std::vector<std::string_view> out;
+  size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+    size_t start = i;
+    while (i < line.size() && line[i] != ' ' && line[i] != '\t') ++i;
+    if (i > start) out.push_back(line.substr(start, i - start));
+  }
+  return out;
+}
+
+template <class F>
+void eachLine(std::string_view text, F&& f) {
+  while (!text.empty()) {
+    size_t end = std::min(text.find('\n'), text.size());
+    f(text.substr(0, end));
+    text.remove_prefix(std::min(end + 1, text.size()));
+  }
+}
+
+// Fixed-width hexadecimal, every digit checked.
+bool hexBytes(std::string_view hex, uint8_t* out, size_t n) {
+  if (hex.size() != 2 * n) return false;
+  for (size_t i = 0; i < n; ++i) {
+    unsigned v = 0;
+    auto [p, ec] = std::from_chars(hex.data() + 2 * i, hex.data() + 2 * i + 2, v, 16);
+    if (ec != std::errc() || p != hex.data() + 2 * i + 2) return false;
+    out[i] = static_cast<uint8_t>(v);
+  }
+  return true;
+}
+
+constexpr unsigned kRouteGateway = 0x2;  // RTF_GATEWAY
+
+}  // namespace
+
+std::vector<Network> parseDefaultGateways(std::string_view route, std::string_view ipv6_route) {
+  std::vector<Network> out;
+  eachLine(route, [&](std::string_view line) {
+    // Iface Destination Gateway Flags RefCnt Use Metric Mask MTU Window IRTT
+    auto f = fields(line);
+    if (f.size() < 8 || f[1] != "00000000" || f[7] != "00000000") return;
+    uint8_t gw[4], flags[2];
+    if (!hexBytes(f[2], gw, 4) || f[3].size() != 4 || !hexBytes(f[3], flags, 2)) return;
+    if ((flags[1] & kRouteGateway) == 0) return;
+    // The kernel prints the address as one 32-bit number in its own byte order.
+    uint32_t value =
+        (uint32_t{gw[0]} << 24) | (uint32_t{gw[1]} << 16) | (uint32_t{gw[2]} << 8) | gw[3];
+    Network n;
+    std::memcpy(n.bytes.data(), &value, 4);
+    n.prefix = 32;
+    if (value != 0) out.push_back(n);
+  });
+  eachLine(ipv6_route, [&](std::string_view line) {
+    // dest dest_len src src_len next_hop metric refcnt use flags iface
+    auto f = fields(line);
+    if (f.size() < 10 || f[1] != "00") return;
+    uint8_t dest[16], hop[16], flags[4];
+    if (!hexBytes(f[0], dest, 16) || !hexBytes(f[4], hop, 16) || !hexBytes(f[8], flags, 4)) return;
+    if ((flags[3] & kRouteGateway) == 0) return;
+    if (std::any_of(dest, dest + 16, [](uint8_t b) { return b != 0; })) return;
+    if (std::all_of(hop, hop + 16, [](uint8_t b) { return b == 0; })) return;
+    Network n;
+    n.v6 = true;
+    std::memcpy(n.bytes.data(), hop, 16);
+    n.prefix = 128;
+    out.push_back(n);
+  });
+  return out;
+}
+
+std::vector<Network> parseNameservers(std::string_view resolv_conf) {
+  std::vector<Network> out;
+  eachLine(resolv_conf, [&](std::string_view line) {
+    auto f = fields(line);
+    if (f.size() < 2 || f[0] != "nameserver") return;
+    std::string_view address = f[1].substr(0, f[1].find('%'));
+    if (auto n = parseNetwork(address)) out.push_back(*n);
+  });
+  return out;
 }
 
 Network hostOf(const sockaddr* sa) {

@@ -38,9 +38,25 @@ Result<Network> parseNetwork(std::string_view text);
 /// The one address (/32 or /128) of an AF_INET or AF_INET6 socket address.
 Network hostOf(const sockaddr* sa);
 
+/// An address or network a block must never cover, and what it is to this host ("the default
+/// gateway", "a DNS resolver"; empty for the host's own addresses and the endpoints).
+struct Kept {
+  Network net;
+  std::string what = {};
+};
+
 /// What must never be blocked: loopback, link-local, the unspecified and multicast ranges, and
-/// `keep` (the host's own addresses, the coordinator, Alertmanager and notify endpoints). The
-/// reason, or empty when `n` may be blocked.
-std::string protectedReason(const Network& n, const std::vector<Network>& keep);
+/// `keep` (the host's own addresses, its default gateways and DNS resolvers, the coordinator,
+/// Alertmanager and notify endpoints). The reason, or empty when `n` may be blocked.
+std::string protectedReason(const Network& n, const std::vector<Kept>& keep);
+
+/// The default gateways of the routing tables as the kernel lists them in /proc/net/route
+/// (IPv4: hexadecimal in the kernel's byte order) and /proc/net/ipv6_route. Lines that are not
+/// a default route through a gateway, or that do not parse, are passed over.
+std::vector<Network> parseDefaultGateways(std::string_view route, std::string_view ipv6_route);
+
+/// The resolvers of resolv.conf(5) text: its "nameserver ADDRESS" lines (an IPv6 address's
+/// %scope dropped); other lines, comments and what does not parse are passed over.
+std::vector<Network> parseNameservers(std::string_view resolv_conf);
 
 }  // namespace novacron::firewall

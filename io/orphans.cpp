@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -72,22 +73,50 @@ std::string newStoreId() {
   return buf;
 }
 
-int endMarkedProcesses(const std::string& marker, pid_t skip_group) {
+uint64_t bootTicksNow() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_BOOTTIME, &ts);
+  const uint64_t hz = static_cast<uint64_t>(::sysconf(_SC_CLK_TCK));
+  return static_cast<uint64_t>(ts.tv_sec) * hz +
+         static_cast<uint64_t>(ts.tv_nsec) * hz / 1000000000ull;
+}
+
+namespace {
+
+// The user a marker entry of the environment names: "MARKER:UID", or an older agent's bare
+// "MARKER", which names this process's own user. nullopt: not this run's marker.
+std::optional<uid_t> claimedUser(std::string_view var, std::string_view entry) {
+  if (!var.starts_with(entry)) return std::nullopt;
+  std::string_view rest = var.substr(entry.size());
+  if (rest.empty()) return ::geteuid();
+  if (rest.front() != ':' || rest.size() < 2) return std::nullopt;
+  uid_t uid = 0;
+  auto [p, ec] = std::from_chars(rest.data() + 1, rest.data() + rest.size(), uid);
+  if (ec != std::errc() || p != rest.data() + rest.size()) return std::nullopt;
+  return uid;
+}
+
+}  // namespace
+
+int endMarkedProcesses(const std::string& marker, pid_t skip_group, uint64_t not_before_ticks) {
   if (marker.empty()) return 0;
   const std::string entry = "NOVACRON_RUN=" + marker;
   std::set<pid_t> groups;
   int found = 0;
-  const uid_t self = ::geteuid();
   forEachPid([&](pid_t pid) {
-    // Anyone can copy a marker into an environment, and a user an action ran as can read it
-    // from /proc: only a process of the agent's own user is taken at its word.
-    if (ownerOf(pid) != self) return;
+    auto owner = ownerOf(pid);
+    if (!owner) return;
     std::ifstream in("/proc/" + std::to_string(pid) + "/environ", std::ios::binary);
     std::string var;
     while (std::getline(in, var, '\0')) {
-      if (var != entry) continue;
-      if (auto st = readPidStat(pid);
-          st && live(*st) && st->pgrp > 1 && (skip_group <= 0 || st->pgrp != skip_group)) {
+      auto claimed = claimedUser(var, entry);
+      if (!claimed) continue;
+      // Anyone can copy a marker into an environment, and a user an action ran as can read it
+      // from /proc: only a process of the user the marker names is taken at its word.
+      if (*claimed != *owner) break;
+      if (auto st = readPidStat(pid); st && live(*st) && st->pgrp > 1 &&
+                                      st->start_ticks >= not_before_ticks &&
+                                      (skip_group <= 0 || st->pgrp != skip_group)) {
         groups.insert(st->pgrp);
         ++found;
       }

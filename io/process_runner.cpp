@@ -121,6 +121,7 @@ struct Run : std::enable_shared_from_this<Run> {
   asio::steady_timer exit_poll;  // kernels without pidfd_open (before 5.3): a short poll
   ProcessResult result;
   std::chrono::steady_clock::time_point start;
+  uint64_t start_ticks = 0;  // since boot: nothing that started before is the run's
   std::array<char, 16384> out_buf{}, err_buf{};
   int pending = 3;  // the exit and the two pipes' ends
   bool exited = false;
@@ -210,8 +211,9 @@ struct Run : std::enable_shared_from_this<Run> {
       // Counted as one when the group still had members: counting them would cost a scan of
       // /proc at every run.
       bool group = result.pid > 0 && ::kill(-result.pid, SIGKILL) == 0;
-      result.left_behind = (group ? 1 : 0) + static_cast<size_t>(std::max(
-                                                 0, endMarkedProcesses(spec.marker, result.pid)));
+      result.left_behind =
+          (group ? 1 : 0) + static_cast<size_t>(std::max(
+                                0, endMarkedProcesses(spec.marker, result.pid, start_ticks)));
     }
     // A leftover that escaped may still hold the pipes: read them a short while more, then end.
     grace.expires_after(spec.exit_grace);
@@ -283,6 +285,7 @@ void runProcess(asio::io_context& io, ProcessSpec spec, std::function<void(Proce
     return fail("cannot execute " + s.argv[0] + ": " + std::strerror(errno));
   std::vector<std::string> args(s.argv.begin() + 1, s.argv.end());
   run->start = std::chrono::steady_clock::now();
+  run->start_ticks = bootTicksNow();
   run->result.containment = s.cgroup ? "cgroup" : "process_group";
   ChildSetup setup{s.uid, s.gid, s.cgroup ? s.cgroup->procsFds() : std::vector<int>{}};
   try {

@@ -13,6 +13,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!n) return 0;
   auto again = parseNetwork(n->str());
   if (!again || !(*again == *n)) std::abort();
-  (void)protectedReason(*n, {*n});
+  (void)protectedReason(*n, {{*n, "kept"}});
   return 0;
 }

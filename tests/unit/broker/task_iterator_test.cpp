@@ -117,6 +117,30 @@ TEST(TaskIterator, RefusedWhereProcHidesProcesses) {
   EXPECT_EQ(WEXITSTATUS(status), 0) << "1: loaded anyway, 2: another reason, 1x: the set-up";
 }
 
+// A hidepid= mount made after the iterator was loaded: the next stream is refused, so that the
+// agent reads /proc, which hides what it should. The old check, at the load only, showed other
+// users' processes on /metrics from then on.
+TEST(TaskIterator, AStreamIsRefusedOnceProcHidesProcessesAfterTheLoad) {
+  if (!iteratorExpected()) GTEST_SKIP() << "needs root, the host's pid namespace and kernel BTF";
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    if (::unshare(CLONE_NEWNS) != 0) _exit(10);
+    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) _exit(11);
+    auto it = TaskIterator::load();
+    if (!it) _exit(13);
+    if (!it->open()) _exit(14);
+    if (::mount("proc", "/proc", "proc", 0, "hidepid=invisible") != 0) _exit(12);
+    auto stream = it->open();
+    if (stream) _exit(1);
+    _exit(stream.error().message.find("hidepid=invisible") != std::string::npos ? 0 : 2);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: a stream anyway, 2: another reason, 1x: the set-up";
+}
+
 TEST(TaskIterator, SeesTheProcessesProcShowsWithTheSameFigures) {
   if (!iteratorExpected()) GTEST_SKIP() << "needs root, the host's pid namespace and kernel BTF";
   auto it = TaskIterator::load();

@@ -51,7 +51,9 @@ TEST(AddressTest, AnythingElseIsRefusedWithTheReason) {
 }
 
 TEST(AddressTest, WhatKeepsTheHostReachableIsNeverBlocked) {
-  std::vector<Network> keep = {*parseNetwork("192.0.2.10"), *parseNetwork("2001:db8:1::5")};
+  std::vector<Kept> keep = {{*parseNetwork("192.0.2.10")},
+                            {*parseNetwork("2001:db8:1::5")},
+                            {*parseNetwork("198.51.100.1"), "a default gateway"}};
   auto why = [&](std::string_view text) { return protectedReason(*parseNetwork(text), keep); };
   EXPECT_EQ(why("127.0.0.1"), "is loopback");
   EXPECT_EQ(why("127.255.0.0/16"), "is loopback");
@@ -64,9 +66,53 @@ TEST(AddressTest, WhatKeepsTheHostReachableIsNeverBlocked) {
   EXPECT_EQ(why("192.0.2.10"), "is 192.0.2.10, which is never blocked");
   EXPECT_EQ(why("192.0.0.0/16"), "covers 192.0.2.10, which is never blocked");
   EXPECT_EQ(why("2001:db8:1::/48"), "covers 2001:db8:1::5, which is never blocked");
+  EXPECT_EQ(why("198.51.100.0/24"),
+            "covers 198.51.100.1 (a default gateway), which is never blocked");
   EXPECT_EQ(why("192.0.2.11"), "");
   EXPECT_EQ(why("203.0.113.0/24"), "");
   EXPECT_EQ(why("2001:db8:2::/48"), "");
+}
+
+// The routing tables as the kernel lists them (this machine's, and the hostile or broken lines a
+// file could hold): only a default route through a gateway counts.
+TEST(AddressTest, DefaultGatewaysAreReadFromTheKernelsRoutingTables) {
+  const char* route =
+      "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
+      "eth0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n"
+      "eth0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n"
+      "eth1\t00000000\t0101A8C0\t0001\t0\t0\t0\t00000000\t0\t0\t0\n"  // no RTF_GATEWAY
+      "eth2\t00000000\tZZ0200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n"  // not hex
+      "eth3\t00000000\t010200C0\n";                                   // cut short
+  const char* route6 =
+      "fd000000000000000000000000000000 40 00000000000000000000000000000000 00 "
+      "00000000000000000000000000000000 00000100 00000001 00000000 00000001     eth0\n"
+      "00000000000000000000000000000000 00 00000000000000000000000000000000 00 "
+      "20010db8000000000000000000000001 00000400 00000002 00000000 00000003     eth0\n"
+      "00000000000000000000000000000000 00 00000000000000000000000000000000 00 "
+      "00000000000000000000000000000000 ffffffff 00000001 00000000 00200200       lo\n";
+  std::vector<std::string> got;
+  for (const auto& n : parseDefaultGateways(route, route6)) got.push_back(n.str());
+  EXPECT_EQ(got, (std::vector<std::string>{"192.0.2.1", "2001:db8::1"}));
+  EXPECT_TRUE(parseDefaultGateways("", "").empty());
+  EXPECT_TRUE(parseDefaultGateways(std::string(100000, '0'), std::string(3, '\n')).empty());
+}
+
+TEST(AddressTest, NameserversAreReadFromResolvConf) {
+  const char* conf =
+      "# nameserver 192.0.2.99\n"
+      "; nameserver 192.0.2.98\n"
+      "search example.com\n"
+      "nameserver 10.255.255.53\n"
+      "nameserver\tfe80::1%eth0\n"
+      "nameserver 2001:db8::53\n"
+      "nameserver not-an-address\n"
+      "nameserver 192.0.2.0/24\n"
+      "nameserver\n"
+      "options ndots:2";
+  std::vector<std::string> got;
+  for (const auto& n : parseNameservers(conf)) got.push_back(n.str());
+  EXPECT_EQ(got,
+            (std::vector<std::string>{"10.255.255.53", "fe80::1", "2001:db8::53", "192.0.2.0/24"}));
 }
 
 }  // namespace

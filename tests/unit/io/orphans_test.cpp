@@ -119,5 +119,50 @@ TEST(OrphansTest, AMarkerInAProcessOfAnotherUserIsNotTakenAtItsWord) {
   ::waitpid(decoy, nullptr, 0);
 }
 
+// The marker names the user the run's process runs as. A root process with a marker that claims
+// another user (a set-user-ID program started with a copied marker) is not taken; a process of
+// the user the marker names is; one that started before the run is not, whatever it carries.
+TEST(OrphansTest, AMarkedProcessCountsOnlyAsTheUserItsMarkerNamesAndAfterItsRun) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to start a process as another user";
+  EXPECT_EQ(runEnvironment("0123abcd/9", 65534), "NOVACRON_RUN=0123abcd/9:65534");
+  auto waitExec = [](pid_t pid, const std::string& var) {
+    for (int i = 0; i < 500; ++i) {
+      std::ifstream env("/proc/" + std::to_string(pid) + "/environ");
+      std::string text((std::istreambuf_iterator<char>(env)), {});
+      if (text.find(var) != std::string::npos) return true;
+      ::usleep(10000);
+    }
+    return false;
+  };
+  const std::string as_nobody = runEnvironment("0123abcd/9", 65534);
+  // Root, claiming nobody.
+  pid_t liar = withEnv(as_nobody.c_str());
+  ASSERT_TRUE(waitExec(liar, as_nobody));
+  EXPECT_EQ(endMarkedProcesses("0123abcd/9"), 0);
+  EXPECT_EQ(::kill(liar, 0), 0) << "a root process claiming another user was ended";
+  ::kill(liar, SIGKILL);
+  ::waitpid(liar, nullptr, 0);
+  // Nobody, claiming nobody: the run's, unless it started before the run.
+  pid_t real = ::fork();
+  if (real == 0) {
+    ::setpgid(0, 0);
+    if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(126);
+    char* const argv[] = {const_cast<char*>("sleep"), const_cast<char*>("60"), nullptr};
+    char* const envp[] = {const_cast<char*>(as_nobody.c_str()), nullptr};
+    ::execve("/bin/sleep", argv, envp);
+    ::_exit(127);
+  }
+  ::setpgid(real, real);
+  ASSERT_TRUE(waitExec(real, as_nobody));
+  auto later = processStartTicks(real).value_or(0) + 100;  // one second after it started
+  EXPECT_EQ(endMarkedProcesses("0123abcd/9", 0, later), 0);
+  EXPECT_EQ(::kill(real, 0), 0) << "a process older than the run was ended";
+  EXPECT_LE(processStartTicks(real).value_or(0), bootTicksNow());
+  EXPECT_EQ(endMarkedProcesses("0123abcd/9", 0, processStartTicks(real).value_or(0)), 1);
+  int status = 0;
+  ::waitpid(real, &status, 0);
+  EXPECT_TRUE(WIFSIGNALED(status));
+}
+
 }  // namespace
 }  // namespace novacron::actions
