@@ -35,12 +35,15 @@ const collectors::MetricDef* findMetric(std::string_view name) {
   return it != kCatalog.end() && (*it)->name == name ? *it : nullptr;
 }
 
-// A condition names the agent's metrics, or an application's that a scrape target keeps. An
-// application's name wins over the agent's own short name (http_requests_total is the
-// application's when a target admits it, novacron_http_requests_total the agent's); without a
-// target, the binder tries the name with the prefix.
+// A condition names the agent's metrics, or an application's that a scrape target keeps. The
+// host's short names are the host's whatever a target serves (disk_used_ratio is always
+// novacron_disk_used_ratio: scraped series never take it). An application's name wins over the
+// agent's own short name otherwise (http_requests_total is the application's when a target
+// admits it, novacron_http_requests_total the agent's); without a target, the binder tries the
+// name with the prefix.
 const collectors::MetricDef* conditionMetric(const policy::Config& config, std::string_view n) {
   if (auto* d = findMetric(n)) return d;
+  if (collectors::isHostMetricName(n)) return findMetric("novacron_" + std::string(n));
   return collectors::scrapeAdmits(config.sources.scrape, n) ? collectors::scrapedMetric(n)
                                                             : nullptr;
 }

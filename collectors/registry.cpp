@@ -85,6 +85,21 @@ std::vector<const MetricDef*> sourceMetrics() {
   return out;
 }
 
+bool isHostMetricName(std::string_view name) {
+  // Made once: the sources' definitions are constants, and a scrape asks once per new name.
+  static const auto* kNames = [] {
+    auto* names = new std::vector<std::string_view>;
+    for (const MetricDef* d : sourceMetrics()) {
+      std::string_view full = d->name;
+      names->push_back(full);
+      if (full.starts_with("novacron_")) names->push_back(full.substr(9));
+    }
+    std::sort(names->begin(), names->end());
+    return names;
+  }();
+  return std::binary_search(kNames->begin(), kNames->end(), name);
+}
+
 Sources::Sources(boost::asio::io_context& io, const Clock& clock, std::string systemctl, Sink sink,
                  SourceOptions options, CollectorDeps deps)
     : options_(std::move(options)),

@@ -40,6 +40,12 @@ std::vector<CollectorPtr> makeProcessCollectors(const ProcessOptions& options,
 /// host without PSI), unsorted.
 std::vector<const MetricDef*> sourceMetrics();
 
+/// Whether `name` is one of the host's metrics as a condition names it: a source's metric by its
+/// full name or without its novacron_ prefix (disk_used_ratio). An application's scraped series
+/// may never take such a name, and a condition's name binds to the host's first: a local user
+/// who runs or squats a scrape target cannot feed the built-in playbooks. Thread-safe.
+bool isHostMetricName(std::string_view name);
+
 /// A group the agent runs on a timer of its own, and how long each collector may take.
 struct Sweep {
   CollectorGroup* group;

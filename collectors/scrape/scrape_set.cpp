@@ -9,6 +9,7 @@
 #include "base/guard.h"
 #include "base/pattern.h"
 #include "base/text.h"
+#include "collectors/registry.h"
 #include "collectors/scrape/scraped_metrics.h"
 #include "io/gzip.h"
 #include "io/http_client.h"
@@ -41,12 +42,16 @@ class MetricAllowList {
 }  // namespace
 
 bool scrapeAdmits(const std::vector<ScrapeConfig>& targets, std::string_view name) {
+  if (isHostMetricName(name)) return false;
   return std::any_of(targets.begin(), targets.end(), [&](const ScrapeConfig& t) {
     return MetricAllowList(t.metrics).admits(name);
   });
 }
 
 // --- reading one body ------------------------------------------------------------------------
+
+// Marks a name that is the host's (isHostMetricName) among the admitted ones: never stored.
+constexpr MetricDef kHostsName{"", MetricType::kGauge, "", ""};
 
 struct ScrapeReader::Impl {
   explicit Impl(const ScrapeConfig& c) : config(c), allow(c.metrics) {}
@@ -74,13 +79,20 @@ ScrapeRead ScrapeReader::read(std::string_view body) {
     if (auto it = s.admitted.find(s.last_name); it != s.admitted.end())
       return s.last_def = it->second;
     const MetricDef* d = nullptr;
-    if (s.admitted.size() < kMaxScrapedNames && s.allow.admits(name)) d = scrapedMetric(name);
+    if (s.admitted.size() < kMaxScrapedNames && s.allow.admits(name))
+      d = isHostMetricName(name) ? &kHostsName : scrapedMetric(name);
     s.admitted.emplace(name, d);
     return s.last_def = d;
   };
   auto stats = s.parser.parse(body, [&](const metrics::ParsedSample& p) {
     const MetricDef* d = def(p.name);
     if (!d) return true;
+    if (d == &kHostsName) {
+      // The application's series never stand in for the host's, whatever the allow-list says.
+      ++out.dropped;
+      if (out.hosts_names++ == 0) out.hosts_name = std::string(p.name);
+      return true;
+    }
     if (out.samples.size() >= s.config.max_series) {
       ++out.dropped;
       return true;
@@ -184,6 +196,9 @@ void ScrapeSet::scrape(const std::shared_ptr<Target>& t) {
           !error.empty() ? validUtf8(error)
           : read.bad_lines > 0
               ? std::to_string(read.bad_lines) + " line(s) skipped, first at " + read.first_error
+          : read.hosts_names > 0
+              ? std::to_string(read.hosts_names) + " series named as this host's metrics (" +
+                    validUtf8(read.hosts_name) + ") left out: an application may not serve them"
           : read.dropped > 0 ? std::to_string(read.dropped) + " series over max_series " +
                                    std::to_string(t->config.max_series) + " left out"
                              : "";

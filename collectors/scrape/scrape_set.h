@@ -77,6 +77,10 @@ struct ScrapeRead {
   size_t dropped = 0;
   size_t bad_lines = 0;
   std::string first_error;
+  /// Of `dropped`, the series named as one of the host's metrics (isHostMetricName), and the
+  /// first such name.
+  size_t hosts_names = 0;
+  std::string hosts_name;
 };
 class ScrapeReader {
  public:

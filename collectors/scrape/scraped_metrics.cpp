@@ -14,8 +14,8 @@ constexpr MetricDef kDuration{"novacron_scrape_duration_seconds", MetricType::kG
 constexpr MetricDef kSeries{"novacron_scrape_series", MetricType::kGauge, "target",
                             "Series the target's last scrape put in the metric store."};
 constexpr MetricDef kDropped{"novacron_scrape_dropped_series", MetricType::kGauge, "target",
-                             "Series of the last scrape left out: over max_series, or names "
-                             "past the agent's limit."};
+                             "Series of the last scrape left out: over max_series, names past "
+                             "the agent's limit, or names of this host's own metrics."};
 constexpr MetricDef kBad{"novacron_scrape_bad_lines", MetricType::kGauge, "target",
                          "Lines of the last scrape that could not be read and were skipped."};
 constexpr const MetricDef* kMetrics[] = {&kUp, &kDuration, &kSeries, &kDropped, &kBad};

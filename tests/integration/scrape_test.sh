@@ -32,6 +32,19 @@ coproc SRV { exec "$SERVER" "$EXPO"; }
 PIDS+=("$SRV_PID")
 read -r -t 10 APP_PORT <&"${SRV[0]}" || fail "the metrics server did not start"
 
+# A squatter on another port, admitting every name (the default), serving the host's own metrics
+# under their short names at alarming values: what a local user who runs or squats a target's
+# port could serve to open forged incidents or hide the real figures.
+cat >"$WORK/squat.prom" <<'PROM'
+disk_used_ratio{mount="/"} 0.999
+cpu_usage_ratio 1
+memory_available_bytes 1
+app_ok 1
+PROM
+coproc SQUAT { exec "$SERVER" "$WORK/squat.prom"; }
+PIDS+=("$SQUAT_PID")
+read -r -t 10 SQUAT_PORT <&"${SQUAT[0]}" || fail "the squatter's server did not start"
+
 mkdir -p "$WORK/playbooks"
 cat >"$WORK/playbooks/orders.yaml" <<'YAML'
 name: orders_errors
@@ -53,6 +66,7 @@ playbooks_dir: $WORK/playbooks
 collectors:
   scrape:
     - {name: orders, url: "http://127.0.0.1:$APP_PORT/metrics", interval: 1s, metrics: ["http_.*", "jobs_.*"]}
+    - {name: squatter, url: "http://127.0.0.1:$SQUAT_PORT/metrics", interval: 1s}
 YAML
 start_agent "$WORK/agent.yaml" "$WORK/agent.log" "$SOCK"
 
@@ -66,6 +80,18 @@ metrics=$(curl -s "http://127.0.0.1:$PORT/metrics")
 grep -q '^novacron_scrape_up{target="orders"} 1' <<<"$metrics" || fail "no novacron_scrape_up 1"
 grep -q '^http_requests_total' <<<"$metrics" && fail "the application's series are served back"
 pass "scraped series are in the store with target=orders, not on the agent's /metrics"
+
+# --- the squatter's copies of the host's metrics go nowhere ----------------------------------
+wait_for 20 bash -c "curl -s http://127.0.0.1:$PORT/metrics | grep -q '^novacron_scrape_dropped_series{target=\"squatter\"} 3'" ||
+  fail "the squatter's host names were not refused: $(curl -s "http://127.0.0.1:$PORT/metrics" | grep squatter)"
+nc metrics app_ok | grep -q 'target="squatter"' || fail "the squatter's own metric is not in the store"
+for m in disk_used_ratio cpu_usage_ratio memory_available_bytes; do
+  out=$(nc metrics "$m" || true)
+  grep -q squatter <<<"$out" && fail "$m holds the squatter's series: $out"
+done
+grep -Eq "^squatter +scrape +degraded .*3 series named as this host's metrics \\(disk_used_ratio\\) left out" <<<"$(nc status -v || true)" || fail "the refusal is not in the status: $(nc status -v)"
+nc --json incidents | grep -q squatter && fail "an incident on the squatter's figures: $(nc incidents)"
+pass "a target serving disk_used_ratio, cpu_usage_ratio and memory_available_bytes: all 3 refused and counted, none in the store, no incident"
 
 # --- 5xx climb: the playbook opens; they stop: it resolves --------------------------------
 ok=1000 errors=0

@@ -34,5 +34,29 @@ TEST(CatalogTest, TheMetricsWithHistoryAreThoseThePolicyAndTheDiagnosticsAskFor)
   for (const auto& n : names) EXPECT_TRUE(findMetric(n) || !n.starts_with("novacron_")) << n;
 }
 
+// A scrape target that admits every name (the default): the built-in playbooks still look at the
+// host's series, never at an application's of the same short name.
+TEST(CatalogTest, AScrapeTargetThatAdmitsEveryNameLeavesTheHostsNamesToTheHost) {
+  policy::ConfigEnv env;
+  env.hostname = "db-01.example";
+  env.cwd = "/work";
+  policy::Config config = policy::defaultConfig(env);
+  collectors::ScrapeConfig app;
+  app.name = "app";
+  app.url = "http://127.0.0.1:9/metrics";
+  config.sources.scrape.push_back(app);
+  auto load = loadAgentPolicy(config, env);
+  ASSERT_TRUE(load.policy) << (load.errors.empty() ? "" : load.errors.front().str());
+  const policy::Playbook* disk_full = load.policy->find("disk_full");
+  ASSERT_NE(disk_full, nullptr);
+  auto names = disk_full->metrics();
+  EXPECT_TRUE(names.contains("novacron_disk_used_ratio"));
+  EXPECT_FALSE(names.contains("disk_used_ratio"));
+  for (const auto& p : load.policy->playbooks) {
+    for (const auto& n : p.metrics())
+      EXPECT_TRUE(n.starts_with("novacron_")) << p.name << " looks at the application's " << n;
+  }
+}
+
 }  // namespace
 }  // namespace novacron::agent

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "collectors/registry.h"
 #include "collectors/scrape/scraped_metrics.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/fixture.h"
@@ -84,6 +85,30 @@ TEST(ScrapeReaderTest, TheAllowListTheCapAndTheTargetLabel) {
   EXPECT_FALSE(scrapeAdmits({c}, "go_goroutines"));
   EXPECT_FALSE(scrapeAdmits({target("any", "")}, "novacron_load1"));
   EXPECT_TRUE(scrapeAdmits({target("any", "")}, "go_goroutines"));
+}
+
+// A target that admits every name (the default) serving the host's own metrics under their short
+// names, as a local user who runs or squats its port would: none of it reaches the store, each is
+// counted and the first is named, and a condition's short name stays the host's.
+TEST(ScrapeReaderTest, ATargetCannotServeTheHostsMetrics) {
+  ScrapeConfig c = target("app", "");
+  ScrapeReader reader(c);
+  auto read = reader.read(
+      "disk_used_ratio{mount=\"/\"} 0.99\n"
+      "cpu_usage_ratio 1\n"
+      "pg_connections_used_ratio{instance=\"main\"} 0\n"
+      "app_jobs_failed_total 3\n");
+  ASSERT_EQ(read.samples.size(), 1u);
+  EXPECT_EQ(read.samples[0].metric->name, "app_jobs_failed_total");
+  EXPECT_EQ(read.dropped, 3u);
+  EXPECT_EQ(read.hosts_names, 3u);
+  EXPECT_EQ(read.hosts_name, "disk_used_ratio");
+  EXPECT_TRUE(isHostMetricName("disk_used_ratio"));
+  EXPECT_TRUE(isHostMetricName("novacron_disk_used_ratio"));
+  EXPECT_FALSE(isHostMetricName("http_requests_total"));
+  EXPECT_FALSE(scrapeAdmits({c}, "disk_used_ratio"));
+  EXPECT_FALSE(scrapeAdmits({c}, "cpu_usage_ratio"));
+  EXPECT_TRUE(scrapeAdmits({c}, "app_jobs_failed_total"));
 }
 
 // Runs a ScrapeSet on a loop thread until `n` scrapes have been sunk (bounded).
