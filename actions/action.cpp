@@ -1,5 +1,7 @@
 #include "actions/action.h"
 
+#include <pwd.h>
+
 #include "actions/registry.h"
 
 namespace novacron::actions {
@@ -12,6 +14,34 @@ Result<void> checkValues(const policy::ActionSpec& spec,
                          const std::map<std::string, std::string>& values) {
   const ActionType* t = findActionType(spec.type);
   return t && t->check ? t->check(spec.with, values) : Result<void>{};
+}
+
+Result<void> checkLabels(const policy::Playbook& playbook, const policy::ActionSpec& spec,
+                         const std::map<std::string, std::string>& values, bool from_application) {
+  const ActionType* t = findActionType(spec.type);
+  for (const auto& name : policy::labelsUsed(spec.with)) {
+    auto v = values.find("labels." + name);
+    if (v == values.end()) continue;  // substitution says what is missing
+    const policy::LabelType& type = policy::labelTypeOf(playbook.label_types, name);
+    if (auto r = policy::checkLabelValue(name, type, v->second); !r) return r;
+    if (type.kind == policy::LabelKind::kUser) {
+      struct passwd pw {};
+      struct passwd* found = nullptr;
+      char buf[4096];
+      if (::getpwnam_r(v->second.c_str(), &pw, buf, sizeof(buf), &found) != 0 || !found)
+        return makeError(ErrorCode::kInvalidArgument,
+                         "label " + name + ": no user '" + v->second + "' on this host");
+      if (found->pw_uid == 0 && !type.allow_root)
+        return makeError(ErrorCode::kInvalidArgument,
+                         "label " + name + ": user '" + v->second +
+                             "' is root (uid 0), which the playbook does not allow");
+    }
+    if (from_application && t && t->root && !type.from_scrape)
+      return makeError(ErrorCode::kPermission,
+                       "label " + name + " comes from an application's series, and " + spec.id +
+                           " needs root: only a label declared from_scrape: true may reach it");
+  }
+  return {};
 }
 
 Result<RunCgroupPtr> runCgroup(const ActionEnv& env, const ActionRequest& request) {

@@ -117,6 +117,15 @@ void sendNotice(const ActionEnv& env, const std::string& templ,
 Result<void> checkValues(const policy::ActionSpec& spec,
                          const std::map<std::string, std::string>& values);
 
+/// Whether the values fill `spec`'s {labels.NAME} as `playbook` declares them
+/// (policy/label_types.h): each fits its type, and a user is one that exists on this host. For an
+/// incident opened on an application's series (`from_application`: the playbook's `when` looks
+/// at scraped metrics and nobody triggered it by hand), a label reaches an action that needs root
+/// only where the playbook declared it from_scrape. The agent checks before an incident opens by
+/// hand and before each run; the root broker again, with its own copy of the policy.
+Result<void> checkLabels(const policy::Playbook& playbook, const policy::ActionSpec& spec,
+                         const std::map<std::string, std::string>& values, bool from_application);
+
 /// The cgroup of this run ("run-<id>", with the action's resources), or null where there is no
 /// containment by cgroup. An error when one should be made and cannot: the run must not start
 /// uncontained.

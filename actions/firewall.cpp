@@ -54,8 +54,10 @@ std::vector<firewall::Kept> keepList(const std::vector<std::string>& keep_hosts)
     addrinfo* res = nullptr;
     if (::getaddrinfo(host.c_str(), nullptr, &hints, &res) != 0) continue;
     for (addrinfo* a = res; a; a = a->ai_next) {
-      if (a->ai_family == AF_INET || a->ai_family == AF_INET6)
-        keep.push_back({firewall::hostOf(a->ai_addr), host});
+      if (a->ai_family == AF_INET || a->ai_family == AF_INET6) {
+        Network n = firewall::hostOf(a->ai_addr);
+        keep.push_back({n, n.str() == host ? "" : host});
+      }
     }
     ::freeaddrinfo(res);
   }

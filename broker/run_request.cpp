@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "actions/action.h"
 #include "actions/action_runners.h"
 #include "base/text.h"
 #include "policy/action_schema.h"
@@ -182,6 +183,10 @@ Result<actions::ActionRequest> authorize(const policy::PolicySet& policy, const 
   own.verb = m.verb;
   if (auto e = expectations(m.verb, r.spec, r.values, own); !e)
     return refused("the values cannot fill " + playbook + "/" + action + ": " + e.error().message);
+  // The labels against the types of the broker's own copy of the playbook, whatever the agent
+  // checked: a value that would carry a list, leave a directory or widen a block is refused here.
+  if (auto t = actions::checkLabels(*p, r.spec, r.values, false); !t)
+    return refused("the values do not fit " + playbook + "/" + action + ": " + t.error().message);
   if (auto d = difference(m, own)) return refused(*d);
   return r;
 }

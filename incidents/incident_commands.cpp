@@ -175,19 +175,6 @@ CommandReply decide(const IncidentContext& c, const std::string& cmd, const std:
 
 namespace {
 
-// The names of the labels a playbook's actions fill in ({labels.NAME} anywhere in `with`).
-void labelsUsed(const json& j, std::set<std::string>& out) {
-  if (j.is_string()) {
-    if (auto names = policy::placeholders(j.get<std::string>())) {
-      for (const auto& n : *names) {
-        if (n.starts_with("labels.")) out.insert(n.substr(7));
-      }
-    }
-  } else if (j.is_structured()) {
-    for (const auto& item : j) labelsUsed(item, out);
-  }
-}
-
 bool validLabelName(const std::string& n) {
   return !n.empty() && n.size() <= 64 && !std::isdigit(static_cast<unsigned char>(n[0])) &&
          !n.starts_with("__") && std::all_of(n.begin(), n.end(), [](char ch) {
@@ -258,7 +245,10 @@ CommandReply trigger(const IncidentContext& c, const TriggerRequest& t, const Re
   const policy::Playbook* p = c.evaluator->policy().find(t.playbook);
   if (!p) return CommandReply::error("invalid", "no playbook named '" + t.playbook + "'");
   std::set<std::string> needed, given;
-  for (const auto& a : p->actions) labelsUsed(a.with, needed);
+  for (const auto& a : p->actions) {
+    auto names = policy::labelsUsed(a.with);
+    needed.insert(names.begin(), names.end());
+  }
   for (const auto& l : t.labels) given.insert(l.name);
   for (const auto& n : needed) {
     if (!given.count(n))
@@ -288,6 +278,10 @@ CommandReply trigger(const IncidentContext& c, const TriggerRequest& t, const Re
   for (const auto& l : t.labels) values["labels." + l.name] = l.value;
   for (const auto& a : p->actions) {
     if (auto r = actions::checkValues(a, values); !r)
+      return CommandReply::error("bad_request", "action " + a.id + ": " + r.error().message);
+  }
+  for (const auto& a : p->actions) {
+    if (auto r = actions::checkLabels(*p, a, values, false); !r)
       return CommandReply::error("bad_request", "action " + a.id + ": " + r.error().message);
   }
   auto decisions = c.evaluator->trigger(

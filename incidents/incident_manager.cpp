@@ -326,6 +326,15 @@ void IncidentManager::runAction(Incident& inc) {
       }
     });
   };
+  auto run_values = values(inc, "action " + a.id);
+  // The labels as the playbook types them: a value that does not fit fails the step here, before
+  // anything runs (the broker checks again for what needs root).
+  if (auto r = actions::checkLabels(*p, a, run_values,
+                                    p->application_labels && inc.rec.triggered_by.empty());
+      !r) {
+    complete(actions::failed(r.error().message));
+    return;
+  }
   if (inc.rec.dry_run) {
     complete({"skipped", json{{"dry_run", true}, {"message", "dry-run: planned, not run"}}});
     return;
@@ -334,7 +343,7 @@ void IncidentManager::runAction(Incident& inc) {
                                  a,
                                  id,
                                  run_id,
-                                 values(inc, "action " + a.id),
+                                 std::move(run_values),
                                  now,
                                  {},
                                  actions::runMarker(options_.store_id, run_id)};

@@ -511,6 +511,16 @@ std::vector<std::string> Condition::metrics() const {
   return {names.begin(), names.end()};
 }
 
+bool Condition::looksAtApplicationMetrics() const {
+  bool any = false;
+  visit(*root_, [&](const Expr& e) {
+    if ((e.kind == Expr::Kind::kSeries || e.kind == Expr::Kind::kWindow) && e.selector.def &&
+        e.selector.def->labels == "*")
+      any = true;
+  });
+  return any;
+}
+
 milliseconds Condition::maxWindow() const {
   milliseconds m{0};
   visit(*root_, [&](const Expr& e) { m = std::max(m, e.window); });

@@ -131,6 +131,9 @@ class Condition {
   const std::string& text() const { return text_; }
   /// Full names of the metrics the condition reads (after bind()).
   std::vector<std::string> metrics() const;
+  /// Whether it looks at an application's scraped metric (bound to a definition whose labels are
+  /// the application's): the labels of what it matches then come from that application.
+  bool looksAtApplicationMetrics() const;
   /// The longest window the condition looks back over.
   milliseconds maxWindow() const;
 

@@ -12,6 +12,7 @@
 
 #include "io/resource_limits.h"
 #include "policy/condition.h"
+#include "policy/label_types.h"
 #include "policy/severity.h"
 
 namespace novacron::policy {
@@ -87,6 +88,11 @@ struct Playbook {
   std::vector<ActionSpec> actions;
   LimitsSpec limits;
   std::map<std::string, std::string> labels;
+  /// What each label its actions use must be (label_types:); an undeclared one is a kName.
+  LabelTypes label_types;
+  /// Its `when` looks at an application's scraped metrics: an incident it opens has labels an
+  /// application chose, which reach an action that needs root only where declared from_scrape.
+  bool application_labels = false;
   SourcePos pos;
   bool builtin = false;
   /// The metrics its conditions look at: when, resolve_when, escalate_when, verify.mandatory.

@@ -11,9 +11,11 @@
 #include "base/proc_file.h"
 #include "base/yaml/file_trust.h"
 #include "base/yaml/yaml_reader.h"
+#include "io/address.h"
 #include "io/url.h"
 #include "policy/action_reader.h"
 #include "policy/action_schema.h"
+#include "policy/label_types.h"
 #include "policy/notify_templates.h"
 #include "policy/substitute.h"
 
@@ -48,13 +50,118 @@ std::optional<Condition> readCondition(YamlReader& r, const yaml::Node& node,
   return c;
 }
 
+// label_types: NAME: KIND, or NAME: {type: KIND, allow_root, widest_v4, widest_v6, from_scrape},
+// or NAME: {pattern: REGEX, from_scrape}.
+std::optional<LabelTypes> readLabelTypes(YamlReader& r, const yaml::Node& v, const std::string& w) {
+  if (!v.IsMap()) {
+    r.error(v, w + ": label_types must map label names to types (" + labelKindNames() + ")");
+    return std::nullopt;
+  }
+  LabelTypes out;
+  bool ok = true;
+  for (const auto& [key, spec] : v.entries()) {
+    const std::string name = key.Scalar();
+    const std::string where = w + ": label_types." + name;
+    LabelType t;
+    t.declared = true;
+    auto kind = [&](const yaml::Node& k) {
+      auto text = r.string(k, where);
+      if (!text) return false;
+      auto parsed = parseLabelKind(*text);
+      if (!parsed || *parsed == LabelKind::kPattern) {
+        r.error(k, where + ": '" + *text + "' is not a label type (" + labelKindNames() + ")");
+        return false;
+      }
+      t.kind = *parsed;
+      return true;
+    };
+    if (spec.IsScalar()) {
+      ok = kind(spec) && ok;
+    } else if (r.checkMap(
+                   spec, where,
+                   {"type", "pattern", "allow_root", "widest_v4", "widest_v6", "from_scrape"})) {
+      auto type = r.get(spec, "type", "type");
+      auto pattern = r.get(spec, "pattern", "pattern");
+      if (type.IsDefined() == pattern.IsDefined()) {
+        r.error(spec, where + " needs a type or a pattern, not both");
+        ok = false;
+        continue;
+      }
+      if (type.IsDefined() && !kind(type)) ok = false;
+      if (pattern.IsDefined()) {
+        auto text = r.string(pattern, where + ".pattern");
+        auto compiled =
+            text ? Pattern::compile(*text)
+                 : Result<std::shared_ptr<const Pattern>>(makeError(ErrorCode::kMalformed, ""));
+        if (!compiled) {
+          if (text) r.error(pattern, where + ".pattern: " + compiled.error().message);
+          ok = false;
+          continue;
+        }
+        t.kind = LabelKind::kPattern;
+        t.pattern_text = *text;
+        t.pattern = *compiled;
+      }
+      auto flag = [&](const char* key_name, bool& out_flag) {
+        if (auto f = r.get(spec, key_name, key_name); f.IsDefined()) {
+          if (auto b = r.boolean(f, where + "." + key_name))
+            out_flag = *b;
+          else
+            ok = false;
+        }
+      };
+      flag("allow_root", t.allow_root);
+      flag("from_scrape", t.from_scrape);
+      auto widest = [&](const char* key_name, int min, int max, int& out_prefix) {
+        if (auto f = r.get(spec, key_name, key_name); f.IsDefined()) {
+          if (auto x = r.integer(f, where + "." + key_name, min, max))
+            out_prefix = static_cast<int>(*x);
+          else
+            ok = false;
+        }
+      };
+      widest("widest_v4", firewall::kMinPrefixV4, 32, t.widest_v4);
+      widest("widest_v6", firewall::kMinPrefixV6, 128, t.widest_v6);
+    } else {
+      ok = false;
+    }
+    out[name] = std::move(t);
+  }
+  if (!ok) return std::nullopt;
+  return out;
+}
+
+// Every label an action uses has a type: an undeclared one is a plain value (no list, no way out
+// of a directory, no option), said once as a warning so that the operator declares what it
+// really is. A declared one
+// that no action uses is said too: a typo would leave the real one a name.
+void checkLabelUses(YamlReader& r, const yaml::Node& n, const Playbook& p) {
+  std::set<std::string> used;
+  for (const auto& a : p.actions) {
+    auto names = labelsUsed(a.with);
+    used.insert(names.begin(), names.end());
+  }
+  for (const auto& name : used) {
+    if (!p.label_types.count(name))
+      r.warn(n, "playbook " + p.name + ": label " + name +
+                    " is used by its actions but has no type: it must be a plain value (no ',', "
+                    "no '..', not starting with '-'); declare it under label_types (" +
+                    labelKindNames() + ")");
+  }
+  for (const auto& [name, t] : p.label_types) {
+    if (!used.count(name))
+      r.warn(n, "playbook " + p.name + ": label_types." + name + " is used by no action");
+  }
+}
+
 // One playbook map. Errors go to the reader; nullopt if there was any.
 std::optional<Playbook> readPlaybook(YamlReader& r, const yaml::Node& n,
                                      const MetricLookup& metrics, ActionCatalog actions,
                                      bool builtin, const std::string& secret_reader) {
   static const std::initializer_list<std::string_view> kFields = {
-      "name",         "severity",      "category",    "description", "enabled", "when",   "for",
-      "resolve_when", "escalate_when", "escalate_to", "verify",      "actions", "limits", "labels"};
+      "name",   "severity", "category",     "description",   "enabled",
+      "when",   "for",      "resolve_when", "escalate_when", "escalate_to",
+      "verify", "actions",  "limits",       "labels",        "label_types"};
   if (!r.checkMap(n, "a playbook", kFields)) return std::nullopt;
   Playbook p;
   p.builtin = builtin;
@@ -119,10 +226,12 @@ std::optional<Playbook> readPlaybook(YamlReader& r, const yaml::Node& n,
       fail();
   }
   if (auto v = r.get(n, "when", "when"); v.IsDefined()) {
-    if (auto c = readCondition(r, v, w + ": when", metrics))
+    if (auto c = readCondition(r, v, w + ": when", metrics)) {
+      p.application_labels = c->looksAtApplicationMetrics();
       p.when = std::move(*c);
-    else
+    } else {
       fail();
+    }
   }
   if (auto v = r.get(n, "for", "for"); v.IsDefined()) {
     if (auto d = r.duration(v, w + ": for", 0ms, 24h))
@@ -241,7 +350,14 @@ std::optional<Playbook> readPlaybook(YamlReader& r, const yaml::Node& n,
     else
       fail();
   }
+  if (auto v = r.get(n, "label_types", "label_types"); v.IsDefined()) {
+    if (auto t = readLabelTypes(r, v, w))
+      p.label_types = std::move(*t);
+    else
+      fail();
+  }
   if (!ok) return std::nullopt;
+  checkLabelUses(r, n, p);
   return p;
 }
 

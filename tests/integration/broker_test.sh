@@ -23,6 +23,19 @@ playbook() {
   limits: {cooldown: 0s, max_runs_per_hour: 100}
   actions:
     - {id: mark, type: exec, automated: true, timeout: 10s, with: {argv: ["/usr/bin/touch", "$WORK/out/$1"]}}
+- name: mark_file
+  severity: 4
+  category: infrastructure
+  limits: {cooldown: 0s, max_runs_per_hour: 100}
+  label_types: {file: path_component}
+  actions:
+    - {id: mark, type: exec, automated: true, timeout: 10s, with: {argv: ["/usr/bin/touch", "$WORK/out/{labels.file}"]}}
+- name: mark_untyped
+  severity: 4
+  category: infrastructure
+  limits: {cooldown: 0s, max_runs_per_hour: 100}
+  actions:
+    - {id: mark, type: exec, automated: true, timeout: 10s, with: {argv: ["/usr/bin/touch", "$WORK/out/{labels.file}"]}}
 - name: long
   severity: 4
   category: infrastructure
@@ -67,6 +80,17 @@ wait_for 20 test -e "$WORK/out/old" || fail "the exec action did not run: $(nc i
 wait_for 10 bash -c "'$CLI' --socket '$SOCK' --json incident '$id' | grep -q '\"state\":\"done\"'" ||
   fail "no result: $(nc incident "$id")"
 pass "an exec action ran as root through the broker and its result is on the timeline"
+
+# --- a label cannot steer root out of its directory ------------------------------------------
+# As reported: touch out/{labels.file} with file=../pwned_by_label wrote outside out/ as root.
+for p in mark_file mark_untyped; do
+  capture nc trigger "$p" --label file=../pwned_by_label
+  ((rc == 1)) && grep -q "label file '../pwned_by_label' is not" <<<"$out" || fail "$p took ../pwned_by_label: $rc $out"
+done
+[[ -e $WORK/pwned_by_label ]] && fail "root wrote $WORK/pwned_by_label"
+id=$(nc --json trigger mark_file --label file=report.txt | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
+wait_for 20 test -e "$WORK/out/report.txt" || fail "a fitting label did not run: $(nc incident "$id")"
+pass "file=../pwned_by_label refused for a path_component and for an undeclared label (a plain value); file=report.txt ran"
 
 # --- the broker refuses what its own policy does not hold --------------------------------
 # A new version of the playbook that root can read and the agent's user cannot: the agent keeps

@@ -73,6 +73,15 @@ capture nc trigger security_breach --label address=203.0.113.7
 ((rc == 1)) && grep -q 'needs --label user=VALUE' <<<"$out" || fail "no label: $rc $out"
 capture nc trigger security_breach --label "user=$(printf 'a\nb')" --label address=203.0.113.7
 ((rc == 1)) && grep -q 'control character' <<<"$out" || fail "a line break in a label: $rc $out"
+# A list in a user: pkill --uid=mallory,root would end every root process after one approval.
+capture nc trigger security_breach --label user=nct_victim,root --label address=203.0.113.7
+((rc == 1)) && grep -q "label user 'nct_victim,root' is not one user name" <<<"$out" || fail "a list in a user: $rc $out"
+capture nc trigger security_breach --label user=root --label address=203.0.113.7
+((rc == 1)) && grep -q "is not a user other than root" <<<"$out" || fail "root as the user: $rc $out"
+capture nc trigger security_breach --label user=no_such_user_nc --label address=203.0.113.7
+((rc == 1)) && grep -q "no user 'no_such_user_nc' on this host" <<<"$out" || fail "a user that does not exist: $rc $out"
+capture nc trigger security_breach --label user=nct_victim --label address=198.51.0.0/16
+((rc == 1)) && grep -q "at most /24" <<<"$out" || fail "a /16 for security_breach's address: $rc $out"
 capture nc trigger security_breach --label user=nct_victim --label address=--flush
 ((rc == 1)) && grep -q 'block_addresses' <<<"$out" || fail "an option for an address: $rc $out"
 capture nc trigger security_breach --label user=nct_victim --label address=203.0.113.7 \
@@ -100,7 +109,7 @@ wait_for 10 bash -c "! kill -0 $VICTIM 2>/dev/null" || fail "the user's process 
 wait_for 20 bash -c "'$CLI' --socket '$SOCK' --json incident '$SB' | grep -q '\"action\":\"block_addresses\",\"distinct_approver\"'" ||
   fail "security_breach did not ask to block its address: $(nc incident "$SB")"
 nc deny "$SB" block_addresses --reason "a TEST-NET address" >/dev/null || fail "deny block_addresses"
-pass "security_breach refused a missing or broken label, took its labels, kept its evidence through the broker, and the approved step ended that user's processes"
+pass "security_breach refused a missing or broken label (a list in its user, root, no such user, a /16), took its labels, kept its evidence through the broker, and the approved step ended that user's processes"
 
 # Through the API: triggered with one token, it cannot be approved with the same token.
 code=$(api -X POST -H "Authorization: Bearer ops-token" -d '{"by":"alice","labels":{"user":"nct_victim","address":"203.0.113.7"}}' \

@@ -40,6 +40,7 @@ disk_used_ratio{mount="/"} 0.999
 cpu_usage_ratio 1
 memory_available_bytes 1
 app_ok 1
+suspicious_client{address="198.51.100.7"} 1
 PROM
 coproc SQUAT { exec "$SERVER" "$WORK/squat.prom"; }
 PIDS+=("$SQUAT_PID")
@@ -58,6 +59,25 @@ verify:
   mandatory: ['sum(rate(http_requests_total{code=~"5.."}, 3s)) / sum(rate(http_requests_total, 3s)) < 1%']
 actions:
   - {id: tell, type: notify, automated: true, with: {template: initial_alert}}
+YAML
+# An application's labels and root: by default a scraped label never reaches an action that needs
+# root (here a harmless echo, so that a failure of the check changes nothing on the host); a
+# label declared from_scrape may.
+cat >"$WORK/playbooks/app_labels.yaml" <<'YAML'
+- name: app_label_kept_out
+  severity: 3
+  category: security
+  when: suspicious_client > 0
+  label_types: {address: address}
+  actions:
+    - {id: echo, type: exec, automated: true, with: {argv: ["/bin/echo", "{labels.address}"]}}
+- name: app_label_let_in
+  severity: 3
+  category: security
+  when: suspicious_client > 0
+  label_types: {address: {type: address, from_scrape: true}}
+  actions:
+    - {id: echo, type: exec, automated: true, with: {argv: ["/bin/echo", "{labels.address}"]}}
 YAML
 cat >"$WORK/agent.yaml" <<YAML
 state_dir: $WORK/state
@@ -92,6 +112,18 @@ done
 grep -Eq "^squatter +scrape +degraded .*3 series named as this host's metrics \\(disk_used_ratio\\) left out" <<<"$(nc status -v || true)" || fail "the refusal is not in the status: $(nc status -v)"
 nc --json incidents | grep -q squatter && fail "an incident on the squatter's figures: $(nc incidents)"
 pass "a target serving disk_used_ratio, cpu_usage_ratio and memory_available_bytes: all 3 refused and counted, none in the store, no incident"
+
+wait_for 30 bash -c "'$CLI' --socket '$SOCK' --json incidents | grep -q app_label_kept_out" || fail "no app_label_kept_out incident: $(nc incidents)"
+kept=$(nc incidents | awk '$3 == "app_label_kept_out" {print $1; exit}')
+let=$(nc incidents | awk '$3 == "app_label_let_in" {print $1; exit}')
+[[ -n $kept && -n $let ]] || fail "incidents: $(nc incidents)"
+wait_for 20 bash -c "'$CLI' --socket '$SOCK' --json incident '$kept' | grep -q '\"action\":\"echo\"[^}]*\"state\":\"failed\"'" ||
+  fail "the application's label reached a root action: $(nc incident "$kept")"
+nc --json incident "$kept" | grep -q "label address comes from an application's series, and echo needs root" ||
+  fail "no reason for the refusal: $(nc incident "$kept")"
+wait_for 20 bash -c "'$CLI' --socket '$SOCK' --json incident '$let' | grep -q '\"action\":\"echo\"[^}]*\"state\":\"done\"'" ||
+  fail "a label declared from_scrape did not run: $(nc incident "$let")"
+pass "an application's label kept from a root action unless declared from_scrape (refused with its reason; the declared one ran)"
 
 # --- 5xx climb: the playbook opens; they stop: it resolves --------------------------------
 ok=1000 errors=0

@@ -24,7 +24,11 @@ policy::PolicySet brokerPolicy() {
       action("restart", "systemd_restart", {{"unit", "{labels.unit}"}}),
       action("evidence", "evidence_bundle", {{"paths", {"/var/log/syslog", "/var/log/app"}}}),
       action("block", "firewall_block", {{"addresses", {"{labels.address}"}}, {"timeout", "2h"}}),
-      action("notify", "notify", json::object())};
+      action("notify", "notify", json::object()),
+      action("mark", "exec", {{"argv", {"/usr/bin/touch", "/srv/out/{labels.file}"}}}),
+      action("kill", "exec", {{"argv", {"/usr/bin/pkill", "--uid={labels.user}"}}})};
+  p.label_types["file"].kind = policy::LabelKind::kPathComponent;
+  p.label_types["user"].kind = policy::LabelKind::kUser;
   policy::PolicySet set;
   set.playbooks.push_back(p);
   return set;
@@ -117,6 +121,39 @@ TEST(BrokerRunRequestTest, ADisabledPlaybookRunsNothing) {
   auto r = authorize(set, *runRequest(request("clean")));
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().message, "playbook disk_full is disabled in the broker's policy");
+}
+
+// A compromised main process asks the broker directly, past every check of the agent's: the
+// broker checks the labels against its own copy of the playbook's types.
+TEST(BrokerRunRequestTest, LabelsThatDoNotFitTheirTypesAreRefusedByTheBroker) {
+  struct Case {
+    const char* action;
+    std::map<std::string, std::string> values;
+    const char* why;
+  } cases[] = {
+      {"mark",
+       {{"labels.file", "../pwned_by_label"}},
+       "label file '../pwned_by_label' is not one file name"},
+      {"kill", {{"labels.user", "mallory,root"}}, "label user 'mallory,root' is not one user name"},
+      {"kill", {{"labels.user", "root"}}, "is not a user other than root"},
+      {"clean", {{"labels.mount", "/srv/../etc"}}, "no '..' component"},
+      {"block", {{"labels.address", "198.51.100.0/24"}}, "accepted"},
+  };
+  for (const auto& k : cases) {
+    auto r = request("notify");
+    const auto set = brokerPolicy();
+    for (const auto& a : set.playbooks[0].actions)
+      if (a.id == k.action) r.spec = a;
+    r.values = k.values;
+    auto m = runRequest(r);
+    ASSERT_TRUE(m.has_value()) << k.action << ": " << m.error().message;
+    std::string got = why(*m);
+    EXPECT_NE(got.find(k.why), std::string::npos) << k.action << ": " << got;
+  }
+  auto r = request("notify");
+  r.spec = brokerPolicy().playbooks[0].actions[5];
+  r.values = {{"labels.file", "report.txt"}};
+  EXPECT_EQ(why(*runRequest(r)), "accepted");
 }
 
 }  // namespace

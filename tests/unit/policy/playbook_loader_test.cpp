@@ -82,7 +82,8 @@ TEST(PlaybookLoaderTest, EveryProblemAtOnceWithPositions) {
   std::vector<std::string> want = {
       f + ":6:3: unknown key 'colour' in a playbook (expected one of: name, severity, category, "
           "description, enabled, "
-          "when, for, resolve_when, escalate_when, escalate_to, verify, actions, limits, labels)",
+          "when, for, resolve_when, escalate_when, escalate_to, verify, actions, limits, labels, "
+          "label_types)",
       f + ":2:13: playbook bad_one: severity must be between 1 and 4, not 5",
       f + ":3:13: playbook bad_one: category 'weather' must be infrastructure, application, "
           "database, network, "
