@@ -101,7 +101,8 @@ void pgRun(const ActionEnv& env, const ActionRequest& request, std::vector<std::
                   done(std::move(results));
                   conn->close();
                 });
-      });
+      },
+      pg->server_user, "the PostgreSQL instance " + pg->name);
 }
 
 }  // namespace novacron::actions

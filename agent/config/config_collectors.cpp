@@ -139,7 +139,8 @@ void readPostgres(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv
     const yaml::Node& p = n.items()[i];
     std::string where = "collectors.postgres[" + std::to_string(i) + "]";
     if (!r.checkMap(p, where,
-                    {"name", "dsn_file", "interval", "timeout", "long_query_threshold", "queries"}))
+                    {"name", "dsn_file", "server_user", "interval", "timeout",
+                     "long_query_threshold", "queries"}))
       continue;
     PostgresConfig pg;
     bool ok = true;
@@ -162,6 +163,15 @@ void readPostgres(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv
       pg.dsn_file = *file;
     else
       ok = false;
+    if (auto u = r.get(p, "server_user", where + ".server_user"); u.IsDefined()) {
+      if (auto s = r.string(u, where + ".server_user"); s && plainName(*s)) {
+        pg.server_user = *s;
+      } else {
+        if (s)
+          r.error(u, where + ".server_user '" + *s + "' must be letters, digits, '.', '_' or '-'");
+        ok = false;
+      }
+    }
     auto dur = [&](const char* key, milliseconds min, milliseconds max, milliseconds& out) {
       ok = readDurationKey(r, p, key, where, min, max, out) && ok;
     };

@@ -19,7 +19,8 @@ void readRedis(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& e
     const yaml::Node& t = n.items()[i];
     std::string where = "collectors.redis[" + std::to_string(i) + "]";
     if (!r.checkMap(t, where,
-                    {"name", "address", "unix", "user", "password_file", "interval", "timeout"}))
+                    {"name", "address", "unix", "user", "password_file", "server_user", "interval",
+                     "timeout"}))
       continue;
     RedisConfig rc;
     bool ok = true;
@@ -72,6 +73,15 @@ void readRedis(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& e
     } else if (!rc.credentials.user.empty()) {
       r.error(t, where + ": a user needs a password_file");
       ok = false;
+    }
+    if (auto u = r.get(t, "server_user", where + ".server_user"); u.IsDefined()) {
+      if (auto s = r.string(u, where + ".server_user"); s && plainName(*s)) {
+        rc.credentials.server_user = *s;
+      } else {
+        if (s)
+          r.error(u, where + ".server_user '" + *s + "' must be letters, digits, '.', '_' or '-'");
+        ok = false;
+      }
     }
     ok = readIntervalTimeout(r, t, where, rc.interval, rc.timeout) && ok;
     if (ok) c.sources.redis.push_back(std::move(rc));

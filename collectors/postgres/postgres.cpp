@@ -143,29 +143,32 @@ void PostgresCollector::cycle() {
     publish(clock_.now(), {}, dsn.error().message);
     return finishCycle();
   }
-  conn_->connect(*dsn, config_.timeout, [this, st](Result<void> r) {
-    if (st->stopped) return;
-    if (!r) {
-      st->backoff = std::min<milliseconds>(st->backoff == 0ms ? 1s : st->backoff * 2, 60s);
-      st->next_connect = std::chrono::steady_clock::now() + st->backoff;
-      publish(clock_.now(), {}, r.error().message);
-      return finishCycle();
-    }
-    st->backoff = 0ms;
-    // The session: a statement_timeout as the server-side half of the deadline, a name that
-    // marks it as the agent's (actions leave it alone), and read-only transactions.
-    std::string setup = "SET statement_timeout = " + std::to_string(config_.timeout.count()) +
-                        "; SET application_name = 'novacron-agent'; SET "
-                        "default_transaction_read_only = on;";
-    conn_->query(setup, config_.timeout, [this, st](Result<std::vector<PgResult>> s) {
-      if (st->stopped) return;
-      if (!s) {
-        publish(clock_.now(), {}, s.error().message);
-        return finishCycle();
-      }
-      collect();
-    });
-  });
+  conn_->connect(
+      *dsn, config_.timeout,
+      [this, st](Result<void> r) {
+        if (st->stopped) return;
+        if (!r) {
+          st->backoff = std::min<milliseconds>(st->backoff == 0ms ? 1s : st->backoff * 2, 60s);
+          st->next_connect = std::chrono::steady_clock::now() + st->backoff;
+          publish(clock_.now(), {}, r.error().message);
+          return finishCycle();
+        }
+        st->backoff = 0ms;
+        // The session: a statement_timeout as the server-side half of the deadline, a name that
+        // marks it as the agent's (actions leave it alone), and read-only transactions.
+        std::string setup = "SET statement_timeout = " + std::to_string(config_.timeout.count()) +
+                            "; SET application_name = 'novacron-agent'; SET "
+                            "default_transaction_read_only = on;";
+        conn_->query(setup, config_.timeout, [this, st](Result<std::vector<PgResult>> s) {
+          if (st->stopped) return;
+          if (!s) {
+            publish(clock_.now(), {}, s.error().message);
+            return finishCycle();
+          }
+          collect();
+        });
+      },
+      config_.server_user, "the PostgreSQL instance " + config_.name);
 }
 
 void PostgresCollector::collect() {

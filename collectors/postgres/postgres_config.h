@@ -20,6 +20,9 @@ struct PgQueryConfig {
 struct PostgresConfig {
   std::string name;  ///< the `instance` label
   std::filesystem::path dsn_file;
+  /// Who the server must run as (or root) when it is on this host (Debian's: postgres): nothing,
+  /// a password least of all, goes to whoever listened on its port first.
+  std::string server_user = "postgres";
   std::chrono::milliseconds interval{std::chrono::seconds(5)};
   std::chrono::milliseconds timeout{std::chrono::seconds(2)};
   std::chrono::milliseconds long_query_threshold{std::chrono::minutes(5)};

@@ -1,5 +1,6 @@
 #include "io/postgres/pg_connection.h"
 
+#include "io/loopback_owner.h"
 #include "io/postgres/libpq.h"
 
 #include <unistd.h>
@@ -114,8 +115,11 @@ void PgConnection::wait(std::shared_ptr<Op> op, bool for_write, std::function<vo
 }
 
 void PgConnection::connect(const std::string& conninfo, milliseconds timeout,
-                           std::function<void(Result<void>)> done) {
+                           std::function<void(Result<void>)> done, const std::string& server_user,
+                           const std::string& what) {
   close();
+  server_user_ = server_user;
+  what_ = what;
   auto op = std::make_shared<Op>(io_);
   op->on_connect = std::move(done);
   auto self = shared_from_this();
@@ -146,6 +150,14 @@ void PgConnection::pollConnect(std::shared_ptr<Op> op, int status) {
     case PGRES_POLLING_FAILED:
       return fail(op, makeError(ErrorCode::kUnavailable, pqError(conn_)));
     default:
+      // Connected, nothing sent yet (libpq sends the startup packet at the next poll, and a
+      // password in answer to the server): a server on this host must be the expected user's,
+      // since any local user may listen on the port first. Checked for every socket libpq makes
+      // (another host of the list, a retry without SSL).
+      if (!server_user_.empty() && pq().PQstatus(conn_) == CONNECTION_MADE) {
+        if (auto peer = agent::checkSecretPeer(pq().PQsocket(conn_), server_user_, what_); !peer)
+          return fail(op, peer.error());
+      }
       wait(op, status == PGRES_POLLING_WRITING,
            [self, op] { self->pollConnect(op, pq().PQconnectPoll(self->conn_)); });
   }

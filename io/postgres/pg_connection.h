@@ -45,8 +45,12 @@ class PgConnection : public std::enable_shared_from_this<PgConnection> {
   PgConnection& operator=(const PgConnection&) = delete;
 
   /// Connects with a libpq connection string; the string is never logged nor put in an error.
+  /// A server on this host must run as `server_user` (or root) before libpq sends it anything,
+  /// a password included (io/loopback_owner.h); empty: no such check. `what` names the instance
+  /// in that error.
   void connect(const std::string& conninfo, milliseconds timeout,
-               std::function<void(Result<void>)> done);
+               std::function<void(Result<void>)> done, const std::string& server_user = "",
+               const std::string& what = "");
   /// Sends `sql` (one or more statements) and collects every result.
   void query(const std::string& sql, milliseconds timeout,
              std::function<void(Result<std::vector<PgResult>>)> done);
@@ -68,6 +72,7 @@ class PgConnection : public std::enable_shared_from_this<PgConnection> {
   boost::asio::io_context& io_;
   pg_conn* conn_ = nullptr;
   bool ready_ = false;
+  std::string server_user_, what_;
 };
 
 }  // namespace novacron::collectors

@@ -12,6 +12,7 @@
 
 #include "base/secret.h"
 #include "base/text.h"
+#include "io/loopback_owner.h"
 
 namespace novacron::io {
 
@@ -203,11 +204,20 @@ void RedisConnection::connect(const RedisAddress& address, const RedisCredential
           done(Result<void>());
         });
   };
-  op->done = [self, password, user = credentials.user, deadline, setName](Result<RedisReply> r) {
+  op->done = [self, password, user = credentials.user, server_user = credentials.server_user,
+              where = address.str(), deadline, setName](Result<RedisReply> r) {
     if (!r) return setName(r.error());
     self->impl_->ready = true;
     self->impl_->reader = std::make_unique<RespReader>();
     if (!password) return setName(Result<void>());
+    // The password goes only to a server of the expected user: a local user who bound the port
+    // (or the socket path) first gets nothing.
+    if (auto peer = agent::checkSecretPeer(self->impl_->socket.native_handle(), server_user,
+                                           "the Redis instance at " + where);
+        !peer) {
+      self->close();
+      return setName(peer.error());
+    }
     std::vector<std::string> auth = {"AUTH"};
     if (!user.empty()) auth.push_back(user);
     auth.push_back(*password);

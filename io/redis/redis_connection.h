@@ -35,6 +35,9 @@ struct RedisAddress {
 struct RedisCredentials {
   std::string user;
   std::filesystem::path password_file;
+  /// Who the server must run as (or root) when it is on this host, before the password goes to
+  /// it: any local user may bind a loopback port first (io/loopback_owner.h).
+  std::string server_user = "redis";
   friend bool operator==(const RedisCredentials&, const RedisCredentials&) = default;
 };
 
