@@ -29,30 +29,60 @@ size_t nameEnd(std::string_view s, size_t i, bool label) {
   return i;
 }
 
+bool equalsIgnoringCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] - 'A' + 'a') : a[i];
+    if (x != b[i]) return false;
+  }
+  return true;
+}
+
+// A value as Prometheus reads one (Go's strconv.ParseFloat, without hexadecimal or '_'): an
+// optional sign, decimal digits with an optional fraction and exponent, or inf, infinity and
+// nan in any case.
 std::optional<double> parseValue(std::string_view t) {
   if (t.empty()) return std::nullopt;
   bool negative = t[0] == '-';
   if (t[0] == '+' || t[0] == '-') t.remove_prefix(1);
-  if (t == "Inf" || t == "inf" || t == "+Inf")
+  if (equalsIgnoringCase(t, "inf") || equalsIgnoringCase(t, "infinity"))
     return negative ? -std::numeric_limits<double>::infinity()
                     : std::numeric_limits<double>::infinity();
-  if (t == "NaN" || t == "nan") return std::numeric_limits<double>::quiet_NaN();
+  if (equalsIgnoringCase(t, "nan")) return std::numeric_limits<double>::quiet_NaN();
   if (t.empty() || !((t[0] >= '0' && t[0] <= '9') || t[0] == '.')) return std::nullopt;
   double v = 0;
   auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
-  if (ec != std::errc() || end != t.data() + t.size()) return std::nullopt;
+  // Out of range is Go's ±Inf (or 0 for an underflow), a value Prometheus keeps.
+  if (ec == std::errc::result_out_of_range && end == t.data() + t.size()) {
+    bool huge =
+        t.find_first_of("eE") == std::string_view::npos || t[t.find_first_of("eE") + 1] != '-';
+    v = huge ? std::numeric_limits<double>::infinity() : 0.0;
+  } else if (ec != std::errc() || end != t.data() + t.size()) {
+    return std::nullopt;
+  }
   return negative ? -v : v;
 }
 
-// Milliseconds since the epoch: an integer (text 0.0.4) or seconds with a fraction
-// (OpenMetrics).
-std::optional<int64_t> parseTimestamp(std::string_view t) {
+// The text format's timestamp: milliseconds since the epoch, digits only, within int64 (a sign,
+// a fraction or more digits than int64 holds are refused, as promlex.l's {D}+ and
+// strconv.ParseInt refuse them).
+std::optional<int64_t> parseTextTimestamp(std::string_view t) {
+  if (t.empty()) return std::nullopt;
   int64_t ms = 0;
   auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), ms);
-  if (ec == std::errc() && end == t.data() + t.size()) return ms;
+  if (ec != std::errc() || end != t.data() + t.size() || t[0] == '-') return std::nullopt;
+  return ms;
+}
+
+// OpenMetrics' timestamp: seconds as a float, finite. Prometheus keeps any finite one, however
+// far beyond int64 milliseconds it lies; it is kept here too, saturated.
+std::optional<int64_t> parseOpenMetricsTimestamp(std::string_view t) {
   auto seconds = parseValue(t);
-  if (!seconds || !std::isfinite(*seconds) || std::fabs(*seconds) > 9.2e15) return std::nullopt;
-  return static_cast<int64_t>(*seconds * 1000);
+  if (!seconds || !std::isfinite(*seconds)) return std::nullopt;
+  double ms = *seconds * 1000;
+  if (ms >= 9.2233720368547758e18) return std::numeric_limits<int64_t>::max();
+  if (ms <= -9.2233720368547758e18) return std::numeric_limits<int64_t>::min();
+  return static_cast<int64_t>(ms);
 }
 
 // Which suffixes a family of each type gives its samples.
@@ -98,6 +128,14 @@ std::string printable(std::string_view s) {
 
 }  // namespace
 
+ExpositionFormat formatOfContentType(std::string_view content_type) {
+  std::string_view media = content_type.substr(0, content_type.find(';'));
+  while (!media.empty() && blank(media.back())) media.remove_suffix(1);
+  while (!media.empty() && blank(media.front())) media.remove_prefix(1);
+  return equalsIgnoringCase(media, "application/openmetrics-text") ? ExpositionFormat::kOpenMetrics
+                                                                   : ExpositionFormat::kText;
+}
+
 std::string_view familyTypeName(FamilyType t) {
   switch (t) {
     case FamilyType::kCounter:
@@ -121,12 +159,18 @@ std::string_view familyTypeName(FamilyType t) {
 }
 
 ExpositionStats ExpositionParser::parse(std::string_view text,
-                                        const std::function<bool(const ParsedSample&)>& on_sample) {
+                                        const std::function<bool(const ParsedSample&)>& on_sample,
+                                        ExpositionFormat format) {
   ExpositionStats stats;
   families_.clear();
   last_name_ = {};
   size_t line_no = 0;
   size_t pos = 0;
+  const bool om = format == ExpositionFormat::kOpenMetrics;
+  auto bad = [&](std::string_view why) {
+    if (stats.bad_lines++ == 0)
+      stats.first_error = "line " + std::to_string(line_no) + ": " + printable(why);
+  };
   while (pos < text.size()) {
     size_t nl = text.find('\n', pos);
     std::string_view line = text.substr(pos, nl == std::string_view::npos ? nl : nl - pos);
@@ -140,19 +184,28 @@ ExpositionStats ExpositionParser::parse(std::string_view text,
       continue;
     } else if (line[i] == '#') {
       why = commentLine(line.substr(i), stats);
-      if (stats.openmetrics_eof) break;
+      if (stats.openmetrics_eof && !om) stats.openmetrics_eof = false;  // a comment in 0.0.4
+      if (stats.openmetrics_eof) {
+        // Nothing may follow OpenMetrics' end but the line break that ends it.
+        if (text.find_first_not_of("\r\n", pos) != std::string_view::npos) {
+          ++line_no;
+          bad("text after # EOF");
+        }
+        break;
+      }
     } else {
       ParsedSample s;
-      why = sampleLine(line.substr(i), s);
+      why = sampleLine(line.substr(i), s, format);
       if (why.empty()) {
         ++stats.samples;
-        if (!on_sample(s)) break;
+        if (!on_sample(s)) return stats;
       }
     }
-    if (!why.empty()) {
-      if (stats.bad_lines++ == 0)
-        stats.first_error = "line " + std::to_string(line_no) + ": " + printable(why);
-    }
+    if (!why.empty()) bad(why);
+  }
+  if (om && !stats.openmetrics_eof) {
+    ++line_no;
+    bad("an OpenMetrics body must end with # EOF");
   }
   return stats;
 }
@@ -180,10 +233,15 @@ std::string_view ExpositionParser::commentLine(std::string_view line, Exposition
   return {};
 }
 
-std::string_view ExpositionParser::sampleLine(std::string_view line, ParsedSample& out) {
+std::string_view ExpositionParser::sampleLine(std::string_view line, ParsedSample& out,
+                                              ExpositionFormat format) {
+  const bool text_format = format == ExpositionFormat::kText;
   size_t i = nameEnd(line, 0, false);
   if (i == 0) return "a sample line must start with a metric name";
   out.name = line.substr(0, i);
+  // The text format's lexer skips blanks between any two tokens: `name {a="b"}` is a series.
+  if (text_format && skipBlanks(line, i) < line.size() && line[skipBlanks(line, i)] == '{')
+    i = skipBlanks(line, i);
   labels_.clear();
   unescaped_.clear();
   // Unescaped values are never longer than the line: views into this buffer stay valid.
@@ -223,14 +281,17 @@ std::string_view ExpositionParser::sampleLine(std::string_view line, ParsedSampl
         for (size_t k = 0; k < raw.size(); ++k) {
           char c = raw[k];
           if (c == '\\') {
-            if (++k >= raw.size()) return "a label value has an unknown escape";
+            if (++k >= raw.size()) return "a label value ends in a lone backslash";
             char e = raw[k];
-            if (e == 'n')
+            if (e == 'n') {
               c = '\n';
-            else if (e == '\\' || e == '"')
+            } else if (e == '\\' || e == '"') {
               c = e;
-            else
-              return "a label value has an unknown escape";
+            } else {
+              // Prometheus replaces \\, \" and \n only: any other escape stays as written.
+              unescaped_.push_back('\\');
+              c = e;
+            }
           }
           unescaped_.push_back(c);
         }
@@ -253,7 +314,11 @@ std::string_view ExpositionParser::sampleLine(std::string_view line, ParsedSampl
       return "',' or '}' is expected after a label";
     }
   }
-  if (i >= line.size() || !blank(line[i])) return "a value is expected after the series";
+  // After '}', the text format's value may follow at once (`name{a="b"}1`); after a bare name,
+  // or in OpenMetrics, a blank separates them.
+  bool after_labels = i > 0 && line[i - 1] == '}';
+  if (i >= line.size() || (!blank(line[i]) && !(text_format && after_labels)))
+    return "a value is expected after the series";
   i = skipBlanks(line, i);
   size_t v_end = i;
   while (v_end < line.size() && !blank(line[v_end])) ++v_end;
@@ -264,8 +329,11 @@ std::string_view ExpositionParser::sampleLine(std::string_view line, ParsedSampl
   if (i < line.size() && line[i] != '#') {
     size_t t_end = i;
     while (t_end < line.size() && !blank(line[t_end])) ++t_end;
-    out.timestamp_ms = parseTimestamp(line.substr(i, t_end - i));
-    if (!out.timestamp_ms) return "the timestamp is not a number";
+    out.timestamp_ms = text_format ? parseTextTimestamp(line.substr(i, t_end - i))
+                                   : parseOpenMetricsTimestamp(line.substr(i, t_end - i));
+    if (!out.timestamp_ms)
+      return text_format ? "the timestamp is not integer milliseconds within int64"
+                         : "the timestamp is not a finite number of seconds";
     i = skipBlanks(line, t_end);
   }
   // What follows '#' is an OpenMetrics exemplar: not used.

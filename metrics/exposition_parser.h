@@ -17,6 +17,11 @@
 // nothing in it can make the parser allocate without bound or read past the input.
 namespace novacron::metrics {
 
+/// Which text a body is, as Prometheus decides it from the Content-Type: OpenMetrics for
+/// `application/openmetrics-text`, the text format 0.0.4 for anything else.
+enum class ExpositionFormat { kText, kOpenMetrics };
+ExpositionFormat formatOfContentType(std::string_view content_type);
+
 /// A metric family's type, from its `# TYPE` line; kUnknown without one.
 enum class FamilyType {
   kUnknown,
@@ -52,7 +57,7 @@ struct ExpositionStats {
   size_t samples = 0;            ///< passed to the callback
   size_t bad_lines = 0;          ///< skipped
   std::string first_error;       ///< "line N: why", printable ASCII only; empty if none
-  bool openmetrics_eof = false;  ///< "# EOF" was read; nothing after it is read
+  bool openmetrics_eof = false;  ///< OpenMetrics' "# EOF" was read; nothing after it is used
 };
 
 /// A parser keeps its buffers between calls: one per scrape target, reused every scrape.
@@ -61,13 +66,20 @@ class ExpositionParser {
   explicit ExpositionParser(ExpositionLimits limits = {}) : limits_(limits) {}
 
   /// Parses all of `text`, calling `on_sample` for each good sample line in order. Returning
-  /// false from the callback stops the parse (a series cap reached).
+  /// false from the callback stops the parse (a series cap reached). A line is kept or refused
+  /// as Prometheus's own parser for `format` keeps or refuses it (model/textparse: promlex.l,
+  /// openmetricslex.l): in the text format blanks may stand between a name and its '{' and
+  /// need not stand between '}' and the value, timestamps are integer milliseconds, and
+  /// "# EOF" is a comment; in OpenMetrics timestamps are seconds, "# EOF" ends the body and text
+  /// after it, or a body without it, is an error. In both, an escape other than \\, \" and \n
+  /// in a label value is kept as written.
   ExpositionStats parse(std::string_view text,
-                        const std::function<bool(const ParsedSample&)>& on_sample);
+                        const std::function<bool(const ParsedSample&)>& on_sample,
+                        ExpositionFormat format = ExpositionFormat::kText);
 
  private:
   // Why the line is bad, or empty when it was used.
-  std::string_view sampleLine(std::string_view line, ParsedSample& out);
+  std::string_view sampleLine(std::string_view line, ParsedSample& out, ExpositionFormat format);
   std::string_view commentLine(std::string_view line, ExpositionStats& stats);
   void resolveFamily(ParsedSample& s);
 

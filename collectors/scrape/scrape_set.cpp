@@ -70,7 +70,7 @@ ScrapeReader::ScrapeReader(const ScrapeConfig& config) : impl_(std::make_unique<
 ScrapeReader::~ScrapeReader() = default;
 ScrapeReader::ScrapeReader(ScrapeReader&&) noexcept = default;
 
-ScrapeRead ScrapeReader::read(std::string_view body) {
+ScrapeRead ScrapeReader::read(std::string_view body, metrics::ExpositionFormat format) {
   ScrapeRead out;
   Impl& s = *impl_;
   auto def = [&](std::string_view name) -> const MetricDef* {
@@ -84,27 +84,30 @@ ScrapeRead ScrapeReader::read(std::string_view body) {
     s.admitted.emplace(name, d);
     return s.last_def = d;
   };
-  auto stats = s.parser.parse(body, [&](const metrics::ParsedSample& p) {
-    const MetricDef* d = def(p.name);
-    if (!d) return true;
-    if (d == &kHostsName) {
-      // The application's series never stand in for the host's, whatever the allow-list says.
-      ++out.dropped;
-      if (out.hosts_names++ == 0) out.hosts_name = std::string(p.name);
-      return true;
-    }
-    if (out.samples.size() >= s.config.max_series) {
-      ++out.dropped;
-      return true;
-    }
-    Labels labels;
-    labels.reserve(p.labels.size() + 1);
-    for (const auto& [k, v] : p.labels)
-      labels.push_back({k == "target" ? "exported_target" : std::string(k), std::string(v)});
-    labels.push_back({"target", s.config.name});
-    out.samples.push_back({d, std::move(labels), p.value});
-    return true;
-  });
+  auto stats = s.parser.parse(
+      body,
+      [&](const metrics::ParsedSample& p) {
+        const MetricDef* d = def(p.name);
+        if (!d) return true;
+        if (d == &kHostsName) {
+          // The application's series never stand in for the host's, whatever the allow-list says.
+          ++out.dropped;
+          if (out.hosts_names++ == 0) out.hosts_name = std::string(p.name);
+          return true;
+        }
+        if (out.samples.size() >= s.config.max_series) {
+          ++out.dropped;
+          return true;
+        }
+        Labels labels;
+        labels.reserve(p.labels.size() + 1);
+        for (const auto& [k, v] : p.labels)
+          labels.push_back({k == "target" ? "exported_target" : std::string(k), std::string(v)});
+        labels.push_back({"target", s.config.name});
+        out.samples.push_back({d, std::move(labels), p.value});
+        return true;
+      },
+      format);
   out.bad_lines = stats.bad_lines;
   out.first_error = stats.first_error;
   return out;
@@ -177,11 +180,11 @@ void ScrapeSet::scrape(const std::shared_ptr<Target>& t) {
       } else if (r.content_encoding == "gzip") {
         auto body = gunzip(r.body, t->config.max_bytes);
         if (body)
-          read = t->reader.read(*body);
+          read = t->reader.read(*body, metrics::formatOfContentType(r.content_type));
         else
           error = body.error().message;
       } else if (r.content_encoding.empty() || r.content_encoding == "identity") {
-        read = t->reader.read(r.body);
+        read = t->reader.read(r.body, metrics::formatOfContentType(r.content_type));
       } else {
         error = "unknown Content-Encoding '" + quoteForMessage(r.content_encoding, 64) + "'";
       }

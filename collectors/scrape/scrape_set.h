@@ -8,6 +8,7 @@
 #include "base/clock.h"
 #include "collectors/scrape/scrape_config.h"
 #include "collectors/source.h"
+#include "metrics/exposition_parser.h"
 #include "metrics/sample.h"
 
 namespace boost::asio {
@@ -87,7 +88,9 @@ class ScrapeReader {
   explicit ScrapeReader(const ScrapeConfig& config);
   ~ScrapeReader();
   ScrapeReader(ScrapeReader&&) noexcept;
-  ScrapeRead read(std::string_view body);
+  /// `format` as the response's Content-Type says (metrics::formatOfContentType).
+  ScrapeRead read(std::string_view body,
+                  metrics::ExpositionFormat format = metrics::ExpositionFormat::kText);
 
  private:
   struct Impl;

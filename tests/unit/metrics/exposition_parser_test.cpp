@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,16 +19,20 @@ struct Seen {
 };
 
 std::vector<Seen> parseAll(std::string_view text, ExpositionStats* stats = nullptr,
-                           ExpositionLimits limits = {}) {
+                           ExpositionLimits limits = {},
+                           ExpositionFormat format = ExpositionFormat::kText) {
   ExpositionParser p(limits);
   std::vector<Seen> out;
-  auto st = p.parse(text, [&](const ParsedSample& s) {
-    std::string labels;
-    for (const auto& [k, v] : s.labels) labels += std::string(k) + "=" + std::string(v) + ";";
-    out.push_back({std::string(s.name), std::string(s.family), std::string(familyTypeName(s.type)),
-                   labels, s.value, s.timestamp_ms});
-    return true;
-  });
+  auto st = p.parse(
+      text,
+      [&](const ParsedSample& s) {
+        std::string labels;
+        for (const auto& [k, v] : s.labels) labels += std::string(k) + "=" + std::string(v) + ";";
+        out.push_back({std::string(s.name), std::string(s.family),
+                       std::string(familyTypeName(s.type)), labels, s.value, s.timestamp_ms});
+        return true;
+      },
+      format);
   if (stats) *stats = st;
   return out;
 }
@@ -89,8 +94,10 @@ TEST(ExpositionParserTest, ReadsOpenMetricsAndStopsAtEof) {
       "build_info{version=\"1.2\"} 1\n"
       "# EOF\n"
       "after_eof 1\n",
-      &st);
-  EXPECT_EQ(st.bad_lines, 0u) << st.first_error;
+      &st, {}, ExpositionFormat::kOpenMetrics);
+  // Text after # EOF is what Prometheus refuses: counted, and not read.
+  EXPECT_EQ(st.bad_lines, 1u);
+  EXPECT_EQ(st.first_error, "line 11: text after # EOF");
   EXPECT_TRUE(st.openmetrics_eof);
   ASSERT_EQ(got.size(), 5u);
   EXPECT_EQ(got[0].family, "acme_http_router_request_seconds");
@@ -122,10 +129,13 @@ TEST(ExpositionParserTest, EveryBadLineIsSkippedCountedAndTheFirstNamed) {
                                   "long{a=\"") +
                           huge + "\"} 1\nok_too 2\n",
                       &st);
-  ASSERT_EQ(got.size(), 2u);
+  // An unknown escape is kept as written, as Prometheus keeps it: that line is a sample.
+  ASSERT_EQ(got.size(), 3u);
   EXPECT_EQ(got[0].name, "ok");
-  EXPECT_EQ(got[1].name, "ok_too");
-  EXPECT_EQ(st.bad_lines, 13u);
+  EXPECT_EQ(got[1].name, "escape");
+  EXPECT_EQ(got[1].labels, "a=\\x;");
+  EXPECT_EQ(got[2].name, "ok_too");
+  EXPECT_EQ(st.bad_lines, 12u);
   EXPECT_EQ(st.first_error, "line 2: a sample line must start with a metric name");
 }
 
@@ -155,6 +165,94 @@ TEST(ExpositionParserTest, AFamilyIsOnlyItsTypesSuffixes) {
   EXPECT_EQ(got[2].family, "h_total");
   EXPECT_EQ(got[3].family, "h");
   EXPECT_EQ(got[3].type, "histogram");
+}
+
+// Lines from the text-format and OpenMetrics cases of Prometheus's own parser tests
+// (model/textparse/promparse_test.go, openmetricsparse_test.go) and its lexers' grammar: what
+// Prometheus keeps is kept with the same labels, value and timestamp, and what it refuses is
+// refused.
+TEST(ExpositionParserTest, KeepsAndRefusesWhatPrometheusKeepsAndRefuses) {
+  struct Case {
+    ExpositionFormat format;
+    std::string line;
+    bool kept;
+    std::string labels = "";
+    double value = 0;
+    std::optional<int64_t> ts = std::nullopt;
+  };
+  const auto T = ExpositionFormat::kText;
+  const auto O = ExpositionFormat::kOpenMetrics;
+  const Case cases[] = {
+      // The text format's lexer skips blanks between any tokens.
+      {T, "metric {a=\"b\"} 1", true, "a=b;", 1},
+      {T, "metric{ a = \"b\" , c=\"d\" } 2", true, "a=b;c=d;", 2},
+      {T, "metric{a=\"b\"}3", true, "a=b;", 3},
+      {T, "metric\t4", true, "", 4},
+      // Label values: \\, \" and \n are replaced, every other escape stays as written.
+      {T, "m{a=\"\\z\"} 1", true, "a=\\z;", 1},
+      {T, "m{a=\"C:\\\\x\\\"q\\\"\\n\"} 1", true, "a=C:\\x\"q\"\n;", 1},
+      {T, "m{a=\"\\t\\u00e9\"} 1", true, "a=\\t\\u00e9;", 1},
+      // Values: Go's ParseFloat, without hexadecimal or '_'.
+      {T, "m +Inf", true, "", std::numeric_limits<double>::infinity()},
+      {T, "m -infinity", true, "", -std::numeric_limits<double>::infinity()},
+      {T, "m 1e3", true, "", 1000},
+      {T, "m .5", true, "", 0.5},
+      {T, "m +7", true, "", 7},
+      {T, "m 1e400", true, "", std::numeric_limits<double>::infinity()},
+      {T, "m 0x10", false},
+      {T, "m 1_000", false},
+      {T, "m 0x1p3", false},
+      {T, "m", false},
+      // Text timestamps: integer milliseconds within int64, no sign, no fraction.
+      {T, "m 1 1395066363000", true, "", 1, 1395066363000},
+      {T, "m 1 9223372036854775807", true, "", 1, std::numeric_limits<int64_t>::max()},
+      {T, "m 1 9223372036854775808", false},
+      {T, "m 1 -5", false},
+      {T, "m 1 1.5", false},
+      {T, "m 1 2 3", false},
+      // OpenMetrics: seconds as a float; any finite one is kept (saturated past int64 ms).
+      {O, "m 1 1520879607.789\n# EOF", true, "", 1, 1520879607789},
+      {O, "m 1 1e20\n# EOF", true, "", 1, std::numeric_limits<int64_t>::max()},
+      {O, "m 1 -1e20\n# EOF", true, "", 1, std::numeric_limits<int64_t>::min()},
+      {O, "m 1 NaN\n# EOF", false},
+      {O, "m{a=\"\\q\"} 1\n# EOF", true, "a=\\q;", 1},
+  };
+  for (const auto& k : cases) {
+    ExpositionStats st;
+    auto got = parseAll(k.line, &st, {}, k.format);
+    SCOPED_TRACE(k.line);
+    if (!k.kept) {
+      EXPECT_TRUE(got.empty());
+      EXPECT_GE(st.bad_lines, 1u);
+      continue;
+    }
+    ASSERT_EQ(got.size(), 1u) << st.first_error;
+    EXPECT_EQ(st.bad_lines, 0u) << st.first_error;
+    EXPECT_EQ(got[0].labels, k.labels);
+    EXPECT_EQ(got[0].value, k.value);
+    EXPECT_EQ(got[0].ts, k.ts);
+  }
+}
+
+// # EOF is the end of an OpenMetrics body, and a comment in the text format: Prometheus keeps
+// what follows it there. An OpenMetrics body without it is an error (its samples are kept, the
+// error counted); the Content-Type chooses, as it does for Prometheus.
+TEST(ExpositionParserTest, EofAndTheContentTypeDecideAsPrometheusDoes) {
+  ExpositionStats st;
+  auto got = parseAll("a 1\n# EOF\nb 2\n", &st);
+  EXPECT_EQ(got.size(), 2u);
+  EXPECT_EQ(st.bad_lines, 0u) << st.first_error;
+  got = parseAll("a 1\nb 2\n", &st, {}, ExpositionFormat::kOpenMetrics);
+  EXPECT_EQ(got.size(), 2u);
+  EXPECT_EQ(st.bad_lines, 1u);
+  EXPECT_EQ(st.first_error, "line 3: an OpenMetrics body must end with # EOF");
+  got = parseAll("a 1\n# EOF\n", &st, {}, ExpositionFormat::kOpenMetrics);
+  EXPECT_EQ(st.bad_lines, 0u) << st.first_error;
+  EXPECT_EQ(formatOfContentType("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+            ExpositionFormat::kOpenMetrics);
+  EXPECT_EQ(formatOfContentType("Application/OpenMetrics-Text"), ExpositionFormat::kOpenMetrics);
+  EXPECT_EQ(formatOfContentType("text/plain; version=0.0.4"), ExpositionFormat::kText);
+  EXPECT_EQ(formatOfContentType(""), ExpositionFormat::kText);
 }
 
 }  // namespace
