@@ -32,6 +32,13 @@ constexpr MetricDef kPoints{"novacron_store_points", MetricType::kGauge, "",
                             "Points held in the agent's in-memory metric store."};
 constexpr MetricDef kDropped{"novacron_store_dropped_series_total", MetricType::kCounter, "",
                              "New series refused because the store was at metrics.max_series."};
+constexpr MetricDef kEvicted{
+    "novacron_store_evicted_series_total", MetricType::kCounter, "",
+    "Scraped series removed, those updated longest ago first, to keep a target within its byte "
+    "budget (16 MiB a target, 64 MiB in all)."};
+constexpr MetricDef kScrapedBytes{"novacron_store_scraped_bytes", MetricType::kGauge, "",
+                                  "Bytes the scraped series hold in the store, as the budget "
+                                  "counts them."};
 constexpr MetricDef kReloadOk{"novacron_config_last_reload_successful", MetricType::kGauge, "",
                               "1 if the last configuration load or reload succeeded."};
 constexpr MetricDef kReloadTs{"novacron_config_last_reload_success_timestamp_seconds",
@@ -53,10 +60,10 @@ constexpr MetricDef kInternalErrors{
     "novacron_internal_errors_total", MetricType::kCounter, "",
     "Exceptions caught at the edge of an event-loop handler since the agent started: bugs, each "
     "logged; the agent carried on."};
-constexpr const MetricDef* kMetrics[] = {&kPlaybooks, &kEvalSeconds, &kFiring,   &kDryRun,
-                                         &kUp,        &kDuration,    &kErrors,   &kStart,
-                                         &kCpu,       &kRss,         &kSeries,   &kPoints,
-                                         &kDropped,   &kReloadOk,    &kReloadTs, &kInternalErrors};
+constexpr const MetricDef* kMetrics[] = {
+    &kPlaybooks, &kEvalSeconds, &kFiring,       &kDryRun,   &kUp,       &kDuration,
+    &kErrors,    &kStart,       &kCpu,          &kRss,      &kSeries,   &kPoints,
+    &kDropped,   &kEvicted,     &kScrapedBytes, &kReloadOk, &kReloadTs, &kInternalErrors};
 
 }  // namespace
 
@@ -103,6 +110,8 @@ Result<std::vector<Sample>> SelfCollector::collect(TimePoint /*now*/, millisecon
   out.push_back({&kSeries, {}, static_cast<double>(store_.seriesCount())});
   out.push_back({&kPoints, {}, static_cast<double>(store_.pointCount())});
   out.push_back({&kDropped, {}, static_cast<double>(store_.droppedSeries())});
+  out.push_back({&kEvicted, {}, static_cast<double>(store_.evictedSeries())});
+  out.push_back({&kScrapedBytes, {}, static_cast<double>(store_.scrapedBytes())});
   out.push_back({&kReloadOk, {}, reload_.successful ? 1.0 : 0.0});
   out.push_back({&kReloadTs, {}, toSeconds(reload_.last_success)});
   out.push_back(

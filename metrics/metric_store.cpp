@@ -60,6 +60,10 @@ MetricStore& MetricStore::operator=(MetricStore&& other) noexcept {
   generation_ = std::exchange(other.generation_, newGeneration());
   dropped_series_ = std::exchange(other.dropped_series_, 0);
   dropped_points_ = std::exchange(other.dropped_points_, 0);
+  scraped_ = std::exchange(other.scraped_, {});
+  target_bytes_ = std::exchange(other.target_bytes_, {});
+  scraped_bytes_ = std::exchange(other.scraped_bytes_, 0);
+  evicted_series_ = std::exchange(other.evicted_series_, 0);
   return *this;
 }
 
@@ -70,6 +74,7 @@ void MetricStore::append(TimePoint t, std::span<const Sample> samples, AppendHin
   }
   if (hint) hint->series_.resize(samples.size());
   Labels sorted;
+  bool scraped_added = false;
   for (size_t i = 0; i < samples.size(); ++i) {
     const Sample& s = samples[i];
     Series* series = hint ? hint->series_[i] : nullptr;
@@ -90,6 +95,10 @@ void MetricStore::append(TimePoint t, std::span<const Sample> samples, AppendHin
         it = series_.insert(std::make_unique<Series>(s.metric, *labels)).first;
         (*it)->setMaxPoints(maxPointsOf(s.metric->name));
         index(it->get());
+        if (s.metric->labels == "*") {
+          account(it->get(), true);
+          scraped_added = true;
+        }
       }
       series = it->get();
       if (hint) hint->series_[i] = series;
@@ -100,6 +109,90 @@ void MetricStore::append(TimePoint t, std::span<const Sample> samples, AppendHin
     else
       ++dropped_points_;
   }
+  // After the loop: the hints of this call still point at the series they found.
+  if (scraped_added) enforceBudgets();
+}
+
+namespace {
+
+std::string_view targetOf(const Series& s) {
+  for (const Label& l : s.labels()) {
+    if (l.name == "target") return l.value;
+  }
+  return {};
+}
+
+// What a series holds, roughly but on the side of more: the object, its labels (the store's
+// label index keeps a second copy of each value as a key), the index's entries, and the points
+// the ring may grow to.
+size_t bytesOf(const Series& s) {
+  size_t bytes = sizeof(Series) + 96;
+  for (const Label& l : s.labels())
+    bytes += sizeof(Label) + l.name.capacity() + 2 * l.value.size() + 160;
+  return bytes + std::min<size_t>(s.maxPoints(), 1024) * 16;
+}
+
+}  // namespace
+
+void MetricStore::account(const Series* s, bool add) {
+  std::string_view target = targetOf(*s);
+  auto t = target_bytes_.find(target);
+  if (add) {
+    size_t bytes = bytesOf(*s);
+    scraped_[s] = bytes;
+    scraped_bytes_ += bytes;
+    if (t == target_bytes_.end()) t = target_bytes_.emplace(std::string(target), 0).first;
+    t->second += bytes;
+    return;
+  }
+  auto it = scraped_.find(s);
+  if (it == scraped_.end()) return;
+  scraped_bytes_ -= it->second;
+  if (t != target_bytes_.end() && (t->second -= it->second) == 0) target_bytes_.erase(t);
+  scraped_.erase(it);
+}
+
+size_t MetricStore::scrapedBytesOf(std::string_view target) const {
+  auto t = target_bytes_.find(target);
+  return t == target_bytes_.end() ? 0 : t->second;
+}
+
+void MetricStore::enforceBudgets() {
+  // A series goes when its target is over its own budget, or when all are over theirs and its
+  // target holds the most: a quiet target never pays for a churning one.
+  auto over = [&](const Series* s) {
+    size_t mine = scrapedBytesOf(targetOf(*s));
+    if (mine > options_.max_bytes_per_target) return true;
+    if (scraped_bytes_ <= options_.max_scraped_bytes) return false;
+    for (const auto& [target, bytes] : target_bytes_)
+      if (bytes > mine) return false;
+    return true;
+  };
+  bool any = scraped_bytes_ > options_.max_scraped_bytes;
+  for (const auto& [target, bytes] : target_bytes_)
+    any = any || bytes > options_.max_bytes_per_target;
+  if (!any) return;
+  // The series updated longest ago go first: those a churning target stopped sending.
+  std::vector<std::pair<TimePoint, const Series*>> oldest;
+  oldest.reserve(scraped_.size());
+  for (const auto& [s, bytes] : scraped_)
+    oldest.emplace_back(s->empty() ? TimePoint{} : s->back().t, s);
+  std::sort(oldest.begin(), oldest.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [when, s] : oldest) {
+    if (!over(s)) continue;
+    erase(s);
+    ++evicted_series_;
+  }
+}
+
+void MetricStore::erase(const Series* s) {
+  unindex(s);
+  account(s, false);
+  points_ -= s->size();
+  auto it = series_.find(KeyView{s->metric().name, &s->labels()});
+  if (it != series_.end()) series_.erase(it);
+  generation_ = newGeneration();
 }
 
 void MetricStore::trim(TimePoint now) {
@@ -114,6 +207,7 @@ void MetricStore::trim(TimePoint now) {
       continue;
     }
     unindex(&s);
+    account(&s, false);
     it = series_.erase(it);
     generation_ = newGeneration();
   }

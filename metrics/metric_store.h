@@ -28,6 +28,13 @@ struct StoreOptions {
   std::vector<std::string_view> short_history = {"novacron_top_process_cpu_ratio",
                                                  "novacron_top_process_resident_bytes"};
   size_t short_history_points = 2;
+  /// An application's series (a metric whose labels are the application's, grouped by their
+  /// `target` label) may hold this many bytes per target, and this many in all, counting their
+  /// labels, their points and the store's own bookkeeping. Past either, the target's series that
+  /// were updated longest ago go first (counted): a target that churns label values cannot grow
+  /// the agent's memory without bound, whatever its max_series.
+  size_t max_bytes_per_target = 16u << 20;
+  size_t max_scraped_bytes = 64u << 20;
 };
 
 /// Recent samples of every series, for window queries by the policy engine and the CLI.
@@ -76,6 +83,11 @@ class MetricStore {
   /// Kept as points come and go: /metrics and status ask every sweep.
   size_t pointCount() const { return points_; }
   uint64_t droppedSeries() const { return dropped_series_; }
+  /// An application's series removed to keep its target within its byte budget.
+  uint64_t evictedSeries() const { return evicted_series_; }
+  /// The bytes an application's series hold now, in all and for one target.
+  size_t scrapedBytes() const { return scraped_bytes_; }
+  size_t scrapedBytesOf(std::string_view target) const;
   uint64_t droppedPoints() const { return dropped_points_; }
   const StoreOptions& options() const { return options_; }
   void setRetention(milliseconds retention) { options_.retention = retention; }
@@ -119,6 +131,11 @@ class MetricStore {
 
   void index(const Series* s);
   void unindex(const Series* s);
+  // An application's series: its target's budget, kept as series come and go.
+  void account(const Series* s, bool add);
+  // Evicts the oldest series of the targets over budget, and of all targets while the total is.
+  void enforceBudgets();
+  void erase(const Series* s);
 
   size_t maxPointsOf(std::string_view metric_name) const;
 
@@ -131,6 +148,11 @@ class MetricStore {
   uint64_t generation_;
   uint64_t dropped_series_ = 0;
   uint64_t dropped_points_ = 0;
+  // An application's series and the bytes each was counted at; their targets' totals.
+  std::unordered_map<const Series*, size_t> scraped_;
+  std::unordered_map<std::string, size_t, StringHash, std::equal_to<>> target_bytes_;
+  size_t scraped_bytes_ = 0;
+  uint64_t evicted_series_ = 0;
 };
 
 /// Sorts labels by name in place (cheap for the two or three labels a series has).
