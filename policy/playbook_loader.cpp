@@ -59,8 +59,10 @@ std::optional<LabelTypes> readLabelTypes(YamlReader& r, const yaml::Node& v, con
   }
   LabelTypes out;
   bool ok = true;
-  for (const auto& [key, spec] : v.entries()) {
-    const std::string name = key.Scalar();
+  for (const auto& entry : v.entries()) {
+    // Not a structured binding: clang 15 lets no lambda capture one.
+    const yaml::Node& spec = entry.second;
+    const std::string name = entry.first.Scalar();
     const std::string where = w + ": label_types." + name;
     LabelType t;
     t.declared = true;

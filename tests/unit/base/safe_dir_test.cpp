@@ -11,30 +11,18 @@
 #include <sstream>
 
 #include "tests/support/fixture.h"
+#include "tests/support/hostile_user.h"
 
 namespace novacron {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string contentOf(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using testing::contentOf;
+using testing::hostileUser;
 
 struct stat statOf(const fs::path& p) {
-  struct stat st {};
-  ::lstat(p.c_str(), &st);
-  return st;
-}
-
-// The hostile local user of these tests: nobody, who owns the directory root acts in.
-std::optional<Owner> nobody() {
-  struct passwd* pw = ::getpwnam("nobody");
-  if (!pw || ::geteuid() != 0) return std::nullopt;
-  return Owner{pw->pw_uid, pw->pw_gid};
+  return testing::lstatOf(p);
 }
 
 // A scratch directory that nobody owns, inside one that nobody may enter.
@@ -105,7 +93,7 @@ TEST(SafeDirTest, OpenFileRefusesASymlinkAHardLinkAndAnotherOwner) {
 }
 
 TEST(ActingAsTest, RootReachesFilesWithTheUsersRightsOnly) {
-  auto user = nobody();
+  auto user = hostileUser();
   if (!user) GTEST_SKIP() << "needs root and the user nobody";
   testing::ScratchRoot root;
   ::chmod(root.path().c_str(), 0755);  // root's, open to read only
@@ -121,7 +109,7 @@ TEST(ActingAsTest, RootReachesFilesWithTheUsersRightsOnly) {
 }
 
 TEST(SafeDirTest, APrivateSubdirIsMadeByTheOwnerTakenAndMadeAgainWhenDeleted) {
-  auto user = nobody();
+  auto user = hostileUser();
   if (!user) GTEST_SKIP() << "needs root and the user nobody";
   UsersDir users(*user);
   auto d = SafeDir::open(users.dir);
@@ -140,7 +128,7 @@ TEST(SafeDirTest, APrivateSubdirIsMadeByTheOwnerTakenAndMadeAgainWhenDeleted) {
 }
 
 TEST(SafeDirTest, APrivateSubdirNeverFollowsNorTakesWhatTheOwnerPlanted) {
-  auto user = nobody();
+  auto user = hostileUser();
   if (!user) GTEST_SKIP() << "needs root and the user nobody";
   UsersDir users(*user);
   auto d = SafeDir::open(users.dir);
@@ -174,7 +162,7 @@ TEST(SafeDirTest, APrivateSubdirNeverFollowsNorTakesWhatTheOwnerPlanted) {
 }
 
 TEST(SafeDirTest, GiveRootFilesGivesOnlyRootsOwnSingleLinkFiles) {
-  auto user = nobody();
+  auto user = hostileUser();
   if (!user) GTEST_SKIP() << "needs root and the user nobody";
   UsersDir users(*user);
   std::ofstream(users.dir / "agent.db") << "store";

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "tests/support/fixture.h"
+#include "tests/support/hostile_user.h"
 #include "tests/support/name_swapper.h"
 
 namespace novacron::agent {
@@ -20,17 +21,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string contentOf(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using testing::contentOf;
+using testing::hostileUser;
 
 struct stat statOf(const fs::path& p) {
-  struct stat st {};
-  ::lstat(p.c_str(), &st);
-  return st;
+  return testing::lstatOf(p);
 }
 
 // The agent's user of these tests (nobody), and a state directory that is theirs, with a file of
@@ -56,14 +51,8 @@ struct UsersState {
   }
 };
 
-std::optional<Owner> nobody() {
-  struct passwd* pw = ::getpwnam("nobody");
-  if (!pw || ::geteuid() != 0) return std::nullopt;
-  return Owner{pw->pw_uid, pw->pw_gid};
-}
-
 TEST(StateDirTest, ItIsTheUsersAfterABootThatGaveItBackToRoot) {
-  auto user = nobody();
+  auto user = hostileUser();
   if (!user) GTEST_SKIP() << "needs root and the user nobody";
   UsersState s(*user);
   // What the old package's tmpfiles line did at every boot: the directory root's, the files in it
@@ -92,7 +81,7 @@ TEST(StateDirTest, ItIsTheUsersAfterABootThatGaveItBackToRoot) {
 }
 
 TEST(StateDirTest, APlantedLockSymlinkOrHardLinkNeverReachesRootsFile) {
-  auto user = nobody();
+  auto user = hostileUser();
   if (!user) GTEST_SKIP() << "needs root and the user nobody";
   UsersState s(*user);
   fs::create_symlink(s.victim, s.dir / "agent.lock");
@@ -113,7 +102,7 @@ TEST(StateDirTest, APlantedLockSymlinkOrHardLinkNeverReachesRootsFile) {
 }
 
 TEST(StateDirTest, ARenameRaceOnTheLockNeverReachesRootsFile) {
-  auto user = nobody();
+  auto user = hostileUser();
   if (!user) GTEST_SKIP() << "needs root and the user nobody";
   UsersState s(*user);
   // The user swaps the lock with a symbolic link to root's file while root opens it, again and
