@@ -13,6 +13,11 @@ if [[ -f $DEB ]]; then
   echo "$DEB"
   exit 0
 fi
+# A shallow clone (a CI's, say) fetches the history it lacks first.
+if ! git -C "$REPO" cat-file -e "$PREVIOUS_COMMIT^{commit}" 2>/dev/null &&
+  [[ $(git -C "$REPO" rev-parse --is-shallow-repository 2>/dev/null) == true ]]; then
+  git -C "$REPO" fetch --quiet --unshallow 2>/dev/null || true
+fi
 git -C "$REPO" cat-file -e "$PREVIOUS_COMMIT^{commit}" 2>/dev/null || {
   echo "previous_package: commit $PREVIOUS_COMMIT (version $PREVIOUS_VERSION) is not in $REPO's history: a shallow clone? (git fetch --unshallow)" >&2
   exit 1
