@@ -41,7 +41,8 @@ Result<StateDir> StateDir::open(const std::filesystem::path& path, std::optional
   ActingAs as(owner.value_or(Owner{::geteuid(), ::getegid()}));
   if (!as.ok())
     return makeError(ErrorCode::kPermission, "cannot act as the agent's user in " + path.string());
-  if (auto r = dir->chmod(0750); !r) return r.error();
+  // Best effort, as before: an agent run by hand in a directory of its group's keeps it as it is.
+  (void)dir->chmod(0750);
   auto lock = dir->openFile("agent.lock", O_RDWR | O_CREAT | O_NONBLOCK, 0640,
                             owner ? std::optional<uid_t>(owner->uid) : std::nullopt);
   if (!lock) return lock.error();
