@@ -10,7 +10,10 @@
 #include <sstream>
 #include <string>
 
+#include <gtest/gtest.h>
+
 #include "base/safe_dir.h"
+#include "tests/support/fixture.h"
 
 namespace novacron::testing {
 
@@ -36,5 +39,31 @@ inline struct stat lstatOf(const std::filesystem::path& p) {
   ::lstat(p.c_str(), &st);
   return st;
 }
+
+/// What a planted name would send root to: a scratch directory (`dir`) that `user` owns, in one
+/// only root may change, beside a file of root's (`victim`, 0600) that nothing may touch.
+struct UsersDirectory {
+  Owner user;
+  ScratchRoot root;
+  std::filesystem::path dir, victim;
+  explicit UsersDirectory(Owner u) : user(u) {
+    ::chmod(root.path().c_str(), 0755);
+    dir = root.path() / "state";
+    std::filesystem::create_directories(dir);
+    if (::chown(dir.c_str(), user.uid, user.gid) != 0) ADD_FAILURE() << "chown " << dir;
+    ::chmod(dir.c_str(), 0750);
+    victim = root.path() / "victim";
+    std::ofstream(victim) << "root's own\n";
+    ::chmod(victim.c_str(), 0600);
+  }
+  /// Its content, owner and mode as made: not truncated, written, given away or opened up.
+  void victimUntouched() const {
+    EXPECT_EQ(contentOf(victim), "root's own\n") << "truncated or written through a planted name";
+    struct stat st = lstatOf(victim);
+    EXPECT_EQ(st.st_uid, 0u);
+    EXPECT_EQ(st.st_gid, 0u);
+    EXPECT_EQ(st.st_mode & 07777, 0600u);
+  }
+};
 
 }  // namespace novacron::testing

@@ -25,29 +25,7 @@ struct stat statOf(const fs::path& p) {
   return testing::lstatOf(p);
 }
 
-// A scratch directory that nobody owns, inside one that nobody may enter.
-struct UsersDir {
-  testing::ScratchRoot root;
-  fs::path dir;
-  fs::path victim;  // root's file, which nothing here may touch
-  explicit UsersDir(Owner user) {
-    ::chmod(root.path().c_str(), 0755);
-    dir = root.path() / "state";
-    fs::create_directories(dir);
-    ::chown(dir.c_str(), user.uid, user.gid);
-    ::chmod(dir.c_str(), 0750);
-    victim = root.path() / "victim";
-    std::ofstream(victim) << "root's own\n";
-    ::chmod(victim.c_str(), 0600);
-  }
-  void victimUntouched() const {
-    EXPECT_EQ(contentOf(victim), "root's own\n");
-    struct stat st = statOf(victim);
-    EXPECT_EQ(st.st_uid, 0u);
-    EXPECT_EQ(st.st_gid, 0u);
-    EXPECT_EQ(st.st_mode & 07777, 0600u);
-  }
-};
+using UsersDir = testing::UsersDirectory;
 
 TEST(SafeDirTest, OpenNeverFollowsASymlinkAtItsName) {
   testing::ScratchRoot root;

@@ -28,28 +28,7 @@ struct stat statOf(const fs::path& p) {
   return testing::lstatOf(p);
 }
 
-// The agent's user of these tests (nobody), and a state directory that is theirs, with a file of
-// root's beside it that nothing may touch: where a planted name would send root.
-struct UsersState {
-  Owner user;
-  testing::ScratchRoot root;
-  fs::path dir, victim;
-  UsersState(Owner u) : user(u) {
-    ::chmod(root.path().c_str(), 0755);
-    dir = root.path() / "state";
-    fs::create_directories(dir);
-    ::chown(dir.c_str(), user.uid, user.gid);
-    victim = root.path() / "evidence-of-root";
-    std::ofstream(victim) << "root's bundle\n";
-    ::chmod(victim.c_str(), 0600);
-  }
-  void victimUntouched() const {
-    EXPECT_EQ(contentOf(victim), "root's bundle\n") << "truncated or written through the lock";
-    struct stat st = statOf(victim);
-    EXPECT_EQ(st.st_uid, 0u);
-    EXPECT_EQ(st.st_mode & 07777, 0600u);
-  }
-};
+using UsersState = testing::UsersDirectory;
 
 TEST(StateDirTest, ItIsTheUsersAfterABootThatGaveItBackToRoot) {
   auto user = hostileUser();
