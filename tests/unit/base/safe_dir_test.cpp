@@ -21,9 +21,7 @@ namespace fs = std::filesystem;
 using testing::contentOf;
 using testing::hostileUser;
 
-struct stat statOf(const fs::path& p) {
-  return testing::lstatOf(p);
-}
+using testing::lstatOf;
 
 using UsersDir = testing::UsersDirectory;
 
@@ -39,7 +37,7 @@ TEST(SafeDirTest, OpenNeverFollowsASymlinkAtItsName) {
   // Made when missing, parents too.
   auto made = SafeDir::open(root.path() / "a" / "b", 0750);
   ASSERT_TRUE(made) << made.error().message;
-  EXPECT_EQ(statOf(root.path() / "a" / "b").st_mode & 07777, 0750u);
+  EXPECT_EQ(lstatOf(root.path() / "a" / "b").st_mode & 07777, 0750u);
   EXPECT_EQ(SafeDir::open(root.path() / "missing").error().code, ErrorCode::kNotFound);
 }
 
@@ -96,7 +94,7 @@ TEST(SafeDirTest, APrivateSubdirIsMadeByTheOwnerTakenAndMadeAgainWhenDeleted) {
   for (int round = 0; round < 2; ++round) {
     auto sub = d->privateSubdir("evidence");
     ASSERT_TRUE(sub) << sub.error().message;
-    struct stat st = statOf(users.dir / "evidence");
+    struct stat st = lstatOf(users.dir / "evidence");
     EXPECT_TRUE(S_ISDIR(st.st_mode));
     EXPECT_EQ(st.st_uid, 0u);
     EXPECT_EQ(st.st_mode & 07777, 0700u);
@@ -119,7 +117,7 @@ TEST(SafeDirTest, APrivateSubdirNeverFollowsNorTakesWhatTheOwnerPlanted) {
   auto r = d->privateSubdir("evidence");
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("symbolic link"), std::string::npos) << r.error().message;
-  EXPECT_EQ(statOf(roots).st_mode & 07777, 0755u);
+  EXPECT_EQ(lstatOf(roots).st_mode & 07777, 0755u);
   // A directory of the user's with a link inside, ready for root's writes.
   fs::remove(users.dir / "evidence");
   fs::create_directories(users.dir / "evidence");
@@ -128,7 +126,7 @@ TEST(SafeDirTest, APrivateSubdirNeverFollowsNorTakesWhatTheOwnerPlanted) {
   r = d->privateSubdir("evidence");
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("not empty"), std::string::npos) << r.error().message;
-  EXPECT_EQ(statOf(users.dir / "evidence").st_uid, user->uid) << "refused, not taken";
+  EXPECT_EQ(lstatOf(users.dir / "evidence").st_uid, user->uid) << "refused, not taken";
   // A directory of a third user's.
   fs::remove_all(users.dir / "evidence");
   fs::create_directories(users.dir / "evidence");
@@ -152,8 +150,8 @@ TEST(SafeDirTest, GiveRootFilesGivesOnlyRootsOwnSingleLinkFiles) {
   auto given = d->giveRootFiles(*user);
   ASSERT_TRUE(given) << given.error().message;
   EXPECT_EQ(*given, 1);
-  EXPECT_EQ(statOf(users.dir / "agent.db").st_uid, user->uid);
-  EXPECT_EQ(statOf(users.dir / "fifo").st_uid, 0u);
+  EXPECT_EQ(lstatOf(users.dir / "agent.db").st_uid, user->uid);
+  EXPECT_EQ(lstatOf(users.dir / "fifo").st_uid, 0u);
   fs::remove(users.dir / "hard");
   users.victimUntouched();
 }

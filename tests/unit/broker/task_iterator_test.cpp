@@ -4,6 +4,7 @@
 #include "broker/task_iterator.h"
 
 #include <gtest/gtest.h>
+
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -12,6 +13,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <functional>
 
 #include <chrono>
 #include <condition_variable>
@@ -95,26 +97,34 @@ TEST(TaskIterator, LoadsWhereItCanAndSaysWhyWhereItCannot) {
 // Where /proc hides other users' processes (hidepid=), the iterator, which would show them, is
 // refused. A child mounts a proc of its own with hidepid=invisible over /proc in a private mount
 // namespace (the host's /proc is untouched) and tries to load it there.
-TEST(TaskIterator, RefusedWhereProcHidesProcesses) {
-  if (!iteratorExpected()) GTEST_SKIP() << "needs root, the host's pid namespace and kernel BTF";
+// Runs `child` in a child process with a private mount namespace (the host's mounts are left
+// alone, whatever it mounts); its exit status, or -1 if it did not exit.
+int inPrivateMounts(const std::function<int()>& child) {
   pid_t pid = ::fork();
-  ASSERT_GE(pid, 0);
+  if (pid < 0) return -1;
   if (pid == 0) {
     if (::unshare(CLONE_NEWNS) != 0) _exit(10);
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) _exit(11);
-    if (::mount("proc", "/proc", "proc", 0, "hidepid=invisible") != 0) _exit(12);
-    auto it = TaskIterator::load();
-    if (it) _exit(1);
-    _exit(it.error().message ==
-                  "BPF task iterator: /proc is mounted with hidepid=invisible, which the "
-                  "iterator would not honour"
-              ? 0
-              : 2);
+    _exit(child());
   }
   int status = 0;
-  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: loaded anyway, 2: another reason, 1x: the set-up";
+  if (::waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status);
+}
+
+TEST(TaskIterator, RefusedWhereProcHidesProcesses) {
+  if (!iteratorExpected()) GTEST_SKIP() << "needs root, the host's pid namespace and kernel BTF";
+  int status = inPrivateMounts([] {
+    if (::mount("proc", "/proc", "proc", 0, "hidepid=invisible") != 0) return 12;
+    auto it = TaskIterator::load();
+    if (it) return 1;
+    return it.error().message ==
+                   "BPF task iterator: /proc is mounted with hidepid=invisible, which the "
+                   "iterator would not honour"
+               ? 0
+               : 2;
+  });
+  EXPECT_EQ(status, 0) << "1: loaded anyway, 2: another reason, 1x: the set-up";
 }
 
 // A hidepid= mount made after the iterator was loaded: the next stream is refused, so that the
@@ -122,23 +132,16 @@ TEST(TaskIterator, RefusedWhereProcHidesProcesses) {
 // users' processes on /metrics from then on.
 TEST(TaskIterator, AStreamIsRefusedOnceProcHidesProcessesAfterTheLoad) {
   if (!iteratorExpected()) GTEST_SKIP() << "needs root, the host's pid namespace and kernel BTF";
-  pid_t pid = ::fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    if (::unshare(CLONE_NEWNS) != 0) _exit(10);
-    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) _exit(11);
+  int status = inPrivateMounts([] {
     auto it = TaskIterator::load();
-    if (!it) _exit(13);
-    if (!it->open()) _exit(14);
-    if (::mount("proc", "/proc", "proc", 0, "hidepid=invisible") != 0) _exit(12);
+    if (!it) return 13;
+    if (!it->open()) return 14;
+    if (::mount("proc", "/proc", "proc", 0, "hidepid=invisible") != 0) return 12;
     auto stream = it->open();
-    if (stream) _exit(1);
-    _exit(stream.error().message.find("hidepid=invisible") != std::string::npos ? 0 : 2);
-  }
-  int status = 0;
-  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: a stream anyway, 2: another reason, 1x: the set-up";
+    if (stream) return 1;
+    return stream.error().message.find("hidepid=invisible") != std::string::npos ? 0 : 2;
+  });
+  EXPECT_EQ(status, 0) << "1: a stream anyway, 2: another reason, 1x: the set-up";
 }
 
 TEST(TaskIterator, SeesTheProcessesProcShowsWithTheSameFigures) {

@@ -14,6 +14,7 @@
 #include <future>
 
 #include "tests/support/fixture.h"
+#include "tests/support/hostile_user.h"
 #include "tests/support/io_thread.h"
 #include "tests/support/squatter.h"
 
@@ -49,11 +50,10 @@ Result<void> connectTo(testing::IoThread& io, uint16_t port, const std::string& 
 // (nobody) who binds it first gets a connection and not one byte; the same squatter named as the
 // expected user gets the AUTH, which shows the check is what kept it out.
 TEST(SecretPeerTest, ARedisPasswordGoesOnlyToAServerOfTheExpectedUser) {
-  struct passwd* pw = ::getpwnam("nobody");
-  if (!pw || ::geteuid() != 0) GTEST_SKIP() << "needs root and the user nobody";
-  // getpwnam's answer is overwritten by the next look-up (the connection makes its own).
-  const uid_t nobody = pw->pw_uid;
-  const gid_t nogroup = pw->pw_gid;
+  auto user = testing::hostileUser();
+  if (!user) GTEST_SKIP() << "needs root and the user nobody";
+  const uid_t nobody = user->uid;
+  const gid_t nogroup = user->gid;
   testing::ScratchRoot dir;
   std::string file = (dir.path() / "redis.pw").string();
   std::ofstream(file) << "s3cret-pass\n";
@@ -83,10 +83,10 @@ TEST(SecretPeerTest, ARedisPasswordGoesOnlyToAServerOfTheExpectedUser) {
 // environment: a server on this host that is not the expected user's gets not even the startup
 // packet.
 TEST(SecretPeerTest, PostgreSQLTalksOnlyToAServerOfTheExpectedUser) {
-  struct passwd* pw = ::getpwnam("nobody");
-  if (!pw || ::geteuid() != 0) GTEST_SKIP() << "needs root and the user nobody";
-  const uid_t nobody = pw->pw_uid;
-  const gid_t nogroup = pw->pw_gid;
+  auto user = testing::hostileUser();
+  if (!user) GTEST_SKIP() << "needs root and the user nobody";
+  const uid_t nobody = user->uid;
+  const gid_t nogroup = user->gid;
   testing::IoThread io;
   testing::Squatter squatter(nobody, nogroup);
   ASSERT_NE(squatter.port(), 0);

@@ -24,9 +24,7 @@ namespace fs = std::filesystem;
 using testing::contentOf;
 using testing::hostileUser;
 
-struct stat statOf(const fs::path& p) {
-  return testing::lstatOf(p);
-}
+using testing::lstatOf;
 
 using UsersState = testing::UsersDirectory;
 
@@ -43,11 +41,11 @@ TEST(StateDirTest, ItIsTheUsersAfterABootThatGaveItBackToRoot) {
   ::chown(s.dir.c_str(), 0, 0);
   auto dir = StateDir::open(s.dir, *user);
   ASSERT_TRUE(dir) << dir.error().message;
-  struct stat st = statOf(s.dir);
+  struct stat st = lstatOf(s.dir);
   EXPECT_EQ(st.st_uid, user->uid);
   EXPECT_EQ(st.st_mode & 07777, 0750u);
-  EXPECT_EQ(statOf(s.dir / "agent.db").st_uid, user->uid);
-  EXPECT_EQ(statOf(s.dir / "agent.lock").st_uid, user->uid);
+  EXPECT_EQ(lstatOf(s.dir / "agent.db").st_uid, user->uid);
+  EXPECT_EQ(lstatOf(s.dir / "agent.lock").st_uid, user->uid);
   // A second agent on the same directory is refused while the first holds it: a child tries
   // (record locks are a process's). Before anything here opens the lock file: closing any
   // descriptor of it would drop this process's lock.
