@@ -44,8 +44,8 @@ Result<void> checkLabels(const policy::Playbook& playbook, const policy::ActionS
   return {};
 }
 
-Result<RunCgroupPtr> runCgroup(const ActionEnv& env, const ActionRequest& request) {
-  if (!env.containment) return RunCgroupPtr();
+Result<io::RunCgroupPtr> runCgroup(const ActionEnv& env, const ActionRequest& request) {
+  if (!env.containment) return io::RunCgroupPtr();
   return env.containment->create("run-" + std::to_string(request.run_id), request.spec.resources);
 }
 

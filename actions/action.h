@@ -60,10 +60,10 @@ struct ActionEnv {
   boost::asio::io_context& io;
   /// For work that blocks on files (evidence bundles), off the event loop.
   boost::asio::thread_pool& workers;
-  const collectors::MetricStore& metrics;
+  const metrics::MetricStore& metrics;
   const ActionSettings& settings;
   /// Where the runs' processes are held (a cgroup each); null: process groups.
-  const Containment* containment = nullptr;
+  const io::Containment* containment = nullptr;
   /// Set in the agent's unprivileged main process: the types that need root go there.
   BrokerRun broker = {};
 };
@@ -129,7 +129,7 @@ Result<void> checkLabels(const policy::Playbook& playbook, const policy::ActionS
 /// The cgroup of this run ("run-<id>", with the action's resources), or null where there is no
 /// containment by cgroup. An error when one should be made and cannot: the run must not start
 /// uncontained.
-Result<RunCgroupPtr> runCgroup(const ActionEnv& env, const ActionRequest& request);
+Result<io::RunCgroupPtr> runCgroup(const ActionEnv& env, const ActionRequest& request);
 
 /// A failed outcome with a message.
 ActionOutcome failed(const std::string& error);

@@ -2,13 +2,16 @@
 
 #include "actions/action.h"
 
+namespace novacron::io {
+struct ProcessResult;
+}
+
 // One runner per action type, each in its own file; runAction() picks one by type.
 namespace novacron::actions {
 
-struct ProcessResult;
 /// A child's result as an action result, and the run state it means.
-nlohmann::json processResultJson(const ProcessResult& r);
-std::string processState(const ProcessResult& r);
+nlohmann::json processResultJson(const io::ProcessResult& r);
+std::string processState(const io::ProcessResult& r);
 
 void runExec(const ActionEnv& env, ActionRequest request, ActionDone done);
 void runSystemdRestart(const ActionEnv& env, ActionRequest request, ActionDone done);

@@ -9,7 +9,7 @@ namespace novacron::actions {
 namespace {
 
 using namespace std::chrono_literals;
-using collectors::Series;
+using metrics::Series;
 using json = nlohmann::json;
 
 constexpr std::string_view kAnomalyMetrics[] = {"novacron_cpu_usage_ratio",
@@ -27,33 +27,32 @@ constexpr milliseconds kFresh = 1min;
 constexpr milliseconds kRecent = 1min;
 constexpr milliseconds kBaseline = 15min;
 
-std::optional<double> latest(const collectors::MetricStore& store, std::string_view name,
+std::optional<double> latest(const metrics::MetricStore& store, std::string_view name,
                              TimePoint now) {
   const auto& series = store.select(name);
   if (series.size() != 1) return std::nullopt;
-  return collectors::windowLast(*series.front(), now, kFresh);
+  return metrics::windowLast(*series.front(), now, kFresh);
 }
 
 // Every series of a metric with its latest value, labels included.
-json perSeries(const collectors::MetricStore& store, std::string_view name, TimePoint now) {
+json perSeries(const metrics::MetricStore& store, std::string_view name, TimePoint now) {
   json out = json::array();
   for (const Series* s : store.select(name)) {
-    if (auto v = collectors::windowLast(*s, now, kFresh))
-      out.push_back({{"labels", policy::labelsToJson(s->labels())}, {"value", *v}});
+    if (auto v = metrics::windowLast(*s, now, kFresh))
+      out.push_back({{"labels", metrics::labelsToJson(s->labels())}, {"value", *v}});
   }
   return out;
 }
 
 // The last minute against the fourteen before it: more than three standard deviations and more
 // than 20% away from the baseline's mean is an anomaly.
-void anomalies(const collectors::MetricStore& store, std::string_view name, TimePoint now,
-               json& out) {
+void anomalies(const metrics::MetricStore& store, std::string_view name, TimePoint now, json& out) {
   for (const Series* s : store.select(name)) {
-    collectors::Window base = s->window(now - kRecent, kBaseline - kRecent);
-    auto recent = collectors::windowAvg(*s, now, kRecent);
+    metrics::Window base = s->window(now - kRecent, kBaseline - kRecent);
+    auto recent = metrics::windowAvg(*s, now, kRecent);
     if (base.size() < 10 || !recent) continue;
     double n = 0, mean = 0, m2 = 0;  // Welford
-    base.forEach([&](const collectors::Point& p) {
+    base.forEach([&](const metrics::Point& p) {
       n += 1;
       double d = p.v - mean;
       mean += d / n;
@@ -63,7 +62,7 @@ void anomalies(const collectors::MetricStore& store, std::string_view name, Time
     double change = mean != 0 ? (*recent - mean) / std::fabs(mean) : (*recent != 0 ? 1.0 : 0.0);
     if (std::fabs(change) > 0.2 && std::fabs(*recent - mean) > 3 * std::max(sd, 1e-9)) {
       out.push_back({{"metric", name},
-                     {"labels", policy::labelsToJson(s->labels())},
+                     {"labels", metrics::labelsToJson(s->labels())},
                      {"recent_avg", *recent},
                      {"baseline_avg", mean},
                      {"baseline_stddev", sd},
@@ -73,14 +72,14 @@ void anomalies(const collectors::MetricStore& store, std::string_view name, Time
 }
 
 // Slope per minute over the baseline window, for the gauges whose direction matters.
-void trends(const collectors::MetricStore& store, std::string_view name, TimePoint now, json& out) {
+void trends(const metrics::MetricStore& store, std::string_view name, TimePoint now, json& out) {
   for (const Series* s : store.select(name)) {
-    auto now_v = collectors::windowPredictLinear(*s, now, kBaseline, 0ms);
-    auto in_1m = collectors::windowPredictLinear(*s, now, kBaseline, 1min);
+    auto now_v = metrics::windowPredictLinear(*s, now, kBaseline, 0ms);
+    auto in_1m = metrics::windowPredictLinear(*s, now, kBaseline, 1min);
     if (!now_v || !in_1m) continue;
     double slope = *in_1m - *now_v;
     out.push_back(
-        {{"metric", name}, {"labels", policy::labelsToJson(s->labels())}, {"per_minute", slope}});
+        {{"metric", name}, {"labels", metrics::labelsToJson(s->labels())}, {"per_minute", slope}});
   }
 }
 
@@ -100,7 +99,7 @@ std::string pct(double ratio) {
 
 }  // namespace
 
-json diagnosticsReport(const collectors::MetricStore& store, TimePoint now,
+json diagnosticsReport(const metrics::MetricStore& store, TimePoint now,
                        const std::string& incident_id) {
   json system = {{"cpu_usage_ratio", nullptr},
                  {"memory_used_ratio", nullptr},
@@ -138,7 +137,7 @@ json diagnosticsReport(const collectors::MetricStore& store, TimePoint now,
         "memory used " + pct(*mem));
   }
   for (const Series* s : store.select("novacron_disk_used_ratio")) {
-    auto v = collectors::windowLast(*s, now, kFresh);
+    auto v = metrics::windowLast(*s, now, kFresh);
     if (!v || *v <= 0.9) continue;
     std::string mount;
     for (const auto& l : s->labels()) {
@@ -149,7 +148,7 @@ json diagnosticsReport(const collectors::MetricStore& store, TimePoint now,
               mount + " is " + pct(*v) + " full");
   }
   for (const Series* s : store.select("novacron_swap_in_bytes_per_second")) {
-    if (auto v = collectors::windowAvg(*s, now, 5min); v && *v > 1024 * 1024) {
+    if (auto v = metrics::windowAvg(*s, now, 5min); v && *v > 1024 * 1024) {
       recommend(recs, "memory", "high",
                 "the host is swapping: reduce memory pressure before it thrashes",
                 "swapping in " + std::to_string(static_cast<int64_t>(*v / 1024)) +
@@ -157,7 +156,7 @@ json diagnosticsReport(const collectors::MetricStore& store, TimePoint now,
     }
   }
   for (const Series* s : store.select("novacron_pg_connections_used_ratio")) {
-    if (auto v = collectors::windowLast(*s, now, kFresh); v && *v > 0.8) {
+    if (auto v = metrics::windowLast(*s, now, kFresh); v && *v > 0.8) {
       recommend(recs, "database", "high",
                 "terminate idle-in-transaction sessions and check the pool size",
                 "connections at " + pct(*v) + " of max_connections");

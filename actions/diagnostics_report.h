@@ -15,7 +15,7 @@ namespace novacron::actions {
 /// the recent baseline, trends, and recommendations derived from thresholds. No I/O: everything
 /// comes from what the agent has already sampled, so the report costs microseconds and cannot
 /// hang on a sick host.
-nlohmann::json diagnosticsReport(const collectors::MetricStore& store, TimePoint now,
+nlohmann::json diagnosticsReport(const metrics::MetricStore& store, TimePoint now,
                                  const std::string& incident_id);
 
 /// The metrics whose history the report looks at (anomalies against the baseline, trends,

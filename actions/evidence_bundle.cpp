@@ -208,7 +208,7 @@ struct Member {
 };
 
 // Copies the file (or its last `budget` bytes) into the archive and hashes what it copied.
-Result<Member> addFile(TarGzWriter& tar, const std::string& top, const Source& src,
+Result<Member> addFile(io::TarGzWriter& tar, const std::string& top, const Source& src,
                        const Candidate& file, uint64_t budget) {
   Fd fd(src.is_dir ? openNoSymlinks(src.root.get(), file.rel, O_RDONLY | O_NONBLOCK, true)
                    : ::fcntl(src.root.get(), F_DUPFD_CLOEXEC, 0));
@@ -248,7 +248,7 @@ Result<Member> addFile(TarGzWriter& tar, const std::string& top, const Source& s
   return m;
 }
 
-Result<void> addText(TarGzWriter& tar, const std::string& name, const std::string& text) {
+Result<void> addText(io::TarGzWriter& tar, const std::string& name, const std::string& text) {
   if (auto r = tar.begin(name, text.size(), 0600, std::time(nullptr)); !r) return r;
   if (auto r = tar.write(text); !r) return r;
   return tar.end();
@@ -286,12 +286,12 @@ std::string manifestLine(const std::string& sha256, const std::string& name) {
 
 ActionOutcome build(const Job& job) {
   // The manifest's sha256 sums are OpenSSL's, loaded when a first bundle is made.
-  if (std::string why; !tls::available(&why)) return failed(why);
+  if (std::string why; !io::available(&why)) return failed(why);
   auto dir = evidenceDir(job.dir);
   if (!dir) return failed(dir.error().message);
   const std::string file = job.name + ".tar.gz";
   fs::path out = job.dir / file;
-  auto tar = TarGzWriter::create(dir->fd(), file, out.string());
+  auto tar = io::TarGzWriter::create(dir->fd(), file, out.string());
   if (!tar) return failed(tar.error().message);
   auto fail = [&](const std::string& why, const char* state = "failed") {
     ::unlinkat(dir->fd(), file.c_str(), 0);  // no half bundle that looks like evidence

@@ -14,10 +14,10 @@ namespace {
 
 // The process an exec action describes, or why it cannot run. Placeholders are filled inside
 // each argument and never split it.
-Result<ProcessSpec> processSpec(const ActionRequest& request) {
+Result<io::ProcessSpec> processSpec(const ActionRequest& request) {
   const json& with = request.spec.with;
-  ProcessSpec spec;
-  spec.env = baseEnvironment();
+  io::ProcessSpec spec;
+  spec.env = io::baseEnvironment();
   spec.timeout = request.spec.timeout;
   std::vector<std::string> templates;
   for (const auto& arg : with.value("argv", json::array())) {
@@ -56,13 +56,13 @@ Result<ProcessSpec> processSpec(const ActionRequest& request) {
   }
   if (with.contains("cwd")) spec.cwd = with.value("cwd", std::string("/"));
   if (!request.marker.empty())
-    spec.env.push_back(runEnvironment(request.marker, spec.uid.value_or(::geteuid())));
+    spec.env.push_back(io::runEnvironment(request.marker, spec.uid.value_or(::geteuid())));
   return spec;
 }
 
 }  // namespace
 
-json processResultJson(const ProcessResult& r) {
+json processResultJson(const io::ProcessResult& r) {
   json j = {{"started", r.started},
             {"error", r.error},
             {"exit_code", r.exit_code},
@@ -84,7 +84,7 @@ json processResultJson(const ProcessResult& r) {
   return j;
 }
 
-std::string processState(const ProcessResult& r) {
+std::string processState(const io::ProcessResult& r) {
   if (!r.started) return "failed";
   if (r.oom_killed) return "oom_killed";
   if (r.timed_out) return "timed_out";
@@ -102,7 +102,7 @@ void runExec(const ActionEnv& env, ActionRequest request, ActionDone done) {
   spec->cgroup = std::move(*cgroup);
   spec->marker = request.marker;
   spec->on_started = request.on_started;
-  runProcess(env.io, std::move(*spec), [done = std::move(done)](ProcessResult r) {
+  io::runProcess(env.io, std::move(*spec), [done = std::move(done)](io::ProcessResult r) {
     done({processState(r), processResultJson(r)});
   });
 }

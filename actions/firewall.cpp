@@ -19,14 +19,14 @@
 namespace novacron::actions {
 
 using json = nlohmann::json;
-using firewall::Network;
+using io::Network;
 
 namespace {
 
 constexpr std::chrono::seconds kDefaultTimeout = std::chrono::hours(1);
 
 std::string readOrEmpty(const char* path) {
-  auto text = collectors::readWholeFile(path);
+  auto text = readWholeFile(path);
   return text ? *text : std::string();
 }
 
@@ -34,19 +34,19 @@ std::string readOrEmpty(const char* path) {
 // gateways and DNS resolvers as they are now (cut off from them, the host is cut off from
 // everything, the coordinator and the operator included), and the coordinator, Alertmanager and
 // notify endpoints as they resolve now.
-std::vector<firewall::Kept> keepList(const std::vector<std::string>& keep_hosts) {
-  std::vector<firewall::Kept> keep;
+std::vector<io::Kept> keepList(const std::vector<std::string>& keep_hosts) {
+  std::vector<io::Kept> keep;
   if (ifaddrs* all = nullptr; ::getifaddrs(&all) == 0) {
     for (ifaddrs* i = all; i; i = i->ifa_next) {
       if (i->ifa_addr && (i->ifa_addr->sa_family == AF_INET || i->ifa_addr->sa_family == AF_INET6))
-        keep.push_back({firewall::hostOf(i->ifa_addr), "this host's"});
+        keep.push_back({io::hostOf(i->ifa_addr), "this host's"});
     }
     ::freeifaddrs(all);
   }
-  for (const auto& n : firewall::parseDefaultGateways(readOrEmpty("/proc/net/route"),
-                                                      readOrEmpty("/proc/net/ipv6_route")))
+  for (const auto& n : io::parseDefaultGateways(readOrEmpty("/proc/net/route"),
+                                                readOrEmpty("/proc/net/ipv6_route")))
     keep.push_back({n, "a default gateway"});
-  for (const auto& n : firewall::parseNameservers(readOrEmpty("/etc/resolv.conf")))
+  for (const auto& n : io::parseNameservers(readOrEmpty("/etc/resolv.conf")))
     keep.push_back({n, "a DNS resolver of /etc/resolv.conf"});
   for (const auto& host : keep_hosts) {
     addrinfo hints{};
@@ -55,7 +55,7 @@ std::vector<firewall::Kept> keepList(const std::vector<std::string>& keep_hosts)
     if (::getaddrinfo(host.c_str(), nullptr, &hints, &res) != 0) continue;
     for (addrinfo* a = res; a; a = a->ai_next) {
       if (a->ai_family == AF_INET || a->ai_family == AF_INET6) {
-        Network n = firewall::hostOf(a->ai_addr);
+        Network n = io::hostOf(a->ai_addr);
         keep.push_back({n, n.str() == host ? "" : host});
       }
     }
@@ -72,7 +72,7 @@ Result<std::vector<Network>> targets(const json& with,
     if (!t.is_string()) return makeError(ErrorCode::kMalformed, "addresses are strings");
     auto text = policy::substitute(t.get<std::string>(), values);
     if (!text) return text.error();
-    auto n = firewall::parseNetwork(*text);
+    auto n = io::parseNetwork(*text);
     if (!n) return n.error();
     out.push_back(*n);
   }
@@ -102,7 +102,7 @@ void offLoop(const ActionEnv& env, std::function<ActionOutcome()> work, ActionDo
 
 Result<std::chrono::seconds> firewallTimeout(const json& with) {
   if (!with.contains("timeout")) return kDefaultTimeout;
-  auto d = policy::parseDuration(with.value("timeout", std::string()));
+  auto d = parseDuration(with.value("timeout", std::string()));
   if (!d) return d.error();
   auto s = std::chrono::duration_cast<std::chrono::seconds>(*d);
   if (s < std::chrono::seconds(1) || s > std::chrono::days(30))
@@ -121,14 +121,13 @@ void runFirewallBlock(const ActionEnv& env, ActionRequest request, ActionDone do
        hosts = env.settings.keep_hosts]() -> ActionOutcome {
         auto keep = keepList(hosts);
         for (const auto& n : networks) {
-          if (auto why = firewall::protectedReason(n, keep); !why.empty())
+          if (auto why = io::protectedReason(n, keep); !why.empty())
             return failed("not blocking " + n.str() + ": " + why + "; nothing was blocked");
         }
-        auto fw = firewall::Firewall::open();
+        auto fw = io::Firewall::open();
         if (!fw) return failed(fw.error().message);
         if (auto r = fw->block(networks, timeout); !r) return failed(r.error().message);
-        return {"done",
-                {{"blocked", names(networks)}, {"timeout", policy::formatDuration(timeout)}}};
+        return {"done", {{"blocked", names(networks)}, {"timeout", formatDuration(timeout)}}};
       },
       std::move(done));
 }
@@ -139,7 +138,7 @@ void runFirewallUnblock(const ActionEnv& env, ActionRequest request, ActionDone 
   offLoop(
       env,
       [networks = *networks]() -> ActionOutcome {
-        auto fw = firewall::Firewall::open();
+        auto fw = io::Firewall::open();
         if (!fw) return failed(fw.error().message);
         if (auto r = fw->unblock(networks); !r) return failed(r.error().message);
         return {"done", {{"unblocked", names(networks)}}};
@@ -160,7 +159,7 @@ Result<void> checkBlockValues(const json& with, const std::map<std::string, std:
   if (!t) return t.error();
   auto keep = keepList({});
   for (const auto& n : *t) {
-    if (auto why = firewall::protectedReason(n, keep); !why.empty())
+    if (auto why = io::protectedReason(n, keep); !why.empty())
       return makeError(ErrorCode::kPermission, "not blocking " + n.str() + ": " + why);
   }
   return {};

@@ -50,7 +50,7 @@ policy::Escape bodyEscape(const json& headers, const std::string& body) {
 void runHttpRequest(const ActionEnv& env, ActionRequest request, ActionDone done) {
   const json& with = request.spec.with;
   const json headers = with.value("headers", json::object());
-  HttpClientRequest req;
+  io::HttpClientRequest req;
   req.url = with.value("url", std::string());
   if (with.contains("body")) {
     std::string templ = with.value("body", std::string());
@@ -66,7 +66,7 @@ void runHttpRequest(const ActionEnv& env, ActionRequest request, ActionDone done
     if (!v) return done(failed(v.error().message));
     // A line break in a value would end the header and start another: a database named
     // "y\r\nX-Injected: yes" must not add a header.
-    if (auto why = headerProblem(name, *v)) {
+    if (auto why = io::headerProblem(name, *v)) {
       return done(failed("header " + quoteForMessage(name, 64) + ": " + *why +
                          "; the request was not sent"));
     }
@@ -81,23 +81,24 @@ void runHttpRequest(const ActionEnv& env, ActionRequest request, ActionDone done
     req.headers.emplace_back(name, std::move(*v));
   }
   int expect = with.value("expect_status", 0);
-  auto url = policy::parseUrl(req.url);
+  auto url = io::parseUrl(req.url);
   json result = {{"method", req.method},
                  {"url", url ? url->str() : req.url},
                  {"headers", std::move(shown_headers)},
                  {"expect_status", expect ? json(expect) : json("2xx")}};
-  httpRequest(
-      env.io, std::move(req),
-      [done = std::move(done), result = std::move(result), expect](HttpClientResponse r) mutable {
-        result["status"] = r.status;
-        result["duration_ms"] = r.duration.count();
-        result["response"] = truncateUtf8(r.body, 2048);
-        bool ok = expect ? r.status == expect : (r.status >= 200 && r.status < 300);
-        if (ok) return done({"done", std::move(result)});
-        result["error"] = r.status ? "unexpected status " + std::to_string(r.status) : r.error;
-        bool timeout = r.status == 0 && r.error.find("no answer") != std::string::npos;
-        done({timeout ? "timed_out" : "failed", std::move(result)});
-      });
+  io::httpRequest(env.io, std::move(req),
+                  [done = std::move(done), result = std::move(result),
+                   expect](io::HttpClientResponse r) mutable {
+                    result["status"] = r.status;
+                    result["duration_ms"] = r.duration.count();
+                    result["response"] = truncateUtf8(r.body, 2048);
+                    bool ok = expect ? r.status == expect : (r.status >= 200 && r.status < 300);
+                    if (ok) return done({"done", std::move(result)});
+                    result["error"] =
+                        r.status ? "unexpected status " + std::to_string(r.status) : r.error;
+                    bool timeout = r.status == 0 && r.error.find("no answer") != std::string::npos;
+                    done({timeout ? "timed_out" : "failed", std::move(result)});
+                  });
 }
 
 Result<void> checkHttpRequestValues(const nlohmann::json& with,
@@ -107,7 +108,7 @@ Result<void> checkHttpRequestValues(const nlohmann::json& with,
     if (!value.is_string()) continue;
     auto v = policy::substitute(value.get<std::string>(), values);
     if (!v) return v.error();
-    if (auto why = headerProblem(name, *v))
+    if (auto why = io::headerProblem(name, *v))
       return makeError(ErrorCode::kInvalidArgument, "header " + name + ": " + *why);
   }
   return {};

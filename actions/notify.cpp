@@ -41,7 +41,7 @@ void sendNotice(const ActionEnv& env, const std::string& templ,
     result["text"] = notice->text;
     return done({"skipped", std::move(result)});
   }
-  HttpClientRequest req;
+  io::HttpClientRequest req;
   req.method = "POST";
   req.url = url;
   req.timeout = env.settings.notify.timeout;
@@ -63,23 +63,23 @@ void sendNotice(const ActionEnv& env, const std::string& templ,
                              {"severity", get("incident.severity")},
                              {"state", get("incident.state")}}},
                            {"node", get("node.id")}});
-  std::string shown = policy::parseUrl(url) ? policy::parseUrl(url)->str() : url;
-  httpRequest(env.io, std::move(req),
-              [done = std::move(done), result, shown](HttpClientResponse r) mutable {
-                result["url"] = shown;
-                result["duration_ms"] = r.duration.count();
-                if (r.status >= 200 && r.status < 300) {
-                  result["delivered"] = true;
-                  result["status"] = r.status;
-                  return done({"done", std::move(result)});
-                }
-                result["delivered"] = false;
-                result["status"] = r.status;
-                result["error"] =
-                    r.status ? "the webhook answered " + std::to_string(r.status) : r.error;
-                result["response"] = truncateUtf8(r.body, 512);
-                done({"failed", std::move(result)});
-              });
+  std::string shown = io::parseUrl(url) ? io::parseUrl(url)->str() : url;
+  io::httpRequest(env.io, std::move(req),
+                  [done = std::move(done), result, shown](io::HttpClientResponse r) mutable {
+                    result["url"] = shown;
+                    result["duration_ms"] = r.duration.count();
+                    if (r.status >= 200 && r.status < 300) {
+                      result["delivered"] = true;
+                      result["status"] = r.status;
+                      return done({"done", std::move(result)});
+                    }
+                    result["delivered"] = false;
+                    result["status"] = r.status;
+                    result["error"] =
+                        r.status ? "the webhook answered " + std::to_string(r.status) : r.error;
+                    result["response"] = truncateUtf8(r.body, 512);
+                    done({"failed", std::move(result)});
+                  });
 }
 
 void runNotify(const ActionEnv& env, ActionRequest request, ActionDone done) {

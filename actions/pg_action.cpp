@@ -34,7 +34,7 @@ std::string sessionFilter(const json& with) {
   return f;
 }
 
-json sessionsJson(const collectors::PgResult& rows, const char* done_column) {
+json sessionsJson(const io::PgResult& rows, const char* done_column) {
   json out = json::array();
   for (size_t i = 0; i < rows.rows.size(); ++i) {
     auto num = [&](const char* c) { return std::stod(rows.get(i, c).value_or("0")); };
@@ -52,14 +52,14 @@ namespace {
 
 // Statements one at a time: VACUUM and ALTER SYSTEM refuse to run in the implicit transaction
 // of a multi-statement string.
-void runEach(std::shared_ptr<collectors::PgConnection> conn, std::vector<std::string> sql,
-             size_t index, std::vector<collectors::PgResult> results, milliseconds timeout,
-             std::function<void(Result<std::vector<collectors::PgResult>>)> done) {
+void runEach(std::shared_ptr<io::PgConnection> conn, std::vector<std::string> sql, size_t index,
+             std::vector<io::PgResult> results, milliseconds timeout,
+             std::function<void(Result<std::vector<io::PgResult>>)> done) {
   if (index == sql.size()) return done(std::move(results));
   std::string statement = sql[index];
   conn->query(statement, timeout,
               [conn, sql = std::move(sql), index, results = std::move(results), timeout,
-               done = std::move(done)](Result<std::vector<collectors::PgResult>> r) mutable {
+               done = std::move(done)](Result<std::vector<io::PgResult>> r) mutable {
                 if (!r) return done(r.error());
                 for (auto& x : *r) results.push_back(std::move(x));
                 runEach(conn, std::move(sql), index + 1, std::move(results), timeout,
@@ -70,7 +70,7 @@ void runEach(std::shared_ptr<collectors::PgConnection> conn, std::vector<std::st
 }  // namespace
 
 void pgRun(const ActionEnv& env, const ActionRequest& request, std::vector<std::string> sql,
-           std::function<void(Result<std::vector<collectors::PgResult>>)> done) {
+           std::function<void(Result<std::vector<io::PgResult>>)> done) {
   const auto& instances = env.settings.postgres;
   std::string name = request.spec.with.value("instance", std::string());
   const collectors::PostgresConfig* pg = nullptr;
@@ -86,9 +86,9 @@ void pgRun(const ActionEnv& env, const ActionRequest& request, std::vector<std::
                                                       "(collectors.postgres)"
                                                     : "no PostgreSQL instance named " + name));
   }
-  auto dsn = collectors::readDsn(pg->dsn_file);
+  auto dsn = io::readDsn(pg->dsn_file);
   if (!dsn) return done(dsn.error());
-  auto conn = collectors::PgConnection::create(env.io);
+  auto conn = io::PgConnection::create(env.io);
   milliseconds timeout = request.spec.timeout;
   sql.insert(sql.begin(), "SET statement_timeout = " + std::to_string(timeout.count()) +
                               "; SET application_name = 'novacron-agent-action'");

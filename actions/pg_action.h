@@ -19,12 +19,12 @@ std::string sqlLiteral(const std::string& text);
 std::string sessionFilter(const nlohmann::json& with);
 
 /// Rows of pid, usename, datname, age, query as the JSON an action records.
-nlohmann::json sessionsJson(const collectors::PgResult& rows, const char* done_column);
+nlohmann::json sessionsJson(const io::PgResult& rows, const char* done_column);
 
 /// Connects to the instance the action names (`with.instance`, default the first configured),
 /// with the action's timeout as statement_timeout, then runs `sql` statement by statement:
 /// `done` gets every result, or why not. The connection lives until `done` returns.
 void pgRun(const ActionEnv& env, const ActionRequest& request, std::vector<std::string> sql,
-           std::function<void(Result<std::vector<collectors::PgResult>>)> done);
+           std::function<void(Result<std::vector<io::PgResult>>)> done);
 
 }  // namespace novacron::actions

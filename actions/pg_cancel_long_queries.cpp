@@ -13,7 +13,7 @@ namespace {
 
 std::string olderThan(const json& with, const char* key, const std::string& fallback) {
   std::string text = with.value(key, fallback);
-  auto d = policy::parseDuration(text);
+  auto d = parseDuration(text);
   return std::to_string(d ? d->count() : 300000);
 }
 
@@ -40,7 +40,7 @@ void runPgCancelLongQueries(const ActionEnv& env, ActionRequest request, ActionD
           if (!with.contains("terminate_after") || cancelled.empty()) {
             return done({"done", std::move(result)});
           }
-          auto wait = policy::parseDuration(with.value("terminate_after", std::string("30s")));
+          auto wait = parseDuration(with.value("terminate_after", std::string("30s")));
           auto timer = std::make_shared<boost::asio::steady_timer>(env.io, *wait);
           std::string pids;
           for (const auto& c : cancelled)

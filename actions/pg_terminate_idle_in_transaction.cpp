@@ -7,7 +7,7 @@ namespace novacron::actions {
 // Sessions idle inside a transaction for longer than `older_than` hold locks and connections
 // for nothing: their backends are ended.
 void runPgTerminateIdleInTransaction(const ActionEnv& env, ActionRequest request, ActionDone done) {
-  auto older = policy::parseDuration(request.spec.with.value("older_than", std::string("5m")));
+  auto older = parseDuration(request.spec.with.value("older_than", std::string("5m")));
   std::string sql =
       "SELECT pid, usename, datname, EXTRACT(EPOCH FROM now() - state_change) AS age, "
       "left(query, 200) AS query, pg_terminate_backend(pid) AS done FROM pg_stat_activity "

@@ -31,13 +31,14 @@ struct Restart : std::enable_shared_from_this<Restart> {
   std::chrono::steady_clock::time_point deadline =
       std::chrono::steady_clock::now() + request.spec.timeout;
   int polls = 0;
-  RunCgroupPtr cgroup;  // one for the run: systemctl restart, then each is-active
+  io::RunCgroupPtr cgroup;  // one for the run: systemctl restart, then each is-active
 
-  ProcessSpec systemctl(const std::string& verb) const {
-    ProcessSpec spec;
+  io::ProcessSpec systemctl(const std::string& verb) const {
+    io::ProcessSpec spec;
     spec.argv = {env.settings.systemctl, verb, "--", unit};
-    spec.env = baseEnvironment();
-    if (!request.marker.empty()) spec.env.push_back(runEnvironment(request.marker, ::geteuid()));
+    spec.env = io::baseEnvironment();
+    if (!request.marker.empty())
+      spec.env.push_back(io::runEnvironment(request.marker, ::geteuid()));
     spec.timeout = std::max<milliseconds>(
         std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now()), 1s);
     spec.kill_grace = 2s;
@@ -48,7 +49,7 @@ struct Restart : std::enable_shared_from_this<Restart> {
   }
 
   void start() {
-    runProcess(env.io, systemctl("restart"), [self = shared_from_this()](ProcessResult r) {
+    io::runProcess(env.io, systemctl("restart"), [self = shared_from_this()](io::ProcessResult r) {
       if (processState(r) != "done") {
         json result = processResultJson(r);
         result["unit"] = self->unit;
@@ -60,27 +61,28 @@ struct Restart : std::enable_shared_from_this<Restart> {
   }
 
   void poll() {
-    runProcess(env.io, systemctl("is-active"), [self = shared_from_this()](ProcessResult r) {
-      ++self->polls;
-      std::string state = r.out.substr(0, r.out.find('\n'));
-      json result = {{"unit", self->unit}, {"active_state", state}, {"checks", self->polls}};
-      if (r.started && r.exit_code == 0 && state == "active") {
-        return self->done({"done", std::move(result)});
-      }
-      if (state == "failed" || !r.started) {
-        result["error"] = r.started ? self->unit + " failed after the restart" : r.error;
-        return self->done({"failed", std::move(result)});
-      }
-      if (std::chrono::steady_clock::now() + kPoll >= self->deadline) {
-        result["error"] = self->unit + " not active within " +
-                          std::to_string(self->request.spec.timeout.count()) + " ms";
-        return self->done({"timed_out", std::move(result)});
-      }
-      self->timer.expires_after(kPoll);
-      self->timer.async_wait([self](boost::system::error_code ec) {
-        if (!ec) self->poll();
-      });
-    });
+    io::runProcess(
+        env.io, systemctl("is-active"), [self = shared_from_this()](io::ProcessResult r) {
+          ++self->polls;
+          std::string state = r.out.substr(0, r.out.find('\n'));
+          json result = {{"unit", self->unit}, {"active_state", state}, {"checks", self->polls}};
+          if (r.started && r.exit_code == 0 && state == "active") {
+            return self->done({"done", std::move(result)});
+          }
+          if (state == "failed" || !r.started) {
+            result["error"] = r.started ? self->unit + " failed after the restart" : r.error;
+            return self->done({"failed", std::move(result)});
+          }
+          if (std::chrono::steady_clock::now() + kPoll >= self->deadline) {
+            result["error"] = self->unit + " not active within " +
+                              std::to_string(self->request.spec.timeout.count()) + " ms";
+            return self->done({"timed_out", std::move(result)});
+          }
+          self->timer.expires_after(kPoll);
+          self->timer.async_wait([self](boost::system::error_code ec) {
+            if (!ec) self->poll();
+          });
+        });
   }
 };
 

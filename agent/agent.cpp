@@ -13,7 +13,7 @@ void Agent::Impl::waitSignal() {
     if (sig == SIGHUP) {
       if (!guarded("the reload", [this] { reloadConfig(); })) {
         reload.successful = false;
-        notifyReady("sampling; last reload failed");
+        io::notifyReady("sampling; last reload failed");
       }
       waitSignal();
       return;
@@ -24,7 +24,7 @@ void Agent::Impl::waitSignal() {
 }
 
 void Agent::Impl::stop() {
-  notifyStopping();
+  io::notifyStopping();
   stopping = true;
   if (manager) manager->shutdown();
   // Anything an action left that escaped its process group is in its cgroup (with a broker,
@@ -44,15 +44,15 @@ void Agent::Impl::stop() {
 // A random id made once per store, which marks the processes of its action runs.
 std::string Agent::Impl::storeId() {
   if (auto id = incident_store->state("store_id"); id && *id) return **id;
-  std::string id = actions::newStoreId();
+  std::string id = io::newStoreId();
   if (auto r = incident_store->setState("store_id", id); !r) logError(r.error().message);
   return id;
 }
 
 // Where action processes are held: a cgroup per run when one can be made. Said once, in the
 // log, on /metrics and in novacron status.
-Leftovers Agent::Impl::setUpContainment() {
-  Leftovers left;
+incidents::Leftovers Agent::Impl::setUpContainment() {
+  incidents::Leftovers left;
   if (broker) {
     // The broker holds the runs and their cgroups; it sets them up when it learns the store id.
     auto hello = broker->hello(store_id);
@@ -65,8 +65,8 @@ Leftovers Agent::Impl::setUpContainment() {
     containment_description =
         hello->description + " (held by the broker, pid " + std::to_string(broker_pid) + ")";
   } else {
-    containment = actions::Containment::setUp(store_id);
-    containment_mode = actions::containmentName(containment.mode());
+    containment = io::Containment::setUp(store_id);
+    containment_mode = io::containmentName(containment.mode());
     containment_description = containment.description();
     left = containment.endLeftovers();
   }
@@ -103,7 +103,7 @@ Result<void> Agent::Impl::dropPrivileges(const broker::Identity& who) {
 // The incident store. Without it the agent still samples and decides, and says loudly that it
 // records and runs nothing (log, /healthz, novacron status).
 void Agent::Impl::openIncidentStore() {
-  auto opened = Store::open(config.state_dir / "agent.db");
+  auto opened = incidents::Store::open(config.state_dir / "agent.db");
   if (!opened) {
     store_error = opened.error().message;
     logError(store_error + "; incidents are not recorded and no action will run");
@@ -112,18 +112,20 @@ void Agent::Impl::openIncidentStore() {
   incident_store = std::move(opened).value();
   TimePoint now = clock.now();
   store_id = storeId();
-  Leftovers left = setUpContainment();
-  recoverAfterRestart(*incident_store, containment, left, store_id, now);
-  manager = std::make_unique<IncidentManager>(io, *incident_store, clock, store, managerOptions());
+  incidents::Leftovers left = setUpContainment();
+  incidents::recoverAfterRestart(*incident_store, containment, left, store_id, now);
+  manager = std::make_unique<incidents::IncidentManager>(io, *incident_store, clock, store,
+                                                         managerOptions());
   manager->setPolicy(evaluator.policyPtr());
   manager->onClosed(
-      [this](const std::string& p, const collectors::Labels& l) { evaluator.close(p, l); });
+      [this](const std::string& p, const metrics::Labels& l) { evaluator.close(p, l); });
   auto paused = incident_store->state("paused");
   bool on = paused && paused->value_or("false") == "true";
   manager->setPaused(on);
   if (on) logWarning("the kill switch is on: automated actions are paused");
-  reporter = std::make_unique<Reporter>(io, *incident_store, clock, reporterOptions());
-  alerts = std::make_unique<AlertmanagerPusher>(io, *incident_store, clock, alertmanagerOptions());
+  reporter = std::make_unique<reporting::Reporter>(io, *incident_store, clock, reporterOptions());
+  alerts = std::make_unique<reporting::AlertmanagerPusher>(io, *incident_store, clock,
+                                                           alertmanagerOptions());
   alerts->setDescriptions(playbookDescriptions());
   incident_store->onAppend([this] {
     reporter->wake();
@@ -152,7 +154,7 @@ int Agent::Impl::run() {
                          "such as /var/lib/novacron");
     user = *who;
   }
-  auto dir = StateDir::open(
+  auto dir = io::StateDir::open(
       config.state_dir, user ? std::optional<Owner>(Owner{user->uid, user->gid}) : std::nullopt);
   if (!dir) return cannotStart(dir.error().message);
   state_dir.emplace(std::move(*dir));
@@ -162,7 +164,7 @@ int Agent::Impl::run() {
   }
   // Scrapes, health checks and the coordinator keep slots of their own: no other client can
   // lock them out of the agent.
-  http.setPriority([this](const HttpRequest& r) {
+  http.setPriority([this](const io::HttpRequest& r) {
     if (r.path == "/metrics" || r.path == "/healthz") return true;
     auto auth = r.headers.find("authorization");
     return r.path.starts_with("/v1/") && auth != r.headers.end() &&
@@ -204,17 +206,17 @@ int Agent::Impl::run() {
   // The first sweep runs before READY, so /metrics has data the moment systemd says started.
   for (size_t i = 0; i < sweep_timers.size(); ++i) sweep(i);
   scheduleSweeps();
-  if (auto period = watchdogPeriod()) scheduleWatchdog(*period);
+  if (auto period = io::watchdogPeriod()) scheduleWatchdog(*period);
   storeUpkeep();
   scheduleStoreUpkeep();
   waitSignal();
   logInfo("novacron-agent " + std::string(kVersion) + " node " + config.node_id +
-          ": sampling every " + policy::formatDuration(sources.heartbeat()) + ", http on " +
+          ": sampling every " + formatDuration(sources.heartbeat()) + ", http on " +
           config.http_listen.host + ":" + std::to_string(http.port()) + ", control socket " +
           config.control_socket_path.string() + ", state in " + config.state_dir.string() + ", " +
           std::to_string(policy_stats.playbooks_enabled) + " playbooks enabled" +
           (config.dry_run ? " (dry-run)" : ""));
-  notifyReady("sampling");
+  io::notifyReady("sampling");
   // Start-up goes on in the loop for a while (sources connect, the first report, the first
   // scrape of each target): ten seconds on, what only it used is given back.
   memory_release.start();
@@ -254,8 +256,8 @@ collectors::CollectorDeps withTaskChannel(collectors::CollectorDeps deps,
 
 }  // namespace
 
-Agent::Agent(policy::Config config, policy::PolicyPtr policy,
-             std::optional<std::filesystem::path> config_file, policy::ConfigEnv env,
+Agent::Agent(agent::Config config, policy::PolicyPtr policy,
+             std::optional<std::filesystem::path> config_file, agent::ConfigEnv env,
              collectors::CollectorDeps deps, std::optional<BrokerLink> broker)
     : impl_(std::make_unique<Impl>(std::move(config), std::move(policy), std::move(config_file),
                                    std::move(env), withTaskChannel(std::move(deps), broker),

@@ -22,8 +22,8 @@ struct BrokerLink {
 class Agent {
  public:
   /// `config_file` is what SIGHUP re-reads; without one, a reload keeps the embedded defaults.
-  Agent(policy::Config config, policy::PolicyPtr policy,
-        std::optional<std::filesystem::path> config_file, policy::ConfigEnv env,
+  Agent(agent::Config config, policy::PolicyPtr policy,
+        std::optional<std::filesystem::path> config_file, agent::ConfigEnv env,
         collectors::CollectorDeps deps = collectors::CollectorDeps::current(),
         std::optional<BrokerLink> broker = std::nullopt);
   ~Agent();

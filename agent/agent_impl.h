@@ -61,11 +61,11 @@ using json = nlohmann::json;
 using namespace std::chrono_literals;
 
 /// The /v1 tokens: http.token_file as "api", then http.tokens.
-std::vector<NamedToken> apiTokens(const policy::Config& c);
+std::vector<NamedToken> apiTokens(const agent::Config& c);
 
 struct Agent::Impl {
-  Impl(policy::Config c, policy::PolicyPtr p, std::optional<std::filesystem::path> file,
-       policy::ConfigEnv e, collectors::CollectorDeps d, std::optional<BrokerLink> link)
+  Impl(agent::Config c, policy::PolicyPtr p, std::optional<std::filesystem::path> file,
+       agent::ConfigEnv e, collectors::CollectorDeps d, std::optional<BrokerLink> link)
       : config(std::move(c)),
         config_file(std::move(file)),
         env(std::move(e)),
@@ -74,7 +74,7 @@ struct Agent::Impl {
         started(clock.now()),
         sources(
             io, clock, config.systemctl.string(),
-            [this](TimePoint t, std::vector<collectors::Sample> s) { store.append(t, s); },
+            [this](TimePoint t, std::vector<metrics::Sample> s) { store.append(t, s); },
             config.sources, std::move(d)),
         self("agent", {}, false),
         evaluator(std::move(p), evaluatorOptions(config)),
@@ -82,7 +82,7 @@ struct Agent::Impl {
         upkeep_timer(io),
         memory_release(io),
         signals(io, SIGTERM, SIGINT, SIGHUP),
-        http(io, [this](const HttpRequest& r) { return handleHttp(r); }),
+        http(io, [this](const io::HttpRequest& r) { return handleHttp(r); }),
         control(io, [this](std::string_view line, const PeerCredentials& peer, ControlReply reply) {
           handleControl(line, peer, std::move(reply));
         }) {
@@ -102,10 +102,10 @@ struct Agent::Impl {
   // Declared first: destroyed last, after everything that holds handlers on it.
   asio::io_context io;
   MonotonicWallClock clock;
-  policy::Config config;
+  agent::Config config;
   std::optional<std::filesystem::path> config_file;
-  policy::ConfigEnv env;
-  collectors::MetricStore store;
+  agent::ConfigEnv env;
+  metrics::MetricStore store;
   EventMetrics events;
   uint64_t sweeps = 0;  // sweeps run, of any group, and reloads: what /metrics is rendered for
   struct RenderedMetrics {
@@ -122,17 +122,17 @@ struct Agent::Impl {
   policy::Evaluator evaluator;
   collectors::PolicyStats policy_stats;
   std::deque<policy::Decision> recent_decisions;  // for `novacron status`; bounded
-  std::optional<Recorder> recorder;
+  std::optional<metrics::Recorder> recorder;
   // Where action processes are held; set up with the store, before the manager that uses it.
-  actions::Containment containment;
+  io::Containment containment;
   // The root broker, when the agent was started as root: actions that need root go there.
   std::unique_ptr<broker::Client> broker;
   pid_t broker_pid = 0;
   std::string containment_mode, containment_description;  // whoever holds the runs' cgroups
-  std::unique_ptr<Store> incident_store;
-  std::unique_ptr<IncidentManager> manager;
-  std::unique_ptr<Reporter> reporter;
-  std::unique_ptr<AlertmanagerPusher> alerts;
+  std::unique_ptr<incidents::Store> incident_store;
+  std::unique_ptr<incidents::IncidentManager> manager;
+  std::unique_ptr<reporting::Reporter> reporter;
+  std::unique_ptr<reporting::AlertmanagerPusher> alerts;
   BearerToken api_token;
   AccessPolicy access;
   std::string store_error;  // why incidents are not being recorded, for /healthz and status
@@ -141,13 +141,13 @@ struct Agent::Impl {
   int64_t writes_at_size_check = -1;  // the store's write count when its size was last bounded
   bool store_over_size = false;       // warned once until it is under again
   bool record_failing = false;
-  std::optional<StateDir> state_dir;
+  std::optional<io::StateDir> state_dir;
   std::deque<asio::steady_timer> sweep_timers;  // one per sweep of the sources, in their order
   asio::steady_timer watchdog_timer;
-  asio::steady_timer upkeep_timer;  // the store's, once a minute (scheduleStoreUpkeep)
-  MemoryRelease memory_release;     // once start-up or a reload settles, then every 10 minutes
+  asio::steady_timer upkeep_timer;   // the store's, once a minute (scheduleStoreUpkeep)
+  io::MemoryRelease memory_release;  // once start-up or a reload settles, then every 10 minutes
   asio::signal_set signals;
-  HttpServer http;
+  io::HttpServer http;
   ControlSocket control;
   std::chrono::steady_clock::time_point last_heartbeat{};  // the end of the first sweep's last run
   std::chrono::steady_clock::time_point last_broker_ping{};
@@ -206,7 +206,7 @@ struct Agent::Impl {
   json metricsJson(const std::string& match) const;
 
   // --- routes.cpp ----------------------------------------------------------
-  HttpResponse handleHttp(const HttpRequest& r);
+  io::HttpResponse handleHttp(const io::HttpRequest& r);
 
   // --- commands.cpp --------------------------------------------------------
   void handleControl(std::string_view line, const PeerCredentials& peer, ControlReply reply);
@@ -222,14 +222,14 @@ struct Agent::Impl {
   // Commands on incidents; the peer is named on the timeline of those that change something.
   std::string incidentCommand(const std::string& cmd, const json& args,
                               const PeerCredentials& peer);
-  IncidentContext incidentContext();
+  incidents::IncidentContext incidentContext();
 
   // --- reload.cpp ----------------------------------------------------------
   void reloadConfig();
-  ReporterOptions reporterOptions() const;
-  AlertmanagerOptions alertmanagerOptions() const;
+  reporting::ReporterOptions reporterOptions() const;
+  reporting::AlertmanagerOptions alertmanagerOptions() const;
   std::map<std::string, std::string> playbookDescriptions() const;
-  ManagerOptions managerOptions();
+  incidents::ManagerOptions managerOptions();
 
   // --- agent.cpp -----------------------------------------------------------
   void waitSignal();
@@ -240,7 +240,7 @@ struct Agent::Impl {
   // Where action processes are held: a cgroup per run when one can be made. Said once, in the
   // log, on /metrics and in novacron status. Returns what a killed predecessor's runs left in
   // their cgroups, ended.
-  Leftovers setUpContainment();
+  incidents::Leftovers setUpContainment();
   // As root, with a broker: the state dir and socket go to the agent's user, then root goes.
   Result<void> dropPrivileges(const broker::Identity& who);
   // The broker is gone: nothing runs any more; the agent says so and exits for systemd.

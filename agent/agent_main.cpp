@@ -48,15 +48,15 @@ int listMetrics() {
     for (size_t i = 0; i < labels.size(); ++i)
       shown += labels[i] == ',' ? std::string(", ") : std::string(1, labels[i]);
     std::cout << "| `" << m->name << "` | "
-              << (m->type == novacron::collectors::MetricType::kCounter     ? "counter"
-                  : m->type == novacron::collectors::MetricType::kHistogram ? "histogram"
-                                                                            : "gauge")
+              << (m->type == novacron::metrics::MetricType::kCounter     ? "counter"
+                  : m->type == novacron::metrics::MetricType::kHistogram ? "histogram"
+                                                                         : "gauge")
               << " | " << shown << " | " << m->help << " |\n";
   }
   return 0;
 }
 
-void printErrors(const novacron::policy::Diagnostics& errors, const char* what) {
+void printErrors(const novacron::Diagnostics& errors, const char* what) {
   for (const auto& d : errors) std::cerr << d.str() << "\n";
   std::cerr << "novacron-agent: " << errors.size() << " problem" << (errors.size() == 1 ? "" : "s")
             << " in the " << what << "\n";
@@ -87,8 +87,7 @@ int replay(int argc, char** argv) {
     return 2;
   }
   if (config_file) {
-    auto loaded =
-        novacron::policy::loadConfig(*config_file, novacron::policy::ConfigEnv::current());
+    auto loaded = novacron::agent::loadConfig(*config_file, novacron::agent::ConfigEnv::current());
     if (!loaded.config) {
       printErrors(loaded.errors, "configuration");
       return 1;
@@ -100,10 +99,10 @@ int replay(int argc, char** argv) {
 
 // The broker's own reading of the configuration and playbooks: the same files, read as root.
 novacron::broker::PolicyLoader brokerLoader(std::optional<std::string> config_file,
-                                            novacron::policy::ConfigEnv env) {
+                                            novacron::agent::ConfigEnv env) {
   return [config_file, env]() -> novacron::Result<novacron::broker::BrokerPolicy> {
     auto loaded = novacron::agent::loadAgent(config_file, env);
-    auto problem = [](const char* what, const novacron::policy::Diagnostics& d) {
+    auto problem = [](const char* what, const novacron::Diagnostics& d) {
       return novacron::makeError(novacron::ErrorCode::kMalformed,
                                  std::string(what) + (d.empty() ? "errors" : d.front().str()));
     };
@@ -118,7 +117,7 @@ novacron::broker::PolicyLoader brokerLoader(std::optional<std::string> config_fi
 // broker, which stays root and dies with the agent (PR_SET_PDEATHSIG); the agent drops to its
 // user once its directory, port and socket are set up (Agent::run).
 std::optional<novacron::agent::BrokerLink> forkBroker(const std::optional<std::string>& file,
-                                                      const novacron::policy::ConfigEnv& env) {
+                                                      const novacron::agent::ConfigEnv& env) {
   if (::geteuid() != 0) return std::nullopt;  // nothing to separate: no root to keep
   auto pair = novacron::broker::channelPair();
   auto tasks = novacron::broker::channelPair();  // the process table's (broker/task_channel.h)
@@ -180,7 +179,7 @@ int main(int argc, char** argv) {
     }
   }
 
-  auto env = novacron::policy::ConfigEnv::current();
+  auto env = novacron::agent::ConfigEnv::current();
   std::optional<novacron::agent::BrokerLink> broker;
   if (!check) broker = forkBroker(config_file, env);
   auto [loaded, policy] = novacron::agent::loadAgent(config_file, env);

@@ -14,24 +14,24 @@
 
 namespace novacron::agent {
 
-std::vector<const collectors::MetricDef*> metricCatalog() {
-  std::vector<const collectors::MetricDef*> out = collectors::sourceMetrics();
+std::vector<const metrics::MetricDef*> metricCatalog() {
+  std::vector<const metrics::MetricDef*> out = collectors::sourceMetrics();
   auto add = [&](auto&& defs) {
     for (const auto* m : defs) out.push_back(m);
   };
   add(collectors::selfMetrics());
   add(httpMetricDefs());
-  add(reporterMetrics());
-  add(alertmanagerMetrics());
+  add(reporting::reporterMetrics());
+  add(reporting::alertmanagerMetrics());
   std::sort(out.begin(), out.end(), [](auto* a, auto* b) { return a->name < b->name; });
   return out;
 }
 
-const collectors::MetricDef* findMetric(std::string_view name) {
-  static const std::vector<const collectors::MetricDef*> kCatalog = metricCatalog();
-  auto it = std::lower_bound(
-      kCatalog.begin(), kCatalog.end(), name,
-      [](const collectors::MetricDef* d, std::string_view n) { return d->name < n; });
+const metrics::MetricDef* findMetric(std::string_view name) {
+  static const std::vector<const metrics::MetricDef*> kCatalog = metricCatalog();
+  auto it =
+      std::lower_bound(kCatalog.begin(), kCatalog.end(), name,
+                       [](const metrics::MetricDef* d, std::string_view n) { return d->name < n; });
   return it != kCatalog.end() && (*it)->name == name ? *it : nullptr;
 }
 
@@ -41,7 +41,7 @@ const collectors::MetricDef* findMetric(std::string_view name) {
 // agent's own short name otherwise (http_requests_total is the application's when a target
 // admits it, novacron_http_requests_total the agent's); without a target, the binder tries the
 // name with the prefix.
-const collectors::MetricDef* conditionMetric(const policy::Config& config, std::string_view n) {
+const metrics::MetricDef* conditionMetric(const agent::Config& config, std::string_view n) {
   if (auto* d = findMetric(n)) return d;
   if (collectors::isHostMetricName(n)) return findMetric("novacron_" + std::string(n));
   return collectors::scrapeAdmits(config.sources.scrape, n) ? collectors::scrapedMetric(n)
@@ -53,9 +53,9 @@ namespace {
 // The host's recovery criteria: the configured ones, each of which must bind (an error fails the
 // load, positioned in the configuration), or the runbook's, each kept if it binds and, for the
 // application's criteria, names an application's metrics.
-std::vector<policy::Criterion> hostCriteria(const policy::Config& config,
+std::vector<policy::Criterion> hostCriteria(const agent::Config& config,
                                             const policy::MetricLookup& lookup,
-                                            policy::Diagnostics& errors) {
+                                            Diagnostics& errors) {
   std::vector<policy::Criterion> out;
   auto compile = [&](const std::string& text) -> std::optional<policy::Condition> {
     auto parsed = policy::Condition::parse(text);
@@ -92,7 +92,7 @@ std::vector<policy::Criterion> hostCriteria(const policy::Config& config,
 
 }  // namespace
 
-policy::PolicyLoad loadAgentPolicy(const policy::Config& config, const policy::ConfigEnv& env) {
+policy::PolicyLoad loadAgentPolicy(const agent::Config& config, const agent::ConfigEnv& env) {
   policy::MetricLookup lookup = [&config](std::string_view n) {
     return conditionMetric(config, n);
   };
@@ -110,16 +110,16 @@ policy::PolicyLoad loadAgentPolicy(const policy::Config& config, const policy::C
   return load;
 }
 
-policy::EvaluatorOptions evaluatorOptions(const policy::Config& c) {
+policy::EvaluatorOptions evaluatorOptions(const agent::Config& c) {
   return {c.policy_lookback, c.flap_window, c.flap_threshold, c.dry_run};
 }
 
-AgentLoad loadAgent(const std::optional<std::string>& file, const policy::ConfigEnv& env) {
+AgentLoad loadAgent(const std::optional<std::string>& file, const agent::ConfigEnv& env) {
   AgentLoad out;
   if (file)
-    out.config = policy::loadConfig(*file, env);
+    out.config = agent::loadConfig(*file, env);
   else
-    out.config.config = policy::defaultConfig(env);
+    out.config.config = agent::defaultConfig(env);
   if (out.config.config) out.policy = loadAgentPolicy(*out.config.config, env);
   return out;
 }

@@ -18,27 +18,27 @@ using collectors::CollectorDeps;
 
 /// Every metric the agent can serve, sorted by name: the sources' (from their registry), the
 /// agent's own, its HTTP server's and delivery's. The source of the README's reference table.
-std::vector<const collectors::MetricDef*> metricCatalog();
+std::vector<const metrics::MetricDef*> metricCatalog();
 
 /// A metric of the catalog by full name, or nullptr. Thread-safe.
-const collectors::MetricDef* findMetric(std::string_view name);
+const metrics::MetricDef* findMetric(std::string_view name);
 
 /// The built-in playbooks plus the configured playbooks_dir, checked against the catalog.
 /// What the action types need from the configuration; the broker reads the same.
-actions::ActionSettings actionSettings(const policy::Config& config);
+actions::ActionSettings actionSettings(const agent::Config& config);
 
-policy::PolicyLoad loadAgentPolicy(const policy::Config& config, const policy::ConfigEnv& env);
+policy::PolicyLoad loadAgentPolicy(const agent::Config& config, const agent::ConfigEnv& env);
 
 /// The configuration (a file, or the embedded defaults) and its playbooks, read as the agent
 /// and the broker both read them at start. `policy` is empty when the configuration has errors.
 struct AgentLoad {
-  policy::ConfigResult config;
+  agent::ConfigResult config;
   policy::PolicyLoad policy;
 };
-AgentLoad loadAgent(const std::optional<std::string>& file, const policy::ConfigEnv& env);
+AgentLoad loadAgent(const std::optional<std::string>& file, const agent::ConfigEnv& env);
 
 /// The evaluator's options from the configuration.
-policy::EvaluatorOptions evaluatorOptions(const policy::Config& config);
+policy::EvaluatorOptions evaluatorOptions(const agent::Config& config);
 
 /// The metrics whose history someone asks for: the conditions of every playbook loaded
 /// (disabled ones too, which an operator may enable without a reload of the store), the host's

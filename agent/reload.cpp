@@ -5,7 +5,7 @@
 
 namespace novacron::agent {
 
-std::vector<NamedToken> apiTokens(const policy::Config& c) {
+std::vector<NamedToken> apiTokens(const agent::Config& c) {
   std::vector<NamedToken> out;
   if (c.http_token_file) out.push_back({"api", *c.http_token_file});
   for (const auto& t : c.http_tokens) out.push_back({t.name, t.file});
@@ -13,10 +13,10 @@ std::vector<NamedToken> apiTokens(const policy::Config& c) {
 }
 
 void Agent::Impl::reloadConfig() {
-  notifyReloading();
+  io::notifyReloading();
   if (!config_file) {
     logNotice("SIGHUP: running on embedded defaults; nothing to reload");
-    notifyReady("sampling");
+    io::notifyReady("sampling");
     return;
   }
   logInfo("SIGHUP: reloading " + config_file->string());
@@ -28,15 +28,15 @@ void Agent::Impl::reloadConfig() {
       else
         logError("the broker kept its policy: " + r.error().message);
     });
-  policy::ConfigResult loaded = policy::loadConfig(*config_file, env);
+  agent::ConfigResult loaded = agent::loadConfig(*config_file, env);
   if (!loaded.config) {
     for (const auto& d : loaded.errors) logError(d.str());
     logError("reload failed; keeping the running configuration");
     reload.successful = false;
-    notifyReady("sampling; last reload failed");
+    io::notifyReady("sampling; last reload failed");
     return;
   }
-  policy::Config next = std::move(*loaded.config);
+  agent::Config next = std::move(*loaded.config);
   policy::PolicyLoad next_policy = loadAgentPolicy(next, env);
   if (!next_policy.policy) {
     for (const auto& d : next_policy.errors) logError(d.str());
@@ -44,7 +44,7 @@ void Agent::Impl::reloadConfig() {
         "reload failed: the playbooks have errors; keeping the running configuration and "
         "playbooks");
     reload.successful = false;
-    notifyReady("sampling; last reload failed");
+    io::notifyReady("sampling; last reload failed");
     return;
   }
   if (!(next.http_listen.host == config.http_listen.host &&
@@ -71,7 +71,7 @@ void Agent::Impl::reloadConfig() {
     if (next.record_path) recorder.emplace(*next.record_path, next.record_max_bytes);
   }
   for (const auto& w : next_policy.warnings) logWarning(w.str());
-  policy::Config previous = std::move(config);
+  agent::Config previous = std::move(config);
   config = std::move(next);
   evaluator.setOptions(evaluatorOptions(config));
   evaluator.setPolicy(next_policy.policy);
@@ -94,12 +94,12 @@ void Agent::Impl::reloadConfig() {
   ++sweeps;  // what /metrics shows may have changed with the sources
   logInfo("configuration reloaded: " + std::to_string(policy_stats.playbooks_enabled) +
           " playbooks enabled");
-  notifyReady("sampling");
+  io::notifyReady("sampling");
   memory_release.start();  // what only the reload used (its parsers, the policy compiler)
 }
 
-ReporterOptions Agent::Impl::reporterOptions() const {
-  ReporterOptions o;
+reporting::ReporterOptions Agent::Impl::reporterOptions() const {
+  reporting::ReporterOptions o;
   o.url = config.coordinator_url;
   o.token_file = config.coordinator_token_file;
   o.timeout = config.coordinator_timeout;
@@ -112,7 +112,7 @@ ReporterOptions Agent::Impl::reporterOptions() const {
   return o;
 }
 
-AlertmanagerOptions Agent::Impl::alertmanagerOptions() const {
+reporting::AlertmanagerOptions Agent::Impl::alertmanagerOptions() const {
   return {config.alertmanager_url, config.alertmanager_resend_interval, config.alertmanager_timeout,
           config.node_id, config.node_labels};
 }
@@ -123,8 +123,8 @@ std::map<std::string, std::string> Agent::Impl::playbookDescriptions() const {
   return out;
 }
 
-ManagerOptions Agent::Impl::managerOptions() {
-  ManagerOptions o;
+incidents::ManagerOptions Agent::Impl::managerOptions() {
+  incidents::ManagerOptions o;
   o.store_id = store_id;
   o.containment = &containment;
   o.node_id = config.node_id;
@@ -144,7 +144,7 @@ ManagerOptions Agent::Impl::managerOptions() {
   return o;
 }
 
-actions::ActionSettings actionSettings(const policy::Config& config) {
+actions::ActionSettings actionSettings(const agent::Config& config) {
   actions::ActionSettings s;
   s.node_id = config.node_id;
   s.node_labels = config.node_labels;
@@ -154,7 +154,7 @@ actions::ActionSettings actionSettings(const policy::Config& config) {
   s.postgres = config.sources.postgres;
   s.redis = config.sources.redis;
   for (const auto& url : {config.coordinator_url, config.alertmanager_url, config.notify_url}) {
-    if (auto u = policy::parseUrl(url)) s.keep_hosts.push_back(u->host);
+    if (auto u = io::parseUrl(url)) s.keep_hosts.push_back(u->host);
   }
   return s;
 }

@@ -13,7 +13,7 @@
 
 namespace novacron::agent {
 
-std::string withLabels(const std::string& name, const collectors::Labels& labels) {
+std::string withLabels(const std::string& name, const metrics::Labels& labels) {
   if (labels.empty()) return name;
   std::string s = name + "{";
   for (size_t i = 0; i < labels.size(); ++i) {
@@ -114,12 +114,12 @@ int runReplay(const ReplayOptions& options, std::ostream& out, std::ostream& err
   }
 
   // Definitions for metric names the catalog does not know live as long as the store.
-  RecordedMetrics metrics([](std::string_view n) { return findMetric(n); });
-  collectors::MetricStore store;
-  collectors::MetricStore::AppendHint hint;  // a recording's moments list their series alike
+  metrics::RecordedMetrics metrics([](std::string_view n) { return findMetric(n); });
+  metrics::MetricStore store;
+  metrics::MetricStore::AppendHint hint;  // a recording's moments list their series alike
   policy::Evaluator eval(load.policy, options.evaluator);
   std::map<policy::DecisionKind, int> counts;
-  std::vector<collectors::Sample> batch;
+  std::vector<metrics::Sample> batch;
   std::optional<TimePoint> batch_time, first, last;
   size_t samples = 0;
 
@@ -142,7 +142,7 @@ int runReplay(const ReplayOptions& options, std::ostream& out, std::ostream& err
   while (in.next(line)) {
     ++lineno;
     if (line.empty()) continue;
-    auto s = parseSampleJsonLine(line, metrics);
+    auto s = metrics::parseSampleJsonLine(line, metrics);
     if (!s) {
       err << options.metrics.string() << ":" << lineno << ": " << s.error().message << "\n";
       return 1;

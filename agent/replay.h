@@ -21,6 +21,6 @@ struct ReplayOptions {
 int runReplay(const ReplayOptions& options, std::ostream& out, std::ostream& err);
 
 /// `name{a="1",b="2"}`, or just `name` without labels.
-std::string withLabels(const std::string& name, const collectors::Labels& labels);
+std::string withLabels(const std::string& name, const metrics::Labels& labels);
 
 }  // namespace novacron::agent

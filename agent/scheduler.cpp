@@ -117,7 +117,7 @@ void Agent::Impl::scheduleWatchdog(std::chrono::microseconds period) {
     if (ec || stopping) return;
     auto age = std::chrono::steady_clock::now() - last_heartbeat;
     if (age < std::max<std::chrono::steady_clock::duration>(period, 3 * sources.heartbeat())) {
-      notifyWatchdog();
+      io::notifyWatchdog();
     } else {
       logError("sampling stalled; not petting the watchdog");
     }
@@ -136,7 +136,7 @@ void Agent::Impl::purgeOldIncidents(TimePoint now) {
     logError(n.error().message);
   } else if (*n > 0) {
     logInfo("purged " + std::to_string(*n) + " incident(s) older than " +
-            policy::formatDuration(config.store_retention));
+            formatDuration(config.store_retention));
   }
 }
 

@@ -15,7 +15,7 @@ collectors::Batches Agent::Impl::latestBatches() const {
 const std::string& Agent::Impl::metricsText(bool gzipped) {
   RenderedMetrics& r = rendered_metrics;
   if (r.sweep != sweeps) {
-    r.text = renderMetrics(latestBatches().list, events.render());
+    r.text = metrics::renderMetrics(latestBatches().list, events.render());
     r.gzipped.clear();
     r.gzipped.shrink_to_fit();
     r.has_gzipped = false;
@@ -23,7 +23,7 @@ const std::string& Agent::Impl::metricsText(bool gzipped) {
   }
   if (!gzipped) return r.text;
   if (!r.has_gzipped) {
-    r.gzipped = gzip(r.text);
+    r.gzipped = io::gzip(r.text);
     r.has_gzipped = true;
   }
   return r.gzipped;
@@ -150,8 +150,8 @@ json Agent::Impl::statusJson() const {
 
 json Agent::Impl::outboxJson() const {
   if (!reporter) return nullptr;
-  const ReporterStats& s = reporter->stats();
-  OutboxStats o = reporter->outbox();
+  const reporting::ReporterStats& s = reporter->stats();
+  incidents::OutboxStats o = reporter->outbox();
   double oldest = o.oldest ? toSeconds(clock.now()) - toSeconds(*o.oldest) : 0.0;
   return {{"depth", o.depth},
           {"oldest_age_seconds", std::max(0.0, oldest)},
@@ -172,7 +172,7 @@ bool Agent::Impl::paused() const {
 
 json Agent::Impl::decisionJson(const policy::Decision& d) const {
   return {{"at", toSeconds(d.at)},  {"kind", policy::decisionName(d.kind)},
-          {"playbook", d.playbook}, {"labels", policy::labelsToJson(d.labels)},
+          {"playbook", d.playbook}, {"labels", metrics::labelsToJson(d.labels)},
           {"severity", d.severity}, {"action", d.action},
           {"reason", d.reason},     {"dry_run", d.dry_run}};
 }
@@ -181,7 +181,7 @@ json Agent::Impl::policyJson() const {
   json open = json::array();
   for (const auto& o : evaluator.open()) {
     open.push_back({{"playbook", o.playbook},
-                    {"labels", policy::labelsToJson(o.labels)},
+                    {"labels", metrics::labelsToJson(o.labels)},
                     {"severity", o.severity},
                     {"since", toSeconds(o.since)},
                     {"flapping", o.flapping}});
@@ -212,7 +212,7 @@ json Agent::Impl::playbooksJson() const {
          {"category", policy::categoryName(p.category)},
          {"description", p.description},
          {"when", p.when ? p.when->text() : ""},
-         {"for", policy::formatDuration(p.for_duration)},
+         {"for", formatDuration(p.for_duration)},
          {"source", p.builtin ? "builtin" : p.pos.str()},
          {"firing", policy_stats.firing.count(p.name) ? policy_stats.firing.at(p.name) : 0},
          {"actions", actions}});
@@ -227,16 +227,16 @@ json Agent::Impl::metricsJson(const std::string& match) const {
     for (const auto& s : *batch) {
       if (!match.empty() && s.metric->name.find(match) == std::string_view::npos) continue;
       out.push_back({{"name", s.metric->name},
-                     {"labels", policy::labelsToJson(s.labels)},
+                     {"labels", metrics::labelsToJson(s.labels)},
                      {"value", s.value}});
     }
   }
   // What the scrape targets put in the store: asked for here, never served on /metrics.
-  store.forEach([&](const collectors::Series& s) {
+  store.forEach([&](const metrics::Series& s) {
     if (s.metric().labels != "*" || s.empty()) return;
     if (!match.empty() && s.metric().name.find(match) == std::string_view::npos) return;
     out.push_back({{"name", s.metric().name},
-                   {"labels", policy::labelsToJson(s.labels())},
+                   {"labels", metrics::labelsToJson(s.labels())},
                    {"value", s.back().v}});
   });
   return out;

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <limits>
 
-namespace novacron::policy {
+namespace novacron {
 namespace {
 
 struct Unit {
@@ -74,4 +74,4 @@ std::string formatDuration(milliseconds d) {
   return out;
 }
 
-}  // namespace novacron::policy
+}  // namespace novacron

@@ -6,7 +6,7 @@
 
 #include "base/result.h"
 
-namespace novacron::policy {
+namespace novacron {
 
 using std::chrono::milliseconds;
 
@@ -17,4 +17,4 @@ Result<milliseconds> parseDuration(std::string_view text);
 /// The shortest text parseDuration() reads back to `d`: "1h30m", "500ms", "0s".
 std::string formatDuration(milliseconds d);
 
-}  // namespace novacron::policy
+}  // namespace novacron

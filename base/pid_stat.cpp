@@ -3,7 +3,7 @@
 #include "base/proc_file.h"
 #include "base/text_parse.h"
 
-namespace novacron::collectors {
+namespace novacron {
 namespace {
 
 template <class T>
@@ -62,4 +62,4 @@ std::optional<PidStat> readPidStat(pid_t pid) {
   return parsePidStat(*text);
 }
 
-}  // namespace novacron::collectors
+}  // namespace novacron

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace novacron::collectors {
+namespace novacron {
 
 /// The fields of /proc/PID/stat the agent uses.
 struct PidStat {
@@ -31,4 +31,4 @@ std::optional<PidStat> parsePidStat(std::string_view text);
 /// Reads and parses /proc/PID/stat; nullopt if the process is gone or the file is malformed.
 std::optional<PidStat> readPidStat(pid_t pid);
 
-}  // namespace novacron::collectors
+}  // namespace novacron

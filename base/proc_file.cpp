@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
-namespace novacron::collectors {
+namespace novacron {
 
 Error errnoError(int err, const std::string& what) {
   ErrorCode code = ErrorCode::kIo;
@@ -63,4 +63,4 @@ Result<std::string> readWholeFile(const std::filesystem::path& path) {
   return std::string(*text);
 }
 
-}  // namespace novacron::collectors
+}  // namespace novacron

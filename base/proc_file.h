@@ -6,7 +6,7 @@
 
 #include "base/result.h"
 
-namespace novacron::collectors {
+namespace novacron {
 
 /// A /proc or /sys file read again and again. The descriptor stays open between reads
 /// (a pread from offset 0 regenerates a seq_file), which saves an open/close pair per file per
@@ -40,4 +40,4 @@ Result<std::string> readWholeFile(const std::filesystem::path& path);
 /// Maps an errno from open/read/statvfs to an Error naming `what`.
 Error errnoError(int err, const std::string& what);
 
-}  // namespace novacron::collectors
+}  // namespace novacron

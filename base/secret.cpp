@@ -10,7 +10,7 @@
 #include <cstdio>
 #include <cstring>
 
-namespace novacron::actions {
+namespace novacron {
 
 std::optional<std::string> secretModeProblem(const struct stat& st) {
   char mode[8];
@@ -76,4 +76,4 @@ Result<std::string> readSecret(const std::filesystem::path& file) {
   return s;
 }
 
-}  // namespace novacron::actions
+}  // namespace novacron

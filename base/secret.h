@@ -8,7 +8,7 @@
 
 #include "base/result.h"
 
-namespace novacron::actions {
+namespace novacron {
 
 /// A token or password kept in a file: its content without the trailing newline. The value is
 /// never logged, nor put in an error or an action result; errors name only the file.
@@ -25,4 +25,4 @@ std::optional<std::string> secretModeProblem(const struct stat& st);
 std::optional<std::string> secretReaderProblem(const struct stat& st, const std::string& user,
                                                const std::string& path);
 
-}  // namespace novacron::actions
+}  // namespace novacron

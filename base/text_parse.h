@@ -5,7 +5,7 @@
 #include <optional>
 #include <string_view>
 
-namespace novacron::collectors {
+namespace novacron {
 
 /// Splits text into lines without copying. The last line need not end in '\n'.
 class LineCursor {
@@ -74,4 +74,4 @@ inline std::optional<uint64_t> counterDelta(uint64_t prev, uint64_t cur) {
   return std::nullopt;
 }
 
-}  // namespace novacron::collectors
+}  // namespace novacron

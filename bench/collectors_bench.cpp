@@ -13,9 +13,10 @@ using namespace std::chrono_literals;
 using novacron::TimePoint;
 namespace agent = novacron::agent;
 namespace collectors = novacron::collectors;
+namespace metrics = novacron::metrics;
 
-novacron::policy::Config hostConfig() {
-  auto c = novacron::policy::defaultConfig(novacron::policy::ConfigEnv::current());
+novacron::agent::Config hostConfig() {
+  auto c = novacron::agent::defaultConfig(novacron::agent::ConfigEnv::current());
   return c;
 }
 
@@ -45,7 +46,7 @@ void BM_HostSweepIntoStore(benchmark::State& state) {
   collectors::CollectorGroup group(
       "host",
       collectors::makeHostCollectors(config.sources.host, collectors::CollectorDeps::current()));
-  collectors::MetricStore store;
+  metrics::MetricStore store;
   TimePoint t{std::chrono::milliseconds{1'767'225'600'000}};
   for (auto _ : state) {
     t += 1s;
@@ -106,15 +107,15 @@ void BM_RenderMetrics(benchmark::State& state) {
   collectors::CollectorGroup group(
       "host",
       collectors::makeHostCollectors(config.sources.host, collectors::CollectorDeps::current()));
-  collectors::MetricStore store;
+  metrics::MetricStore store;
   TimePoint t{std::chrono::milliseconds{1'767'225'600'000}};
   group.sweep(t, 250ms, store);
   group.sweep(t + 1s, 250ms, store);
-  std::vector<const std::vector<collectors::Sample>*> batches;
+  std::vector<const std::vector<metrics::Sample>*> batches;
   for (const auto& b : group.latest()) batches.push_back(&b);
   size_t bytes = 0;
   for (auto _ : state) {
-    std::string text = agent::renderMetrics(batches);
+    std::string text = metrics::renderMetrics(batches);
     bytes = text.size();
     benchmark::DoNotOptimize(text);
   }
@@ -124,17 +125,16 @@ BENCHMARK(BM_RenderMetrics)->Unit(benchmark::kMicrosecond);
 
 // A 15-minute average over a full series at 1 s resolution (900 points).
 void BM_WindowAvg15m(benchmark::State& state) {
-  static constexpr collectors::MetricDef kDef{"bench_gauge", collectors::MetricType::kGauge, "",
-                                              ""};
-  collectors::MetricStore store;
+  static constexpr metrics::MetricDef kDef{"bench_gauge", metrics::MetricType::kGauge, "", ""};
+  metrics::MetricStore store;
   TimePoint t{std::chrono::milliseconds{1'767'225'600'000}};
   for (int i = 0; i < 900; ++i) {
-    collectors::Sample s{&kDef, {}, static_cast<double>(i % 17)};
+    metrics::Sample s{&kDef, {}, static_cast<double>(i % 17)};
     store.append(t + std::chrono::seconds(i), std::span(&s, 1));
   }
-  const collectors::Series& series = *store.find("bench_gauge", {});
+  const metrics::Series& series = *store.find("bench_gauge", {});
   for (auto _ : state) {
-    auto v = collectors::windowAvg(series, t + 899s, 15min);
+    auto v = metrics::windowAvg(series, t + 899s, 15min);
     benchmark::DoNotOptimize(v);
   }
 }

@@ -32,6 +32,9 @@ namespace {
 
 using namespace std::chrono_literals;
 namespace agent = novacron::agent;
+namespace io = novacron::io;
+namespace incidents = novacron::incidents;
+using novacron::Diagnostics;
 namespace policy = novacron::policy;
 namespace actions = novacron::actions;
 namespace broker = novacron::broker;
@@ -66,7 +69,7 @@ int main(int argc, char** argv) {
       runs = std::atoi(argv[i]);
   }
   novacron::setLogLevel(novacron::LogLevel::kError);  // an incident per run would flood the output
-  policy::Diagnostics errors;
+  Diagnostics errors;
   auto list = policy::parsePlaybooks(
       {"bench.yaml", kPlaybook, false}, [](std::string_view n) { return agent::findMetric(n); },
       actions::actionCatalog(), errors);
@@ -93,7 +96,7 @@ int main(int argc, char** argv) {
   boost::asio::io_context io;
   boost::asio::thread_pool pool(1);
   actions::ActionSettings settings;
-  actions::Containment containment;
+  io::Containment containment;
   const std::string instance = "bench" + std::to_string(::getpid());
   std::unique_ptr<broker::Client> client;
   if (brokered) {
@@ -106,8 +109,8 @@ int main(int argc, char** argv) {
     client->start();
     contained = hello->containment != "process_group";
   } else if (contained) {
-    containment = actions::Containment::setUp(instance);
-    if (containment.mode() == actions::ContainmentMode::kProcessGroup) {
+    containment = io::Containment::setUp(instance);
+    if (containment.mode() == io::ContainmentMode::kProcessGroup) {
       std::fprintf(stderr, "no cgroup to use: %s\n", containment.description().c_str());
       return 1;
     }
@@ -115,7 +118,7 @@ int main(int argc, char** argv) {
   auto dir =
       std::filesystem::temp_directory_path() / ("novacron_latency_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
-  auto store = agent::Store::open(dir / "agent.db");
+  auto store = incidents::Store::open(dir / "agent.db");
   if (!store) {
     std::fprintf(stderr, "%s\n", store.error().message.c_str());
     return 1;
@@ -125,14 +128,14 @@ int main(int argc, char** argv) {
   std::vector<double> us;
   for (int i = 0; i < runs; ++i) {
     // A store of its own each time: one series, one decision, one incident.
-    novacron::collectors::MetricStore metrics;
+    novacron::metrics::MetricStore metrics;
     actions::ActionEnv local{
         io, pool, metrics, settings,
-        containment.mode() == actions::ContainmentMode::kProcessGroup ? nullptr : &containment};
+        containment.mode() == io::ContainmentMode::kProcessGroup ? nullptr : &containment};
     std::optional<std::chrono::steady_clock::time_point> started;
     bool ended = false;
     policy::Evaluator evaluator(set, {});
-    agent::ManagerOptions options{"bench", false, 30s, {}, {}};
+    incidents::ManagerOptions options{"bench", false, 30s, {}, {}};
     options.store_id = instance;
     // Both ways end at the same point: the action's process started, as on_started reports it.
     options.broker = [&](actions::ActionRequest r, actions::ActionDone done) {
@@ -150,9 +153,9 @@ int main(int argc, char** argv) {
       else
         actions::runAction(local, std::move(r), finished);
     };
-    agent::IncidentManager manager(io, **store, clock, metrics, options);
+    incidents::IncidentManager manager(io, **store, clock, metrics, options);
     manager.setPolicy(set);
-    std::vector<novacron::collectors::Sample> sample = {
+    std::vector<novacron::metrics::Sample> sample = {
         {used,
          {{"device", "/dev/x"}, {"fstype", "ext4"}, {"mount", "/m" + std::to_string(i)}},
          0.99}};

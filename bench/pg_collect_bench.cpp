@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
   double cpu_start = 0;
   novacron::collectors::PostgresCollector* self = nullptr;
   novacron::collectors::PostgresCollector collector(
-      io, clock, config, [&](novacron::TimePoint, std::vector<novacron::collectors::Sample> s) {
+      io, clock, config, [&](novacron::TimePoint, std::vector<novacron::metrics::Sample> s) {
         ++seen;
         samples = s.size();
         if (seen == 2) cpu_start = cpuSeconds();  // the first cycle connects: not counted

@@ -12,7 +12,8 @@
 namespace {
 
 using namespace std::chrono_literals;
-namespace collectors = novacron::collectors;
+namespace metrics = novacron::metrics;
+using novacron::Diagnostics;
 namespace policy = novacron::policy;
 
 constexpr int kMetrics = 50;     // metric names
@@ -22,16 +23,16 @@ constexpr int kPoints = 900;  // 15 minutes at 1 s
 
 struct World {
   std::deque<std::string> names;
-  std::deque<collectors::MetricDef> defs;
-  collectors::MetricStore store{{std::chrono::minutes(15), 100000, 9000}};
+  std::deque<metrics::MetricDef> defs;
+  metrics::MetricStore store{{std::chrono::minutes(15), 100000, 9000}};
   novacron::TimePoint now{std::chrono::milliseconds{1'767'225'600'000}};
 
   World() {
     for (int m = 0; m < kMetrics; ++m) {
       names.push_back("bench_metric_" + std::to_string(m));
-      defs.push_back({names.back(), collectors::MetricType::kGauge, "instance", "bench"});
+      defs.push_back({names.back(), metrics::MetricType::kGauge, "instance", "bench"});
     }
-    std::vector<collectors::Sample> sweep;
+    std::vector<metrics::Sample> sweep;
     for (int m = 0; m < kMetrics; ++m) {
       for (int i = 0; i < kInstances; ++i)
         sweep.push_back({&defs[m], {{"instance", "i" + std::to_string(i)}}, 0});
@@ -45,7 +46,7 @@ struct World {
   }
 
   policy::MetricLookup lookup() const {
-    return [this](std::string_view n) -> const collectors::MetricDef* {
+    return [this](std::string_view n) -> const metrics::MetricDef* {
       for (const auto& d : defs) {
         if (d.name == n) return &d;
       }
@@ -76,7 +77,7 @@ std::string playbooksYaml() {
 
 void BM_Evaluate500Playbooks5000Series(benchmark::State& state) {
   static World world;
-  policy::Diagnostics errors;
+  Diagnostics errors;
   auto list = policy::parsePlaybooks({"bench.yaml", playbooksYaml(), false}, world.lookup(),
                                      novacron::actions::actionCatalog(), errors);
   if (!errors.empty() || list.size() != kPlaybooks) {
@@ -98,7 +99,7 @@ void BM_ParseAndValidate500Playbooks(benchmark::State& state) {
   static World world;
   std::string yaml = playbooksYaml();
   for (auto _ : state) {
-    policy::Diagnostics errors;
+    Diagnostics errors;
     auto list = policy::parsePlaybooks({"bench.yaml", yaml, false}, world.lookup(),
                                        novacron::actions::actionCatalog(), errors);
     benchmark::DoNotOptimize(list);

@@ -27,19 +27,19 @@ int main(int argc, char** argv) {
   auto file = dir / "agent.db";
   {
     // The schema from the store itself, then a bulk load: queueing is not what is measured.
-    auto s = agent::Store::open(file);
+    auto s = incidents::Store::open(file);
     if (!s) return std::fprintf(stderr, "%s\n", s.error().message.c_str()), 1;
-    agent::IncidentRecord r{"bench-1",
-                            "disk_full",
-                            "{\"mountpoint\":\"/\"}",
-                            2,
-                            "infrastructure",
-                            "open",
-                            false,
-                            "",
-                            TimePoint{},
-                            std::nullopt,
-                            std::nullopt};
+    incidents::IncidentRecord r{"bench-1",
+                                "disk_full",
+                                "{\"mountpoint\":\"/\"}",
+                                2,
+                                "infrastructure",
+                                "open",
+                                false,
+                                "",
+                                TimePoint{},
+                                std::nullopt,
+                                std::nullopt};
     (void)(*s)->createIncident(r);
   }
   sqlite3* db = nullptr;
@@ -61,17 +61,17 @@ int main(int argc, char** argv) {
                nullptr, nullptr);
   sqlite3_close(db);
 
-  auto store = agent::Store::open(file);
+  auto store = incidents::Store::open(file);
   if (!store) return std::fprintf(stderr, "%s\n", store.error().message.c_str()), 1;
   testing::HttpRecorder coordinator;
   boost::asio::io_context io;
   MonotonicWallClock clock;
-  agent::ReporterOptions o;
+  reporting::ReporterOptions o;
   o.url = coordinator.url("/v1/events");
   o.batch_size = batch;
   o.node_id = "bench";
   o.store_id = "b1";
-  agent::Reporter reporter(io, **store, clock, o);
+  reporting::Reporter reporter(io, **store, clock, o);
   auto start = std::chrono::steady_clock::now();
   reporter.start();
   boost::asio::steady_timer poll(io);

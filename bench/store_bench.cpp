@@ -15,12 +15,12 @@ void BM_DurableEventWrite(benchmark::State& state) {
   auto dir = std::filesystem::temp_directory_path() /
              ("novacron_store_bench_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
-  auto store = novacron::agent::Store::open(dir / "agent.db");
+  auto store = novacron::incidents::Store::open(dir / "agent.db");
   if (!store) {
     state.SkipWithError(store.error().message.c_str());
     return;
   }
-  novacron::agent::IncidentRecord inc;
+  novacron::incidents::IncidentRecord inc;
   inc.id = "bench-1";
   inc.playbook = "bench";
   inc.labels = "{}";

@@ -165,7 +165,7 @@ Result<Credentials> parseStatus(std::string_view text) {
 
 Result<Credentials> readCredentials(pid_t pid) {
   std::string path = pid ? "/proc/" + std::to_string(pid) + "/status" : "/proc/self/status";
-  auto text = collectors::readWholeFile(path);
+  auto text = readWholeFile(path);
   if (!text) return text.error();
   return parseStatus(*text);
 }

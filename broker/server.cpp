@@ -150,15 +150,15 @@ class Server {
       // at the first hello, and what a killed predecessor left is ended first. The agent
       // records it on the timelines of the runs it belonged to.
       instance_ = instance;
-      containment_ = actions::Containment::setUp(instance_);
-      if (containment_.mode() != actions::ContainmentMode::kProcessGroup)
+      containment_ = io::Containment::setUp(instance_);
+      if (containment_.mode() != io::ContainmentMode::kProcessGroup)
         env_.containment = &containment_;
       for (const auto& [name, n] : containment_.endLeftovers())
         r.lists[Tag::kValue].push_back(name + "=" + std::to_string(n));
     }
     r.number[Tag::kVersion] = kProtocolVersion;
     r.text[Tag::kPolicy] = policyDigest(*policy_.policy);
-    r.text[Tag::kState] = actions::containmentName(containment_.mode());
+    r.text[Tag::kState] = io::containmentName(containment_.mode());
     r.text[Tag::kDescription] = containment_.description();
     reply(m.id, {}, r);
   }
@@ -217,7 +217,7 @@ class Server {
     int64_t run = static_cast<int64_t>(m.num(Tag::kRun).value_or(0));
     size_t n = endRun(run);
     if (!runs_.count(run) && !instance_.empty())
-      n += static_cast<size_t>(actions::endMarkedProcesses(actions::runMarker(instance_, run)));
+      n += static_cast<size_t>(io::endMarkedProcesses(io::runMarker(instance_, run)));
     Message r;
     r.text[Tag::kState] = std::to_string(n) + " process(es)";
     reply(m.id, {}, r);
@@ -231,11 +231,11 @@ class Server {
   }
 
   void listBlocked(const Message& m) {
-    auto fw = firewall::Firewall::open();
+    auto fw = io::Firewall::open();
     if (!fw) return reply(m.id, fw.error());
     auto list = fw->list();
     if (!list) return reply(m.id, list.error());
-    auto fd = memoryFile("novacron-blocked", firewall::blockedJson(*list));
+    auto fd = memoryFile("novacron-blocked", io::blockedJson(*list));
     if (!fd) return reply(m.id, fd.error());
     reply(m.id, {}, {}, {fd->get()});
   }
@@ -273,11 +273,11 @@ class Server {
   boost::asio::thread_pool workers_{1};
   boost::asio::posix::stream_descriptor socket_;
   boost::asio::signal_set signals_;
-  MemoryRelease memory_release_{io_};
+  io::MemoryRelease memory_release_{io_};
   BrokerPolicy policy_;
-  collectors::MetricStore metrics_;   // empty: the reports come from the agent
-  pid_t agent_;                       // the parent: gone means stop
-  actions::Containment containment_;  // set up at the first hello
+  metrics::MetricStore metrics_;  // empty: the reports come from the agent
+  pid_t agent_;                   // the parent: gone means stop
+  io::Containment containment_;   // set up at the first hello
   std::string instance_;
   // One for the broker's life: runs hold it by reference. A reload assigns policy_, and so the
   // settings it refers to, in place.

@@ -24,7 +24,7 @@ Result<Fd> TaskChannel::open(std::chrono::milliseconds timeout) {
     pollfd p{channel_.get(), POLLIN, 0};
     int n = ::poll(&p, 1, static_cast<int>(left.count()));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return collectors::errnoError(errno, "process table channel");
+    if (n < 0) return errnoError(errno, "process table channel");
     if (n == 0) continue;
     auto in = receive(channel_.get());
     if (!in) return in.error();

@@ -50,15 +50,16 @@ struct Bpf {
   Bpf() = default;
   Bpf(const Bpf&) = delete;
   Bpf& operator=(const Bpf&) = delete;
-  ~Bpf() { closeLibrary(library); }
+  ~Bpf() { io::closeLibrary(library); }
 };
 
 void loadBpf(Bpf& l) {
   constexpr const char* kSoname = "libbpf.so.1";
-  l.library = openLibrary(kSoname, "libbpf1", l.error);
+  l.library = io::openLibrary(kSoname, "libbpf1", l.error);
   if (!l.library) return;
   bool ok = true;
-#define NOVACRON_BPF_LOAD(name) ok = ok && bindFunction(l.library, kSoname, #name, l.name, l.error);
+#define NOVACRON_BPF_LOAD(name) \
+  ok = ok && io::bindFunction(l.library, kSoname, #name, l.name, l.error);
   NOVACRON_BPF_FUNCTIONS(NOVACRON_BPF_LOAD)
 #undef NOVACRON_BPF_LOAD
   l.ok = ok;
@@ -82,7 +83,7 @@ int keepWarning(enum libbpf_print_level level, const char* format, va_list args)
 // hidepid= keeps other users' processes out of the agent's /proc; the iterator would not, so
 // it is refused there (and when the mount table cannot be read, rather than guessed at).
 Result<void> procHidesProcesses() {
-  auto text = collectors::readWholeFile("/proc/self/mounts");
+  auto text = readWholeFile("/proc/self/mounts");
   if (!text)
     return makeError(ErrorCode::kUnavailable, "BPF task iterator: " + text.error().message);
   auto mounts = collectors::parseMounts(*text);

@@ -153,7 +153,7 @@ int main(int argc, char** argv) {
       auto v = value("a duration such as 1h");
       if (!v) return kUsage;
       // The daemon's own duration syntax: 30m, 1h, 2d, 1h30m.
-      auto d = novacron::policy::parseDuration(*v);
+      auto d = novacron::parseDuration(*v);
       if (!d) {
         std::cerr << "novacron: --since " << *v << ": write a duration such as 30m, 1h or 2d\n";
         return kUsage;

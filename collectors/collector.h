@@ -23,12 +23,12 @@ class Collector {
   virtual std::string_view name() const = 0;
 
   /// Every metric this collector can emit. Static storage; never changes.
-  virtual std::span<const MetricDef* const> metrics() const = 0;
+  virtual std::span<const metrics::MetricDef* const> metrics() const = 0;
 
   /// Reads the source once. `now` is the sweep's time (monotonic, see MonotonicWallClock);
   /// rates are computed against the `now` of the previous successful call. Returns within
   /// `budget`, never throws, not thread-safe (the event loop calls it).
-  virtual Result<std::vector<Sample>> collect(TimePoint now, milliseconds budget) = 0;
+  virtual Result<std::vector<metrics::Sample>> collect(TimePoint now, milliseconds budget) = 0;
 };
 
 using CollectorPtr = std::unique_ptr<Collector>;

@@ -5,7 +5,7 @@
 namespace novacron::collectors {
 
 std::vector<std::string> CollectorGroup::sweep(TimePoint now, milliseconds budget,
-                                               collectors::MetricStore& store) {
+                                               metrics::MetricStore& store) {
   std::vector<std::string> messages;
   for (size_t i = 0; i < collectors_.size(); ++i) {
     CollectorHealth& h = health_[i];

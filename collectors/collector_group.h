@@ -33,8 +33,7 @@ class CollectorGroup final : public collectors::Source {
 
   /// Runs every collector once with `budget` each. Failures are returned as messages for the
   /// caller to log (only on a change of state, so a dead source does not flood the journal).
-  std::vector<std::string> sweep(TimePoint now, milliseconds budget,
-                                 collectors::MetricStore& store);
+  std::vector<std::string> sweep(TimePoint now, milliseconds budget, metrics::MetricStore& store);
 
   std::string_view name() const override { return name_; }
   void latest(collectors::Batches& out) const override;
@@ -43,7 +42,7 @@ class CollectorGroup final : public collectors::Source {
   const std::vector<CollectorHealth>& health() const { return health_; }
   /// The latest successful batch of each collector, in collector order (empty after a failure,
   /// so /metrics never serves stale values as current).
-  const std::vector<std::vector<collectors::Sample>>& latest() const { return latest_; }
+  const std::vector<std::vector<metrics::Sample>>& latest() const { return latest_; }
   const std::vector<collectors::CollectorPtr>& collectors() const { return collectors_; }
 
  private:
@@ -51,8 +50,8 @@ class CollectorGroup final : public collectors::Source {
   bool reports_ = true;
   std::vector<collectors::CollectorPtr> collectors_;
   std::vector<CollectorHealth> health_;
-  std::vector<std::vector<collectors::Sample>> latest_;
-  std::vector<collectors::MetricStore::AppendHint> hints_;  // one per collector
+  std::vector<std::vector<metrics::Sample>> latest_;
+  std::vector<metrics::MetricStore::AppendHint> hints_;  // one per collector
 };
 
 }  // namespace novacron::collectors

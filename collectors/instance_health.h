@@ -20,7 +20,7 @@ struct InstanceHealth {
   std::string last_error;
   double last_duration_seconds = 0;
   uint64_t runs = 0, errors = 0;
-  std::vector<Sample> latest;
+  std::vector<metrics::Sample> latest;
 };
 
 /// Its row of the status matrix: pending before the first collection, then ok or down.

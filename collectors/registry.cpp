@@ -65,10 +65,10 @@ std::vector<CollectorPtr> makeProcessCollectors(const ProcessOptions& o,
   return out;
 }
 
-std::vector<const MetricDef*> sourceMetrics() {
+std::vector<const metrics::MetricDef*> sourceMetrics() {
   SourceOptions defaults;
   CollectorDeps deps;
-  std::vector<const MetricDef*> out;
+  std::vector<const metrics::MetricDef*> out;
   auto add = [&](auto&& defs) {
     for (const auto* m : defs) out.push_back(m);
   };
@@ -89,7 +89,7 @@ bool isHostMetricName(std::string_view name) {
   // Made once: the sources' definitions are constants, and a scrape asks once per new name.
   static const auto* kNames = [] {
     auto* names = new std::vector<std::string_view>;
-    for (const MetricDef* d : sourceMetrics()) {
+    for (const metrics::MetricDef* d : sourceMetrics()) {
       std::string_view full = d->name;
       names->push_back(full);
       if (full.starts_with("novacron_")) names->push_back(full.substr(9));

@@ -38,7 +38,7 @@ std::vector<CollectorPtr> makeProcessCollectors(const ProcessOptions& options,
 
 /// Every metric a source of samples can serve, whatever is configured (pressure's included on a
 /// host without PSI), unsorted.
-std::vector<const MetricDef*> sourceMetrics();
+std::vector<const metrics::MetricDef*> sourceMetrics();
 
 /// Whether `name` is one of the host's metrics as a condition names it: a source's metric by its
 /// full name or without its novacron_ prefix (disk_used_ratio). An application's scraped series
@@ -59,7 +59,7 @@ struct Sweep {
 /// iterates over it and names none of them. Event-loop only.
 class Sources {
  public:
-  using Sink = std::function<void(TimePoint, std::vector<Sample>)>;
+  using Sink = std::function<void(TimePoint, std::vector<metrics::Sample>)>;
   Sources(boost::asio::io_context& io, const Clock& clock, std::string systemctl, Sink sink,
           SourceOptions options, CollectorDeps deps);
   Sources(const Sources&) = delete;
@@ -90,7 +90,7 @@ class Sources {
   CollectorDeps deps_;
   CollectorGroup host_;
   CollectorGroup processes_;
-  probes::ProbeSet probes_;
+  collectors::ProbeSet probes_;
   PostgresSet databases_;
   RedisSet caches_;
   ScrapeSet scrapes_;

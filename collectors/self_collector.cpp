@@ -10,57 +10,64 @@
 namespace novacron::collectors {
 namespace {
 
-using collectors::MetricDef;
-using collectors::MetricType;
-using collectors::Sample;
+using metrics::MetricDef;
+using metrics::MetricType;
+using metrics::Sample;
 
-constexpr MetricDef kUp{"novacron_collector_up", MetricType::kGauge, "collector",
-                        "1 if the collector's last run succeeded."};
-constexpr MetricDef kDuration{"novacron_collector_duration_seconds", MetricType::kGauge,
-                              "collector", "Wall time of the collector's last run, seconds."};
-constexpr MetricDef kErrors{"novacron_collector_errors_total", MetricType::kCounter, "collector",
-                            "Failed runs of the collector since the agent started."};
-constexpr MetricDef kStart{"novacron_agent_start_time_seconds", MetricType::kGauge, "",
-                           "When the agent started, Unix time in seconds."};
-constexpr MetricDef kCpu{"novacron_agent_cpu_seconds_total", MetricType::kCounter, "",
-                         "CPU time (user + system) the agent has used, seconds."};
-constexpr MetricDef kRss{"novacron_agent_resident_memory_bytes", MetricType::kGauge, "",
-                         "Resident memory of the agent, bytes."};
-constexpr MetricDef kSeries{"novacron_store_series", MetricType::kGauge, "",
-                            "Series held in the agent's in-memory metric store."};
-constexpr MetricDef kPoints{"novacron_store_points", MetricType::kGauge, "",
-                            "Points held in the agent's in-memory metric store."};
-constexpr MetricDef kDropped{"novacron_store_dropped_series_total", MetricType::kCounter, "",
-                             "New series refused because the store was at metrics.max_series."};
-constexpr MetricDef kEvicted{
-    "novacron_store_evicted_series_total", MetricType::kCounter, "",
+constexpr metrics::MetricDef kUp{"novacron_collector_up", metrics::MetricType::kGauge, "collector",
+                                 "1 if the collector's last run succeeded."};
+constexpr metrics::MetricDef kDuration{"novacron_collector_duration_seconds",
+                                       metrics::MetricType::kGauge, "collector",
+                                       "Wall time of the collector's last run, seconds."};
+constexpr metrics::MetricDef kErrors{"novacron_collector_errors_total",
+                                     metrics::MetricType::kCounter, "collector",
+                                     "Failed runs of the collector since the agent started."};
+constexpr metrics::MetricDef kStart{"novacron_agent_start_time_seconds",
+                                    metrics::MetricType::kGauge, "",
+                                    "When the agent started, Unix time in seconds."};
+constexpr metrics::MetricDef kCpu{"novacron_agent_cpu_seconds_total", metrics::MetricType::kCounter,
+                                  "", "CPU time (user + system) the agent has used, seconds."};
+constexpr metrics::MetricDef kRss{"novacron_agent_resident_memory_bytes",
+                                  metrics::MetricType::kGauge, "",
+                                  "Resident memory of the agent, bytes."};
+constexpr metrics::MetricDef kSeries{"novacron_store_series", metrics::MetricType::kGauge, "",
+                                     "Series held in the agent's in-memory metric store."};
+constexpr metrics::MetricDef kPoints{"novacron_store_points", metrics::MetricType::kGauge, "",
+                                     "Points held in the agent's in-memory metric store."};
+constexpr metrics::MetricDef kDropped{
+    "novacron_store_dropped_series_total", metrics::MetricType::kCounter, "",
+    "New series refused because the store was at metrics.max_series."};
+constexpr metrics::MetricDef kEvicted{
+    "novacron_store_evicted_series_total", metrics::MetricType::kCounter, "",
     "Scraped series removed, those updated longest ago first, to keep a target within its byte "
     "budget (16 MiB a target, 64 MiB in all)."};
-constexpr MetricDef kScrapedBytes{"novacron_store_scraped_bytes", MetricType::kGauge, "",
-                                  "Bytes the scraped series hold in the store, as the budget "
-                                  "counts them."};
-constexpr MetricDef kReloadOk{"novacron_config_last_reload_successful", MetricType::kGauge, "",
-                              "1 if the last configuration load or reload succeeded."};
-constexpr MetricDef kReloadTs{"novacron_config_last_reload_success_timestamp_seconds",
-                              MetricType::kGauge, "",
-                              "When the configuration was last loaded successfully, Unix time "
-                              "in seconds."};
-constexpr MetricDef kPlaybooks{"novacron_policy_playbooks", MetricType::kGauge, "state",
-                               "Playbooks loaded, by state (enabled, disabled)."};
-constexpr MetricDef kEvalSeconds{"novacron_policy_evaluation_duration_seconds", MetricType::kGauge,
-                                 "",
-                                 "Wall time of the last evaluation of every playbook, seconds."};
-constexpr MetricDef kFiring{
-    "novacron_policy_firing", MetricType::kGauge, "playbook",
+constexpr metrics::MetricDef kScrapedBytes{
+    "novacron_store_scraped_bytes", metrics::MetricType::kGauge, "",
+    "Bytes the scraped series hold in the store, as the budget "
+    "counts them."};
+constexpr metrics::MetricDef kReloadOk{"novacron_config_last_reload_successful",
+                                       metrics::MetricType::kGauge, "",
+                                       "1 if the last configuration load or reload succeeded."};
+constexpr metrics::MetricDef kReloadTs{
+    "novacron_config_last_reload_success_timestamp_seconds", metrics::MetricType::kGauge, "",
+    "When the configuration was last loaded successfully, Unix time "
+    "in seconds."};
+constexpr metrics::MetricDef kPlaybooks{"novacron_policy_playbooks", metrics::MetricType::kGauge,
+                                        "state", "Playbooks loaded, by state (enabled, disabled)."};
+constexpr metrics::MetricDef kEvalSeconds{
+    "novacron_policy_evaluation_duration_seconds", metrics::MetricType::kGauge, "",
+    "Wall time of the last evaluation of every playbook, seconds."};
+constexpr metrics::MetricDef kFiring{
+    "novacron_policy_firing", metrics::MetricType::kGauge, "playbook",
     "Label sets whose condition has held for its duration (incidents open), "
     "by playbook."};
-constexpr MetricDef kDryRun{"novacron_policy_dry_run", MetricType::kGauge, "",
-                            "1 in mode: dry-run (decisions are recorded, nothing runs)."};
-constexpr MetricDef kInternalErrors{
-    "novacron_internal_errors_total", MetricType::kCounter, "",
+constexpr metrics::MetricDef kDryRun{"novacron_policy_dry_run", metrics::MetricType::kGauge, "",
+                                     "1 in mode: dry-run (decisions are recorded, nothing runs)."};
+constexpr metrics::MetricDef kInternalErrors{
+    "novacron_internal_errors_total", metrics::MetricType::kCounter, "",
     "Exceptions caught at the edge of an event-loop handler since the agent started: bugs, each "
     "logged; the agent carried on."};
-constexpr const MetricDef* kMetrics[] = {
+constexpr const metrics::MetricDef* kMetrics[] = {
     &kPlaybooks, &kEvalSeconds, &kFiring,       &kDryRun,   &kUp,       &kDuration,
     &kErrors,    &kStart,       &kCpu,          &kRss,      &kSeries,   &kPoints,
     &kDropped,   &kEvicted,     &kScrapedBytes, &kReloadOk, &kReloadTs, &kInternalErrors};
@@ -70,7 +77,7 @@ constexpr const MetricDef* kMetrics[] = {
 std::optional<double> selfResidentBytes(ProcFile& statm) {
   auto text = statm.read();
   if (!text) return std::nullopt;
-  collectors::FieldCursor f(*text);
+  FieldCursor f(*text);
   f.next();  // size
   auto resident = f.nextU64();
   if (!resident) return std::nullopt;
@@ -78,7 +85,7 @@ std::optional<double> selfResidentBytes(ProcFile& statm) {
 }
 
 SelfCollector::SelfCollector(std::vector<const CollectorGroup*> groups,
-                             const collectors::MetricStore& store, const ReloadStatus& reload,
+                             const metrics::MetricStore& store, const ReloadStatus& reload,
                              const PolicyStats& policy, TimePoint started)
     : groups_(std::move(groups)),
       store_(store),
@@ -86,12 +93,13 @@ SelfCollector::SelfCollector(std::vector<const CollectorGroup*> groups,
       policy_(policy),
       started_(started) {}
 
-std::span<const MetricDef* const> selfMetrics() { return kMetrics; }
+std::span<const metrics::MetricDef* const> selfMetrics() { return kMetrics; }
 
-std::span<const MetricDef* const> SelfCollector::metrics() const { return kMetrics; }
+std::span<const metrics::MetricDef* const> SelfCollector::metrics() const { return kMetrics; }
 
-Result<std::vector<Sample>> SelfCollector::collect(TimePoint /*now*/, milliseconds /*budget*/) {
-  std::vector<Sample> out;
+Result<std::vector<metrics::Sample>> SelfCollector::collect(TimePoint /*now*/,
+                                                            milliseconds /*budget*/) {
+  std::vector<metrics::Sample> out;
   for (const CollectorGroup* g : groups_) {
     for (const CollectorHealth& h : g->health()) {
       if (h.runs == 0) continue;

@@ -33,15 +33,15 @@ struct PolicyStats {
 /// react to a collector that went down.
 class SelfCollector final : public collectors::Collector {
  public:
-  SelfCollector(std::vector<const CollectorGroup*> groups, const collectors::MetricStore& store,
+  SelfCollector(std::vector<const CollectorGroup*> groups, const metrics::MetricStore& store,
                 const ReloadStatus& reload, const PolicyStats& policy, TimePoint started);
   std::string_view name() const override { return "agent"; }
-  std::span<const collectors::MetricDef* const> metrics() const override;
-  Result<std::vector<collectors::Sample>> collect(TimePoint now, milliseconds budget) override;
+  std::span<const metrics::MetricDef* const> metrics() const override;
+  Result<std::vector<metrics::Sample>> collect(TimePoint now, milliseconds budget) override;
 
  private:
   std::vector<const CollectorGroup*> groups_;
-  const collectors::MetricStore& store_;
+  const metrics::MetricStore& store_;
   const ReloadStatus& reload_;
   const PolicyStats& policy_;
   TimePoint started_;
@@ -49,7 +49,7 @@ class SelfCollector final : public collectors::Collector {
 };
 
 /// The metrics of SelfCollector, for the catalogue.
-std::span<const collectors::MetricDef* const> selfMetrics();
+std::span<const metrics::MetricDef* const> selfMetrics();
 
 /// Resident set size of this process in bytes, from its /proc/self/statm.
 std::optional<double> selfResidentBytes(ProcFile& statm);

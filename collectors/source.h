@@ -34,10 +34,10 @@ struct CollectorHealth {
 /// The batches that /metrics and `novacron metrics` serve: pointers into the sources, and the
 /// batches a source makes on the spot, kept here for as long as the list is used.
 struct Batches {
-  std::vector<const std::vector<Sample>*> list;
-  std::deque<std::vector<Sample>> owned;
-  void add(const std::vector<Sample>& batch) { list.push_back(&batch); }
-  void add(std::vector<Sample>&& batch) {
+  std::vector<const std::vector<metrics::Sample>*> list;
+  std::deque<std::vector<metrics::Sample>> owned;
+  void add(const std::vector<metrics::Sample>& batch) { list.push_back(&batch); }
+  void add(std::vector<metrics::Sample>&& batch) {
     owned.push_back(std::move(batch));
     list.push_back(&owned.back());
   }

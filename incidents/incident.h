@@ -8,12 +8,12 @@
 #include "incidents/store.h"
 
 // The manager's view of one incident in flight. Internal to the incident manager's files.
-namespace novacron::agent {
+namespace novacron::incidents {
 
 struct IncidentManager::Incident {
   enum class Phase { kOpen, kRunning, kAwaitingApproval, kDeferred, kVerifying };
   IncidentRecord rec;
-  collectors::Labels labels;
+  metrics::Labels labels;
   std::string key;  // playbook and labels, the unit of cooldowns
   Phase phase = Phase::kOpen;
   size_t action = 0;
@@ -26,4 +26,4 @@ struct IncidentManager::Incident {
   std::vector<std::string> outcomes;  // "action: state", for notices and {incident.actions}
 };
 
-}  // namespace novacron::agent
+}  // namespace novacron::incidents

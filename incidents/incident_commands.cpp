@@ -14,7 +14,7 @@
 #include "policy/evaluator.h"
 #include "policy/substitute.h"
 
-namespace novacron::agent {
+namespace novacron::incidents {
 
 using json = nlohmann::json;
 
@@ -236,7 +236,7 @@ std::optional<TriggerRequest> readTrigger(const json& args, std::string& why) {
       t.labels.push_back({name, v});
     }
   }
-  collectors::sortLabels(t.labels);
+  metrics::sortLabels(t.labels);
   return t;
 }
 
@@ -327,4 +327,4 @@ CommandReply setPaused(const IncidentContext& c, bool pause, const std::string& 
   return {{{"paused", pause}, {"by", who}}, "", ""};
 }
 
-}  // namespace novacron::agent
+}  // namespace novacron::incidents

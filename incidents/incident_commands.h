@@ -12,7 +12,7 @@ namespace novacron::policy {
 class Evaluator;
 }
 
-namespace novacron::agent {
+namespace novacron::incidents {
 
 class Store;
 class IncidentManager;
@@ -29,7 +29,7 @@ struct Requester {
 /// `novacron trigger` and POST /v1/playbooks/NAME/trigger: a playbook opened by hand.
 struct TriggerRequest {
   std::string playbook;
-  collectors::Labels labels;
+  metrics::Labels labels;
   std::string reason;
   bool dry_run = false;
 };
@@ -83,4 +83,4 @@ CommandReply setPaused(const IncidentContext& c, bool pause, const std::string& 
 /// late to learn that an approved containment step cannot run.
 CommandReply trigger(const IncidentContext& c, const TriggerRequest& t, const Requester& who);
 
-}  // namespace novacron::agent
+}  // namespace novacron::incidents

@@ -8,7 +8,7 @@
 #include "incidents/incident.h"
 #include "metrics/labels_json.h"
 
-namespace novacron::agent {
+namespace novacron::incidents {
 
 using json = nlohmann::json;
 
@@ -93,4 +93,4 @@ Result<void> IncidentManager::acknowledge(const std::string& incident_id, const 
   return {};
 }
 
-}  // namespace novacron::agent
+}  // namespace novacron::incidents

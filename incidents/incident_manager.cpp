@@ -27,7 +27,7 @@
 #include "policy/escalation.h"
 #include "policy/notify_templates.h"
 
-namespace novacron::agent {
+namespace novacron::incidents {
 
 using json = nlohmann::json;
 using policy::Decision;
@@ -35,14 +35,14 @@ using policy::DecisionKind;
 
 namespace {
 
-std::string keyOf(const std::string& playbook, const collectors::Labels& labels) {
-  return playbook + jsonText(policy::labelsToJson(labels));
+std::string keyOf(const std::string& playbook, const metrics::Labels& labels) {
+  return playbook + jsonText(metrics::labelsToJson(labels));
 }
 
 }  // namespace
 
 IncidentManager::IncidentManager(boost::asio::io_context& io, Store& store, const Clock& clock,
-                                 const collectors::MetricStore& metrics, ManagerOptions options)
+                                 const metrics::MetricStore& metrics, ManagerOptions options)
     : io_(io),
       store_(store),
       clock_(clock),
@@ -56,7 +56,7 @@ IncidentManager::IncidentManager(boost::asio::io_context& io, Store& store, cons
           io_, *workers_, metrics_, options_.actions, options_.containment, options_.broker})) {
   // An empty id made every manager's first run "/1": in a test suite run in parallel, one
   // manager's clean-up after its run 1 killed another's run 1 as it started.
-  if (options_.store_id.empty()) options_.store_id = actions::newStoreId();
+  if (options_.store_id.empty()) options_.store_id = io::newStoreId();
 }
 
 IncidentManager::~IncidentManager() {
@@ -104,7 +104,7 @@ void IncidentManager::event(const Incident& inc, const std::string& kind, const 
 }
 
 std::optional<std::string> IncidentManager::incidentFor(const std::string& playbook,
-                                                        const collectors::Labels& labels) const {
+                                                        const metrics::Labels& labels) const {
   for (const auto& [id, inc] : incidents_) {
     if (inc->rec.playbook == playbook && inc->labels == labels) return id;
   }
@@ -167,7 +167,7 @@ void IncidentManager::open(const Decision& d) {
   auto inc = std::make_unique<Incident>();
   inc->rec.id = newId(now);
   inc->rec.playbook = d.playbook;
-  inc->rec.labels = jsonText(policy::labelsToJson(d.labels));
+  inc->rec.labels = jsonText(metrics::labelsToJson(d.labels));
   inc->rec.severity = d.severity;
   inc->rec.category = std::string(policy::categoryName(p->category));
   inc->rec.state = "open";
@@ -182,7 +182,7 @@ void IncidentManager::open(const Decision& d) {
   std::string opened = jsonText(json{{"reason", d.reason},
                                      {"by", d.by.empty() ? json(nullptr) : json(d.by)},
                                      {"severity", d.severity},
-                                     {"labels", policy::labelsToJson(d.labels)}});
+                                     {"labels", metrics::labelsToJson(d.labels)}});
   Result<int64_t> created = store_.openIncident(inc->rec, opened);
   for (int attempt = 0;
        !created && created.error().code == ErrorCode::kInvalidArgument && attempt < 1000;
@@ -346,12 +346,12 @@ void IncidentManager::runAction(Incident& inc) {
                                  std::move(run_values),
                                  now,
                                  {},
-                                 actions::runMarker(options_.store_id, run_id)};
+                                 io::runMarker(options_.store_id, run_id)};
   request.on_started = [this, alive = alive_, run_id, id](pid_t pid) {
     if (!*alive) return;
     running_[run_id] = {id, pid};
     // Recorded so that a restart after kill -9 can end the process group (actions/orphans.h).
-    if (auto r = store_.setRunProcess(run_id, pid, actions::processStartTicks(pid).value_or(0)); !r)
+    if (auto r = store_.setRunProcess(run_id, pid, io::processStartTicks(pid).value_or(0)); !r)
       writeFailed("incident " + id + ": cannot record the process of run " + std::to_string(run_id),
                   r.error());
   };
@@ -392,7 +392,7 @@ void IncidentManager::actionDone(const std::string& id, int64_t run, const std::
   written("cannot record the state of incident " + inc.rec.id,
           store_.updateIncident(inc.rec.id, inc.rec.state, inc.rec.severity,
                                 inc.rec.acknowledged_at, std::nullopt));
-  event(inc, "verification_started", json{{"window", policy::formatDuration(p->verify.window)}});
+  event(inc, "verification_started", json{{"window", formatDuration(p->verify.window)}});
 }
 
 void IncidentManager::shutdown() {
@@ -461,7 +461,7 @@ void IncidentManager::finish(Incident& inc, const std::string& state, const std:
   bool tell = state == "resolved" || !p || !p->when || !inc.rec.triggered_by.empty();
   std::string id = inc.rec.id;
   std::string playbook_name = inc.rec.playbook;
-  collectors::Labels labels = inc.labels;
+  metrics::Labels labels = inc.labels;
   incidents_.erase(id);
   if (tell && on_closed_) on_closed_(playbook_name, labels);
 }
@@ -517,10 +517,8 @@ void IncidentManager::tickOne(const std::string& id, TimePoint now) {
         if (held == policy::Tri::kTrue) {
           if (!inc.holding_since) inc.holding_since = now;
           if (now - *inc.holding_since >= p->verify.window) {
-            event(inc, "verification_held",
-                  json{{"window", policy::formatDuration(p->verify.window)}});
-            finish(inc, "resolved",
-                   "verification held for " + policy::formatDuration(p->verify.window));
+            event(inc, "verification_held", json{{"window", formatDuration(p->verify.window)}});
+            finish(inc, "resolved", "verification held for " + formatDuration(p->verify.window));
             return;
           }
         } else {
@@ -529,8 +527,7 @@ void IncidentManager::tickOne(const std::string& id, TimePoint now) {
         // The criteria get twice their window to hold for a whole window.
         if (now - inc.verify_since >= 2 * std::max(p->verify.window, milliseconds(1))) {
           event(inc, "verification_failed",
-                json{{"reason",
-                      "criteria did not hold for " + policy::formatDuration(p->verify.window)}});
+                json{{"reason", "criteria did not hold for " + formatDuration(p->verify.window)}});
           nextAction(inc, "verification failed");
         }
         break;
@@ -541,4 +538,4 @@ void IncidentManager::tickOne(const std::string& id, TimePoint now) {
   }
 }
 
-}  // namespace novacron::agent
+}  // namespace novacron::incidents

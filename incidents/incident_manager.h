@@ -21,7 +21,7 @@ class io_context;
 class thread_pool;
 }  // namespace boost::asio
 
-namespace novacron::agent {
+namespace novacron::incidents {
 
 struct ManagerOptions {
   std::string node_id;
@@ -42,7 +42,7 @@ struct ManagerOptions {
   /// Two managers must never share one: a run's clean-up kills every process with its marker.
   std::string store_id = {};
   /// Where action processes are held; null: process groups. Outlives the manager.
-  const actions::Containment* containment = nullptr;
+  const io::Containment* containment = nullptr;
   /// Where the actions that need root go when the agent has dropped root (broker/client.h).
   actions::BrokerRun broker = {};
   /// How shutdown() ends a run still going; unset: its process group is killed from here.
@@ -56,7 +56,7 @@ struct ManagerOptions {
 class IncidentManager {
  public:
   IncidentManager(boost::asio::io_context& io, Store& store, const Clock& clock,
-                  const collectors::MetricStore& metrics, ManagerOptions options);
+                  const metrics::MetricStore& metrics, ManagerOptions options);
   ~IncidentManager();
 
   void setPolicy(policy::PolicyPtr policy) { policy_ = std::move(policy); }
@@ -65,7 +65,7 @@ class IncidentManager {
   void setPaused(bool paused) { paused_ = paused; }
   /// Called when the manager closes an incident the evaluator still holds: verification held, or
   /// an incident of a manual playbook or one opened by hand ended in any way.
-  void onClosed(std::function<void(const std::string& playbook, const collectors::Labels&)> cb) {
+  void onClosed(std::function<void(const std::string& playbook, const metrics::Labels&)> cb) {
     on_closed_ = std::move(cb);
   }
 
@@ -90,7 +90,7 @@ class IncidentManager {
 
   /// The incident open for a playbook and label set, if any.
   std::optional<std::string> incidentFor(const std::string& playbook,
-                                         const collectors::Labels& labels) const;
+                                         const metrics::Labels& labels) const;
   size_t active() const { return incidents_.size(); }
   /// The last failed write to the store, empty once a write succeeds again (for /healthz).
   const std::string& storeError() const { return store_error_; }
@@ -128,7 +128,7 @@ class IncidentManager {
   std::map<std::string, std::string> values(const Incident& inc, const std::string& reason) const;
   /// Sends one of the built-in notices and records the outcome on the timeline.
   void notice(const Incident& inc, const std::string& templ, const std::string& reason);
-  nlohmann::json flightRecorder(const policy::Playbook& p, const collectors::Labels& labels,
+  nlohmann::json flightRecorder(const policy::Playbook& p, const metrics::Labels& labels,
                                 TimePoint now) const;
   const policy::Playbook* playbook(const Incident& inc) const;
   std::string newId(TimePoint now);
@@ -136,13 +136,13 @@ class IncidentManager {
   boost::asio::io_context& io_;
   Store& store_;
   const Clock& clock_;
-  const collectors::MetricStore& metrics_;
+  const metrics::MetricStore& metrics_;
   ManagerOptions options_;
   policy::PolicyPtr policy_;
   policy::Limits limits_;
   bool paused_ = false;
   std::map<std::string, std::unique_ptr<Incident>> incidents_;  ///< active ones, by id
-  std::function<void(const std::string&, const collectors::Labels&)> on_closed_;
+  std::function<void(const std::string&, const metrics::Labels&)> on_closed_;
   uint64_t counter_ = 0;
   std::string store_error_;
   struct Running {
@@ -155,4 +155,4 @@ class IncidentManager {
   std::unique_ptr<actions::ActionEnv> env_;
 };
 
-}  // namespace novacron::agent
+}  // namespace novacron::incidents

@@ -16,7 +16,7 @@
 #include "base/guard.h"
 #include "policy/notify_templates.h"
 
-namespace novacron::agent {
+namespace novacron::incidents {
 
 using json = nlohmann::json;
 
@@ -44,7 +44,7 @@ std::map<std::string, std::string> IncidentManager::values(const Incident& inc,
       {"incident.state", inc.rec.state},
       {"incident.opened_at", isoTime(inc.rec.opened_at)},
       {"incident.resolved_at", inc.rec.resolved_at ? isoTime(*inc.rec.resolved_at) : "-"},
-      {"incident.duration", policy::formatDuration(std::chrono::duration_cast<std::chrono::seconds>(
+      {"incident.duration", formatDuration(std::chrono::duration_cast<std::chrono::seconds>(
                                 inc.rec.resolved_at.value_or(clock_.now()) - inc.rec.opened_at))},
       {"incident.actions", actions.empty() ? "none" : actions},
       {"incident.reason", reason},
@@ -84,16 +84,16 @@ void IncidentManager::noticeSent(const std::string& id, const std::string& templ
 
 // The flight recorder: the raw points, as sampled, of every series the playbook looks at that
 // belongs to this incident, so that the post-mortem sees what the agent saw.
-json IncidentManager::flightRecorder(const policy::Playbook& p, const collectors::Labels& labels,
+json IncidentManager::flightRecorder(const policy::Playbook& p, const metrics::Labels& labels,
                                      TimePoint now) const {
   constexpr size_t kMaxSeries = 16;
   const std::set<std::string> names = p.metrics();
   json series = json::array();
   size_t skipped = 0;
   for (const auto& name : names) {
-    for (const collectors::Series* s : metrics_.select(name)) {
+    for (const metrics::Series* s : metrics_.select(name)) {
       // The series matches the incident where both have a label; labels only one has are fine.
-      bool match = std::all_of(labels.begin(), labels.end(), [&](const collectors::Label& l) {
+      bool match = std::all_of(labels.begin(), labels.end(), [&](const metrics::Label& l) {
         for (const auto& sl : s->labels()) {
           if (sl.name == l.name) return sl.value == l.value;
         }
@@ -104,17 +104,17 @@ json IncidentManager::flightRecorder(const policy::Playbook& p, const collectors
         ++skipped;
         continue;
       }
-      collectors::Window w = s->window(now, options_.flight_recorder);
+      metrics::Window w = s->window(now, options_.flight_recorder);
       json points = json::array();
-      w.forEach([&](const collectors::Point& pt) { points.push_back({toSeconds(pt.t), pt.v}); });
+      w.forEach([&](const metrics::Point& pt) { points.push_back({toSeconds(pt.t), pt.v}); });
       series.push_back({{"metric", s->metric().name},
-                        {"labels", policy::labelsToJson(s->labels())},
+                        {"labels", metrics::labelsToJson(s->labels())},
                         {"points", std::move(points)}});
     }
   }
-  return {{"window", policy::formatDuration(options_.flight_recorder)},
+  return {{"window", formatDuration(options_.flight_recorder)},
           {"series", std::move(series)},
           {"series_left_out", skipped}};
 }
 
-}  // namespace novacron::agent
+}  // namespace novacron::incidents

@@ -6,11 +6,11 @@
 
 #include "base/duration.h"
 
-namespace novacron::agent {
+namespace novacron::incidents {
 namespace {
 
 std::string span(TimePoint from, TimePoint to) {
-  return policy::formatDuration(std::chrono::duration_cast<milliseconds>(to - from) / 1000 * 1000);
+  return formatDuration(std::chrono::duration_cast<milliseconds>(to - from) / 1000 * 1000);
 }
 
 // One line for an event: its reason, message or result if it has one, else its data.
@@ -107,4 +107,4 @@ std::string postmortemDraft(const std::string& node_id, const IncidentRecord& in
   return md.str();
 }
 
-}  // namespace novacron::agent
+}  // namespace novacron::incidents

@@ -5,7 +5,7 @@
 
 #include "incidents/store.h"
 
-namespace novacron::agent {
+namespace novacron::incidents {
 
 /// A post-mortem draft in Markdown, following the runbook's template: summary, impact (duration,
 /// severity, hosts), the timeline, actions and their results, verification results, incident
@@ -15,4 +15,4 @@ std::string postmortemDraft(const std::string& node_id, const IncidentRecord& in
                             const std::vector<EventRecord>& timeline,
                             const std::vector<ActionRunRecord>& runs, TimePoint now);
 
-}  // namespace novacron::agent
+}  // namespace novacron::incidents

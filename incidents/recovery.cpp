@@ -7,7 +7,7 @@
 #include "base/log.h"
 #include "io/orphans.h"
 
-namespace novacron::agent {
+namespace novacron::incidents {
 
 namespace {
 
@@ -21,7 +21,7 @@ void logIfFailed(const Result<T>& r) {
 
 }  // namespace
 
-void recoverAfterRestart(Store& store, const actions::Containment& containment,
+void recoverAfterRestart(Store& store, const io::Containment& containment,
                          const Leftovers& leftovers, const std::string& store_id, TimePoint now) {
   // What a killed predecessor left in its runs' cgroups is ended first, run by run.
   std::map<int64_t, size_t> left;
@@ -39,9 +39,9 @@ void recoverAfterRestart(Store& store, const actions::Containment& containment,
       // in the environment, for a child the agent was killed too early to record.
       int n = static_cast<int>(left[run.id]);
       left.erase(run.id);
-      n += run.pid > 0 ? actions::endOrphanGroup(run.pid, run.pid_start) : 0;
-      if (containment.mode() == actions::ContainmentMode::kProcessGroup)
-        n += actions::endMarkedProcesses(actions::runMarker(store_id, run.id));
+      n += run.pid > 0 ? io::endOrphanGroup(run.pid, run.pid_start) : 0;
+      if (containment.mode() == io::ContainmentMode::kProcessGroup)
+        n += io::endMarkedProcesses(io::runMarker(store_id, run.id));
       if (n > 0) {
         logWarning("ended " + std::to_string(n) + " process(es) left by run " +
                    std::to_string(run.id) + " (" + run.action + ")");
@@ -78,4 +78,4 @@ void recoverAfterRestart(Store& store, const actions::Containment& containment,
   }
 }
 
-}  // namespace novacron::agent
+}  // namespace novacron::incidents

@@ -9,7 +9,7 @@
 #include "incidents/store.h"
 #include "io/containment.h"
 
-namespace novacron::agent {
+namespace novacron::incidents {
 
 /// What a killed or stopped predecessor left, dealt with before anything else starts: the
 /// processes of its interrupted runs ended (their cgroups, their process groups and, without
@@ -22,7 +22,7 @@ using Leftovers = std::vector<std::pair<std::string, size_t>>;
 
 /// `leftovers` counts toward the runs they belonged to; `containment` ends the interrupted runs'
 /// process groups where the agent may (without a broker).
-void recoverAfterRestart(Store& store, const actions::Containment& containment,
+void recoverAfterRestart(Store& store, const io::Containment& containment,
                          const Leftovers& leftovers, const std::string& store_id, TimePoint now);
 
-}  // namespace novacron::agent
+}  // namespace novacron::incidents

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include "base/json_text.h"
 
-namespace novacron::agent {
+namespace novacron::incidents {
 namespace {
 
 int64_t ms(TimePoint t) { return t.time_since_epoch().count(); }
@@ -603,4 +603,4 @@ Result<Store::SizeBound> Store::boundSize(int64_t max_bytes, TimePoint resolved_
 
 int64_t Store::writes() const { return sqlite3_total_changes64(db_); }
 
-}  // namespace novacron::agent
+}  // namespace novacron::incidents

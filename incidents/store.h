@@ -13,7 +13,7 @@
 
 struct sqlite3;
 
-namespace novacron::agent {
+namespace novacron::incidents {
 
 struct IncidentRecord {
   std::string id;  ///< unique across the fleet: node id + time-ordered part
@@ -192,4 +192,4 @@ class Store {
   int64_t pending_ = 0;  // outbox events neither delivered, parked nor dropped
 };
 
-}  // namespace novacron::agent
+}  // namespace novacron::incidents

@@ -1,6 +1,6 @@
 #include "incidents/store_schema.h"
 
-namespace novacron::agent {
+namespace novacron::incidents {
 
 namespace {
 
@@ -83,4 +83,4 @@ CREATE INDEX outbox_pending ON outbox(event_seq) WHERE delivered_at IS NULL AND 
 
 std::span<const char* const> storeMigrations() { return kMigrations; }
 
-}  // namespace novacron::agent
+}  // namespace novacron::incidents

@@ -2,9 +2,9 @@
 
 #include <span>
 
-namespace novacron::agent {
+namespace novacron::incidents {
 
 /// The store's schema as migrations: migration N brings it from version N-1 to N.
 std::span<const char* const> storeMigrations();
 
-}  // namespace novacron::agent
+}  // namespace novacron::incidents

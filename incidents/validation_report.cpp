@@ -8,15 +8,15 @@
 #include "policy/evaluator.h"
 #include "policy/validation.h"
 
-namespace novacron::agent {
+namespace novacron::incidents {
 
 using json = nlohmann::json;
 
 namespace {
 
 // An incident's labels, from the JSON object its record keeps.
-collectors::Labels labelsOf(const std::string& text) {
-  collectors::Labels out;
+metrics::Labels labelsOf(const std::string& text) {
+  metrics::Labels out;
   json j = json::parse(text, nullptr, false);
   if (!j.is_object()) return out;
   for (const auto& [k, v] : j.items()) {
@@ -28,7 +28,7 @@ collectors::Labels labelsOf(const std::string& text) {
 
 }  // namespace
 
-CommandReply validateRecovery(const IncidentContext& c, const collectors::MetricStore& metrics,
+CommandReply validateRecovery(const IncidentContext& c, const metrics::MetricStore& metrics,
                               milliseconds lookback, const std::optional<std::string>& incident) {
   if (!c.evaluator) return CommandReply::error("unavailable", "the policy is not loaded");
   const policy::PolicySet& policy = c.evaluator->policy();
@@ -71,4 +71,4 @@ CommandReply validateRecovery(const IncidentContext& c, const collectors::Metric
   return {out, "", ""};
 }
 
-}  // namespace novacron::agent
+}  // namespace novacron::incidents

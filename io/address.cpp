@@ -7,7 +7,7 @@
 #include <charconv>
 #include <cstring>
 
-namespace novacron::firewall {
+namespace novacron::io {
 
 namespace {
 
@@ -213,4 +213,4 @@ Network hostOf(const sockaddr* sa) {
   return n;
 }
 
-}  // namespace novacron::firewall
+}  // namespace novacron::io

@@ -10,7 +10,7 @@
 
 #include "base/result.h"
 
-namespace novacron::firewall {
+namespace novacron::io {
 
 /// An IPv4 or IPv6 network: an address and a prefix length (32 or 128 for one address).
 struct Network {
@@ -59,4 +59,4 @@ std::vector<Network> parseDefaultGateways(std::string_view route, std::string_vi
 /// %scope dropped); other lines, comments and what does not parse are passed over.
 std::vector<Network> parseNameservers(std::string_view resolv_conf);
 
-}  // namespace novacron::firewall
+}  // namespace novacron::io

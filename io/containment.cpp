@@ -17,14 +17,14 @@
 #include "base/proc_file.h"
 #include "base/text_parse.h"
 
-namespace novacron::actions {
+namespace novacron::io {
 
 namespace fs = std::filesystem;
 
 namespace {
 
 std::optional<std::string> readFile(const fs::path& p) {
-  auto text = collectors::readWholeFile(p);
+  auto text = readWholeFile(p);
   if (!text) return std::nullopt;
   return std::move(*text);
 }
@@ -49,10 +49,10 @@ std::optional<uint64_t> number(std::string_view s) {
 std::optional<uint64_t> keyed(const fs::path& p, std::string_view key) {
   auto text = readFile(p);
   if (!text) return std::nullopt;
-  collectors::LineCursor lines(*text);
+  LineCursor lines(*text);
   std::string_view line;
   while (lines.next(line)) {
-    collectors::FieldCursor f(line);
+    FieldCursor f(line);
     if (f.next() == key) return f.nextU64();
   }
   return std::nullopt;
@@ -81,16 +81,16 @@ std::map<std::string, Hierarchy> hierarchies() {
   std::map<std::string, Hierarchy> out;
   std::map<std::string, fs::path> mounts;
   if (auto text = readFile("/proc/self/mountinfo")) {
-    collectors::LineCursor lines(*text);
+    LineCursor lines(*text);
     std::string_view line;
     while (lines.next(line)) {
       size_t sep = line.find(" - ");
       if (sep == std::string_view::npos) continue;
-      collectors::FieldCursor after(line.substr(sep + 3));
+      FieldCursor after(line.substr(sep + 3));
       std::string_view type = after.next();
       after.next();  // source
       std::string_view opts = after.next();
-      collectors::FieldCursor f(line);
+      FieldCursor f(line);
       for (int i = 0; i < 4; ++i) f.next();
       fs::path mount = unescapeMount(f.next());
       if (type == "cgroup2") {
@@ -105,7 +105,7 @@ std::map<std::string, Hierarchy> hierarchies() {
     }
   }
   if (auto text = readFile("/proc/self/cgroup")) {
-    collectors::LineCursor lines(*text);
+    LineCursor lines(*text);
     std::string_view line;
     while (lines.next(line)) {
       size_t a = line.find(':'), b = line.find(':', a + 1);
@@ -132,7 +132,7 @@ bool makeDirs(const fs::path& p) {
 
 bool hasController(const fs::path& dir, std::string_view name) {
   auto text = readFile(dir / "cgroup.controllers").value_or("");
-  collectors::FieldCursor f(text);
+  FieldCursor f(text);
   for (auto w = f.next(); !w.empty(); w = f.next()) {
     if (w == name) return true;
   }
@@ -154,7 +154,7 @@ std::vector<pid_t> pidsIn(const fs::path& dir) {
   std::vector<pid_t> out;
   auto text = readFile(dir / "cgroup.procs");
   if (!text) return out;
-  collectors::LineCursor lines(*text);
+  LineCursor lines(*text);
   std::string_view line;
   while (lines.next(line)) {
     if (auto v = number(line); v && *v > 0) out.push_back(static_cast<pid_t>(*v));
@@ -415,4 +415,4 @@ void Containment::tearDown() const {
   for (const auto& dir : made_) ::rmdir(dir.c_str());
 }
 
-}  // namespace novacron::actions
+}  // namespace novacron::io

@@ -13,7 +13,7 @@
 #include "base/result.h"
 #include "io/resource_limits.h"
 
-namespace novacron::actions {
+namespace novacron::io {
 
 /// How an action's processes are held together, so that nothing an action started outlives it.
 enum class ContainmentMode {
@@ -23,7 +23,7 @@ enum class ContainmentMode {
 };
 const char* containmentName(ContainmentMode mode);
 
-using ActionResources = policy::ResourceLimits;
+using ActionResources = io::ResourceLimits;
 
 /// What a run used, read from its cgroups when it ends.
 struct RunUsage {
@@ -117,4 +117,4 @@ class Containment {
   std::unique_ptr<RunCgroup> existing(const std::string& name) const;
 };
 
-}  // namespace novacron::actions
+}  // namespace novacron::io

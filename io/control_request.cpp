@@ -1,6 +1,6 @@
 #include "io/control_request.h"
 
-namespace novacron::agent {
+namespace novacron::io {
 
 using json = nlohmann::json;
 
@@ -35,4 +35,4 @@ std::optional<std::optional<std::chrono::milliseconds>> secondsArg(const json& a
       std::chrono::milliseconds(static_cast<int64_t>(s * 1000)));
 }
 
-}  // namespace novacron::agent
+}  // namespace novacron::io

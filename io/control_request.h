@@ -9,7 +9,7 @@
 
 #include "base/result.h"
 
-namespace novacron::agent {
+namespace novacron::io {
 
 /// One request of the control protocol: {"cmd": NAME, "args": {...}}.
 struct ControlRequest {
@@ -28,4 +28,4 @@ Result<ControlRequest> decodeControlRequest(std::string_view line);
 std::optional<std::optional<std::chrono::milliseconds>> secondsArg(const nlohmann::json& args,
                                                                    const char* key);
 
-}  // namespace novacron::agent
+}  // namespace novacron::io

@@ -8,7 +8,7 @@
 #include "base/text.h"
 #include "io/shared_library.h"
 
-namespace novacron::firewall {
+namespace novacron::io {
 
 namespace {
 
@@ -215,4 +215,4 @@ Result<uint64_t> Firewall::droppedPackets() {
   return packets;
 }
 
-}  // namespace novacron::firewall
+}  // namespace novacron::io

@@ -10,7 +10,7 @@
 
 struct nft_ctx;
 
-namespace novacron::firewall {
+namespace novacron::io {
 
 /// One entry of the block set, as nftables reports it.
 struct Blocked {
@@ -59,4 +59,4 @@ class Firewall {
   nft_ctx* ctx_ = nullptr;
 };
 
-}  // namespace novacron::firewall
+}  // namespace novacron::io

@@ -7,7 +7,7 @@
 #include <memory>
 #include <new>
 
-namespace novacron {
+namespace novacron::io {
 
 namespace {
 
@@ -97,4 +97,4 @@ bool acceptsGzip(std::string_view accept_encoding) {
   return false;
 }
 
-}  // namespace novacron
+}  // namespace novacron::io

@@ -6,7 +6,7 @@
 
 #include "base/result.h"
 
-namespace novacron {
+namespace novacron::io {
 
 /// Inflates a gzip stream (one member, as an HTTP server sends with Content-Encoding: gzip).
 /// The output is bounded: a small body that would inflate past `max_bytes` (a zip bomb) is
@@ -20,4 +20,4 @@ std::string gzip(std::string_view in);
 /// Whether an Accept-Encoding header value takes gzip: listed (or "*"), and not with q=0.
 bool acceptsGzip(std::string_view accept_encoding);
 
-}  // namespace novacron
+}  // namespace novacron::io

@@ -20,15 +20,15 @@
 #include "base/text.h"
 #include "io/openssl_library.h"
 
-namespace novacron::actions {
+namespace novacron::io {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
-using policy::parseUrl;
-using policy::Url;
+using io::parseUrl;
+using io::Url;
 
 namespace {
 
@@ -139,7 +139,7 @@ asio::awaitable<void> run(std::shared_ptr<Call> call) {
     co_await exchange(call, stream);
     co_return;
   }
-  if (std::string why; !tls::available(&why)) {
+  if (std::string why; !io::available(&why)) {
     HttpClientResponse r;
     r.error = why;
     co_return call->finish(std::move(r));
@@ -167,7 +167,7 @@ asio::awaitable<void> run(std::shared_ptr<Call> call) {
 }  // namespace
 
 std::optional<std::string> headerProblem(std::string_view name, std::string_view value) {
-  if (!policy::isHttpToken(name)) return "the header name is not an HTTP token";
+  if (!io::isHttpToken(name)) return "the header name is not an HTTP token";
   for (unsigned char c : value) {
     if (isControl(c) && c != '\t') return "the value holds a control character (a line break?)";
   }
@@ -205,4 +205,4 @@ void httpRequest(asio::io_context& io, HttpClientRequest request,
   asio::co_spawn(io, run(call), asio::detached);
 }
 
-}  // namespace novacron::actions
+}  // namespace novacron::io

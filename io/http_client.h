@@ -16,7 +16,7 @@ namespace boost::asio {
 class io_context;
 }
 
-namespace novacron::actions {
+namespace novacron::io {
 
 using std::chrono::milliseconds;
 
@@ -51,4 +51,4 @@ std::optional<std::string> headerProblem(std::string_view name, std::string_view
 void httpRequest(boost::asio::io_context& io, HttpClientRequest request,
                  std::function<void(HttpClientResponse)> done);
 
-}  // namespace novacron::actions
+}  // namespace novacron::io

@@ -24,7 +24,7 @@
 #include "io/loopback_owner.h"
 #include "io/openssl_library.h"
 
-namespace novacron::agent {
+namespace novacron::io {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -434,7 +434,7 @@ void HttpServer::setPriority(HttpPriority priority) { state_->priority = std::mo
 
 Result<void> HttpServer::enableTls(const std::filesystem::path& cert,
                                    const std::filesystem::path& key) {
-  if (std::string why; !tls::available(&why)) return makeError(ErrorCode::kUnavailable, why);
+  if (std::string why; !io::available(&why)) return makeError(ErrorCode::kUnavailable, why);
   auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
   boost::system::error_code ec;
   ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
@@ -493,4 +493,4 @@ size_t HttpServer::activeConnections() const { return state_->general + state_->
 
 size_t HttpServer::pendingConnections() const { return state_->pending(); }
 
-}  // namespace novacron::agent
+}  // namespace novacron::io

@@ -17,7 +17,7 @@ namespace boost::asio {
 class io_context;
 }
 
-namespace novacron::agent {
+namespace novacron::io {
 
 struct HttpRequest {
   std::string method;                          ///< "GET", "POST", ...
@@ -101,4 +101,4 @@ class HttpServer {
   std::shared_ptr<State> state_;
 };
 
-}  // namespace novacron::agent
+}  // namespace novacron::io

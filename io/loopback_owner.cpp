@@ -11,7 +11,7 @@
 
 #include <cstring>
 
-namespace novacron::agent {
+namespace novacron::io {
 
 namespace {
 
@@ -150,4 +150,4 @@ Result<void> checkSecretPeer(int fd, const std::string& expected_user, const std
                        "it is yours, set server_user for " + what + ")");
 }
 
-}  // namespace novacron::agent
+}  // namespace novacron::io

@@ -8,7 +8,7 @@
 
 #include "base/result.h"
 
-namespace novacron::agent {
+namespace novacron::io {
 
 /// The user that owns the other end of a TCP connection made over the loopback interface, from
 /// the kernel's socket table (sock_diag); nullopt for another peer or if the kernel does not say.
@@ -29,4 +29,4 @@ std::optional<uid_t> localServerOwner(int fd, bool* on_this_host = nullptr);
 /// "Redis instance cache"). A server elsewhere passes (its identity is TLS's to check).
 Result<void> checkSecretPeer(int fd, const std::string& expected_user, const std::string& what);
 
-}  // namespace novacron::agent
+}  // namespace novacron::io

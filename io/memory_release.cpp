@@ -1,6 +1,6 @@
 #include "io/memory_release.h"
 
-namespace novacron {
+namespace novacron::io {
 
 void MemoryRelease::start(std::chrono::milliseconds first, std::chrono::milliseconds every) {
   every_ = every;
@@ -16,4 +16,4 @@ void MemoryRelease::wait(std::chrono::milliseconds delay) {
   });
 }
 
-}  // namespace novacron
+}  // namespace novacron::io

@@ -8,7 +8,7 @@
 
 #include "io/resident_memory.h"
 
-namespace novacron {
+namespace novacron::io {
 
 /// Runs releaseStartupMemory() on the loop's thread `first` after start() (once start-up has
 /// settled), then every `every`: what one-off work mapped since (an incident's code and SQLite
@@ -33,4 +33,4 @@ class MemoryRelease {
   std::chrono::milliseconds every_{};
 };
 
-}  // namespace novacron
+}  // namespace novacron::io

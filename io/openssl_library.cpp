@@ -13,7 +13,7 @@
 // The generated stubs' slots, one per function of openssl_functions.txt, in its order.
 extern "C" __attribute__((visibility("hidden"))) void* novacron_openssl_slots[];
 
-namespace novacron::tls {
+namespace novacron::io {
 
 namespace {
 
@@ -66,12 +66,12 @@ bool available(std::string* error) {
   return l.ok;
 }
 
-}  // namespace novacron::tls
+}  // namespace novacron::io
 
 extern "C" __attribute__((visibility("hidden"))) void* novacron_openssl_resolve(
     unsigned index) noexcept {
   std::string error;
-  if (!novacron::tls::available(&error)) {
+  if (!novacron::io::available(&error)) {
     // A call into OpenSSL that no available() check preceded, on a host without it: nothing
     // sensible to return to the caller, whose types are OpenSSL's.
     std::string line = "novacron: OpenSSL is needed here and " + error + "\n";
@@ -83,8 +83,8 @@ extern "C" __attribute__((visibility("hidden"))) void* novacron_openssl_resolve(
 
 #else  // linked the usual way, where the stubs are not built (not x86-64)
 
-namespace novacron::tls {
+namespace novacron::io {
 bool available(std::string*) { return true; }
-}  // namespace novacron::tls
+}  // namespace novacron::io
 
 #endif

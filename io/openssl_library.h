@@ -2,7 +2,7 @@
 
 #include <string>
 
-namespace novacron::tls {
+namespace novacron::io {
 
 /// Whether OpenSSL (libssl and libcrypto) is loaded or can be: the agent does not link it, it
 /// is loaded by the first call into it (see cmake/lazy_functions.cmake), so that an agent with
@@ -10,4 +10,4 @@ namespace novacron::tls {
 /// asks here first, to fail with this reason rather than abort in the first call.
 bool available(std::string* error = nullptr);
 
-}  // namespace novacron::tls
+}  // namespace novacron::io

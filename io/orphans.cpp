@@ -16,11 +16,8 @@
 
 #include "base/pid_stat.h"
 
-namespace novacron::actions {
+namespace novacron::io {
 namespace {
-
-using collectors::PidStat;
-using collectors::readPidStat;
 
 // The effective uid a process runs as: the owner of its /proc directory.
 std::optional<uid_t> ownerOf(pid_t pid) {
@@ -127,4 +124,4 @@ int endMarkedProcesses(const std::string& marker, pid_t skip_group, uint64_t not
   return found;
 }
 
-}  // namespace novacron::actions
+}  // namespace novacron::io

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-namespace novacron::actions {
+namespace novacron::io {
 
 /// A process's start time in clock ticks since boot (field 22 of /proc/PID/stat).
 std::optional<uint64_t> processStartTicks(pid_t pid);
@@ -49,4 +49,4 @@ uint64_t bootTicksNow();
 int endMarkedProcesses(const std::string& marker, pid_t skip_group = 0,
                        uint64_t not_before_ticks = 0);
 
-}  // namespace novacron::actions
+}  // namespace novacron::io

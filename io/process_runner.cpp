@@ -29,7 +29,7 @@
 #include "base/text.h"
 #include "io/orphans.h"
 
-namespace novacron::actions {
+namespace novacron::io {
 
 namespace asio = boost::asio;
 namespace bp2 = boost::process::v2;
@@ -316,4 +316,4 @@ void runProcess(asio::io_context& io, ProcessSpec spec, std::function<void(Proce
   run->awaitExit();
 }
 
-}  // namespace novacron::actions
+}  // namespace novacron::io

@@ -15,7 +15,7 @@ namespace boost::asio {
 class io_context;
 }
 
-namespace novacron::actions {
+namespace novacron::io {
 
 using std::chrono::milliseconds;
 
@@ -74,4 +74,4 @@ std::vector<std::string> baseEnvironment();
 void runProcess(boost::asio::io_context& io, ProcessSpec spec,
                 std::function<void(ProcessResult)> done);
 
-}  // namespace novacron::actions
+}  // namespace novacron::io

@@ -8,7 +8,7 @@
 #include <fstream>
 #include <string>
 
-namespace novacron {
+namespace novacron::io {
 
 namespace {
 
@@ -51,4 +51,4 @@ void releaseStartupMemory() {
   ::malloc_trim(0);
 }
 
-}  // namespace novacron
+}  // namespace novacron::io

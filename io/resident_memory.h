@@ -1,6 +1,6 @@
 #pragma once
 
-namespace novacron {
+namespace novacron::io {
 
 /// Gives back what start-up alone needed. Code read once — the configuration and playbook
 /// parsers, the store's schema, the policy compiler — stays mapped after start, and the kernel
@@ -11,4 +11,4 @@ namespace novacron {
 /// never touched.
 void releaseStartupMemory();
 
-}  // namespace novacron
+}  // namespace novacron::io

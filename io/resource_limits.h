@@ -2,7 +2,7 @@
 
 #include <cstdint>
 
-namespace novacron::policy {
+namespace novacron::io {
 
 /// What one action run may use (an action's `resources:`), enforced by its cgroup where the
 /// controllers exist. The defaults keep two concurrent actions and the agent within the unit's
@@ -14,4 +14,4 @@ struct ResourceLimits {
   friend bool operator==(const ResourceLimits&, const ResourceLimits&) = default;
 };
 
-}  // namespace novacron::policy
+}  // namespace novacron::io

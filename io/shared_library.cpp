@@ -2,7 +2,7 @@
 
 #include <dlfcn.h>
 
-namespace novacron {
+namespace novacron::io {
 
 void* openLibrary(const char* soname, const char* package, std::string& error) {
   // RTLD_LOCAL: its symbols serve only the pointers bound from it, never another library.
@@ -21,4 +21,4 @@ void closeLibrary(void* library) {
   if (library) ::dlclose(library);
 }
 
-}  // namespace novacron
+}  // namespace novacron::io

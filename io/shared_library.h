@@ -2,7 +2,7 @@
 
 #include <string>
 
-namespace novacron {
+namespace novacron::io {
 
 /// dlopen for a library that only one feature needs, so that a host without that feature never
 /// maps it: its relocation and symbol tables alone cost the agent hundreds of kB of resident
@@ -26,4 +26,4 @@ bool bindFunction(void* library, const char* soname, const char* name, Fn& fn, s
   return fn != nullptr;
 }
 
-}  // namespace novacron
+}  // namespace novacron::io

@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
-namespace novacron::agent {
+namespace novacron::io {
 
 namespace {
 
@@ -70,4 +70,4 @@ Result<StateDir> StateDir::open(const std::filesystem::path& path, std::optional
   return StateDir(std::move(*dir), std::move(*lock));
 }
 
-}  // namespace novacron::agent
+}  // namespace novacron::io

@@ -7,7 +7,7 @@
 #include "base/result.h"
 #include "base/safe_dir.h"
 
-namespace novacron::agent {
+namespace novacron::io {
 
 /// The agent's state directory, created if missing (mode 0750) and locked for the life of the
 /// object, so that two agents can never share one store or one socket.
@@ -32,4 +32,4 @@ class StateDir {
   Fd lock_;
 };
 
-}  // namespace novacron::agent
+}  // namespace novacron::io

@@ -9,7 +9,7 @@
 #include <cstring>
 #include <string>
 
-namespace novacron::agent {
+namespace novacron::io {
 
 namespace {
 
@@ -65,4 +65,4 @@ std::optional<std::chrono::microseconds> watchdogPeriod() {
   return std::chrono::microseconds(*usec);
 }
 
-}  // namespace novacron::agent
+}  // namespace novacron::io

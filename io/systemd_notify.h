@@ -4,7 +4,7 @@
 #include <optional>
 #include <string_view>
 
-namespace novacron::agent {
+namespace novacron::io {
 
 /// sd_notify(3) messages to the service manager. Without $NOTIFY_SOCKET (not run by systemd)
 /// every call is a no-op.
@@ -17,4 +17,4 @@ void notifyWatchdog();
 /// The watchdog period systemd asked for ($WATCHDOG_USEC for this pid), if any.
 std::optional<std::chrono::microseconds> watchdogPeriod();
 
-}  // namespace novacron::agent
+}  // namespace novacron::io

@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <cstring>
 
-namespace novacron::actions {
+namespace novacron::io {
 namespace {
 
 constexpr size_t kBlock = 512;
@@ -117,4 +117,4 @@ Result<void> TarGzWriter::finish() {
   return {};
 }
 
-}  // namespace novacron::actions
+}  // namespace novacron::io

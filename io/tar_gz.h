@@ -10,7 +10,7 @@
 
 struct gzFile_s;
 
-namespace novacron::actions {
+namespace novacron::io {
 
 /// Writes a gzip-compressed POSIX (ustar/pax) archive, one member at a time, to a new file only
 /// the owner can read. Long names get a pax header, so any path fits.
@@ -41,4 +41,4 @@ class TarGzWriter {
   uint64_t member_size_ = 0;
 };
 
-}  // namespace novacron::actions
+}  // namespace novacron::io

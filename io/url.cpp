@@ -4,7 +4,7 @@
 #include <cctype>
 #include <charconv>
 
-namespace novacron::policy {
+namespace novacron::io {
 
 bool isHttpToken(std::string_view s) {
   static constexpr std::string_view kPunct = "!#$%&'*+-.^_`|~";
@@ -71,4 +71,4 @@ Result<Url> parseUrl(const std::string& text) {
   return u;
 }
 
-}  // namespace novacron::policy
+}  // namespace novacron::io

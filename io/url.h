@@ -6,7 +6,7 @@
 
 #include "base/result.h"
 
-namespace novacron::policy {
+namespace novacron::io {
 
 /// An HTTP token (RFC 9110), such as a header name or a method: letters, digits and
 /// !#$%&'*+-.^_`|~, at least one.
@@ -24,4 +24,4 @@ struct Url {
 
 Result<Url> parseUrl(const std::string& text);
 
-}  // namespace novacron::policy
+}  // namespace novacron::io

@@ -11,7 +11,7 @@
 #include "base/clock.h"
 #include "base/text_parse.h"
 
-namespace novacron::collectors {
+namespace novacron::metrics {
 
 /// The previous reading of N kernel counters per device (interface, block device), turned into
 /// per-second rates. The first reading of a device, a counter reset, and a zero time step give
@@ -59,4 +59,4 @@ class CounterHistory {
   std::unordered_map<std::string, Entry, Hash, std::equal_to<>> entries_;
 };
 
-}  // namespace novacron::collectors
+}  // namespace novacron::metrics

@@ -4,7 +4,7 @@
 #include <charconv>
 #include <cmath>
 
-namespace novacron::agent {
+namespace novacron::metrics {
 
 namespace {
 
@@ -55,13 +55,13 @@ void appendFamilyHeader(std::string& out, std::string_view name, std::string_vie
   out += '\n';
 }
 
-void appendSample(std::string& out, std::string_view name, const collectors::Labels& labels,
-                  double value, const collectors::Label& extra) {
+void appendSample(std::string& out, std::string_view name, const metrics::Labels& labels,
+                  double value, const metrics::Label& extra) {
   out += name;
   if (!labels.empty() || !extra.name.empty()) {
     out += '{';
     bool first = true;
-    auto label = [&](const collectors::Label& l) {
+    auto label = [&](const metrics::Label& l) {
       if (!first) out += ',';
       first = false;
       out += l.name;
@@ -78,12 +78,12 @@ void appendSample(std::string& out, std::string_view name, const collectors::Lab
   out += '\n';
 }
 
-std::string renderMetrics(std::span<const std::vector<collectors::Sample>* const> batches,
+std::string renderMetrics(std::span<const std::vector<metrics::Sample>* const> batches,
                           std::vector<RenderedFamily> others) {
   // One vector sorted by name, stably so that a family keeps its collector's order.
-  std::vector<const collectors::Sample*> samples;
+  std::vector<const metrics::Sample*> samples;
   for (const auto* batch : batches)
-    for (const collectors::Sample& s : *batch) samples.push_back(&s);
+    for (const metrics::Sample& s : *batch) samples.push_back(&s);
   std::stable_sort(samples.begin(), samples.end(),
                    [](const auto* a, const auto* b) { return a->metric->name < b->metric->name; });
   std::sort(others.begin(), others.end(),
@@ -95,11 +95,11 @@ std::string renderMetrics(std::span<const std::vector<collectors::Sample>* const
     for (; other != others.end() && other->name < name; ++other) out += other->text;
   };
   for (size_t i = 0; i < samples.size(); ++i) {
-    const collectors::MetricDef& def = *samples[i]->metric;
+    const metrics::MetricDef& def = *samples[i]->metric;
     if (i == 0 || samples[i - 1]->metric->name != def.name) {
       flushOthersBefore(def.name);
       appendFamilyHeader(out, def.name, def.help,
-                         def.type == collectors::MetricType::kCounter ? "counter" : "gauge");
+                         def.type == metrics::MetricType::kCounter ? "counter" : "gauge");
     }
     appendSample(out, def.name, samples[i]->labels, samples[i]->value);
   }
@@ -107,4 +107,4 @@ std::string renderMetrics(std::span<const std::vector<collectors::Sample>* const
   return out;
 }
 
-}  // namespace novacron::agent
+}  // namespace novacron::metrics

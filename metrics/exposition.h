@@ -7,7 +7,7 @@
 
 #include "metrics/sample.h"
 
-namespace novacron::agent {
+namespace novacron::metrics {
 
 /// One family already in the text format (its HELP, TYPE and sample lines), with its name.
 struct RenderedFamily {
@@ -21,13 +21,13 @@ struct RenderedFamily {
 void appendFamilyHeader(std::string& out, std::string_view name, std::string_view help,
                         std::string_view type);
 /// One sample line; `extra` is a last label (a histogram's `le`) when its name is not empty.
-void appendSample(std::string& out, std::string_view name, const collectors::Labels& labels,
-                  double value, const collectors::Label& extra = {});
+void appendSample(std::string& out, std::string_view name, const metrics::Labels& labels,
+                  double value, const metrics::Label& extra = {});
 std::string formatValue(double value);
 
 /// Renders /metrics from the latest batch of every collector plus families rendered elsewhere
 /// (the agent's event counters and histograms). Families come out sorted by name.
-std::string renderMetrics(std::span<const std::vector<collectors::Sample>* const> batches,
+std::string renderMetrics(std::span<const std::vector<metrics::Sample>* const> batches,
                           std::vector<RenderedFamily> others = {});
 
-}  // namespace novacron::agent
+}  // namespace novacron::metrics

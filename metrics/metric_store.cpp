@@ -4,7 +4,7 @@
 #include <atomic>
 #include <utility>
 
-namespace novacron::collectors {
+namespace novacron::metrics {
 namespace {
 
 size_t hashKey(std::string_view name, const Labels& labels) {
@@ -276,4 +276,4 @@ void MetricStore::keepHistoryOf(std::unordered_set<std::string> metric_names) {
   for (const auto& s : series_) s->setMaxPoints(maxPointsOf(s->metric().name));
 }
 
-}  // namespace novacron::collectors
+}  // namespace novacron::metrics

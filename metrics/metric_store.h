@@ -13,7 +13,7 @@
 
 #include "metrics/series.h"
 
-namespace novacron::collectors {
+namespace novacron::metrics {
 
 struct StoreOptions {
   /// How far back window queries can look; older points are dropped.
@@ -158,4 +158,4 @@ class MetricStore {
 /// Sorts labels by name in place (cheap for the two or three labels a series has).
 void sortLabels(Labels& labels);
 
-}  // namespace novacron::collectors
+}  // namespace novacron::metrics

@@ -9,7 +9,7 @@
 
 #include "metrics/sample_json.h"
 
-namespace novacron::agent {
+namespace novacron::metrics {
 
 Recorder::Recorder(std::filesystem::path path, uint64_t max_bytes)
     : path_(std::move(path)), max_bytes_(max_bytes) {}
@@ -28,7 +28,7 @@ Result<void> Recorder::open() {
   return {};
 }
 
-Result<void> Recorder::append(TimePoint t, std::span<const collectors::Sample> samples) {
+Result<void> Recorder::append(TimePoint t, std::span<const metrics::Sample> samples) {
   if (fd_ < 0) {
     if (auto r = open(); !r) return r;
   }
@@ -55,4 +55,4 @@ Result<void> Recorder::append(TimePoint t, std::span<const collectors::Sample> s
   return {};
 }
 
-}  // namespace novacron::agent
+}  // namespace novacron::metrics

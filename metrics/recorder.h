@@ -9,7 +9,7 @@
 #include "base/result.h"
 #include "metrics/sample.h"
 
-namespace novacron::agent {
+namespace novacron::metrics {
 
 /// Appends every sweep's samples to a file as JSON lines (collectors.record), for `replay`.
 /// Bounded: past `max_bytes` the file is renamed to FILE.1 (replacing the previous one) and a new
@@ -22,7 +22,7 @@ class Recorder {
   Recorder& operator=(const Recorder&) = delete;
 
   /// Appends; returns the error of a failed write (the caller logs it once).
-  Result<void> append(TimePoint t, std::span<const collectors::Sample> samples);
+  Result<void> append(TimePoint t, std::span<const metrics::Sample> samples);
 
  private:
   Result<void> open();
@@ -32,4 +32,4 @@ class Recorder {
   int fd_ = -1;
 };
 
-}  // namespace novacron::agent
+}  // namespace novacron::metrics

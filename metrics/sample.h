@@ -6,7 +6,7 @@
 #include <tuple>
 #include <vector>
 
-namespace novacron::collectors {
+namespace novacron::metrics {
 
 /// kHistogram appears only in the reference table: histograms are kept by EventMetrics, not
 /// sampled.
@@ -45,4 +45,4 @@ struct Sample {
   double value;
 };
 
-}  // namespace novacron::collectors
+}  // namespace novacron::metrics

@@ -12,10 +12,10 @@
 #include "base/text.h"
 #include "metrics/labels_json.h"
 
-namespace novacron::agent {
+namespace novacron::metrics {
 
-std::string sampleJsonLine(TimePoint t, const collectors::Sample& s) {
-  nlohmann::json labels = policy::labelsToJson(s.labels);
+std::string sampleJsonLine(TimePoint t, const metrics::Sample& s) {
+  nlohmann::json labels = metrics::labelsToJson(s.labels);
   char ts[32];
   std::snprintf(ts, sizeof(ts), "%.3f", toSeconds(t));
   char value[32];
@@ -32,7 +32,7 @@ std::string sampleJsonLine(TimePoint t, const collectors::Sample& s) {
   return out;
 }
 
-Result<const collectors::MetricDef*> RecordedMetrics::find(std::string_view name) {
+Result<const metrics::MetricDef*> RecordedMetrics::find(std::string_view name) {
   size_t at = position_++;
   if (at < order_.size() && order_[at]->name == name) return order_[at];
   auto def = lookUp(name);
@@ -44,16 +44,16 @@ Result<const collectors::MetricDef*> RecordedMetrics::find(std::string_view name
   return def;
 }
 
-Result<const collectors::MetricDef*> RecordedMetrics::lookUp(std::string_view name) {
+Result<const metrics::MetricDef*> RecordedMetrics::lookUp(std::string_view name) {
   if (auto it = known_.find(name); it != known_.end()) return it->second;
   if (known_.size() >= kMaxNames)
     return makeError(ErrorCode::kMalformed,
                      "more than " + std::to_string(kMaxNames) + " distinct metric names");
   auto [it, added] = known_.emplace(std::string(name), nullptr);
-  const collectors::MetricDef* def = catalog_(name);
+  const metrics::MetricDef* def = catalog_(name);
   if (!def) {
     // The node's key outlives the definition that views it: unordered_map nodes do not move.
-    owned_.push_back({it->first, collectors::MetricType::kGauge, "", "recorded"});
+    owned_.push_back({it->first, metrics::MetricType::kGauge, "", "recorded"});
     def = &owned_.back();
   }
   it->second = def;
@@ -146,7 +146,7 @@ std::optional<Result<TimedSample>> parseDirectly(std::string_view line, Recorded
   }
   if (!d.literal(",\"name\":") || !d.string(name) || !d.literal(",\"labels\":{"))
     return std::nullopt;
-  collectors::Labels labels;
+  metrics::Labels labels;
   if (!d.literal("}")) {
     labels.reserve(4);
     for (;;) {
@@ -190,7 +190,7 @@ Result<TimedSample> parseSampleJsonLineSlowly(std::string_view line, RecordedMet
   if (!j.contains("value") || !(j["value"].is_number() || j["value"].is_null())) {
     return makeError(ErrorCode::kMalformed, "\"value\" must be a number");
   }
-  collectors::Labels labels;
+  metrics::Labels labels;
   if (j.contains("labels")) {
     if (!j["labels"].is_object())
       return makeError(ErrorCode::kMalformed, "\"labels\" must be an object");
@@ -207,4 +207,4 @@ Result<TimedSample> parseSampleJsonLineSlowly(std::string_view line, RecordedMet
   return TimedSample{fromUnixSeconds(ts), {*def, std::move(labels), value}};
 }
 
-}  // namespace novacron::agent
+}  // namespace novacron::metrics

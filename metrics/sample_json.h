@@ -10,16 +10,16 @@
 #include "base/result.h"
 #include "metrics/sample.h"
 
-namespace novacron::agent {
+namespace novacron::metrics {
 
 /// One recorded sample as a JSON line: {"ts":1767225600.5,"name":"…","labels":{…},"value":0.93},
 /// `ts` in Unix seconds. The format `collectors.record` writes and `replay` reads.
-std::string sampleJsonLine(TimePoint t, const collectors::Sample& s);
+std::string sampleJsonLine(TimePoint t, const metrics::Sample& s);
 
 /// A sample read back, with its time.
 struct TimedSample {
   TimePoint t;
-  collectors::Sample sample;
+  metrics::Sample sample;
 };
 
 /// The definitions of a recording's metric names: the catalog's, or a gauge of its own for a
@@ -29,8 +29,8 @@ class RecordedMetrics {
  public:
   static constexpr size_t kMaxNames = 100'000;
 
-  explicit RecordedMetrics(collectors::MetricLookup catalog) : catalog_(std::move(catalog)) {}
-  Result<const collectors::MetricDef*> find(std::string_view name);
+  explicit RecordedMetrics(metrics::MetricLookup catalog) : catalog_(std::move(catalog)) {}
+  Result<const metrics::MetricDef*> find(std::string_view name);
   /// A new moment begins: the recorder writes each one's metrics in the same order as the last,
   /// so find() first tries the name at the same place in the previous moment.
   void newBatch() { position_ = 0; }
@@ -40,15 +40,15 @@ class RecordedMetrics {
   double last_time = 0;
 
  private:
-  Result<const collectors::MetricDef*> lookUp(std::string_view name);
+  Result<const metrics::MetricDef*> lookUp(std::string_view name);
   struct Hash {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
-  collectors::MetricLookup catalog_;
-  std::unordered_map<std::string, const collectors::MetricDef*, Hash, std::equal_to<>> known_;
-  std::deque<collectors::MetricDef> owned_;
-  std::vector<const collectors::MetricDef*> order_;  // the previous moment's, bounded
+  metrics::MetricLookup catalog_;
+  std::unordered_map<std::string, const metrics::MetricDef*, Hash, std::equal_to<>> known_;
+  std::deque<metrics::MetricDef> owned_;
+  std::vector<const metrics::MetricDef*> order_;  // the previous moment's, bounded
   size_t position_ = 0;
 };
 
@@ -60,4 +60,4 @@ Result<TimedSample> parseSampleJsonLine(std::string_view line, RecordedMetrics& 
 /// The general parser alone: what the direct path must agree with (tests, fuzz target).
 Result<TimedSample> parseSampleJsonLineSlowly(std::string_view line, RecordedMetrics& metrics);
 
-}  // namespace novacron::agent
+}  // namespace novacron::metrics

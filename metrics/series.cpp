@@ -3,7 +3,7 @@
 #include <bit>
 #include <climits>
 
-namespace novacron::collectors {
+namespace novacron::metrics {
 
 namespace {
 constexpr size_t kMinCapacity = 16;
@@ -216,4 +216,4 @@ std::optional<double> evalWindow(WindowFn fn, const Series& s, TimePoint now, mi
   return std::nullopt;
 }
 
-}  // namespace novacron::collectors
+}  // namespace novacron::metrics

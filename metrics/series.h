@@ -10,7 +10,7 @@
 #include "base/clock.h"
 #include "metrics/sample.h"
 
-namespace novacron::collectors {
+namespace novacron::metrics {
 
 /// A point as the store hands it out.
 struct Point {
@@ -122,4 +122,4 @@ std::optional<double> windowPredictLinear(const Series& s, TimePoint now, millis
 std::optional<double> evalWindow(WindowFn fn, const Series& s, TimePoint now, milliseconds window,
                                  milliseconds horizon = milliseconds{0});
 
-}  // namespace novacron::collectors
+}  // namespace novacron::metrics

@@ -125,7 +125,7 @@ bool checkValue(YamlReader& r, const yaml::Node& value, Check check, const std::
       break;
     }
     case Check::kUrl:
-      if (auto u = parseUrl(value.Scalar()); !u) {
+      if (auto u = io::parseUrl(value.Scalar()); !u) {
         r.error(value, where + ": " + u.error().message);
         ok = false;
       }
@@ -138,15 +138,15 @@ bool checkValue(YamlReader& r, const yaml::Node& value, Check check, const std::
                          ", is missing or unreadable (an absolute path is needed)");
           ok = false;
         } else if (::geteuid() == 0 && ::stat(v.Scalar().c_str(), &st) == 0) {
-          auto why = actions::secretModeProblem(st);
-          if (!why) why = actions::secretReaderProblem(st, secret_reader, v.Scalar());
+          auto why = secretModeProblem(st);
+          if (!why) why = secretReaderProblem(st, secret_reader, v.Scalar());
           if (why) {
             r.error(v, where + ": the secret file for header " + k.Scalar() + ", " + v.Scalar() +
                            ", " + *why);
             ok = false;
           }
         }
-        if (!isHttpToken(k.Scalar())) {
+        if (!io::isHttpToken(k.Scalar())) {
           r.error(k, where + ": '" + k.Scalar() + "' is not an HTTP header name");
           ok = false;
         }
@@ -154,7 +154,7 @@ bool checkValue(YamlReader& r, const yaml::Node& value, Check check, const std::
       break;
     case Check::kHeaders:
       for (const auto& [k, v] : value.entries()) {
-        if (!isHttpToken(k.Scalar())) {
+        if (!io::isHttpToken(k.Scalar())) {
           r.error(k, where + ": '" + k.Scalar() + "' is not an HTTP header name");
           ok = false;
         }
@@ -277,7 +277,7 @@ bool checkParams(YamlReader& r, const yaml::Node& with, const yaml::Node& at,
 // `resources: {memory_max: 256MiB, tasks_max: 64, cpu_max: 50%}`: the limits of a run's
 // cgroup. cpu_max is a share of one CPU (50%) or a number of CPUs (2).
 bool readResources(YamlReader& r, const yaml::Node& n, const std::string& where,
-                   ResourceLimits& out) {
+                   io::ResourceLimits& out) {
   if (!r.checkMap(n, where, {"memory_max", "tasks_max", "cpu_max"})) return false;
   bool ok = true;
   auto quantity = [&](const char* key, double min, double max, const char* unit,

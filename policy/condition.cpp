@@ -14,9 +14,9 @@
 namespace novacron::policy {
 namespace {
 
-using collectors::Labels;
-using collectors::Series;
-using collectors::WindowFn;
+using metrics::Labels;
+using metrics::Series;
+using metrics::WindowFn;
 
 // --- evaluation ----------------------------------------------------------------------------------
 
@@ -95,8 +95,8 @@ Numbers evalNumbers(const Expr& e, const EvalContext& ctx) {
   for (const Series* s : candidates) {
     if (!matches(*s, e.selector)) continue;
     std::optional<double> v = e.kind == Expr::Kind::kSeries
-                                  ? collectors::windowLast(*s, ctx.now, ctx.lookback)
-                                  : collectors::evalWindow(e.fn, *s, ctx.now, e.window, e.horizon);
+                                  ? metrics::windowLast(*s, ctx.now, ctx.lookback)
+                                  : metrics::evalWindow(e.fn, *s, ctx.now, e.window, e.horizon);
     out.series.emplace_back(&s->labels(), v);
   }
   sortByLabels(out.series);
@@ -428,7 +428,7 @@ std::vector<ConditionError> Condition::bind(const MetricLookup& lookup) {
   visit(*root_, [&](const Expr& ce) {
     if (ce.kind != Expr::Kind::kSeries && ce.kind != Expr::Kind::kWindow) return;
     Selector& sel = const_cast<Expr&>(ce).selector;
-    const collectors::MetricDef* def = lookup(sel.metric);
+    const metrics::MetricDef* def = lookup(sel.metric);
     if (!def && !sel.metric.starts_with("novacron_")) def = lookup("novacron_" + sel.metric);
     if (!def) {
       errors.push_back(

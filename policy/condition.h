@@ -35,7 +35,7 @@ struct LabelMatcher {
 struct Selector {
   std::string metric;  ///< as written; bind() resolves it to a full name
   std::vector<LabelMatcher> matchers;
-  const collectors::MetricDef* def = nullptr;  ///< set by bind()
+  const metrics::MetricDef* def = nullptr;  ///< set by bind()
   int column = 0;
 };
 
@@ -65,7 +65,7 @@ struct Expr {
   int column = 0;  ///< 1-based position in the condition text
   double number = 0;
   Selector selector;
-  collectors::WindowFn fn = collectors::WindowFn::kLast;
+  metrics::WindowFn fn = metrics::WindowFn::kLast;
   milliseconds window{0};
   milliseconds horizon{0};
   CompareOp op = CompareOp::kGt;
@@ -82,11 +82,11 @@ struct ConditionError {
 };
 
 /// What the metric catalog knows, for binding names and checking label matchers.
-using collectors::MetricLookup;
+using metrics::MetricLookup;
 
 /// Where and when a condition is evaluated.
 struct EvalContext {
-  const collectors::MetricStore& store;
+  const metrics::MetricStore& store;
   TimePoint now;
   /// A bare series name means its latest point no older than this.
   milliseconds lookback{std::chrono::seconds(30)};
@@ -94,10 +94,10 @@ struct EvalContext {
 
 /// The truth of a condition per label set, sorted by labels. A condition without series (or
 /// over series without labels) has one entry with empty labels.
-using Truth = std::vector<std::pair<collectors::Labels, Tri>>;
+using Truth = std::vector<std::pair<metrics::Labels, Tri>>;
 
 /// The entry for `labels`, or nullptr.
-const Tri* findTruth(const Truth& truth, const collectors::Labels& labels);
+const Tri* findTruth(const Truth& truth, const metrics::Labels& labels);
 
 /// A condition of the playbook language: comparisons of metrics, numbers with units (`80%`,
 /// `5m`, `10GiB`), `and`/`or`/`not`, parentheses, label matchers (`disk_used_ratio{mount="/"}`),
@@ -125,8 +125,7 @@ class Condition {
     std::optional<double> value;
     std::string threshold;
   };
-  std::optional<Comparison> comparison(const EvalContext& ctx,
-                                       const collectors::Labels& labels) const;
+  std::optional<Comparison> comparison(const EvalContext& ctx, const metrics::Labels& labels) const;
 
   const std::string& text() const { return text_; }
   /// Full names of the metrics the condition reads (after bind()).

@@ -12,7 +12,7 @@
 namespace novacron::policy {
 namespace {
 
-using collectors::WindowFn;
+using metrics::WindowFn;
 
 // --- lexer -------------------------------------------------------------------------------------
 

@@ -4,7 +4,7 @@
 
 namespace novacron::policy {
 
-using collectors::Labels;
+using metrics::Labels;
 
 std::string_view decisionName(DecisionKind kind) {
   switch (kind) {
@@ -83,7 +83,7 @@ void Evaluator::fire(const Playbook& p, const Labels& labels, Instance& inst, Ti
   out.push_back(std::move(d));
 }
 
-std::vector<Decision> Evaluator::evaluate(const collectors::MetricStore& store, TimePoint now) {
+std::vector<Decision> Evaluator::evaluate(const metrics::MetricStore& store, TimePoint now) {
   std::vector<Decision> out;
   EvalContext ctx{store, now, options_.lookback};
   for (const Playbook& p : policy_->playbooks) {
@@ -203,7 +203,7 @@ Result<std::vector<Decision>> Evaluator::trigger(std::string_view playbook, Labe
     return makeError(ErrorCode::kNotFound, "no playbook named '" + std::string(playbook) + "'");
   if (!p->enabled)
     return makeError(ErrorCode::kInvalidArgument, "playbook '" + p->name + "' is disabled");
-  collectors::sortLabels(labels);
+  metrics::sortLabels(labels);
   Instance& inst = instances_[p->name][labels];
   if (inst.phase == Instance::Phase::kFiring) {
     return makeError(ErrorCode::kInvalidArgument,
@@ -217,7 +217,7 @@ Result<std::vector<Decision>> Evaluator::trigger(std::string_view playbook, Labe
 
 bool Evaluator::close(std::string_view playbook, const Labels& labels) {
   Labels sorted = labels;
-  collectors::sortLabels(sorted);
+  metrics::sortLabels(sorted);
   auto pit = instances_.find(playbook);
   if (pit == instances_.end()) return false;
   auto it = pit->second.find(sorted);

@@ -28,7 +28,7 @@ struct Decision {
   DecisionKind kind;
   TimePoint at;
   std::string playbook;
-  collectors::Labels labels;  ///< the label set the incident is about ({} for host-wide)
+  metrics::Labels labels;  ///< the label set the incident is about ({} for host-wide)
   int severity = 0;
   std::string action;  ///< for kRunAction and kAwaitApproval
   std::string reason;  ///< one sentence for the timeline
@@ -63,21 +63,21 @@ class Evaluator {
   const PolicySet& policy() const { return *policy_; }
   const PolicyPtr& policyPtr() const { return policy_; }
 
-  std::vector<Decision> evaluate(const collectors::MetricStore& store, TimePoint now);
+  std::vector<Decision> evaluate(const metrics::MetricStore& store, TimePoint now);
 
   /// Opens an incident by hand (`novacron trigger`). Errors: unknown or disabled playbook, or
   /// one already open for these labels.
-  Result<std::vector<Decision>> trigger(std::string_view playbook, collectors::Labels labels,
+  Result<std::vector<Decision>> trigger(std::string_view playbook, metrics::Labels labels,
                                         const std::string& reason, TimePoint now);
 
   /// Closes an incident from outside (a human, or verification that succeeded): the condition
   /// must then hold again for its `for` to reopen it. False if it was not open.
-  bool close(std::string_view playbook, const collectors::Labels& labels);
+  bool close(std::string_view playbook, const metrics::Labels& labels);
 
   /// Incidents open right now.
   struct Open {
     std::string playbook;
-    collectors::Labels labels;
+    metrics::Labels labels;
     int severity;
     TimePoint since;
     bool flapping;
@@ -97,14 +97,14 @@ class Evaluator {
     std::deque<TimePoint> transitions;
     bool flapping = false;
   };
-  using Instances = std::map<collectors::Labels, Instance>;
+  using Instances = std::map<metrics::Labels, Instance>;
 
-  void fire(const Playbook& p, const collectors::Labels& labels, Instance& inst, TimePoint now,
+  void fire(const Playbook& p, const metrics::Labels& labels, Instance& inst, TimePoint now,
             const std::string& reason, std::vector<Decision>& out);
-  void noteTransition(const Playbook& p, const collectors::Labels& labels, Instance& inst,
+  void noteTransition(const Playbook& p, const metrics::Labels& labels, Instance& inst,
                       TimePoint now, std::vector<Decision>& out);
-  Decision make(DecisionKind kind, const Playbook& p, const collectors::Labels& labels,
-                int severity, TimePoint now, std::string reason) const;
+  Decision make(DecisionKind kind, const Playbook& p, const metrics::Labels& labels, int severity,
+                TimePoint now, std::string reason) const;
 
   PolicyPtr policy_;
   EvaluatorOptions options_;

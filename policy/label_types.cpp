@@ -135,7 +135,7 @@ Result<void> checkLabelValue(const std::string& name, const LabelType& type,
         return notA(name, value, "a systemd unit name");
       return {};
     case LabelKind::kAddress: {
-      auto n = firewall::parseNetwork(value);
+      auto n = io::parseNetwork(value);
       if (!n)
         return makeError(ErrorCode::kInvalidArgument, "label " + name + ": " + n.error().message);
       int widest = n->v6 ? type.widest_v6 : type.widest_v4;

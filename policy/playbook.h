@@ -42,7 +42,7 @@ struct ActionSpec {
   ApprovalSpec approval;
   milliseconds timeout{std::chrono::minutes(2)};
   /// Limits of the run's cgroup, for the types that start processes.
-  ResourceLimits resources;
+  io::ResourceLimits resources;
   /// The step runs only if this holds when its turn comes; otherwise it is skipped (and
   /// recorded so) without asking for an approval: e.g. a cache clear where there is a cache.
   std::optional<Condition> only_if;

@@ -122,8 +122,8 @@ std::optional<LabelTypes> readLabelTypes(YamlReader& r, const yaml::Node& v, con
             ok = false;
         }
       };
-      widest("widest_v4", firewall::kMinPrefixV4, 32, t.widest_v4);
-      widest("widest_v6", firewall::kMinPrefixV6, 128, t.widest_v6);
+      widest("widest_v4", io::kMinPrefixV4, 32, t.widest_v4);
+      widest("widest_v6", io::kMinPrefixV6, 128, t.widest_v6);
     } else {
       ok = false;
     }

@@ -27,7 +27,7 @@ std::string inUnitOf(double v, const std::string& threshold) {
   return buf;
 }
 
-Tri stateOf(const Criterion& c, const collectors::Labels& labels, const EvalContext& ctx) {
+Tri stateOf(const Criterion& c, const metrics::Labels& labels, const EvalContext& ctx) {
   Tri t = holdsFor(c.condition, labels, ctx);
   return c.negated ? triNot(t) : t;
 }
@@ -51,14 +51,14 @@ int Validation::exitCode() const {
   return v == Tri::kTrue ? 0 : v == Tri::kFalse ? 1 : 2;
 }
 
-Tri holdsFor(const Condition& c, const collectors::Labels& labels, const EvalContext& ctx) {
+Tri holdsFor(const Condition& c, const metrics::Labels& labels, const EvalContext& ctx) {
   Truth t = c.evaluate(ctx);
   const Tri* v = findTruth(t, labels);
   if (!v && t.size() == 1 && t.front().first.empty()) v = &t.front().second;
   return v ? *v : Tri::kUnknown;
 }
 
-Tri mandatoryHold(const std::vector<Criterion>& criteria, const collectors::Labels& labels,
+Tri mandatoryHold(const std::vector<Criterion>& criteria, const metrics::Labels& labels,
                   const EvalContext& ctx) {
   Tri all = Tri::kTrue;
   for (const auto& c : criteria) {
@@ -67,7 +67,7 @@ Tri mandatoryHold(const std::vector<Criterion>& criteria, const collectors::Labe
   return all;
 }
 
-Validation validate(const std::vector<Criterion>& criteria, const collectors::Labels& labels,
+Validation validate(const std::vector<Criterion>& criteria, const metrics::Labels& labels,
                     const EvalContext& ctx) {
   Validation out;
   for (const auto& c : criteria) {

@@ -33,15 +33,15 @@ struct Validation {
 
 /// The truth of `c` for an incident's `labels`: its entry for them, or its only entry when the
 /// condition has no labels (a host-wide condition applies to any incident); otherwise unknown.
-Tri holdsFor(const Condition& c, const collectors::Labels& labels, const EvalContext& ctx);
+Tri holdsFor(const Condition& c, const metrics::Labels& labels, const EvalContext& ctx);
 
 /// Whether the mandatory criteria hold for `labels`, as validate(...).verdict() says, without the
 /// values a report shows: what an incident's verification asks at every tick.
-Tri mandatoryHold(const std::vector<Criterion>& criteria, const collectors::Labels& labels,
+Tri mandatoryHold(const std::vector<Criterion>& criteria, const metrics::Labels& labels,
                   const EvalContext& ctx);
 
 /// Evaluates each criterion for `labels` (empty: the host).
-Validation validate(const std::vector<Criterion>& criteria, const collectors::Labels& labels,
+Validation validate(const std::vector<Criterion>& criteria, const metrics::Labels& labels,
                     const EvalContext& ctx);
 
 /// A playbook's recovery criteria: verify.mandatory and verify.recommended; without mandatory

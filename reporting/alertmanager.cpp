@@ -12,12 +12,12 @@
 #include "policy/severity.h"
 #include "reporting/delivery_loop.h"
 
-namespace novacron::agent {
+namespace novacron::reporting {
 
 namespace asio = boost::asio;
 using json = nlohmann::json;
-using collectors::MetricDef;
-using collectors::MetricType;
+using metrics::MetricDef;
+using metrics::MetricType;
 using namespace std::chrono_literals;
 
 namespace {
@@ -42,7 +42,7 @@ std::string severityName(int severity) {
 
 }  // namespace
 
-std::string renderAlerts(const std::vector<IncidentRecord>& incidents,
+std::string renderAlerts(const std::vector<incidents::IncidentRecord>& incidents,
                          const std::map<std::string, std::string>& descriptions,
                          const AlertmanagerOptions& options, TimePoint now) {
   json alerts = json::array();
@@ -80,15 +80,16 @@ std::string renderAlerts(const std::vector<IncidentRecord>& incidents,
 }
 
 struct AlertmanagerPusher::State {
-  State(asio::io_context& io, Store& s, const Clock& c, AlertmanagerOptions o)
+  State(asio::io_context& io, incidents::Store& s, const Clock& c, AlertmanagerOptions o)
       : store(s), clock(c), opt(std::move(o)), loop(io, [this] { push(); }) {}
-  Store& store;
+  incidents::Store& store;
   const Clock& clock;
   AlertmanagerOptions opt;
   AlertmanagerStats stats;
   std::map<std::string, std::string> descriptions;
-  std::set<std::string> firing;                  // pushed as open
-  std::map<std::string, IncidentRecord> ending;  // resolved; Alertmanager has not heard yet
+  std::set<std::string> firing;  // pushed as open
+  std::map<std::string, incidents::IncidentRecord>
+      ending;  // resolved; Alertmanager has not heard yet
   std::chrono::steady_clock::time_point last_push{};
   bool started = false;  // start() came, stop() not yet
   DeliveryLoop loop;     // last: its callbacks reach the members above
@@ -107,7 +108,7 @@ struct AlertmanagerPusher::State {
       if (open_ids.count(id)) continue;
       auto rec = store.incident(id);
       if (rec && *rec) {
-        IncidentRecord r = **rec;
+        incidents::IncidentRecord r = **rec;
         if (!r.resolved_at) r.resolved_at = now;
         ending[id] = std::move(r);
       }
@@ -117,7 +118,7 @@ struct AlertmanagerPusher::State {
     std::erase_if(ending, [&](const auto& kv) {
       return *kv.second.resolved_at + 4 * opt.resend_interval < now;
     });
-    std::vector<IncidentRecord> alerts = *open;
+    std::vector<incidents::IncidentRecord> alerts = *open;
     std::vector<std::string> ended;
     for (const auto& [id, r] : ending) {
       alerts.push_back(r);
@@ -128,7 +129,7 @@ struct AlertmanagerPusher::State {
       loop.schedule(opt.resend_interval);
       return;
     }
-    actions::HttpClientRequest req;
+    io::HttpClientRequest req;
     req.method = "POST";
     std::string base = opt.url;
     while (!base.empty() && base.back() == '/') base.pop_back();
@@ -140,12 +141,12 @@ struct AlertmanagerPusher::State {
     last_push = std::chrono::steady_clock::now();
     ++stats.pushes;
     size_t n_open = open->size();
-    loop.send(std::move(req), [this, ended, n_open](const actions::HttpClientResponse& r) {
+    loop.send(std::move(req), [this, ended, n_open](const io::HttpClientResponse& r) {
       answered(r, ended, n_open);
     });
   }
 
-  void answered(const actions::HttpClientResponse& r, const std::vector<std::string>& ended,
+  void answered(const io::HttpClientResponse& r, const std::vector<std::string>& ended,
                 size_t n_open) {
     if (r.status >= 200 && r.status < 300) {
       for (const auto& id : ended) ending.erase(id);
@@ -170,8 +171,8 @@ struct AlertmanagerPusher::State {
   }
 };
 
-AlertmanagerPusher::AlertmanagerPusher(asio::io_context& io, Store& store, const Clock& clock,
-                                       AlertmanagerOptions options)
+AlertmanagerPusher::AlertmanagerPusher(asio::io_context& io, incidents::Store& store,
+                                       const Clock& clock, AlertmanagerOptions options)
     : state_(std::make_unique<State>(io, store, clock, std::move(options))) {}
 
 AlertmanagerPusher::~AlertmanagerPusher() = default;
@@ -220,7 +221,7 @@ bool AlertmanagerPusher::enabled() const { return !state_->opt.url.empty(); }
 
 const AlertmanagerStats& AlertmanagerPusher::stats() const { return state_->stats; }
 
-std::vector<collectors::Sample> AlertmanagerPusher::latest() const {
+std::vector<metrics::Sample> AlertmanagerPusher::latest() const {
   const AlertmanagerStats& s = state_->stats;
   return {{&kPushes, {}, static_cast<double>(s.pushes)},
           {&kFailures, {}, static_cast<double>(s.failures)},
@@ -230,4 +231,4 @@ std::vector<collectors::Sample> AlertmanagerPusher::latest() const {
 
 std::span<const MetricDef* const> alertmanagerMetrics() { return kMetrics; }
 
-}  // namespace novacron::agent
+}  // namespace novacron::reporting

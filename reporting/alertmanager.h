@@ -17,7 +17,7 @@ namespace boost::asio {
 class io_context;
 }
 
-namespace novacron::agent {
+namespace novacron::reporting {
 
 struct AlertmanagerOptions {
   std::string url;  ///< Alertmanager's base URL; empty: nothing is pushed
@@ -39,7 +39,7 @@ struct AlertmanagerStats {
 /// playbook, with `severity`, `category`, `instance` (the node id), the incident's labels and the
 /// node's labels; annotations carry the description and the incident id. An open incident's
 /// alert ends 4 resend intervals after `now` unless sent again; a resolved one ends when it did.
-std::string renderAlerts(const std::vector<IncidentRecord>& incidents,
+std::string renderAlerts(const std::vector<incidents::IncidentRecord>& incidents,
                          const std::map<std::string, std::string>& descriptions,
                          const AlertmanagerOptions& options, TimePoint now);
 
@@ -49,7 +49,7 @@ std::string renderAlerts(const std::vector<IncidentRecord>& incidents,
 /// routes, silences and escalates for the fleet. Event-loop only.
 class AlertmanagerPusher final : public collectors::Source {
  public:
-  AlertmanagerPusher(boost::asio::io_context& io, Store& store, const Clock& clock,
+  AlertmanagerPusher(boost::asio::io_context& io, incidents::Store& store, const Clock& clock,
                      AlertmanagerOptions options);
   ~AlertmanagerPusher();
   AlertmanagerPusher(const AlertmanagerPusher&) = delete;
@@ -65,7 +65,7 @@ class AlertmanagerPusher final : public collectors::Source {
 
   bool enabled() const;
   const AlertmanagerStats& stats() const;
-  std::vector<collectors::Sample> latest() const;
+  std::vector<metrics::Sample> latest() const;
 
   std::string_view name() const override { return "alertmanager"; }
   void latest(collectors::Batches& out) const override {
@@ -78,6 +78,6 @@ class AlertmanagerPusher final : public collectors::Source {
   std::unique_ptr<State> state_;
 };
 
-std::span<const collectors::MetricDef* const> alertmanagerMetrics();
+std::span<const metrics::MetricDef* const> alertmanagerMetrics();
 
-}  // namespace novacron::agent
+}  // namespace novacron::reporting

@@ -8,7 +8,7 @@
 #include "base/guard.h"
 #include "base/text.h"
 
-namespace novacron::agent {
+namespace novacron::reporting {
 
 namespace asio = boost::asio;
 
@@ -18,7 +18,7 @@ milliseconds backoffDelay(int failures, milliseconds initial, milliseconds max, 
   return milliseconds(static_cast<int64_t>(d / 2 + d / 2 * random01));
 }
 
-std::string describeResponse(const actions::HttpClientResponse& r) {
+std::string describeResponse(const io::HttpClientResponse& r) {
   if (r.status == 0) return r.error;
   // The peer's words, quoted: valid text on one line, whatever bytes it sent.
   std::string body = quoteForMessage(r.body, 200);
@@ -89,19 +89,19 @@ void DeliveryLoop::wake(milliseconds gather) {
   st.due = true;
 }
 
-void DeliveryLoop::send(actions::HttpClientRequest request,
-                        std::function<void(const actions::HttpClientResponse&)> done) {
+void DeliveryLoop::send(io::HttpClientRequest request,
+                        std::function<void(const io::HttpClientResponse&)> done) {
   State& st = *state_;
   st.in_flight = true;
-  actions::httpRequest(st.io, std::move(request),
-                       [weak = st.weak_from_this(), gen = st.generation,
-                        done = std::move(done)](actions::HttpClientResponse r) {
-                         auto s = weak.lock();
-                         if (!s || s->generation != gen) return;
-                         s->in_flight = false;
-                         if (!guarded("a delivery answer", [&] { done(r); }))
-                           arm(*s, kAfterInternalError);
-                       });
+  io::httpRequest(st.io, std::move(request),
+                  [weak = st.weak_from_this(), gen = st.generation,
+                   done = std::move(done)](io::HttpClientResponse r) {
+                    auto s = weak.lock();
+                    if (!s || s->generation != gen) return;
+                    s->in_flight = false;
+                    if (!guarded("a delivery answer", [&] { done(r); }))
+                      arm(*s, kAfterInternalError);
+                  });
 }
 
 milliseconds DeliveryLoop::failed(const std::string& error, milliseconds initial, milliseconds max,
@@ -124,4 +124,4 @@ void DeliveryLoop::succeeded() {
 
 int DeliveryLoop::consecutiveFailures() const { return state_->failures; }
 
-}  // namespace novacron::agent
+}  // namespace novacron::reporting

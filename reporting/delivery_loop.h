@@ -13,7 +13,7 @@ namespace boost::asio {
 class io_context;
 }
 
-namespace novacron::agent {
+namespace novacron::reporting {
 
 using std::chrono::milliseconds;
 
@@ -23,7 +23,7 @@ milliseconds backoffDelay(int failures, milliseconds initial, milliseconds max, 
 
 /// A failed HTTP exchange in one line: the transport error, or the status and the start of the
 /// body.
-std::string describeResponse(const actions::HttpClientResponse& r);
+std::string describeResponse(const io::HttpClientResponse& r);
 
 /// The pacing the coordinator reporter and the Alertmanager pusher share: one timer, at most one
 /// request in flight, wake-ups gathered into one run, backoff with jitter after failures, and no
@@ -47,8 +47,7 @@ class DeliveryLoop {
   /// is already due, or a backoff is running out, which the caller's work then picks up.
   void wake(milliseconds gather);
   /// Sends `request`; `done` runs on the loop with the answer, unless stop() came first.
-  void send(actions::HttpClientRequest request,
-            std::function<void(const actions::HttpClientResponse&)> done);
+  void send(io::HttpClientRequest request, std::function<void(const io::HttpClientResponse&)> done);
 
   /// A failure: counts it and returns the wait before the next try (see backoffDelay), at least
   /// `retry_after` when the server named one, never more than `max`. `log` says whether the
@@ -65,4 +64,4 @@ class DeliveryLoop {
   std::shared_ptr<State> state_;
 };
 
-}  // namespace novacron::agent
+}  // namespace novacron::reporting

@@ -10,12 +10,12 @@
 #include "novacron/version.h"
 #include "reporting/delivery_loop.h"
 
-namespace novacron::agent {
+namespace novacron::reporting {
 
 namespace asio = boost::asio;
 using json = nlohmann::json;
-using collectors::MetricDef;
-using collectors::MetricType;
+using metrics::MetricDef;
+using metrics::MetricType;
 using namespace std::chrono_literals;
 
 namespace {
@@ -56,9 +56,9 @@ bool retryable(int status) {
 }  // namespace
 
 struct Reporter::State {
-  State(asio::io_context& io, Store& s, const Clock& c, ReporterOptions o)
+  State(asio::io_context& io, incidents::Store& s, const Clock& c, ReporterOptions o)
       : store(s), clock(c), opt(std::move(o)), loop(io, [this] { cycle(); }) {}
-  Store& store;
+  incidents::Store& store;
   const Clock& clock;
   ReporterOptions opt;
   ReporterStats stats;
@@ -107,7 +107,7 @@ struct Reporter::State {
     if (!noted) logError("coordinator: cannot record the drop: " + noted.error().message);
   }
 
-  std::string render(const std::vector<EventRecord>& batch) const {
+  std::string render(const std::vector<incidents::EventRecord>& batch) const {
     std::string prefix = opt.node_id + ":" + opt.store_id + ":";
     std::string out = "{\"node\":" + jsonText(opt.node_id) +
                       ",\"labels\":" + jsonText(opt.node_labels) +
@@ -139,7 +139,7 @@ struct Reporter::State {
       loop.schedule(5s);  // wake() comes first when an event is appended
       return;
     }
-    actions::HttpClientRequest req;
+    io::HttpClientRequest req;
     req.method = "POST";
     req.url = opt.url;
     req.timeout = opt.timeout;
@@ -150,7 +150,7 @@ struct Reporter::State {
                    {"Idempotency-Key", opt.node_id + ":" + opt.store_id + ":" +
                                            std::to_string(first) + "-" + std::to_string(last)}};
     if (opt.token_file) {
-      auto token = actions::readSecret(*opt.token_file);
+      auto token = readSecret(*opt.token_file);
       if (!token) {
         fail(token.error().message, first, last);
         return;
@@ -161,12 +161,12 @@ struct Reporter::State {
     ++stats.attempts;
     stats.last_attempt = clock.now();
     size_t n = batch->size();
-    loop.send(std::move(req), [this, first, last, n](const actions::HttpClientResponse& r) {
+    loop.send(std::move(req), [this, first, last, n](const io::HttpClientResponse& r) {
       answered(r, first, last, n);
     });
   }
 
-  void answered(const actions::HttpClientResponse& r, int64_t first, int64_t last, size_t n) {
+  void answered(const io::HttpClientResponse& r, int64_t first, int64_t last, size_t n) {
     if (r.status >= 200 && r.status < 300) {
       if (auto m = store.markDelivered(first, last, clock.now()); !m) {
         // They will be sent again; the idempotency keys make that harmless.
@@ -207,7 +207,8 @@ struct Reporter::State {
   }
 };
 
-Reporter::Reporter(asio::io_context& io, Store& store, const Clock& clock, ReporterOptions options)
+Reporter::Reporter(asio::io_context& io, incidents::Store& store, const Clock& clock,
+                   ReporterOptions options)
     : state_(std::make_unique<State>(io, store, clock, std::move(options))) {}
 
 Reporter::~Reporter() = default;
@@ -245,7 +246,7 @@ bool Reporter::enabled() const { return !state_->opt.url.empty(); }
 
 const ReporterStats& Reporter::stats() const { return state_->stats; }
 
-OutboxStats Reporter::outbox() const {
+incidents::OutboxStats Reporter::outbox() const {
   auto s = state_->store.outboxStats();
   if (!s) {
     logError(s.error().message);
@@ -254,9 +255,9 @@ OutboxStats Reporter::outbox() const {
   return *s;
 }
 
-std::vector<collectors::Sample> Reporter::latest() const {
+std::vector<metrics::Sample> Reporter::latest() const {
   const ReporterStats& s = state_->stats;
-  OutboxStats o = outbox();
+  incidents::OutboxStats o = outbox();
   double oldest =
       o.oldest ? std::max(0.0, toSeconds(state_->clock.now()) - toSeconds(*o.oldest)) : 0.0;
   return {{&kDepth, {}, static_cast<double>(o.depth)},
@@ -272,7 +273,7 @@ std::vector<collectors::Sample> Reporter::latest() const {
 std::string Reporter::status(std::string& detail) const {
   const State& st = *state_;
   const ReporterStats& s = st.stats;
-  OutboxStats o = outbox();
+  incidents::OutboxStats o = outbox();
   std::string queued = std::to_string(o.depth) + " queued";
   if (st.opt.url.empty()) {
     detail = "coordinator.url is not set; " + queued + " in the store";
@@ -290,4 +291,4 @@ std::string Reporter::status(std::string& detail) const {
 
 std::span<const MetricDef* const> reporterMetrics() { return kMetrics; }
 
-}  // namespace novacron::agent
+}  // namespace novacron::reporting

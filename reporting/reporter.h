@@ -19,7 +19,7 @@ namespace boost::asio {
 class io_context;
 }
 
-namespace novacron::agent {
+namespace novacron::reporting {
 
 struct ReporterOptions {
   std::string url;  ///< empty: no coordinator; the outbox only fills
@@ -50,7 +50,8 @@ struct ReporterStats {
 /// the store, so a restarted agent resumes where the last one stopped. Event-loop only.
 class Reporter final : public collectors::Source {
  public:
-  Reporter(boost::asio::io_context& io, Store& store, const Clock& clock, ReporterOptions options);
+  Reporter(boost::asio::io_context& io, incidents::Store& store, const Clock& clock,
+           ReporterOptions options);
   ~Reporter();
   Reporter(const Reporter&) = delete;
   Reporter& operator=(const Reporter&) = delete;
@@ -64,9 +65,9 @@ class Reporter final : public collectors::Source {
   bool enabled() const;
   const ReporterStats& stats() const;
   /// The outbox now: its depth (free) and its oldest event (one indexed read).
-  OutboxStats outbox() const;
+  incidents::OutboxStats outbox() const;
   /// novacron_outbox_* and novacron_coordinator_* samples.
-  std::vector<collectors::Sample> latest() const;
+  std::vector<metrics::Sample> latest() const;
   /// The `coordinator delivery` row of the status matrix: ok, degraded, down or disabled.
   std::string status(std::string& detail) const;
 
@@ -85,6 +86,6 @@ class Reporter final : public collectors::Source {
 };
 
 /// The reporter's metrics, for the reference table.
-std::span<const collectors::MetricDef* const> reporterMetrics();
+std::span<const metrics::MetricDef* const> reporterMetrics();
 
-}  // namespace novacron::agent
+}  // namespace novacron::reporting

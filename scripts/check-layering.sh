@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fails on an include that goes the wrong way. Each top-level folder is one library with a rank;
+# Fails on an include that goes the wrong way, or a namespace that is not its folder (below).
+# Each top-level folder is one library with a rank;
 # a file may include its own folder and folders of a lower rank only, so dependencies run one
 # way: base -> io, metrics -> collectors, policy -> actions -> incidents, broker -> reporting ->
 # agent.
@@ -36,8 +37,32 @@ while IFS=: read -r file line text; do
   fi
 done < <(git ls-files -co --exclude-standard -- '*.h' '*.cpp' |
   grep -Ev '^(tests|bench)/' | xargs grep -Hn '^#include "' || true)
+# A namespace is its folder: a file in X/ declares in novacron::X (base/, the vocabulary every
+# room shares, in novacron), or in a namespace named for its subfolder below that (base/yaml/ in
+# novacron::yaml). A block that only forward-declares another room's types is allowed.
+misplaced=0
+while IFS= read -r file; do
+  top=${file%%/*}
+  want=novacron::$top
+  [[ $top == base ]] && want=novacron
+  sub=${file#*/}
+  sub=${sub%/*}
+  [[ $sub == "${file#*/}" ]] && sub=""
+  while IFS=: read -r line ns; do
+    [[ $ns == "$want" || (-n $sub && $ns == "$want::$sub") ]] && continue
+    if awk -v from="$line" 'NR > from && /^}/ {exit ok ? 0 : 1}
+        NR > from {ok = 1; if ($0 !~ /^(class|struct) [A-Za-z_]+;( *\/\/.*)?$/) exit 1}' "$file"; then
+      continue  # forward declarations only
+    fi
+    echo "$file:$line: namespace $ns: a file in $top/ declares in $want"
+    misplaced=$((misplaced + 1))
+  done < <(grep -nE '^namespace novacron[a-z_:]* \{' "$file" | sed -E 's/^([0-9]+):namespace ([a-z_:]+) .*/\1:\2/')
+done < <(git ls-files -co --exclude-standard -- '*.h' '*.cpp' | grep -Ev '^(tests|bench)/')
 if ((bad)); then
   echo "layering: $bad include(s) go the wrong way"
-  exit 1
 fi
-echo "layering: every include goes down"
+if ((misplaced)); then
+  echo "layering: $misplaced namespace(s) do not match their folder"
+fi
+((bad || misplaced)) && exit 1
+echo "layering: every include goes down; every namespace is its folder"

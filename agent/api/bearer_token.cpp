@@ -57,7 +57,7 @@ void BearerToken::refresh(Entry& e) {
                    static_cast<long>(st.st_mode)};
   if (now == e.stamp) return;
   e.stamp = now;
-  auto t = actions::readSecret(e.token.file);
+  auto t = readSecret(e.token.file);
   if (!t) {
     logError("http: " + t.error().message + "; token " + e.token.name + " admits nobody");
     e.value.clear();

@@ -12,15 +12,15 @@ using json = nlohmann::json;
 
 namespace {
 
-HttpResponse jsonResponse(int status, const json& body) {
+io::HttpResponse jsonResponse(int status, const json& body) {
   return {status, "application/json", jsonText(body) + "\n", {}};
 }
 
-HttpResponse apiError(int status, const std::string& code, const std::string& message) {
+io::HttpResponse apiError(int status, const std::string& code, const std::string& message) {
   return jsonResponse(status, {{"error", code}, {"message", message}});
 }
 
-HttpResponse fromReply(const CommandReply& r) {
+io::HttpResponse fromReply(const incidents::CommandReply& r) {
   if (r.ok()) return jsonResponse(200, r.data);
   int status = r.code == "bad_request"         ? 400
                : r.code == "not_found"         ? 404
@@ -66,8 +66,8 @@ bool validName(const std::string& s, size_t max) {
   return true;
 }
 
-HttpResponse methodNotAllowed(const char* allow) {
-  HttpResponse r = apiError(405, "method_not_allowed", std::string("use ") + allow);
+io::HttpResponse methodNotAllowed(const char* allow) {
+  io::HttpResponse r = apiError(405, "method_not_allowed", std::string("use ") + allow);
   r.headers.push_back({"Allow", allow});
   return r;
 }
@@ -76,7 +76,7 @@ HttpResponse methodNotAllowed(const char* allow) {
 struct Decision {
   std::string by, reason;
 };
-std::optional<Decision> readDecision(const HttpRequest& r, std::string& why) {
+std::optional<Decision> readDecision(const io::HttpRequest& r, std::string& why) {
   json body = r.body.empty() ? json::object() : json::parse(r.body, nullptr, false);
   if (body.is_discarded() || !body.is_object()) {
     why = "the body must be a JSON object such as {\"by\": \"alice\", \"reason\": \"...\"}";
@@ -104,7 +104,7 @@ std::optional<Decision> readDecision(const HttpRequest& r, std::string& why) {
 
 }  // namespace
 
-HttpResponse handleApi(const HttpRequest& r, ApiContext& c) {
+io::HttpResponse handleApi(const io::HttpRequest& r, ApiContext& c) {
   std::string token_name;
   switch (c.token.check(r.headers.count("authorization") ? r.headers.at("authorization") : "",
                         &token_name)) {
@@ -113,14 +113,14 @@ HttpResponse handleApi(const HttpRequest& r, ApiContext& c) {
     case BearerToken::Check::kDisabled:
       return apiError(404, "disabled", "the /v1 API is disabled: set http.token_file");
     case BearerToken::Check::kUnavailable: {
-      HttpResponse res =
+      io::HttpResponse res =
           apiError(401, "unauthorized", "the agent cannot read its token file; nobody is admitted");
       res.headers.push_back({"WWW-Authenticate", "Bearer realm=\"novacron\""});
       return res;
     }
     case BearerToken::Check::kMissing:
     case BearerToken::Check::kWrong: {
-      HttpResponse res =
+      io::HttpResponse res =
           apiError(401, "unauthorized", "a valid Authorization: Bearer <token> is required");
       res.headers.push_back({"WWW-Authenticate", "Bearer realm=\"novacron\""});
       return res;
@@ -131,7 +131,7 @@ HttpResponse handleApi(const HttpRequest& r, ApiContext& c) {
   const std::string identity = "token " + token_name;
   auto parts = split(std::string_view(r.path).substr(std::string_view("/v1/").size()), '/');
   bool get = r.method == "GET", post = r.method == "POST";
-  const IncidentContext& ic = c.incidents;
+  const incidents::IncidentContext& ic = c.incidents;
 
   if (parts.size() == 1 && parts[0] == "status") {
     if (!get) return methodNotAllowed("GET");
@@ -150,7 +150,7 @@ HttpResponse handleApi(const HttpRequest& r, ApiContext& c) {
     auto d = readDecision(r, why);
     if (!d) return apiError(400, "bad_request", why);
     logWarning("http api: " + parts[0] + " by " + d->by + " (" + identity + ")");
-    return fromReply(setPaused(ic, parts[0] == "pause", d->by, d->reason));
+    return fromReply(incidents::setPaused(ic, parts[0] == "pause", d->by, d->reason));
   }
   if (parts.size() == 1 && parts[0] == "incidents") {
     if (!get) return methodNotAllowed("GET");
@@ -160,7 +160,7 @@ HttpResponse handleApi(const HttpRequest& r, ApiContext& c) {
       return apiError(400, "bad_request",
                       "after is an event sequence number (>= 0), limit 1-1000 (default 100)");
     }
-    return fromReply(incidentsAfter(ic, *after, static_cast<size_t>(*limit)));
+    return fromReply(incidents::incidentsAfter(ic, *after, static_cast<size_t>(*limit)));
   }
   if (parts.size() >= 2 && parts[0] == "incidents") {
     const std::string& id = parts[1];
@@ -169,13 +169,13 @@ HttpResponse handleApi(const HttpRequest& r, ApiContext& c) {
       if (!get) return methodNotAllowed("GET");
       auto format = queryValue(r.query, "format");
       if (format && *format == "postmortem") {
-        CommandReply pm = postmortem(ic, id);
+        incidents::CommandReply pm = incidents::postmortem(ic, id);
         if (!pm.ok()) return fromReply(pm);
         return {200, "text/markdown; charset=utf-8", pm.data["markdown"].get<std::string>(), {}};
       }
       if (format && *format != "json")
         return apiError(400, "bad_request", "format is json (default) or postmortem");
-      return fromReply(showIncident(ic, id));
+      return fromReply(incidents::showIncident(ic, id));
     }
     bool ack = parts.size() == 3 && parts[2] == "ack";
     bool decision =
@@ -190,7 +190,8 @@ HttpResponse handleApi(const HttpRequest& r, ApiContext& c) {
       std::string cmd = ack ? "ack" : parts[4];
       logWarning("http api: " + cmd + " " + id + (decision ? " " + parts[3] : "") + " by " + d->by +
                  " (" + identity + ")");
-      return fromReply(decide(ic, cmd, id, decision ? parts[3] : "", {identity, d->by}, d->reason));
+      return fromReply(
+          incidents::decide(ic, cmd, id, decision ? parts[3] : "", {identity, d->by}, d->reason));
     }
   }
   if (parts.size() == 3 && parts[0] == "playbooks" && parts[2] == "trigger") {
@@ -211,11 +212,11 @@ HttpResponse handleApi(const HttpRequest& r, ApiContext& c) {
       body.erase("by");
     }
     std::string why;
-    auto t = readTrigger(body, why);
+    auto t = incidents::readTrigger(body, why);
     if (!t) return apiError(400, "bad_request", why);
     t->playbook = parts[1];
     logWarning("http api: trigger " + quoteForMessage(parts[1], 64) + " by " + identity);
-    return fromReply(trigger(ic, *t, {identity, by}));
+    return fromReply(incidents::trigger(ic, *t, {identity, by}));
   }
   return apiError(
       404, "not_found",

@@ -13,15 +13,15 @@ namespace novacron::agent {
 /// What the /v1 API needs from the agent.
 struct ApiContext {
   BearerToken& token;
-  IncidentContext incidents;
+  incidents::IncidentContext incidents;
   std::function<nlohmann::json()> status;
   /// GET /v1/validate[?incident=ID] (incidents/validation_report.h).
-  std::function<CommandReply(const std::optional<std::string>&)> validate;
+  std::function<incidents::CommandReply(const std::optional<std::string>&)> validate;
 };
 
 /// Answers a request under /v1/ for the coordinator: status, incidents after a cursor, one
 /// incident or its post-mortem draft, approvals, acknowledgements and the kill switch. Every
 /// request needs the bearer token; without a token file the API is disabled (404).
-HttpResponse handleApi(const HttpRequest& r, ApiContext& c);
+io::HttpResponse handleApi(const io::HttpRequest& r, ApiContext& c);
 
 }  // namespace novacron::agent

@@ -5,8 +5,8 @@
 namespace novacron::agent {
 namespace {
 
-using collectors::MetricDef;
-using collectors::MetricType;
+using metrics::MetricDef;
+using metrics::MetricType;
 
 constexpr MetricDef kBuildInfo{"novacron_build_info", MetricType::kGauge, "version",
                                "Always 1; the label carries the agent's version."};
@@ -49,23 +49,25 @@ void EventMetrics::httpRequest(const std::string& handler, int status) {
   requests_[{std::to_string(status), handler}] += 1;
 }
 
-std::vector<RenderedFamily> EventMetrics::render() const {
-  using collectors::Label;
-  std::vector<RenderedFamily> out;
+std::vector<metrics::RenderedFamily> EventMetrics::render() const {
+  using metrics::Label;
+  std::vector<metrics::RenderedFamily> out;
   auto family = [&](const MetricDef& d, const char* type) -> std::string& {
     out.push_back({std::string(d.name), {}});
-    appendFamilyHeader(out.back().text, d.name, d.help, type);
+    metrics::appendFamilyHeader(out.back().text, d.name, d.help, type);
     return out.back().text;
   };
-  appendSample(family(kBuildInfo, "gauge"), kBuildInfo.name, {{"version", version_}}, 1);
+  metrics::appendSample(family(kBuildInfo, "gauge"), kBuildInfo.name, {{"version", version_}}, 1);
   if (!containment_.empty())
-    appendSample(family(kContainment, "gauge"), kContainment.name, {{"mode", containment_}}, 1);
+    metrics::appendSample(family(kContainment, "gauge"), kContainment.name,
+                          {{"mode", containment_}}, 1);
   std::string& requests = family(kRequests, "counter");
   for (const auto& [key, n] : requests_)
-    appendSample(requests, kRequests.name, {{"code", key.first}, {"handler", key.second}}, n);
+    metrics::appendSample(requests, kRequests.name, {{"code", key.first}, {"handler", key.second}},
+                          n);
   // Made once per render, not once per bucket of every playbook's histogram.
   std::vector<Label> le;
-  for (double b : kBuckets) le.push_back({"le", formatValue(b)});
+  for (double b : kBuckets) le.push_back({"le", metrics::formatValue(b)});
   le.push_back({"le", "+Inf"});
   auto histograms = [&](const MetricDef& d, const std::map<Key, Histogram>& by) {
     std::string& text = family(d, "histogram");
@@ -73,15 +75,15 @@ std::vector<RenderedFamily> EventMetrics::render() const {
     const std::string sum = std::string(d.name) + "_sum";
     const std::string count = std::string(d.name) + "_count";
     for (const auto& [key, h] : by) {
-      collectors::Labels labels{{"playbook", key.first}, {"severity", key.second}};
+      metrics::Labels labels{{"playbook", key.first}, {"severity", key.second}};
       uint64_t cumulative = 0;
       for (size_t i = 0; i < kBuckets.size(); ++i) {
         cumulative += h.counts[i];
-        appendSample(text, bucket, labels, static_cast<double>(cumulative), le[i]);
+        metrics::appendSample(text, bucket, labels, static_cast<double>(cumulative), le[i]);
       }
-      appendSample(text, bucket, labels, static_cast<double>(h.count), le.back());
-      appendSample(text, sum, labels, h.sum);
-      appendSample(text, count, labels, static_cast<double>(h.count));
+      metrics::appendSample(text, bucket, labels, static_cast<double>(h.count), le.back());
+      metrics::appendSample(text, sum, labels, h.sum);
+      metrics::appendSample(text, count, labels, static_cast<double>(h.count));
     }
   };
   histograms(kDetection, detection_);

@@ -25,7 +25,7 @@ class EventMetrics {
   void incidentTime(const std::string& kind, const std::string& playbook, int severity,
                     double seconds);
   /// Its families, in the text format.
-  std::vector<RenderedFamily> render() const;
+  std::vector<metrics::RenderedFamily> render() const;
 
  private:
   // From a second to a day: first responses, verification windows, and the runbook's SEV-4 day.
@@ -44,6 +44,6 @@ class EventMetrics {
 };
 
 /// Their descriptions, for the reference table.
-std::span<const collectors::MetricDef* const> httpMetricDefs();
+std::span<const metrics::MetricDef* const> httpMetricDefs();
 
 }  // namespace novacron::agent

@@ -4,8 +4,8 @@
 
 namespace novacron::agent {
 
-HttpResponse Agent::Impl::handleHttp(const HttpRequest& r) {
-  HttpResponse res;
+io::HttpResponse Agent::Impl::handleHttp(const io::HttpRequest& r) {
+  io::HttpResponse res;
   std::string handler = "other";
   if (r.path == "/metrics" || r.path == "/healthz") {
     handler = r.path.substr(1);
@@ -13,7 +13,7 @@ HttpResponse Agent::Impl::handleHttp(const HttpRequest& r) {
       res = {405, "text/plain; charset=utf-8", "method not allowed; use GET\n", {{"Allow", "GET"}}};
     } else if (r.path == "/metrics") {
       auto ae = r.headers.find("accept-encoding");
-      bool gzipped = ae != r.headers.end() && acceptsGzip(ae->second);
+      bool gzipped = ae != r.headers.end() && io::acceptsGzip(ae->second);
       res = {200,
              "text/plain; version=0.0.4; charset=utf-8",
              metricsText(gzipped),
@@ -27,7 +27,8 @@ HttpResponse Agent::Impl::handleHttp(const HttpRequest& r) {
     handler = "v1";
     ApiContext api{api_token, incidentContext(), [this] { return statusJson(); },
                    [this](const std::optional<std::string>& id) {
-                     return validateRecovery(incidentContext(), store, config.policy_lookback, id);
+                     return incidents::validateRecovery(incidentContext(), store,
+                                                        config.policy_lookback, id);
                    }};
     res = handleApi(r, api);
   } else if (r.path == "/") {

@@ -24,7 +24,7 @@
 #include "io/url.h"
 #include "policy/action_schema.h"
 
-namespace novacron::policy {
+namespace novacron::agent {
 
 namespace {
 
@@ -123,11 +123,11 @@ std::optional<std::filesystem::path> readSecretPath(YamlReader& r, const yaml::N
   }
   struct stat st {};
   if (!env.enforce_ownership || ::stat(p->c_str(), &st) != 0) return p;
-  if (auto why = actions::secretModeProblem(st)) {
+  if (auto why = secretModeProblem(st)) {
     r.error(n, what + " " + p->string() + " " + *why);
     return std::nullopt;
   }
-  if (auto why = actions::secretReaderProblem(st, user, p->string())) {
+  if (auto why = secretReaderProblem(st, user, p->string())) {
     r.error(n, what + " " + p->string() + " " + *why);
     return std::nullopt;
   }
@@ -204,7 +204,7 @@ void readHttp(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& en
 std::string readUrl(YamlReader& r, const yaml::Node& n, const std::string& what) {
   auto s = r.string(n, what);
   if (!s) return {};
-  if (auto u = parseUrl(*s); !u) {
+  if (auto u = io::parseUrl(*s); !u) {
     r.error(n, what + ": " + u.error().message);
     return {};
   }
@@ -473,4 +473,4 @@ ConfigResult loadConfig(const std::filesystem::path& file, const ConfigEnv& env)
   return parseConfig(*text, file.string(), env);
 }
 
-}  // namespace novacron::policy
+}  // namespace novacron::agent

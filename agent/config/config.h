@@ -13,7 +13,7 @@
 #include "collectors/source_options.h"
 #include "io/endpoint.h"
 
-namespace novacron::policy {
+namespace novacron::agent {
 
 using std::chrono::milliseconds;
 
@@ -145,4 +145,4 @@ ConfigResult parseConfig(std::string_view yaml, const std::string& file, const C
 /// env.enforce_ownership is set.
 ConfigResult loadConfig(const std::filesystem::path& file, const ConfigEnv& env);
 
-}  // namespace novacron::policy
+}  // namespace novacron::agent

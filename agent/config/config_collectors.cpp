@@ -10,7 +10,7 @@
 #include "io/url.h"
 #include "policy/action_schema.h"
 
-namespace novacron::policy {
+namespace novacron::agent {
 
 namespace {
 
@@ -71,7 +71,7 @@ void readProbes(YamlReader& r, const yaml::Node& n, Config& c) {
     if (!target) continue;
     const yaml::Node at = r.get(p, t->second, where);
     if (*type == "http") {
-      if (auto u = parseUrl(*target); !u)
+      if (auto u = io::parseUrl(*target); !u)
         r.error(at, where + ".url: " + u.error().message), ok = false;
     } else if (*type == "tcp") {
       size_t colon = target->rfind(':');
@@ -85,7 +85,7 @@ void readProbes(YamlReader& r, const yaml::Node& n, Config& c) {
         r.error(at, where + ".address '" + *target + "' must be HOST:PORT");
         ok = false;
       }
-    } else if (!isUnitName(*target)) {
+    } else if (!policy::isUnitName(*target)) {
       r.error(at, where + ".unit '" + *target + "' is not a systemd unit name");
       ok = false;
     }
@@ -344,4 +344,4 @@ void readCollectors(YamlReader& r, const yaml::Node& n, Config& c, const ConfigE
   }
 }
 
-}  // namespace novacron::policy
+}  // namespace novacron::agent

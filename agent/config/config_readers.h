@@ -9,7 +9,7 @@
 #include "base/yaml/yaml_reader.h"
 
 // What the files of the configuration reader share. Internal to agent/config/.
-namespace novacron::policy {
+namespace novacron::agent {
 
 /// `p` made absolute against the directory the agent started in.
 std::filesystem::path absoluteFrom(const std::filesystem::path& cwd, const std::string& p);
@@ -57,4 +57,4 @@ void readValidation(YamlReader& r, const yaml::Node& n, Config& c);
 /// `collectors.redis`: the Redis instances.
 void readRedis(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& env);
 
-}  // namespace novacron::policy
+}  // namespace novacron::agent

@@ -4,7 +4,7 @@
 #include "agent/config/config_readers.h"
 #include "io/endpoint.h"
 
-namespace novacron::policy {
+namespace novacron::agent {
 
 using namespace std::chrono_literals;
 using collectors::RedisConfig;
@@ -88,4 +88,4 @@ void readRedis(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& e
   }
 }
 
-}  // namespace novacron::policy
+}  // namespace novacron::agent

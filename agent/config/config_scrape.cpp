@@ -7,7 +7,7 @@
 #include "base/pattern.h"
 #include "io/url.h"
 
-namespace novacron::policy {
+namespace novacron::agent {
 
 using namespace std::chrono_literals;
 using collectors::ScrapeConfig;
@@ -38,7 +38,7 @@ void readScrape(YamlReader& r, const yaml::Node& n, Config& c) {
     else
       ok = false;
     if (auto s = r.string(url, where + ".url")) {
-      if (auto u = parseUrl(*s); !u) {
+      if (auto u = io::parseUrl(*s); !u) {
         r.error(url, where + ".url: " + u.error().message);
         ok = false;
       }
@@ -89,4 +89,4 @@ void readScrape(YamlReader& r, const yaml::Node& n, Config& c) {
   }
 }
 
-}  // namespace novacron::policy
+}  // namespace novacron::agent

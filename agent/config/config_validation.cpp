@@ -4,7 +4,7 @@
 #include "agent/config/config_readers.h"
 #include "policy/condition.h"
 
-namespace novacron::policy {
+namespace novacron::agent {
 
 void readValidation(YamlReader& r, const yaml::Node& n, Config& c) {
   if (!n.IsSequence()) {
@@ -45,8 +45,8 @@ void readValidation(YamlReader& r, const yaml::Node& n, Config& c) {
     item.line = cond.mark().line + 1;
     item.column = cond.mark().column + 1 + (cond.quoted() ? 1 : 0);
     // The syntax now, with its column; the metric names once the catalog is known.
-    auto parsed = Condition::parse(*text);
-    if (auto* errs = std::get_if<std::vector<ConditionError>>(&parsed)) {
+    auto parsed = policy::Condition::parse(*text);
+    if (auto* errs = std::get_if<std::vector<policy::ConditionError>>(&parsed)) {
       for (const auto& e : *errs) {
         yaml::Mark at = cond.mark();
         if (text->find('\n') == std::string::npos)
@@ -66,4 +66,4 @@ void readValidation(YamlReader& r, const yaml::Node& n, Config& c) {
   if (ok) c.validation = std::move(items);
 }
 
-}  // namespace novacron::policy
+}  // namespace novacron::agent

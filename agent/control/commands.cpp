@@ -11,7 +11,7 @@ std::string okReply(const json& data) { return jsonText(json{{"ok", true}, {"dat
 
 void Agent::Impl::handleControl(std::string_view line, const PeerCredentials& peer,
                                 ControlReply reply) {
-  auto req = decodeControlRequest(line);
+  auto req = io::decodeControlRequest(line);
   if (!req) return reply(errorReply("bad_request", req.error().message));
   const std::string& cmd = req->cmd;
   const json& args = req->args;
@@ -66,7 +66,8 @@ void Agent::Impl::handleControl(std::string_view line, const PeerCredentials& pe
            return errorReply("bad_request", "\"id\" must be a string");
          std::optional<std::string> id;
          if (in.contains("id")) id = in["id"].get<std::string>();
-         auto r = validateRecovery(a.incidentContext(), a.store, a.config.policy_lookback, id);
+         auto r = incidents::validateRecovery(a.incidentContext(), a.store,
+                                              a.config.policy_lookback, id);
          return r.ok() ? okReply(r.data) : errorReply(r.code, r.message);
        }},
       {"cache_status",
@@ -95,14 +96,14 @@ void Agent::Impl::firewallList(ControlReply reply) {
   };
   if (broker) return broker->listBlocked(answer);
   // Without a broker the agent is not root: nftables answers only if it was given CAP_NET_ADMIN.
-  auto fw = firewall::Firewall::open();
+  auto fw = io::Firewall::open();
   if (!fw) {
     return answer(makeError(
         fw.error().code, fw.error().message + " (no broker: the agent was not started as root)"));
   }
   auto list = fw->list();
   if (!list) return answer(list.error());
-  answer(firewall::blockedJson(*list));
+  answer(io::blockedJson(*list));
 }
 
 std::string Agent::Impl::incidentCommandOf(Impl& a, const std::string& cmd, const json& args,
@@ -113,7 +114,7 @@ std::string Agent::Impl::incidentCommandOf(Impl& a, const std::string& cmd, cons
 // `logs`: the agent's own recent lines; {"errors": true} for warnings and worse, "since" in
 // seconds.
 std::string Agent::Impl::logsCommand(const json& args) {
-  auto back = secondsArg(args, "since");
+  auto back = io::secondsArg(args, "since");
   if (!back || (args.contains("errors") && !args["errors"].is_boolean())) {
     return errorReply("bad_request",
                       "\"since\" is a number of seconds (0 to 10 years), \"errors\" a boolean");
@@ -132,11 +133,11 @@ std::string Agent::Impl::logsCommand(const json& args) {
 // `trigger`: opens an incident by hand, as the runbook's incident-response script does.
 std::string Agent::Impl::triggerCommand(const json& args, const PeerCredentials& peer) {
   std::string why;
-  auto t = readTrigger(args, why);
+  auto t = incidents::readTrigger(args, why);
   if (!t) return errorReply("bad_request", why);
   if (t->playbook.empty()) return errorReply("bad_request", "trigger needs \"playbook\"");
   std::string who = peerName(peer.uid);
-  CommandReply reply = trigger(incidentContext(), *t, {who, who});
+  incidents::CommandReply reply = incidents::trigger(incidentContext(), *t, {who, who});
   if (!reply.ok()) return errorReply(reply.code, reply.message);
   return okReply(reply.data);
 }
@@ -149,34 +150,34 @@ std::string Agent::Impl::incidentCommand(const std::string& cmd, const json& arg
     return args.contains(key) && args[key].is_string() ? args[key].get<std::string>()
                                                        : std::string();
   };
-  IncidentContext c = incidentContext();
-  CommandReply reply;
+  incidents::IncidentContext c = incidentContext();
+  incidents::CommandReply reply;
   if (cmd == "incidents") {
     // Open ones by default; {"all": true} for every one, "since" in seconds back.
-    auto back = secondsArg(args, "since");
+    auto back = io::secondsArg(args, "since");
     if (!back || (args.contains("all") && !args["all"].is_boolean())) {
       return errorReply("bad_request",
                         "\"since\" is a number of seconds (0 to 10 years), \"all\" a boolean");
     }
     std::optional<TimePoint> since;
     if (*back) since = clock.now() - **back;
-    reply = listIncidents(c, since, args.value("all", false));
+    reply = incidents::listIncidents(c, since, args.value("all", false));
   } else if (cmd == "pause" || cmd == "resume") {
-    reply = setPaused(c, cmd == "pause", who, str("reason"));
+    reply = incidents::setPaused(c, cmd == "pause", who, str("reason"));
   } else if (str("id").empty()) {
     return errorReply("bad_request", cmd + " needs \"id\"");
   } else if (cmd == "incident") {
-    reply = showIncident(c, str("id"));
+    reply = incidents::showIncident(c, str("id"));
   } else if (cmd == "postmortem") {
-    reply = postmortem(c, str("id"));
+    reply = incidents::postmortem(c, str("id"));
   } else {
-    reply = decide(c, cmd, str("id"), str("action"), {who, who}, str("reason"));
+    reply = incidents::decide(c, cmd, str("id"), str("action"), {who, who}, str("reason"));
   }
   if (!reply.ok()) return errorReply(reply.code, reply.message);
   return okReply(reply.data);
 }
 
-IncidentContext Agent::Impl::incidentContext() {
+incidents::IncidentContext Agent::Impl::incidentContext() {
   return {incident_store.get(), manager.get(), clock, config.node_id, store_error, &evaluator};
 }
 

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-namespace novacron::policy {
+namespace novacron {
 
 /// One problem in a configuration or playbook file, positioned for an editor: 1-based line and
 /// column, printed as `FILE:LINE:COLUMN: message`.
@@ -23,4 +23,4 @@ struct Diagnostic {
 
 using Diagnostics = std::vector<Diagnostic>;
 
-}  // namespace novacron::policy
+}  // namespace novacron

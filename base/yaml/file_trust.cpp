@@ -9,7 +9,7 @@
 
 #include "base/proc_file.h"
 
-namespace novacron::policy {
+namespace novacron {
 namespace {
 
 std::optional<std::string> judge(const struct stat& st, const std::string& p, const char* what) {
@@ -57,9 +57,9 @@ std::optional<std::string> untrustedReason(const std::filesystem::path& path) {
 }
 
 Result<std::string> readTrustedFile(const std::filesystem::path& path, bool enforce) {
-  if (!enforce) return collectors::readWholeFile(path);
+  if (!enforce) return readWholeFile(path);
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) return collectors::errnoError(errno, path.string());
+  if (fd < 0) return errnoError(errno, path.string());
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
@@ -83,8 +83,8 @@ Result<std::string> readTrustedFile(const std::filesystem::path& path, bool enfo
   }
   int err = errno;
   ::close(fd);
-  if (n < 0) return collectors::errnoError(err, path.string());
+  if (n < 0) return errnoError(err, path.string());
   return text;
 }
 
-}  // namespace novacron::policy
+}  // namespace novacron

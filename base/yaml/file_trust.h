@@ -6,7 +6,7 @@
 
 #include "base/result.h"
 
-namespace novacron::policy {
+namespace novacron {
 
 /// Why a file or directory that root will act on cannot be trusted, or nullopt if it can: it
 /// must be owned by root and writable by nobody else, and so must every directory above it up
@@ -19,4 +19,4 @@ std::optional<std::string> untrustedReason(const std::filesystem::path& path);
 /// is the file read; an untrusted one is an error that says why.
 Result<std::string> readTrustedFile(const std::filesystem::path& path, bool enforce);
 
-}  // namespace novacron::policy
+}  // namespace novacron

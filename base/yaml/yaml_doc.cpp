@@ -4,7 +4,7 @@
 
 #include <map>
 
-namespace novacron::policy::yaml {
+namespace novacron::yaml {
 
 namespace {
 const std::vector<Node> kNoItems;
@@ -162,4 +162,4 @@ std::variant<Node, ParseError> parse(std::string_view text) {
   return b.document();
 }
 
-}  // namespace novacron::policy::yaml
+}  // namespace novacron::yaml

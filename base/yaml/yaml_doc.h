@@ -7,7 +7,7 @@
 #include <variant>
 #include <vector>
 
-namespace novacron::policy::yaml {
+namespace novacron::yaml {
 
 /// 0-based line and column, as libyaml reports them.
 struct Mark {
@@ -62,4 +62,4 @@ struct ParseError {
 /// size of the expanded document (a "billion laughs" file is an error, not an outage).
 std::variant<Node, ParseError> parse(std::string_view text);
 
-}  // namespace novacron::policy::yaml
+}  // namespace novacron::yaml

@@ -3,7 +3,7 @@
 #include <charconv>
 #include <set>
 
-namespace novacron::policy {
+namespace novacron {
 namespace {
 
 std::string kindName(const yaml::Node& n) {
@@ -184,4 +184,4 @@ std::optional<std::map<std::string, std::string>> YamlReader::stringMap(const ya
   return out;
 }
 
-}  // namespace novacron::policy
+}  // namespace novacron

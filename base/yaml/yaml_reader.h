@@ -12,7 +12,7 @@
 #include "base/yaml/diagnostic.h"
 #include "base/yaml/yaml_doc.h"
 
-namespace novacron::policy {
+namespace novacron {
 
 /// Reads typed values out of a parsed YAML document and records every problem, positioned, in
 /// a Diagnostics list instead of stopping at the first: an operator fixes a file in one pass.
@@ -59,4 +59,4 @@ class YamlReader {
   Diagnostics* warnings_;
 };
 
-}  // namespace novacron::policy
+}  // namespace novacron

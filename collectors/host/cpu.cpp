@@ -7,25 +7,31 @@
 namespace novacron::collectors {
 namespace {
 
-constexpr MetricDef kUsage{"novacron_cpu_usage_ratio", MetricType::kGauge, "",
-                           "Share of all CPU time spent busy (not idle, not iowait) since the "
-                           "previous sample, 0-1."};
-constexpr MetricDef kMode{"novacron_cpu_mode_ratio", MetricType::kGauge, "mode",
-                          "Share of all CPU time spent in each mode (user, nice, system, idle, "
-                          "iowait, irq, softirq, steal) since the previous sample, 0-1."};
-constexpr MetricDef kCore{"novacron_cpu_core_usage_ratio", MetricType::kGauge, "cpu",
-                          "Share of one online CPU's time spent busy since the previous sample, "
-                          "0-1."};
-constexpr MetricDef kOnline{"novacron_cpu_online_cores", MetricType::kGauge, "",
-                            "Number of online CPUs."};
-constexpr MetricDef kCtxt{"novacron_cpu_context_switches_per_second", MetricType::kGauge, "",
-                          "Context switches per second since the previous sample."};
-constexpr MetricDef kIntr{"novacron_cpu_interrupts_per_second", MetricType::kGauge, "",
-                          "Interrupts serviced per second since the previous sample."};
-constexpr MetricDef kForks{"novacron_cpu_forks_per_second", MetricType::kGauge, "",
-                           "Processes and threads created per second since the previous sample."};
-constexpr const MetricDef* kMetrics[] = {&kUsage, &kMode, &kCore, &kOnline,
-                                         &kCtxt,  &kIntr, &kForks};
+constexpr metrics::MetricDef kUsage{
+    "novacron_cpu_usage_ratio", metrics::MetricType::kGauge, "",
+    "Share of all CPU time spent busy (not idle, not iowait) since the "
+    "previous sample, 0-1."};
+constexpr metrics::MetricDef kMode{
+    "novacron_cpu_mode_ratio", metrics::MetricType::kGauge, "mode",
+    "Share of all CPU time spent in each mode (user, nice, system, idle, "
+    "iowait, irq, softirq, steal) since the previous sample, 0-1."};
+constexpr metrics::MetricDef kCore{
+    "novacron_cpu_core_usage_ratio", metrics::MetricType::kGauge, "cpu",
+    "Share of one online CPU's time spent busy since the previous sample, "
+    "0-1."};
+constexpr metrics::MetricDef kOnline{"novacron_cpu_online_cores", metrics::MetricType::kGauge, "",
+                                     "Number of online CPUs."};
+constexpr metrics::MetricDef kCtxt{"novacron_cpu_context_switches_per_second",
+                                   metrics::MetricType::kGauge, "",
+                                   "Context switches per second since the previous sample."};
+constexpr metrics::MetricDef kIntr{"novacron_cpu_interrupts_per_second",
+                                   metrics::MetricType::kGauge, "",
+                                   "Interrupts serviced per second since the previous sample."};
+constexpr metrics::MetricDef kForks{
+    "novacron_cpu_forks_per_second", metrics::MetricType::kGauge, "",
+    "Processes and threads created per second since the previous sample."};
+constexpr const metrics::MetricDef* kMetrics[] = {&kUsage, &kMode, &kCore, &kOnline,
+                                                  &kCtxt,  &kIntr, &kForks};
 
 constexpr std::string_view kModeNames[CpuTicks::kModes] = {"user",   "nice", "system",  "idle",
                                                            "iowait", "irq",  "softirq", "steal"};
@@ -106,16 +112,16 @@ Result<ProcStat> parseProcStat(std::string_view text) {
 
 CpuCollector::CpuCollector(const std::filesystem::path& root) : stat_(root / "proc/stat") {}
 
-std::span<const MetricDef* const> CpuCollector::metrics() const { return kMetrics; }
+std::span<const metrics::MetricDef* const> CpuCollector::metrics() const { return kMetrics; }
 
-Result<std::vector<Sample>> CpuCollector::collect(TimePoint now, milliseconds /*budget*/) {
+Result<std::vector<metrics::Sample>> CpuCollector::collect(TimePoint now, milliseconds /*budget*/) {
   auto text = stat_.read();
   if (!text) return text.error();
   auto parsed = parseProcStat(*text);
   if (!parsed) return parsed.error();
   ProcStat& cur = *parsed;
 
-  std::vector<Sample> out;
+  std::vector<metrics::Sample> out;
   out.reserve(16 + cur.cores.size());
   out.push_back({&kOnline, {}, static_cast<double>(cur.cores.size())});
   if (prev_) {
@@ -135,7 +141,7 @@ Result<std::vector<Sample>> CpuCollector::collect(TimePoint now, milliseconds /*
     }
     double dt = std::chrono::duration<double>(now - prev_time_).count();
     if (dt > 0) {
-      auto rate = [&](const MetricDef& def, uint64_t before, uint64_t after) {
+      auto rate = [&](const metrics::MetricDef& def, uint64_t before, uint64_t after) {
         if (auto d = counterDelta(before, after)) out.push_back({&def, {}, *d / dt});
       };
       rate(kCtxt, prev_->context_switches, cur.context_switches);

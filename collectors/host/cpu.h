@@ -37,8 +37,8 @@ class CpuCollector final : public Collector {
  public:
   explicit CpuCollector(const std::filesystem::path& root);
   std::string_view name() const override { return "cpu"; }
-  std::span<const MetricDef* const> metrics() const override;
-  Result<std::vector<Sample>> collect(TimePoint now, milliseconds budget) override;
+  std::span<const metrics::MetricDef* const> metrics() const override;
+  Result<std::vector<metrics::Sample>> collect(TimePoint now, milliseconds budget) override;
 
  private:
   ProcFile stat_;

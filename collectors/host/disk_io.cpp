@@ -9,18 +9,24 @@
 namespace novacron::collectors {
 namespace {
 
-constexpr MetricDef kReads{"novacron_disk_reads_per_second", MetricType::kGauge, "device",
-                           "Read requests completed per second since the previous sample."};
-constexpr MetricDef kReadBytes{"novacron_disk_read_bytes_per_second", MetricType::kGauge, "device",
-                               "Bytes read per second since the previous sample."};
-constexpr MetricDef kWrites{"novacron_disk_writes_per_second", MetricType::kGauge, "device",
-                            "Write requests completed per second since the previous sample."};
-constexpr MetricDef kWriteBytes{"novacron_disk_written_bytes_per_second", MetricType::kGauge,
-                                "device", "Bytes written per second since the previous sample."};
-constexpr MetricDef kIoTime{"novacron_disk_io_time_ratio", MetricType::kGauge, "device",
-                            "Share of time the device had I/O in flight since the previous "
-                            "sample, 0-1 (utilisation)."};
-constexpr const MetricDef* kMetrics[] = {&kReads, &kReadBytes, &kWrites, &kWriteBytes, &kIoTime};
+constexpr metrics::MetricDef kReads{
+    "novacron_disk_reads_per_second", metrics::MetricType::kGauge, "device",
+    "Read requests completed per second since the previous sample."};
+constexpr metrics::MetricDef kReadBytes{"novacron_disk_read_bytes_per_second",
+                                        metrics::MetricType::kGauge, "device",
+                                        "Bytes read per second since the previous sample."};
+constexpr metrics::MetricDef kWrites{
+    "novacron_disk_writes_per_second", metrics::MetricType::kGauge, "device",
+    "Write requests completed per second since the previous sample."};
+constexpr metrics::MetricDef kWriteBytes{"novacron_disk_written_bytes_per_second",
+                                         metrics::MetricType::kGauge, "device",
+                                         "Bytes written per second since the previous sample."};
+constexpr metrics::MetricDef kIoTime{
+    "novacron_disk_io_time_ratio", metrics::MetricType::kGauge, "device",
+    "Share of time the device had I/O in flight since the previous "
+    "sample, 0-1 (utilisation)."};
+constexpr const metrics::MetricDef* kMetrics[] = {&kReads, &kReadBytes, &kWrites, &kWriteBytes,
+                                                  &kIoTime};
 
 // diskstats counts sectors of 512 bytes whatever the device's real sector size.
 constexpr double kSectorBytes = 512;
@@ -60,7 +66,7 @@ Result<std::vector<DiskCounters>> parseDiskstats(std::string_view text) {
 DiskIoCollector::DiskIoCollector(const std::filesystem::path& root)
     : diskstats_(root / "proc/diskstats"), sys_block_(root / "sys/block") {}
 
-std::span<const MetricDef* const> DiskIoCollector::metrics() const { return kMetrics; }
+std::span<const metrics::MetricDef* const> DiskIoCollector::metrics() const { return kMetrics; }
 
 bool DiskIoCollector::wanted(const std::string& device) {
   if (device.starts_with("loop") || device.starts_with("ram")) return false;
@@ -73,16 +79,17 @@ bool DiskIoCollector::wanted(const std::string& device) {
   return whole;
 }
 
-Result<std::vector<Sample>> DiskIoCollector::collect(TimePoint now, milliseconds /*budget*/) {
+Result<std::vector<metrics::Sample>> DiskIoCollector::collect(TimePoint now,
+                                                              milliseconds /*budget*/) {
   auto text = diskstats_.read();
   if (!text) return text.error();
   auto parsed = parseDiskstats(*text);
   if (!parsed) return parsed.error();
-  std::vector<Sample> out;
+  std::vector<metrics::Sample> out;
   for (const DiskCounters& d : *parsed) {
     if (!wanted(d.device)) continue;
     auto r = history_.update(d.device, d.counters, now);
-    auto emit = [&](const MetricDef& def, const std::optional<double>& v, double scale) {
+    auto emit = [&](const metrics::MetricDef& def, const std::optional<double>& v, double scale) {
       if (v) out.push_back({&def, {{"device", validUtf8(d.device)}}, *v * scale});
     };
     emit(kReads, r[DiskCounters::kReads], 1);

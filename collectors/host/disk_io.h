@@ -29,8 +29,8 @@ class DiskIoCollector final : public Collector {
  public:
   explicit DiskIoCollector(const std::filesystem::path& root);
   std::string_view name() const override { return "disk_io"; }
-  std::span<const MetricDef* const> metrics() const override;
-  Result<std::vector<Sample>> collect(TimePoint now, milliseconds budget) override;
+  std::span<const metrics::MetricDef* const> metrics() const override;
+  Result<std::vector<metrics::Sample>> collect(TimePoint now, milliseconds budget) override;
 
  private:
   bool wanted(const std::string& device);
@@ -40,7 +40,7 @@ class DiskIoCollector final : public Collector {
   // Whether each device of the last read is a whole disk: asked of /sys once per device name,
   // not twice per device every sweep (a name's answer never changes; a name gone is forgotten).
   std::unordered_map<std::string, bool> whole_disk_;
-  CounterHistory<DiskCounters::kFields> history_;
+  metrics::CounterHistory<DiskCounters::kFields> history_;
 };
 
 }  // namespace novacron::collectors

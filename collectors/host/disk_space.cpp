@@ -9,22 +9,26 @@ namespace novacron::collectors {
 namespace {
 
 constexpr std::string_view kLabels = "device,fstype,mount";
-constexpr MetricDef kSize{"novacron_disk_size_bytes", MetricType::kGauge, kLabels,
-                          "Size of the filesystem, bytes."};
-constexpr MetricDef kFree{"novacron_disk_free_bytes", MetricType::kGauge, kLabels,
-                          "Space available to unprivileged users (f_bavail), bytes."};
-constexpr MetricDef kUsed{"novacron_disk_used_ratio", MetricType::kGauge, kLabels,
-                          "Share of the space usable by unprivileged users that is used, 0-1 "
-                          "(what df shows as Use%)."};
-constexpr MetricDef kInodes{"novacron_disk_inodes_used_ratio", MetricType::kGauge, kLabels,
-                            "Share of inodes in use, 0-1 (absent on filesystems without a fixed "
-                            "inode table)."};
-constexpr MetricDef kReadOnly{"novacron_disk_read_only", MetricType::kGauge, kLabels,
-                              "1 if the filesystem is mounted read-only."};
-constexpr MetricDef kUp{"novacron_disk_up", MetricType::kGauge, kLabels,
-                        "1 if statvfs answered for this mount within the timeout, 0 if it hangs "
-                        "or fails (dead network mount, vanished mountpoint)."};
-constexpr const MetricDef* kMetrics[] = {&kSize, &kFree, &kUsed, &kInodes, &kReadOnly, &kUp};
+constexpr metrics::MetricDef kSize{"novacron_disk_size_bytes", metrics::MetricType::kGauge, kLabels,
+                                   "Size of the filesystem, bytes."};
+constexpr metrics::MetricDef kFree{"novacron_disk_free_bytes", metrics::MetricType::kGauge, kLabels,
+                                   "Space available to unprivileged users (f_bavail), bytes."};
+constexpr metrics::MetricDef kUsed{
+    "novacron_disk_used_ratio", metrics::MetricType::kGauge, kLabels,
+    "Share of the space usable by unprivileged users that is used, 0-1 "
+    "(what df shows as Use%)."};
+constexpr metrics::MetricDef kInodes{
+    "novacron_disk_inodes_used_ratio", metrics::MetricType::kGauge, kLabels,
+    "Share of inodes in use, 0-1 (absent on filesystems without a fixed "
+    "inode table)."};
+constexpr metrics::MetricDef kReadOnly{"novacron_disk_read_only", metrics::MetricType::kGauge,
+                                       kLabels, "1 if the filesystem is mounted read-only."};
+constexpr metrics::MetricDef kUp{
+    "novacron_disk_up", metrics::MetricType::kGauge, kLabels,
+    "1 if statvfs answered for this mount within the timeout, 0 if it hangs "
+    "or fails (dead network mount, vanished mountpoint)."};
+constexpr const metrics::MetricDef* kMetrics[] = {&kSize,   &kFree,     &kUsed,
+                                                  &kInodes, &kReadOnly, &kUp};
 
 std::string unescapeMountField(std::string_view s) {
   auto oct = [](char c) { return c >= '0' && c <= '7'; };
@@ -92,9 +96,10 @@ DiskSpaceCollector::DiskSpaceCollector(const std::filesystem::path& root, DiskSp
       options_(std::move(options)),
       worker_(std::move(statfs), options_.max_threads) {}
 
-std::span<const MetricDef* const> DiskSpaceCollector::metrics() const { return kMetrics; }
+std::span<const metrics::MetricDef* const> DiskSpaceCollector::metrics() const { return kMetrics; }
 
-Result<std::vector<Sample>> DiskSpaceCollector::collect(TimePoint /*now*/, milliseconds budget) {
+Result<std::vector<metrics::Sample>> DiskSpaceCollector::collect(TimePoint /*now*/,
+                                                                 milliseconds budget) {
   // The kernel says when the mount table changes: until it does, the last reading holds
   // (generating /proc/self/mounts was most of an idle sweep's kernel time).
   if (mounts_.changed() || !visible_) {
@@ -120,15 +125,15 @@ Result<std::vector<Sample>> DiskSpaceCollector::collect(TimePoint /*now*/, milli
   auto start = std::chrono::steady_clock::now();
   worker_.waitFor(asked, start + budget);
 
-  std::vector<Sample> out;
+  std::vector<metrics::Sample> out;
   out.reserve(mounts.size() * std::size(kMetrics));
   auto now = std::chrono::steady_clock::now();
   for (auto it = mounts.rbegin(); it != mounts.rend(); ++it) {
     const Mount& m = *it;
     // The mount point stays raw for statvfs; its label is text (a mount point is any bytes).
-    Labels labels{{"device", validUtf8(m.device)},
-                  {"fstype", validUtf8(m.fstype)},
-                  {"mount", validUtf8(m.mountpoint)}};
+    metrics::Labels labels{{"device", validUtf8(m.device)},
+                           {"fstype", validUtf8(m.fstype)},
+                           {"mount", validUtf8(m.mountpoint)}};
     StatfsWorker::State st = worker_.state(m.mountpoint);
     bool hung = st.in_flight && now - st.since >= options_.statfs_timeout;
     bool failed = !st.in_flight && st.error != 0;

@@ -44,8 +44,8 @@ class DiskSpaceCollector final : public Collector {
   DiskSpaceCollector(const std::filesystem::path& root, DiskSpaceOptions options,
                      StatfsFn statfs = realStatfs());
   std::string_view name() const override { return "disk_space"; }
-  std::span<const MetricDef* const> metrics() const override;
-  Result<std::vector<Sample>> collect(TimePoint now, milliseconds budget) override;
+  std::span<const metrics::MetricDef* const> metrics() const override;
+  Result<std::vector<metrics::Sample>> collect(TimePoint now, milliseconds budget) override;
 
  private:
   ProcFile mounts_;

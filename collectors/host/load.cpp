@@ -5,17 +5,18 @@
 namespace novacron::collectors {
 namespace {
 
-constexpr MetricDef kLoad1{"novacron_load1", MetricType::kGauge, "",
-                           "Load average over 1 minute (runnable plus uninterruptible tasks)."};
-constexpr MetricDef kLoad5{"novacron_load5", MetricType::kGauge, "",
-                           "Load average over 5 minutes."};
-constexpr MetricDef kLoad15{"novacron_load15", MetricType::kGauge, "",
-                            "Load average over 15 minutes."};
-constexpr MetricDef kRunQueue{"novacron_load_run_queue", MetricType::kGauge, "",
-                              "Tasks runnable at the time of the sample (the run queue)."};
-constexpr MetricDef kTasks{"novacron_load_tasks", MetricType::kGauge, "",
-                           "Scheduling entities (processes and threads) that exist."};
-constexpr const MetricDef* kMetrics[] = {&kLoad1, &kLoad5, &kLoad15, &kRunQueue, &kTasks};
+constexpr metrics::MetricDef kLoad1{
+    "novacron_load1", metrics::MetricType::kGauge, "",
+    "Load average over 1 minute (runnable plus uninterruptible tasks)."};
+constexpr metrics::MetricDef kLoad5{"novacron_load5", metrics::MetricType::kGauge, "",
+                                    "Load average over 5 minutes."};
+constexpr metrics::MetricDef kLoad15{"novacron_load15", metrics::MetricType::kGauge, "",
+                                     "Load average over 15 minutes."};
+constexpr metrics::MetricDef kRunQueue{"novacron_load_run_queue", metrics::MetricType::kGauge, "",
+                                       "Tasks runnable at the time of the sample (the run queue)."};
+constexpr metrics::MetricDef kTasks{"novacron_load_tasks", metrics::MetricType::kGauge, "",
+                                    "Scheduling entities (processes and threads) that exist."};
+constexpr const metrics::MetricDef* kMetrics[] = {&kLoad1, &kLoad5, &kLoad15, &kRunQueue, &kTasks};
 
 }  // namespace
 
@@ -37,18 +38,19 @@ Result<LoadAvg> parseLoadavg(std::string_view text) {
 
 LoadCollector::LoadCollector(const std::filesystem::path& root) : loadavg_(root / "proc/loadavg") {}
 
-std::span<const MetricDef* const> LoadCollector::metrics() const { return kMetrics; }
+std::span<const metrics::MetricDef* const> LoadCollector::metrics() const { return kMetrics; }
 
-Result<std::vector<Sample>> LoadCollector::collect(TimePoint /*now*/, milliseconds /*budget*/) {
+Result<std::vector<metrics::Sample>> LoadCollector::collect(TimePoint /*now*/,
+                                                            milliseconds /*budget*/) {
   auto text = loadavg_.read();
   if (!text) return text.error();
   auto l = parseLoadavg(*text);
   if (!l) return l.error();
-  return std::vector<Sample>{{&kLoad1, {}, l->load1},
-                             {&kLoad5, {}, l->load5},
-                             {&kLoad15, {}, l->load15},
-                             {&kRunQueue, {}, static_cast<double>(l->runnable)},
-                             {&kTasks, {}, static_cast<double>(l->tasks)}};
+  return std::vector<metrics::Sample>{{&kLoad1, {}, l->load1},
+                                      {&kLoad5, {}, l->load5},
+                                      {&kLoad15, {}, l->load15},
+                                      {&kRunQueue, {}, static_cast<double>(l->runnable)},
+                                      {&kTasks, {}, static_cast<double>(l->tasks)}};
 }
 
 }  // namespace novacron::collectors

@@ -21,8 +21,8 @@ class LoadCollector final : public Collector {
  public:
   explicit LoadCollector(const std::filesystem::path& root);
   std::string_view name() const override { return "load"; }
-  std::span<const MetricDef* const> metrics() const override;
-  Result<std::vector<Sample>> collect(TimePoint now, milliseconds budget) override;
+  std::span<const metrics::MetricDef* const> metrics() const override;
+  Result<std::vector<metrics::Sample>> collect(TimePoint now, milliseconds budget) override;
 
  private:
   ProcFile loadavg_;

@@ -7,30 +7,36 @@
 namespace novacron::collectors {
 namespace {
 
-constexpr MetricDef kTotal{"novacron_memory_total_bytes", MetricType::kGauge, "",
-                           "Physical memory usable by the kernel (MemTotal), bytes."};
-constexpr MetricDef kAvailable{"novacron_memory_available_bytes", MetricType::kGauge, "",
-                               "Memory available for new work without swapping (MemAvailable), "
-                               "bytes."};
-constexpr MetricDef kUsed{"novacron_memory_used_ratio", MetricType::kGauge, "",
-                          "1 - MemAvailable / MemTotal, 0-1."};
-constexpr MetricDef kCached{"novacron_memory_cached_bytes", MetricType::kGauge, "",
-                            "Page cache and buffers (Cached + Buffers), bytes."};
-constexpr MetricDef kSwapTotal{"novacron_swap_total_bytes", MetricType::kGauge, "",
-                               "Swap space configured, bytes."};
-constexpr MetricDef kSwapUsed{"novacron_swap_used_ratio", MetricType::kGauge, "",
-                              "Share of swap space in use, 0-1 (0 without swap)."};
-constexpr MetricDef kFaults{"novacron_memory_page_faults_per_second", MetricType::kGauge, "",
-                            "Page faults (minor and major) per second since the previous sample."};
-constexpr MetricDef kMajor{"novacron_memory_major_page_faults_per_second", MetricType::kGauge, "",
-                           "Major page faults (served from disk) per second since the previous "
-                           "sample."};
-constexpr MetricDef kSwapIn{"novacron_swap_in_bytes_per_second", MetricType::kGauge, "",
-                            "Bytes swapped in per second since the previous sample."};
-constexpr MetricDef kSwapOut{"novacron_swap_out_bytes_per_second", MetricType::kGauge, "",
-                             "Bytes swapped out per second since the previous sample."};
-constexpr const MetricDef* kMetrics[] = {&kTotal,    &kAvailable, &kUsed,  &kCached, &kSwapTotal,
-                                         &kSwapUsed, &kFaults,    &kMajor, &kSwapIn, &kSwapOut};
+constexpr metrics::MetricDef kTotal{"novacron_memory_total_bytes", metrics::MetricType::kGauge, "",
+                                    "Physical memory usable by the kernel (MemTotal), bytes."};
+constexpr metrics::MetricDef kAvailable{
+    "novacron_memory_available_bytes", metrics::MetricType::kGauge, "",
+    "Memory available for new work without swapping (MemAvailable), "
+    "bytes."};
+constexpr metrics::MetricDef kUsed{"novacron_memory_used_ratio", metrics::MetricType::kGauge, "",
+                                   "1 - MemAvailable / MemTotal, 0-1."};
+constexpr metrics::MetricDef kCached{"novacron_memory_cached_bytes", metrics::MetricType::kGauge,
+                                     "", "Page cache and buffers (Cached + Buffers), bytes."};
+constexpr metrics::MetricDef kSwapTotal{"novacron_swap_total_bytes", metrics::MetricType::kGauge,
+                                        "", "Swap space configured, bytes."};
+constexpr metrics::MetricDef kSwapUsed{"novacron_swap_used_ratio", metrics::MetricType::kGauge, "",
+                                       "Share of swap space in use, 0-1 (0 without swap)."};
+constexpr metrics::MetricDef kFaults{
+    "novacron_memory_page_faults_per_second", metrics::MetricType::kGauge, "",
+    "Page faults (minor and major) per second since the previous sample."};
+constexpr metrics::MetricDef kMajor{
+    "novacron_memory_major_page_faults_per_second", metrics::MetricType::kGauge, "",
+    "Major page faults (served from disk) per second since the previous "
+    "sample."};
+constexpr metrics::MetricDef kSwapIn{"novacron_swap_in_bytes_per_second",
+                                     metrics::MetricType::kGauge, "",
+                                     "Bytes swapped in per second since the previous sample."};
+constexpr metrics::MetricDef kSwapOut{"novacron_swap_out_bytes_per_second",
+                                      metrics::MetricType::kGauge, "",
+                                      "Bytes swapped out per second since the previous sample."};
+constexpr const metrics::MetricDef* kMetrics[] = {&kTotal,     &kAvailable, &kUsed,   &kCached,
+                                                  &kSwapTotal, &kSwapUsed,  &kFaults, &kMajor,
+                                                  &kSwapIn,    &kSwapOut};
 
 }  // namespace
 
@@ -108,9 +114,10 @@ Result<VmStat> parseVmstat(std::string_view text) {
 MemoryCollector::MemoryCollector(const std::filesystem::path& root, uint64_t page_size)
     : meminfo_(root / "proc/meminfo"), vmstat_(root / "proc/vmstat"), page_size_(page_size) {}
 
-std::span<const MetricDef* const> MemoryCollector::metrics() const { return kMetrics; }
+std::span<const metrics::MetricDef* const> MemoryCollector::metrics() const { return kMetrics; }
 
-Result<std::vector<Sample>> MemoryCollector::collect(TimePoint now, milliseconds /*budget*/) {
+Result<std::vector<metrics::Sample>> MemoryCollector::collect(TimePoint now,
+                                                              milliseconds /*budget*/) {
   auto mtext = meminfo_.read();
   if (!mtext) return mtext.error();
   auto mem = parseMeminfo(*mtext);
@@ -121,7 +128,7 @@ Result<std::vector<Sample>> MemoryCollector::collect(TimePoint now, milliseconds
   if (!vm) return vm.error();
 
   auto d = [](uint64_t v) { return static_cast<double>(v); };
-  std::vector<Sample> out;
+  std::vector<metrics::Sample> out;
   out.reserve(std::size(kMetrics));
   out.push_back({&kTotal, {}, d(mem->total)});
   out.push_back({&kAvailable, {}, d(mem->available)});
@@ -133,7 +140,8 @@ Result<std::vector<Sample>> MemoryCollector::collect(TimePoint now, milliseconds
 
   double dt = std::chrono::duration<double>(now - prev_time_).count();
   if (prev_ && dt > 0) {
-    auto rate = [&](const MetricDef& def, uint64_t before, uint64_t after, uint64_t scale) {
+    auto rate = [&](const metrics::MetricDef& def, uint64_t before, uint64_t after,
+                    uint64_t scale) {
       if (auto delta = counterDelta(before, after))
         out.push_back({&def, {}, d(*delta * scale) / dt});
     };

@@ -32,8 +32,8 @@ class MemoryCollector final : public Collector {
   /// `page_size` converts swapped pages to bytes.
   MemoryCollector(const std::filesystem::path& root, uint64_t page_size);
   std::string_view name() const override { return "memory"; }
-  std::span<const MetricDef* const> metrics() const override;
-  Result<std::vector<Sample>> collect(TimePoint now, milliseconds budget) override;
+  std::span<const metrics::MetricDef* const> metrics() const override;
+  Result<std::vector<metrics::Sample>> collect(TimePoint now, milliseconds budget) override;
 
  private:
   ProcFile meminfo_;

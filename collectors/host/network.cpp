@@ -6,28 +6,33 @@
 namespace novacron::collectors {
 namespace {
 
-constexpr MetricDef kRxBytes{"novacron_network_receive_bytes_per_second", MetricType::kGauge,
-                             "interface", "Bytes received per second since the previous sample."};
-constexpr MetricDef kRxPackets{"novacron_network_receive_packets_per_second", MetricType::kGauge,
-                               "interface",
-                               "Packets received per second since the previous sample."};
-constexpr MetricDef kRxErrors{"novacron_network_receive_errors_per_second", MetricType::kGauge,
-                              "interface", "Receive errors per second since the previous sample."};
-constexpr MetricDef kRxDrops{"novacron_network_receive_drops_per_second", MetricType::kGauge,
-                             "interface",
-                             "Received packets dropped per second since the previous sample."};
-constexpr MetricDef kTxBytes{"novacron_network_transmit_bytes_per_second", MetricType::kGauge,
-                             "interface", "Bytes sent per second since the previous sample."};
-constexpr MetricDef kTxPackets{"novacron_network_transmit_packets_per_second", MetricType::kGauge,
-                               "interface", "Packets sent per second since the previous sample."};
-constexpr MetricDef kTxErrors{"novacron_network_transmit_errors_per_second", MetricType::kGauge,
-                              "interface", "Transmit errors per second since the previous sample."};
-constexpr MetricDef kTxDrops{"novacron_network_transmit_drops_per_second", MetricType::kGauge,
-                             "interface",
-                             "Outgoing packets dropped per second since the previous sample."};
+constexpr metrics::MetricDef kRxBytes{"novacron_network_receive_bytes_per_second",
+                                      metrics::MetricType::kGauge, "interface",
+                                      "Bytes received per second since the previous sample."};
+constexpr metrics::MetricDef kRxPackets{"novacron_network_receive_packets_per_second",
+                                        metrics::MetricType::kGauge, "interface",
+                                        "Packets received per second since the previous sample."};
+constexpr metrics::MetricDef kRxErrors{"novacron_network_receive_errors_per_second",
+                                       metrics::MetricType::kGauge, "interface",
+                                       "Receive errors per second since the previous sample."};
+constexpr metrics::MetricDef kRxDrops{
+    "novacron_network_receive_drops_per_second", metrics::MetricType::kGauge, "interface",
+    "Received packets dropped per second since the previous sample."};
+constexpr metrics::MetricDef kTxBytes{"novacron_network_transmit_bytes_per_second",
+                                      metrics::MetricType::kGauge, "interface",
+                                      "Bytes sent per second since the previous sample."};
+constexpr metrics::MetricDef kTxPackets{"novacron_network_transmit_packets_per_second",
+                                        metrics::MetricType::kGauge, "interface",
+                                        "Packets sent per second since the previous sample."};
+constexpr metrics::MetricDef kTxErrors{"novacron_network_transmit_errors_per_second",
+                                       metrics::MetricType::kGauge, "interface",
+                                       "Transmit errors per second since the previous sample."};
+constexpr metrics::MetricDef kTxDrops{
+    "novacron_network_transmit_drops_per_second", metrics::MetricType::kGauge, "interface",
+    "Outgoing packets dropped per second since the previous sample."};
 // Same order as InterfaceCounters::Field.
-constexpr const MetricDef* kMetrics[] = {&kRxBytes, &kRxPackets, &kRxErrors, &kRxDrops,
-                                         &kTxBytes, &kTxPackets, &kTxErrors, &kTxDrops};
+constexpr const metrics::MetricDef* kMetrics[] = {&kRxBytes, &kRxPackets, &kRxErrors, &kRxDrops,
+                                                  &kTxBytes, &kTxPackets, &kTxErrors, &kTxDrops};
 
 // Column of each Field among the 16 counters after "iface:".
 constexpr int kColumns[InterfaceCounters::kFields] = {0, 1, 2, 3, 8, 9, 10, 11};
@@ -68,14 +73,15 @@ Result<std::vector<InterfaceCounters>> parseNetDev(std::string_view text) {
 NetworkCollector::NetworkCollector(const std::filesystem::path& root)
     : netdev_(root / "proc/net/dev") {}
 
-std::span<const MetricDef* const> NetworkCollector::metrics() const { return kMetrics; }
+std::span<const metrics::MetricDef* const> NetworkCollector::metrics() const { return kMetrics; }
 
-Result<std::vector<Sample>> NetworkCollector::collect(TimePoint now, milliseconds /*budget*/) {
+Result<std::vector<metrics::Sample>> NetworkCollector::collect(TimePoint now,
+                                                               milliseconds /*budget*/) {
   auto text = netdev_.read();
   if (!text) return text.error();
   auto parsed = parseNetDev(*text);
   if (!parsed) return parsed.error();
-  std::vector<Sample> out;
+  std::vector<metrics::Sample> out;
   out.reserve(parsed->size() * InterfaceCounters::kFields);
   for (const InterfaceCounters& ifc : *parsed) {
     auto rates = history_.update(ifc.name, ifc.counters, now);

@@ -36,12 +36,12 @@ class NetworkCollector final : public Collector {
  public:
   explicit NetworkCollector(const std::filesystem::path& root);
   std::string_view name() const override { return "network"; }
-  std::span<const MetricDef* const> metrics() const override;
-  Result<std::vector<Sample>> collect(TimePoint now, milliseconds budget) override;
+  std::span<const metrics::MetricDef* const> metrics() const override;
+  Result<std::vector<metrics::Sample>> collect(TimePoint now, milliseconds budget) override;
 
  private:
   ProcFile netdev_;
-  CounterHistory<InterfaceCounters::kFields> history_;
+  metrics::CounterHistory<InterfaceCounters::kFields> history_;
 };
 
 }  // namespace novacron::collectors

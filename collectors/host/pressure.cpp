@@ -5,14 +5,14 @@
 namespace novacron::collectors {
 namespace {
 
-constexpr MetricDef kRatio{
-    "novacron_pressure_ratio", MetricType::kGauge, "resource,scope,window",
+constexpr metrics::MetricDef kRatio{
+    "novacron_pressure_ratio", metrics::MetricType::kGauge, "resource,scope,window",
     "Share of time (0 to 1) that some (scope=some) or all non-idle (scope=full) tasks were "
     "stalled on the resource (cpu, memory, io), averaged over window (10s, 60s, 300s)."};
-constexpr MetricDef kStalled{
-    "novacron_pressure_stalled_seconds_total", MetricType::kCounter, "resource,scope",
+constexpr metrics::MetricDef kStalled{
+    "novacron_pressure_stalled_seconds_total", metrics::MetricType::kCounter, "resource,scope",
     "Total time that some or all non-idle tasks were stalled on the resource, in seconds."};
-constexpr const MetricDef* kMetrics[] = {&kRatio, &kStalled};
+constexpr const metrics::MetricDef* kMetrics[] = {&kRatio, &kStalled};
 constexpr const char* kResources[] = {"cpu", "memory", "io"};
 
 // "avg10=0.15" -> 0.15 if the key matches.
@@ -22,7 +22,7 @@ std::optional<double> valueOf(std::string_view field, std::string_view key) {
   return FieldCursor::parseDouble(field.substr(key.size() + 1));
 }
 
-void append(std::vector<Sample>& out, const char* resource, const char* scope,
+void append(std::vector<metrics::Sample>& out, const char* resource, const char* scope,
             const PressureLine& l) {
   const std::pair<const char*, double> windows[] = {
       {"10s", l.avg10}, {"60s", l.avg60}, {"300s", l.avg300}};
@@ -65,12 +65,13 @@ PressureCollector::PressureCollector(const std::filesystem::path& root)
     : files_{ProcFile(root / "proc/pressure/cpu"), ProcFile(root / "proc/pressure/memory"),
              ProcFile(root / "proc/pressure/io")} {}
 
-std::span<const MetricDef* const> pressureMetrics() { return kMetrics; }
+std::span<const metrics::MetricDef* const> pressureMetrics() { return kMetrics; }
 
-std::span<const MetricDef* const> PressureCollector::metrics() const { return kMetrics; }
+std::span<const metrics::MetricDef* const> PressureCollector::metrics() const { return kMetrics; }
 
-Result<std::vector<Sample>> PressureCollector::collect(TimePoint /*now*/, milliseconds /*budget*/) {
-  std::vector<Sample> out;
+Result<std::vector<metrics::Sample>> PressureCollector::collect(TimePoint /*now*/,
+                                                                milliseconds /*budget*/) {
+  std::vector<metrics::Sample> out;
   for (size_t i = 0; i < files_.size(); ++i) {
     auto text = files_[i].read();
     if (!text) return text.error();

@@ -24,7 +24,7 @@ struct Pressure {
 
 /// The metrics of PressureCollector (also where the host has no PSI: the catalog is the same
 /// everywhere).
-std::span<const MetricDef* const> pressureMetrics();
+std::span<const metrics::MetricDef* const> pressureMetrics();
 
 /// Parses the text of one /proc/pressure file.
 Result<Pressure> parsePressure(std::string_view text);
@@ -37,8 +37,8 @@ class PressureCollector final : public Collector {
  public:
   explicit PressureCollector(const std::filesystem::path& root);
   std::string_view name() const override { return "pressure"; }
-  std::span<const MetricDef* const> metrics() const override;
-  Result<std::vector<Sample>> collect(TimePoint now, milliseconds budget) override;
+  std::span<const metrics::MetricDef* const> metrics() const override;
+  Result<std::vector<metrics::Sample>> collect(TimePoint now, milliseconds budget) override;
 
  private:
   std::array<ProcFile, 3> files_;  // cpu, memory, io

@@ -19,23 +19,26 @@
 namespace novacron::collectors {
 namespace {
 
-constexpr MetricDef kByState{"novacron_processes", MetricType::kGauge, "state",
-                             "Processes by state: running, sleeping, disk_sleep (uninterruptible), "
-                             "zombie, stopped, idle, other."};
-constexpr MetricDef kThreads{"novacron_threads", MetricType::kGauge, "",
-                             "Threads of all processes."};
-constexpr MetricDef kFds{"novacron_file_descriptors_open", MetricType::kGauge, "",
-                         "File handles allocated by the kernel, system-wide (file-nr)."};
-constexpr MetricDef kFdsMax{"novacron_file_descriptors_max", MetricType::kGauge, "",
-                            "System-wide limit on file handles (fs.file-max)."};
-constexpr MetricDef kTopCpu{"novacron_top_process_cpu_ratio", MetricType::kGauge, "name,pid,rank",
-                            "The top N processes by CPU since the previous sample, in cores (1 = "
-                            "one full CPU); rank 1 is the busiest."};
-constexpr MetricDef kTopRss{"novacron_top_process_resident_bytes", MetricType::kGauge,
-                            "name,pid,rank",
-                            "The top N processes by resident memory, bytes; rank 1 is the "
-                            "largest."};
-constexpr const MetricDef* kMetrics[] = {&kByState, &kThreads, &kFds, &kFdsMax, &kTopCpu, &kTopRss};
+constexpr metrics::MetricDef kByState{
+    "novacron_processes", metrics::MetricType::kGauge, "state",
+    "Processes by state: running, sleeping, disk_sleep (uninterruptible), "
+    "zombie, stopped, idle, other."};
+constexpr metrics::MetricDef kThreads{"novacron_threads", metrics::MetricType::kGauge, "",
+                                      "Threads of all processes."};
+constexpr metrics::MetricDef kFds{"novacron_file_descriptors_open", metrics::MetricType::kGauge, "",
+                                  "File handles allocated by the kernel, system-wide (file-nr)."};
+constexpr metrics::MetricDef kFdsMax{"novacron_file_descriptors_max", metrics::MetricType::kGauge,
+                                     "", "System-wide limit on file handles (fs.file-max)."};
+constexpr metrics::MetricDef kTopCpu{
+    "novacron_top_process_cpu_ratio", metrics::MetricType::kGauge, "name,pid,rank",
+    "The top N processes by CPU since the previous sample, in cores (1 = "
+    "one full CPU); rank 1 is the busiest."};
+constexpr metrics::MetricDef kTopRss{"novacron_top_process_resident_bytes",
+                                     metrics::MetricType::kGauge, "name,pid,rank",
+                                     "The top N processes by resident memory, bytes; rank 1 is the "
+                                     "largest."};
+constexpr const metrics::MetricDef* kMetrics[] = {&kByState, &kThreads, &kFds,
+                                                  &kFdsMax,  &kTopCpu,  &kTopRss};
 
 const char* stateName(char s) {
   switch (s) {
@@ -57,7 +60,7 @@ const char* stateName(char s) {
   }
 }
 
-Labels topLabels(const ProcessInfo& p, size_t rank) {
+metrics::Labels topLabels(const ProcessInfo& p, size_t rank) {
   // A process picks its own name: any bytes, newlines included.
   return {
       {"name", validUtf8(p.name)}, {"pid", std::to_string(p.pid)}, {"rank", std::to_string(rank)}};
@@ -65,8 +68,9 @@ Labels topLabels(const ProcessInfo& p, size_t rank) {
 
 }  // namespace
 
-std::vector<Sample> ProcessSummary::update(const std::vector<ProcessInfo>& procs, TimePoint now) {
-  std::vector<Sample> out;
+std::vector<metrics::Sample> ProcessSummary::update(const std::vector<ProcessInfo>& procs,
+                                                    TimePoint now) {
+  std::vector<metrics::Sample> out;
   // Every state appears, zero or not, so a series does not vanish when its count is 0.
   std::map<std::string_view, double> states = {{"running", 0}, {"sleeping", 0}, {"disk_sleep", 0},
                                                {"zombie", 0},  {"stopped", 0},  {"idle", 0},
@@ -183,9 +187,10 @@ ProcessesCollector::ProcessesCollector(const std::filesystem::path& root, size_t
 
 ProcessesCollector::~ProcessesCollector() = default;
 
-std::span<const MetricDef* const> ProcessesCollector::metrics() const { return kMetrics; }
+std::span<const metrics::MetricDef* const> ProcessesCollector::metrics() const { return kMetrics; }
 
-Result<std::vector<Sample>> ProcessesCollector::collect(TimePoint /*now*/, milliseconds budget) {
+Result<std::vector<metrics::Sample>> ProcessesCollector::collect(TimePoint /*now*/,
+                                                                 milliseconds budget) {
   auto start = ProcessScanner::Clock::now();
   scanner_->request();
   // The first read is waited for, however long: the process series exist from the start.
@@ -200,7 +205,7 @@ Result<std::vector<Sample>> ProcessesCollector::collect(TimePoint /*now*/, milli
     }
   }
   if (table_error_) return *table_error_;
-  std::vector<Sample> out = table_samples_;
+  std::vector<metrics::Sample> out = table_samples_;
   auto text = file_nr_.read();
   if (!text) return text.error();
   auto fds = parseFileNr(*text);

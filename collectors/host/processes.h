@@ -35,7 +35,7 @@ using OpenTaskStream = std::function<Result<Fd>()>;
 class ProcessSummary {
  public:
   ProcessSummary(size_t top, double ticks_per_second) : top_(top), hz_(ticks_per_second) {}
-  std::vector<Sample> update(const std::vector<ProcessInfo>& procs, TimePoint now);
+  std::vector<metrics::Sample> update(const std::vector<ProcessInfo>& procs, TimePoint now);
   void setTop(size_t top) { top_ = top; }
 
  private:
@@ -85,14 +85,14 @@ class ProcessesCollector final : public Collector {
                      double ticks_per_second, OpenTaskStream open_tasks = {});
   ~ProcessesCollector() override;
   std::string_view name() const override { return "processes"; }
-  std::span<const MetricDef* const> metrics() const override;
-  Result<std::vector<Sample>> collect(TimePoint now, milliseconds budget) override;
+  std::span<const metrics::MetricDef* const> metrics() const override;
+  Result<std::vector<metrics::Sample>> collect(TimePoint now, milliseconds budget) override;
   void setTop(size_t top) { summary_.setTop(top); }
 
  private:
   ProcFile file_nr_;
   ProcessSummary summary_;
-  std::vector<Sample> table_samples_;  // from the newest read summarized
+  std::vector<metrics::Sample> table_samples_;  // from the newest read summarized
   std::optional<Error> table_error_;
   bool first_ = true;
   std::unique_ptr<class ProcessScanner> scanner_;

@@ -82,7 +82,7 @@ PostgresCollector::PostgresCollector(boost::asio::io_context& io, const Clock& c
       clock_(clock),
       config_(std::move(config)),
       sink_(std::move(sink)),
-      conn_(PgConnection::create(io)),
+      conn_(io::PgConnection::create(io)),
       state_(std::make_shared<State>(io)) {
   health_.name = config_.name;
 }
@@ -106,9 +106,9 @@ void PostgresCollector::schedule(milliseconds delay) {
   });
 }
 
-void PostgresCollector::publish(TimePoint now, std::vector<Sample> samples,
+void PostgresCollector::publish(TimePoint now, std::vector<metrics::Sample> samples,
                                 const std::string& error) {
-  Labels inst = {{"instance", config_.name}};
+  metrics::Labels inst = {{"instance", config_.name}};
   samples.insert(samples.begin(),
                  {postgresMetric("novacron_pg_up"), inst, error.empty() ? 1.0 : 0.0});
   ++health_.runs;
@@ -138,7 +138,7 @@ void PostgresCollector::cycle() {
     publish(clock_.now(), {}, health_.last_error.empty() ? "not connected" : health_.last_error);
     return finishCycle();
   }
-  auto dsn = readDsn(config_.dsn_file);
+  auto dsn = io::readDsn(config_.dsn_file);
   if (!dsn) {
     publish(clock_.now(), {}, dsn.error().message);
     return finishCycle();
@@ -159,7 +159,7 @@ void PostgresCollector::cycle() {
         std::string setup = "SET statement_timeout = " + std::to_string(config_.timeout.count()) +
                             "; SET application_name = 'novacron-agent'; SET "
                             "default_transaction_read_only = on;";
-        conn_->query(setup, config_.timeout, [this, st](Result<std::vector<PgResult>> s) {
+        conn_->query(setup, config_.timeout, [this, st](Result<std::vector<io::PgResult>> s) {
           if (st->stopped) return;
           if (!s) {
             publish(clock_.now(), {}, s.error().message);
@@ -174,25 +174,25 @@ void PostgresCollector::cycle() {
 void PostgresCollector::collect() {
   auto st = state_;
   conn_->query(statsSql(config_.long_query_threshold), config_.timeout,
-               [this, st](Result<std::vector<PgResult>> r) {
+               [this, st](Result<std::vector<io::PgResult>> r) {
                  if (st->stopped) return;
                  if (!r) {
                    publish(clock_.now(), {}, r.error().message);
                    return finishCycle();
                  }
-                 std::vector<Sample> samples = parse(*r, clock_.now());
+                 std::vector<metrics::Sample> samples = parse(*r, clock_.now());
                  runQueries(std::move(samples), 0);
                });
 }
 
 // The custom SQL metrics that are due, one after the other, then the whole batch is published.
-void PostgresCollector::runQueries(std::vector<Sample> samples, size_t index) {
+void PostgresCollector::runQueries(std::vector<metrics::Sample> samples, size_t index) {
   auto st = state_;
   auto now = std::chrono::steady_clock::now();
   while (index < config_.queries.size() && st->query_due[config_.queries[index].name] > now) {
     ++index;
   }
-  Labels inst = {{"instance", config_.name}};
+  metrics::Labels inst = {{"instance", config_.name}};
   if (index >= config_.queries.size()) {
     for (const auto& [name, value] : st->query_values) {
       samples.push_back({postgresMetric("novacron_pg_query_value"),
@@ -206,7 +206,7 @@ void PostgresCollector::runQueries(std::vector<Sample> samples, size_t index) {
   st->query_due[q.name] = now + q.interval;
   conn_->query(q.sql, config_.timeout,
                [this, st, samples = std::move(samples), index,
-                name = q.name](Result<std::vector<PgResult>> r) mutable {
+                name = q.name](Result<std::vector<io::PgResult>> r) mutable {
                  if (st->stopped) return;
                  if (!r || r->empty() || r->back().rows.empty() || r->back().columns.empty()) {
                    st->query_values.erase(name);
@@ -223,14 +223,15 @@ void PostgresCollector::runQueries(std::vector<Sample> samples, size_t index) {
                });
 }
 
-std::vector<Sample> PostgresCollector::parse(const std::vector<PgResult>& results, TimePoint now) {
-  std::vector<Sample> out;
+std::vector<metrics::Sample> PostgresCollector::parse(const std::vector<io::PgResult>& results,
+                                                      TimePoint now) {
+  std::vector<metrics::Sample> out;
   if (results.size() < 6) return out;
-  const Labels inst = {{"instance", config_.name}};
-  auto add = [&](const char* name, Labels labels, double v) {
+  const metrics::Labels inst = {{"instance", config_.name}};
+  auto add = [&](const char* name, metrics::Labels labels, double v) {
     out.push_back({postgresMetric(name), std::move(labels), v});
   };
-  const PgResult& info = results[0];
+  const io::PgResult& info = results[0];
   double max_conn = num(info.get(0, "max_connections"));
   add("novacron_pg_server_version", inst, num(info.get(0, "version")));
   add("novacron_pg_max_connections", inst, max_conn);
@@ -259,7 +260,7 @@ std::vector<Sample> PostgresCollector::parse(const std::vector<PgResult>& result
   std::map<std::string, State::Counters> seen;
   for (size_t i = 0; i < results[4].rows.size(); ++i) {
     std::string db = results[4].get(i, "datname").value_or("?");
-    Labels l = {{"instance", config_.name}, {"database", validUtf8(db)}};
+    metrics::Labels l = {{"instance", config_.name}, {"database", validUtf8(db)}};
     State::Counters c{now, num(results[4].get(i, "xact_commit")),
                       num(results[4].get(i, "xact_rollback")), num(results[4].get(i, "deadlocks")),
                       num(results[4].get(i, "temp_bytes"))};

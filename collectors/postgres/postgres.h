@@ -25,7 +25,7 @@ namespace novacron::collectors {
 /// `sink` (the metric store) and stay for /metrics. Event-loop only.
 class PostgresCollector {
  public:
-  using Sink = std::function<void(TimePoint, std::vector<Sample>)>;
+  using Sink = std::function<void(TimePoint, std::vector<metrics::Sample>)>;
   PostgresCollector(boost::asio::io_context& io, const Clock& clock,
                     collectors::PostgresConfig config, Sink sink);
   ~PostgresCollector();
@@ -45,15 +45,15 @@ class PostgresCollector {
   void cycle();
   void collect();
   void finishCycle();
-  void runQueries(std::vector<Sample> samples, size_t index);
-  void publish(TimePoint now, std::vector<Sample> samples, const std::string& error);
-  std::vector<Sample> parse(const std::vector<PgResult>& results, TimePoint now);
+  void runQueries(std::vector<metrics::Sample> samples, size_t index);
+  void publish(TimePoint now, std::vector<metrics::Sample> samples, const std::string& error);
+  std::vector<metrics::Sample> parse(const std::vector<io::PgResult>& results, TimePoint now);
 
   boost::asio::io_context& io_;
   const Clock& clock_;
   collectors::PostgresConfig config_;
   Sink sink_;
-  std::shared_ptr<PgConnection> conn_;
+  std::shared_ptr<io::PgConnection> conn_;
   std::shared_ptr<State> state_;
   InstanceHealth health_;
 };

@@ -9,8 +9,8 @@ namespace novacron::collectors {
 /// The PostgreSQL metrics playbooks can name. The postgres collector (collectors.postgres)
 /// emits them; they are declared here so that playbooks are validated whether or not a
 /// database is configured on this host.
-std::span<const MetricDef* const> postgresMetrics();
+std::span<const metrics::MetricDef* const> postgresMetrics();
 /// One of them by its full name.
-const MetricDef* postgresMetric(std::string_view name);
+const metrics::MetricDef* postgresMetric(std::string_view name);
 
 }  // namespace novacron::collectors

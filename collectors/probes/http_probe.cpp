@@ -1,16 +1,16 @@
 #include "collectors/probes/probe.h"
 #include "io/http_client.h"
 
-namespace novacron::probes {
+namespace novacron::collectors {
 
 // Up when the URL answers with the expected status within the timeout.
 void httpProbe(boost::asio::io_context& io, const collectors::ProbeConfig& probe, ProbeDone done) {
-  actions::HttpClientRequest req;
+  io::HttpClientRequest req;
   req.url = probe.target;
   req.timeout = probe.timeout;
   req.max_response = 64 * 1024;
   int expect = probe.expect_status;
-  actions::httpRequest(io, std::move(req), [done = std::move(done), expect](auto r) {
+  io::httpRequest(io, std::move(req), [done = std::move(done), expect](auto r) {
     ProbeResult out;
     out.latency = r.duration;
     out.ok = r.status == expect;
@@ -23,4 +23,4 @@ void httpProbe(boost::asio::io_context& io, const collectors::ProbeConfig& probe
   });
 }
 
-}  // namespace novacron::probes
+}  // namespace novacron::collectors

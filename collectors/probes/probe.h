@@ -10,7 +10,7 @@ namespace boost::asio {
 class io_context;
 }
 
-namespace novacron::probes {
+namespace novacron::collectors {
 
 using std::chrono::milliseconds;
 
@@ -29,4 +29,4 @@ void tcpProbe(boost::asio::io_context& io, const collectors::ProbeConfig& probe,
 void systemdProbe(boost::asio::io_context& io, const collectors::ProbeConfig& probe,
                   const std::string& systemctl, ProbeDone done);
 
-}  // namespace novacron::probes
+}  // namespace novacron::collectors

@@ -8,6 +8,6 @@ namespace novacron::collectors {
 
 /// The service probe metrics (collectors.probes: http, tcp, systemd), declared here so that
 /// playbooks naming them are validated whether or not probes are configured.
-std::span<const MetricDef* const> probeMetrics();
+std::span<const metrics::MetricDef* const> probeMetrics();
 
 }  // namespace novacron::collectors

@@ -7,7 +7,7 @@
 #include "base/text.h"
 #include "collectors/probes/probe_metrics.h"
 
-namespace novacron::probes {
+namespace novacron::collectors {
 
 struct ProbeSet::Probe {
   Probe(boost::asio::io_context& io, collectors::ProbeConfig c) : config(std::move(c)), timer(io) {}
@@ -16,7 +16,7 @@ struct ProbeSet::Probe {
   bool stopped = false;
   std::deque<std::pair<TimePoint, bool>> outcomes;  ///< within the window
   ProbeHealth health;
-  std::vector<collectors::Sample> latest;
+  std::vector<metrics::Sample> latest;
 };
 
 ProbeSet::ProbeSet(boost::asio::io_context& io, const Clock& clock, std::string systemctl,
@@ -89,7 +89,7 @@ void ProbeSet::record(Probe& probe, const ProbeResult& r,
     h.error_ratio = static_cast<double>(failed) / static_cast<double>(p->outcomes.size());
     if (!r.ok) h.last_error = validUtf8(r.error);
     auto defs = collectors::probeMetrics();
-    collectors::Labels labels = {{"probe", p->config.name}, {"type", p->config.type}};
+    metrics::Labels labels = {{"probe", p->config.name}, {"type", p->config.type}};
     p->latest = {{defs[0], labels, r.ok ? 1.0 : 0.0},
                  {defs[1], labels, h.latency_seconds},
                  {defs[2], labels, h.error_ratio}};
@@ -97,8 +97,8 @@ void ProbeSet::record(Probe& probe, const ProbeResult& r,
   }
 }
 
-std::vector<collectors::Sample> ProbeSet::latest() const {
-  std::vector<collectors::Sample> out;
+std::vector<metrics::Sample> ProbeSet::latest() const {
+  std::vector<metrics::Sample> out;
   for (const auto& p : probes_) out.insert(out.end(), p->latest.begin(), p->latest.end());
   return out;
 }
@@ -120,4 +120,4 @@ void ProbeSet::status(std::vector<collectors::SourceStatus>& rows) const {
   }
 }
 
-}  // namespace novacron::probes
+}  // namespace novacron::collectors

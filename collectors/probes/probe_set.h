@@ -16,7 +16,7 @@ namespace boost::asio {
 class io_context;
 }
 
-namespace novacron::probes {
+namespace novacron::collectors {
 
 /// What `novacron status` shows for one probe.
 struct ProbeHealth {
@@ -34,7 +34,7 @@ struct ProbeHealth {
 /// overlaps the previous one of the same probe. Event-loop only.
 class ProbeSet final : public collectors::Source {
  public:
-  using Sink = std::function<void(TimePoint, std::vector<collectors::Sample>)>;
+  using Sink = std::function<void(TimePoint, std::vector<metrics::Sample>)>;
   ProbeSet(boost::asio::io_context& io, const Clock& clock, std::string systemctl, Sink sink);
   ~ProbeSet();
   ProbeSet(const ProbeSet&) = delete;
@@ -46,7 +46,7 @@ class ProbeSet final : public collectors::Source {
 
   std::string_view name() const override { return "probes"; }
   /// The latest samples of every probe, for /metrics.
-  std::vector<collectors::Sample> latest() const;
+  std::vector<metrics::Sample> latest() const;
   void latest(collectors::Batches& out) const override { out.add(latest()); }
   void status(std::vector<collectors::SourceStatus>& rows) const override;
   std::vector<ProbeHealth> health() const;
@@ -65,4 +65,4 @@ class ProbeSet final : public collectors::Source {
   std::vector<std::shared_ptr<Probe>> probes_;
 };
 
-}  // namespace novacron::probes
+}  // namespace novacron::collectors

@@ -1,18 +1,18 @@
 #include "collectors/probes/probe.h"
 #include "io/process_runner.h"
 
-namespace novacron::probes {
+namespace novacron::collectors {
 
 // Up when `systemctl is-active UNIT` says active.
 void systemdProbe(boost::asio::io_context& io, const collectors::ProbeConfig& probe,
                   const std::string& systemctl, ProbeDone done) {
-  actions::ProcessSpec spec;
+  io::ProcessSpec spec;
   spec.argv = {systemctl, "is-active", "--", probe.target};
-  spec.env = actions::baseEnvironment();
+  spec.env = io::baseEnvironment();
   spec.timeout = probe.timeout;
   spec.kill_grace = std::chrono::milliseconds(200);
   spec.max_output = 256;
-  actions::runProcess(io, std::move(spec), [done = std::move(done)](actions::ProcessResult r) {
+  io::runProcess(io, std::move(spec), [done = std::move(done)](io::ProcessResult r) {
     ProbeResult out;
     out.latency = r.duration;
     std::string state = r.out.substr(0, r.out.find('\n'));
@@ -27,4 +27,4 @@ void systemdProbe(boost::asio::io_context& io, const collectors::ProbeConfig& pr
   });
 }
 
-}  // namespace novacron::probes
+}  // namespace novacron::collectors

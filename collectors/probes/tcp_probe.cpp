@@ -7,7 +7,7 @@
 
 #include "collectors/probes/probe.h"
 
-namespace novacron::probes {
+namespace novacron::collectors {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
@@ -71,4 +71,4 @@ void tcpProbe(asio::io_context& io, const collectors::ProbeConfig& probe, ProbeD
   });
 }
 
-}  // namespace novacron::probes
+}  // namespace novacron::collectors

@@ -55,7 +55,7 @@ void RedisCollector::schedule(milliseconds delay) {
   });
 }
 
-void RedisCollector::publish(std::vector<Sample> samples, const std::string& error) {
+void RedisCollector::publish(std::vector<metrics::Sample> samples, const std::string& error) {
   samples.insert(
       samples.begin(),
       {redisMetric("novacron_redis_up"), {{"instance", config_.name}}, error.empty() ? 1.0 : 0.0});

@@ -32,7 +32,7 @@ struct RedisHealth : InstanceHealth {
 /// re-made once within the same collection. Event-loop only.
 class RedisCollector {
  public:
-  using Sink = std::function<void(TimePoint, std::vector<Sample>)>;
+  using Sink = std::function<void(TimePoint, std::vector<metrics::Sample>)>;
   RedisCollector(boost::asio::io_context& io, const Clock& clock, RedisConfig config, Sink sink);
   ~RedisCollector();
   RedisCollector(const RedisCollector&) = delete;
@@ -49,7 +49,7 @@ class RedisCollector {
   void cycle();
   void connectThenCollect(bool retry);
   void collect(bool retry);
-  void publish(std::vector<Sample> samples, const std::string& error);
+  void publish(std::vector<metrics::Sample> samples, const std::string& error);
   void finishCycle();
 
   const Clock& clock_;

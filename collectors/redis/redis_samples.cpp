@@ -30,11 +30,11 @@ bool dbName(std::string_view key) {
 
 }  // namespace
 
-std::vector<Sample> redisSamples(const std::string& instance, const RedisInfo& info, TimePoint now,
-                                 std::optional<RedisCounters>& previous) {
-  std::vector<Sample> out;
-  const Labels inst = {{"instance", instance}};
-  auto add = [&](const char* metric, double v, Labels labels) {
+std::vector<metrics::Sample> redisSamples(const std::string& instance, const RedisInfo& info,
+                                          TimePoint now, std::optional<RedisCounters>& previous) {
+  std::vector<metrics::Sample> out;
+  const metrics::Labels inst = {{"instance", instance}};
+  auto add = [&](const char* metric, double v, metrics::Labels labels) {
     out.push_back({redisMetric(metric), std::move(labels), v});
   };
   auto field = [&](const char* metric, const char* key) {
@@ -82,7 +82,7 @@ std::vector<Sample> redisSamples(const std::string& instance, const RedisInfo& i
   for (const auto& [key, value] : info) {
     if (!dbName(key)) continue;
     auto parts = infoSubfields(value);
-    Labels l = {{"db", key}, {"instance", instance}};
+    metrics::Labels l = {{"db", key}, {"instance", instance}};
     if (auto k = parts.find("keys"); k != parts.end()) add("novacron_redis_keys", k->second, l);
     if (auto e = parts.find("expires"); e != parts.end())
       add("novacron_redis_expiring_keys", e->second, l);

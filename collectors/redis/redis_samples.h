@@ -22,7 +22,7 @@ struct RedisCounters {
 /// `previous`, which is then replaced by this collection's counters. A counter that went down
 /// (a restart, CONFIG RESETSTAT) counts from zero, as Prometheus's rate does; there are no rates
 /// on the first collection.
-std::vector<Sample> redisSamples(const std::string& instance, const RedisInfo& info, TimePoint now,
-                                 std::optional<RedisCounters>& previous);
+std::vector<metrics::Sample> redisSamples(const std::string& instance, const RedisInfo& info,
+                                          TimePoint now, std::optional<RedisCounters>& previous);
 
 }  // namespace novacron::collectors

@@ -51,7 +51,7 @@ bool scrapeAdmits(const std::vector<ScrapeConfig>& targets, std::string_view nam
 // --- reading one body ------------------------------------------------------------------------
 
 // Marks a name that is the host's (isHostMetricName) among the admitted ones: never stored.
-constexpr MetricDef kHostsName{"", MetricType::kGauge, "", ""};
+constexpr metrics::MetricDef kHostsName{"", metrics::MetricType::kGauge, "", ""};
 
 struct ScrapeReader::Impl {
   explicit Impl(const ScrapeConfig& c) : config(c), allow(c.metrics) {}
@@ -59,11 +59,11 @@ struct ScrapeReader::Impl {
   MetricAllowList allow;
   metrics::ExpositionParser parser;
   // Whether a name is admitted, remembered: the allow-list runs once per name, not per sample.
-  std::unordered_map<std::string, const MetricDef*> admitted;
+  std::unordered_map<std::string, const metrics::MetricDef*> admitted;
   // The previous sample's name and answer: a family's samples come together, so most samples
   // need neither the map nor a string made for it.
   std::string last_name;
-  const MetricDef* last_def = nullptr;
+  const metrics::MetricDef* last_def = nullptr;
 };
 
 ScrapeReader::ScrapeReader(const ScrapeConfig& config) : impl_(std::make_unique<Impl>(config)) {}
@@ -73,12 +73,12 @@ ScrapeReader::ScrapeReader(ScrapeReader&&) noexcept = default;
 ScrapeRead ScrapeReader::read(std::string_view body, metrics::ExpositionFormat format) {
   ScrapeRead out;
   Impl& s = *impl_;
-  auto def = [&](std::string_view name) -> const MetricDef* {
+  auto def = [&](std::string_view name) -> const metrics::MetricDef* {
     if (name == s.last_name) return s.last_def;
     s.last_name.assign(name);
     if (auto it = s.admitted.find(s.last_name); it != s.admitted.end())
       return s.last_def = it->second;
-    const MetricDef* d = nullptr;
+    const metrics::MetricDef* d = nullptr;
     if (s.admitted.size() < kMaxScrapedNames && s.allow.admits(name))
       d = isHostMetricName(name) ? &kHostsName : scrapedMetric(name);
     s.admitted.emplace(name, d);
@@ -87,7 +87,7 @@ ScrapeRead ScrapeReader::read(std::string_view body, metrics::ExpositionFormat f
   auto stats = s.parser.parse(
       body,
       [&](const metrics::ParsedSample& p) {
-        const MetricDef* d = def(p.name);
+        const metrics::MetricDef* d = def(p.name);
         if (!d) return true;
         if (d == &kHostsName) {
           // The application's series never stand in for the host's, whatever the allow-list says.
@@ -99,7 +99,7 @@ ScrapeRead ScrapeReader::read(std::string_view body, metrics::ExpositionFormat f
           ++out.dropped;
           return true;
         }
-        Labels labels;
+        metrics::Labels labels;
         labels.reserve(p.labels.size() + 1);
         for (const auto& [k, v] : p.labels)
           labels.push_back({k == "target" ? "exported_target" : std::string(k), std::string(v)});
@@ -122,8 +122,8 @@ struct ScrapeSet::Target {
   boost::asio::steady_timer timer;
   bool stopped = false;
   ScrapeHealth health;
-  std::vector<Sample> own;      // novacron_scrape_* of the last scrape
-  std::vector<Sample> exposed;  // its series, kept for /metrics only when `expose` asks
+  std::vector<metrics::Sample> own;      // novacron_scrape_* of the last scrape
+  std::vector<metrics::Sample> exposed;  // its series, kept for /metrics only when `expose` asks
 };
 
 ScrapeSet::ScrapeSet(boost::asio::io_context& io, const Clock& clock, Sink sink)
@@ -160,14 +160,14 @@ void ScrapeSet::schedule(const std::shared_ptr<Target>& t, milliseconds delay) {
 
 void ScrapeSet::scrape(const std::shared_ptr<Target>& t) {
   auto started = std::chrono::steady_clock::now();
-  actions::HttpClientRequest req;
+  io::HttpClientRequest req;
   req.url = t->config.url;
   req.timeout = t->config.timeout;
   req.max_response = t->config.max_bytes;
   req.headers = {
       {"Accept", "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4"},
       {"Accept-Encoding", "gzip"}};
-  actions::httpRequest(io_, std::move(req), [this, t, started](actions::HttpClientResponse r) {
+  io::httpRequest(io_, std::move(req), [this, t, started](io::HttpClientResponse r) {
     if (t->stopped) return;  // reconfigured or stopping: `this` may be gone with it
     guarded("scrape " + t->config.name, [&] {
       ScrapeHealth& h = t->health;
@@ -178,7 +178,7 @@ void ScrapeSet::scrape(const std::shared_ptr<Target>& t) {
       } else if (r.status != 200) {
         error = "HTTP " + std::to_string(r.status);
       } else if (r.content_encoding == "gzip") {
-        auto body = gunzip(r.body, t->config.max_bytes);
+        auto body = io::gunzip(r.body, t->config.max_bytes);
         if (body)
           read = t->reader.read(*body, metrics::formatOfContentType(r.content_type));
         else
@@ -206,7 +206,7 @@ void ScrapeSet::scrape(const std::shared_ptr<Target>& t) {
                                    std::to_string(t->config.max_series) + " left out"
                              : "";
       auto defs = scrapeMetrics();
-      Labels labels = {{"target", t->config.name}};
+      metrics::Labels labels = {{"target", t->config.name}};
       t->own = {{defs[0], labels, h.up ? 1.0 : 0.0},
                 {defs[1], labels, h.duration_seconds},
                 {defs[2], labels, static_cast<double>(h.series)},
@@ -225,7 +225,7 @@ void ScrapeSet::scrape(const std::shared_ptr<Target>& t) {
 }
 
 void ScrapeSet::latest(Batches& out) const {
-  std::vector<Sample> own;
+  std::vector<metrics::Sample> own;
   for (const auto& t : targets_) own.insert(own.end(), t->own.begin(), t->own.end());
   out.add(std::move(own));
   for (const auto& t : targets_) {

@@ -39,7 +39,7 @@ struct ScrapeHealth {
 /// max_bytes and shows in novacron_scrape_* and the status matrix. Event-loop only.
 class ScrapeSet final : public Source {
  public:
-  using Sink = std::function<void(TimePoint, std::vector<Sample>)>;
+  using Sink = std::function<void(TimePoint, std::vector<metrics::Sample>)>;
   ScrapeSet(boost::asio::io_context& io, const Clock& clock, Sink sink);
   ~ScrapeSet();
   ScrapeSet(const ScrapeSet&) = delete;
@@ -74,7 +74,7 @@ bool scrapeAdmits(const std::vector<ScrapeConfig>& targets, std::string_view nam
 /// Reads one scrape's body (already inflated) into samples for `config`: the allow-list, the
 /// series cap, the `target` label. Exposed for tests and the benchmark.
 struct ScrapeRead {
-  std::vector<Sample> samples;
+  std::vector<metrics::Sample> samples;
   size_t dropped = 0;
   size_t bad_lines = 0;
   std::string first_error;

@@ -2,7 +2,7 @@
 
 #include "io/shared_library.h"
 
-namespace novacron::collectors {
+namespace novacron::io {
 
 namespace {
 
@@ -35,4 +35,4 @@ const Libpq* libpq(std::string* error) {
   return &loaded.api;
 }
 
-}  // namespace novacron::collectors
+}  // namespace novacron::io

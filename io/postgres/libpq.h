@@ -4,7 +4,7 @@
 
 #include <string>
 
-namespace novacron::collectors {
+namespace novacron::io {
 
 // Every libpq function the agent calls, listed once.
 // clang-format off
@@ -45,4 +45,4 @@ struct Libpq {
 /// The loaded library, or nullptr with `error` set (libpq5 missing). Loaded once; thread-safe.
 const Libpq* libpq(std::string* error = nullptr);
 
-}  // namespace novacron::collectors
+}  // namespace novacron::io

@@ -13,7 +13,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace novacron::collectors {
+namespace novacron::io {
 
 namespace asio = boost::asio;
 
@@ -155,7 +155,7 @@ void PgConnection::pollConnect(std::shared_ptr<Op> op, int status) {
       // since any local user may listen on the port first. Checked for every socket libpq makes
       // (another host of the list, a retry without SSL).
       if (!server_user_.empty() && pq().PQstatus(conn_) == CONNECTION_MADE) {
-        if (auto peer = agent::checkSecretPeer(pq().PQsocket(conn_), server_user_, what_); !peer)
+        if (auto peer = io::checkSecretPeer(pq().PQsocket(conn_), server_user_, what_); !peer)
           return fail(op, peer.error());
       }
       wait(op, status == PGRES_POLLING_WRITING,
@@ -239,4 +239,4 @@ void PgConnection::read(std::shared_ptr<Op> op) {
   });
 }
 
-}  // namespace novacron::collectors
+}  // namespace novacron::io

@@ -16,7 +16,7 @@ class io_context;
 
 struct pg_conn;
 
-namespace novacron::collectors {
+namespace novacron::io {
 
 using std::chrono::milliseconds;
 
@@ -75,4 +75,4 @@ class PgConnection : public std::enable_shared_from_this<PgConnection> {
   std::string server_user_, what_;
 };
 
-}  // namespace novacron::collectors
+}  // namespace novacron::io

@@ -157,7 +157,7 @@ void RedisConnection::connect(const RedisAddress& address, const RedisCredential
   auto self = shared_from_this();
   std::optional<std::string> password;
   if (!credentials.password_file.empty()) {
-    auto pw = actions::readSecret(credentials.password_file);
+    auto pw = readSecret(credentials.password_file);
     if (!pw) {
       asio::post(im.io, [done, e = pw.error()] { done(e); });
       return;
@@ -212,8 +212,8 @@ void RedisConnection::connect(const RedisAddress& address, const RedisCredential
     if (!password) return setName(Result<void>());
     // The password goes only to a server of the expected user: a local user who bound the port
     // (or the socket path) first gets nothing.
-    if (auto peer = agent::checkSecretPeer(self->impl_->socket.native_handle(), server_user,
-                                           "the Redis instance at " + where);
+    if (auto peer = io::checkSecretPeer(self->impl_->socket.native_handle(), server_user,
+                                        "the Redis instance at " + where);
         !peer) {
       self->close();
       return setName(peer.error());

@@ -8,7 +8,7 @@
 #include "io/address.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using namespace novacron::firewall;
+  using namespace novacron::io;
   auto n = parseNetwork(std::string_view(reinterpret_cast<const char*>(data), size));
   if (!n) return 0;
   auto again = parseNetwork(n->str());

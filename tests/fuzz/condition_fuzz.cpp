@@ -15,11 +15,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto* c = std::get_if<policy::Condition>(&parsed);
   if (!c) return 0;
   if (!c->bind([](std::string_view n) { return agent::findMetric(n); }).empty()) return 0;
-  static collectors::MetricStore store = [] {
-    collectors::MetricStore s;
+  static metrics::MetricStore store = [] {
+    metrics::MetricStore s;
     TimePoint t{std::chrono::milliseconds(1'767'225'600'000)};
     for (int i = 0; i < 60; ++i) {
-      std::vector<collectors::Sample> batch = {
+      std::vector<metrics::Sample> batch = {
           {agent::findMetric("novacron_cpu_usage_ratio"), {}, 0.5 + 0.01 * i},
           {agent::findMetric("novacron_disk_used_ratio"),
            {{"device", "/dev/vda"}, {"fstype", "ext4"}, {"mount", "/"}},

@@ -9,11 +9,11 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view line(reinterpret_cast<const char*>(data), size);
-  auto req = novacron::agent::decodeControlRequest(line);
+  auto req = novacron::io::decodeControlRequest(line);
   if (!req) return 0;
-  (void)novacron::agent::secondsArg(req->args, "since");
+  (void)novacron::io::secondsArg(req->args, "since");
   std::string why;
-  if (auto t = novacron::agent::readTrigger(req->args, why)) {
+  if (auto t = novacron::incidents::readTrigger(req->args, why)) {
     for (const auto& l : t->labels) (void)novacron::jsonText(l.value);
   }
   (void)novacron::jsonText(req->args);

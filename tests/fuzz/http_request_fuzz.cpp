@@ -29,11 +29,12 @@ novacron::agent::BearerToken& token() {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view bytes(reinterpret_cast<const char*>(data), size);
-  auto r = novacron::agent::parseHttpRequest(bytes);
+  auto r = novacron::io::parseHttpRequest(bytes);
   if (!r) return 0;
   // /metrics reads Accept-Encoding; a yes must hold the word.
   if (auto ae = r->headers.find("accept-encoding"); ae != r->headers.end()) {
-    if (novacron::acceptsGzip(ae->second) && ae->second.find_first_of("gG*") == std::string::npos)
+    if (novacron::io::acceptsGzip(ae->second) &&
+        ae->second.find_first_of("gG*") == std::string::npos)
       __builtin_trap();
   }
   if (!r->path.starts_with("/v1/")) return 0;
@@ -47,7 +48,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                   return nlohmann::json{{"node_id", "fuzz"}};
                                 },
                                 [](const std::optional<std::string>&) {
-                                  return novacron::agent::CommandReply::error(
+                                  return novacron::incidents::CommandReply::error(
                                       "unavailable", "no policy while fuzzing");
                                 }};
   auto res = novacron::agent::handleApi(*r, c);

@@ -10,7 +10,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string text(reinterpret_cast<const char*>(data), size);
-  novacron::policy::Diagnostics errors, warnings;
+  novacron::Diagnostics errors, warnings;
   auto list = novacron::policy::parsePlaybooks(
       {"fuzz.yaml", text, false}, [](std::string_view n) { return novacron::agent::findMetric(n); },
       novacron::actions::actionCatalog(), errors, &warnings);

@@ -11,17 +11,17 @@
 
 namespace {
 
-const novacron::collectors::MetricDef kKnown{"novacron_load1",
-                                             novacron::collectors::MetricType::kGauge, "", "known"};
+const novacron::metrics::MetricDef kKnown{"novacron_load1", novacron::metrics::MetricType::kGauge,
+                                          "", "known"};
 
-const novacron::collectors::MetricDef* catalog(std::string_view name) {
+const novacron::metrics::MetricDef* catalog(std::string_view name) {
   return name == kKnown.name ? &kKnown : nullptr;
 }
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using namespace novacron::agent;
+  using namespace novacron::metrics;
   std::string_view line(reinterpret_cast<const char*>(data), size);
   RecordedMetrics fast_names(catalog), slow_names(catalog);
   auto fast = parseSampleJsonLine(line, fast_names);

@@ -16,7 +16,7 @@ namespace novacron::testing {
 class ActionRunner {
  public:
   actions::ActionSettings settings;
-  collectors::MetricStore metrics;
+  metrics::MetricStore metrics;
 
   actions::ActionOutcome run(const std::string& type, nlohmann::json with,
                              std::chrono::milliseconds timeout = std::chrono::seconds(10)) {

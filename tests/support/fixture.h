@@ -75,8 +75,8 @@ inline TimePoint at(std::chrono::milliseconds offset = std::chrono::milliseconds
 }
 
 /// The value of the sample with this metric name and exactly these labels, if present.
-inline std::optional<double> valueOf(const std::vector<collectors::Sample>& samples,
-                                     std::string_view name, const collectors::Labels& labels = {}) {
+inline std::optional<double> valueOf(const std::vector<metrics::Sample>& samples,
+                                     std::string_view name, const metrics::Labels& labels = {}) {
   for (const auto& s : samples) {
     if (s.metric->name == name && s.labels == labels) return s.value;
   }
@@ -92,7 +92,7 @@ inline void expectCollectError(collectors::Collector& c, ErrorCode code) {
 }
 
 /// How many samples carry this metric name.
-inline size_t countOf(const std::vector<collectors::Sample>& samples, std::string_view name) {
+inline size_t countOf(const std::vector<metrics::Sample>& samples, std::string_view name) {
   size_t n = 0;
   for (const auto& s : samples) n += s.metric->name == name;
   return n;

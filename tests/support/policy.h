@@ -14,7 +14,7 @@ namespace novacron::testing {
 /// A policy from playbook YAML, checked against the agent's metric catalog; a test fails on any
 /// diagnostic.
 inline policy::PolicyPtr policyFrom(const std::string& yaml) {
-  policy::Diagnostics errors;
+  Diagnostics errors;
   auto list = policy::parsePlaybooks(
       {"test.yaml", yaml, false}, [](std::string_view n) { return agent::findMetric(n); },
       actions::actionCatalog(), errors);

@@ -21,7 +21,7 @@ inline int groupSize(pid_t pgid) {
     std::string name = e.path().filename().string();
     auto [p, ec] = std::from_chars(name.data(), name.data() + name.size(), pid);
     if (ec != std::errc() || p != name.data() + name.size()) continue;
-    auto st = collectors::readPidStat(pid);
+    auto st = readPidStat(pid);
     n += st && st->pgrp == pgid && st->state != 'Z' && st->state != 'X';
   }
   return n;

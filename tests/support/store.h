@@ -11,16 +11,16 @@
 namespace novacron::testing {
 
 /// A fresh incident store in `root`.
-inline std::unique_ptr<agent::Store> openStore(const ScratchRoot& root) {
-  auto opened = agent::Store::open(root.path() / "agent.db");
+inline std::unique_ptr<incidents::Store> openStore(const ScratchRoot& root) {
+  auto opened = incidents::Store::open(root.path() / "agent.db");
   EXPECT_TRUE(opened.has_value()) << (opened ? "" : opened.error().message);
   return opened ? std::move(opened).value() : nullptr;
 }
 
 /// An open disk_full incident with these labels (JSON), opened at `at`.
-inline agent::IncidentRecord openIncident(const std::string& id, TimePoint at,
-                                          const std::string& labels = "{}") {
-  agent::IncidentRecord r;
+inline incidents::IncidentRecord openIncident(const std::string& id, TimePoint at,
+                                              const std::string& labels = "{}") {
+  incidents::IncidentRecord r;
   r.id = id;
   r.playbook = "disk_full";
   r.labels = labels;

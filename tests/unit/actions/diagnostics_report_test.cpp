@@ -9,15 +9,15 @@ namespace novacron::actions {
 namespace {
 
 using namespace std::chrono_literals;
-using collectors::Sample;
+using metrics::Sample;
 using testing::at;
 
-const collectors::MetricDef* def(std::string_view n) { return agent::findMetric(n); }
+const metrics::MetricDef* def(std::string_view n) { return agent::findMetric(n); }
 
 // 15 minutes at 1 s: CPU steady near 20% then at 95% for the last minute; "/" 96% full and
 // filling; memory flat.
-collectors::MetricStore busyHost() {
-  collectors::MetricStore store;
+metrics::MetricStore busyHost() {
+  metrics::MetricStore store;
   for (int i = 0; i < 900; ++i) {
     double cpu = i < 840 ? 0.2 + 0.01 * (i % 3) : 0.95;
     std::vector<Sample> s = {
@@ -64,7 +64,7 @@ TEST(DiagnosticsReportTest, StateAnomaliesTrendsAndRecommendations) {
 }
 
 TEST(DiagnosticsReportTest, AnEmptyStoreGivesAnHonestlyEmptyReport) {
-  collectors::MetricStore store;
+  metrics::MetricStore store;
   auto r = diagnosticsReport(store, at(), "x");
   EXPECT_TRUE(r["system"]["cpu_usage_ratio"].is_null());
   EXPECT_TRUE(r["analysis"]["anomalies"].empty());

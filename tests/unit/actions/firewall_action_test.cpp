@@ -40,7 +40,7 @@ TEST(FirewallActionTest, WhatMustStayReachableOrIsNotAnAddressIsRefused) {
     runner.values = {{"labels.address", "203.0.113.7 accept"}};
     std::string got = said(runner.run("firewall_block", {{"addresses", {"{labels.address}"}}}));
     if (!got.starts_with("failed: ")) out += "a label with a rule in it was not refused: " + got;
-    auto fw = firewall::Firewall::open();
+    auto fw = io::Firewall::open();
     if (!fw) return out + fw.error().message;
     auto listed = fw->list();
     if (!listed || !listed->empty()) out += "something was blocked after refusals\n";
@@ -59,7 +59,7 @@ TEST(FirewallActionTest, ABlockIsListedWithItsTimeoutAndAnUnblockRemovesIt) {
                                            {"timeout", "2h"}}));
     if (got != R"(done: {"blocked":["203.0.113.7","198.51.100.0/24"],"timeout":"2h"})")
       return "block: " + got;
-    auto fw = firewall::Firewall::open();
+    auto fw = io::Firewall::open();
     if (!fw) return fw.error().message;
     auto listed = fw->list();
     if (!listed || listed->size() != 2) return "not listed";

@@ -8,10 +8,10 @@ namespace {
 // What the store keeps history of, on the embedded defaults: what the built-in playbooks, the
 // runbook's recovery criteria and the diagnostics report look at, and nothing else.
 TEST(CatalogTest, TheMetricsWithHistoryAreThoseThePolicyAndTheDiagnosticsAskFor) {
-  policy::ConfigEnv env;
+  agent::ConfigEnv env;
   env.hostname = "db-01.example";
   env.cwd = "/work";
-  policy::Config config = policy::defaultConfig(env);
+  agent::Config config = agent::defaultConfig(env);
   auto load = loadAgentPolicy(config, env);
   ASSERT_TRUE(load.policy) << (load.errors.empty() ? "" : load.errors.front().str());
   auto names = metricsWithHistory(*load.policy);
@@ -37,10 +37,10 @@ TEST(CatalogTest, TheMetricsWithHistoryAreThoseThePolicyAndTheDiagnosticsAskFor)
 // A scrape target that admits every name (the default): the built-in playbooks still look at the
 // host's series, never at an application's of the same short name.
 TEST(CatalogTest, AScrapeTargetThatAdmitsEveryNameLeavesTheHostsNamesToTheHost) {
-  policy::ConfigEnv env;
+  agent::ConfigEnv env;
   env.hostname = "db-01.example";
   env.cwd = "/work";
-  policy::Config config = policy::defaultConfig(env);
+  agent::Config config = agent::defaultConfig(env);
   collectors::ScrapeConfig app;
   app.name = "app";
   app.url = "http://127.0.0.1:9/metrics";

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace novacron::policy {
+namespace novacron {
 namespace {
 
 using namespace std::chrono_literals;
@@ -57,4 +57,4 @@ TEST(DurationTest, FormatRoundTrips) {
 }
 
 }  // namespace
-}  // namespace novacron::policy
+}  // namespace novacron

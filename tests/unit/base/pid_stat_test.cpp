@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-namespace novacron::collectors {
+namespace novacron {
 namespace {
 
 TEST(PidStatTest, FieldsAreReadAfterTheLastParenthesisOfTheWholeText) {
@@ -50,4 +50,4 @@ TEST(PidStatTest, ReadsThisProcess) {
 }
 
 }  // namespace
-}  // namespace novacron::collectors
+}  // namespace novacron

@@ -67,12 +67,12 @@ class Child {
   int pid() const { return pid_; }
   // Waits, bounded, until /proc shows it asleep after its work.
   bool settled() const {
-    collectors::ProcFile stat("/proc/" + std::to_string(pid_) + "/stat");
+    ProcFile stat("/proc/" + std::to_string(pid_) + "/stat");
     for (auto end = std::chrono::steady_clock::now() + 60s; std::chrono::steady_clock::now() < end;
          std::this_thread::sleep_for(10ms)) {
       auto text = stat.read();
       if (!text) return false;
-      auto st = collectors::parsePidStat(*text);
+      auto st = parsePidStat(*text);
       if (st && st->state == 'S' && st->utime_ticks + st->stime_ticks >= 10) return true;
     }
     return false;

@@ -8,23 +8,23 @@ namespace novacron::collectors {
 namespace {
 
 using namespace std::chrono_literals;
-using collectors::MetricDef;
-using collectors::MetricType;
-using collectors::Sample;
+using metrics::MetricDef;
+using metrics::MetricType;
+using metrics::Sample;
 using testing::at;
 
-constexpr MetricDef kValue{"novacron_test_value", MetricType::kGauge, "", "test"};
+constexpr metrics::MetricDef kValue{"novacron_test_value", metrics::MetricType::kGauge, "", "test"};
 
 // Succeeds or fails as told; records how often it ran.
 class ScriptedCollector final : public collectors::Collector {
  public:
   explicit ScriptedCollector(std::string name) : name_(std::move(name)) {}
   std::string_view name() const override { return name_; }
-  std::span<const MetricDef* const> metrics() const override { return defs_; }
-  Result<std::vector<Sample>> collect(TimePoint, milliseconds) override {
+  std::span<const metrics::MetricDef* const> metrics() const override { return defs_; }
+  Result<std::vector<metrics::Sample>> collect(TimePoint, milliseconds) override {
     ++runs;
     if (fail) return makeError(ErrorCode::kNotFound, "gone: " + reason);
-    return std::vector<Sample>{{&kValue, {{"from", name_}}, 1.0}};
+    return std::vector<metrics::Sample>{{&kValue, {{"from", name_}}, 1.0}};
   }
   bool fail = false;
   std::string reason = "x";
@@ -32,7 +32,7 @@ class ScriptedCollector final : public collectors::Collector {
 
  private:
   std::string name_;
-  static constexpr const MetricDef* defs_[] = {&kValue};
+  static constexpr const metrics::MetricDef* defs_[] = {&kValue};
 };
 
 TEST(CollectorGroupTest, AFailingCollectorNeverStopsTheOthers) {
@@ -44,7 +44,7 @@ TEST(CollectorGroupTest, AFailingCollectorNeverStopsTheOthers) {
   list.push_back(std::move(a));
   list.push_back(std::move(b));
   CollectorGroup group("host", std::move(list));
-  collectors::MetricStore store;
+  metrics::MetricStore store;
 
   pa->fail = true;
   auto msgs = group.sweep(at(), 10ms, store);

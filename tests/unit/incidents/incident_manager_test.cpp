@@ -15,12 +15,12 @@
 #include "tests/support/http_recorder.h"
 #include "tests/support/policy.h"
 
-namespace novacron::agent {
+namespace novacron::incidents {
 namespace {
 
 using namespace std::chrono_literals;
-using collectors::Labels;
-using collectors::Sample;
+using metrics::Labels;
+using metrics::Sample;
 using testing::policyFrom;
 
 Labels root() { return {{"device", "/dev/vda"}, {"fstype", "ext4"}, {"mount", "/"}}; }
@@ -31,7 +31,7 @@ struct Loop {
   testing::ScratchRoot dir;
   testing::FakeClock clock{testing::at()};
   boost::asio::io_context io;
-  collectors::MetricStore metrics;
+  metrics::MetricStore metrics;
   std::unique_ptr<Store> store;
   policy::Evaluator evaluator;
   std::unique_ptr<IncidentManager> manager;
@@ -62,7 +62,7 @@ struct Loop {
   // One second: a disk sample, evaluation, decisions, then wait (bounded) for running actions.
   void step(double disk) {
     clock.advance(1s);
-    std::vector<Sample> s = {{findMetric("novacron_disk_used_ratio"), root(), disk}};
+    std::vector<Sample> s = {{agent::findMetric("novacron_disk_used_ratio"), root(), disk}};
     metrics.append(clock.now(), s);
     manager->handle(evaluator.evaluate(metrics, clock.now()));
     manager->tick();
@@ -267,7 +267,7 @@ TEST(IncidentManagerTest, AStepWhoseOnlyIfDoesNotHoldIsSkippedWithoutAnApproval)
 
   // A Redis that is up: the step asks for its approval.
   Loop with(kOnlyIf);
-  std::vector<Sample> up = {{findMetric("novacron_redis_up"), {{"instance", "cache"}}, 1}};
+  std::vector<Sample> up = {{agent::findMetric("novacron_redis_up"), {{"instance", "cache"}}, 1}};
   with.metrics.append(with.clock.now() + 1s, up);
   with.step(0.97);
   auto w = *with.manager->incidentFor("disk", root());
@@ -333,7 +333,7 @@ TEST(IncidentManagerTest, OpeningRecordsTheFlightRecorderAndNotifiesOpenAndResol
   Loop loop(kDisk, false, hook.url("/hook"));
   for (double v : {0.80, 0.85, 0.90}) {
     loop.clock.advance(1s);
-    std::vector<Sample> s = {{findMetric("novacron_disk_used_ratio"), root(), v}};
+    std::vector<Sample> s = {{agent::findMetric("novacron_disk_used_ratio"), root(), v}};
     loop.metrics.append(loop.clock.now(), s);
   }
   loop.step(0.97);
@@ -422,7 +422,7 @@ TEST(IncidentManagerTest, AMountNamedInBytesThatAreNotTextOpensAnIncidentThatAct
                    "/srv/donn\xe9"
                    "es"}};
   loop.clock.advance(1s);
-  std::vector<Sample> s = {{findMetric("novacron_disk_used_ratio"), weird, 0.99}};
+  std::vector<Sample> s = {{agent::findMetric("novacron_disk_used_ratio"), weird, 0.99}};
   loop.metrics.append(loop.clock.now(), s);
   loop.manager->handle(loop.evaluator.evaluate(loop.metrics, loop.clock.now()));
   loop.settle();
@@ -533,7 +533,7 @@ struct Commands {
     std::string why;
     auto t = readTrigger(args, why);
     if (!t) return CommandReply::error("bad_request", why);
-    return agent::trigger(context(), *t, who);
+    return incidents::trigger(context(), *t, who);
   }
   void settle() { loop.settle(); }
 };
@@ -604,4 +604,4 @@ TEST(IncidentCommandsTest, DistinctApproversAreIdentitiesNotWhatABodySays) {
 }
 
 }  // namespace
-}  // namespace novacron::agent
+}  // namespace novacron::incidents

@@ -4,7 +4,7 @@
 
 #include "tests/support/fixture.h"
 
-namespace novacron::agent {
+namespace novacron::incidents {
 namespace {
 
 using namespace std::chrono_literals;
@@ -66,4 +66,4 @@ TEST(PostmortemTest, OngoingDryRunIncident) {
 }
 
 }  // namespace
-}  // namespace novacron::agent
+}  // namespace novacron::incidents

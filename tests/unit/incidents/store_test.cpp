@@ -10,7 +10,7 @@
 
 #include "tests/support/fixture.h"
 
-namespace novacron::agent {
+namespace novacron::incidents {
 namespace {
 
 using namespace std::chrono_literals;
@@ -365,4 +365,4 @@ TEST_F(StoreTest, KillNineLosesNoAcknowledgedEvent) {
 }
 
 }  // namespace
-}  // namespace novacron::agent
+}  // namespace novacron::incidents

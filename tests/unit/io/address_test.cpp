@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace novacron::firewall {
+namespace novacron::io {
 namespace {
 
 std::string canonical(std::string_view text) {
@@ -116,4 +116,4 @@ TEST(AddressTest, NameserversAreReadFromResolvConf) {
 }
 
 }  // namespace
-}  // namespace novacron::firewall
+}  // namespace novacron::io

@@ -17,7 +17,7 @@
 #include "tests/support/io_thread.h"
 #include "tests/support/process_run.h"
 
-namespace novacron::actions {
+namespace novacron::io {
 namespace {
 
 using namespace std::chrono_literals;
@@ -178,4 +178,4 @@ TEST(ProcessGroupContainmentTest, ALeftoverCarryingTheRunsMarkerIsEnded) {
 }
 
 }  // namespace
-}  // namespace novacron::actions
+}  // namespace novacron::io

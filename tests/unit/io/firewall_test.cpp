@@ -16,7 +16,7 @@
 
 #include "tests/support/netns.h"
 
-namespace novacron::firewall {
+namespace novacron::io {
 namespace {
 
 using testing::inOwnNetns;
@@ -126,4 +126,4 @@ TEST(FirewallTest, ABlockOutsideItsBoundsIsRefused) {
 }
 
 }  // namespace
-}  // namespace novacron::firewall
+}  // namespace novacron::io

@@ -4,7 +4,7 @@
 
 #include <string>
 
-namespace novacron {
+namespace novacron::io {
 namespace {
 
 TEST(GzipTest, WhatIsCompressedInflatesToTheSameBytes) {
@@ -40,4 +40,4 @@ TEST(GzipTest, AcceptEncodingIsReadAsRfc9110Says) {
 }
 
 }  // namespace
-}  // namespace novacron
+}  // namespace novacron::io

@@ -11,7 +11,7 @@
 #include "tests/support/io_thread.h"
 #include "tests/support/raw_socket.h"
 
-namespace novacron::agent {
+namespace novacron::io {
 namespace {
 
 using namespace std::chrono_literals;
@@ -195,4 +195,4 @@ TEST_F(HttpServerTest, APriorityRequestTakesTheSlotOfAnIdleConnection) {
 }
 
 }  // namespace
-}  // namespace novacron::agent
+}  // namespace novacron::io

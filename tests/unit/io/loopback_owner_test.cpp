@@ -7,7 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-namespace novacron::agent {
+namespace novacron::io {
 namespace {
 
 using tcp = boost::asio::ip::tcp;
@@ -92,4 +92,4 @@ TEST(LoopbackOwnerTest, ARemotePeerHasNoOwnerHere) {
 }
 
 }  // namespace
-}  // namespace novacron::agent
+}  // namespace novacron::io

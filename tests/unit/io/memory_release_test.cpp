@@ -4,7 +4,7 @@
 
 #include <chrono>
 
-namespace novacron {
+namespace novacron::io {
 namespace {
 
 using namespace std::chrono_literals;
@@ -52,4 +52,4 @@ TEST(MemoryReleaseTest, StartingOverPutsTheNextReleaseOff) {
 }
 
 }  // namespace
-}  // namespace novacron
+}  // namespace novacron::io

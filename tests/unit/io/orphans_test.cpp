@@ -11,7 +11,7 @@
 
 #include "tests/support/process_group.h"
 
-namespace novacron::actions {
+namespace novacron::io {
 namespace {
 
 // A process group like an action's, left behind as if the agent had been killed with -9: a
@@ -165,4 +165,4 @@ TEST(OrphansTest, AMarkedProcessCountsOnlyAsTheUserItsMarkerNamesAndAfterItsRun)
 }
 
 }  // namespace
-}  // namespace novacron::actions
+}  // namespace novacron::io

@@ -21,7 +21,7 @@
 #include "tests/support/process_group.h"
 #include "tests/support/process_run.h"
 
-namespace novacron::actions {
+namespace novacron::io {
 namespace {
 
 using namespace std::chrono_literals;
@@ -169,7 +169,7 @@ TEST(ProcessRunnerTest, TheChildDiesWithAnAgentKilledWithSigkill) {
   // as gone.
   bool gone = false;
   for (int i = 0; i < 200 && !gone; ++i) {
-    auto st = collectors::readPidStat(child);
+    auto st = readPidStat(child);
     gone = !st || st->state == 'Z';
     if (!gone) std::this_thread::sleep_for(10ms);
   }
@@ -177,4 +177,4 @@ TEST(ProcessRunnerTest, TheChildDiesWithAnAgentKilledWithSigkill) {
 }
 
 }  // namespace
-}  // namespace novacron::actions
+}  // namespace novacron::io

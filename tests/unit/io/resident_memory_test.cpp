@@ -10,7 +10,7 @@
 #include <cstdlib>
 #include <string>
 
-namespace novacron {
+namespace novacron::io {
 namespace {
 
 constexpr size_t kPage = 4096;
@@ -93,4 +93,4 @@ TEST(ResidentMemoryTest, WritableMappingsAreLeftAlone) {
 }
 
 }  // namespace
-}  // namespace novacron
+}  // namespace novacron::io

@@ -91,7 +91,7 @@ TEST(SecretPeerTest, PostgreSQLTalksOnlyToAServerOfTheExpectedUser) {
   testing::Squatter squatter(nobody, nogroup);
   ASSERT_NE(squatter.port(), 0);
   std::promise<Result<void>> done;
-  auto conn = io.run([&] { return collectors::PgConnection::create(io.io()); });
+  auto conn = io.run([&] { return io::PgConnection::create(io.io()); });
   io.run([&] {
     conn->connect(
         "host=127.0.0.1 port=" + std::to_string(squatter.port()) +

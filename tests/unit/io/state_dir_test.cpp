@@ -16,7 +16,7 @@
 #include "tests/support/hostile_user.h"
 #include "tests/support/name_swapper.h"
 
-namespace novacron::agent {
+namespace novacron::io {
 namespace {
 
 namespace fs = std::filesystem;
@@ -103,4 +103,4 @@ TEST(StateDirTest, ARenameRaceOnTheLockNeverReachesRootsFile) {
 }
 
 }  // namespace
-}  // namespace novacron::agent
+}  // namespace novacron::io

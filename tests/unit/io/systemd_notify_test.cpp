@@ -11,7 +11,7 @@
 
 #include "tests/support/fixture.h"
 
-namespace novacron::agent {
+namespace novacron::io {
 namespace {
 
 // A datagram socket standing in for systemd's notification socket.
@@ -78,4 +78,4 @@ TEST(SystemdNotifyTest, WithoutSystemdEverythingIsANoOp) {
 }
 
 }  // namespace
-}  // namespace novacron::agent
+}  // namespace novacron::io

@@ -6,12 +6,12 @@
 #include <cstdlib>
 #include <string>
 
-namespace novacron::agent {
+namespace novacron::metrics {
 namespace {
 
-using collectors::MetricDef;
-using collectors::MetricType;
-using collectors::Sample;
+using metrics::MetricDef;
+using metrics::MetricType;
+using metrics::Sample;
 
 constexpr MetricDef kRatio{"novacron_b_ratio", MetricType::kGauge, "mount", "B, 0-1."};
 constexpr MetricDef kTotal{"novacron_a_total", MetricType::kCounter, "", "A count."};
@@ -73,4 +73,4 @@ TEST(ExpositionTest, ValuesAreTheShortestTextThatReadsBackTheSame) {
 }
 
 }  // namespace
-}  // namespace novacron::agent
+}  // namespace novacron::metrics

@@ -6,7 +6,7 @@
 
 #include "tests/support/fixture.h"
 
-namespace novacron::collectors {
+namespace novacron::metrics {
 namespace {
 
 using namespace std::chrono_literals;
@@ -309,9 +309,9 @@ TEST(MetricStoreTest, MaxPointsPerSeriesBoundsATightInterval) {
 }
 
 }  // namespace
-}  // namespace novacron::collectors
+}  // namespace novacron::metrics
 
-namespace novacron::collectors {
+namespace novacron::metrics {
 namespace {
 
 TEST(MetricStoreTest, LabelIndexFollowsInsertsAndTrims) {
@@ -360,9 +360,9 @@ TEST(SeriesTest, RingBufferWrapsGrowsAndShrinks) {
 }
 
 }  // namespace
-}  // namespace novacron::collectors
+}  // namespace novacron::metrics
 
-namespace novacron::collectors {
+namespace novacron::metrics {
 namespace {
 
 TEST(SeriesTest, OffsetsRebaseForASeriesThatLivesForWeeks) {
@@ -392,4 +392,4 @@ TEST(SeriesTest, ValuesAreKeptToSevenSignificantDigits) {
 }
 
 }  // namespace
-}  // namespace novacron::collectors
+}  // namespace novacron::metrics

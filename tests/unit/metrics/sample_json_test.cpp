@@ -5,12 +5,12 @@
 #include <cmath>
 #include <string>
 
-namespace novacron::agent {
+namespace novacron::metrics {
 namespace {
 
-using collectors::Labels;
-using collectors::MetricDef;
-using collectors::MetricType;
+using metrics::Labels;
+using metrics::MetricDef;
+using metrics::MetricType;
 
 const MetricDef kLoad{"novacron_load1", MetricType::kGauge, "", "load"};
 const MetricDef kDisk{"novacron_disk_used_ratio", MetricType::kGauge, "mount", "disk"};
@@ -123,4 +123,4 @@ TEST(SampleJsonTest, DistinctNamesAreBounded) {
 }
 
 }  // namespace
-}  // namespace novacron::agent
+}  // namespace novacron::metrics

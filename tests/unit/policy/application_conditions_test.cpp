@@ -15,21 +15,21 @@ namespace novacron::policy {
 namespace {
 
 using namespace std::chrono_literals;
-using collectors::Labels;
-using collectors::MetricDef;
+using metrics::Labels;
+using metrics::MetricDef;
 using testing::at;
 
 // Scraped names become metric definitions of their own, made once per name.
 struct Scraped {
   std::deque<std::string> names;
   std::deque<MetricDef> defs;
-  collectors::MetricStore store;
+  metrics::MetricStore store;
 
   const MetricDef* def(std::string_view name) {
     for (const auto& d : defs)
       if (d.name == name) return &d;
     names.emplace_back(name);
-    defs.push_back({names.back(), collectors::MetricType::kGauge, "*", "scraped"});
+    defs.push_back({names.back(), metrics::MetricType::kGauge, "*", "scraped"});
     return &defs.back();
   }
 
@@ -37,7 +37,7 @@ struct Scraped {
     std::ifstream in(std::string(NOVACRON_FIXTURES_DIR) + "/exposition/" + file);
     std::stringstream text;
     text << in.rdbuf();
-    std::vector<collectors::Sample> samples;
+    std::vector<metrics::Sample> samples;
     metrics::ExpositionParser parser;
     auto stats = parser.parse(text.str(), [&](const metrics::ParsedSample& s) {
       Labels labels{{"target", "app"}};

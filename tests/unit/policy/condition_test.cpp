@@ -8,10 +8,10 @@ namespace novacron::policy {
 namespace {
 
 using namespace std::chrono_literals;
-using collectors::Labels;
-using collectors::MetricDef;
-using collectors::MetricType;
-using collectors::Sample;
+using metrics::Labels;
+using metrics::MetricDef;
+using metrics::MetricType;
+using metrics::Sample;
 using testing::at;
 
 constexpr MetricDef kCpu{"novacron_cpu_usage_ratio", MetricType::kGauge, "", "cpu"};
@@ -43,8 +43,8 @@ Condition parsed(std::string_view text) {
 Labels mount(const char* m) { return {{"device", "/dev/x"}, {"fstype", "ext4"}, {"mount", m}}; }
 
 // cpu at 0.95 for 5 s then 0.5; "/" at 0.97 and "/var" at 0.5; free bytes falling on "/".
-collectors::MetricStore sampleStore() {
-  collectors::MetricStore store;
+metrics::MetricStore sampleStore() {
+  metrics::MetricStore store;
   for (int i = 0; i <= 10; ++i) {
     std::vector<Sample> s = {{&kCpu, {}, i < 5 ? 0.95 : 0.5},
                              {&kDisk, mount("/"), 0.97},

@@ -11,18 +11,18 @@ namespace novacron::policy {
 namespace {
 
 using namespace std::chrono_literals;
-using collectors::Labels;
-using collectors::Sample;
+using metrics::Labels;
+using metrics::Sample;
 using testing::at;
 using testing::policyFrom;
 
-const collectors::MetricDef& def(std::string_view name) { return *agent::findMetric(name); }
+const metrics::MetricDef& def(std::string_view name) { return *agent::findMetric(name); }
 
 Labels mount(const char* m) { return {{"device", "/dev/x"}, {"fstype", "ext4"}, {"mount", m}}; }
 
 // Feeds one value per second for cpu and evaluates after each; returns every decision.
 struct Driver {
-  collectors::MetricStore store;
+  metrics::MetricStore store;
   Evaluator eval;
   int second = 0;
   explicit Driver(PolicyPtr p, EvaluatorOptions o = {}) : eval(std::move(p), o) {}

@@ -11,8 +11,8 @@ namespace novacron::policy {
 namespace {
 
 using namespace std::chrono_literals;
-using collectors::Labels;
-using collectors::Sample;
+using metrics::Labels;
+using metrics::Sample;
 
 Condition compile(const std::string& text) {
   auto parsed = Condition::parse(text);
@@ -22,7 +22,7 @@ Condition compile(const std::string& text) {
 }
 
 struct Host {
-  collectors::MetricStore store;
+  metrics::MetricStore store;
   TimePoint now = testing::at(10s);
   void set(const char* metric, Labels labels, double v) {
     std::vector<Sample> s = {{agent::findMetric(metric), std::move(labels), v}};

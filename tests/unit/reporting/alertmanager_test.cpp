@@ -6,7 +6,7 @@
 
 #include "tests/support/fixture.h"
 
-namespace novacron::agent {
+namespace novacron::reporting {
 namespace {
 
 using json = nlohmann::json;
@@ -14,7 +14,7 @@ using namespace std::chrono_literals;
 using testing::at;
 
 TEST(AlertmanagerTest, OneAlertPerIncidentWithTheLabelsRoutesNeed) {
-  IncidentRecord open;
+  incidents::IncidentRecord open;
   open.id = "web-1-20261126T101500Z-1";
   open.playbook = "disk_full";
   open.labels = R"({"mountpoint":"/var","instance":"spoofed"})";
@@ -22,7 +22,7 @@ TEST(AlertmanagerTest, OneAlertPerIncidentWithTheLabelsRoutesNeed) {
   open.category = "infrastructure";
   open.state = "mitigating";
   open.opened_at = at(0s);
-  IncidentRecord done = open;
+  incidents::IncidentRecord done = open;
   done.id = "web-1-20261126T101500Z-2";
   done.playbook = "memory_pressure";
   done.labels = "{}";
@@ -53,4 +53,4 @@ TEST(AlertmanagerTest, OneAlertPerIncidentWithTheLabelsRoutesNeed) {
 }
 
 }  // namespace
-}  // namespace novacron::agent
+}  // namespace novacron::reporting

@@ -17,7 +17,7 @@
 #include "tests/support/io_thread.h"
 #include "tests/support/store.h"
 
-namespace novacron::agent {
+namespace novacron::reporting {
 namespace {
 
 using namespace std::chrono_literals;
@@ -98,7 +98,7 @@ class ReporterTest : public ::testing::Test {
 
   testing::ScratchRoot root_;
   MonotonicWallClock clock_;
-  std::unique_ptr<Store> store_;
+  std::unique_ptr<incidents::Store> store_;
   std::filesystem::path token_;
   testing::IoThread io_;
   std::unique_ptr<Reporter> reporter_;
@@ -254,7 +254,7 @@ TEST_F(ReporterTest, WithoutAUrlNothingIsSentAndTheRowSaysDisabled) {
 
 TEST(DescribeResponseTest, APeersBodyIsQuotedAsValidTextOnOneLine) {
   // A coordinator answering bytes that are not text made novacron status and /v1/status fail.
-  actions::HttpClientResponse r;
+  io::HttpClientResponse r;
   r.status = 500;
   r.body = "\xff\r\nX-Forged: 1";
   std::string d = describeResponse(r);
@@ -270,4 +270,4 @@ TEST(BackoffTest, DoublesUpToTheCapWithJitterInTheUpperHalf) {
 }
 
 }  // namespace
-}  // namespace novacron::agent
+}  // namespace novacron::reporting

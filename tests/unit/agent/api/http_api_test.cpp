@@ -32,9 +32,9 @@ class HttpApiTest : public ::testing::Test {
     token_.setFile(token_file_);
   }
 
-  HttpResponse call(const std::string& method, const std::string& target,
-                    const std::string& token = "abc123", const std::string& body = "") {
-    HttpRequest r;
+  io::HttpResponse call(const std::string& method, const std::string& target,
+                        const std::string& token = "abc123", const std::string& body = "") {
+    io::HttpRequest r;
     r.method = method;
     r.target = target;
     size_t q = target.find('?');
@@ -53,7 +53,7 @@ class HttpApiTest : public ::testing::Test {
 
   testing::ScratchRoot root_;
   MonotonicWallClock clock_;
-  std::unique_ptr<Store> store_;
+  std::unique_ptr<incidents::Store> store_;
   std::filesystem::path token_file_;
   BearerToken token_;
   std::string node_ = "n", store_error_;

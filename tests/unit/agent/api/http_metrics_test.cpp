@@ -7,7 +7,7 @@
 namespace novacron::agent {
 namespace {
 
-std::string family(const std::vector<RenderedFamily>& all, const std::string& name) {
+std::string family(const std::vector<metrics::RenderedFamily>& all, const std::string& name) {
   for (const auto& f : all) {
     if (f.name == name) return f.text;
   }

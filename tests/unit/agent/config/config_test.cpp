@@ -12,7 +12,7 @@
 #include "base/yaml/file_trust.h"
 #include "tests/support/fixture.h"
 
-namespace novacron::policy {
+namespace novacron::agent {
 namespace {
 
 using namespace std::chrono_literals;
@@ -439,4 +439,4 @@ TEST(ConfigTest, PostgresInstancesAndTheirMistakes) {
 }
 
 }  // namespace
-}  // namespace novacron::policy
+}  // namespace novacron::agent

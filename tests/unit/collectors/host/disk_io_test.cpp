@@ -13,7 +13,7 @@ using testing::countOf;
 using testing::fixtureRoot;
 using testing::valueOf;
 
-Labels dev(const char* name) { return {{"device", name}}; }
+metrics::Labels dev(const char* name) { return {{"device", name}}; }
 
 TEST(DiskstatsParseTest, RealCapture) {
   auto text = readWholeFile(fixtureRoot("real") / "proc/diskstats");

@@ -23,7 +23,7 @@ using testing::at;
 using testing::fixtureRoot;
 using testing::valueOf;
 
-Labels fs(const char* device, const char* fstype, const char* mount) {
+metrics::Labels fs(const char* device, const char* fstype, const char* mount) {
   return {{"device", device}, {"fstype", fstype}, {"mount", mount}};
 }
 

@@ -13,7 +13,7 @@ using testing::countOf;
 using testing::fixtureRoot;
 using testing::valueOf;
 
-Labels iface(const char* name) { return {{"interface", name}}; }
+metrics::Labels iface(const char* name) { return {{"interface", name}}; }
 
 TEST(NetDevParseTest, RealCapture) {
   auto text = readWholeFile(fixtureRoot("real") / "proc/net/dev");

@@ -11,8 +11,8 @@ using namespace std::chrono_literals;
 using testing::at;
 using testing::fixtureRoot;
 
-std::optional<double> valueWith(const std::vector<Sample>& s, std::string_view name,
-                                const Labels& labels) {
+std::optional<double> valueWith(const std::vector<metrics::Sample>& s, std::string_view name,
+                                const metrics::Labels& labels) {
   for (const auto& x : s) {
     if (x.metric->name == name && x.labels == labels) return x.value;
   }

@@ -166,7 +166,7 @@ TEST(ProcessesCollectorTest, WithoutABudgetReadsAreServedWhenTheyHaveFinished) {
   Reaper reaper{child};
   // Each call asks for a read and serves the newest finished one, never waiting: the child
   // appears once a read that began after its birth has finished.
-  auto listed = [&](const std::vector<Sample>& samples) {
+  auto listed = [&](const std::vector<metrics::Sample>& samples) {
     for (const auto& s : samples)
       for (const auto& l : s.labels)
         if (l.name == "pid" && l.value == std::to_string(child)) return true;

@@ -11,7 +11,7 @@
 #include "tests/support/http_recorder.h"
 #include "tests/support/io_thread.h"
 
-namespace novacron::probes {
+namespace novacron::collectors {
 namespace {
 
 using namespace std::chrono_literals;
@@ -21,14 +21,14 @@ using testing::HttpRecorder;
 struct Harness {
   testing::IoThread io;
   testing::FakeClock clock{testing::at()};
-  std::vector<std::vector<collectors::Sample>> sunk;
+  std::vector<std::vector<metrics::Sample>> sunk;
   std::unique_ptr<ProbeSet> set;
 
   Harness(std::vector<collectors::ProbeConfig> probes, std::string systemctl = "/bin/false") {
     io.run([&] {
       set = std::make_unique<ProbeSet>(
           io.io(), clock, systemctl,
-          [this](TimePoint, std::vector<collectors::Sample> s) { sunk.push_back(std::move(s)); });
+          [this](TimePoint, std::vector<metrics::Sample> s) { sunk.push_back(std::move(s)); });
       set->configure(probes);
       return 0;
     });
@@ -88,7 +88,7 @@ TEST(ProbeSetTest, HttpTcpAndSystemdProbesReportUpLatencyAndErrors) {
   auto latest = h.io.run([&] { return h.set->latest(); });
   ASSERT_EQ(latest.size(), 15u) << "up, latency and error ratio per probe";
   EXPECT_EQ(latest[0].metric->name, "novacron_probe_up");
-  EXPECT_EQ(latest[0].labels, (collectors::Labels{{"probe", "web"}, {"type", "http"}}));
+  EXPECT_EQ(latest[0].labels, (metrics::Labels{{"probe", "web"}, {"type", "http"}}));
 }
 
 TEST(ProbeSetTest, AWrongStatusOrAHangIsDownWithinTheTimeout) {
@@ -108,4 +108,4 @@ TEST(ProbeSetTest, AWrongStatusOrAHangIsDownWithinTheTimeout) {
 }
 
 }  // namespace
-}  // namespace novacron::probes
+}  // namespace novacron::collectors

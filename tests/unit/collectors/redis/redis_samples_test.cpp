@@ -29,7 +29,7 @@ std::string with(std::string info, const std::string& key, const std::string& va
                             "$1" + key + ":" + value);
 }
 
-const Labels kInst = {{"instance", "cache"}};
+const metrics::Labels kInst = {{"instance", "cache"}};
 
 TEST(RedisInfoTest, TheFieldsOfARealInfoReply) {
   RedisInfo info = parseRedisInfo(primaryInfo());
@@ -133,7 +133,7 @@ TEST(RedisSamplesTest, AReplicaAndAPrimaryWithReplicas) {
 
 TEST(RedisSamplesTest, EveryMetricIsDeclaredOnce) {
   std::set<std::string_view> names;
-  for (const MetricDef* m : redisMetrics()) {
+  for (const metrics::MetricDef* m : redisMetrics()) {
     EXPECT_TRUE(names.insert(m->name).second) << m->name;
     EXPECT_TRUE(m->name.starts_with("novacron_redis_")) << m->name;
   }

@@ -51,7 +51,7 @@ ScrapeConfig target(std::string name, std::string url) {
 }
 
 // The labels of a sample as "k=v,..." (sorted as they come).
-std::string labelsOf(const Sample& s) {
+std::string labelsOf(const metrics::Sample& s) {
   std::string out;
   for (const auto& l : s.labels) out += l.name + "=" + l.value + ",";
   return out;
@@ -115,14 +115,14 @@ TEST(ScrapeReaderTest, ATargetCannotServeTheHostsMetrics) {
 struct Harness {
   testing::IoThread io;
   testing::FakeClock clock{testing::at()};
-  std::vector<std::vector<Sample>> sunk;
+  std::vector<std::vector<metrics::Sample>> sunk;
   std::unique_ptr<ScrapeSet> set;
 
   explicit Harness(std::vector<ScrapeConfig> targets) {
     io.run([&] {
-      set = std::make_unique<ScrapeSet>(io.io(), clock, [this](TimePoint, std::vector<Sample> s) {
-        sunk.push_back(std::move(s));
-      });
+      set = std::make_unique<ScrapeSet>(
+          io.io(), clock,
+          [this](TimePoint, std::vector<metrics::Sample> s) { sunk.push_back(std::move(s)); });
       set->configure(targets);
       return 0;
     });
