@@ -36,7 +36,7 @@ Result<void> checkLabels(const policy::Playbook& playbook, const policy::ActionS
                          "label " + name + ": user '" + v->second +
                              "' is root (uid 0), which the playbook does not allow");
     }
-    if (from_application && t && t->root && !type.from_scrape)
+    if (from_application && t && t->needsRoot() && !type.from_scrape)
       return makeError(ErrorCode::kPermission,
                        "label " + name + " comes from an application's series, and " + spec.id +
                            " needs root: only a label declared from_scrape: true may reach it");
@@ -55,7 +55,7 @@ void runAction(const ActionEnv& env, ActionRequest request, ActionDone done) {
     done(failed("unknown action type " + request.spec.type));
     return;
   }
-  if (t->root && env.broker) {
+  if (t->needsRoot() && env.broker) {
     if (t->prepare) t->prepare(env, request);
     env.broker(std::move(request), std::move(done));
     return;

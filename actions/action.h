@@ -86,6 +86,21 @@ struct ActionRequest {
   std::string diagnostics = {};
 };
 
+/// One thing a run that needs root is expected to do, as the agent and the broker both work it out
+/// from the action and the placeholder values (registry.h, `expect`): the broker runs only when
+/// its own copy of the policy yields the same. `compare` says how a difference is told.
+struct Expected {
+  enum class Compare {
+    kSequence,  ///< the items in order: an argv, the addresses ("... differs from the policy's")
+    kOne,       ///< one item: a unit ("... is not the one the action names")
+    kSubset,    ///< items the agent may ask only among the policy's: a path ("... not in the list")
+  };
+  std::string field;  ///< a plain name: "argv", "unit", "path", "addresses", "timeout_ms"
+  Compare compare = Compare::kSequence;
+  std::vector<std::string> items;
+};
+using Expectation = std::vector<Expected>;
+
 /// How a run ended: done, failed or timed_out, and a JSON object that says what happened. It
 /// never holds a secret.
 struct ActionOutcome {

@@ -43,4 +43,16 @@ Result<void> checkFirewallValues(const nlohmann::json& with,
 Result<void> checkSystemdRestartValues(const nlohmann::json& with,
                                        const std::map<std::string, std::string>& values);
 
+// What a run of the types that need root is expected to do (registry.h, `expect`).
+Result<Expectation> expectExec(const nlohmann::json& with,
+                               const std::map<std::string, std::string>& values);
+Result<Expectation> expectSystemdRestart(const nlohmann::json& with,
+                                         const std::map<std::string, std::string>& values);
+Result<Expectation> expectEvidenceBundle(const nlohmann::json& with,
+                                         const std::map<std::string, std::string>& values);
+Result<Expectation> expectBlock(const nlohmann::json& with,
+                                const std::map<std::string, std::string>& values);
+Result<Expectation> expectUnblock(const nlohmann::json& with,
+                                  const std::map<std::string, std::string>& values);
+
 }  // namespace novacron::actions

@@ -366,6 +366,15 @@ ActionOutcome build(const Job& job) {
 
 }  // namespace
 
+Result<Expectation> expectEvidenceBundle(const json& with,
+                                         const std::map<std::string, std::string>& /*values*/) {
+  Expected paths{"path", Expected::Compare::kSubset, {}};
+  for (const auto& p : with.value("paths", json::array())) {
+    if (p.is_string()) paths.items.push_back(p.get<std::string>());
+  }
+  return Expectation{std::move(paths)};
+}
+
 void prepareEvidenceBundle(const ActionEnv& env, ActionRequest& request) {
   request.diagnostics =
       jsonText(diagnosticsReport(env.metrics, request.now, request.incident_id), 2);

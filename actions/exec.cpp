@@ -107,14 +107,21 @@ void runExec(const ActionEnv& env, ActionRequest request, ActionDone done) {
   });
 }
 
-Result<void> checkExecValues(const nlohmann::json& with,
-                             const std::map<std::string, std::string>& values) {
+Result<Expectation> expectExec(const nlohmann::json& with,
+                               const std::map<std::string, std::string>& values) {
   std::vector<std::string> templates;
   const nlohmann::json argv = with.value("argv", nlohmann::json::array());
   for (const auto& a : argv) {
     if (a.is_string()) templates.push_back(a.get<std::string>());
   }
-  if (auto filled = policy::substituteArgv(templates, values); !filled) return filled.error();
+  auto filled = policy::substituteArgv(templates, values);
+  if (!filled) return filled.error();
+  return Expectation{{"argv", Expected::Compare::kSequence, std::move(*filled)}};
+}
+
+Result<void> checkExecValues(const nlohmann::json& with,
+                             const std::map<std::string, std::string>& values) {
+  if (auto e = expectExec(with, values); !e) return e.error();
   return {};
 }
 

@@ -146,6 +146,30 @@ void runFirewallUnblock(const ActionEnv& env, ActionRequest request, ActionDone 
       std::move(done));
 }
 
+Result<Expectation> expectUnblock(const json& with,
+                                  const std::map<std::string, std::string>& values) {
+  Expected addresses{"addresses", Expected::Compare::kSequence, {}};
+  for (const auto& t : with.value("addresses", json::array())) {
+    if (!t.is_string()) continue;
+    auto a = policy::substitute(t.get<std::string>(), values);
+    if (!a) return a.error();
+    addresses.items.push_back(std::move(*a));
+  }
+  return Expectation{std::move(addresses)};
+}
+
+Result<Expectation> expectBlock(const json& with,
+                                const std::map<std::string, std::string>& values) {
+  auto e = expectUnblock(with, values);
+  if (!e) return e;
+  auto timeout = firewallTimeout(with);
+  if (!timeout) return timeout.error();
+  e->push_back({"timeout_ms",
+                Expected::Compare::kOne,
+                {std::to_string(static_cast<uint64_t>(timeout->count()) * 1000)}});
+  return e;
+}
+
 Result<void> checkFirewallValues(const json& with,
                                  const std::map<std::string, std::string>& values) {
   if (auto t = targets(with, values); !t) return t.error();

@@ -22,11 +22,19 @@ struct ActionType {
   /// opens by hand (an option, a split header, a unit that is not one); nullptr: nothing to check.
   Result<void> (*check)(const nlohmann::json& with,
                         const std::map<std::string, std::string>& values) = nullptr;
-  /// It needs root (a process as another user, a unit, other users' files, the firewall): in
-  /// the unprivileged agent it goes to the broker, which runs it with this same runner.
-  bool root = false;
-  /// Fills what only the main process has before the request goes to the broker.
+  /// Set for a type that needs root (a process as another user, a unit, other users' files, the
+  /// firewall): in the unprivileged agent it goes to the root broker, which runs it with this
+  /// same runner. What a run with these values is expected to do (its argv, unit, paths,
+  /// addresses): the agent sends it, the broker works it out again from its own copy of the
+  /// policy and runs only when the two agree. The broker knows the root types from this table
+  /// alone: a new one needs no change there.
+  Result<Expectation> (*expect)(const nlohmann::json& with,
+                                const std::map<std::string, std::string>& values) = nullptr;
+  /// Fills what only the main process has (the diagnostics report) before the request goes to
+  /// the broker.
   void (*prepare)(const ActionEnv& env, ActionRequest& request) = nullptr;
+
+  bool needsRoot() const { return expect != nullptr; }
 };
 
 std::span<const ActionType> actionTypes();

@@ -4,6 +4,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "actions/action_runners.h"
+#include "base/text.h"
 #include "io/orphans.h"
 #include "io/process_runner.h"
 #include "policy/action_schema.h"
@@ -99,12 +100,19 @@ void runSystemdRestart(const ActionEnv& env, ActionRequest request, ActionDone d
   r->start();
 }
 
-Result<void> checkSystemdRestartValues(const nlohmann::json& with,
-                                       const std::map<std::string, std::string>& values) {
+Result<Expectation> expectSystemdRestart(const nlohmann::json& with,
+                                         const std::map<std::string, std::string>& values) {
   auto unit = policy::substitute(with.value("unit", std::string()), values);
   if (!unit) return unit.error();
   if (!policy::isUnitName(*unit))
-    return makeError(ErrorCode::kInvalidArgument, "'" + *unit + "' is not a systemd unit name");
+    return makeError(ErrorCode::kInvalidArgument,
+                     "'" + escapeControl(*unit) + "' is not a systemd unit name");
+  return Expectation{{"unit", Expected::Compare::kOne, {std::move(*unit)}}};
+}
+
+Result<void> checkSystemdRestartValues(const nlohmann::json& with,
+                                       const std::map<std::string, std::string>& values) {
+  if (auto e = expectSystemdRestart(with, values); !e) return e.error();
   return {};
 }
 

@@ -162,7 +162,7 @@ void Client::run(actions::ActionRequest request, actions::ActionDone done) {
   auto m = runRequest(request);
   if (!m) return done(actions::failed(m.error().message));
   std::optional<Fd> report;
-  if (m->verb == Verb::kOpenEvidence) {
+  if (!request.diagnostics.empty()) {
     auto fd = memoryFile("novacron-diagnostics", request.diagnostics);
     if (!fd) return done(actions::failed(fd.error().message));
     report = std::move(*fd);

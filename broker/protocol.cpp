@@ -18,19 +18,16 @@ Kind kindOf(Tag t) {
   switch (t) {
     case Tag::kVersion:
     case Tag::kRun:
-    case Tag::kTimeout:
     case Tag::kOk:
     case Tag::kPid:
       return Kind::kNumber;
     case Tag::kValue:
-    case Tag::kArgv:
-    case Tag::kAddress:
-    case Tag::kPath:
+    case Tag::kExpect:
       return Kind::kList;
     case Tag::kPlaybook:
     case Tag::kAction:
     case Tag::kIncident:
-    case Tag::kUnit:
+    case Tag::kType:
     case Tag::kError:
     case Tag::kMarker:
     case Tag::kState:
@@ -53,26 +50,24 @@ struct Schema {
   std::vector<Rule> rules;
 };
 
-// What every request for a run carries: which action of which playbook, for which incident and
-// run, with which placeholder values; the verb adds what the agent expects it to do, which the
-// broker compares with what its own copy of the policy says.
-std::vector<Rule> runRules(std::vector<Rule> more) {
-  std::vector<Rule> rules = {{Tag::kPlaybook, true}, {Tag::kAction, true}, {Tag::kIncident, true},
-                             {Tag::kRun, true},      {Tag::kValue, false}, {Tag::kMarker, false}};
-  rules.insert(rules.end(), more.begin(), more.end());
-  return rules;
-}
-
 // The whole protocol: a verb accepts these fields and no others.
 const std::vector<Schema>& schemas() {
   static const std::vector<Schema> kSchemas = {
       {Verb::kHello, "hello", {{Tag::kVersion, true}, {Tag::kInstance, false}}},
-      {Verb::kStartRun, "start_run", runRules({{Tag::kArgv, true}})},
+      // Which action of which playbook, for which incident and run, with which placeholder
+      // values, and what the agent expects it to do, which the broker compares with what its
+      // own copy of the policy says.
+      {Verb::kRunAction,
+       "run_action",
+       {{Tag::kPlaybook, true},
+        {Tag::kAction, true},
+        {Tag::kType, true},
+        {Tag::kIncident, true},
+        {Tag::kRun, true},
+        {Tag::kValue, false},
+        {Tag::kMarker, false},
+        {Tag::kExpect, false}}},
       {Verb::kKillRun, "kill_run", {{Tag::kRun, true}}},
-      {Verb::kRestartUnit, "restart_unit", runRules({{Tag::kUnit, true}})},
-      {Verb::kOpenEvidence, "open_evidence", runRules({{Tag::kPath, false}})},
-      {Verb::kBlock, "block", runRules({{Tag::kAddress, true}, {Tag::kTimeout, true}})},
-      {Verb::kUnblock, "unblock", runRules({{Tag::kAddress, true}})},
       {Verb::kListBlocked, "list_blocked", {}},
       {Verb::kHealth, "health", {}},
       {Verb::kReload, "reload", {}},
@@ -137,6 +132,7 @@ std::optional<std::string> fieldProblem(Tag tag, std::string_view bytes) {
     return "is longer than " + std::to_string(kMaxFieldBytes) + " bytes";
   if (bytes.find('\0') != std::string_view::npos) return "holds a NUL byte";
   if (tag == Tag::kValue && bytes.find('=') == std::string_view::npos) return "is not NAME=VALUE";
+  if (tag == Tag::kExpect && bytes.find('=') == std::string_view::npos) return "is not FIELD=ITEM";
   return std::nullopt;
 }
 
@@ -145,11 +141,12 @@ Error malformed(std::string why) {
 }
 
 std::string tagText(uint16_t tag) {
-  static constexpr std::array<std::string_view, 20> kNames = {
-      "",      "version", "playbook", "action", "incident", "value",      "run",
-      "unit",  "address", "timeout",  "ok",     "error",    "argv",       "marker",
-      "state", "pid",     "instance", "path",   "policy",   "description"};
-  if (tag < kNames.size() && tag > 0) return std::string(kNames[tag]);
+  // Numbers no longer used stay empty: a peer of another protocol version is told which.
+  static constexpr std::array<std::string_view, 22> kNames = {
+      "",         "version", "playbook", "action",      "incident", "value",  "run",   "",
+      "",         "",        "ok",       "error",       "",         "marker", "state", "pid",
+      "instance", "",        "policy",   "description", "type",     "expect"};
+  if (tag < kNames.size() && tag > 0 && !kNames[tag].empty()) return std::string(kNames[tag]);
   return "field " + std::to_string(tag);
 }
 

@@ -17,7 +17,7 @@
 
 namespace novacron::broker {
 
-inline constexpr uint16_t kProtocolVersion = 1;
+inline constexpr uint16_t kProtocolVersion = 2;
 /// A message larger than this is refused, on either side: no verb needs more.
 inline constexpr size_t kMaxMessageBytes = 64 * 1024;
 /// One text field: argv elements, unit names, paths, addresses, messages.
@@ -27,17 +27,17 @@ inline constexpr size_t kMaxItems = 256;
 
 enum class Verb : uint16_t {
   // agent -> broker
-  kHello = 1,         ///< the protocol version and the agent's instance; the first request
-  kStartRun = 2,      ///< run an exec action of the policy (playbook, action, incident, values)
-  kKillRun = 3,       ///< end everything a run started (this life's or a killed predecessor's)
-  kRestartUnit = 4,   ///< restart the systemd unit a playbook's action names
-  kOpenEvidence = 5,  ///< bundle the files an evidence action names (diagnostics come as an fd)
-  kBlock = 6,         ///< add addresses to the firewall block set, with a timeout
-  kUnblock = 7,       ///< remove addresses from it
-  kListBlocked = 8,   ///< what the block set holds (JSON, as an fd)
-  kHealth = 9,        ///< is the broker alive, and with which policy
-  kReload = 10,       ///< read the configuration and playbooks again (the agent's SIGHUP)
-  kOpenTasks = 11,    ///< a fresh stream of the process table (a BPF task iterator, as an fd)
+  kHello = 1,  ///< the protocol version and the agent's instance; the first request
+  /// Run an action of the policy that needs root (playbook, action, its type, incident, values,
+  /// what the agent expects it to do; a report the main process prepared comes as an fd). The
+  /// types are the action registry's (actions/registry.h, `expect`), not the protocol's.
+  kRunAction = 2,
+  kKillRun = 3,  ///< end everything a run started (this life's or a killed predecessor's)
+  // 4 to 7: one verb per root action type until protocol 2; no longer used.
+  kListBlocked = 8,  ///< what the block set holds (JSON, as an fd)
+  kHealth = 9,       ///< is the broker alive, and with which policy
+  kReload = 10,      ///< read the configuration and playbooks again (the agent's SIGHUP)
+  kOpenTasks = 11,   ///< a fresh stream of the process table (a BPF task iterator, as an fd)
   // broker -> agent
   kReply = 100,       ///< the answer to the request with the same id
   kRunEnded = 101,    ///< a run's end: its state, and its result (JSON, as an fd)
@@ -45,27 +45,25 @@ enum class Verb : uint16_t {
 };
 
 /// What a field holds. A verb allows a fixed set of fields (see protocol.cpp); a field appears
-/// at most once unless it is a list (kValue, kArgv, kAddress, kPath).
+/// at most once unless it is a list (kValue, kExpect).
 enum class Tag : uint16_t {
-  kVersion = 1,       ///< u64
-  kPlaybook = 2,      ///< text
-  kAction = 3,        ///< text: the action's id in its playbook
-  kIncident = 4,      ///< text: the incident's id
-  kValue = 5,         ///< list of NAME=VALUE: placeholder values, VALUE any bytes but NUL
-  kRun = 6,           ///< u64: the run's id in the agent's store
-  kUnit = 7,          ///< text: the unit the agent expects the action to restart
-  kAddress = 8,       ///< list of text: the addresses or CIDRs the agent expects
-  kTimeout = 9,       ///< u64 milliseconds
+  kVersion = 1,   ///< u64
+  kPlaybook = 2,  ///< text
+  kAction = 3,    ///< text: the action's id in its playbook
+  kIncident = 4,  ///< text: the incident's id
+  kValue = 5,     ///< list of NAME=VALUE: placeholder values, VALUE any bytes but NUL
+  kRun = 6,       ///< u64: the run's id in the agent's store
+  // 7 to 9, 12 and 17: what one root verb expected until protocol 2; now kExpect.
   kOk = 10,           ///< u64 0 or 1
   kError = 11,        ///< text: why a request was refused or failed
-  kArgv = 12,         ///< list of text: the argv the agent expects the action to run
   kMarker = 13,       ///< text: the run's NOVACRON_RUN marker
   kState = 14,        ///< text: how a run ended (done, failed, timed_out, oom_killed)
   kPid = 15,          ///< u64
   kInstance = 16,     ///< text: the agent's store id, which names its cgroups and markers
-  kPath = 17,         ///< list of text: the paths the agent expects an evidence action to read
   kPolicy = 18,       ///< text: the digest of the policy the broker holds
   kDescription = 19,  ///< text: the broker's action containment, in words
+  kType = 20,         ///< text: the action's type (exec, systemd_restart, ...)
+  kExpect = 21,       ///< list of FIELD=ITEM: what the agent expects the run to do, in order
 };
 
 /// One decoded message. Fields not given are absent; lists keep their order.

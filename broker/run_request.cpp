@@ -3,26 +3,12 @@
 #include <algorithm>
 
 #include "actions/action.h"
-#include "actions/action_runners.h"
+#include "actions/registry.h"
 #include "base/text.h"
-#include "policy/action_schema.h"
-#include "policy/substitute.h"
 
 namespace novacron::broker {
 
-using json = nlohmann::json;
-
 namespace {
-
-struct Route {
-  std::string_view type;
-  Verb verb;
-};
-constexpr Route kRoutes[] = {{"exec", Verb::kStartRun},
-                             {"systemd_restart", Verb::kRestartUnit},
-                             {"evidence_bundle", Verb::kOpenEvidence},
-                             {"firewall_block", Verb::kBlock},
-                             {"firewall_unblock", Verb::kUnblock}};
 
 Error refused(std::string why) { return makeError(ErrorCode::kPermission, std::move(why)); }
 
@@ -35,115 +21,73 @@ bool plainId(std::string_view s, size_t max) {
   });
 }
 
-std::vector<std::string> strings(const json& list) {
-  std::vector<std::string> out;
-  for (const auto& v : list) {
-    if (v.is_string()) out.push_back(v.get<std::string>());
-  }
-  return out;
-}
-
-// What a run of `spec` with `values` is expected to do, as the fields of its request.
-Result<void> expectations(Verb verb, const policy::ActionSpec& spec,
-                          const std::map<std::string, std::string>& values, Message& m) {
-  const json& with = spec.with;
-  switch (verb) {
-    case Verb::kStartRun: {
-      auto argv = policy::substituteArgv(strings(with.value("argv", json::array())), values);
-      if (!argv) return argv.error();
-      m.lists[Tag::kArgv] = std::move(*argv);
-      return {};
-    }
-    case Verb::kRestartUnit: {
-      auto unit = policy::substitute(with.value("unit", std::string()), values);
-      if (!unit) return unit.error();
-      if (!policy::isUnitName(*unit))
-        return makeError(ErrorCode::kInvalidArgument,
-                         "'" + escapeControl(*unit) + "' is not a systemd unit name");
-      m.text[Tag::kUnit] = std::move(*unit);
-      return {};
-    }
-    case Verb::kOpenEvidence:
-      m.lists[Tag::kPath] = strings(with.value("paths", json::array()));
-      if (m.lists[Tag::kPath].empty()) m.lists.erase(Tag::kPath);
-      return {};
-    case Verb::kBlock:
-    case Verb::kUnblock: {
-      std::vector<std::string> addresses;
-      for (const auto& t : strings(with.value("addresses", json::array()))) {
-        auto a = policy::substitute(t, values);
-        if (!a) return a.error();
-        addresses.push_back(std::move(*a));
-      }
-      m.lists[Tag::kAddress] = std::move(addresses);
-      if (verb == Verb::kBlock) {
-        auto timeout = actions::firewallTimeout(with);
-        if (!timeout) return timeout.error();
-        m.number[Tag::kTimeout] = static_cast<uint64_t>(timeout->count()) * 1000;
-      }
-      return {};
-    }
-    default:
-      return makeError(ErrorCode::kInvalidArgument, "not a verb that runs an action");
-  }
-}
-
 std::string joined(const std::vector<std::string>& items) {
   std::string out = "[";
   for (const auto& i : items) out += (out.size() > 1 ? ", \"" : "\"") + escapeControl(i) + "\"";
   return out + "]";
 }
 
-// The first field in which the agent's expectation differs from the broker's, in words.
-std::optional<std::string> difference(const Message& asked, const Message& own) {
-  auto list = [&](Tag t, const char* what) -> std::optional<std::string> {
-    if (asked.list(t) == own.list(t)) return std::nullopt;
-    return std::string(what) + " " + joined(asked.list(t)) + " differs from the policy's " +
-           joined(own.list(t));
-  };
-  if (auto d = list(Tag::kArgv, "argv")) return d;
-  if (auto d = list(Tag::kPath, "paths")) {
-    // Name the first path the policy does not list: what a reader of the timeline looks for.
-    for (const auto& p : asked.list(Tag::kPath)) {
-      const auto& mine = own.list(Tag::kPath);
-      if (std::find(mine.begin(), mine.end(), p) == mine.end())
-        return "path " + escapeControl(p) + " is not in the action's list";
-    }
-    return d;
+// The items the agent sent for `field` (FIELD=ITEM entries, in order).
+std::vector<std::string> askedFor(const Message& asked, std::string_view field) {
+  std::vector<std::string> out;
+  for (const auto& e : asked.list(Tag::kExpect)) {
+    size_t eq = e.find('=');
+    if (eq != std::string::npos && std::string_view(e).substr(0, eq) == field)
+      out.push_back(e.substr(eq + 1));
   }
-  if (auto d = list(Tag::kAddress, "addresses")) return d;
-  if (asked.get(Tag::kUnit) != own.get(Tag::kUnit))
-    return "unit " + escapeControl(std::string(asked.get(Tag::kUnit).value_or(""))) +
-           " is not the one the action names (" +
-           escapeControl(std::string(own.get(Tag::kUnit).value_or(""))) + ")";
-  if (asked.num(Tag::kTimeout) != own.num(Tag::kTimeout)) return "the timeout differs";
+  return out;
+}
+
+// The first way in which the agent's expectation differs from the broker's, in words.
+std::optional<std::string> difference(const Message& asked, const actions::Expectation& own) {
+  size_t known = 0;
+  for (const auto& e : own) {
+    const auto items = askedFor(asked, e.field);
+    known += items.size();
+    if (items == e.items) continue;
+    switch (e.compare) {
+      case actions::Expected::Compare::kOne:
+        return e.field + " " + escapeControl(items.empty() ? "" : items.front()) +
+               " is not the one the action names (" +
+               escapeControl(e.items.empty() ? "" : e.items.front()) + ")";
+      case actions::Expected::Compare::kSubset:
+        // Name the first item the policy does not list: what a reader of the timeline looks for.
+        for (const auto& i : items) {
+          if (std::find(e.items.begin(), e.items.end(), i) == e.items.end())
+            return e.field + " " + escapeControl(i) + " is not in the action's list";
+        }
+        [[fallthrough]];
+      case actions::Expected::Compare::kSequence:
+        return e.field + " " + joined(items) + " differs from the policy's " + joined(e.items);
+    }
+  }
+  if (known != asked.list(Tag::kExpect).size())
+    return "the request expects something the action does not do";
   return std::nullopt;
 }
 
 }  // namespace
 
-std::optional<Verb> verbFor(std::string_view type) {
-  for (const auto& r : kRoutes) {
-    if (r.type == type) return r.verb;
-  }
-  return std::nullopt;
-}
-
 Result<Message> runRequest(const actions::ActionRequest& request) {
-  auto verb = verbFor(request.spec.type);
-  if (!verb)
+  const actions::ActionType* type = actions::findActionType(request.spec.type);
+  if (!type || !type->needsRoot())
     return makeError(ErrorCode::kInvalidArgument,
                      "the broker does not run " + request.spec.type + " actions");
   Message m;
-  m.verb = *verb;
+  m.verb = Verb::kRunAction;
   m.text[Tag::kPlaybook] = request.playbook;
   m.text[Tag::kAction] = request.spec.id;
+  m.text[Tag::kType] = request.spec.type;
   m.text[Tag::kIncident] = request.incident_id;
   m.number[Tag::kRun] = static_cast<uint64_t>(request.run_id);
   if (!request.marker.empty()) m.text[Tag::kMarker] = request.marker;
   for (const auto& [name, value] : request.values)
     m.lists[Tag::kValue].push_back(name + "=" + value);
-  if (auto r = expectations(*verb, request.spec, request.values, m); !r) return r.error();
+  auto expected = type->expect(request.spec.with, request.values);
+  if (!expected) return expected.error();
+  for (const auto& e : *expected) {
+    for (const auto& item : e.items) m.lists[Tag::kExpect].push_back(e.field + "=" + item);
+  }
   return m;
 }
 
@@ -157,9 +101,14 @@ Result<actions::ActionRequest> authorize(const policy::PolicySet& policy, const 
                         [&](const policy::ActionSpec& s) { return s.id == action; });
   if (a == p->actions.end())
     return refused("playbook " + playbook + " has no action " + escapeControl(action));
-  if (verbFor(a->type) != m.verb)
+  const std::string type(m.get(Tag::kType).value_or(""));
+  if (a->type != type)
     return refused("action " + playbook + "/" + action + " is of type " + a->type + ", not " +
-                   std::string(verbName(m.verb)));
+                   escapeControl(type));
+  const actions::ActionType* t = actions::findActionType(a->type);
+  if (!t || !t->needsRoot())
+    return refused("action " + playbook + "/" + action + " is of type " + a->type +
+                   ", which the main process runs itself");
   actions::ActionRequest r;
   r.playbook = playbook;
   r.spec = *a;
@@ -179,15 +128,15 @@ Result<actions::ActionRequest> authorize(const policy::PolicySet& policy, const 
     if (!r.values.emplace(name, item.substr(eq + 1)).second)
       return refused("value " + name + " given twice");
   }
-  Message own;
-  own.verb = m.verb;
-  if (auto e = expectations(m.verb, r.spec, r.values, own); !e)
-    return refused("the values cannot fill " + playbook + "/" + action + ": " + e.error().message);
+  auto own = t->expect(r.spec.with, r.values);
+  if (!own)
+    return refused("the values cannot fill " + playbook + "/" + action + ": " +
+                   own.error().message);
   // The labels against the types of the broker's own copy of the playbook, whatever the agent
   // checked: a value that would carry a list, leave a directory or widen a block is refused here.
-  if (auto t = actions::checkLabels(*p, r.spec, r.values, false); !t)
-    return refused("the values do not fit " + playbook + "/" + action + ": " + t.error().message);
-  if (auto d = difference(m, own)) return refused(*d);
+  if (auto fit = actions::checkLabels(*p, r.spec, r.values, false); !fit)
+    return refused("the values do not fit " + playbook + "/" + action + ": " + fit.error().message);
+  if (auto d = difference(m, *own)) return refused(*d);
   return r;
 }
 

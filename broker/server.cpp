@@ -112,11 +112,7 @@ class Server {
     switch (m.verb) {
       case Verb::kHello:
         return hello(m);
-      case Verb::kStartRun:
-      case Verb::kRestartUnit:
-      case Verb::kOpenEvidence:
-      case Verb::kBlock:
-      case Verb::kUnblock:
+      case Verb::kRunAction:
         return startRun(in);
       case Verb::kKillRun:
         return killRun(m);
@@ -175,10 +171,14 @@ class Server {
     if (runs_.count(run))
       return reply(m.id, makeError(ErrorCode::kInvalidArgument,
                                    "run " + std::to_string(run) + " is already running"));
-    if (m.verb == Verb::kOpenEvidence) {
-      if (in.fds.size() != 1)
-        return reply(m.id, makeError(ErrorCode::kInvalidArgument,
-                                     "an evidence bundle needs its diagnostics report"));
+    // What the main process prepares (the diagnostics report, where the metrics are) comes as
+    // an fd; a type that has it prepared does not run without.
+    const actions::ActionType* type = actions::findActionType(request->spec.type);
+    if (type && type->prepare && in.fds.size() != 1)
+      return reply(m.id,
+                   makeError(ErrorCode::kInvalidArgument,
+                             "a " + request->spec.type + " run needs its diagnostics report"));
+    if (in.fds.size() == 1) {
       auto report = readMemoryFile(in.fds[0].get(), kMaxReportBytes);
       if (!report) return reply(m.id, report.error());
       request->diagnostics = std::move(*report);

@@ -7,13 +7,15 @@ namespace {
 
 Message startRun() {
   Message m;
-  m.verb = Verb::kStartRun;
+  m.verb = Verb::kRunAction;
   m.id = 7;
   m.text[Tag::kPlaybook] = "disk_full";
   m.text[Tag::kAction] = "clean_tmp";
   m.text[Tag::kIncident] = "inc-42";
+  m.text[Tag::kType] = "exec";
   m.number[Tag::kRun] = 17;
-  m.lists[Tag::kArgv] = {"/usr/bin/find", "/tmp", "-mtime", "+7", "-delete"};
+  m.lists[Tag::kExpect] = {"argv=/usr/bin/find", "argv=/tmp", "argv=-mtime", "argv=+7",
+                           "argv=-delete"};
   // A value from the host: bytes that are not text, a newline, a leading dash.
   m.lists[Tag::kValue] = {
       "labels.mount=/srv/donn\xe9"
@@ -35,13 +37,14 @@ TEST(BrokerProtocolTest, EveryVerbRoundTrips) {
   hello.number[Tag::kVersion] = kProtocolVersion;
   all.push_back(hello);
   Message block;
-  block.verb = Verb::kBlock;
+  block.verb = Verb::kRunAction;
   block.text[Tag::kPlaybook] = "security_breach";
   block.text[Tag::kAction] = "block_addresses";
+  block.text[Tag::kType] = "firewall_block";
   block.text[Tag::kIncident] = "inc-3";
   block.number[Tag::kRun] = 4;
-  block.number[Tag::kTimeout] = 3'600'000;
-  block.lists[Tag::kAddress] = {"203.0.113.7", "2001:db8::/48"};
+  block.lists[Tag::kExpect] = {"addresses=203.0.113.7", "addresses=2001:db8::/48",
+                               "timeout_ms=3600000"};
   all.push_back(block);
   Message ended;
   ended.verb = Verb::kRunEnded;
@@ -65,11 +68,11 @@ TEST(BrokerProtocolTest, EveryVerbRoundTrips) {
 
 TEST(BrokerProtocolTest, TheEncoderRefusesWhatTheDecoderWould) {
   Message m = startRun();
-  m.text[Tag::kUnit] = "ssh.service";  // start_run takes no unit
-  EXPECT_EQ(encode(m).error().message, "broker message: start_run has no unit");
+  m.text[Tag::kDescription] = "ssh.service";  // run_action takes no description
+  EXPECT_EQ(encode(m).error().message, "broker message: run_action has no description");
   m = startRun();
   m.text.erase(Tag::kAction);
-  EXPECT_EQ(encode(m).error().message, "broker message: start_run needs action");
+  EXPECT_EQ(encode(m).error().message, "broker message: run_action needs action");
   m = startRun();
   m.text[Tag::kPlaybook] = std::string("disk\0full", 9);
   EXPECT_EQ(encode(m).error().message, "broker message: playbook holds a NUL byte");
@@ -92,17 +95,17 @@ TEST(BrokerProtocolTest, EveryMalformedDatagramIsRefusedWithItsReason) {
   };
   EXPECT_EQ(why(""), "broker message: shorter than its header");
   EXPECT_EQ(why("XX" + good.substr(2)), "broker message: not a broker message");
-  std::string v2 = good;
-  v2[2] = 2;
-  EXPECT_EQ(why(v2), "broker message: protocol version 2, expected 1");
+  std::string v3 = good;
+  v3[2] = 3;
+  EXPECT_EQ(why(v3), "broker message: protocol version 3, expected 2");
   std::string verb = good;
   verb[4] = 55;
   EXPECT_EQ(why(verb), "broker message: unknown verb 55");
-  EXPECT_EQ(why(good.substr(0, good.size() - 1)), "broker message: argv is cut short");
+  EXPECT_EQ(why(good.substr(0, good.size() - 1)), "broker message: expect is cut short");
   EXPECT_EQ(why(good + "x"), "broker message: bytes after the last field");
   std::string fewer = good;
   fewer[6] = 0;  // no fields: the required ones are missing
-  EXPECT_EQ(why(fewer.substr(0, 12)), "broker message: start_run needs playbook");
+  EXPECT_EQ(why(fewer.substr(0, 12)), "broker message: run_action needs playbook");
   std::string more = good;
   more[6] = static_cast<char>(more[6] + 1);
   EXPECT_EQ(why(more), "broker message: a field is cut short");

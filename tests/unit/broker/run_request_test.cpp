@@ -66,9 +66,9 @@ TEST(BrokerRunRequestTest, WhatTheAgentAsksIsWhatTheBrokerRuns) {
     EXPECT_EQ(r->run_id, 7);
     EXPECT_EQ(r->values.at("labels.mount"), "/srv");
   }
-  EXPECT_EQ(runRequest(request("clean"))->list(Tag::kArgv),
-            (std::vector<std::string>{"/usr/bin/find", "/srv/tmp", "-delete"}));
-  EXPECT_EQ(runRequest(request("block"))->num(Tag::kTimeout), 7'200'000u);
+  EXPECT_EQ(runRequest(request("clean"))->list(Tag::kExpect),
+            (std::vector<std::string>{"argv=/usr/bin/find", "argv=/srv/tmp", "argv=-delete"}));
+  EXPECT_EQ(runRequest(request("block"))->list(Tag::kExpect).back(), "timeout_ms=7200000");
   // The main process runs notify itself: it never travels.
   EXPECT_FALSE(runRequest(request("notify")).has_value());
 }
@@ -82,7 +82,7 @@ TEST(BrokerRunRequestTest, EveryRefusalSaysWhy) {
   EXPECT_EQ(why(m), "playbook disk_full has no action wipe");
   // An argv the policy does not hold: the agent's copy differs, or was forged.
   m = *runRequest(request("clean"));
-  m.lists[Tag::kArgv] = {"/bin/sh", "-c", "id"};
+  m.lists[Tag::kExpect] = {"argv=/bin/sh", "argv=-c", "argv=id"};
   EXPECT_EQ(why(m),
             "argv [\"/bin/sh\", \"-c\", \"id\"] differs from the policy's [\"/usr/bin/find\", "
             "\"/srv/tmp\", \"-delete\"]");
@@ -92,20 +92,29 @@ TEST(BrokerRunRequestTest, EveryRefusalSaysWhy) {
     if (v.starts_with("labels.mount=")) v = "labels.mount=-exec";
   EXPECT_NE(why(m).find("the values cannot fill disk_full/clean"), std::string::npos) << why(m);
   m = *runRequest(request("restart"));
-  m.text[Tag::kUnit] = "sshd.service";
+  m.lists[Tag::kExpect] = {"unit=sshd.service"};
   EXPECT_EQ(why(m), "unit sshd.service is not the one the action names (nginx.service)");
   m = *runRequest(request("evidence"));
-  m.lists[Tag::kPath].push_back("/etc/shadow");
+  m.lists[Tag::kExpect].push_back("path=/etc/shadow");
   EXPECT_EQ(why(m), "path /etc/shadow is not in the action's list");
   m = *runRequest(request("block"));
-  m.lists[Tag::kAddress] = {"198.51.100.0/24"};
+  m.lists[Tag::kExpect] = {"addresses=198.51.100.0/24", "timeout_ms=7200000"};
   EXPECT_EQ(why(m), "addresses [\"198.51.100.0/24\"] differs from the policy's [\"203.0.113.7\"]");
-  // The verb must be the one of the action's type: an exec action cannot pass as a block.
+  // The type must be the action's: an exec action cannot pass as a restart.
   m = *runRequest(request("clean"));
-  m.verb = Verb::kRestartUnit;
-  m.lists.erase(Tag::kArgv);
-  m.text[Tag::kUnit] = "nginx.service";
-  EXPECT_EQ(why(m), "action disk_full/clean is of type exec, not restart_unit");
+  m.text[Tag::kType] = "systemd_restart";
+  m.lists[Tag::kExpect] = {"unit=nginx.service"};
+  EXPECT_EQ(why(m), "action disk_full/clean is of type exec, not systemd_restart");
+  // Something the action does not do, beside what it does: refused, not ignored.
+  m = *runRequest(request("restart"));
+  m.lists[Tag::kExpect].push_back("argv=/bin/sh");
+  EXPECT_EQ(why(m), "the request expects something the action does not do");
+  // A type the main process runs itself never runs as root, whatever the request says.
+  m = *runRequest(request("clean"));
+  m.text[Tag::kAction] = "notify";
+  m.text[Tag::kType] = "notify";
+  EXPECT_EQ(why(m),
+            "action disk_full/notify is of type notify, which the main process runs itself");
   // The incident id names the evidence bundle's file: never a path.
   m = *runRequest(request("evidence"));
   m.text[Tag::kIncident] = "../../etc/cron.d/x";
