@@ -1,6 +1,7 @@
 #include "incidents/store.h"
 
 #include "incidents/store_schema.h"
+#include "incidents/store_statement.h"
 
 #include <sqlite3.h>
 
@@ -8,70 +9,6 @@
 #include "base/json_text.h"
 
 namespace novacron::incidents {
-namespace {
-
-int64_t ms(TimePoint t) { return t.time_since_epoch().count(); }
-TimePoint fromMs(int64_t v) { return TimePoint{milliseconds(v)}; }
-
-// One prepared statement, finalized on every path.
-class Stmt {
- public:
-  Stmt(sqlite3* db, const char* sql) : db_(db) {
-    rc_ = sqlite3_prepare_v2(db, sql, -1, &s_, nullptr);
-  }
-  ~Stmt() { sqlite3_finalize(s_); }
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
-
-  bool ok() const { return rc_ == SQLITE_OK; }
-  Stmt& bind(int i, const std::string& v) {
-    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Stmt& bind(int i, int64_t v) {
-    sqlite3_bind_int64(s_, i, v);
-    return *this;
-  }
-  Stmt& bindOpt(int i, std::optional<TimePoint> t) {
-    if (t)
-      sqlite3_bind_int64(s_, i, ms(*t));
-    else
-      sqlite3_bind_null(s_, i);
-    return *this;
-  }
-  /// SQLITE_ROW, SQLITE_DONE or an error code.
-  int step() { return sqlite3_step(s_); }
-  /// Ready to step again, with the same bindings.
-  void reset() { sqlite3_reset(s_); }
-  std::string text(int col) const {
-    auto* p = sqlite3_column_text(s_, col);
-    return p ? std::string(reinterpret_cast<const char*>(p),
-                           static_cast<size_t>(sqlite3_column_bytes(s_, col)))
-             : "";
-  }
-  int64_t integer(int col) const { return sqlite3_column_int64(s_, col); }
-  std::optional<TimePoint> optTime(int col) const {
-    if (sqlite3_column_type(s_, col) == SQLITE_NULL) return std::nullopt;
-    return fromMs(integer(col));
-  }
-  Error error(const std::string& what) const { return dbError(db_, what); }
-
-  static Error dbError(sqlite3* db, const std::string& what) {
-    int code = sqlite3_errcode(db);
-    ErrorCode c = ErrorCode::kIo;
-    if (code == SQLITE_READONLY || code == SQLITE_PERM || code == SQLITE_CANTOPEN)
-      c = ErrorCode::kPermission;
-    if (code == SQLITE_BUSY || code == SQLITE_LOCKED) c = ErrorCode::kUnavailable;
-    if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) c = ErrorCode::kMalformed;
-    if (code == SQLITE_CONSTRAINT) c = ErrorCode::kInvalidArgument;
-    return makeError(c, "store: " + what + ": " + sqlite3_errmsg(db));
-  }
-
- private:
-  sqlite3* db_;
-  sqlite3_stmt* s_ = nullptr;
-  int rc_;
-};
 
 Result<void> done(Stmt& s, const std::string& what) {
   if (!s.ok()) return s.error(what);
@@ -79,6 +16,8 @@ Result<void> done(Stmt& s, const std::string& what) {
   if (rc != SQLITE_DONE && rc != SQLITE_ROW) return s.error(what);
   return {};
 }
+
+namespace {
 
 IncidentRecord readIncident(const Stmt& s) {
   IncidentRecord r;
@@ -280,7 +219,6 @@ Result<int64_t> Store::openIncident(const IncidentRecord& incident, const std::s
                      "opened", data_json);
 }
 
-namespace {
 Result<std::vector<EventRecord>> readEvents(Stmt& s, const std::string& what) {
   if (!s.ok()) return s.error(what);
   std::vector<EventRecord> out;
@@ -291,7 +229,6 @@ Result<std::vector<EventRecord>> readEvents(Stmt& s, const std::string& what) {
   if (rc != SQLITE_DONE) return s.error(what);
   return out;
 }
-}  // namespace
 
 Result<std::vector<EventRecord>> Store::eventsAfter(int64_t seq, size_t limit) {
   Stmt s(
@@ -419,93 +356,6 @@ Result<int> Store::expirePendingApprovals(TimePoint now, const std::string& reas
   return sqlite3_changes(db_);
 }
 
-Result<std::vector<EventRecord>> Store::pendingEvents(size_t limit) {
-  Stmt s(db_,
-         "SELECT e.seq, e.incident_id, e.at, e.kind, e.data FROM outbox o JOIN events e ON e.seq = "
-         "o.event_seq WHERE o.delivered_at IS NULL AND o.parked = 0 ORDER BY o.event_seq LIMIT ?1");
-  s.bind(1, static_cast<int64_t>(limit));
-  return readEvents(s, "reading the outbox");
-}
-
-Result<void> Store::markDelivered(int64_t first, int64_t last, TimePoint at) {
-  Stmt s(db_,
-         "UPDATE outbox SET delivered_at = ?3, last_error = NULL WHERE event_seq BETWEEN ?1 AND ?2 "
-         "AND delivered_at IS NULL AND parked = 0");
-  s.bind(1, first).bind(2, last).bind(3, ms(at));
-  if (auto r = done(s, "marking events delivered"); !r) return r;
-  pending_ -= sqlite3_changes(db_);
-  return {};
-}
-
-Result<void> Store::recordAttempt(int64_t first, int64_t last, const std::string& error) {
-  Stmt s(db_,
-         "UPDATE outbox SET attempts = attempts + 1, last_error = ?3 WHERE event_seq BETWEEN ?1 "
-         "AND ?2 AND delivered_at IS NULL AND parked = 0");
-  s.bind(1, first).bind(2, last).bind(3, error);
-  return done(s, "recording a delivery attempt");
-}
-
-Result<void> Store::parkEvent(int64_t seq, const std::string& error) {
-  Stmt s(db_,
-         "UPDATE outbox SET parked = 1, last_error = ?2 WHERE event_seq = ?1 AND delivered_at IS "
-         "NULL AND parked = 0");
-  s.bind(1, seq).bind(2, error);
-  if (auto r = done(s, "parking event " + std::to_string(seq)); !r) return r;
-  pending_ -= sqlite3_changes(db_);
-  return {};
-}
-
-Result<DroppedEvents> Store::dropOldestPending(size_t keep) {
-  DroppedEvents d;
-  Stmt cut(db_,
-           "SELECT event_seq FROM outbox WHERE delivered_at IS NULL AND parked = 0 ORDER BY "
-           "event_seq DESC LIMIT 1 OFFSET ?1");
-  if (!cut.ok()) return cut.error("bounding the outbox");
-  cut.bind(1, static_cast<int64_t>(keep));
-  int rc = cut.step();
-  if (rc == SQLITE_DONE) return d;
-  if (rc != SQLITE_ROW) return cut.error("bounding the outbox");
-  d.last_seq = cut.integer(0);
-  Stmt info(db_,
-            "SELECT COUNT(*), MIN(o.event_seq), (SELECT incident_id FROM events WHERE seq = ?1) "
-            "FROM outbox o WHERE o.event_seq <= ?1 AND o.delivered_at IS NULL AND o.parked = 0");
-  if (!info.ok()) return info.error("bounding the outbox");
-  info.bind(1, d.last_seq);
-  if (info.step() != SQLITE_ROW) return info.error("bounding the outbox");
-  d.count = info.integer(0);
-  d.first_seq = info.integer(1);
-  d.last_incident = info.text(2);
-  Stmt drop(db_,
-            "UPDATE outbox SET parked = 2, last_error = 'dropped: the outbox was full' WHERE "
-            "event_seq <= ?1 AND delivered_at IS NULL AND parked = 0");
-  drop.bind(1, d.last_seq);
-  if (auto r = done(drop, "bounding the outbox"); !r) return r.error();
-  pending_ -= sqlite3_changes(db_);
-  return d;
-}
-
-Result<void> Store::countPending() {
-  Stmt s(db_, "SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL AND parked = 0");
-  if (!s.ok() || s.step() != SQLITE_ROW) return s.error("counting the outbox");
-  pending_ = s.integer(0);
-  return {};
-}
-
-// The depth is counted as events come and go, so reading it costs nothing; the oldest is the
-// first row of the pending index. /metrics asks on every render, and the outbox is empty nearly
-// always: then there is no oldest to look for.
-Result<OutboxStats> Store::outboxStats() {
-  if (pending_ == 0) return OutboxStats{0, std::nullopt};
-  Stmt s(db_,
-         "SELECT e.at FROM outbox o JOIN events e ON e.seq = o.event_seq WHERE o.delivered_at IS "
-         "NULL AND o.parked = 0 ORDER BY o.event_seq LIMIT 1");
-  if (!s.ok()) return s.error("reading the outbox");
-  int rc = s.step();
-  if (rc == SQLITE_DONE) return OutboxStats{pending_, std::nullopt};
-  if (rc != SQLITE_ROW) return s.error("reading the outbox");
-  return OutboxStats{pending_, s.optTime(0)};
-}
-
 Result<void> Store::setState(const std::string& key, const std::string& value) {
   Stmt s(db_,
          "INSERT INTO agent_state (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET "
@@ -529,76 +379,6 @@ Result<std::string> Store::pragma(const std::string& name) {
   Stmt s(db_, sql.c_str());
   if (!s.ok() || s.step() != SQLITE_ROW) return s.error(sql);
   return s.text(0);
-}
-
-namespace {
-
-// The incidents a purge may take: ended, with no action run still going (its result is yet to
-// be recorded), and with `keep_undelivered`, none of whose events is still waiting for the
-// coordinator.
-std::string purgeable(bool keep_undelivered) {
-  std::string where =
-      "resolved_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM action_runs r WHERE "
-      "r.incident_id = incidents.id AND r.state = 'running')";
-  if (keep_undelivered) {
-    where +=
-        " AND NOT EXISTS (SELECT 1 FROM events e JOIN outbox o ON o.event_seq = e.seq WHERE "
-        "e.incident_id = incidents.id AND o.delivered_at IS NULL AND o.parked = 0)";
-  }
-  return where;
-}
-
-}  // namespace
-
-Result<int> Store::purgeResolvedBefore(TimePoint cutoff, bool keep_undelivered) {
-  std::string sql =
-      "DELETE FROM incidents WHERE " + purgeable(keep_undelivered) + " AND resolved_at < ?1";
-  Stmt s(db_, sql.c_str());
-  s.bind(1, ms(cutoff));
-  if (auto r = done(s, "purging old incidents"); !r) return r.error();
-  int n = sqlite3_changes(db_);
-  if (n > 0) {
-    if (auto r = countPending(); !r) return r.error();
-  }
-  return n;
-}
-
-Result<int64_t> Store::usedBytes() {
-  Stmt s(db_,
-         "SELECT (SELECT page_count FROM pragma_page_count()) - "
-         "(SELECT freelist_count FROM pragma_freelist_count()), "
-         "(SELECT page_size FROM pragma_page_size())");
-  if (!s.ok() || s.step() != SQLITE_ROW) return s.error("measuring the store");
-  return s.integer(0) * s.integer(1);
-}
-
-Result<Store::SizeBound> Store::boundSize(int64_t max_bytes, TimePoint resolved_before,
-                                          bool keep_undelivered) {
-  SizeBound out;
-  auto used = usedBytes();
-  if (!used) return used.error();
-  out.used = *used;
-  if (out.used <= max_bytes) return out;
-  // A few incidents at a time, the first ended first, each batch its own transaction: a large
-  // purge never holds the store for long, and every batch is durable on its own.
-  const std::string sql = "DELETE FROM incidents WHERE id IN (SELECT id FROM incidents WHERE " +
-                          purgeable(keep_undelivered) +
-                          " AND resolved_at < ?1 ORDER BY resolved_at LIMIT 16)";
-  Stmt s(db_, sql.c_str());
-  s.bind(1, ms(resolved_before));
-  while (out.used > max_bytes / 10 * 9) {
-    if (auto r = done(s, "purging the oldest incidents"); !r) return r.error();
-    s.reset();
-    int n = sqlite3_changes(db_);
-    if (n == 0) break;
-    out.purged += n;
-    if (used = usedBytes(); !used) return used.error();
-    out.used = *used;
-  }
-  if (out.purged > 0) {
-    if (auto r = countPending(); !r) return r.error();
-  }
-  return out;
 }
 
 int64_t Store::writes() const { return sqlite3_total_changes64(db_); }

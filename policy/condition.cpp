@@ -422,38 +422,54 @@ const char* triName(Tri t) {
   }
 }
 
+namespace {
+
+// The selector of `sel` bound to its definition in the catalog, or the problems why not.
+void bindSelector(Selector& sel, const MetricLookup& lookup, std::vector<ConditionError>& errors) {
+  const metrics::MetricDef* def = lookup(sel.metric);
+  if (!def && !sel.metric.starts_with("novacron_")) def = lookup("novacron_" + sel.metric);
+  if (!def) {
+    errors.push_back(
+        {sel.column, "unknown metric '" + sel.metric +
+                         "' (see novacron-agent --list-metrics; an application's metric needs a "
+                         "collectors.scrape target whose metrics admit it)"});
+    return;
+  }
+  sel.def = def;
+  if (def->labels == "*") return;  // a scraped metric: its labels are the application's
+  std::set<std::string, std::less<>> labels;
+  std::string_view list = def->labels;
+  while (!list.empty()) {
+    size_t comma = list.find(',');
+    labels.emplace(list.substr(0, comma));
+    list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+  }
+  for (const LabelMatcher& m : sel.matchers) {
+    if (!labels.count(m.name)) {
+      std::string known = def->labels.empty() ? "none" : std::string(def->labels);
+      errors.push_back({sel.column, "metric " + std::string(def->name) + " has no label '" +
+                                        m.name + "' (its labels: " + known + ")"});
+    }
+  }
+}
+
+// A copy of the tree with every selector bound: nodes stay immutable once made, and a
+// condition copied before binding keeps its own tree.
+ExprPtr bound(const ExprPtr& e, const MetricLookup& lookup, std::vector<ConditionError>& errors) {
+  if (!e) return e;
+  auto copy = std::make_shared<Expr>(*e);
+  if (e->kind == Expr::Kind::kSeries || e->kind == Expr::Kind::kWindow)
+    bindSelector(copy->selector, lookup, errors);
+  copy->lhs = bound(e->lhs, lookup, errors);
+  copy->rhs = bound(e->rhs, lookup, errors);
+  return copy;
+}
+
+}  // namespace
+
 std::vector<ConditionError> Condition::bind(const MetricLookup& lookup) {
   std::vector<ConditionError> errors;
-  // Binding writes into nodes that are otherwise immutable; it runs once, before sharing.
-  visit(*root_, [&](const Expr& ce) {
-    if (ce.kind != Expr::Kind::kSeries && ce.kind != Expr::Kind::kWindow) return;
-    Selector& sel = const_cast<Expr&>(ce).selector;
-    const metrics::MetricDef* def = lookup(sel.metric);
-    if (!def && !sel.metric.starts_with("novacron_")) def = lookup("novacron_" + sel.metric);
-    if (!def) {
-      errors.push_back(
-          {sel.column, "unknown metric '" + sel.metric +
-                           "' (see novacron-agent --list-metrics; an application's metric needs a "
-                           "collectors.scrape target whose metrics admit it)"});
-      return;
-    }
-    sel.def = def;
-    if (def->labels == "*") return;  // a scraped metric: its labels are the application's
-    std::set<std::string, std::less<>> labels;
-    std::string_view list = def->labels;
-    while (!list.empty()) {
-      size_t comma = list.find(',');
-      labels.emplace(list.substr(0, comma));
-      list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
-    }
-    for (const LabelMatcher& m : sel.matchers) {
-      if (!labels.count(m.name)) {
-        std::string known = def->labels.empty() ? "none" : std::string(def->labels);
-        errors.push_back({sel.column, "metric " + std::string(def->name) + " has no label '" +
-                                          m.name + "' (its labels: " + known + ")"});
-      }
-    }
-  });
+  root_ = bound(root_, lookup, errors);
   return errors;
 }
 

@@ -83,94 +83,113 @@ void Evaluator::fire(const Playbook& p, const Labels& labels, Instance& inst, Ti
   out.push_back(std::move(d));
 }
 
+namespace {
+
+// The truth of `labels` in `t`; a condition without labels speaks for every label set.
+std::optional<Tri> truthFor(const Truth& t, const Labels& labels) {
+  if (const Tri* found = findTruth(t, labels)) return *found;
+  if (t.size() == 1 && t.front().first.empty()) return t.front().second;
+  return std::nullopt;
+}
+
+std::string heldFor(const Playbook& p) {
+  return p.for_duration.count() ? " held for " + formatDuration(p.for_duration) : "";
+}
+
+}  // namespace
+
 std::vector<Decision> Evaluator::evaluate(const metrics::MetricStore& store, TimePoint now) {
   std::vector<Decision> out;
   EvalContext ctx{store, now, options_.lookback};
   for (const Playbook& p : policy_->playbooks) {
-    if (!p.enabled || !p.when) continue;
-    Truth when = p.when->evaluate(ctx);
-    auto existing = instances_.find(p.name);
-    // Most label sets are quiet most of the time: they get no state until they turn true.
-    bool any_true = false;
-    for (const auto& entry : when) any_true = any_true || entry.second == Tri::kTrue;
-    if (existing == instances_.end()) {
-      if (!any_true) continue;
-      existing = instances_.emplace(p.name, Instances{}).first;
+    if (p.enabled && p.when) evaluatePlaybook(p, ctx, out);
+  }
+  forgetQuiet(now, out);
+  return out;
+}
+
+void Evaluator::evaluatePlaybook(const Playbook& p, const EvalContext& ctx,
+                                 std::vector<Decision>& out) {
+  Truth when = p.when->evaluate(ctx);
+  auto existing = instances_.find(p.name);
+  // Most label sets are quiet most of the time: they get no state until they turn true.
+  bool any_true = false;
+  for (const auto& entry : when) any_true = any_true || entry.second == Tri::kTrue;
+  if (existing == instances_.end()) {
+    if (!any_true) return;
+    existing = instances_.emplace(p.name, Instances{}).first;
+  }
+  Instances& instances = existing->second;
+  // Label sets with state but no value this cycle are unknown.
+  for (const auto& [labels, inst] : instances) {
+    if (!findTruth(when, labels)) when.emplace_back(labels, Tri::kUnknown);
+  }
+  // The other conditions are evaluated once per cycle, and only when an incident is open.
+  FiringChecks checks{ctx, {}, {}};
+  for (const auto& [labels, truth] : when) {
+    auto found = instances.find(labels);
+    if (found == instances.end()) {
+      if (truth != Tri::kTrue) continue;
+      found = instances.emplace(labels, Instance{}).first;
     }
-    Instances& instances = existing->second;
-    // Label sets with state but no value this cycle are unknown.
-    for (const auto& [labels, inst] : instances) {
-      if (!findTruth(when, labels)) when.emplace_back(labels, Tri::kUnknown);
-    }
-    std::optional<Truth> resolve, escalate;
-    for (const auto& [labels, truth] : when) {
-      auto found = instances.find(labels);
-      if (found == instances.end()) {
-        if (truth != Tri::kTrue) continue;
-        found = instances.emplace(labels, Instance{}).first;
-      }
-      Instance& inst = found->second;
-      if (inst.phase != Instance::Phase::kFiring) {
-        if (truth != Tri::kTrue) {
-          inst.phase = Instance::Phase::kIdle;
-          continue;
-        }
-        if (inst.phase == Instance::Phase::kIdle) {
-          inst.phase = Instance::Phase::kPending;
-          inst.pending_since = now;
-        }
-        if (now - inst.pending_since >= p.for_duration) {
-          fire(p, labels, inst, now,
-               p.when->text() +
-                   (p.for_duration.count() ? " held for " + formatDuration(p.for_duration) : ""),
-               out);
-        }
-        continue;
-      }
-      // Firing: escalate, then check for resolution.
-      if (p.escalate_when && !inst.escalated) {
-        if (!escalate) escalate = p.escalate_when->evaluate(ctx);
-        const Tri* e = findTruth(*escalate, labels);
-        if (!e && escalate->size() == 1 && escalate->front().first.empty())
-          e = &escalate->front().second;
-        if (e && *e == Tri::kTrue && p.escalate_to < inst.severity) {
-          inst.escalated = true;
-          inst.severity = p.escalate_to;
-          out.push_back(make(DecisionKind::kEscalate, p, labels, inst.severity, now,
-                             "severity raised to SEV-" + std::to_string(inst.severity) + ": " +
-                                 p.escalate_when->text()));
-        }
-      }
-      Tri r = Tri::kUnknown;
-      if (p.resolve_when) {
-        if (!resolve) resolve = p.resolve_when->evaluate(ctx);
-        const Tri* found_r = findTruth(*resolve, labels);
-        if (!found_r && resolve->size() == 1 && resolve->front().first.empty())
-          found_r = &resolve->front().second;
-        if (found_r) r = *found_r;
-      } else {
-        r = triNot(truth);
-      }
-      if (r != Tri::kTrue) {
-        inst.resolving = false;
-        continue;
-      }
-      if (!inst.resolving) {
-        inst.resolving = true;
-        inst.resolve_since = now;
-      }
-      if (now - inst.resolve_since >= p.for_duration) {
-        inst.phase = Instance::Phase::kIdle;
-        inst.resolving = false;
-        std::string why = p.resolve_when ? p.resolve_when->text() : "not (" + p.when->text() + ")";
-        out.push_back(make(
-            DecisionKind::kResolve, p, labels, inst.severity, now,
-            why + (p.for_duration.count() ? " held for " + formatDuration(p.for_duration) : "")));
-        noteTransition(p, labels, inst, now, out);
-      }
+    if (found->second.phase == Instance::Phase::kFiring)
+      stepFiring(p, labels, truth, found->second, checks, out);
+    else
+      stepQuiet(p, labels, truth, found->second, ctx.now, out);
+  }
+}
+
+void Evaluator::stepQuiet(const Playbook& p, const Labels& labels, Tri truth, Instance& inst,
+                          TimePoint now, std::vector<Decision>& out) {
+  if (truth != Tri::kTrue) {
+    inst.phase = Instance::Phase::kIdle;
+    return;
+  }
+  if (inst.phase == Instance::Phase::kIdle) {
+    inst.phase = Instance::Phase::kPending;
+    inst.pending_since = now;
+  }
+  if (now - inst.pending_since >= p.for_duration)
+    fire(p, labels, inst, now, p.when->text() + heldFor(p), out);
+}
+
+void Evaluator::stepFiring(const Playbook& p, const Labels& labels, Tri truth, Instance& inst,
+                           FiringChecks& checks, std::vector<Decision>& out) {
+  const TimePoint now = checks.ctx.now;
+  if (p.escalate_when && !inst.escalated) {
+    if (!checks.escalate) checks.escalate = p.escalate_when->evaluate(checks.ctx);
+    if (truthFor(*checks.escalate, labels) == Tri::kTrue && p.escalate_to < inst.severity) {
+      inst.escalated = true;
+      inst.severity = p.escalate_to;
+      out.push_back(make(DecisionKind::kEscalate, p, labels, inst.severity, now,
+                         "severity raised to SEV-" + std::to_string(inst.severity) + ": " +
+                             p.escalate_when->text()));
     }
   }
-  // Flapping ends after a quiet window; idle instances with no history are dropped.
+  Tri r = triNot(truth);
+  if (p.resolve_when) {
+    if (!checks.resolve) checks.resolve = p.resolve_when->evaluate(checks.ctx);
+    r = truthFor(*checks.resolve, labels).value_or(Tri::kUnknown);
+  }
+  if (r != Tri::kTrue) {
+    inst.resolving = false;
+    return;
+  }
+  if (!inst.resolving) {
+    inst.resolving = true;
+    inst.resolve_since = now;
+  }
+  if (now - inst.resolve_since >= p.for_duration) {
+    inst.phase = Instance::Phase::kIdle;
+    inst.resolving = false;
+    std::string why = p.resolve_when ? p.resolve_when->text() : "not (" + p.when->text() + ")";
+    out.push_back(make(DecisionKind::kResolve, p, labels, inst.severity, now, why + heldFor(p)));
+    noteTransition(p, labels, inst, now, out);
+  }
+}
+
+// Flapping ends after a quiet window; idle instances with no history are dropped.
+void Evaluator::forgetQuiet(TimePoint now, std::vector<Decision>& out) {
   for (auto pit = instances_.begin(); pit != instances_.end();) {
     const Playbook* p = policy_->find(pit->first);
     for (auto it = pit->second.begin(); it != pit->second.end();) {
@@ -193,7 +212,6 @@ std::vector<Decision> Evaluator::evaluate(const metrics::MetricStore& store, Tim
     }
     pit = pit->second.empty() ? instances_.erase(pit) : std::next(pit);
   }
-  return out;
 }
 
 Result<std::vector<Decision>> Evaluator::trigger(std::string_view playbook, Labels labels,

@@ -99,6 +99,20 @@ class Evaluator {
   };
   using Instances = std::map<metrics::Labels, Instance>;
 
+  // The escalate and resolve conditions of one playbook, evaluated at most once a cycle.
+  struct FiringChecks {
+    const EvalContext& ctx;
+    std::optional<Truth> escalate, resolve;
+  };
+
+  void evaluatePlaybook(const Playbook& p, const EvalContext& ctx, std::vector<Decision>& out);
+  /// Idle or pending: opens when `when` has held for the playbook's `for`.
+  void stepQuiet(const Playbook& p, const metrics::Labels& labels, Tri truth, Instance& inst,
+                 TimePoint now, std::vector<Decision>& out);
+  /// Open: escalates, then resolves when the resolve condition has held for `for`.
+  void stepFiring(const Playbook& p, const metrics::Labels& labels, Tri truth, Instance& inst,
+                  FiringChecks& checks, std::vector<Decision>& out);
+  void forgetQuiet(TimePoint now, std::vector<Decision>& out);
   void fire(const Playbook& p, const metrics::Labels& labels, Instance& inst, TimePoint now,
             const std::string& reason, std::vector<Decision>& out);
   void noteTransition(const Playbook& p, const metrics::Labels& labels, Instance& inst,

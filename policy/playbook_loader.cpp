@@ -157,45 +157,10 @@ void checkLabelUses(YamlReader& r, const yaml::Node& n, const Playbook& p) {
 }
 
 // One playbook map. Errors go to the reader; nullopt if there was any.
-std::optional<Playbook> readPlaybook(YamlReader& r, const yaml::Node& n,
-                                     const MetricLookup& metrics, ActionCatalog actions,
-                                     bool builtin, const std::string& secret_reader) {
-  static const std::initializer_list<std::string_view> kFields = {
-      "name",   "severity", "category",     "description",   "enabled",
-      "when",   "for",      "resolve_when", "escalate_when", "escalate_to",
-      "verify", "actions",  "limits",       "labels",        "label_types"};
-  if (!r.checkMap(n, "a playbook", kFields)) return std::nullopt;
-  Playbook p;
-  p.builtin = builtin;
-  p.pos = {r.file(), n.mark().line + 1, n.mark().column + 1};
-  auto name = r.get(n, "name", "name");
-  if (!name.IsDefined()) {
-    r.error(n, "a playbook needs a name");
-    return std::nullopt;
-  }
-  auto nm = r.string(name, "name");
-  if (!nm) return std::nullopt;
-  if (!validName(*nm)) {
-    r.error(name, "playbook name '" + *nm +
-                      "' must be lower-case letters, digits and '_', starting with a letter");
-    return std::nullopt;
-  }
-  p.name = *nm;
-  const std::string w = "playbook " + p.name;
+// Severity, category and description: how the incident is classed and described.
+bool readClassification(YamlReader& r, const yaml::Node& n, const std::string& w, Playbook& p) {
   bool ok = true;
   auto fail = [&] { ok = false; };
-  bool has_when = false;
-  for (const auto& kv : n.entries()) has_when = has_when || kv.first.Scalar() == "when";
-
-  if (auto v = r.get(n, "enabled", "enabled"); v.IsDefined()) {
-    if (auto b = r.boolean(v, w + ": enabled"))
-      p.enabled = *b;
-    else
-      fail();
-  }
-  // `{name: x, enabled: false}` only switches a playbook off; it needs nothing else.
-  if (!p.enabled && n.size() == 2) return p;
-
   if (auto v = r.get(n, "severity", "severity"); v.IsDefined()) {
     if (auto s = r.integer(v, w + ": severity", 1, 4))
       p.severity = static_cast<int>(*s);
@@ -227,6 +192,17 @@ std::optional<Playbook> readPlaybook(YamlReader& r, const yaml::Node& n,
     else
       fail();
   }
+  return ok;
+}
+
+// when, for, resolve_when, escalate_when, escalate_to: when an incident opens, resolves and
+// escalates.
+bool readConditions(YamlReader& r, const yaml::Node& n, const std::string& w,
+                    const MetricLookup& metrics, Playbook& p) {
+  bool ok = true;
+  auto fail = [&] { ok = false; };
+  bool has_when = false;
+  for (const auto& kv : n.entries()) has_when = has_when || kv.first.Scalar() == "when";
   if (auto v = r.get(n, "when", "when"); v.IsDefined()) {
     if (auto c = readCondition(r, v, w + ": when", metrics)) {
       p.application_labels = c->looksAtApplicationMetrics();
@@ -266,6 +242,14 @@ std::optional<Playbook> readPlaybook(YamlReader& r, const yaml::Node& n,
       fail();
     }
   }
+  return ok;
+}
+
+// verify: what must hold after the actions for the incident to count as recovered.
+bool readVerify(YamlReader& r, const yaml::Node& n, const std::string& w,
+                const MetricLookup& metrics, Playbook& p) {
+  bool ok = true;
+  auto fail = [&] { ok = false; };
   if (auto v = r.get(n, "verify", "verify"); v.IsDefined()) {
     if (r.checkMap(v, w + ": verify", {"window", "mandatory", "recommended"})) {
       if (auto win = r.get(v, "window", "verify.window"); win.IsDefined()) {
@@ -296,6 +280,15 @@ std::optional<Playbook> readPlaybook(YamlReader& r, const yaml::Node& n,
       fail();
     }
   }
+  return ok;
+}
+
+// actions: the steps, each with a unique id and an optional only_if.
+bool readActions(YamlReader& r, const yaml::Node& n, const std::string& w,
+                 const MetricLookup& metrics, ActionCatalog actions,
+                 const std::string& secret_reader, Playbook& p) {
+  bool ok = true;
+  auto fail = [&] { ok = false; };
   if (auto v = r.get(n, "actions", "actions"); v.IsDefined()) {
     if (!v.IsSequence()) {
       r.error(v, w + ": actions must be a list");
@@ -328,6 +321,13 @@ std::optional<Playbook> readPlaybook(YamlReader& r, const yaml::Node& n,
       }
     }
   }
+  return ok;
+}
+
+// limits: the cooldown and the runs per hour.
+bool readLimits(YamlReader& r, const yaml::Node& n, const std::string& w, Playbook& p) {
+  bool ok = true;
+  auto fail = [&] { ok = false; };
   if (auto v = r.get(n, "limits", "limits"); v.IsDefined()) {
     if (r.checkMap(v, w + ": limits", {"cooldown", "max_runs_per_hour"})) {
       if (auto c = r.get(v, "cooldown", "limits.cooldown"); c.IsDefined()) {
@@ -346,6 +346,51 @@ std::optional<Playbook> readPlaybook(YamlReader& r, const yaml::Node& n,
       fail();
     }
   }
+  return ok;
+}
+
+std::optional<Playbook> readPlaybook(YamlReader& r, const yaml::Node& n,
+                                     const MetricLookup& metrics, ActionCatalog actions,
+                                     bool builtin, const std::string& secret_reader) {
+  static const std::initializer_list<std::string_view> kFields = {
+      "name",   "severity", "category",     "description",   "enabled",
+      "when",   "for",      "resolve_when", "escalate_when", "escalate_to",
+      "verify", "actions",  "limits",       "labels",        "label_types"};
+  if (!r.checkMap(n, "a playbook", kFields)) return std::nullopt;
+  Playbook p;
+  p.builtin = builtin;
+  p.pos = {r.file(), n.mark().line + 1, n.mark().column + 1};
+  auto name = r.get(n, "name", "name");
+  if (!name.IsDefined()) {
+    r.error(n, "a playbook needs a name");
+    return std::nullopt;
+  }
+  auto nm = r.string(name, "name");
+  if (!nm) return std::nullopt;
+  if (!validName(*nm)) {
+    r.error(name, "playbook name '" + *nm +
+                      "' must be lower-case letters, digits and '_', starting with a letter");
+    return std::nullopt;
+  }
+  p.name = *nm;
+  const std::string w = "playbook " + p.name;
+  bool ok = true;
+  auto fail = [&] { ok = false; };
+
+  if (auto v = r.get(n, "enabled", "enabled"); v.IsDefined()) {
+    if (auto b = r.boolean(v, w + ": enabled"))
+      p.enabled = *b;
+    else
+      fail();
+  }
+  // `{name: x, enabled: false}` only switches a playbook off; it needs nothing else.
+  if (!p.enabled && n.size() == 2) return p;
+
+  if (!readClassification(r, n, w, p)) fail();
+  if (!readConditions(r, n, w, metrics, p)) fail();
+  if (!readVerify(r, n, w, metrics, p)) fail();
+  if (!readActions(r, n, w, metrics, actions, secret_reader, p)) fail();
+  if (!readLimits(r, n, w, p)) fail();
   if (auto v = r.get(n, "labels", "labels"); v.IsDefined()) {
     if (auto m = r.stringMap(v, w + ": labels"))
       p.labels = *m;
