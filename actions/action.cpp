@@ -6,8 +6,30 @@
 
 namespace novacron::actions {
 
+namespace {
+constexpr std::pair<RunState, std::string_view> kRunStates[] = {
+    {RunState::kRunning, "running"},      {RunState::kDone, "done"},
+    {RunState::kFailed, "failed"},        {RunState::kTimedOut, "timed_out"},
+    {RunState::kOomKilled, "oom_killed"}, {RunState::kInterrupted, "interrupted"},
+    {RunState::kSkipped, "skipped"}};
+}  // namespace
+
+std::string_view runStateName(RunState s) {
+  for (const auto& [state, name] : kRunStates) {
+    if (state == s) return name;
+  }
+  return "failed";
+}
+
+std::optional<RunState> parseRunState(std::string_view text) {
+  for (const auto& [state, name] : kRunStates) {
+    if (name == text) return state;
+  }
+  return std::nullopt;
+}
+
 ActionOutcome failed(const std::string& error) {
-  return {"failed", nlohmann::json{{"error", error}}};
+  return {RunState::kFailed, nlohmann::json{{"error", error}}};
 }
 
 Result<void> checkValues(const policy::ActionSpec& spec,

@@ -101,10 +101,24 @@ struct Expected {
 };
 using Expectation = std::vector<Expected>;
 
+/// Where one run of an action stands. Text only at the edges (the store, the API, the broker's
+/// wire), through runStateName() and parseRunState().
+enum class RunState {
+  kRunning,
+  kDone,
+  kFailed,
+  kTimedOut,
+  kOomKilled,    ///< the kernel ended it for its memory limit
+  kInterrupted,  ///< the agent stopped or was killed while it ran
+  kSkipped,      ///< not run: dry-run, or nothing to do (notify without a URL)
+};
+std::string_view runStateName(RunState s);
+std::optional<RunState> parseRunState(std::string_view text);
+
 /// How a run ended: done, failed or timed_out, and a JSON object that says what happened. It
 /// never holds a secret.
 struct ActionOutcome {
-  std::string state;
+  RunState state = RunState::kFailed;
   nlohmann::json result = nlohmann::json::object();
 };
 using ActionDone = std::function<void(ActionOutcome)>;

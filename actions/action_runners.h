@@ -11,7 +11,7 @@ namespace novacron::actions {
 
 /// A child's result as an action result, and the run state it means.
 nlohmann::json processResultJson(const io::ProcessResult& r);
-std::string processState(const io::ProcessResult& r);
+RunState processState(const io::ProcessResult& r);
 
 void runExec(const ActionEnv& env, ActionRequest request, ActionDone done);
 void runSystemdRestart(const ActionEnv& env, ActionRequest request, ActionDone done);

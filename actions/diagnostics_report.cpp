@@ -183,7 +183,8 @@ json diagnosticsReport(const metrics::MetricStore& store, TimePoint now,
 namespace novacron::actions {
 
 void runDiagnosticsReport(const ActionEnv& env, ActionRequest request, ActionDone done) {
-  done({"done", {{"report", diagnosticsReport(env.metrics, request.now, request.incident_id)}}});
+  done({RunState::kDone,
+        {{"report", diagnosticsReport(env.metrics, request.now, request.incident_id)}}});
 }
 
 std::vector<std::string_view> diagnosticsHistoryMetrics() {

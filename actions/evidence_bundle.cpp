@@ -293,7 +293,7 @@ ActionOutcome build(const Job& job) {
   fs::path out = job.dir / file;
   auto tar = io::TarGzWriter::create(dir->fd(), file, out.string());
   if (!tar) return failed(tar.error().message);
-  auto fail = [&](const std::string& why, const char* state = "failed") {
+  auto fail = [&](const std::string& why, RunState state = RunState::kFailed) {
     ::unlinkat(dir->fd(), file.c_str(), 0);  // no half bundle that looks like evidence
     ActionOutcome o = failed(why);
     o.state = state;
@@ -329,7 +329,7 @@ ActionOutcome build(const Job& job) {
     size_t taken = 0;
     for (const Candidate& f : src.files) {
       if (std::chrono::steady_clock::now() > job.deadline) {
-        return fail("the bundle was not complete within the action's timeout", "timed_out");
+        return fail("the bundle was not complete within the action's timeout", RunState::kTimedOut);
       }
       if ((f.size > 0 && used >= src.share) || taken >= files_each || count >= kMaxFiles) {
         leaveOut(f.display, "older than what filled " + src.path + "'s share of the bundle");
@@ -356,7 +356,7 @@ ActionOutcome build(const Job& job) {
   if (auto r = addText(*tar, job.name + "/MANIFEST.sha256", manifest + left_out); !r)
     return fail(r.error().message);
   if (auto r = tar->finish(); !r) return fail(r.error().message);
-  return {"done",
+  return {RunState::kDone,
           {{"bundle", out.string()},
            {"sha256", fileSha256(dir->fd(), file)},
            {"files", members},

@@ -84,11 +84,11 @@ json processResultJson(const io::ProcessResult& r) {
   return j;
 }
 
-std::string processState(const io::ProcessResult& r) {
-  if (!r.started) return "failed";
-  if (r.oom_killed) return "oom_killed";
-  if (r.timed_out) return "timed_out";
-  return r.exit_code == 0 ? "done" : "failed";
+RunState processState(const io::ProcessResult& r) {
+  if (!r.started) return RunState::kFailed;
+  if (r.oom_killed) return RunState::kOomKilled;
+  if (r.timed_out) return RunState::kTimedOut;
+  return r.exit_code == 0 ? RunState::kDone : RunState::kFailed;
 }
 
 void runExec(const ActionEnv& env, ActionRequest request, ActionDone done) {

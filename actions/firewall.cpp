@@ -127,7 +127,8 @@ void runFirewallBlock(const ActionEnv& env, ActionRequest request, ActionDone do
         auto fw = io::Firewall::open();
         if (!fw) return failed(fw.error().message);
         if (auto r = fw->block(networks, timeout); !r) return failed(r.error().message);
-        return {"done", {{"blocked", names(networks)}, {"timeout", formatDuration(timeout)}}};
+        return {RunState::kDone,
+                {{"blocked", names(networks)}, {"timeout", formatDuration(timeout)}}};
       },
       std::move(done));
 }
@@ -141,7 +142,7 @@ void runFirewallUnblock(const ActionEnv& env, ActionRequest request, ActionDone 
         auto fw = io::Firewall::open();
         if (!fw) return failed(fw.error().message);
         if (auto r = fw->unblock(networks); !r) return failed(r.error().message);
-        return {"done", {{"unblocked", names(networks)}}};
+        return {RunState::kDone, {{"unblocked", names(networks)}}};
       },
       std::move(done));
 }

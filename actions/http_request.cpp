@@ -93,11 +93,11 @@ void runHttpRequest(const ActionEnv& env, ActionRequest request, ActionDone done
                     result["duration_ms"] = r.duration.count();
                     result["response"] = truncateUtf8(r.body, 2048);
                     bool ok = expect ? r.status == expect : (r.status >= 200 && r.status < 300);
-                    if (ok) return done({"done", std::move(result)});
+                    if (ok) return done({RunState::kDone, std::move(result)});
                     result["error"] =
                         r.status ? "unexpected status " + std::to_string(r.status) : r.error;
                     bool timeout = r.status == 0 && r.error.find("no answer") != std::string::npos;
-                    done({timeout ? "timed_out" : "failed", std::move(result)});
+                    done({timeout ? RunState::kTimedOut : RunState::kFailed, std::move(result)});
                   });
 }
 

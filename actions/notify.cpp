@@ -39,7 +39,7 @@ void sendNotice(const ActionEnv& env, const std::string& templ,
     result["delivered"] = false;
     result["reason"] = "no notify.url is configured: the notice is on the timeline only";
     result["text"] = notice->text;
-    return done({"skipped", std::move(result)});
+    return done({RunState::kSkipped, std::move(result)});
   }
   io::HttpClientRequest req;
   req.method = "POST";
@@ -71,14 +71,14 @@ void sendNotice(const ActionEnv& env, const std::string& templ,
                     if (r.status >= 200 && r.status < 300) {
                       result["delivered"] = true;
                       result["status"] = r.status;
-                      return done({"done", std::move(result)});
+                      return done({RunState::kDone, std::move(result)});
                     }
                     result["delivered"] = false;
                     result["status"] = r.status;
                     result["error"] =
                         r.status ? "the webhook answered " + std::to_string(r.status) : r.error;
                     result["response"] = truncateUtf8(r.body, 512);
-                    done({"failed", std::move(result)});
+                    done({RunState::kFailed, std::move(result)});
                   });
 }
 

@@ -38,7 +38,7 @@ void runPgCancelLongQueries(const ActionEnv& env, ActionRequest request, ActionD
           json cancelled = sessionsJson(r->back(), "cancelled");
           json result = {{"cancelled", cancelled}};
           if (!with.contains("terminate_after") || cancelled.empty()) {
-            return done({"done", std::move(result)});
+            return done({RunState::kDone, std::move(result)});
           }
           auto wait = parseDuration(with.value("terminate_after", std::string("30s")));
           auto timer = std::make_shared<boost::asio::steady_timer>(env.io, *wait);
@@ -52,7 +52,7 @@ void runPgCancelLongQueries(const ActionEnv& env, ActionRequest request, ActionD
                   [result, done = std::move(done)](auto t) mutable {
                     if (!t) return done(failed(t.error().message));
                     result["terminated"] = sessionsJson(t->back(), "terminated");
-                    done({"done", std::move(result)});
+                    done({RunState::kDone, std::move(result)});
                   });
           });
         });

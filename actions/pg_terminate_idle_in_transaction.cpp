@@ -16,7 +16,7 @@ void runPgTerminateIdleInTransaction(const ActionEnv& env, ActionRequest request
       sessionFilter(request.spec.with);
   pgRun(env, request, {sql}, [done = std::move(done)](auto r) {
     if (!r) return done(failed(r.error().message));
-    done({"done", {{"terminated", sessionsJson(r->back(), "terminated")}}});
+    done({RunState::kDone, {{"terminated", sessionsJson(r->back(), "terminated")}}});
   });
 }
 

@@ -27,7 +27,7 @@ void runPgVacuumAnalyze(const ActionEnv& env, ActionRequest request, ActionDone 
   std::string sql = "VACUUM (ANALYZE)" + (target.empty() ? "" : " " + target);
   pgRun(env, request, {sql}, [table, done = std::move(done)](auto r) {
     if (!r) return done(failed(r.error().message));
-    done({"done", {{"vacuumed", table.empty() ? "the whole database" : table}}});
+    done({RunState::kDone, {{"vacuumed", table.empty() ? "the whole database" : table}}});
   });
 }
 

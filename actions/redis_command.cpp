@@ -35,7 +35,7 @@ struct RedisRun : std::enable_shared_from_this<RedisRun> {
     done(std::move(outcome));
   }
   void next(size_t i) {
-    if (i == commands.size()) return end({"done", result});
+    if (i == commands.size()) return end({RunState::kDone, result});
     auto left = std::max(
         std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now()),
         milliseconds(1));

@@ -51,7 +51,7 @@ struct Restart : std::enable_shared_from_this<Restart> {
 
   void start() {
     io::runProcess(env.io, systemctl("restart"), [self = shared_from_this()](io::ProcessResult r) {
-      if (processState(r) != "done") {
+      if (processState(r) != RunState::kDone) {
         json result = processResultJson(r);
         result["unit"] = self->unit;
         result["error"] = "systemctl restart " + self->unit + " failed";
@@ -68,16 +68,16 @@ struct Restart : std::enable_shared_from_this<Restart> {
           std::string state = r.out.substr(0, r.out.find('\n'));
           json result = {{"unit", self->unit}, {"active_state", state}, {"checks", self->polls}};
           if (r.started && r.exit_code == 0 && state == "active") {
-            return self->done({"done", std::move(result)});
+            return self->done({RunState::kDone, std::move(result)});
           }
           if (state == "failed" || !r.started) {
             result["error"] = r.started ? self->unit + " failed after the restart" : r.error;
-            return self->done({"failed", std::move(result)});
+            return self->done({RunState::kFailed, std::move(result)});
           }
           if (std::chrono::steady_clock::now() + kPoll >= self->deadline) {
             result["error"] = self->unit + " not active within " +
                               std::to_string(self->request.spec.timeout.count()) + " ms";
-            return self->done({"timed_out", std::move(result)});
+            return self->done({RunState::kTimedOut, std::move(result)});
           }
           self->timer.expires_after(kPoll);
           self->timer.async_wait([self](boost::system::error_code ec) {

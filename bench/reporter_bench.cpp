@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
                                 "{\"mountpoint\":\"/\"}",
                                 2,
                                 "infrastructure",
-                                "open",
+                                incidents::IncidentState::kOpen,
                                 false,
                                 "",
                                 TimePoint{},

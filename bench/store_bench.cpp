@@ -25,7 +25,7 @@ void BM_DurableEventWrite(benchmark::State& state) {
   inc.playbook = "bench";
   inc.labels = "{}";
   inc.category = "infrastructure";
-  inc.state = "open";
+  inc.state = novacron::incidents::IncidentState::kOpen;
   (void)(*store)->createIncident(inc);
   std::vector<double> us;
   novacron::TimePoint t{};

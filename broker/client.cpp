@@ -85,7 +85,9 @@ struct Client::Impl {
       if (it == runs.end()) return;
       auto done = std::move(it->second.done);
       runs.erase(it);
-      actions::ActionOutcome o{std::string(m.get(Tag::kState).value_or("failed")),
+      // A state this agent does not know (a newer broker's) is a failure, never a success.
+      actions::ActionOutcome o{actions::parseRunState(m.get(Tag::kState).value_or(""))
+                                   .value_or(actions::RunState::kFailed),
                                nlohmann::json::object()};
       if (in->fds.size() == 1) {
         auto text = readMemoryFile(in->fds[0].get(), kMaxResultBytes);

@@ -201,7 +201,7 @@ class Server {
       Message e;
       e.verb = Verb::kRunEnded;
       e.number[Tag::kRun] = static_cast<uint64_t>(run);
-      e.text[Tag::kState] = o.state;
+      e.text[Tag::kState] = std::string(actions::runStateName(o.state));
       auto result = memoryFile("novacron-result", jsonText(o.result));
       if (!result) {
         brokerLog(LogLevel::kError, result.error().message);

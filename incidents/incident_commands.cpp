@@ -67,7 +67,7 @@ json incidentJson(const IncidentRecord& r) {
       {"labels", json::parse(r.labels, nullptr, false)},
       {"severity", r.severity},
       {"category", r.category},
-      {"state", r.state},
+      {"state", incidentStateName(r.state)},
       {"dry_run", r.dry_run},
       {"triggered_by", r.triggered_by.empty() ? json(nullptr) : json(r.triggered_by)},
       {"opened_at", toSeconds(r.opened_at)},
@@ -122,7 +122,7 @@ CommandReply showIncident(const IncidentContext& c, const std::string& id) {
         {{"id", r.id},
          {"action", r.action},
          {"type", r.type},
-         {"state", r.state},
+         {"state", actions::runStateName(r.state)},
          {"started_at", toSeconds(r.started_at)},
          {"finished_at", r.finished_at ? json(toSeconds(*r.finished_at)) : json(nullptr)}});
   }
@@ -130,7 +130,7 @@ CommandReply showIncident(const IncidentContext& c, const std::string& id) {
   for (const auto& a : *approvals) {
     japprovals.push_back(
         {{"action", a.action},
-         {"state", a.state},
+         {"state", approvalStateName(a.state)},
          {"requested_at", toSeconds(a.requested_at)},
          {"expires_at", toSeconds(a.expires_at)},
          {"decided_at", a.decided_at ? json(toSeconds(*a.decided_at)) : json(nullptr)},

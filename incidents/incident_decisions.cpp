@@ -49,8 +49,8 @@ Result<void> IncidentManager::approve(const std::string& incident_id, const std:
     return makeError(ErrorCode::kPermission,
                      action + " needs an approver other than " + approver + ", who triggered it");
   }
-  if (auto r =
-          store_.decideApproval(incident_id, action, "granted", clock_.now(), approver, reason);
+  if (auto r = store_.decideApproval(incident_id, action, ApprovalState::kGranted, clock_.now(),
+                                     approver, reason);
       !r) {
     // An approval that cannot be recorded is not acted upon: the store is the agent's memory.
     writeFailed("incident " + incident_id + ": cannot record the approval", r.error());
@@ -68,7 +68,8 @@ Result<void> IncidentManager::deny(const std::string& incident_id, const std::st
   auto inc = waitingFor(incident_id, action);
   if (!inc) return inc.error();
   written("cannot record the approval decision on incident " + incident_id,
-          store_.decideApproval(incident_id, action, "denied", clock_.now(), who, reason));
+          store_.decideApproval(incident_id, action, ApprovalState::kDenied, clock_.now(), who,
+                                reason));
   event(**inc, "approval_denied", decider(action, who, name, reason));
   nextAction(**inc, "denied by " + (name.empty() ? who : name));
   return {};

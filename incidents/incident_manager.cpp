@@ -146,7 +146,7 @@ void IncidentManager::handleOne(const Decision& d) {
         if (inc.phase == Incident::Phase::kRunning || inc.phase == Incident::Phase::kVerifying) {
           event(inc, "condition_cleared", json{{"reason", d.reason}});
         } else {
-          finish(inc, "resolved", "condition cleared: " + d.reason);
+          finish(inc, IncidentState::kResolved, "condition cleared: " + d.reason);
         }
         break;
       case DecisionKind::kFlapping:
@@ -170,7 +170,7 @@ void IncidentManager::open(const Decision& d) {
   inc->rec.labels = jsonText(metrics::labelsToJson(d.labels));
   inc->rec.severity = d.severity;
   inc->rec.category = std::string(policy::categoryName(p->category));
-  inc->rec.state = "open";
+  inc->rec.state = IncidentState::kOpen;
   inc->rec.dry_run = d.dry_run || options_.dry_run;
   inc->rec.triggered_by = d.by;
   inc->rec.opened_at = now;
@@ -235,7 +235,7 @@ void IncidentManager::startAction(Incident& inc, size_t index) {
   inc.action = index;
   inc.holding_since.reset();
   if (!p || index >= p->actions.size()) {
-    finish(inc, "escalated",
+    finish(inc, IncidentState::kEscalated,
            p && !p->actions.empty() ? "no action left and the host has not recovered"
                                     : "the playbook has no actions; a human must take over");
     return;
@@ -258,7 +258,7 @@ void IncidentManager::startAction(Incident& inc, size_t index) {
   if (!a.automated) {
     inc.phase = Incident::Phase::kAwaitingApproval;
     inc.approval_expires = clock_.now() + a.approval.timeout.value_or(options_.approval_timeout);
-    inc.rec.state = "awaiting_approval";
+    inc.rec.state = IncidentState::kAwaitingApproval;
     written("cannot record the state of incident " + inc.rec.id,
             store_.updateIncident(inc.rec.id, inc.rec.state, inc.rec.severity,
                                   inc.rec.acknowledged_at, std::nullopt));
@@ -307,7 +307,7 @@ void IncidentManager::runAction(Incident& inc) {
   }
   inc.run_id = *run;
   inc.phase = Incident::Phase::kRunning;
-  inc.rec.state = "mitigating";
+  inc.rec.state = IncidentState::kMitigating;
   written("cannot record the state of incident " + inc.rec.id,
           store_.updateIncident(inc.rec.id, inc.rec.state, inc.rec.severity,
                                 inc.rec.acknowledged_at, std::nullopt));
@@ -336,7 +336,8 @@ void IncidentManager::runAction(Incident& inc) {
     return;
   }
   if (inc.rec.dry_run) {
-    complete({"skipped", json{{"dry_run", true}, {"message", "dry-run: planned, not run"}}});
+    complete({actions::RunState::kSkipped,
+              json{{"dry_run", true}, {"message", "dry-run: planned, not run"}}});
     return;
   }
   actions::ActionRequest request{p->name,
@@ -358,7 +359,7 @@ void IncidentManager::runAction(Incident& inc) {
   actions::runAction(*env_, std::move(request), std::move(complete));
 }
 
-void IncidentManager::actionDone(const std::string& id, int64_t run, const std::string& state,
+void IncidentManager::actionDone(const std::string& id, int64_t run, actions::RunState state,
                                  const std::string& result_json) {
   limits_.finished();
   running_.erase(run);
@@ -369,14 +370,15 @@ void IncidentManager::actionDone(const std::string& id, int64_t run, const std::
   Incident& inc = *it->second;
   const policy::Playbook* p = playbook(inc);
   std::string action = p && inc.action < p->actions.size() ? p->actions[inc.action].id : "?";
-  inc.outcomes.push_back(action + ": " + state);
+  const std::string state_name(actions::runStateName(state));
+  inc.outcomes.push_back(action + ": " + state_name);
   json result = json::parse(result_json, nullptr, false);
-  event(inc, "action_result", json{{"action", action}, {"state", state}, {"result", result}});
+  event(inc, "action_result", json{{"action", action}, {"state", state_name}, {"result", result}});
   const actions::ActionType* type = p && inc.action < p->actions.size()
                                         ? actions::findActionType(p->actions[inc.action].type)
                                         : nullptr;
-  if (type && type->schema.ends_incident && state == "done") {
-    finish(inc, "escalated", result.value("message", std::string("handed over")));
+  if (type && type->schema.ends_incident && state == actions::RunState::kDone) {
+    finish(inc, IncidentState::kEscalated, result.value("message", std::string("handed over")));
     return;
   }
   // Verify against the playbook's criteria; with none, the resolve condition; with neither (a
@@ -388,7 +390,7 @@ void IncidentManager::actionDone(const std::string& id, int64_t run, const std::
   inc.phase = Incident::Phase::kVerifying;
   inc.verify_since = clock_.now();
   inc.holding_since.reset();
-  inc.rec.state = "verifying";
+  inc.rec.state = IncidentState::kVerifying;
   written("cannot record the state of incident " + inc.rec.id,
           store_.updateIncident(inc.rec.id, inc.rec.state, inc.rec.severity,
                                 inc.rec.acknowledged_at, std::nullopt));
@@ -416,7 +418,7 @@ void IncidentManager::shutdown() {
     json note = {{"run", run},
                  {"reason", "the agent stopped while it ran; its process group was terminated"}};
     written("cannot record the end of an action run of incident " + r.incident,
-            store_.finishActionRun(run, "interrupted", now, jsonText(note)));
+            store_.finishActionRun(run, actions::RunState::kInterrupted, now, jsonText(note)));
     written("cannot record an event of incident " + r.incident,
             store_.appendEvent(r.incident, now, "action_interrupted", jsonText(note)));
   }
@@ -433,32 +435,35 @@ void IncidentManager::handOver(const std::string& id, const std::string& why) {
   auto it = incidents_.find(id);
   if (it == incidents_.end()) return;
   // A bug stopped the incident's own handling: a human takes over rather than it hanging.
-  guarded("incident " + id + ": handing it over",
-          [&] { finish(*it->second, "escalated", why + "; a human must take over"); });
+  guarded("incident " + id + ": handing it over", [&] {
+    finish(*it->second, IncidentState::kEscalated, why + "; a human must take over");
+  });
   incidents_.erase(id);
 }
 
-void IncidentManager::finish(Incident& inc, const std::string& state, const std::string& reason) {
+void IncidentManager::finish(Incident& inc, IncidentState state, const std::string& reason) {
   TimePoint now = clock_.now();
   inc.rec.state = state;
   inc.rec.resolved_at = now;
   written("cannot record the state of incident " + inc.rec.id,
           store_.updateIncident(inc.rec.id, state, inc.rec.severity, inc.rec.acknowledged_at, now));
-  event(inc, state, json{{"reason", reason}});
+  const std::string state_name(incidentStateName(state));
+  event(inc, state_name, json{{"reason", reason}});
   limits_.resolved(inc.key, now);
-  notice(inc, state == "resolved" ? "resolution" : "escalation", reason);
-  if (options_.observe && state == "resolved") {
+  const bool resolved = state == IncidentState::kResolved;
+  notice(inc, resolved ? "resolution" : "escalation", reason);
+  if (options_.observe && resolved) {
     options_.observe("resolution", inc.rec.playbook, inc.rec.severity,
                      std::chrono::duration<double>(now - inc.rec.opened_at).count());
   }
-  log(state == "resolved" ? LogLevel::kNotice : LogLevel::kWarning,
-      "incident " + inc.rec.id + " " + state + ": " + reason);
+  log(resolved ? LogLevel::kNotice : LogLevel::kWarning,
+      "incident " + inc.rec.id + " " + state_name + ": " + reason);
   // The evaluator holds an incident open until told: after a verified recovery, and after any end
   // of one it cannot watch clear by itself (a playbook without `when`, an incident opened by
   // hand). An escalated incident of a watched condition stays open there until the condition
   // clears, so that it does not open again at once while a human works on it.
   const policy::Playbook* p = playbook(inc);
-  bool tell = state == "resolved" || !p || !p->when || !inc.rec.triggered_by.empty();
+  bool tell = resolved || !p || !p->when || !inc.rec.triggered_by.empty();
   std::string id = inc.rec.id;
   std::string playbook_name = inc.rec.playbook;
   metrics::Labels labels = inc.labels;
@@ -499,9 +504,10 @@ void IncidentManager::tickOne(const std::string& id, TimePoint now) {
     switch (inc.phase) {
       case Incident::Phase::kAwaitingApproval:
         if (now >= inc.approval_expires) {
-          written("cannot record the approval decision on incident " + inc.rec.id,
-                  store_.decideApproval(inc.rec.id, p->actions[inc.action].id, "expired", now,
-                                        "agent", "no decision in time"));
+          written(
+              "cannot record the approval decision on incident " + inc.rec.id,
+              store_.decideApproval(inc.rec.id, p->actions[inc.action].id, ApprovalState::kExpired,
+                                    now, "agent", "no decision in time"));
           event(inc, "approval_expired", json{{"action", p->actions[inc.action].id}});
           nextAction(inc, "no approval in time: treated as denied");
         }
@@ -518,7 +524,8 @@ void IncidentManager::tickOne(const std::string& id, TimePoint now) {
           if (!inc.holding_since) inc.holding_since = now;
           if (now - *inc.holding_since >= p->verify.window) {
             event(inc, "verification_held", json{{"window", formatDuration(p->verify.window)}});
-            finish(inc, "resolved", "verification held for " + formatDuration(p->verify.window));
+            finish(inc, IncidentState::kResolved,
+                   "verification held for " + formatDuration(p->verify.window));
             return;
           }
         } else {

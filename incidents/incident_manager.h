@@ -104,12 +104,12 @@ class IncidentManager {
   Result<Incident*> waitingFor(const std::string& incident_id, const std::string& action);
   void startAction(Incident& inc, size_t index);
   void runAction(Incident& inc);
-  void actionDone(const std::string& id, int64_t run, const std::string& state,
+  void actionDone(const std::string& id, int64_t run, actions::RunState state,
                   const std::string& result_json);
   void nextAction(Incident& inc, const std::string& why);
   /// Ends the incident (resolved or escalated), erases it, and tells the evaluator where it
   /// cannot see the end by itself.
-  void finish(Incident& inc, const std::string& state, const std::string& reason);
+  void finish(Incident& inc, IncidentState state, const std::string& reason);
   /// Escalates an incident whose handling failed with an exception, so that it does not hang.
   void handOver(const std::string& id, const std::string& why);
   void noticeSent(const std::string& id, const std::string& templ, actions::ActionOutcome o);

@@ -41,7 +41,7 @@ std::map<std::string, std::string> IncidentManager::values(const Incident& inc,
       {"incident.severity", std::to_string(inc.rec.severity)},
       {"incident.category", inc.rec.category},
       {"incident.description", p && !p->description.empty() ? p->description : inc.rec.playbook},
-      {"incident.state", inc.rec.state},
+      {"incident.state", std::string(incidentStateName(inc.rec.state))},
       {"incident.opened_at", isoTime(inc.rec.opened_at)},
       {"incident.resolved_at", inc.rec.resolved_at ? isoTime(*inc.rec.resolved_at) : "-"},
       {"incident.duration", formatDuration(std::chrono::duration_cast<std::chrono::seconds>(
@@ -71,11 +71,11 @@ void IncidentManager::noticeSent(const std::string& id, const std::string& templ
                                  actions::ActionOutcome o) {
   {
     o.result["template"] = templ;
-    o.result["state"] = o.state;
+    o.result["state"] = actions::runStateName(o.state);
     o.result.erase("text");
     auto r = store_.appendEvent(id, clock_.now(), "notification", jsonText(o.result));
     if (!r) writeFailed("incident " + id + ": cannot record a notice", r.error());
-    if (o.state == "failed") {
+    if (o.state == actions::RunState::kFailed) {
       logWarning("incident " + id + ": the " + templ +
                  " notice was not delivered: " + o.result.value("error", std::string()));
     }

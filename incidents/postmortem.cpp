@@ -47,7 +47,7 @@ std::string postmortemDraft(const std::string& node_id, const IncidentRecord& in
      << ") opened on " << node_id << " at " << formatTimestamp(inc.opened_at);
   if (inc.labels != "{}") md << " for " << inc.labels;
   md << (inc.resolved_at ? " and was resolved after " + span(inc.opened_at, end) + "."
-                         : " and is still " + inc.state + ".")
+                         : " and is still " + std::string(incidentStateName(inc.state)) + ".")
      << (inc.dry_run ? " It ran in dry-run mode: no action was carried out." : "") << "\n\n";
   md << "*Two or three sentences on what happened and what it meant for users.*\n\n";
 
@@ -83,7 +83,7 @@ std::string postmortemDraft(const std::string& node_id, const IncidentRecord& in
   } else {
     md << "| action | type | result | started | took |\n|---|---|---|---|---|\n";
     for (const auto& r : runs) {
-      md << "| " << r.action << " | " << r.type << " | " << r.state << " | "
+      md << "| " << r.action << " | " << r.type << " | " << actions::runStateName(r.state) << " | "
          << formatTimestamp(r.started_at) << " | "
          << (r.finished_at ? span(r.started_at, *r.finished_at) : std::string("-")) << " |\n";
     }

@@ -69,8 +69,8 @@ void recoverAfterRestart(Store& store, const io::Containment& containment,
     logError(open.error().message);
   } else {
     for (const auto& inc : *open) {
-      logIfFailed(
-          store.updateIncident(inc.id, "escalated", inc.severity, inc.acknowledged_at, now));
+      logIfFailed(store.updateIncident(inc.id, IncidentState::kEscalated, inc.severity,
+                                       inc.acknowledged_at, now));
       logIfFailed(
           store.appendEvent(inc.id, now, "escalated",
                             jsonText(json{{"reason", "the agent restarted during the incident"}})));

@@ -26,7 +26,9 @@ IncidentRecord readIncident(const Stmt& s) {
   r.labels = s.text(2);
   r.severity = static_cast<int>(s.integer(3));
   r.category = s.text(4);
-  r.state = s.text(5);
+  // A state this version does not know (a newer one's, after a downgrade) reads as escalated:
+  // closed, and left to a human.
+  r.state = parseIncidentState(s.text(5)).value_or(IncidentState::kEscalated);
   r.dry_run = s.integer(6) != 0;
   r.triggered_by = s.text(7);
   r.opened_at = fromMs(s.integer(8));
@@ -115,19 +117,22 @@ Result<void> Store::createIncident(const IncidentRecord& i) {
       .bind(3, i.labels)
       .bind(4, int64_t{i.severity})
       .bind(5, i.category);
-  s.bind(6, i.state).bind(7, int64_t{i.dry_run}).bind(8, i.triggered_by).bind(9, ms(i.opened_at));
+  s.bind(6, std::string(incidentStateName(i.state)))
+      .bind(7, int64_t{i.dry_run})
+      .bind(8, i.triggered_by)
+      .bind(9, ms(i.opened_at));
   s.bindOpt(10, i.acknowledged_at).bindOpt(11, i.resolved_at);
   return done(s, "creating incident " + i.id);
 }
 
-Result<void> Store::updateIncident(const std::string& id, const std::string& state, int severity,
+Result<void> Store::updateIncident(const std::string& id, IncidentState state, int severity,
                                    std::optional<TimePoint> acknowledged_at,
                                    std::optional<TimePoint> resolved_at) {
   Stmt s(db_,
          "UPDATE incidents SET state = ?2, severity = ?3, acknowledged_at = ?4, resolved_at = ?5 "
          "WHERE id = ?1");
   s.bind(1, id)
-      .bind(2, state)
+      .bind(2, std::string(incidentStateName(state)))
       .bind(3, int64_t{severity})
       .bindOpt(4, acknowledged_at)
       .bindOpt(5, resolved_at);
@@ -255,10 +260,13 @@ Result<int64_t> Store::startActionRun(const std::string& incident_id, const std:
   return sqlite3_last_insert_rowid(db_);
 }
 
-Result<void> Store::finishActionRun(int64_t id, const std::string& state, TimePoint at,
+Result<void> Store::finishActionRun(int64_t id, actions::RunState state, TimePoint at,
                                     const std::string& result_json) {
   Stmt s(db_, "UPDATE action_runs SET state = ?2, finished_at = ?3, result = ?4 WHERE id = ?1");
-  s.bind(1, id).bind(2, state).bind(3, ms(at)).bind(4, result_json);
+  s.bind(1, id)
+      .bind(2, std::string(actions::runStateName(state)))
+      .bind(3, ms(at))
+      .bind(4, result_json);
   return done(s, "recording the end of action run " + std::to_string(id));
 }
 
@@ -272,8 +280,9 @@ Result<std::vector<ActionRunRecord>> Store::actionRuns(const std::string& incide
   std::vector<ActionRunRecord> out;
   int rc;
   while ((rc = s.step()) == SQLITE_ROW) {
-    out.push_back({s.integer(0), s.text(1), s.text(2), s.text(3), s.text(4), fromMs(s.integer(5)),
-                   s.optTime(6), s.text(7)});
+    out.push_back({s.integer(0), s.text(1), s.text(2), s.text(3),
+                   actions::parseRunState(s.text(4)).value_or(actions::RunState::kFailed),
+                   fromMs(s.integer(5)), s.optTime(6), s.text(7)});
   }
   if (rc != SQLITE_DONE) return s.error("reading action runs");
   return out;
@@ -301,7 +310,8 @@ Result<std::vector<InterruptedRun>> Store::markInterruptedRuns(TimePoint now) {
     nlohmann::json note = {{"action", run.action},
                            {"run", run.id},
                            {"reason", "the agent stopped while it ran; not re-run"}};
-    if (auto r = finishActionRun(run.id, "interrupted", now, jsonText(note)); !r) return r.error();
+    if (auto r = finishActionRun(run.id, actions::RunState::kInterrupted, now, jsonText(note)); !r)
+      return r.error();
     if (auto r = appendEvent(run.incident_id, now, "action_interrupted", jsonText(note)); !r)
       return r.error();
   }
@@ -321,12 +331,17 @@ Result<void> Store::requestApproval(const std::string& incident_id, const std::s
 }
 
 Result<void> Store::decideApproval(const std::string& incident_id, const std::string& action,
-                                   const std::string& state, TimePoint at, const std::string& by,
+                                   ApprovalState state, TimePoint at, const std::string& by,
                                    const std::string& reason) {
   Stmt s(db_,
          "UPDATE approvals SET state = ?3, decided_at = ?4, decided_by = ?5, reason = ?6 WHERE "
          "incident_id = ?1 AND action = ?2 AND state = 'pending'");
-  s.bind(1, incident_id).bind(2, action).bind(3, state).bind(4, ms(at)).bind(5, by).bind(6, reason);
+  s.bind(1, incident_id)
+      .bind(2, action)
+      .bind(3, std::string(approvalStateName(state)))
+      .bind(4, ms(at))
+      .bind(5, by)
+      .bind(6, reason);
   return done(s, "recording the decision on " + action);
 }
 
@@ -340,8 +355,10 @@ Result<std::vector<ApprovalRecord>> Store::approvals(const std::string& incident
   std::vector<ApprovalRecord> out;
   int rc;
   while ((rc = s.step()) == SQLITE_ROW) {
-    out.push_back({s.text(0), s.text(1), s.text(2), fromMs(s.integer(3)), fromMs(s.integer(4)),
-                   s.optTime(5), s.text(6), s.text(7)});
+    // An unknown state is never a grant.
+    out.push_back({s.text(0), s.text(1),
+                   parseApprovalState(s.text(2)).value_or(ApprovalState::kExpired),
+                   fromMs(s.integer(3)), fromMs(s.integer(4)), s.optTime(5), s.text(6), s.text(7)});
   }
   if (rc != SQLITE_DONE) return s.error("reading approvals");
   return out;

@@ -8,8 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "actions/action.h"
 #include "base/clock.h"
 #include "base/result.h"
+#include "incidents/incident_state.h"
 
 struct sqlite3;
 
@@ -21,7 +23,7 @@ struct IncidentRecord {
   std::string labels;  ///< JSON object
   int severity = 3;
   std::string category;
-  std::string state;  ///< open, mitigating, awaiting_approval, verifying, resolved, escalated
+  IncidentState state = IncidentState::kOpen;
   bool dry_run = false;
   std::string triggered_by;  ///< empty when the policy opened it
   TimePoint opened_at{};
@@ -39,7 +41,7 @@ struct EventRecord {
 struct ActionRunRecord {
   int64_t id = 0;
   std::string incident_id, action, type;
-  std::string state;  ///< running, done, failed, timed_out, interrupted, skipped
+  actions::RunState state = actions::RunState::kRunning;
   TimePoint started_at{};
   std::optional<TimePoint> finished_at;
   std::string result;  ///< JSON object
@@ -47,7 +49,7 @@ struct ActionRunRecord {
 
 struct ApprovalRecord {
   std::string incident_id, action;
-  std::string state;  ///< pending, granted, denied, expired
+  ApprovalState state = ApprovalState::kPending;
   TimePoint requested_at{}, expires_at{};
   std::optional<TimePoint> decided_at;
   std::string decided_by, reason;
@@ -91,7 +93,7 @@ class Store {
   /// Creates the incident and its `opened` event in one durable transaction, so that no crash can
   /// leave an incident whose timeline does not begin with it.
   Result<int64_t> openIncident(const IncidentRecord& incident, const std::string& data_json);
-  Result<void> updateIncident(const std::string& id, const std::string& state, int severity,
+  Result<void> updateIncident(const std::string& id, IncidentState state, int severity,
                               std::optional<TimePoint> acknowledged_at,
                               std::optional<TimePoint> resolved_at);
   Result<std::optional<IncidentRecord>> incident(const std::string& id);
@@ -108,7 +110,7 @@ class Store {
 
   Result<int64_t> startActionRun(const std::string& incident_id, const std::string& action,
                                  const std::string& type, TimePoint at);
-  Result<void> finishActionRun(int64_t id, const std::string& state, TimePoint at,
+  Result<void> finishActionRun(int64_t id, actions::RunState state, TimePoint at,
                                const std::string& result_json);
   Result<std::vector<ActionRunRecord>> actionRuns(const std::string& incident_id);
   /// The child process (and process group) of a running action, with its start time, which
@@ -122,7 +124,7 @@ class Store {
   Result<void> requestApproval(const std::string& incident_id, const std::string& action,
                                TimePoint at, TimePoint expires);
   Result<void> decideApproval(const std::string& incident_id, const std::string& action,
-                              const std::string& state, TimePoint at, const std::string& by,
+                              ApprovalState state, TimePoint at, const std::string& by,
                               const std::string& reason);
   Result<std::vector<ApprovalRecord>> approvals(const std::string& incident_id);
   /// At startup: requests the last agent left pending expire (to a denial, never to a run).

@@ -48,7 +48,7 @@ CommandReply validateRecovery(const IncidentContext& c, const metrics::MetricSto
     out = policy::validationJson(policy::validate(criteria, labelsOf((*rec)->labels), ctx));
     out["incident"] = *incident;
     out["playbook"] = p->name;
-    out["state"] = (*rec)->state;
+    out["state"] = incidentStateName((*rec)->state);
     if (criteria.empty())
       out["message"] = "the playbook has no criteria: a human judges its recovery";
     return {out, "", ""};

@@ -69,7 +69,7 @@ std::string renderAlerts(const std::vector<incidents::IncidentRecord>& incidents
                                         " on " + options.node_id},
                         {"description", description},
                         {"incident_id", inc.id},
-                        {"state", inc.state}};
+                        {"state", std::string(incidents::incidentStateName(inc.state))}};
     if (inc.dry_run) annotations["dry_run"] = "true";
     alerts.push_back({{"labels", labels},
                       {"annotations", annotations},

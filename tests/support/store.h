@@ -25,7 +25,7 @@ inline incidents::IncidentRecord openIncident(const std::string& id, TimePoint a
   r.playbook = "disk_full";
   r.labels = labels;
   r.category = "infrastructure";
-  r.state = "open";
+  r.state = incidents::IncidentState::kOpen;
   r.opened_at = at;
   return r;
 }

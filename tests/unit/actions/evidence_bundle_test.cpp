@@ -40,7 +40,7 @@ TEST(EvidenceBundleTest, ArchivesLogsAndDiagnosticsWithAManifestSha256sumAccepts
   testing::ActionRunner runner;
   runner.settings.evidence_dir = dir.path() / "evidence";
   auto o = runner.run("evidence_bundle", {{"paths", {logs.string(), "/nonexistent/log"}}});
-  ASSERT_EQ(o.state, "done") << o.result.dump();
+  ASSERT_EQ(o.state, actions::RunState::kDone) << o.result.dump();
 
   fs::path bundle = o.result["bundle"].get<std::string>();
   EXPECT_EQ(bundle.parent_path(), dir.path() / "evidence");
@@ -82,7 +82,7 @@ TEST(EvidenceBundleTest, RefusesAnEvidenceDirItCannotKeepPrivate) {
   std::ofstream(file) << "x";
   runner.settings.evidence_dir = file;
   auto o = runner.run("evidence_bundle", {{"paths", json::array()}});
-  EXPECT_EQ(o.state, "failed");
+  EXPECT_EQ(o.state, actions::RunState::kFailed);
   EXPECT_NE(o.result["error"].get<std::string>().find("not-a-dir"), std::string::npos);
 
   // An existing directory open to others is closed before anything goes in.
@@ -91,7 +91,7 @@ TEST(EvidenceBundleTest, RefusesAnEvidenceDirItCannotKeepPrivate) {
   ::chmod(open.c_str(), 0777);
   runner.settings.evidence_dir = open;
   o = runner.run("evidence_bundle", {{"paths", json::array()}});
-  ASSERT_EQ(o.state, "done") << o.result.dump();
+  ASSERT_EQ(o.state, actions::RunState::kDone) << o.result.dump();
   struct stat st {};
   ::stat(open.c_str(), &st);
   EXPECT_EQ(st.st_mode & 0777, 0700u);
@@ -109,7 +109,7 @@ TEST(EvidenceBundleTest, NamesThatAreNotTextOrForgeManifestLinesStayData) {
   testing::ActionRunner runner;
   runner.settings.evidence_dir = dir.path() / "evidence";
   auto o = runner.run("evidence_bundle", {{"paths", {logs.string()}}});
-  ASSERT_EQ(o.state, "done") << jsonText(o.result);
+  ASSERT_EQ(o.state, actions::RunState::kDone) << jsonText(o.result);
   EXPECT_NO_THROW((void)o.result.dump()) << "the result reaches the timeline";
   EXPECT_EQ(o.result["files"].size(), 2u);
 
@@ -156,7 +156,7 @@ TEST(EvidenceBundleTest, ASwapOfADirectoryAndASymlinkNeverLetsAFileFromElsewhere
   auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
   for (int i = 0; i < 200 && std::chrono::steady_clock::now() < until; ++i, ++bundles) {
     auto o = runner.run("evidence_bundle", {{"paths", {logs.string()}}});
-    ASSERT_EQ(o.state, "done") << jsonText(o.result);
+    ASSERT_EQ(o.state, actions::RunState::kDone) << jsonText(o.result);
     std::string bundle = o.result["bundle"];
     ASSERT_EQ(sh("zcat " + bundle + " | grep -q root-only-secret"), 1)
         << "the secret got in on bundle " << i;
@@ -181,7 +181,7 @@ TEST(EvidenceBundleTest, JunkInOnePathCannotCrowdOutTheOthers) {
   testing::ActionRunner runner;
   runner.settings.evidence_dir = dir.path() / "evidence";
   auto o = runner.run("evidence_bundle", {{"paths", {junk.string(), logs.string()}}});
-  ASSERT_EQ(o.state, "done") << jsonText(o.result).substr(0, 500);
+  ASSERT_EQ(o.state, actions::RunState::kDone) << jsonText(o.result).substr(0, 500);
   std::string files = jsonText(o.result["files"]);
   EXPECT_NE(files.find(logs.string() + "/syslog"), std::string::npos) << "the real log is in";
   EXPECT_NE(files.find(logs.string() + "/old.log"), std::string::npos);

@@ -21,7 +21,7 @@ TEST(ExecActionTest, PlaceholdersFillWholeArgumentsAndTheEnvironmentIsAnAllowLis
   testing::ActionRunner runner;
   auto o = runner.run("exec", {{"argv", {"/usr/bin/env"}},
                                {"env", {{"INCIDENT", "{incident.id}"}, {"LANG", "C"}}}});
-  ASSERT_EQ(o.state, "done") << o.result.dump();
+  ASSERT_EQ(o.state, actions::RunState::kDone) << o.result.dump();
   std::string out = o.result["stdout"];
   EXPECT_NE(out.find("INCIDENT=node-1-20260101T000000Z-1\n"), std::string::npos) << out;
   EXPECT_NE(out.find("LANG=C\n"), std::string::npos) << "the playbook's value replaces the base";
@@ -37,16 +37,16 @@ TEST(ExecActionTest, PlaceholdersFillWholeArgumentsAndTheEnvironmentIsAnAllowLis
 TEST(ExecActionTest, FailuresSayWhy) {
   testing::ActionRunner runner;
   auto o = runner.run("exec", {{"argv", {"/bin/false"}}});
-  EXPECT_EQ(o.state, "failed");
+  EXPECT_EQ(o.state, actions::RunState::kFailed);
   EXPECT_EQ(o.result["exit_code"], 1);
   o = runner.run("exec", {{"argv", {"/bin/true", "{labels.nope}"}}});
-  EXPECT_EQ(o.state, "failed");
+  EXPECT_EQ(o.state, actions::RunState::kFailed);
   EXPECT_EQ(o.result["error"], "unknown placeholder {labels.nope} in '{labels.nope}'");
   o = runner.run("exec", {{"argv", {"/bin/true"}}, {"user", "no-such-user-here"}});
-  EXPECT_EQ(o.state, "failed");
+  EXPECT_EQ(o.state, actions::RunState::kFailed);
   EXPECT_EQ(o.result["error"], "no user no-such-user-here");
   o = runner.run("pg_readonly", {{"enable", true}});
-  EXPECT_EQ(o.state, "failed");
+  EXPECT_EQ(o.state, actions::RunState::kFailed);
   EXPECT_EQ(o.result["error"], "no PostgreSQL instance is configured (collectors.postgres)");
 }
 
@@ -54,7 +54,7 @@ TEST(ExecActionTest, OutputThatIsNotTextBecomesValidText) {
   testing::ActionRunner runner;
   // What killed the agent: nlohmann's dump() threw on the \377 of the action's output.
   auto o = runner.run("exec", {{"argv", {"/usr/bin/printf", "A\\377B"}}});
-  ASSERT_EQ(o.state, "done") << jsonText(o.result);
+  ASSERT_EQ(o.state, actions::RunState::kDone) << jsonText(o.result);
   EXPECT_EQ(o.result["stdout"],
             "A\xef\xbf\xbd"
             "B");
@@ -67,7 +67,7 @@ TEST(ExecActionTest, OutputThatIsNotTextBecomesValidText) {
   while (text.size() < 70000) text += "\xc3\xa9";  // é: byte 65536 is the first half of one
   std::ofstream(dir.path() / "out.txt", std::ios::binary) << text;
   o = runner.run("exec", {{"argv", {"/bin/cat", (dir.path() / "out.txt").string()}}});
-  ASSERT_EQ(o.state, "done");
+  ASSERT_EQ(o.state, actions::RunState::kDone);
   std::string out = o.result["stdout"];
   EXPECT_EQ(out, text.substr(0, 65535)) << "cut before the character the bound splits";
   EXPECT_EQ(o.result["stdout_bytes"], text.size());
@@ -88,7 +88,7 @@ TEST(ExecActionTest, AValueFromTheHostNeverBecomesAnOption) {
   testing::ActionRunner runner;
   runner.values["labels.name"] = "-F" + (dir.path() / "pidfile").string();
   auto o = runner.run("exec", {{"argv", {"/usr/bin/pkill", "-x", "{labels.name}"}}});
-  EXPECT_EQ(o.state, "failed");
+  EXPECT_EQ(o.state, actions::RunState::kFailed);
   std::string error = o.result["error"];
   EXPECT_NE(error.find("would take for an option"), std::string::npos) << error;
   EXPECT_TRUE(runner.pids.empty()) << "pkill never ran";
@@ -96,14 +96,14 @@ TEST(ExecActionTest, AValueFromTheHostNeverBecomesAnOption) {
 
   // After "--" programs take no options: the same value is a name, as it should be.
   o = runner.run("exec", {{"argv", {"/usr/bin/printf", "[%s]", "--", "{labels.name}"}}});
-  EXPECT_EQ(o.state, "done") << jsonText(o.result);
+  EXPECT_EQ(o.state, actions::RunState::kDone) << jsonText(o.result);
   // A literal option written by the playbook, with the value inside it, is fine too.
   o = runner.run("exec", {{"argv", {"/usr/bin/printf", "--pidfile={labels.name}"}}});
-  EXPECT_EQ(o.state, "done") << jsonText(o.result);
+  EXPECT_EQ(o.state, actions::RunState::kDone) << jsonText(o.result);
 
   runner.values["labels.name"] = std::string("a\0b", 3);
   o = runner.run("exec", {{"argv", {"/usr/bin/printf", "{labels.name}"}}});
-  EXPECT_EQ(o.state, "failed") << "exec would cut the argument at the NUL";
+  EXPECT_EQ(o.state, actions::RunState::kFailed) << "exec would cut the argument at the NUL";
   ::kill(victim, SIGKILL);
   ::waitpid(victim, nullptr, 0);
 }

@@ -15,7 +15,7 @@ using testing::inOwnNetns;
 
 // The outcome's state and error, or its result, as one line for the parent to compare.
 std::string said(const ActionOutcome& o) {
-  return o.state + ": " +
+  return std::string(runStateName(o.state)) + ": " +
          (o.result.contains("error") ? o.result["error"].get<std::string>() : o.result.dump());
 }
 

@@ -21,7 +21,7 @@ TEST(HttpRequestActionTest, SendsTheRequestAndChecksTheStatus) {
                                        {"url", server.url("/breaker/reset?x=1")},
                                        {"headers", {{"X-Incident", "{incident.id}"}}},
                                        {"body", R"({{"mount": "{labels.mount}"}})"}});
-  EXPECT_EQ(o.state, "done") << o.result.dump();
+  EXPECT_EQ(o.state, actions::RunState::kDone) << o.result.dump();
   EXPECT_EQ(o.result["status"], 200);
   ASSERT_EQ(server.requests().size(), 1u);
   auto r = server.requests()[0];
@@ -34,13 +34,13 @@ TEST(HttpRequestActionTest, SendsTheRequestAndChecksTheStatus) {
 
   server.answer(503, "busy");
   o = runner.run("http_request", {{"url", server.url()}});
-  EXPECT_EQ(o.state, "failed");
+  EXPECT_EQ(o.state, actions::RunState::kFailed);
   EXPECT_EQ(o.result["error"], "unexpected status 503");
   EXPECT_EQ(o.result["response"], "busy");
   EXPECT_EQ(server.requests().back().method, "GET") << "GET without a body";
 
   o = runner.run("http_request", {{"url", server.url()}, {"expect_status", 503}});
-  EXPECT_EQ(o.state, "done") << "503 is what was asked for";
+  EXPECT_EQ(o.state, actions::RunState::kDone) << "503 is what was asked for";
 }
 
 // A secret file holding "s3cr3t-value", a recording server and a runner.
@@ -63,7 +63,7 @@ TEST(HttpRequestActionTest, SecretsFromFilesGoOnTheWireAndNowhereElse) {
   auto o = runner.run("http_request", {{"url", server.url()},
                                        {"headers", {{"Authorization", "Bearer inline-secret"}}},
                                        {"header_files", {{"X-Api-Key", secret.string()}}}});
-  ASSERT_EQ(o.state, "done") << o.result.dump();
+  ASSERT_EQ(o.state, actions::RunState::kDone) << o.result.dump();
   EXPECT_EQ(server.requests()[0].headers["x-api-key"], "s3cr3t-value");
   EXPECT_EQ(server.requests()[0].headers["authorization"], "Bearer inline-secret");
   std::string recorded = o.result.dump();
@@ -73,7 +73,7 @@ TEST(HttpRequestActionTest, SecretsFromFilesGoOnTheWireAndNowhereElse) {
 
   o = runner.run("http_request",
                  {{"url", server.url()}, {"header_files", {{"X-Api-Key", "/nonexistent/token"}}}});
-  EXPECT_EQ(o.state, "failed");
+  EXPECT_EQ(o.state, actions::RunState::kFailed);
   EXPECT_EQ(o.result["error"], "cannot read the secret file /nonexistent/token");
 }
 
@@ -83,13 +83,13 @@ TEST(HttpRequestActionTest, AHeaderFileOthersCanReadOrThatHoldsTwoLinesIsRefused
   auto& server = c.server;
   auto& runner = c.runner;
   json with = {{"url", server.url()}, {"header_files", {{"X-Api-Key", secret.string()}}}};
-  ASSERT_EQ(runner.run("http_request", with).state, "done");
+  ASSERT_EQ(runner.run("http_request", with).state, actions::RunState::kDone);
   // Rotated in with a mode others may read: refused at the next run, nothing sent.
   std::filesystem::permissions(secret, std::filesystem::perms::others_read,
                                std::filesystem::perm_options::add);
   {
     auto o = runner.run("http_request", with);
-    EXPECT_EQ(o.state, "failed");
+    EXPECT_EQ(o.state, actions::RunState::kFailed);
     EXPECT_NE(o.result["error"].get<std::string>().find("others may use it; chmod 0640"),
               std::string::npos)
         << o.result.dump();
@@ -98,7 +98,7 @@ TEST(HttpRequestActionTest, AHeaderFileOthersCanReadOrThatHoldsTwoLinesIsRefused
   // A second line would be a header of its own.
   testing::writeSecret(secret, "s3cr3t\r\nX-Injected: yes\n");
   auto o = runner.run("http_request", with);
-  EXPECT_EQ(o.state, "failed");
+  EXPECT_EQ(o.state, actions::RunState::kFailed);
   EXPECT_NE(o.result["error"].get<std::string>().find("more than one line"), std::string::npos)
       << o.result.dump();
   EXPECT_EQ(server.requests().size(), 1u);
@@ -110,18 +110,18 @@ TEST(HttpRequestActionTest, AHangingOrAbsentServerIsBoundedByTheTimeout) {
   testing::ActionRunner runner;
   auto start = std::chrono::steady_clock::now();
   auto o = runner.run("http_request", {{"url", server.url()}}, 500ms);
-  EXPECT_EQ(o.state, "timed_out") << o.result.dump();
+  EXPECT_EQ(o.state, actions::RunState::kTimedOut) << o.result.dump();
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
 
   server.setMode(HttpRecorder::Mode::kDrop);
   o = runner.run("http_request", {{"url", server.url()}});
-  EXPECT_EQ(o.state, "failed");
+  EXPECT_EQ(o.state, actions::RunState::kFailed);
   EXPECT_NE(o.result["error"].get<std::string>().find("reading the response"), std::string::npos)
       << o.result.dump();
 
   uint16_t closed = testing::freePort();
   o = runner.run("http_request", {{"url", "http://127.0.0.1:" + std::to_string(closed) + "/"}});
-  EXPECT_EQ(o.state, "failed");
+  EXPECT_EQ(o.state, actions::RunState::kFailed);
   EXPECT_NE(o.result["error"].get<std::string>().find("connecting to"), std::string::npos)
       << o.result.dump();
 }
@@ -133,7 +133,7 @@ TEST(HttpRequestActionTest, AnAnswerThatIsNotTextIsRecordedAsValidText) {
                 "B");
   testing::ActionRunner runner;
   auto o = runner.run("http_request", {{"url", server.url()}});
-  ASSERT_EQ(o.state, "done");
+  ASSERT_EQ(o.state, actions::RunState::kDone);
   EXPECT_EQ(o.result["response"],
             "A\xef\xbf\xbd"
             "B");
@@ -148,7 +148,7 @@ TEST(HttpRequestActionTest, AValueCannotAddAHeaderOrBreakTheBodyOpen) {
   runner.values["labels.database"] = db;
   auto o = runner.run("http_request",
                       {{"url", server.url()}, {"headers", {{"X-Database", "{labels.database}"}}}});
-  EXPECT_EQ(o.state, "failed");
+  EXPECT_EQ(o.state, actions::RunState::kFailed);
   EXPECT_NE(o.result["error"].get<std::string>().find("control character"), std::string::npos)
       << jsonText(o.result);
   EXPECT_TRUE(server.requests().empty()) << "nothing was sent";
@@ -158,7 +158,7 @@ TEST(HttpRequestActionTest, AValueCannotAddAHeaderOrBreakTheBodyOpen) {
   o = runner.run("http_request", {{"url", server.url()},
                                   {"method", "POST"},
                                   {"body", R"({{"database": "{labels.database}"}})"}});
-  ASSERT_EQ(o.state, "done") << jsonText(o.result);
+  ASSERT_EQ(o.state, actions::RunState::kDone) << jsonText(o.result);
   ASSERT_EQ(server.requests().size(), 1u);
   json sent = json::parse(server.requests()[0].body);
   EXPECT_EQ(sent.size(), 1u) << "no key was added: " << server.requests()[0].body;
@@ -168,7 +168,7 @@ TEST(HttpRequestActionTest, AValueCannotAddAHeaderOrBreakTheBodyOpen) {
   o = runner.run("http_request", {{"url", server.url()},
                                   {"headers", {{"Content-Type", "application/json"}}},
                                   {"body", "[1, {labels.database}]"}});
-  EXPECT_EQ(o.state, "failed");
+  EXPECT_EQ(o.state, actions::RunState::kFailed);
   EXPECT_EQ(server.requests().size(), 1u);
 
   // A form body gets its values percent-encoded.
@@ -177,7 +177,7 @@ TEST(HttpRequestActionTest, AValueCannotAddAHeaderOrBreakTheBodyOpen) {
                  {{"url", server.url()},
                   {"headers", {{"Content-Type", "application/x-www-form-urlencoded"}}},
                   {"body", "db={labels.database}"}});
-  ASSERT_EQ(o.state, "done") << jsonText(o.result);
+  ASSERT_EQ(o.state, actions::RunState::kDone) << jsonText(o.result);
   EXPECT_EQ(server.requests().back().body, "db=a%26b%3Dc");
 }
 

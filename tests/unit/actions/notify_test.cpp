@@ -21,7 +21,7 @@ TEST(NotifyActionTest, PostsTheInitialAlertWithTheRunbooksFields) {
   testing::ActionRunner runner;
   runner.settings.notify = {server.url("/hook"), dir.path() / "token", std::chrono::seconds(5)};
   auto o = runner.run("notify", json::object());
-  ASSERT_EQ(o.state, "done") << o.result.dump();
+  ASSERT_EQ(o.state, actions::RunState::kDone) << o.result.dump();
   EXPECT_EQ(o.result["delivered"], true);
   ASSERT_EQ(server.requests().size(), 1u);
   auto r = server.requests()[0];
@@ -48,7 +48,7 @@ TEST(NotifyActionTest, ResolutionAndCustomTextAndFailures) {
   HttpRecorder server;
   testing::ActionRunner runner;
   auto o = runner.run("notify", {{"template", "resolution"}, {"webhook", server.url()}});
-  ASSERT_EQ(o.state, "done") << o.result.dump();
+  ASSERT_EQ(o.state, actions::RunState::kDone) << o.result.dump();
   json body = json::parse(server.requests()[0].body);
   EXPECT_EQ(body["subject"], "[NovaCron] Resolved: disk_full on node-1");
   EXPECT_NE(body["text"].get<std::string>().find("Actions taken: none"), std::string::npos);
@@ -57,20 +57,20 @@ TEST(NotifyActionTest, ResolutionAndCustomTextAndFailures) {
 
   o = runner.run("notify",
                  {{"text", "disk {labels.mount} on {node.id}"}, {"webhook", server.url()}});
-  ASSERT_EQ(o.state, "done");
+  ASSERT_EQ(o.state, actions::RunState::kDone);
   body = json::parse(server.requests()[1].body);
   EXPECT_EQ(body["text"], "disk / on node-1");
   EXPECT_EQ(body["subject"], "[NovaCron] disk_full on node-1");
 
   server.answer(500, "down");
   o = runner.run("notify", {{"webhook", server.url()}});
-  EXPECT_EQ(o.state, "failed");
+  EXPECT_EQ(o.state, actions::RunState::kFailed);
   EXPECT_EQ(o.result["error"], "the webhook answered 500");
   EXPECT_EQ(o.result["delivered"], false);
 
   // No webhook anywhere: the notice is prepared and kept on the timeline.
   o = runner.run("notify", json::object());
-  EXPECT_EQ(o.state, "skipped");
+  EXPECT_EQ(o.state, actions::RunState::kSkipped);
   EXPECT_NE(o.result["text"].get<std::string>().find("Root filesystem almost full"),
             std::string::npos);
 }
@@ -79,7 +79,7 @@ TEST(NotifyActionTest, EveryBuiltInTemplateRendersWithEveryField) {
   testing::ActionRunner runner;
   for (const char* name : {"initial_alert", "update", "resolution", "escalation"}) {
     auto o = runner.run("notify", {{"template", name}});
-    EXPECT_EQ(o.state, "skipped") << name << ": " << o.result.dump();
+    EXPECT_EQ(o.state, actions::RunState::kSkipped) << name << ": " << o.result.dump();
     EXPECT_EQ(o.result["text"].get<std::string>().find('{'), std::string::npos) << name;
   }
   EXPECT_FALSE(policy::isNotifyTemplate("nope"));
@@ -91,7 +91,7 @@ TEST(NotifyActionTest, AWebhookAnsweringBytesThatAreNotTextIsRecorded) {
   testing::ActionRunner runner;
   runner.settings.notify = {server.url("/hook"), std::nullopt, std::chrono::seconds(5)};
   auto o = runner.run("notify", json::object());
-  EXPECT_EQ(o.state, "failed");
+  EXPECT_EQ(o.state, actions::RunState::kFailed);
   EXPECT_EQ(o.result["response"], "\xef\xbf\xbd");
   EXPECT_NO_THROW((void)o.result.dump()) << "the notice reaches the timeline";
 }

@@ -30,13 +30,13 @@ TEST_F(RedisCommandTest, FlushdbAsyncEmptiesTheDatabaseItNames) {
   ASSERT_EQ(redis.command("MOVE b 3"), ":1\r\n");  // b is now db 3's only key
   ASSERT_NE(redis.command("INFO keyspace").find("db3:keys=1"), std::string::npos);
   auto o = runner.run("redis_command", {{"command", "FLUSHDB ASYNC"}, {"db", 3}});
-  EXPECT_EQ(o.state, "done") << o.result.dump();
+  EXPECT_EQ(o.state, actions::RunState::kDone) << o.result.dump();
   EXPECT_EQ(o.result["command"], "FLUSHDB ASYNC");
   EXPECT_EQ(o.result["reply"], "OK");
   EXPECT_EQ(redis.command("INFO keyspace").find("db3:"), std::string::npos) << "db 3 is empty";
   EXPECT_EQ(redis.command("DBSIZE"), ":1\r\n") << "db 0 is untouched";
   auto all = runner.run("redis_command", {{"instance", "cache"}, {"command", "flushall async"}});
-  EXPECT_EQ(all.state, "done") << all.result.dump();
+  EXPECT_EQ(all.state, actions::RunState::kDone) << all.result.dump();
   for (int i = 0; i < 500 && redis.command("DBSIZE") != ":0\r\n"; ++i)
     std::this_thread::sleep_for(10ms);  // ASYNC frees in the background; the keys go at once
   EXPECT_EQ(redis.command("DBSIZE"), ":0\r\n");
@@ -47,24 +47,24 @@ TEST_F(RedisCommandTest, ClientKillAndConfigSetDoWhatTheySay) {
   ASSERT_TRUE(other.send("AUTH pw-1\r\n"));
   ASSERT_EQ(other.receive(5s, "\r\n"), "+OK\r\n");
   auto kill = runner.run("redis_command", {{"command", "CLIENT KILL TYPE normal"}});
-  EXPECT_EQ(kill.state, "done") << kill.result.dump();
+  EXPECT_EQ(kill.state, actions::RunState::kDone) << kill.result.dump();
   EXPECT_GE(kill.result["reply"].get<int>(), 1);
   EXPECT_EQ(other.receive(5s), "") << "the other client was disconnected";
   auto policy =
       runner.run("redis_command", {{"command", "CONFIG SET maxmemory-policy allkeys-lru"}});
-  EXPECT_EQ(policy.state, "done") << policy.result.dump();
+  EXPECT_EQ(policy.state, actions::RunState::kDone) << policy.result.dump();
   EXPECT_NE(redis.command("CONFIG GET maxmemory-policy").find("allkeys-lru"), std::string::npos);
 }
 
 TEST_F(RedisCommandTest, AnythingElseIsRefusedBeforeAByteIsSent) {
   for (const char* bad : {"FLUSHALL", "SHUTDOWN", "CONFIG SET dir /etc", "DEBUG SLEEP 10"}) {
     auto o = runner.run("redis_command", {{"command", bad}});
-    EXPECT_EQ(o.state, "failed") << bad;
+    EXPECT_EQ(o.state, actions::RunState::kFailed) << bad;
     EXPECT_NE(o.result.dump().find("not a recovery command"), std::string::npos) << o.result.dump();
   }
   EXPECT_NE(redis.command("PING"), "") << "the server is still there";
   auto unknown = runner.run("redis_command", {{"instance", "other"}, {"command", "MEMORY PURGE"}});
-  EXPECT_EQ(unknown.state, "failed");
+  EXPECT_EQ(unknown.state, actions::RunState::kFailed);
   EXPECT_NE(unknown.result.dump().find("no Redis instance named other"), std::string::npos);
 }
 
@@ -73,7 +73,7 @@ TEST_F(RedisCommandTest, AFrozenServerEndsTheRunAtItsTimeout) {
   auto started = std::chrono::steady_clock::now();
   auto o = runner.run("redis_command", {{"command", "MEMORY PURGE"}}, 1s);
   redis.freeze(false);
-  EXPECT_EQ(o.state, "failed") << o.result.dump();
+  EXPECT_EQ(o.state, actions::RunState::kFailed) << o.result.dump();
   EXPECT_NE(o.result.dump().find("within"), std::string::npos) << o.result.dump();
   EXPECT_LT(std::chrono::steady_clock::now() - started, 15s);
 }

@@ -52,7 +52,7 @@ esac
 
 TEST_F(SystemdRestartTest, RestartsAndWaitsUntilTheUnitIsActive) {
   auto o = runner.run("systemd_restart", {{"unit", "slow.service"}});
-  EXPECT_EQ(o.state, "done") << o.result.dump();
+  EXPECT_EQ(o.state, actions::RunState::kDone) << o.result.dump();
   EXPECT_EQ(o.result["active_state"], "active");
   EXPECT_EQ(o.result["checks"], 3);
   EXPECT_EQ(calls(),
@@ -63,17 +63,17 @@ TEST_F(SystemdRestartTest, RestartsAndWaitsUntilTheUnitIsActive) {
 
 TEST_F(SystemdRestartTest, AFailedMissingOrSlowUnitFails) {
   auto o = runner.run("systemd_restart", {{"unit", "broken.service"}});
-  EXPECT_EQ(o.state, "failed");
+  EXPECT_EQ(o.state, actions::RunState::kFailed);
   EXPECT_EQ(o.result["error"], "broken.service failed after the restart");
 
   o = runner.run("systemd_restart", {{"unit", "missing.service"}});
-  EXPECT_EQ(o.state, "failed");
+  EXPECT_EQ(o.state, actions::RunState::kFailed);
   EXPECT_EQ(o.result["exit_code"], 5);
   EXPECT_EQ(o.result["stderr"], "Unit missing.service not found.\n");
 
   auto start = std::chrono::steady_clock::now();
   o = runner.run("systemd_restart", {{"unit", "never.service"}}, 1500ms);
-  EXPECT_EQ(o.state, "timed_out");
+  EXPECT_EQ(o.state, actions::RunState::kTimedOut);
   EXPECT_EQ(o.result["active_state"], "activating");
   EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
 }
@@ -81,10 +81,10 @@ TEST_F(SystemdRestartTest, AFailedMissingOrSlowUnitFails) {
 TEST_F(SystemdRestartTest, OnlyUnitNamesReachSystemctl) {
   // {labels.mount} is "/": not a unit name, so systemctl never sees it.
   auto o = runner.run("systemd_restart", {{"unit", "{labels.mount}"}});
-  EXPECT_EQ(o.state, "failed");
+  EXPECT_EQ(o.state, actions::RunState::kFailed);
   EXPECT_EQ(o.result["error"], "'/' is not a systemd unit name");
   o = runner.run("systemd_restart", {{"unit", "--force.service"}});
-  EXPECT_EQ(o.state, "failed");
+  EXPECT_EQ(o.state, actions::RunState::kFailed);
   EXPECT_EQ(calls(), "");
 }
 

@@ -118,7 +118,7 @@ TEST(IncidentManagerTest, TwoManagersNeverMarkTheirRunsAlike) {
     ASSERT_TRUE(id.has_value());
     auto runs = *loop.store->actionRuns(*id);
     ASSERT_EQ(runs.size(), 1u);
-    ASSERT_EQ(runs[0].state, "done") << runs[0].result;
+    ASSERT_EQ(runs[0].state, actions::RunState::kDone) << runs[0].result;
     auto result = nlohmann::json::parse(runs[0].result);
     std::string marker = result.at("stdout").get<std::string>();
     // NOVACRON_RUN=STORE/RUN:UID (io/orphans.h): the run's marker and the user it runs as.
@@ -147,11 +147,11 @@ TEST(IncidentManagerTest, FiresActsVerifiesFailsActsAgainAndResolves) {
                                       "verification_held", "resolved", "notification"}));
   auto runs = *loop.store->actionRuns(*id);
   ASSERT_EQ(runs.size(), 2u);
-  EXPECT_EQ(runs[0].state, "done");
+  EXPECT_EQ(runs[0].state, actions::RunState::kDone);
   EXPECT_NE(runs[0].result.find("\"stdout\":\"" + *id + " /\\n\""), std::string::npos)
       << runs[0].result;
   auto rec = *loop.store->incident(*id);
-  EXPECT_EQ(rec->state, "resolved");
+  EXPECT_EQ(rec->state, incidents::IncidentState::kResolved);
   EXPECT_TRUE(rec->resolved_at.has_value());
   // Time to detect (the condition held from the first sample) and to resolve, for /metrics.
   ASSERT_EQ(loop.observed.size(), 2u);
@@ -184,7 +184,7 @@ TEST(IncidentManagerTest, NoActionLeftEscalates) {
   auto id = *loop.manager->incidentFor("disk", root());
   for (int i = 0; i < 25; ++i) loop.step(0.97);
   EXPECT_FALSE(loop.manager->incidentFor("disk", root()).has_value());
-  EXPECT_EQ((*loop.store->incident(id))->state, "escalated");
+  EXPECT_EQ((*loop.store->incident(id))->state, incidents::IncidentState::kEscalated);
   auto k = loop.kinds(id);
   ASSERT_GE(k.size(), 2u);
   EXPECT_EQ(k[k.size() - 2], "escalated");
@@ -209,7 +209,7 @@ TEST(IncidentManagerTest, ApprovalsRunDenialsSkipAndExpiryNeverRuns) {
   Loop loop(kApproval);
   loop.step(0.97);
   auto id = *loop.manager->incidentFor("disk", root());
-  EXPECT_EQ((*loop.store->incident(id))->state, "awaiting_approval");
+  EXPECT_EQ((*loop.store->incident(id))->state, incidents::IncidentState::kAwaitingApproval);
   EXPECT_FALSE(loop.manager->approve(id, "report", "alice").has_value())
       << "only the action waiting";
   ASSERT_TRUE(loop.manager->approve(id, "risky", "alice").has_value());
@@ -257,7 +257,7 @@ TEST(IncidentManagerTest, AStepWhoseOnlyIfDoesNotHoldIsSkippedWithoutAnApproval)
   Loop none(kOnlyIf);
   none.step(0.97);
   auto id = *none.manager->incidentFor("disk", root());
-  EXPECT_NE((*none.store->incident(id))->state, "awaiting_approval");
+  EXPECT_NE((*none.store->incident(id))->state, incidents::IncidentState::kAwaitingApproval);
   auto runs = *none.store->actionRuns(id);
   ASSERT_EQ(runs.size(), 1u);
   EXPECT_EQ(runs[0].action, "report");
@@ -271,7 +271,7 @@ TEST(IncidentManagerTest, AStepWhoseOnlyIfDoesNotHoldIsSkippedWithoutAnApproval)
   with.metrics.append(with.clock.now() + 1s, up);
   with.step(0.97);
   auto w = *with.manager->incidentFor("disk", root());
-  EXPECT_EQ((*with.store->incident(w))->state, "awaiting_approval");
+  EXPECT_EQ((*with.store->incident(w))->state, incidents::IncidentState::kAwaitingApproval);
 }
 
 TEST(IncidentManagerTest, KillSwitchDefersAutomatedActions) {
@@ -296,7 +296,7 @@ TEST(IncidentManagerTest, DryRunRecordsAndRunsNothing) {
   loop.step(0.97);
   auto runs = *loop.store->actionRuns(id);
   ASSERT_EQ(runs.size(), 1u);
-  EXPECT_EQ(runs[0].state, "skipped");
+  EXPECT_EQ(runs[0].state, actions::RunState::kSkipped);
   EXPECT_NE(runs[0].result.find("dry-run"), std::string::npos);
   EXPECT_TRUE((*loop.store->incident(id))->dry_run);
 }
@@ -369,7 +369,8 @@ TEST(IncidentManagerTest, OpeningRecordsTheFlightRecorderAndNotifiesOpenAndResol
   EXPECT_EQ(last["subject"], "[NovaCron] Resolved: disk on db-01");
   std::string why;  // the run's own record, should it not be done
   auto runs = loop.store->actionRuns(id);
-  for (const auto& r : *runs) why += r.action + " " + r.state + " " + r.result + "\n";
+  for (const auto& r : *runs)
+    why += r.action + " " + std::string(actions::runStateName(r.state)) + " " + r.result + "\n";
   EXPECT_NE(last["text"].get<std::string>().find("Actions taken: first: done"), std::string::npos)
       << last["text"] << "\n"
       << why;
@@ -387,7 +388,7 @@ TEST(IncidentManagerTest, AFullStoreIsReportedAndTheIncidentOpensOnceItHeals) {
   filler.playbook = "f";
   filler.labels = "{}";
   filler.category = "c";
-  filler.state = "resolved";
+  filler.state = incidents::IncidentState::kResolved;
   int rows = 0;
   for (; rows < 100000; ++rows) {
     filler.id = "x" + std::to_string(rows);
@@ -465,7 +466,7 @@ TEST(IncidentManagerTest, OneIncidentRunsItsWholePlaybookUnderTheDefaultBudgets)
   EXPECT_EQ(runs[3].action, "four");
   auto k = loop.kinds(id);
   EXPECT_EQ(std::find(k.begin(), k.end(), "action_deferred"), k.end());
-  EXPECT_EQ((*loop.store->incident(id))->state, "escalated");
+  EXPECT_EQ((*loop.store->incident(id))->state, incidents::IncidentState::kEscalated);
 }
 
 TEST(IncidentManagerTest, TwentyReopeningsInAnHourRunNoMoreRemediationsThanTheBudget) {
@@ -547,7 +548,7 @@ TEST(IncidentCommandsTest, AManualPlaybookCanBeTriggeredAgainAfterItEscalated) {
   c.settle();
   ASSERT_TRUE(c.loop.manager->deny(id, "end_sessions", "alice (uid 1000)", "not yet").has_value());
   c.settle();
-  EXPECT_EQ((*c.loop.store->incident(id))->state, "escalated");
+  EXPECT_EQ((*c.loop.store->incident(id))->state, incidents::IncidentState::kEscalated);
   // As reproduced: "already open" after an escalation, for ever, even after SIGHUP.
   auto again = c.trigger({{"playbook", "contain"}, {"labels", {{"user", "mallory"}}}}, root);
   ASSERT_TRUE(again.ok()) << again.message;

@@ -17,7 +17,7 @@ TEST(PostmortemTest, DraftFromTheRecords) {
   inc.labels = R"({"mount":"/var"})";
   inc.severity = 2;
   inc.category = "infrastructure";
-  inc.state = "resolved";
+  inc.state = incidents::IncidentState::kResolved;
   inc.opened_at = at();
   inc.acknowledged_at = at(4min);
   inc.resolved_at = at(12min + 30s);
@@ -27,7 +27,7 @@ TEST(PostmortemTest, DraftFromTheRecords) {
       {3, inc.id, at(12min), "verification_held", R"({"reason":"disk_used_ratio < 90% for 10m"})"},
   };
   std::vector<ActionRunRecord> runs = {
-      {1, inc.id, "clean_tmp", "exec", "done", at(1s), at(3s), "{}"}};
+      {1, inc.id, "clean_tmp", "exec", actions::RunState::kDone, at(1s), at(3s), "{}"}};
   std::string md = postmortemDraft("db-01", inc, tl, runs, at(1h));
   for (const char* want : {
            "# Post-mortem: db-01-0001\n",
@@ -54,7 +54,7 @@ TEST(PostmortemTest, OngoingDryRunIncident) {
   inc.labels = "{}";
   inc.severity = 1;
   inc.category = "security";
-  inc.state = "awaiting_approval";
+  inc.state = incidents::IncidentState::kAwaitingApproval;
   inc.dry_run = true;
   inc.opened_at = at();
   std::string md = postmortemDraft("x", inc, {}, {}, at(90s));

@@ -23,7 +23,7 @@ IncidentRecord incident(const std::string& id) {
   r.labels = R"({"mount":"/"})";
   r.severity = 2;
   r.category = "infrastructure";
-  r.state = "open";
+  r.state = incidents::IncidentState::kOpen;
   r.opened_at = at();
   return r;
 }
@@ -62,12 +62,14 @@ TEST_F(StoreTest, IncidentsAndTimelineSurviveAReopen) {
       ASSERT_TRUE(seq.has_value()) << seq.error().message;
       EXPECT_EQ(*seq, i + 1);
     }
-    ASSERT_TRUE(s->updateIncident("db-01-0001", "resolved", 1, at(1s), at(2s)).has_value());
+    ASSERT_TRUE(
+        s->updateIncident("db-01-0001", incidents::IncidentState::kResolved, 1, at(1s), at(2s))
+            .has_value());
   }
   auto s = open();
   auto inc = s->incident("db-01-0001");
   ASSERT_TRUE(inc.has_value() && inc->has_value());
-  EXPECT_EQ((*inc)->state, "resolved");
+  EXPECT_EQ((*inc)->state, incidents::IncidentState::kResolved);
   EXPECT_EQ((*inc)->severity, 1);
   EXPECT_EQ((*inc)->resolved_at, at(2s));
   auto tl = s->timeline("db-01-0001");
@@ -75,8 +77,11 @@ TEST_F(StoreTest, IncidentsAndTimelineSurviveAReopen) {
   EXPECT_EQ((*tl)[2].data, "{\"i\":2}");
   EXPECT_EQ(s->eventsAfter(1, 10)->size(), 2u);
   EXPECT_TRUE(s->openIncidents()->empty());
-  EXPECT_EQ(s->updateIncident("nope", "open", 1, std::nullopt, std::nullopt).error().code,
-            ErrorCode::kNotFound);
+  EXPECT_EQ(
+      s->updateIncident("nope", incidents::IncidentState::kOpen, 1, std::nullopt, std::nullopt)
+          .error()
+          .code,
+      ErrorCode::kNotFound);
   // An event for an incident that does not exist is refused, not orphaned.
   EXPECT_FALSE(s->appendEvent("nope", at(), "note", "{}").has_value());
 }
@@ -87,7 +92,7 @@ TEST_F(StoreTest, RunsLeftRunningByACrashAreInterruptedNotRerun) {
     ASSERT_TRUE(s->createIncident(incident("n-1")).has_value());
     ASSERT_TRUE(s->startActionRun("n-1", "report", "diagnostics_report", at()).has_value());
     auto done = s->startActionRun("n-1", "notify", "notify", at());
-    ASSERT_TRUE(s->finishActionRun(*done, "done", at(1s), "{}").has_value());
+    ASSERT_TRUE(s->finishActionRun(*done, actions::RunState::kDone, at(1s), "{}").has_value());
   }
   auto s = open();
   auto interrupted = s->markInterruptedRuns(at(5s));
@@ -96,9 +101,9 @@ TEST_F(StoreTest, RunsLeftRunningByACrashAreInterruptedNotRerun) {
   EXPECT_EQ((*interrupted)[0].pid, 0) << "no process had started";
   auto runs = s->actionRuns("n-1");
   ASSERT_EQ(runs->size(), 2u);
-  EXPECT_EQ((*runs)[0].state, "interrupted");
+  EXPECT_EQ((*runs)[0].state, actions::RunState::kInterrupted);
   EXPECT_EQ((*runs)[0].finished_at, at(5s));
-  EXPECT_EQ((*runs)[1].state, "done");
+  EXPECT_EQ((*runs)[1].state, actions::RunState::kDone);
   auto tl = s->timeline("n-1");
   ASSERT_EQ(tl->size(), 1u);
   EXPECT_EQ((*tl)[0].kind, "action_interrupted");
@@ -127,20 +132,25 @@ TEST_F(StoreTest, ApprovalsArePersistedAndDecidedOnce) {
     ASSERT_TRUE(s->createIncident(incident("n-2")).has_value());
     ASSERT_TRUE(s->requestApproval("n-1", "restart", at(), at(30s)).has_value());
     ASSERT_TRUE(s->requestApproval("n-2", "failover", at(), at(30s)).has_value());
-    ASSERT_TRUE(s->decideApproval("n-1", "restart", "granted", at(2s), "alice", "").has_value());
+    ASSERT_TRUE(
+        s->decideApproval("n-1", "restart", incidents::ApprovalState::kGranted, at(2s), "alice", "")
+            .has_value());
     // A second decision on the same request changes nothing.
-    ASSERT_TRUE(s->decideApproval("n-1", "restart", "denied", at(3s), "bob", "no").has_value());
+    ASSERT_TRUE(
+        s->decideApproval("n-1", "restart", incidents::ApprovalState::kDenied, at(3s), "bob", "no")
+            .has_value());
   }
   auto s = open();
   EXPECT_EQ(*s->expirePendingApprovals(at(10s), "the agent restarted"), 1);
   auto a = s->approvals("n-1");
   ASSERT_EQ(a->size(), 1u);
-  EXPECT_EQ((*a)[0].state, "granted");
+  EXPECT_EQ((*a)[0].state, incidents::ApprovalState::kGranted);
   EXPECT_EQ((*a)[0].decided_by, "alice");
   EXPECT_EQ((*a)[0].decided_at, at(2s));
   auto b = s->approvals("n-2");
   ASSERT_EQ(b->size(), 1u);
-  EXPECT_EQ((*b)[0].state, "expired") << "a pending approval expires to a denial, never a run";
+  EXPECT_EQ((*b)[0].state, incidents::ApprovalState::kExpired)
+      << "a pending approval expires to a denial, never a run";
   EXPECT_EQ((*b)[0].reason, "the agent restarted");
   EXPECT_EQ(*s->expirePendingApprovals(at(11s), "again"), 0);
 }
@@ -161,8 +171,11 @@ TEST_F(StoreTest, RetentionPurgesOnlyOldResolvedIncidents) {
   for (auto id : {"old", "recent", "open"})
     ASSERT_TRUE(s->createIncident(incident(id)).has_value());
   ASSERT_TRUE(s->appendEvent("old", at(), "note", "{}").has_value());
-  ASSERT_TRUE(s->updateIncident("old", "resolved", 2, std::nullopt, at(1h)).has_value());
-  ASSERT_TRUE(s->updateIncident("recent", "resolved", 2, std::nullopt, at(48h)).has_value());
+  ASSERT_TRUE(s->updateIncident("old", incidents::IncidentState::kResolved, 2, std::nullopt, at(1h))
+                  .has_value());
+  ASSERT_TRUE(
+      s->updateIncident("recent", incidents::IncidentState::kResolved, 2, std::nullopt, at(48h))
+          .has_value());
   EXPECT_EQ(*s->purgeResolvedBefore(at(24h)), 1);
   EXPECT_FALSE(s->incident("old")->has_value());
   EXPECT_TRUE(s->timeline("old")->empty()) << "its events go with it";
@@ -180,7 +193,8 @@ TEST_F(StoreTest, ASizeBoundPurgesTheFirstEndedAndTheFileStopsGrowing) {
       std::string id = prefix + std::to_string(i);
       ASSERT_TRUE(s->createIncident(incident(id)).has_value());
       ASSERT_TRUE(s->appendEvent(id, at(from + i * 1s), "diagnostics", big).has_value());
-      ASSERT_TRUE(s->updateIncident(id, "resolved", 2, std::nullopt, at(from + i * 1s)));
+      ASSERT_TRUE(s->updateIncident(id, incidents::IncidentState::kResolved, 2, std::nullopt,
+                                    at(from + i * 1s)));
     }
   };
   ASSERT_TRUE(s->createIncident(incident("open")).has_value());
@@ -285,7 +299,7 @@ TEST_F(StoreTest, TheOutboxDeliversParksDropsAndKeepsWhatTheCoordinatorLacks) {
 
   // A resolved incident whose event the coordinator has not had yet outlives the retention
   // while a coordinator is configured.
-  ASSERT_TRUE(s->updateIncident("a", "resolved", 2, std::nullopt, at(1h)));
+  ASSERT_TRUE(s->updateIncident("a", incidents::IncidentState::kResolved, 2, std::nullopt, at(1h)));
   EXPECT_EQ(*s->purgeResolvedBefore(at(24h), true), 0);
   ASSERT_TRUE(s->markDelivered(6, 6, at(2h)));
   EXPECT_EQ(*s->purgeResolvedBefore(at(24h), true), 1);

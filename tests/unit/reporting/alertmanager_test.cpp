@@ -20,14 +20,14 @@ TEST(AlertmanagerTest, OneAlertPerIncidentWithTheLabelsRoutesNeed) {
   open.labels = R"({"mountpoint":"/var","instance":"spoofed"})";
   open.severity = 2;
   open.category = "infrastructure";
-  open.state = "mitigating";
+  open.state = incidents::IncidentState::kMitigating;
   open.opened_at = at(0s);
   incidents::IncidentRecord done = open;
   done.id = "web-1-20261126T101500Z-2";
   done.playbook = "memory_pressure";
   done.labels = "{}";
   done.severity = 1;
-  done.state = "resolved";
+  done.state = incidents::IncidentState::kResolved;
   done.resolved_at = at(300s);
   AlertmanagerOptions o{"http://am", 1min, 5s, "web-1", {{"region", "eu"}, {"severity", "x"}}};
   json alerts = json::parse(
