@@ -1,8 +1,5 @@
 #include "collectors/postgres/postgres.h"
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
-
 #include <algorithm>
 #include <charconv>
 
@@ -60,167 +57,76 @@ double num(const std::optional<std::string>& v) {
 
 }  // namespace
 
-struct PostgresCollector::State {
-  explicit State(boost::asio::io_context& io) : timer(io) {}
-  boost::asio::steady_timer timer;
-  bool stopped = false;
-  std::chrono::steady_clock::time_point started{};
-  milliseconds backoff{0};
-  std::chrono::steady_clock::time_point next_connect{};
-  struct Counters {
-    TimePoint at;
-    double commits, rollbacks, deadlocks, temp;
-  };
-  std::map<std::string, Counters> previous;  // per database
-  std::map<std::string, std::chrono::steady_clock::time_point> query_due;
-  std::map<std::string, double> query_values;  // the last value of each custom query
-};
-
 PostgresCollector::PostgresCollector(boost::asio::io_context& io, const Clock& clock,
-                                     collectors::PostgresConfig config, Sink sink)
-    : io_(io),
-      clock_(clock),
+                                     PostgresConfig config, Sink sink)
+    : PolledInstance(io, clock, {config.name, config.interval, postgresMetric("novacron_pg_up")},
+                     std::move(sink)),
       config_(std::move(config)),
-      sink_(std::move(sink)),
-      conn_(io::PgConnection::create(io)),
-      state_(std::make_shared<State>(io)) {
-  health_.name = config_.name;
-}
+      conn_(io::PgConnection::create(io)) {}
 
 PostgresCollector::~PostgresCollector() { stop(); }
 
-void PostgresCollector::start() { schedule(0ms); }
+bool PostgresCollector::connected() const { return conn_->connected(); }
 
-void PostgresCollector::stop() {
-  state_->stopped = true;
-  state_->timer.cancel();
-  conn_->close();
-}
+void PostgresCollector::disconnect() { conn_->close(); }
 
-void PostgresCollector::schedule(milliseconds delay) {
-  auto st = state_;
-  st->timer.expires_after(delay);
-  st->timer.async_wait([this, st](boost::system::error_code ec) {
-    if (ec || st->stopped) return;
-    cycle();
-  });
-}
-
-void PostgresCollector::publish(TimePoint now, std::vector<metrics::Sample> samples,
-                                const std::string& error) {
-  metrics::Labels inst = {{"instance", config_.name}};
-  samples.insert(samples.begin(),
-                 {postgresMetric("novacron_pg_up"), inst, error.empty() ? 1.0 : 0.0});
-  ++health_.runs;
-  health_.up = error.empty();
-  if (!error.empty()) {
-    ++health_.errors;
-    health_.last_error = error;
-  }
-  health_.latest = samples;
-  if (sink_) sink_(now, std::move(samples));
-}
-
-void PostgresCollector::finishCycle() {
-  auto st = state_;
-  if (st->stopped) return;
-  auto elapsed =
-      std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - st->started);
-  health_.last_duration_seconds = std::chrono::duration<double>(elapsed).count();
-  schedule(std::max(config_.interval - elapsed, 0ms));
-}
-
-void PostgresCollector::cycle() {
-  auto st = state_;
-  st->started = std::chrono::steady_clock::now();
-  if (conn_->connected()) return collect();
-  if (std::chrono::steady_clock::now() < st->next_connect) {
-    publish(clock_.now(), {}, health_.last_error.empty() ? "not connected" : health_.last_error);
-    return finishCycle();
-  }
+void PostgresCollector::connect(std::function<void(Result<void>)> done) {
   auto dsn = io::readDsn(config_.dsn_file);
-  if (!dsn) {
-    publish(clock_.now(), {}, dsn.error().message);
-    return finishCycle();
-  }
-  conn_->connect(
-      *dsn, config_.timeout,
-      [this, st](Result<void> r) {
-        if (st->stopped) return;
-        if (!r) {
-          st->backoff = std::min<milliseconds>(st->backoff == 0ms ? 1s : st->backoff * 2, 60s);
-          st->next_connect = std::chrono::steady_clock::now() + st->backoff;
-          publish(clock_.now(), {}, r.error().message);
-          return finishCycle();
-        }
-        st->backoff = 0ms;
-        // The session: a statement_timeout as the server-side half of the deadline, a name that
-        // marks it as the agent's (actions leave it alone), and read-only transactions.
-        std::string setup = "SET statement_timeout = " + std::to_string(config_.timeout.count()) +
-                            "; SET application_name = 'novacron-agent'; SET "
-                            "default_transaction_read_only = on;";
-        conn_->query(setup, config_.timeout, [this, st](Result<std::vector<io::PgResult>> s) {
-          if (st->stopped) return;
-          if (!s) {
-            publish(clock_.now(), {}, s.error().message);
-            return finishCycle();
-          }
-          collect();
-        });
-      },
-      config_.server_user, "the PostgreSQL instance " + config_.name);
+  if (!dsn) return done(dsn.error());
+  conn_->connect(*dsn, config_.timeout, whileRunning([this, done](Result<void> r) {
+    if (!r) return done(r);
+    // The session: a statement_timeout as the server-side half of the deadline, a name that
+    // marks it as the agent's (actions leave it alone), and read-only transactions.
+    std::string setup = "SET statement_timeout = " + std::to_string(config_.timeout.count()) +
+                        "; SET application_name = 'novacron-agent'; SET "
+                        "default_transaction_read_only = on;";
+    conn_->query(setup, config_.timeout, whileRunning([done](Result<std::vector<io::PgResult>> s) {
+                   if (!s) return done(s.error());
+                   done({});
+                 }));
+  }),
+                 config_.server_user, "the PostgreSQL instance " + config_.name);
 }
 
-void PostgresCollector::collect() {
-  auto st = state_;
+void PostgresCollector::collect(bool /*may_reconnect*/) {
   conn_->query(statsSql(config_.long_query_threshold), config_.timeout,
-               [this, st](Result<std::vector<io::PgResult>> r) {
-                 if (st->stopped) return;
-                 if (!r) {
-                   publish(clock_.now(), {}, r.error().message);
-                   return finishCycle();
-                 }
-                 std::vector<metrics::Sample> samples = parse(*r, clock_.now());
+               whileRunning([this](Result<std::vector<io::PgResult>> r) {
+                 if (!r) return finish({}, r.error().message);
+                 std::vector<metrics::Sample> samples = parse(*r, clock().now());
                  runQueries(std::move(samples), 0);
-               });
+               }));
 }
 
 // The custom SQL metrics that are due, one after the other, then the whole batch is published.
 void PostgresCollector::runQueries(std::vector<metrics::Sample> samples, size_t index) {
-  auto st = state_;
   auto now = std::chrono::steady_clock::now();
-  while (index < config_.queries.size() && st->query_due[config_.queries[index].name] > now) {
+  while (index < config_.queries.size() && query_due_[config_.queries[index].name] > now) {
     ++index;
   }
-  metrics::Labels inst = {{"instance", config_.name}};
   if (index >= config_.queries.size()) {
-    for (const auto& [name, value] : st->query_values) {
+    for (const auto& [name, value] : query_values_) {
       samples.push_back({postgresMetric("novacron_pg_query_value"),
                          {{"instance", config_.name}, {"query", name}},
                          value});
     }
-    publish(clock_.now(), std::move(samples), "");
-    return finishCycle();
+    return finish(std::move(samples), "");
   }
-  const collectors::PgQueryConfig& q = config_.queries[index];
-  st->query_due[q.name] = now + q.interval;
+  const PgQueryConfig& q = config_.queries[index];
+  query_due_[q.name] = now + q.interval;
   conn_->query(q.sql, config_.timeout,
-               [this, st, samples = std::move(samples), index,
-                name = q.name](Result<std::vector<io::PgResult>> r) mutable {
-                 if (st->stopped) return;
+               whileRunning([this, samples = std::move(samples), index,
+                             name = q.name](Result<std::vector<io::PgResult>> r) mutable {
                  if (!r || r->empty() || r->back().rows.empty() || r->back().columns.empty()) {
-                   st->query_values.erase(name);
-                   health_.last_error = "query " + name + ": " +
-                                        (r ? std::string("returned no value") : r.error().message);
-                   if (!conn_->connected()) {
-                     publish(clock_.now(), {}, health_.last_error);
-                     return finishCycle();
-                   }
+                   query_values_.erase(name);
+                   std::string& error = mutableHealth().last_error;
+                   error = "query " + name + ": " +
+                           (r ? std::string("returned no value") : r.error().message);
+                   if (!conn_->connected()) return finish({}, error);
                  } else {
-                   st->query_values[name] = num(r->back().rows[0][0]);
+                   query_values_[name] = num(r->back().rows[0][0]);
                  }
                  runQueries(std::move(samples), index + 1);
-               });
+               }));
 }
 
 std::vector<metrics::Sample> PostgresCollector::parse(const std::vector<io::PgResult>& results,
@@ -256,14 +162,13 @@ std::vector<metrics::Sample> PostgresCollector::parse(const std::vector<io::PgRe
   add("novacron_pg_lock_waits", inst, num(results[3].get(0, "waiting")));
   add("novacron_pg_oldest_lock_wait_seconds", inst, num(results[3].get(0, "oldest")));
 
-  auto& previous = state_->previous;
-  std::map<std::string, State::Counters> seen;
+  auto& previous = previous_;
+  std::map<std::string, Counters> seen;
   for (size_t i = 0; i < results[4].rows.size(); ++i) {
     std::string db = results[4].get(i, "datname").value_or("?");
     metrics::Labels l = {{"instance", config_.name}, {"database", validUtf8(db)}};
-    State::Counters c{now, num(results[4].get(i, "xact_commit")),
-                      num(results[4].get(i, "xact_rollback")), num(results[4].get(i, "deadlocks")),
-                      num(results[4].get(i, "temp_bytes"))};
+    Counters c{now, num(results[4].get(i, "xact_commit")), num(results[4].get(i, "xact_rollback")),
+               num(results[4].get(i, "deadlocks")), num(results[4].get(i, "temp_bytes"))};
     // Rates from the previous collection; none on the first, or after a stats reset.
     if (auto p = previous.find(db);
         p != previous.end() && now > p->second.at && c.commits >= p->second.commits &&

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "base/clock.h"
-#include "collectors/instance_health.h"
+#include "collectors/polled_instance.h"
 #include "collectors/redis/redis_config.h"
 #include "collectors/redis/redis_info.h"
 #include "collectors/redis/redis_samples.h"
@@ -20,44 +20,31 @@ class io_context;
 
 namespace novacron::collectors {
 
-/// What `novacron cache status` and the status matrix show of one instance.
-struct RedisHealth : InstanceHealth {
-  RedisInfo info;  ///< the last INFO's fields, for --detailed
-};
-
 /// One Redis instance, collected on its own timer over one connection on the loop: INFO once
 /// per interval, within `timeout`. A server that is down, refuses the password or is frozen
 /// (SIGSTOP) gives novacron_redis_up 0 within the timeout; the connection is re-established with
-/// backoff (1 s doubling to 1 min). A connection the server dropped (CLIENT KILL, a restart) is
-/// re-made once within the same collection. Event-loop only.
-class RedisCollector {
+/// backoff (collectors/polled_instance.h). A connection the server dropped (CLIENT KILL, a
+/// restart) is re-made once within the same collection. Event-loop only.
+class RedisCollector final : public PolledInstance {
  public:
-  using Sink = std::function<void(TimePoint, std::vector<metrics::Sample>)>;
   RedisCollector(boost::asio::io_context& io, const Clock& clock, RedisConfig config, Sink sink);
-  ~RedisCollector();
-  RedisCollector(const RedisCollector&) = delete;
-  RedisCollector& operator=(const RedisCollector&) = delete;
+  ~RedisCollector() override;
 
-  void start();
-  void stop();
-  const RedisHealth& health() const { return health_; }
   const RedisConfig& config() const { return config_; }
+  /// The last INFO's fields, for `novacron cache status --detailed`; empty while down.
+  const RedisInfo& info() const { return info_; }
 
  private:
-  struct State;
-  void schedule(std::chrono::milliseconds delay);
-  void cycle();
-  void connectThenCollect(bool retry);
-  void collect(bool retry);
-  void publish(std::vector<metrics::Sample> samples, const std::string& error);
-  void finishCycle();
+  bool connected() const override;
+  void connect(std::function<void(Result<void>)> done) override;
+  void collect(bool may_reconnect) override;
+  void disconnect() override;
+  void down() override { info_.clear(); }
 
-  const Clock& clock_;
   RedisConfig config_;
-  Sink sink_;
   std::shared_ptr<io::RedisConnection> conn_;
-  std::shared_ptr<State> state_;
-  RedisHealth health_;
+  std::optional<RedisCounters> previous_;
+  RedisInfo info_;
 };
 
 }  // namespace novacron::collectors

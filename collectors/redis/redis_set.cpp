@@ -9,12 +9,12 @@ namespace novacron::collectors {
 nlohmann::json RedisSet::describe() const {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& c : instances()) {
-    const RedisHealth& h = c->health();
+    const InstanceHealth& h = c->health();
     nlohmann::json one = instanceJson(h, "novacron_redis_");
     one["address"] = c->config().address.str();
     // The server's own words: made valid text before they reach a JSON document.
     nlohmann::json info = nlohmann::json::object();
-    for (const auto& [k, v] : h.info) info[validUtf8(k)] = validUtf8(v);
+    for (const auto& [k, v] : c->info()) info[validUtf8(k)] = validUtf8(v);
     one["info"] = std::move(info);
     list.push_back(std::move(one));
   }

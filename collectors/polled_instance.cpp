@@ -1,0 +1,88 @@
+#include "collectors/polled_instance.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <algorithm>
+
+namespace novacron::collectors {
+
+using namespace std::chrono_literals;
+using std::chrono::milliseconds;
+using SteadyClock = std::chrono::steady_clock;
+
+struct PolledInstance::Timer {
+  explicit Timer(boost::asio::io_context& io) : timer(io) {}
+  boost::asio::steady_timer timer;
+};
+
+PolledInstance::PolledInstance(boost::asio::io_context& io, const Clock& clock, Settings settings,
+                               Sink sink)
+    : clock_(clock),
+      settings_(std::move(settings)),
+      sink_(std::move(sink)),
+      timer_(std::make_unique<Timer>(io)) {
+  health_.name = settings_.name;
+}
+
+PolledInstance::~PolledInstance() { *alive_ = false; }
+
+void PolledInstance::start() { schedule(0ms); }
+
+void PolledInstance::stop() {
+  *alive_ = false;
+  timer_->timer.cancel();
+  disconnect();
+}
+
+void PolledInstance::schedule(milliseconds delay) {
+  timer_->timer.expires_after(delay);
+  timer_->timer.async_wait(whileRunning([this](boost::system::error_code ec) {
+    if (!ec) cycle();
+  }));
+}
+
+void PolledInstance::cycle() {
+  started_ = SteadyClock::now();
+  if (connected()) return collect(true);
+  if (SteadyClock::now() < next_connect_)
+    return finish({}, health_.last_error.empty() ? "not connected" : health_.last_error);
+  connectThenCollect(false);
+}
+
+void PolledInstance::connectThenCollect(bool may_reconnect) {
+  connect(whileRunning([this, may_reconnect](Result<void> r) {
+    if (!r) {
+      backoff_ = std::min<milliseconds>(backoff_ == 0ms ? 1s : backoff_ * 2, 60s);
+      next_connect_ = SteadyClock::now() + backoff_;
+      return finish({}, r.error().message);
+    }
+    backoff_ = 0ms;
+    collect(may_reconnect);
+  }));
+}
+
+void PolledInstance::finish(std::vector<metrics::Sample> samples, const std::string& error) {
+  finish(clock_.now(), std::move(samples), error);
+}
+
+void PolledInstance::finish(TimePoint now, std::vector<metrics::Sample> samples,
+                            const std::string& error) {
+  if (!running()) return;
+  samples.insert(samples.begin(),
+                 {settings_.up, {{"instance", settings_.name}}, error.empty() ? 1.0 : 0.0});
+  ++health_.runs;
+  health_.up = error.empty();
+  if (!error.empty()) {
+    ++health_.errors;
+    health_.last_error = error;
+    down();
+  }
+  health_.latest = samples;
+  if (sink_) sink_(now, std::move(samples));
+  auto elapsed = std::chrono::duration_cast<milliseconds>(SteadyClock::now() - started_);
+  health_.last_duration_seconds = std::chrono::duration<double>(elapsed).count();
+  schedule(std::max(settings_.interval - elapsed, 0ms));
+}
+
+}  // namespace novacron::collectors
