@@ -17,6 +17,7 @@
 #include "agent/replay.h"
 #include "base/log.h"
 #include "broker/server.h"
+#include "collectors/plugin.h"
 #include "metrics/sample.h"
 #include "novacron/version.h"
 
@@ -25,7 +26,7 @@ namespace {
 constexpr const char* kUsage =
     "usage: novacron-agent [--config FILE] [--check-config]\n"
     "       novacron-agent replay [--playbooks DIR] [--builtin] [--config FILE] --metrics FILE\n"
-    "       novacron-agent --list-metrics | --list-actions | --version | --help\n"
+    "       novacron-agent --list-metrics | --list-actions | --list-sources | --version | --help\n"
     "\n"
     "Runs the NovaCron host agent in the foreground. Without --config it runs on embedded\n"
     "defaults: state in ./var/novacron (or $NOVACRON_STATE_DIR), HTTP on 127.0.0.1:9810.\n"
@@ -35,6 +36,7 @@ constexpr const char* kUsage =
     "                   FILE:LINE:COLUMN: reason for every problem\n"
     "  --list-metrics   print the metric reference as a Markdown table\n"
     "  --list-actions   print the action type reference as a Markdown table\n"
+    "  --list-sources   print the source plugins' configuration reference as a Markdown table\n"
     "  --version        print the version\n"
     "\n"
     "replay runs the playbooks of DIR (and the built-ins with --builtin) over samples\n"
@@ -166,6 +168,9 @@ int main(int argc, char** argv) {
       return listMetrics();
     } else if (a == "--list-actions") {
       std::cout << novacron::actions::actionReference();
+      return 0;
+    } else if (a == "--list-sources") {
+      std::cout << novacron::collectors::pluginReference();
       return 0;
     } else if (a == "--version") {
       std::cout << "novacron-agent " << novacron::kVersion << "\n";

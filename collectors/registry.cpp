@@ -79,6 +79,7 @@ std::vector<const metrics::MetricDef*> sourceMetrics() {
   add(redisMetrics());
   add(probeMetrics());
   add(scrapeMetrics());
+  for (const SourcePlugin* p : sourcePlugins()) add(p->metrics());
   // Pressure's are listed twice where the host has PSI.
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
@@ -106,10 +107,11 @@ Sources::Sources(boost::asio::io_context& io, const Clock& clock, std::string sy
       deps_(std::move(deps)),
       host_("host", makeHostCollectors(options_.host, deps_)),
       processes_("processes", makeProcessCollectors(options_.processes, deps_)),
-      probes_(io, clock, std::move(systemctl), sink),
+      probes_(io, clock, systemctl, sink),
       databases_(io, clock, sink),
       caches_(io, clock, sink),
-      scrapes_(io, clock, sink) {
+      scrapes_(io, clock, sink),
+      plugin_context_{io, clock, sink, std::move(systemctl)} {
   makeSweeps();
 }
 
@@ -119,6 +121,28 @@ void Sources::start() {
   databases_.configure(options_.postgres);
   caches_.configure(options_.redis);
   scrapes_.configure(options_.scrape);
+  configurePlugins(options_);
+}
+
+// A plugin whose settings changed is made again; one no longer configured stops.
+void Sources::configurePlugins(const SourceOptions& next) {
+  for (auto it = plugins_.begin(); it != plugins_.end();) {
+    auto now = next.plugins.find(it->first);
+    auto before = options_.plugins.find(it->first);
+    bool same = now != next.plugins.end() && before != options_.plugins.end() &&
+                now->second == before->second;
+    if (same) {
+      ++it;
+      continue;
+    }
+    it->second->stop();
+    it = plugins_.erase(it);
+  }
+  for (const auto& [name, settings] : next.plugins) {
+    if (plugins_.count(name)) continue;
+    if (const SourcePlugin* p = findSourcePlugin(name))
+      plugins_.emplace(name, p->make(plugin_context_, settings));
+  }
 }
 
 bool Sources::configure(const SourceOptions& next) {
@@ -137,6 +161,7 @@ bool Sources::configure(const SourceOptions& next) {
   if (started_ && next.postgres != options_.postgres) databases_.configure(next.postgres);
   if (started_ && next.redis != options_.redis) caches_.configure(next.redis);
   if (started_ && next.scrape != options_.scrape) scrapes_.configure(next.scrape);
+  if (started_ && next.plugins != options_.plugins) configurePlugins(next);
   bool reschedule = next.host_interval != options_.host_interval ||
                     next.processes_interval != options_.processes_interval;
   options_ = next;
@@ -149,11 +174,16 @@ void Sources::stop() {
 }
 
 std::vector<Source*> Sources::all() {
-  return {&host_, &processes_, &probes_, &databases_, &caches_, &scrapes_};
+  std::vector<Source*> out = {&host_, &processes_, &probes_, &databases_, &caches_, &scrapes_};
+  for (const auto& [name, source] : plugins_) out.push_back(source.get());
+  return out;
 }
 
 std::vector<const Source*> Sources::all() const {
-  return {&host_, &processes_, &probes_, &databases_, &caches_, &scrapes_};
+  std::vector<const Source*> out = {&host_,      &processes_, &probes_,
+                                    &databases_, &caches_,    &scrapes_};
+  for (const auto& [name, source] : plugins_) out.push_back(source.get());
+  return out;
 }
 
 void Sources::makeSweeps() {

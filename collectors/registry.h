@@ -94,7 +94,10 @@ class Sources {
   PostgresSet databases_;
   RedisSet caches_;
   ScrapeSet scrapes_;
+  PluginContext plugin_context_;
+  std::map<std::string, std::unique_ptr<Source>, std::less<>> plugins_;  // the configured ones
   bool started_ = false;
+  void configurePlugins(const SourceOptions& next);
   std::vector<Sweep> sweeps_;  // made at construction and on reload, read on every tick
   void makeSweeps();
 };

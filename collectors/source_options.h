@@ -2,10 +2,12 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "collectors/plugin.h"
 #include "collectors/postgres/postgres_config.h"
 #include "collectors/probes/probe_config.h"
 #include "collectors/redis/redis_config.h"
@@ -41,6 +43,8 @@ struct SourceOptions {
   std::vector<PostgresConfig> postgres;
   std::vector<RedisConfig> redis;
   std::vector<ScrapeConfig> scrape;
+  /// The plugins configured (collectors.NAME for a plugin of collectors/plugins.cpp), by name.
+  std::map<std::string, PluginSettings, std::less<>> plugins;
   friend bool operator==(const SourceOptions&, const SourceOptions&) = default;
 };
 

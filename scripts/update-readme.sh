@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Rewrites the README's generated references from the binary itself: the metric table
-# (novacron-agent --list-metrics) and the action type table (--list-actions). The docs test fails
+# (novacron-agent --list-metrics), the action type table (--list-actions) and the source plugins'
+# options (--list-sources). The docs test fails
 # when they differ.
 # Usage: scripts/update-readme.sh [build/bin/novacron-agent]
 set -euo pipefail
@@ -19,3 +20,4 @@ replace() {  # replace MARKER FLAG: the lines between <!-- MARKER:begin/end --> 
 }
 replace metrics --list-metrics
 replace actions --list-actions
+replace sources --list-sources

@@ -7,6 +7,7 @@
 #include "agent/config/config_readers.h"
 #include "base/yaml/yaml_reader.h"
 #include "collectors/host/disk_space.h"
+#include "collectors/plugin.h"
 #include "io/url.h"
 #include "policy/action_schema.h"
 
@@ -270,11 +271,53 @@ bool readDurationKey(YamlReader& r, const yaml::Node& map, const char* key,
   return d.has_value();
 }
 
+namespace {
+
+// A plugin's map, by the options its descriptor declares (collectors/plugin.h): every key
+// checked against the list, every value parsed by its type and bounds, the rest at defaults.
+// `enabled: false` keeps the map in the file and the plugin off.
+void readPlugin(YamlReader& r, const yaml::Node& n, const collectors::SourcePlugin& plugin,
+                Config& c) {
+  const std::string where = "collectors." + std::string(plugin.name);
+  collectors::PluginSettings settings = collectors::defaultSettings(plugin);
+  std::vector<std::string_view> keys = {"enabled"};
+  for (const auto& o : plugin.options) keys.push_back(o.key);
+  if (!r.checkMap(n, where, keys)) return;
+  bool enabled = true;
+  if (auto v = r.get(n, "enabled", where + ".enabled"); v.IsDefined()) {
+    if (auto b = r.boolean(v, where + ".enabled")) enabled = *b;
+  }
+  bool ok = true;
+  for (const auto& o : plugin.options) {
+    auto v = r.get(n, o.key, where + "." + std::string(o.key));
+    if (!v.IsDefined()) continue;
+    if (!v.IsScalar()) {
+      r.error(v, where + "." + std::string(o.key) + " must be a single value");
+      ok = false;
+      continue;
+    }
+    auto parsed = collectors::parseOption(o, v.Scalar());
+    if (auto* why = std::get_if<std::string>(&parsed)) {
+      r.error(v, where + "." + *why);
+      ok = false;
+    } else {
+      settings.values[std::string(o.key)] = std::get<collectors::OptionValue>(parsed);
+    }
+  }
+  if (ok && enabled) c.sources.plugins[std::string(plugin.name)] = std::move(settings);
+}
+
+}  // namespace
+
 void readCollectors(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& env) {
-  if (!r.checkMap(
-          n, "collectors",
-          {"root", "host", "processes", "disk", "record", "probes", "postgres", "redis", "scrape"}))
-    return;
+  std::vector<std::string_view> keys = {"root",   "host",     "processes", "disk",  "record",
+                                        "probes", "postgres", "redis",     "scrape"};
+  for (const collectors::SourcePlugin* p : collectors::sourcePlugins()) keys.push_back(p->name);
+  if (!r.checkMap(n, "collectors", keys)) return;
+  for (const collectors::SourcePlugin* p : collectors::sourcePlugins()) {
+    if (auto v = r.get(n, p->name, "collectors." + std::string(p->name)); v.IsDefined())
+      readPlugin(r, v, *p, c);
+  }
   if (auto s = r.get(n, "scrape", "collectors.scrape"); s.IsDefined()) readScrape(r, s, c);
   if (auto pg = r.get(n, "postgres", "collectors.postgres"); pg.IsDefined())
     readPostgres(r, pg, c, env);

@@ -45,7 +45,7 @@ void YamlReader::warn(const yaml::Node& at, std::string message) {
 }
 
 bool YamlReader::checkMap(const yaml::Node& node, std::string_view what,
-                          std::initializer_list<std::string_view> allowed) {
+                          std::span<const std::string_view> allowed) {
   if (!node.IsMap()) {
     error(node, std::string(what) + " must be a map, not " + kindName(node));
     return false;

@@ -4,6 +4,7 @@
 #include <initializer_list>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,7 +35,11 @@ class YamlReader {
   /// Checks that `node` is a map whose keys are all in `allowed` and appear once. Reports
   /// unknown and duplicate keys at their position. Returns false if `node` is not a map.
   bool checkMap(const yaml::Node& node, std::string_view what,
-                std::initializer_list<std::string_view> allowed);
+                std::initializer_list<std::string_view> allowed) {
+    return checkMap(node, what, std::span<const std::string_view>(allowed.begin(), allowed.size()));
+  }
+  bool checkMap(const yaml::Node& node, std::string_view what,
+                std::span<const std::string_view> allowed);
 
   /// The value of `key` in a checked map (undefined node if absent). A null value (`key:` with
   /// nothing after it) is reported as an error at the key and treated as absent.

@@ -18,6 +18,12 @@ diff -u "$WORK/readme-actions.md" "$WORK/agent-actions.md" ||
   fail "README action reference differs from novacron-agent --list-actions (regenerate it)"
 pass "README lists every action type ($(grep -c '^| `' "$WORK/agent-actions.md"))"
 
+sed -n '/<!-- sources:begin -->/,/<!-- sources:end -->/p' "$README" | sed '1d;$d' >"$WORK/readme-sources.md"
+"$AGENT" --list-sources >"$WORK/agent-sources.md"
+diff -u "$WORK/readme-sources.md" "$WORK/agent-sources.md" ||
+  fail "README source plugin reference differs from novacron-agent --list-sources (regenerate it)"
+pass "README lists every source plugin option ($(grep -c '^| `' "$WORK/agent-sources.md"))"
+
 sed -n '/<!-- example-config:begin -->/,/<!-- example-config:end -->/p' "$README" |
   sed '/^<!--/d;/^```/d' >"$WORK/example.yaml"
 [[ -s $WORK/example.yaml ]] || fail "no example configuration in the README"
