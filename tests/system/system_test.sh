@@ -141,6 +141,13 @@ in_ct 'cat >/etc/systemd/system/nc-dummy.service' <<'UNIT'
 ExecStart=/bin/sleep infinity
 UNIT
 in_ct 'systemctl daemon-reload && systemctl start nc-dummy'
+# A unit that fails, and the systemd units collector on, every second.
+in_ct 'cat >/etc/systemd/system/nc-fail.service' <<'UNIT'
+[Service]
+ExecStart=/bin/false
+UNIT
+in_ct 'systemctl daemon-reload; systemctl start nc-fail || true'
+in_ct "sed -i 's/^collectors:$/collectors:\n  systemd_units: {interval: 1s}/' /etc/novacron/agent.yaml"
 
 # Type=notify: start returns once the agent said READY=1.
 in_ct 'systemctl start novacron-agent' || fail "start: $(in_ct 'journalctl -u novacron-agent --no-pager | tail -n 30')"
@@ -168,6 +175,13 @@ pass "main process uid $(cut -d' ' -f1 <<<"$uids"), CapEff 0; the broker (pid $B
 wait_for 30 in_ct "journalctl -u novacron-agent --no-pager | grep -q 'the process table is read from /proc: BPF task iterator: not in the host'" ||
   fail "the process table's source: $(in_ct "journalctl -u novacron-agent --no-pager | grep -a 'process table' | tail -n 3")"
 pass "the process table read from /proc in a pid namespace of its own (no BPF iterator)"
+
+# The systemd units collector against the real manager, as the agent's user.
+wait_for 30 bash -c "nsenter -t $P -a novacron metrics novacron_systemd_unit_failed | grep -Eq 'unit=\"nc-fail.service\"\\} +1\$'" ||
+  fail "no failed nc-fail.service: $(in_ct 'novacron metrics novacron_systemd' || true)"
+in_ct 'novacron metrics novacron_systemd_unit_active' | grep -Eq 'unit="nc-dummy.service"\} +1$' ||
+  fail "nc-dummy.service not active: $(in_ct 'novacron metrics novacron_systemd' || true)"
+pass "systemd units from the real manager: nc-dummy active, nc-fail failed"
 
 out=$(in_ct 'novacron status') || [[ $? == 1 ]] || fail "novacron status as root: $out"
 grep -q 'containment systemd' <<<"$out" || fail "containment not shown: $out"
