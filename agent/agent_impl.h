@@ -212,8 +212,6 @@ struct Agent::Impl {
   void handleControl(std::string_view line, const PeerCredentials& peer, ControlReply reply);
   // `firewall_list`: what the block set holds, from the broker (or nftables itself without one).
   void firewallList(ControlReply reply);
-  static std::string incidentCommandOf(Impl& a, const std::string& cmd, const json& args,
-                                       const PeerCredentials& peer);
   // `logs`: the agent's own recent lines; {"errors": true} for warnings and worse, "since" in
   // seconds.
   std::string logsCommand(const json& args);

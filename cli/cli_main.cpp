@@ -11,7 +11,6 @@
 #include <iostream>
 #include <optional>
 #include <string>
-#include <tuple>
 #include <vector>
 
 #include "base/defaults.h"
@@ -20,6 +19,7 @@
 #include "base/text.h"
 #include "cli/cli_client.h"
 #include "cli/cli_print.h"
+#include "io/control_commands.h"
 #include "novacron/version.h"
 
 namespace {
@@ -33,36 +33,60 @@ constexpr int kNoAgent = 2;
 constexpr int kDenied = 3;
 constexpr int kUsage = 64;
 
-constexpr const char* kHelp =
-    "usage: novacron [--socket PATH] [--json] [--timeout SECONDS] COMMAND [ARGS]\n"
-    "\n"
-    "commands (* needs root or the admin group):\n"
-    "  status                    service status matrix, mode, kill switch, open incidents\n"
-    "  health check [--verbose]  the same; exit 0 healthy, 1 degraded, 2 down\n"
-    "  incidents [list] [--open] [--since DUR]   incidents, newest first\n"
-    "  incidents show ID         one incident with its timeline and action runs\n"
-    "  incidents postmortem ID   the post-mortem draft (Markdown)\n"
-    "  trigger PLAYBOOK [--label NAME=VALUE]... [--dry-run] [--reason TEXT]\n"
-    "                            open an incident by hand, with the labels it needs *\n"
-    "  approve ID ACTION         approve the action the incident waits for *\n"
-    "  deny ID ACTION [--reason TEXT]   deny it *\n"
-    "  ack ID                    acknowledge: stops its escalation notices *\n"
-    "  pause [--reason TEXT] | resume   the kill switch for automated actions *\n"
-    "  diagnostics               the diagnostics report now (JSON)\n"
-    "  db status [--detailed]    the PostgreSQL instances\n"
-    "  cache status [--detailed] the Redis instances\n"
-    "  validate [INCIDENT]       the recovery checklist now (exit 0 pass, 1 fail, 2 unknown)\n"
-    "  logs [--errors] [--since DUR]   the agent's own recent log lines\n"
-    "  metrics [PATTERN]         current values of metrics whose name contains PATTERN\n"
-    "  playbooks                 the playbooks in force\n"
-    "  firewall list             the addresses firewall_block holds, with their expiry\n"
-    "  version                   the agent's and this command's versions\n"
-    "\n"
-    "The socket is --socket, else $NOVACRON_SOCKET, else $NOVACRON_STATE_DIR/agent.sock,\n"
-    "else /run/novacron/agent.sock if it exists, else ./var/novacron/agent.sock.\n"
-    "DUR is 30s, 15m, 1h, 2d. Exit status: 0 ok, 1 the agent refused the command (or\n"
-    "health: degraded), 2 no agent running (or health: down), 3 permission denied,\n"
-    "64 usage error.\n";
+// The help, from the command table: one line a command, `*` where it needs the admin role.
+std::string helpText() {
+  using novacron::io::CommandArg;
+  std::string out =
+      "usage: novacron [--socket PATH] [--json] [--timeout SECONDS] COMMAND [ARGS]\n"
+      "\n"
+      "commands (* needs root or the admin group):\n";
+  for (const auto& c : novacron::io::kControlCommands) {
+    std::string line = "  " + std::string(c.words);
+    for (const CommandArg& a : c.args) line += " " + std::string(a.usage);
+    if (c.name == "status" || c.name == "health") line += c.name == "health" ? " [--verbose]" : "";
+    if (c.name == "db_status" || c.name == "cache_status") line += " [--detailed]";
+    std::string help =
+        std::string(c.help) + (c.role == novacron::io::CommandRole::kAdmin ? " *" : "");
+    out += line.size() < 28 ? line + std::string(28 - line.size(), ' ') + help + "\n"
+                            : line + "\n" + std::string(28, ' ') + help + "\n";
+  }
+  return out +
+         "\n"
+         "The socket is --socket, else $NOVACRON_SOCKET, else $NOVACRON_STATE_DIR/agent.sock,\n"
+         "else /run/novacron/agent.sock if it exists, else ./var/novacron/agent.sock.\n"
+         "DUR is 30s, 15m, 1h, 2d. Exit status: 0 ok, 1 the agent refused the command (or\n"
+         "health: degraded), 2 no agent running (or health: down), 3 permission denied,\n"
+         "64 usage error.\n";
+}
+
+// The command the words name: the longest match of a table entry's words, else the request's
+// own name as the first word (`incidents` alone lists them).
+const novacron::io::ControlCommand* commandOf(const std::vector<std::string>& words, size_t& used) {
+  const novacron::io::ControlCommand* best = nullptr;
+  used = 0;
+  for (const auto& c : novacron::io::kControlCommands) {
+    std::vector<std::string> w;
+    for (std::string_view rest = c.words; !rest.empty();) {
+      size_t sp = rest.find(' ');
+      w.emplace_back(rest.substr(0, sp));
+      rest = sp == std::string_view::npos ? std::string_view{} : rest.substr(sp + 1);
+    }
+    if (w.size() > words.size() || w.size() <= used) continue;
+    if (std::equal(w.begin(), w.end(), words.begin())) {
+      best = &c;
+      used = w.size();
+    }
+  }
+  if (best) return best;
+  // The request's own name works as one word too: `novacron incident ID`, `postmortem ID`.
+  if (!words.empty()) {
+    if (const auto* c = novacron::io::findControlCommand(words[0])) {
+      used = 1;
+      return c;
+    }
+  }
+  return best;
+}
 
 // What the agent sends is partly what the host's users chose (process names, labels, messages):
 // before it reaches an operator's terminal, every control character becomes a visible escape,
@@ -112,14 +136,31 @@ std::string defaultSocket() {
 
 int main(int argc, char** argv) {
   using namespace novacron::cli;
+  using novacron::io::CommandArg;
+  const std::string kHelp = helpText();
   std::string socket = defaultSocket();
-  bool raw = false, dry_run = false, open_only = false, errors = false, verbose = false,
-       detailed = false;
+  bool raw = false, verbose = false, detailed = false;
   double timeout_s = 5;
-  std::optional<double> since;
-  std::optional<std::string> reason;
+  // The command's own options, by flag: the table says what each becomes.
+  std::vector<std::pair<std::string, std::string>> options;
   json labels = json::object();
   std::vector<std::string> words;
+  auto takesValue = [](std::string_view flag) {
+    for (const auto& c : novacron::io::kControlCommands) {
+      for (const CommandArg& a : c.args) {
+        if (a.flag == flag) return a.kind >= CommandArg::Kind::kText;
+      }
+    }
+    return false;
+  };
+  auto known = [](std::string_view flag) {
+    for (const auto& c : novacron::io::kControlCommands) {
+      for (const CommandArg& a : c.args) {
+        if (a.flag == flag) return true;
+      }
+    }
+    return false;
+  };
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&](const char* what) -> std::optional<std::string> {
@@ -137,36 +178,8 @@ int main(int argc, char** argv) {
       auto v = value("seconds");
       if (!v) return kUsage;
       timeout_s = std::atof(v->c_str());
-    } else if (a == "--reason") {
-      reason = value("a text");
-      if (!reason) return kUsage;
-    } else if (a == "--label") {
-      auto v = value("NAME=VALUE");
-      if (!v) return kUsage;
-      size_t eq = v->find('=');
-      if (eq == std::string::npos || eq == 0) {
-        std::cerr << "novacron: --label " << *v << ": write NAME=VALUE, e.g. user=mallory\n";
-        return kUsage;
-      }
-      labels[v->substr(0, eq)] = v->substr(eq + 1);
-    } else if (a == "--since") {
-      auto v = value("a duration such as 1h");
-      if (!v) return kUsage;
-      // The daemon's own duration syntax: 30m, 1h, 2d, 1h30m.
-      auto d = novacron::parseDuration(*v);
-      if (!d) {
-        std::cerr << "novacron: --since " << *v << ": write a duration such as 30m, 1h or 2d\n";
-        return kUsage;
-      }
-      since = std::chrono::duration<double>(*d).count();
     } else if (a == "--json") {
       raw = true;
-    } else if (a == "--dry-run") {
-      dry_run = true;
-    } else if (a == "--open") {
-      open_only = true;
-    } else if (a == "--errors") {
-      errors = true;
     } else if (a == "--verbose" || a == "-v") {
       verbose = true;
     } else if (a == "--detailed") {
@@ -174,6 +187,16 @@ int main(int argc, char** argv) {
     } else if (a == "--help" || a == "-h" || a == "help") {
       std::cout << kHelp;
       return kOk;
+    } else if (known(a)) {
+      std::string v;
+      if (takesValue(a)) {
+        auto got = value(a == "--label"   ? "NAME=VALUE"
+                         : a == "--since" ? "a duration such as 1h"
+                                          : "a text");
+        if (!got) return kUsage;
+        v = *got;
+      }
+      options.emplace_back(a, v);
     } else if (a.starts_with("-")) {
       std::cerr << "novacron: unknown option " << a << "\n" << kHelp;
       return kUsage;
@@ -185,82 +208,82 @@ int main(int argc, char** argv) {
     std::cerr << kHelp;
     return kUsage;
   }
-  // Two-word commands become one request name.
-  std::string cmd = words[0];
-  std::vector<std::string> rest(words.begin() + 1, words.end());
-  auto sub = [&](const char* second, const char* name) {
-    if (cmd == words[0] && !rest.empty() && rest[0] == second) {
-      cmd = name;
-      rest.erase(rest.begin());
+  size_t used = 0;
+  const novacron::io::ControlCommand* command = commandOf(words, used);
+  if (!command) {
+    for (const auto& c : novacron::io::kControlCommands) {
+      if (std::string_view(c.words).starts_with(words[0] + " ")) {
+        std::cerr << "novacron: usage: novacron " << c.words << "\n";
+        return kUsage;
+      }
     }
-  };
-  if (words[0] == "incidents") {
-    sub("list", "incidents");
-    sub("show", "incident");
-    sub("postmortem", "postmortem");
-  }
-  if (words[0] == "health") sub("check", "health");
-  if (words[0] == "db") sub("status", "db_status");
-  if (words[0] == "cache") sub("status", "cache_status");
-  if (words[0] == "firewall") sub("list", "firewall_list");
-  // The words a command must have after it, for the usage line when they are missing.
-  for (auto [first, full, whole] :
-       {std::tuple{"health", "health", "health check"}, std::tuple{"db", "db_status", "db status"},
-        std::tuple{"cache", "cache_status", "cache status"},
-        std::tuple{"firewall", "firewall_list", "firewall list"}}) {
-    if (words[0] == first && cmd != full) {
-      std::cerr << "novacron: usage: novacron " << whole << "\n";
-      return kUsage;
-    }
-  }
-  auto need = [&](size_t n, const char* what) {
-    if (rest.size() != n) {
-      std::cerr << "novacron: usage: novacron " << cmd << (*what ? " " : "") << what << "\n";
-      return false;
-    }
-    return true;
-  };
-  json args = json::object();
-  if (reason) args["reason"] = *reason;
-  if (cmd == "incidents") {
-    if (!need(0, "[list] [--open] [--since DUR]")) return kUsage;
-    args["all"] = !open_only;
-    if (since) args["since"] = *since;
-  } else if (cmd == "logs") {
-    if (!need(0, "[--errors] [--since DUR]")) return kUsage;
-    args["errors"] = errors;
-    args["since"] = since.value_or(3600);
-  } else if (cmd == "pause" || cmd == "resume" || cmd == "status" || cmd == "version" ||
-             cmd == "playbooks" || cmd == "health" || cmd == "diagnostics" || cmd == "db_status" ||
-             cmd == "cache_status" || cmd == "firewall_list") {
-    if (!need(0, "")) return kUsage;
-  } else if (cmd == "validate") {
-    if (rest.size() > 1) {
-      std::cerr << "novacron: usage: novacron validate [INCIDENT] [--json]\n";
-      return kUsage;
-    }
-    if (!rest.empty()) args["id"] = rest[0];
-  } else if (cmd == "incident" || cmd == "postmortem" || cmd == "ack") {
-    if (!need(1, "ID")) return kUsage;
-    args["id"] = rest[0];
-  } else if (cmd == "approve" || cmd == "deny") {
-    if (!need(2, "ID ACTION")) return kUsage;
-    args["id"] = rest[0];
-    args["action"] = rest[1];
-  } else if (cmd == "trigger") {
-    if (!need(1, "PLAYBOOK [--label NAME=VALUE]... [--dry-run] [--reason TEXT]")) return kUsage;
-    args["playbook"] = rest[0];
-    args["dry_run"] = dry_run;
-    if (!labels.empty()) args["labels"] = labels;
-  } else if (cmd == "metrics") {
-    if (rest.size() > 1) {
-      std::cerr << "novacron: metrics takes at most one PATTERN\n";
-      return kUsage;
-    }
-    args["match"] = rest.empty() ? "" : rest[0];
-  } else {
     std::cerr << "novacron: unknown command '" << words[0] << "'\n" << kHelp;
     return kUsage;
+  }
+  const std::string cmd(command->name);
+  std::vector<std::string> rest(words.begin() + static_cast<long>(used), words.end());
+  std::string usage = "novacron: usage: novacron " + std::string(command->words);
+  size_t required = 0, optional = 0;
+  for (const CommandArg& a : command->args) {
+    usage += " " + std::string(a.usage);
+    required += a.kind == CommandArg::Kind::kWord;
+    optional += a.kind == CommandArg::Kind::kOptionalWord;
+  }
+  if (rest.size() < required || rest.size() > required + optional) {
+    std::cerr << usage << "\n";
+    return kUsage;
+  }
+  json args = json::object();
+  size_t next_word = 0;
+  bool dry_run = false;
+  for (const CommandArg& a : command->args) {
+    const std::string field(a.field);
+    auto given = [&](std::string_view flag) {
+      return std::any_of(options.begin(), options.end(),
+                         [&](const auto& o) { return o.first == flag; });
+    };
+    switch (a.kind) {
+      case CommandArg::Kind::kWord:
+        args[field] = rest[next_word++];
+        break;
+      case CommandArg::Kind::kOptionalWord:
+        if (next_word < rest.size()) args[field] = rest[next_word++];
+        break;
+      case CommandArg::Kind::kFlag:
+        args[field] = given(a.flag);
+        dry_run = dry_run || (field == "dry_run" && given(a.flag));
+        break;
+      case CommandArg::Kind::kNotFlag:
+        args[field] = !given(a.flag);
+        break;
+      case CommandArg::Kind::kText:
+      case CommandArg::Kind::kDuration:
+      case CommandArg::Kind::kLabel:
+        for (const auto& [flag, v] : options) {
+          if (flag != a.flag) continue;
+          if (a.kind == CommandArg::Kind::kText) {
+            args[field] = v;
+          } else if (a.kind == CommandArg::Kind::kDuration) {
+            // The daemon's own duration syntax: 30m, 1h, 2d, 1h30m.
+            auto d = novacron::parseDuration(v);
+            if (!d) {
+              std::cerr << "novacron: " << flag << " " << v
+                        << ": write a duration such as 30m, 1h or 2d\n";
+              return kUsage;
+            }
+            args[field] = std::chrono::duration<double>(*d).count();
+          } else {
+            size_t eq = v.find('=');
+            if (eq == std::string::npos || eq == 0) {
+              std::cerr << "novacron: --label " << v << ": write NAME=VALUE, e.g. user=mallory\n";
+              return kUsage;
+            }
+            labels[v.substr(0, eq)] = v.substr(eq + 1);
+            args[field] = labels;
+          }
+        }
+        break;
+    }
   }
   json req = {{"cmd", cmd}, {"args", args}};
   auto reply =

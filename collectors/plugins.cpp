@@ -35,8 +35,7 @@ std::variant<OptionValue, std::string> parseOption(const OptionSpec& spec, std::
     case OptionSpec::Type::kInteger: {
       int64_t v = 0;
       auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-      if (ec != std::errc() || p != text.data() + text.size())
-        return what + " must be an integer";
+      if (ec != std::errc() || p != text.data() + text.size()) return what + " must be an integer";
       if (v < spec.min || v > spec.max)
         return what + " must be from " + std::to_string(spec.min) + " to " +
                std::to_string(spec.max);

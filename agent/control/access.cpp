@@ -2,6 +2,8 @@
 
 #include <pwd.h>
 
+#include "io/control_commands.h"
+
 namespace novacron::agent {
 
 Role AccessPolicy::roleOf(const PeerCredentials& peer) const {
@@ -13,10 +15,8 @@ Role AccessPolicy::roleOf(const PeerCredentials& peer) const {
 }
 
 bool changesState(std::string_view command) {
-  for (std::string_view c : {"approve", "deny", "ack", "pause", "resume", "trigger"}) {
-    if (c == command) return true;
-  }
-  return false;
+  const io::ControlCommand* c = io::findControlCommand(command);
+  return c && c->role == io::CommandRole::kAdmin;
 }
 
 std::string peerName(uid_t uid) {

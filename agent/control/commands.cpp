@@ -1,5 +1,6 @@
 // The control socket's commands.
 #include "agent/agent_impl.h"
+#include "io/control_commands.h"
 
 namespace novacron::agent {
 
@@ -34,6 +35,10 @@ void Agent::Impl::handleControl(std::string_view line, const PeerCredentials& pe
   if (cmd == "firewall_list") return firewallList(std::move(reply));
   // One entry per command, in the order the error for an unknown one lists them.
   using Run = std::string (*)(Impl&, const std::string&, const json&, const PeerCredentials&);
+  static constexpr Run kIncidentCommand = [](Impl& a, const std::string& c, const json& in,
+                                             const PeerCredentials& who) {
+    return a.incidentCommand(c, in, who);
+  };
   static constexpr std::pair<std::string_view, Run> kCommands[] = {
       {"status", [](Impl& a, auto&, auto&, auto&) { return okReply(a.statusJson()); }},
       {"health", [](Impl& a, auto&, auto&, auto&) { return okReply(a.statusJson()); }},
@@ -44,16 +49,16 @@ void Agent::Impl::handleControl(std::string_view line, const PeerCredentials& pe
          return okReply(a.metricsJson(in.value("match", "")));
        }},
       {"playbooks", [](Impl& a, auto&, auto&, auto&) { return okReply(a.playbooksJson()); }},
-      {"incidents", &Impl::incidentCommandOf},
-      {"incident", &Impl::incidentCommandOf},
-      {"postmortem", &Impl::incidentCommandOf},
+      {"incidents", kIncidentCommand},
+      {"incident", kIncidentCommand},
+      {"postmortem", kIncidentCommand},
       {"trigger", [](Impl& a, auto&, const json& in,
                      const PeerCredentials& who) { return a.triggerCommand(in, who); }},
-      {"approve", &Impl::incidentCommandOf},
-      {"deny", &Impl::incidentCommandOf},
-      {"ack", &Impl::incidentCommandOf},
-      {"pause", &Impl::incidentCommandOf},
-      {"resume", &Impl::incidentCommandOf},
+      {"approve", kIncidentCommand},
+      {"deny", kIncidentCommand},
+      {"ack", kIncidentCommand},
+      {"pause", kIncidentCommand},
+      {"resume", kIncidentCommand},
       {"diagnostics",
        [](Impl& a, auto&, auto&, auto&) {
          return okReply(actions::diagnosticsReport(a.store, a.clock.now(), ""));
@@ -81,10 +86,11 @@ void Agent::Impl::handleControl(std::string_view line, const PeerCredentials& pe
   for (const auto& [name, run] : kCommands) {
     if (name == cmd) return reply(run(*this, cmd, args, peer));
   }
+  // The commands are io/control_commands.h's; each has its entry above.
   std::string known;
-  for (const auto& [name, run] : kCommands) known += std::string(name) + ", ";
-  reply(errorReply("unknown_command",
-                   "unknown command '" + cmd + "'; known: " + known + "firewall_list"));
+  for (const auto& c : io::kControlCommands)
+    known += (known.empty() ? "" : ", ") + std::string(c.name);
+  reply(errorReply("unknown_command", "unknown command '" + cmd + "'; known: " + known));
 }
 
 void Agent::Impl::firewallList(ControlReply reply) {
@@ -104,11 +110,6 @@ void Agent::Impl::firewallList(ControlReply reply) {
   auto list = fw->list();
   if (!list) return answer(list.error());
   answer(io::blockedJson(*list));
-}
-
-std::string Agent::Impl::incidentCommandOf(Impl& a, const std::string& cmd, const json& args,
-                                           const PeerCredentials& peer) {
-  return a.incidentCommand(cmd, args, peer);
 }
 
 // `logs`: the agent's own recent lines; {"errors": true} for warnings and worse, "since" in

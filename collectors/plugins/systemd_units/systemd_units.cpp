@@ -27,14 +27,14 @@ constexpr metrics::MetricDef kState{
     "1 for the unit's current ActiveState and SubState, as labels."};
 constexpr metrics::MetricDef kUnitsFailed{"novacron_systemd_units_failed", T::kGauge, "",
                                           "Units whose ActiveState is failed."};
-constexpr metrics::MetricDef kUnitsCut{
-    "novacron_systemd_units_left_out", T::kGauge, "",
-    "Units beyond max_units that were read but not reported."};
+constexpr metrics::MetricDef kUnitsCut{"novacron_systemd_units_left_out", T::kGauge, "",
+                                       "Units beyond max_units that were read but not reported."};
 constexpr const metrics::MetricDef* kMetrics[] = {&kUp,    &kActive,      &kFailed,  &kRestarts,
                                                   &kState, &kUnitsFailed, &kUnitsCut};
 
 constexpr OptionSpec kOptions[] = {
-    {"interval", OptionSpec::Type::kDuration, "30s", 1'000, 3'600'000, "how often the states are read"},
+    {"interval", OptionSpec::Type::kDuration, "30s", 1'000, 3'600'000,
+     "how often the states are read"},
     {"timeout", OptionSpec::Type::kDuration, "5s", 100, 60'000, "how long systemctl may take"},
     {"pattern", OptionSpec::Type::kString, "*.service", 0, 0,
      "the units, as a `systemctl show` pattern"},
@@ -61,8 +61,8 @@ class SystemdUnits final : public PolledInstance {
   void collect(bool) override {
     io::ProcessSpec spec;
     // `--` ends the options: the pattern is the operator's, and never one.
-    spec.argv = {systemctl_, "show", "--property=Id,LoadState,ActiveState,SubState,NRestarts",
-                 "--", pattern_};
+    spec.argv = {systemctl_, "show", "--property=Id,LoadState,ActiveState,SubState,NRestarts", "--",
+                 pattern_};
     spec.env = io::baseEnvironment();
     spec.timeout = timeout_;
     spec.kill_grace = 200ms;
@@ -135,8 +135,6 @@ std::span<const metrics::MetricDef* const> metricDefs() { return kMetrics; }
 const SourcePlugin kSystemdUnitsPlugin = {
     "systemd_units",
     "every unit's state from `systemctl show`: active, failed, restarts, ActiveState/SubState",
-    kOptions,
-    make,
-    metricDefs};
+    kOptions, make, metricDefs};
 
 }  // namespace novacron::collectors

@@ -7,8 +7,8 @@
 #include <mutex>
 #include <thread>
 
-#include "base/clock.h"
 #include "agent/config/config.h"
+#include "base/clock.h"
 #include "collectors/plugin.h"
 #include "collectors/plugins/systemd_units/systemctl_show.h"
 #include "tests/support/fixture.h"
@@ -74,8 +74,7 @@ TEST(SourcePluginTest, EveryDescriptorsDefaultsParseAndItsMetricsAreNamed) {
     EXPECT_EQ(findSourcePlugin(p->name), p);
   }
   const OptionSpec interval{"interval", OptionSpec::Type::kDuration, "30s", 1000, 3600000, ""};
-  EXPECT_EQ(std::get<std::string>(parseOption(interval, "10ms")),
-            "interval must be from 1s to 1h");
+  EXPECT_EQ(std::get<std::string>(parseOption(interval, "10ms")), "interval must be from 1s to 1h");
   EXPECT_EQ(std::get<std::string>(parseOption(interval, "soon")).rfind("interval: ", 0), 0u);
   const OptionSpec count{"max_units", OptionSpec::Type::kInteger, "5", 1, 10, ""};
   EXPECT_EQ(std::get<std::string>(parseOption(count, "5x")), "max_units must be an integer");
@@ -156,7 +155,8 @@ TEST(SystemdUnitsTest, EveryUnitsStateFromSystemctlShow) {
   FakeSystemctl systemctl(kShow);
   Collected got;
   PluginSettings settings = defaultSettings(*findSourcePlugin("systemd_units"));
-  settings.values["pattern"] = std::string("-H evil.example");  // an operator's pattern, not an option
+  settings.values["pattern"] =
+      std::string("-H evil.example");  // an operator's pattern, not an option
   auto source = start(loop, clock, got, systemctl.path(), settings);
   auto batch = firstBatch(got);
   loop.run([&] { source->stop(); });

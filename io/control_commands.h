@@ -1,0 +1,108 @@
+#pragma once
+// The control socket's commands, one table: their names, the words and arguments on the
+// `novacron` command line, who may run them, and a line of help. The agent dispatches and checks
+// access by it (agent/control/), the novacron command parses its arguments and prints its help
+// from it (cli/). Header-only and constexpr: the novacron command links no more than base.
+#include <span>
+#include <string_view>
+
+namespace novacron::io {
+
+/// Who may run a command over the control socket: a member of the socket's group, or only root
+/// and the admin group (what changes the agent's state).
+enum class CommandRole { kReader, kAdmin };
+
+/// One argument on the command line, and the request field it becomes.
+struct CommandArg {
+  enum class Kind {
+    kWord,          ///< a required word: "ID"
+    kOptionalWord,  ///< an optional word: "[INCIDENT]"
+    kFlag,          ///< `--dry-run`: the field is true when given, false when not
+    kNotFlag,       ///< `--open`: the field is false when given, true when not
+    kText,          ///< `--reason TEXT`: the field is the text, when given
+    kDuration,      ///< `--since DUR`: the field is the duration in seconds, when given
+    kLabel,         ///< `--label NAME=VALUE`, repeated: the field is an object of them
+  };
+  Kind kind;
+  std::string_view field;
+  std::string_view flag;   ///< "--dry-run"; empty for a word
+  std::string_view usage;  ///< "ID", "[--since DUR]"
+};
+
+struct ControlCommand {
+  std::string_view name;   ///< the request's "cmd"
+  std::string_view words;  ///< how the command line says it: "incidents show"
+  CommandRole role;
+  std::span<const CommandArg> args;
+  std::string_view help;
+};
+
+namespace commands {
+using K = CommandArg::Kind;
+inline constexpr CommandArg kId[] = {{K::kWord, "id", "", "ID"}};
+inline constexpr CommandArg kIncidents[] = {{K::kNotFlag, "all", "--open", "[--open]"},
+                                            {K::kDuration, "since", "--since", "[--since DUR]"}};
+inline constexpr CommandArg kTrigger[] = {
+    {K::kWord, "playbook", "", "PLAYBOOK"},
+    {K::kLabel, "labels", "--label", "[--label NAME=VALUE]..."},
+    {K::kFlag, "dry_run", "--dry-run", "[--dry-run]"},
+    {K::kText, "reason", "--reason", "[--reason TEXT]"}};
+inline constexpr CommandArg kApprove[] = {{K::kWord, "id", "", "ID"},
+                                          {K::kWord, "action", "", "ACTION"},
+                                          {K::kText, "reason", "--reason", "[--reason TEXT]"}};
+inline constexpr CommandArg kAck[] = {{K::kWord, "id", "", "ID"},
+                                      {K::kText, "reason", "--reason", "[--reason TEXT]"}};
+inline constexpr CommandArg kDeny[] = {{K::kWord, "id", "", "ID"},
+                                       {K::kWord, "action", "", "ACTION"},
+                                       {K::kText, "reason", "--reason", "[--reason TEXT]"}};
+inline constexpr CommandArg kPause[] = {{K::kText, "reason", "--reason", "[--reason TEXT]"}};
+inline constexpr CommandArg kValidate[] = {{K::kOptionalWord, "id", "", "[INCIDENT]"}};
+inline constexpr CommandArg kLogs[] = {{K::kFlag, "errors", "--errors", "[--errors]"},
+                                       {K::kDuration, "since", "--since", "[--since DUR]"}};
+inline constexpr CommandArg kMetrics[] = {{K::kOptionalWord, "match", "", "[PATTERN]"}};
+}  // namespace commands
+
+/// Every command, in the order `novacron --help` lists them.
+inline constexpr ControlCommand kControlCommands[] = {
+    {"status", "status", CommandRole::kReader, {},
+     "service status matrix, mode, kill switch, open incidents"},
+    {"health", "health check", CommandRole::kReader, {},
+     "the same; exit 0 healthy, 1 degraded, 2 down"},
+    {"incidents", "incidents list", CommandRole::kReader, commands::kIncidents,
+     "incidents, newest first (`list` may be left out)"},
+    {"incident", "incidents show", CommandRole::kReader, commands::kId,
+     "one incident with its timeline and action runs"},
+    {"postmortem", "incidents postmortem", CommandRole::kReader, commands::kId,
+     "the post-mortem draft (Markdown)"},
+    {"trigger", "trigger", CommandRole::kAdmin, commands::kTrigger,
+     "open an incident by hand, with the labels it needs"},
+    {"approve", "approve", CommandRole::kAdmin, commands::kApprove,
+     "approve the action the incident waits for"},
+    {"deny", "deny", CommandRole::kAdmin, commands::kDeny, "deny it"},
+    {"ack", "ack", CommandRole::kAdmin, commands::kAck,
+     "acknowledge: stops its escalation notices"},
+    {"pause", "pause", CommandRole::kAdmin, commands::kPause,
+     "the kill switch: no automated action runs"},
+    {"resume", "resume", CommandRole::kAdmin, commands::kPause, "automated actions run again"},
+    {"diagnostics", "diagnostics", CommandRole::kReader, {}, "the diagnostics report now (JSON)"},
+    {"db_status", "db status", CommandRole::kReader, {}, "the PostgreSQL instances"},
+    {"cache_status", "cache status", CommandRole::kReader, {}, "the Redis instances"},
+    {"validate", "validate", CommandRole::kReader, commands::kValidate,
+     "the recovery checklist now (exit 0 pass, 1 fail, 2 unknown)"},
+    {"logs", "logs", CommandRole::kReader, commands::kLogs, "the agent's own recent log lines"},
+    {"metrics", "metrics", CommandRole::kReader, commands::kMetrics,
+     "current values of metrics whose name contains PATTERN"},
+    {"playbooks", "playbooks", CommandRole::kReader, {}, "the playbooks in force"},
+    {"firewall_list", "firewall list", CommandRole::kReader, {},
+     "the addresses firewall_block holds, with their expiry"},
+    {"version", "version", CommandRole::kReader, {}, "the agent's and this command's versions"},
+};
+
+constexpr const ControlCommand* findControlCommand(std::string_view name) {
+  for (const auto& c : kControlCommands) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+}  // namespace novacron::io
