@@ -64,9 +64,15 @@ inline constexpr CommandArg kMetrics[] = {{K::kOptionalWord, "match", "", "[PATT
 
 /// Every command, in the order `novacron --help` lists them.
 inline constexpr ControlCommand kControlCommands[] = {
-    {"status", "status", CommandRole::kReader, {},
+    {"status",
+     "status",
+     CommandRole::kReader,
+     {},
      "service status matrix, mode, kill switch, open incidents"},
-    {"health", "health check", CommandRole::kReader, {},
+    {"health",
+     "health check",
+     CommandRole::kReader,
+     {},
      "the same; exit 0 healthy, 1 degraded, 2 down"},
     {"incidents", "incidents list", CommandRole::kReader, commands::kIncidents,
      "incidents, newest first (`list` may be left out)"},
@@ -93,7 +99,10 @@ inline constexpr ControlCommand kControlCommands[] = {
     {"metrics", "metrics", CommandRole::kReader, commands::kMetrics,
      "current values of metrics whose name contains PATTERN"},
     {"playbooks", "playbooks", CommandRole::kReader, {}, "the playbooks in force"},
-    {"firewall_list", "firewall list", CommandRole::kReader, {},
+    {"firewall_list",
+     "firewall list",
+     CommandRole::kReader,
+     {},
      "the addresses firewall_block holds, with their expiry"},
     {"version", "version", CommandRole::kReader, {}, "the agent's and this command's versions"},
 };
