@@ -1,49 +1,29 @@
 #include "collectors/polled_instance.h"
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
-
-#include <algorithm>
-
 namespace novacron::collectors {
 
 using namespace std::chrono_literals;
 using std::chrono::milliseconds;
 using SteadyClock = std::chrono::steady_clock;
 
-struct PolledInstance::Timer {
-  explicit Timer(boost::asio::io_context& io) : timer(io) {}
-  boost::asio::steady_timer timer;
-};
-
 PolledInstance::PolledInstance(boost::asio::io_context& io, const Clock& clock, Settings settings,
                                Sink sink)
-    : clock_(clock),
-      settings_(std::move(settings)),
-      sink_(std::move(sink)),
-      timer_(std::make_unique<Timer>(io)) {
+    : clock_(clock), settings_(std::move(settings)), sink_(std::move(sink)), cycle_(io) {
   health_.name = settings_.name;
 }
 
-PolledInstance::~PolledInstance() { *alive_ = false; }
+PolledInstance::~PolledInstance() { cycle_.stop(); }
 
-void PolledInstance::start() { schedule(0ms); }
+void PolledInstance::start() {
+  cycle_.start([this] { cycle(); });
+}
 
 void PolledInstance::stop() {
-  *alive_ = false;
-  timer_->timer.cancel();
+  cycle_.stop();
   disconnect();
 }
 
-void PolledInstance::schedule(milliseconds delay) {
-  timer_->timer.expires_after(delay);
-  timer_->timer.async_wait(whileRunning([this](boost::system::error_code ec) {
-    if (!ec) cycle();
-  }));
-}
-
 void PolledInstance::cycle() {
-  started_ = SteadyClock::now();
   if (connected()) return collect(true);
   if (SteadyClock::now() < next_connect_)
     return finish({}, health_.last_error.empty() ? "not connected" : health_.last_error);
@@ -80,9 +60,8 @@ void PolledInstance::finish(TimePoint now, std::vector<metrics::Sample> samples,
   }
   health_.latest = samples;
   if (sink_) sink_(now, std::move(samples));
-  auto elapsed = std::chrono::duration_cast<milliseconds>(SteadyClock::now() - started_);
-  health_.last_duration_seconds = std::chrono::duration<double>(elapsed).count();
-  schedule(std::max(settings_.interval - elapsed, 0ms));
+  health_.last_duration_seconds =
+      std::chrono::duration<double>(cycle_.end(settings_.interval)).count();
 }
 
 }  // namespace novacron::collectors

@@ -8,6 +8,7 @@
 
 #include "base/clock.h"
 #include "base/result.h"
+#include "collectors/cycle_timer.h"
 #include "collectors/instance_health.h"
 #include "metrics/sample.h"
 
@@ -63,26 +64,20 @@ class PolledInstance {
   /// connections call back after stop() must not touch it.
   template <class F>
   auto whileRunning(F f) {
-    return [alive = alive_, f = std::move(f)](auto&&... args) mutable {
-      if (*alive) f(std::forward<decltype(args)>(args)...);
-    };
+    return cycle_.whileRunning(std::move(f));
   }
-  bool running() const { return *alive_; }
+  bool running() const { return cycle_.running(); }
   const Clock& clock() const { return clock_; }
   const std::string& instanceName() const { return settings_.name; }
   InstanceHealth& mutableHealth() { return health_; }
 
  private:
-  struct Timer;
-  void schedule(std::chrono::milliseconds delay);
   void cycle();
 
   const Clock& clock_;
   Settings settings_;
   Sink sink_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
-  std::unique_ptr<Timer> timer_;
-  std::chrono::steady_clock::time_point started_{};
+  CycleTimer cycle_;
   std::chrono::milliseconds backoff_{0};
   std::chrono::steady_clock::time_point next_connect_{};
   InstanceHealth health_;

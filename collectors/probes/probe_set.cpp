@@ -1,19 +1,16 @@
 #include "collectors/probes/probe_set.h"
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
-
 #include "base/guard.h"
 #include "base/text.h"
+#include "collectors/cycle_timer.h"
 #include "collectors/probes/probe_metrics.h"
 
 namespace novacron::collectors {
 
 struct ProbeSet::Probe {
-  Probe(boost::asio::io_context& io, collectors::ProbeConfig c) : config(std::move(c)), timer(io) {}
+  Probe(boost::asio::io_context& io, collectors::ProbeConfig c) : config(std::move(c)), cycle(io) {}
   collectors::ProbeConfig config;
-  boost::asio::steady_timer timer;
-  bool stopped = false;
+  CycleTimer cycle;
   std::deque<std::pair<TimePoint, bool>> outcomes;  ///< within the window
   ProbeHealth health;
   std::vector<metrics::Sample> latest;
@@ -26,10 +23,7 @@ ProbeSet::ProbeSet(boost::asio::io_context& io, const Clock& clock, std::string 
 ProbeSet::~ProbeSet() { stop(); }
 
 void ProbeSet::stop() {
-  for (auto& p : probes_) {
-    p->stopped = true;
-    p->timer.cancel();
-  }
+  for (auto& p : probes_) p->cycle.stop();
   probes_.clear();
 }
 
@@ -39,28 +33,19 @@ void ProbeSet::configure(const std::vector<collectors::ProbeConfig>& probes) {
     auto p = std::make_shared<Probe>(io_, c);
     p->health = {c.name, c.type, c.target, false, false, 0, 0, ""};
     probes_.push_back(p);
-    schedule(p, milliseconds(0));
+    // A raw pointer: the probe owns its cycle, and nothing of a stopped cycle runs.
+    p->cycle.start([this, probe = p.get()] { check(*probe); });
   }
 }
 
-void ProbeSet::schedule(const std::shared_ptr<Probe>& p, milliseconds delay) {
-  p->timer.expires_after(delay);
-  p->timer.async_wait([this, p](boost::system::error_code ec) {
-    if (ec || p->stopped) return;
-    check(p);
-  });
-}
-
-void ProbeSet::check(const std::shared_ptr<Probe>& p) {
+void ProbeSet::check(Probe& probe) {
+  Probe* p = &probe;
   auto started = std::chrono::steady_clock::now();
-  auto done = [this, p, started](ProbeResult r) {
-    if (p->stopped) return;  // reconfigured or stopping: `this` may be gone with it
+  // Reconfigured or stopping: the probe (and `this`) may be gone, and the callback does nothing.
+  auto done = p->cycle.whileRunning([this, p, started](ProbeResult r) {
     guarded("probe " + p->config.name, [&] { record(*p, r, started); });
-    // The next check starts an interval after this one started, never while it still runs.
-    auto elapsed =
-        std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started);
-    schedule(p, std::max(p->config.interval - elapsed, milliseconds(0)));
-  };
+    p->cycle.end(p->config.interval);
+  });
   if (p->config.type == "http")
     httpProbe(io_, p->config, std::move(done));
   else if (p->config.type == "tcp")

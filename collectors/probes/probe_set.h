@@ -53,8 +53,7 @@ class ProbeSet final : public collectors::Source {
 
  private:
   struct Probe;
-  void schedule(const std::shared_ptr<Probe>& p, milliseconds delay);
-  void check(const std::shared_ptr<Probe>& p);
+  void check(Probe& p);
   /// Records one check's outcome: the window, the health and the samples.
   void record(Probe& probe, const ProbeResult& r, std::chrono::steady_clock::time_point started);
 

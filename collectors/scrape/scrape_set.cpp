@@ -1,7 +1,6 @@
 #include "collectors/scrape/scrape_set.h"
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <algorithm>
 #include <unordered_map>
@@ -9,6 +8,7 @@
 #include "base/guard.h"
 #include "base/pattern.h"
 #include "base/text.h"
+#include "collectors/cycle_timer.h"
 #include "collectors/registry.h"
 #include "collectors/scrape/scraped_metrics.h"
 #include "io/gzip.h"
@@ -116,11 +116,10 @@ ScrapeRead ScrapeReader::read(std::string_view body, metrics::ExpositionFormat f
 // --- the targets -----------------------------------------------------------------------------
 
 struct ScrapeSet::Target {
-  Target(boost::asio::io_context& io, const ScrapeConfig& c) : config(c), reader(c), timer(io) {}
+  Target(boost::asio::io_context& io, const ScrapeConfig& c) : config(c), reader(c), cycle(io) {}
   ScrapeConfig config;
   ScrapeReader reader;
-  boost::asio::steady_timer timer;
-  bool stopped = false;
+  CycleTimer cycle;
   ScrapeHealth health;
   std::vector<metrics::Sample> own;      // novacron_scrape_* of the last scrape
   std::vector<metrics::Sample> exposed;  // its series, kept for /metrics only when `expose` asks
@@ -132,10 +131,7 @@ ScrapeSet::ScrapeSet(boost::asio::io_context& io, const Clock& clock, Sink sink)
 ScrapeSet::~ScrapeSet() { stop(); }
 
 void ScrapeSet::stop() {
-  for (auto& t : targets_) {
-    t->stopped = true;
-    t->timer.cancel();
-  }
+  for (auto& t : targets_) t->cycle.stop();
   targets_.clear();
 }
 
@@ -146,19 +142,13 @@ void ScrapeSet::configure(const std::vector<ScrapeConfig>& targets) {
     t->health.name = c.name;
     t->health.url = c.url;
     targets_.push_back(t);
-    schedule(t, milliseconds(0));
+    // A raw pointer: the target owns its cycle, and nothing of a stopped cycle runs.
+    t->cycle.start([this, target = t.get()] { scrape(*target); });
   }
 }
 
-void ScrapeSet::schedule(const std::shared_ptr<Target>& t, milliseconds delay) {
-  t->timer.expires_after(delay);
-  t->timer.async_wait([this, t](boost::system::error_code ec) {
-    if (ec || t->stopped) return;
-    scrape(t);
-  });
-}
-
-void ScrapeSet::scrape(const std::shared_ptr<Target>& t) {
+void ScrapeSet::scrape(Target& target) {
+  Target* t = &target;
   auto started = std::chrono::steady_clock::now();
   io::HttpClientRequest req;
   req.url = t->config.url;
@@ -167,61 +157,59 @@ void ScrapeSet::scrape(const std::shared_ptr<Target>& t) {
   req.headers = {
       {"Accept", "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4"},
       {"Accept-Encoding", "gzip"}};
-  io::httpRequest(io_, std::move(req), [this, t, started](io::HttpClientResponse r) {
-    if (t->stopped) return;  // reconfigured or stopping: `this` may be gone with it
-    guarded("scrape " + t->config.name, [&] {
-      ScrapeHealth& h = t->health;
-      std::string error;
-      ScrapeRead read;
-      if (r.status == 0) {
-        error = r.error;
-      } else if (r.status != 200) {
-        error = "HTTP " + std::to_string(r.status);
-      } else if (r.content_encoding == "gzip") {
-        auto body = io::gunzip(r.body, t->config.max_bytes);
-        if (body)
-          read = t->reader.read(*body, metrics::formatOfContentType(r.content_type));
-        else
-          error = body.error().message;
-      } else if (r.content_encoding.empty() || r.content_encoding == "identity") {
-        read = t->reader.read(r.body, metrics::formatOfContentType(r.content_type));
-      } else {
-        error = "unknown Content-Encoding '" + quoteForMessage(r.content_encoding, 64) + "'";
-      }
-      h.scraped = true;
-      h.up = error.empty();
-      h.duration_seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      h.series = read.samples.size();
-      h.dropped = read.dropped;
-      h.bad_lines = read.bad_lines;
-      h.last_error =
-          !error.empty() ? validUtf8(error)
-          : read.bad_lines > 0
-              ? std::to_string(read.bad_lines) + " line(s) skipped, first at " + read.first_error
-          : read.hosts_names > 0
-              ? std::to_string(read.hosts_names) + " series named as this host's metrics (" +
-                    validUtf8(read.hosts_name) + ") left out: an application may not serve them"
-          : read.dropped > 0 ? std::to_string(read.dropped) + " series over max_series " +
-                                   std::to_string(t->config.max_series) + " left out"
-                             : "";
-      auto defs = scrapeMetrics();
-      metrics::Labels labels = {{"target", t->config.name}};
-      t->own = {{defs[0], labels, h.up ? 1.0 : 0.0},
-                {defs[1], labels, h.duration_seconds},
-                {defs[2], labels, static_cast<double>(h.series)},
-                {defs[3], labels, static_cast<double>(h.dropped)},
-                {defs[4], labels, static_cast<double>(h.bad_lines)}};
-      TimePoint now = clock_.now();
-      if (t->config.expose) t->exposed = read.samples;
-      read.samples.insert(read.samples.end(), t->own.begin(), t->own.end());
-      if (sink_) sink_(now, std::move(read.samples));
-    });
-    // The next scrape starts an interval after this one started, never while it still runs.
-    auto elapsed =
-        std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started);
-    schedule(t, std::max(t->config.interval - elapsed, milliseconds(0)));
-  });
+  // Reconfigured or stopping: the target (and `this`) may be gone, and the callback does nothing.
+  io::httpRequest(
+      io_, std::move(req), t->cycle.whileRunning([this, t, started](io::HttpClientResponse r) {
+        guarded("scrape " + t->config.name, [&] {
+          ScrapeHealth& h = t->health;
+          std::string error;
+          ScrapeRead read;
+          if (r.status == 0) {
+            error = r.error;
+          } else if (r.status != 200) {
+            error = "HTTP " + std::to_string(r.status);
+          } else if (r.content_encoding == "gzip") {
+            auto body = io::gunzip(r.body, t->config.max_bytes);
+            if (body)
+              read = t->reader.read(*body, metrics::formatOfContentType(r.content_type));
+            else
+              error = body.error().message;
+          } else if (r.content_encoding.empty() || r.content_encoding == "identity") {
+            read = t->reader.read(r.body, metrics::formatOfContentType(r.content_type));
+          } else {
+            error = "unknown Content-Encoding '" + quoteForMessage(r.content_encoding, 64) + "'";
+          }
+          h.scraped = true;
+          h.up = error.empty();
+          h.duration_seconds =
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+          h.series = read.samples.size();
+          h.dropped = read.dropped;
+          h.bad_lines = read.bad_lines;
+          h.last_error =
+              !error.empty()       ? validUtf8(error)
+              : read.bad_lines > 0 ? std::to_string(read.bad_lines) +
+                                         " line(s) skipped, first at " + read.first_error
+              : read.hosts_names > 0
+                  ? std::to_string(read.hosts_names) + " series named as this host's metrics (" +
+                        validUtf8(read.hosts_name) + ") left out: an application may not serve them"
+              : read.dropped > 0 ? std::to_string(read.dropped) + " series over max_series " +
+                                       std::to_string(t->config.max_series) + " left out"
+                                 : "";
+          auto defs = scrapeMetrics();
+          metrics::Labels labels = {{"target", t->config.name}};
+          t->own = {{defs[0], labels, h.up ? 1.0 : 0.0},
+                    {defs[1], labels, h.duration_seconds},
+                    {defs[2], labels, static_cast<double>(h.series)},
+                    {defs[3], labels, static_cast<double>(h.dropped)},
+                    {defs[4], labels, static_cast<double>(h.bad_lines)}};
+          TimePoint now = clock_.now();
+          if (t->config.expose) t->exposed = read.samples;
+          read.samples.insert(read.samples.end(), t->own.begin(), t->own.end());
+          if (sink_) sink_(now, std::move(read.samples));
+        });
+        t->cycle.end(t->config.interval);
+      }));
 }
 
 void ScrapeSet::latest(Batches& out) const {

@@ -58,8 +58,8 @@ class ScrapeSet final : public Source {
 
  private:
   struct Target;
-  void schedule(const std::shared_ptr<Target>& t, milliseconds delay);
-  void scrape(const std::shared_ptr<Target>& t);
+
+  void scrape(Target& t);
 
   boost::asio::io_context& io_;
   const Clock& clock_;
