@@ -43,8 +43,6 @@ std::string helpText() {
   for (const auto& c : novacron::io::kControlCommands) {
     std::string line = "  " + std::string(c.words);
     for (const CommandArg& a : c.args) line += " " + std::string(a.usage);
-    if (c.name == "status" || c.name == "health") line += c.name == "health" ? " [--verbose]" : "";
-    if (c.name == "db_status" || c.name == "cache_status") line += " [--detailed]";
     std::string help =
         std::string(c.help) + (c.role == novacron::io::CommandRole::kAdmin ? " *" : "");
     out += line.size() < 28 ? line + std::string(28 - line.size(), ' ') + help + "\n"
@@ -137,7 +135,6 @@ std::string defaultSocket() {
 int main(int argc, char** argv) {
   using namespace novacron::cli;
   using novacron::io::CommandArg;
-  const std::string kHelp = helpText();
   std::string socket = defaultSocket();
   bool raw = false, verbose = false, detailed = false;
   double timeout_s = 5;
@@ -148,7 +145,9 @@ int main(int argc, char** argv) {
   auto takesValue = [](std::string_view flag) {
     for (const auto& c : novacron::io::kControlCommands) {
       for (const CommandArg& a : c.args) {
-        if (a.flag == flag) return a.kind >= CommandArg::Kind::kText;
+        if (a.flag == flag)
+          return a.kind == CommandArg::Kind::kText || a.kind == CommandArg::Kind::kDuration ||
+                 a.kind == CommandArg::Kind::kLabel;
       }
     }
     return false;
@@ -185,7 +184,7 @@ int main(int argc, char** argv) {
     } else if (a == "--detailed") {
       detailed = true;
     } else if (a == "--help" || a == "-h" || a == "help") {
-      std::cout << kHelp;
+      std::cout << helpText();
       return kOk;
     } else if (known(a)) {
       std::string v;
@@ -198,14 +197,14 @@ int main(int argc, char** argv) {
       }
       options.emplace_back(a, v);
     } else if (a.starts_with("-")) {
-      std::cerr << "novacron: unknown option " << a << "\n" << kHelp;
+      std::cerr << "novacron: unknown option " << a << "\n" << helpText();
       return kUsage;
     } else {
       words.push_back(a);
     }
   }
   if (words.empty()) {
-    std::cerr << kHelp;
+    std::cerr << helpText();
     return kUsage;
   }
   size_t used = 0;
@@ -217,7 +216,7 @@ int main(int argc, char** argv) {
         return kUsage;
       }
     }
-    std::cerr << "novacron: unknown command '" << words[0] << "'\n" << kHelp;
+    std::cerr << "novacron: unknown command '" << words[0] << "'\n" << helpText();
     return kUsage;
   }
   const std::string cmd(command->name);
@@ -255,6 +254,8 @@ int main(int argc, char** argv) {
         break;
       case CommandArg::Kind::kNotFlag:
         args[field] = !given(a.flag);
+        break;
+      case CommandArg::Kind::kLocal:  // --verbose, --detailed: read above, for printing
         break;
       case CommandArg::Kind::kText:
       case CommandArg::Kind::kDuration:

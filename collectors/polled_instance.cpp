@@ -12,7 +12,7 @@ PolledInstance::PolledInstance(boost::asio::io_context& io, const Clock& clock, 
   health_.name = settings_.name;
 }
 
-PolledInstance::~PolledInstance() { cycle_.stop(); }
+PolledInstance::~PolledInstance() = default;
 
 void PolledInstance::start() {
   cycle_.start([this] { cycle(); });

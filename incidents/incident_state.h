@@ -16,10 +16,6 @@ enum class IncidentState {
 };
 std::string_view incidentStateName(IncidentState s);
 std::optional<IncidentState> parseIncidentState(std::string_view text);
-/// Resolved or escalated: nothing more happens to it.
-inline bool isClosed(IncidentState s) {
-  return s == IncidentState::kResolved || s == IncidentState::kEscalated;
-}
 
 enum class ApprovalState { kPending, kGranted, kDenied, kExpired };
 std::string_view approvalStateName(ApprovalState s);

@@ -22,6 +22,7 @@ struct CommandArg {
     kText,          ///< `--reason TEXT`: the field is the text, when given
     kDuration,      ///< `--since DUR`: the field is the duration in seconds, when given
     kLabel,         ///< `--label NAME=VALUE`, repeated: the field is an object of them
+    kLocal,         ///< `--verbose`: how the answer is printed; not sent
   };
   Kind kind;
   std::string_view field;
@@ -60,19 +61,15 @@ inline constexpr CommandArg kValidate[] = {{K::kOptionalWord, "id", "", "[INCIDE
 inline constexpr CommandArg kLogs[] = {{K::kFlag, "errors", "--errors", "[--errors]"},
                                        {K::kDuration, "since", "--since", "[--since DUR]"}};
 inline constexpr CommandArg kMetrics[] = {{K::kOptionalWord, "match", "", "[PATTERN]"}};
+inline constexpr CommandArg kVerbose[] = {{K::kLocal, "", "--verbose", "[--verbose]"}};
+inline constexpr CommandArg kDetailed[] = {{K::kLocal, "", "--detailed", "[--detailed]"}};
 }  // namespace commands
 
 /// Every command, in the order `novacron --help` lists them.
 inline constexpr ControlCommand kControlCommands[] = {
-    {"status",
-     "status",
-     CommandRole::kReader,
-     {},
+    {"status", "status", CommandRole::kReader, commands::kVerbose,
      "service status matrix, mode, kill switch, open incidents"},
-    {"health",
-     "health check",
-     CommandRole::kReader,
-     {},
+    {"health", "health check", CommandRole::kReader, commands::kVerbose,
      "the same; exit 0 healthy, 1 degraded, 2 down"},
     {"incidents", "incidents list", CommandRole::kReader, commands::kIncidents,
      "incidents, newest first (`list` may be left out)"},
@@ -91,8 +88,10 @@ inline constexpr ControlCommand kControlCommands[] = {
      "the kill switch: no automated action runs"},
     {"resume", "resume", CommandRole::kAdmin, commands::kPause, "automated actions run again"},
     {"diagnostics", "diagnostics", CommandRole::kReader, {}, "the diagnostics report now (JSON)"},
-    {"db_status", "db status", CommandRole::kReader, {}, "the PostgreSQL instances"},
-    {"cache_status", "cache status", CommandRole::kReader, {}, "the Redis instances"},
+    {"db_status", "db status", CommandRole::kReader, commands::kDetailed,
+     "the PostgreSQL instances"},
+    {"cache_status", "cache status", CommandRole::kReader, commands::kDetailed,
+     "the Redis instances"},
     {"validate", "validate", CommandRole::kReader, commands::kValidate,
      "the recovery checklist now (exit 0 pass, 1 fail, 2 unknown)"},
     {"logs", "logs", CommandRole::kReader, commands::kLogs, "the agent's own recent log lines"},
