@@ -215,12 +215,9 @@ struct Agent::Impl {
   // `logs`: the agent's own recent lines; {"errors": true} for warnings and worse, "since" in
   // seconds.
   std::string logsCommand(const json& args);
-  // `trigger`: opens an incident by hand, as the runbook's incident-response script does.
-  std::string triggerCommand(const json& args, const PeerCredentials& peer);
-  // Commands on incidents; the peer is named on the timeline of those that change something.
-  std::string incidentCommand(const std::string& cmd, const json& args,
-                              const PeerCredentials& peer);
   incidents::IncidentContext incidentContext();
+  // `validate` and GET /v1/validate: the recovery checklist now, for one incident or the host.
+  incidents::CommandReply validate(const std::optional<std::string>& id);
 
   // --- reload.cpp ----------------------------------------------------------
   void reloadConfig();

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -147,7 +148,7 @@ int main(int argc, char** argv) {
       for (const CommandArg& a : c.args) {
         if (a.flag == flag)
           return a.kind == CommandArg::Kind::kText || a.kind == CommandArg::Kind::kDuration ||
-                 a.kind == CommandArg::Kind::kLabel;
+                 a.kind == CommandArg::Kind::kCount || a.kind == CommandArg::Kind::kLabel;
       }
     }
     return false;
@@ -189,9 +190,10 @@ int main(int argc, char** argv) {
     } else if (known(a)) {
       std::string v;
       if (takesValue(a)) {
-        auto got = value(a == "--label"   ? "NAME=VALUE"
-                         : a == "--since" ? "a duration such as 1h"
-                                          : "a text");
+        auto got = value(a == "--label"                     ? "NAME=VALUE"
+                         : a == "--since"                   ? "a duration such as 1h"
+                         : a == "--after" || a == "--limit" ? "a whole number"
+                                                            : "a text");
         if (!got) return kUsage;
         v = *got;
       }
@@ -259,6 +261,7 @@ int main(int argc, char** argv) {
         break;
       case CommandArg::Kind::kText:
       case CommandArg::Kind::kDuration:
+      case CommandArg::Kind::kCount:
       case CommandArg::Kind::kLabel:
         for (const auto& [flag, v] : options) {
           if (flag != a.flag) continue;
@@ -273,6 +276,14 @@ int main(int argc, char** argv) {
               return kUsage;
             }
             args[field] = std::chrono::duration<double>(*d).count();
+          } else if (a.kind == CommandArg::Kind::kCount) {
+            int64_t n = 0;
+            auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+            if (ec != std::errc() || end != v.data() + v.size()) {
+              std::cerr << "novacron: " << flag << " " << v << ": write a whole number\n";
+              return kUsage;
+            }
+            args[field] = n;
           } else {
             size_t eq = v.find('=');
             if (eq == std::string::npos || eq == 0) {
@@ -367,6 +378,8 @@ int main(int argc, char** argv) {
       printIncidents(d);
     else if (cmd == "incident")
       printIncident(d);
+    else if (cmd == "incidents_after")
+      printFeed(d);
     else if (cmd == "postmortem")
       std::cout << d["markdown"].get<std::string>();
     else if (cmd == "pause" || cmd == "resume")

@@ -163,6 +163,14 @@ void printLogs(const json& d) {
   if (d.empty()) std::cout << "no log lines in that time\n";
 }
 
+void printFeed(const json& d) {
+  for (const auto& e : d["events"]) {
+    std::cout << pad(std::to_string(e["seq"].get<int64_t>()), 8) << when(e["at"].get<double>())
+              << "  " << pad(e["incident"], 28) << e["kind"].get<std::string>() << "\n";
+  }
+  std::cout << "next: " << d["next"].get<int64_t>() << "\n";
+}
+
 void printBlocked(const json& d) {
   if (d.empty()) {
     std::cout << "no address is blocked\n";

@@ -17,6 +17,8 @@ void printIncident(const json& d);
 void printPlaybooks(const json& d);
 void printMetrics(const json& d);
 void printLogs(const json& d);
+/// `incidents feed`: the events after a cursor, and the cursor to go on from.
+void printFeed(const json& d);
 void printDiagnostics(const json& d);
 void printDbStatus(const json& d, bool detailed);
 void printCacheStatus(const json& d, bool detailed);

@@ -36,7 +36,7 @@ _novacron() {
     local opts="--socket --json --timeout --help"
     case $cmd in
       health) opts+=" --verbose" ;;
-      incidents) opts+=" --open --since" ;;
+      incidents) opts+=" --open --since --after --limit" ;;
       trigger) opts+=" --label --dry-run --reason" ;;
       deny | pause) opts+=" --reason" ;;
       db|cache) opts+=" --detailed" ;;
@@ -52,7 +52,7 @@ _novacron() {
     firewall) [[ -z $sub ]] && COMPREPLY=($(compgen -W "list" -- "$cur")) ;;
     incidents)
       if [[ -z $sub ]]; then
-        COMPREPLY=($(compgen -W "list show postmortem" -- "$cur"))
+        COMPREPLY=($(compgen -W "list show postmortem feed" -- "$cur"))
       elif [[ $sub == show || $sub == postmortem ]] && ((args == 0)); then
         COMPREPLY=($(compgen -W "$(_novacron_ids)" -- "$cur"))
       fi ;;

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "base/clock.h"
 #include "metrics/sample.h"
@@ -82,5 +83,16 @@ CommandReply setPaused(const IncidentContext& c, bool pause, const std::string& 
 /// use, each a valid value for every place it fills, before the incident opens: afterwards is too
 /// late to learn that an approved containment step cannot run.
 CommandReply trigger(const IncidentContext& c, const TriggerRequest& t, const Requester& who);
+
+/// The commands of io/control_commands.h that work on incidents; the agent answers the others.
+inline constexpr std::string_view kIncidentCommands[] = {
+    "incidents", "incidents_after", "incident", "postmortem", "trigger", "approve", "deny",
+    "ack",       "pause",           "resume"};
+
+/// Runs one of kIncidentCommands with its arguments as the control socket and /v1 give them
+/// ({"id", "action", "reason", "since", "all", "after", "limit", "playbook", "labels",
+/// "dry_run"}), checking each before anything changes; nullopt for any other command.
+std::optional<CommandReply> runIncidentCommand(const IncidentContext& c, std::string_view cmd,
+                                               const nlohmann::json& args, const Requester& who);
 
 }  // namespace novacron::incidents

@@ -5,6 +5,7 @@
 #include "base/json_text.h"
 #include "base/log.h"
 #include "base/text.h"
+#include "io/control_commands.h"
 
 namespace novacron::agent {
 
@@ -31,21 +32,21 @@ io::HttpResponse fromReply(const incidents::CommandReply& r) {
   return apiError(status, r.code, r.message);
 }
 
-std::vector<std::string> split(std::string_view s, char sep) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  for (;;) {
+std::vector<std::string_view> splitView(std::string_view s, char sep) {
+  std::vector<std::string_view> out;
+  for (size_t start = 0;;) {
     size_t end = s.find(sep, start);
-    out.emplace_back(s.substr(start, end - start));
+    out.push_back(s.substr(start, end - start));
     if (end == std::string_view::npos) return out;
     start = end + 1;
   }
 }
 
 std::optional<std::string> queryValue(const std::string& query, std::string_view key) {
-  for (const auto& pair : split(query, '&')) {
+  for (std::string_view pair : splitView(query, '&')) {
     size_t eq = pair.find('=');
-    if (pair.substr(0, eq) == key) return eq == std::string::npos ? "" : pair.substr(eq + 1);
+    if (pair.substr(0, eq) == key)
+      return std::string(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
   }
   return std::nullopt;
 }
@@ -72,34 +73,113 @@ io::HttpResponse methodNotAllowed(const char* allow) {
   return r;
 }
 
-// The body of a changing request: {"by": NAME, "reason": TEXT}; "approver" is taken for "by".
-struct Decision {
-  std::string by, reason;
+// A route of the command table, taken apart: "POST /v1/incidents/{id}/ack".
+struct Route {
+  std::string_view method;
+  std::vector<std::string_view> segments;                            // after /v1/
+  std::vector<std::pair<std::string_view, std::string_view>> query;  // name, "{field}" or value
 };
-std::optional<Decision> readDecision(const io::HttpRequest& r, std::string& why) {
-  json body = r.body.empty() ? json::object() : json::parse(r.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) {
-    why = "the body must be a JSON object such as {\"by\": \"alice\", \"reason\": \"...\"}";
-    return std::nullopt;
-  }
-  Decision d;
-  const char* key = body.contains("approver") ? "approver" : "by";
-  if (!body.contains(key) || !body[key].is_string() ||
-      !validName(body[key].get<std::string>(), 64)) {
-    why =
-        "\"by\" (or \"approver\") must name who decides: 1-64 letters, digits, '.', '_', '-' or "
-        "'@'";
-    return std::nullopt;
-  }
-  d.by = body[key].get<std::string>();
-  if (body.contains("reason")) {
-    if (!body["reason"].is_string() || body["reason"].get<std::string>().size() > 1000) {
-      why = "\"reason\" must be a string of at most 1000 bytes";
-      return std::nullopt;
+
+Route parseRoute(std::string_view text) {
+  Route r;
+  size_t space = text.find(' ');
+  r.method = text.substr(0, space);
+  std::string_view target = text.substr(space + 1);
+  size_t q = target.find('?');
+  r.segments = splitView(target.substr(0, q).substr(std::string_view("/v1/").size()), '/');
+  if (q != std::string_view::npos) {
+    for (std::string_view pair : splitView(target.substr(q + 1), '&')) {
+      size_t eq = pair.find('=');
+      r.query.emplace_back(pair.substr(0, eq), pair.substr(eq + 1));
     }
-    d.reason = body["reason"].get<std::string>();
   }
-  return d;
+  return r;
+}
+
+bool isField(std::string_view s) { return s.size() > 2 && s.front() == '{' && s.back() == '}'; }
+std::string fieldOf(std::string_view s) { return std::string(s.substr(1, s.size() - 2)); }
+// What a path's value names, in "no incident X".
+std::string nounOf(const std::string& field) { return field == "id" ? "incident" : field; }
+
+bool pathMatches(const Route& route, const std::vector<std::string_view>& parts) {
+  if (route.segments.size() != parts.size()) return false;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (!isField(route.segments[i]) && route.segments[i] != parts[i]) return false;
+  }
+  return true;
+}
+
+// A query value as its argument's kind wants it. A count that does not parse is passed on as
+// text, for the command to refuse with the message that says what it takes.
+json queryArg(const io::ControlCommand& c, const std::string& field, const std::string& text) {
+  for (const io::CommandArg& a : c.args) {
+    if (a.field == field && a.kind == io::CommandArg::Kind::kCount) {
+      if (auto n = parseInt(text)) return *n;
+    }
+  }
+  return text;
+}
+
+// The command whose route answers this method, path and query; `allow` the methods the path
+// has when none does; `formats` the answers it has besides JSON.
+struct Match {
+  const io::ControlCommand* command = nullptr;
+  Route route;
+  int fixed = -1;  // fixed query values it matched: the most specific route wins
+  std::string allow, formats = "json";
+};
+Match findRoute(const io::HttpRequest& r, const std::vector<std::string_view>& parts) {
+  Match m;
+  for (const io::ControlCommand& c : io::kControlCommands) {
+    if (c.route.empty()) continue;
+    Route route = parseRoute(c.route);
+    if (!pathMatches(route, parts)) continue;
+    int fixed = 0;
+    bool matches = true;
+    for (const auto& [name, value] : route.query) {
+      if (isField(value)) continue;
+      if (name == "format") m.formats += " or " + std::string(value);
+      ++fixed;
+      matches = matches && queryValue(r.query, name) == std::string(value);
+    }
+    if (route.method != r.method) {
+      if (m.allow.find(route.method) == std::string::npos)
+        m.allow += (m.allow.empty() ? "" : ", ") + std::string(route.method);
+      continue;
+    }
+    if (matches && fixed > m.fixed) {
+      m.command = &c;
+      m.route = route;
+      m.fixed = fixed;
+    }
+  }
+  return m;
+}
+
+const char* const kByRule =
+    "\"by\" (or \"approver\") must name who decides: 1-64 letters, digits, '.', '_', '-' or '@'";
+
+// A POST's body into `args`; "by" (or "approver") into `who`. Empty when it is well formed, else
+// why not.
+std::string readBody(const io::HttpRequest& r, const io::ControlCommand& c, json& args,
+                     incidents::Requester& who) {
+  json body = r.body.empty() ? json::object() : json::parse(r.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object())
+    return "the body must be a JSON object such as {\"by\": \"alice\", \"reason\": \"...\"}";
+  const char* key = body.contains("approver") ? "approver" : "by";
+  if (body.contains(key)) {
+    if (!body[key].is_string() || !validName(body[key].get<std::string>(), 64)) return kByRule;
+    who.name = body[key].get<std::string>();
+  } else if (c.decider == io::Decider::kRequired) {
+    return kByRule;
+  }
+  body.erase("by");
+  body.erase("approver");
+  for (auto& [name, value] : body.items()) {
+    if (args.contains(name)) return "\"" + quoteForMessage(name, 64) + "\" is given by the path";
+    args[name] = std::move(value);
+  }
+  return "";
 }
 
 }  // namespace
@@ -128,99 +208,63 @@ io::HttpResponse handleApi(const io::HttpRequest& r, ApiContext& c) {
   }
   // The caller is its token: that is the identity the agent vouches for; "by" in a body is the
   // caller's own words, recorded beside it.
-  const std::string identity = "token " + token_name;
-  auto parts = split(std::string_view(r.path).substr(std::string_view("/v1/").size()), '/');
-  bool get = r.method == "GET", post = r.method == "POST";
-  const incidents::IncidentContext& ic = c.incidents;
-
-  if (parts.size() == 1 && parts[0] == "status") {
-    if (!get) return methodNotAllowed("GET");
-    return jsonResponse(200, c.status());
+  incidents::Requester who{"token " + token_name, "token " + token_name};
+  auto parts = splitView(std::string_view(r.path).substr(std::string_view("/v1/").size()), '/');
+  Match m = findRoute(r, parts);
+  if (!m.command) {
+    if (!m.allow.empty()) return methodNotAllowed(m.allow.c_str());
+    return apiError(
+        404, "not_found",
+        "no such endpoint: " + quoteForMessage(r.method, 16) + " " + quoteForMessage(r.path, 200));
   }
-  if (parts.size() == 1 && parts[0] == "validate") {
-    if (!get) return methodNotAllowed("GET");
+  const io::ControlCommand& command = *m.command;
+  auto format = queryValue(r.query, "format");
+  if (m.fixed == 0 && format && *format != "json")
+    return apiError(400, "bad_request", "format is " + m.formats);
+  // The arguments: the path's values, the query's, then a POST's body.
+  json args = json::object();
+  std::string described;  // the path's values, for the log
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (!isField(m.route.segments[i])) continue;
+    std::string field = fieldOf(m.route.segments[i]);
+    const std::string value(parts[i]);
+    if (!validName(value, 200))
+      return apiError(404, "not_found", "no " + nounOf(field) + " " + quoteForMessage(value, 64));
+    args[field] = value;
+    described += " " + value;
+  }
+  for (const auto& [name, value] : m.route.query) {
+    if (!isField(value)) continue;
+    auto given = queryValue(r.query, name);
+    if (!given) continue;
+    std::string field = fieldOf(value);
+    if (field == "id" && !validName(*given, 200))
+      return apiError(404, "not_found", "no incident " + quoteForMessage(*given, 64));
+    args[field] = queryArg(command, field, *given);
+  }
+  if (r.method == "POST") {
+    if (std::string why = readBody(r, command, args, who); !why.empty())
+      return apiError(400, "bad_request", why);
+    logWarning("http api: " + std::string(command.name) + described + " by " + who.name + " (" +
+               who.identity + ")");
+  }
+  incidents::CommandReply reply;
+  if (command.name == "status") {
+    reply.data = c.status();
+  } else if (command.name == "validate") {
     if (!c.validate) return apiError(404, "not_found", "validation is not available here");
-    auto id = queryValue(r.query, "incident");
-    if (id && !validName(*id, 200)) return apiError(404, "not_found", "no incident " + *id);
-    return fromReply(c.validate(id));
+    std::optional<std::string> id;
+    if (args.contains("id")) id = args["id"].get<std::string>();
+    reply = c.validate(id);
+  } else if (auto answered = incidents::runIncidentCommand(c.incidents, command.name, args, who)) {
+    reply = std::move(*answered);
+  } else {
+    return apiError(500, "internal", std::string(command.name) + " has a route and no handler");
   }
-  if (parts.size() == 1 && (parts[0] == "pause" || parts[0] == "resume")) {
-    if (!post) return methodNotAllowed("POST");
-    std::string why;
-    auto d = readDecision(r, why);
-    if (!d) return apiError(400, "bad_request", why);
-    logWarning("http api: " + parts[0] + " by " + d->by + " (" + identity + ")");
-    return fromReply(incidents::setPaused(ic, parts[0] == "pause", d->by, d->reason));
-  }
-  if (parts.size() == 1 && parts[0] == "incidents") {
-    if (!get) return methodNotAllowed("GET");
-    auto after = parseInt(queryValue(r.query, "after").value_or("0"));
-    auto limit = parseInt(queryValue(r.query, "limit").value_or("100"));
-    if (!after || *after < 0 || !limit || *limit < 1 || *limit > 1000) {
-      return apiError(400, "bad_request",
-                      "after is an event sequence number (>= 0), limit 1-1000 (default 100)");
-    }
-    return fromReply(incidents::incidentsAfter(ic, *after, static_cast<size_t>(*limit)));
-  }
-  if (parts.size() >= 2 && parts[0] == "incidents") {
-    const std::string& id = parts[1];
-    if (!validName(id, 200)) return apiError(404, "not_found", "no incident " + id);
-    if (parts.size() == 2) {
-      if (!get) return methodNotAllowed("GET");
-      auto format = queryValue(r.query, "format");
-      if (format && *format == "postmortem") {
-        incidents::CommandReply pm = incidents::postmortem(ic, id);
-        if (!pm.ok()) return fromReply(pm);
-        return {200, "text/markdown; charset=utf-8", pm.data["markdown"].get<std::string>(), {}};
-      }
-      if (format && *format != "json")
-        return apiError(400, "bad_request", "format is json (default) or postmortem");
-      return fromReply(incidents::showIncident(ic, id));
-    }
-    bool ack = parts.size() == 3 && parts[2] == "ack";
-    bool decision =
-        parts.size() == 5 && parts[2] == "actions" && (parts[4] == "approve" || parts[4] == "deny");
-    if (ack || decision) {
-      if (!post) return methodNotAllowed("POST");
-      if (decision && !validName(parts[3], 200))
-        return apiError(404, "not_found", "no action " + parts[3]);
-      std::string why;
-      auto d = readDecision(r, why);
-      if (!d) return apiError(400, "bad_request", why);
-      std::string cmd = ack ? "ack" : parts[4];
-      logWarning("http api: " + cmd + " " + id + (decision ? " " + parts[3] : "") + " by " + d->by +
-                 " (" + identity + ")");
-      return fromReply(
-          incidents::decide(ic, cmd, id, decision ? parts[3] : "", {identity, d->by}, d->reason));
-    }
-  }
-  if (parts.size() == 3 && parts[0] == "playbooks" && parts[2] == "trigger") {
-    if (!post) return methodNotAllowed("POST");
-    json body = r.body.empty() ? json::object() : json::parse(r.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object() || body.contains("playbook")) {
-      return apiError(400, "bad_request",
-                      "the body must be a JSON object such as {\"by\": \"alice\", \"labels\": "
-                      "{\"address\": \"203.0.113.9\"}, \"reason\": \"...\"}");
-    }
-    std::string by = identity;
-    if (body.contains("by")) {
-      if (!body["by"].is_string() || !validName(body["by"].get<std::string>(), 64))
-        return apiError(400, "bad_request",
-                        "\"by\" must be 1-64 letters, digits, '.', '_', '-' "
-                        "or '@'");
-      by = body["by"].get<std::string>();
-      body.erase("by");
-    }
-    std::string why;
-    auto t = incidents::readTrigger(body, why);
-    if (!t) return apiError(400, "bad_request", why);
-    t->playbook = parts[1];
-    logWarning("http api: trigger " + quoteForMessage(parts[1], 64) + " by " + identity);
-    return fromReply(incidents::trigger(ic, *t, {identity, by}));
-  }
-  return apiError(
-      404, "not_found",
-      "no such endpoint: " + quoteForMessage(r.method, 16) + " " + quoteForMessage(r.path, 200));
+  // A second answer at the same path (?format=postmortem) is the command's Markdown.
+  if (m.fixed > 0 && reply.ok() && reply.data.contains("markdown"))
+    return {200, "text/markdown; charset=utf-8", reply.data["markdown"].get<std::string>(), {}};
+  return fromReply(reply);
 }
 
 }  // namespace novacron::agent

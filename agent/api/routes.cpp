@@ -26,10 +26,7 @@ io::HttpResponse Agent::Impl::handleHttp(const io::HttpRequest& r) {
   } else if (r.path.starts_with("/v1/")) {
     handler = "v1";
     ApiContext api{api_token, incidentContext(), [this] { return statusJson(); },
-                   [this](const std::optional<std::string>& id) {
-                     return incidents::validateRecovery(incidentContext(), store,
-                                                        config.policy_lookback, id);
-                   }};
+                   [this](const std::optional<std::string>& id) { return validate(id); }};
     res = handleApi(r, api);
   } else if (r.path == "/") {
     res.body = "novacron-agent " + std::string(kVersion) +

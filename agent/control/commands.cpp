@@ -31,62 +31,66 @@ void Agent::Impl::handleControl(std::string_view line, const PeerCredentials& pe
                        (config.control_admin_group ? " (" + *config.control_admin_group + ")"
                                                    : std::string())));
   }
-  // The one command answered later: the broker holds the firewall.
-  if (cmd == "firewall_list") return firewallList(std::move(reply));
-  // One entry per command, in the order the error for an unknown one lists them.
-  using Run = std::string (*)(Impl&, const std::string&, const json&, const PeerCredentials&);
-  static constexpr Run kIncidentCommand = [](Impl& a, const std::string& c, const json& in,
-                                             const PeerCredentials& who) {
-    return a.incidentCommand(c, in, who);
-  };
-  static constexpr std::pair<std::string_view, Run> kCommands[] = {
-      {"status", [](Impl& a, auto&, auto&, auto&) { return okReply(a.statusJson()); }},
-      {"health", [](Impl& a, auto&, auto&, auto&) { return okReply(a.statusJson()); }},
+  // The commands the agent answers itself (io/control_commands.h has them all; those on incidents
+  // go to incidents::runIncidentCommand, and firewall_list, answered later, to firewallList).
+  using Run = std::string (*)(Impl&, const json&);
+  static constexpr std::pair<std::string_view, Run> kAgentCommands[] = {
+      {"status", [](Impl& a, const json&) { return okReply(a.statusJson()); }},
+      {"health", [](Impl& a, const json&) { return okReply(a.statusJson()); }},
       {"metrics",
-       [](Impl& a, auto&, const json& in, auto&) {
+       [](Impl& a, const json& in) {
          if (in.contains("match") && !in["match"].is_string())
            return errorReply("bad_request", "\"match\" must be a string");
          return okReply(a.metricsJson(in.value("match", "")));
        }},
-      {"playbooks", [](Impl& a, auto&, auto&, auto&) { return okReply(a.playbooksJson()); }},
-      {"incidents", kIncidentCommand},
-      {"incident", kIncidentCommand},
-      {"postmortem", kIncidentCommand},
-      {"trigger", [](Impl& a, auto&, const json& in,
-                     const PeerCredentials& who) { return a.triggerCommand(in, who); }},
-      {"approve", kIncidentCommand},
-      {"deny", kIncidentCommand},
-      {"ack", kIncidentCommand},
-      {"pause", kIncidentCommand},
-      {"resume", kIncidentCommand},
+      {"playbooks", [](Impl& a, const json&) { return okReply(a.playbooksJson()); }},
       {"diagnostics",
-       [](Impl& a, auto&, auto&, auto&) {
+       [](Impl& a, const json&) {
          return okReply(actions::diagnosticsReport(a.store, a.clock.now(), ""));
        }},
-      {"db_status",
-       [](Impl& a, auto&, auto&, auto&) { return okReply(a.sources.describe("postgres")); }},
+      {"db_status", [](Impl& a, const json&) { return okReply(a.sources.describe("postgres")); }},
+      {"cache_status", [](Impl& a, const json&) { return okReply(a.sources.describe("redis")); }},
       {"validate",
-       [](Impl& a, auto&, const json& in, auto&) {
+       [](Impl& a, const json& in) {
          if (in.contains("id") && !in["id"].is_string())
            return errorReply("bad_request", "\"id\" must be a string");
          std::optional<std::string> id;
          if (in.contains("id")) id = in["id"].get<std::string>();
-         auto r = incidents::validateRecovery(a.incidentContext(), a.store,
-                                              a.config.policy_lookback, id);
+         auto r = a.validate(id);
          return r.ok() ? okReply(r.data) : errorReply(r.code, r.message);
        }},
-      {"cache_status",
-       [](Impl& a, auto&, auto&, auto&) { return okReply(a.sources.describe("redis")); }},
-      {"logs", [](Impl& a, auto&, const json& in, auto&) { return a.logsCommand(in); }},
+      {"logs", [](Impl& a, const json& in) { return a.logsCommand(in); }},
       {"version",
-       [](Impl&, auto&, auto&, auto&) {
+       [](Impl&, const json&) {
          return okReply({{"version", kVersion}});
        }},
   };
-  for (const auto& [name, run] : kCommands) {
-    if (name == cmd) return reply(run(*this, cmd, args, peer));
+  // Every command of the table is answered by exactly one of the three.
+  static_assert(
+      [] {
+        for (const auto& c : io::kControlCommands) {
+          int by = c.name == "firewall_list";
+          for (const auto& entry : kAgentCommands) by += entry.first == c.name;
+          for (std::string_view name : incidents::kIncidentCommands) by += name == c.name;
+          if (by != 1) return false;
+        }
+        return std::size(io::kControlCommands) ==
+               std::size(kAgentCommands) + std::size(incidents::kIncidentCommands) + 1;
+      }(),
+      "a command of io/control_commands.h has no handler, or two");
+  // The one command answered later: the broker holds the firewall.
+  if (cmd == "firewall_list") return firewallList(std::move(reply));
+  if (std::ranges::find(incidents::kIncidentCommands, cmd) !=
+      std::end(incidents::kIncidentCommands)) {
+    // The peer is named on the timeline of those that change something (a name service lookup:
+    // not made for the commands that only read the agent).
+    const std::string who = peerName(peer.uid);
+    auto r = incidents::runIncidentCommand(incidentContext(), cmd, args, {who, who});
+    return reply(r->ok() ? okReply(r->data) : errorReply(r->code, r->message));
   }
-  // The commands are io/control_commands.h's; each has its entry above.
+  for (const auto& [name, run] : kAgentCommands) {
+    if (name == cmd) return reply(run(*this, args));
+  }
   std::string known;
   for (const auto& c : io::kControlCommands)
     known += (known.empty() ? "" : ", ") + std::string(c.name);
@@ -131,55 +135,12 @@ std::string Agent::Impl::logsCommand(const json& args) {
   return okReply(lines);
 }
 
-// `trigger`: opens an incident by hand, as the runbook's incident-response script does.
-std::string Agent::Impl::triggerCommand(const json& args, const PeerCredentials& peer) {
-  std::string why;
-  auto t = incidents::readTrigger(args, why);
-  if (!t) return errorReply("bad_request", why);
-  if (t->playbook.empty()) return errorReply("bad_request", "trigger needs \"playbook\"");
-  std::string who = peerName(peer.uid);
-  incidents::CommandReply reply = incidents::trigger(incidentContext(), *t, {who, who});
-  if (!reply.ok()) return errorReply(reply.code, reply.message);
-  return okReply(reply.data);
-}
-
-// Commands on incidents; the peer is named on the timeline of those that change something.
-std::string Agent::Impl::incidentCommand(const std::string& cmd, const json& args,
-                                         const PeerCredentials& peer) {
-  std::string who = peerName(peer.uid);
-  auto str = [&](const char* key) {
-    return args.contains(key) && args[key].is_string() ? args[key].get<std::string>()
-                                                       : std::string();
-  };
-  incidents::IncidentContext c = incidentContext();
-  incidents::CommandReply reply;
-  if (cmd == "incidents") {
-    // Open ones by default; {"all": true} for every one, "since" in seconds back.
-    auto back = io::secondsArg(args, "since");
-    if (!back || (args.contains("all") && !args["all"].is_boolean())) {
-      return errorReply("bad_request",
-                        "\"since\" is a number of seconds (0 to 10 years), \"all\" a boolean");
-    }
-    std::optional<TimePoint> since;
-    if (*back) since = clock.now() - **back;
-    reply = incidents::listIncidents(c, since, args.value("all", false));
-  } else if (cmd == "pause" || cmd == "resume") {
-    reply = incidents::setPaused(c, cmd == "pause", who, str("reason"));
-  } else if (str("id").empty()) {
-    return errorReply("bad_request", cmd + " needs \"id\"");
-  } else if (cmd == "incident") {
-    reply = incidents::showIncident(c, str("id"));
-  } else if (cmd == "postmortem") {
-    reply = incidents::postmortem(c, str("id"));
-  } else {
-    reply = incidents::decide(c, cmd, str("id"), str("action"), {who, who}, str("reason"));
-  }
-  if (!reply.ok()) return errorReply(reply.code, reply.message);
-  return okReply(reply.data);
-}
-
 incidents::IncidentContext Agent::Impl::incidentContext() {
   return {incident_store.get(), manager.get(), clock, config.node_id, store_error, &evaluator};
+}
+
+incidents::CommandReply Agent::Impl::validate(const std::optional<std::string>& id) {
+  return incidents::validateRecovery(incidentContext(), store, config.policy_lookback, id);
 }
 
 }  // namespace novacron::agent

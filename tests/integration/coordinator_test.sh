@@ -130,7 +130,16 @@ grep -q '"node_id":"node-7"' "$WORK/api.out" || fail "status: $(cat "$WORK/api.o
 grep -q '"outbox":{' "$WORK/api.out" || fail "status lacks the outbox: $(cat "$WORK/api.out")"
 [[ $(api -H "Authorization: Bearer $API_TOKEN" "$URL/v1/incidents?after=0&limit=5") == 200 ]] || fail "incidents"
 grep -q '"next":5' "$WORK/api.out" || fail "cursor: $(cat "$WORK/api.out")"
-pass "/v1 refuses a missing or wrong token and serves status and the event cursor"
+# The same command on the control socket: one table serves both, so the page is the same.
+events() { python3 -c 'import json, sys; d = json.load(sys.stdin); print(json.dumps(d.get("data", d)["events"]))'; }
+[[ $(nc --json incidents feed --after 0 --limit 5 | events) == "$(events <"$WORK/api.out")" ]] ||
+  fail "incidents feed differs from /v1/incidents: $(diff <(nc --json incidents feed --after 0 --limit 5 | events | tr , '\n') <(events <"$WORK/api.out" | tr , '\n'))"
+nc incidents feed --after 2 --limit 1 | grep -q '^next: 3$' || fail "incidents feed: $(nc incidents feed --after 2 --limit 1)"
+set +e
+nc incidents feed --limit x >/dev/null 2>&1
+[[ $? == 64 ]] || fail "--limit x is a usage error"
+set -e
+pass "/v1 refuses a missing or wrong token and serves status and the event cursor, as the socket does"
 
 # The restart handed the held incidents over; a new one waits for its approval.
 nc trigger hold0 >/dev/null
