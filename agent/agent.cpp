@@ -117,8 +117,7 @@ void Agent::Impl::openIncidentStore() {
   manager = std::make_unique<incidents::IncidentManager>(io, *incident_store, clock, store,
                                                          managerOptions());
   manager->setPolicy(evaluator.policyPtr());
-  manager->onClosed(
-      [this](const std::string& p, const metrics::Labels& l) { evaluator.close(p, l); });
+  evaluator.setOwner(manager.get());
   auto paused = incident_store->state("paused");
   bool on = paused && paused->value_or("false") == "true";
   manager->setPaused(on);

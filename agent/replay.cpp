@@ -69,26 +69,18 @@ class LineReader {
   bool eof_ = false;
 };
 
-std::string describe(const policy::Decision& d, const policy::PolicySet& set) {
-  using policy::DecisionKind;
-  switch (d.kind) {
-    case DecisionKind::kOpen:
-      return "SEV-" + std::to_string(d.severity) + "  " + d.reason;
-    case DecisionKind::kRunAction:
-    case DecisionKind::kAwaitApproval: {
-      const policy::Playbook* p = set.find(d.playbook);
-      std::string type;
-      if (p) {
-        for (const auto& a : p->actions) {
-          if (a.id == d.action) type = a.type;
-        }
-      }
-      return d.action + " (" + type + ")" +
-             (d.kind == DecisionKind::kRunAction ? " would run" : " would wait for approval");
-    }
-    default:
-      return d.reason;
-  }
+// The first step of an incident that opens, as the incident manager would take it when nothing
+// passes it over (an only_if, the kill switch, a budget): the replay has no manager, and says
+// what it would do.
+struct FirstStep {
+  const char* kind;  // "run" or "await_approval"
+  std::string what;
+};
+std::optional<FirstStep> firstStep(const policy::Playbook& p) {
+  if (p.actions.empty()) return std::nullopt;
+  const policy::ActionSpec& a = p.actions.front();
+  if (a.automated) return FirstStep{"run", a.id + " (" + a.type + ") would run"};
+  return FirstStep{"await_approval", a.id + " (" + a.type + ") would wait for approval"};
 }
 
 }  // namespace
@@ -119,6 +111,7 @@ int runReplay(const ReplayOptions& options, std::ostream& out, std::ostream& err
   metrics::MetricStore::AppendHint hint;  // a recording's moments list their series alike
   policy::Evaluator eval(load.policy, options.evaluator);
   std::map<policy::DecisionKind, int> counts;
+  int would_run = 0, would_wait = 0;
   std::vector<metrics::Sample> batch;
   std::optional<TimePoint> batch_time, first, last;
   size_t samples = 0;
@@ -127,12 +120,25 @@ int runReplay(const ReplayOptions& options, std::ostream& out, std::ostream& err
     if (!batch_time) return;
     store.append(*batch_time, batch, &hint);
     store.trim(*batch_time);
-    for (const auto& d : eval.evaluate(store, *batch_time)) {
+    auto print = [&](TimePoint at, std::string_view kind, const policy::Decision& d,
+                     const std::string& what) {
+      char padded[16];
+      std::snprintf(padded, sizeof(padded), "%-9s", std::string(kind).c_str());
+      out << formatTimestamp(at) << "  " << padded << " " << withLabels(d.playbook, d.labels)
+          << "  " << what << "\n";
+    };
+    for (const policy::Decision& d : eval.evaluate(store, *batch_time)) {
       ++counts[d.kind];
-      char kind[16];
-      std::snprintf(kind, sizeof(kind), "%-9s", std::string(policy::decisionName(d.kind)).c_str());
-      out << formatTimestamp(d.at) << "  " << kind << " " << withLabels(d.playbook, d.labels)
-          << "  " << describe(d, *load.policy) << "\n";
+      bool open = d.kind == policy::DecisionKind::kOpen;
+      print(d.at, policy::decisionName(d.kind), d,
+            open ? "SEV-" + std::to_string(d.severity) + "  " + d.reason : d.reason);
+      if (!open) continue;
+      const policy::Playbook* p = load.policy->find(d.playbook);
+      if (d.flapping || !p) continue;  // opened while flapping: no step is taken
+      if (auto step = firstStep(*p)) {
+        ++(std::string_view(step->kind) == "run" ? would_run : would_wait);
+        print(d.at, step->kind, d, step->what);
+      }
     }
     batch.clear();
   };
@@ -174,11 +180,9 @@ int runReplay(const ReplayOptions& options, std::ostream& out, std::ostream& err
   }
   out << "summary: " << counts[policy::DecisionKind::kOpen] << " opened, "
       << counts[policy::DecisionKind::kResolve] << " resolved, " << eval.open().size()
-      << " still open at the end; actions that would run: "
-      << counts[policy::DecisionKind::kRunAction]
-      << ", waiting for approval: " << counts[policy::DecisionKind::kAwaitApproval] << "; "
-      << samples << " samples from " << formatTimestamp(*first) << " to " << formatTimestamp(*last)
-      << "\n";
+      << " still open at the end; actions that would run: " << would_run
+      << ", waiting for approval: " << would_wait << "; " << samples << " samples from "
+      << formatTimestamp(*first) << " to " << formatTimestamp(*last) << "\n";
   return 0;
 }
 

@@ -58,7 +58,7 @@ void Agent::Impl::handleDecisions(const std::vector<policy::Decision>& decisions
     std::string line = std::string(d.dry_run ? "[dry-run] " : "") + "decision " +
                        std::string(policy::decisionName(d.kind)) + " " +
                        withLabels(d.playbook, d.labels) + " SEV-" + std::to_string(d.severity) +
-                       (d.action.empty() ? "" : " action " + d.action) + ": " + d.reason;
+                       ": " + d.reason;
     log(d.kind == policy::DecisionKind::kOpen || d.kind == policy::DecisionKind::kEscalate
             ? LogLevel::kWarning
             : LogLevel::kNotice,

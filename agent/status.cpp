@@ -173,8 +173,8 @@ bool Agent::Impl::paused() const {
 json Agent::Impl::decisionJson(const policy::Decision& d) const {
   return {{"at", toSeconds(d.at)},  {"kind", policy::decisionName(d.kind)},
           {"playbook", d.playbook}, {"labels", metrics::labelsToJson(d.labels)},
-          {"severity", d.severity}, {"action", d.action},
-          {"reason", d.reason},     {"dry_run", d.dry_run}};
+          {"severity", d.severity}, {"reason", d.reason},
+          {"dry_run", d.dry_run}};
 }
 
 json Agent::Impl::policyJson() const {

@@ -20,8 +20,8 @@ std::string stringArg(const json& args, const char* key) {
 CommandReply list(const IncidentContext& c, const json& args) {
   auto back = io::secondsArg(args, "since");
   if (!back || (args.contains("all") && !args["all"].is_boolean())) {
-    return CommandReply::error("bad_request",
-                               "\"since\" is a number of seconds (0 to 10 years), \"all\" a boolean");
+    return CommandReply::error(
+        "bad_request", "\"since\" is a number of seconds (0 to 10 years), \"all\" a boolean");
   }
   std::optional<TimePoint> since;
   if (*back) since = c.clock.now() - **back;
@@ -51,7 +51,8 @@ std::optional<CommandReply> runIncidentCommand(const IncidentContext& c, std::st
   if (std::find(std::begin(kIncidentCommands), std::end(kIncidentCommands), cmd) ==
       std::end(kIncidentCommands))
     return std::nullopt;
-  if (!args.is_object()) return CommandReply::error("bad_request", "the arguments must be an object");
+  if (!args.is_object())
+    return CommandReply::error("bad_request", "the arguments must be an object");
   if (args.contains("reason") &&
       (!args["reason"].is_string() || args["reason"].get<std::string>().size() > 1000)) {
     return CommandReply::error("bad_request", "\"reason\" must be a string of at most 1000 bytes");
@@ -62,7 +63,8 @@ std::optional<CommandReply> runIncidentCommand(const IncidentContext& c, std::st
     std::string why;
     auto t = readTrigger(args, why);
     if (!t) return CommandReply::error("bad_request", why);
-    if (t->playbook.empty()) return CommandReply::error("bad_request", "trigger needs \"playbook\"");
+    if (t->playbook.empty())
+      return CommandReply::error("bad_request", "trigger needs \"playbook\"");
     return trigger(c, *t, who);
   }
   if (cmd == "pause" || cmd == "resume")

@@ -11,7 +11,7 @@
 namespace novacron::incidents {
 
 struct IncidentManager::Incident {
-  enum class Phase { kOpen, kRunning, kAwaitingApproval, kDeferred, kVerifying };
+  using Phase = IncidentManager::Phase;
   IncidentRecord rec;
   metrics::Labels labels;
   std::string key;  // playbook and labels, the unit of cooldowns

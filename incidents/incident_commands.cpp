@@ -295,9 +295,8 @@ CommandReply trigger(const IncidentContext& c, const TriggerRequest& t, const Re
   c.manager->handle(*decisions);
   auto id = c.manager->incidentFor(t.playbook, t.labels);
   if (!id) {
-    // Not recorded (the store, or a bug): the evaluator must not keep it open, or the playbook
-    // could never be triggered again.
-    c.evaluator->close(t.playbook, t.labels);
+    // Not recorded (the store, or a bug): the manager does not hold it, so the evaluator lets it
+    // be triggered again when next asked.
     return CommandReply::error("store", "the incident could not be recorded; see novacron logs");
   }
   std::string labels;

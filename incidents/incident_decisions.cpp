@@ -57,7 +57,7 @@ Result<void> IncidentManager::approve(const std::string& incident_id, const std:
     return r.error();
   }
   event(**inc, "approval_granted", decider(action, approver, name, reason));
-  (*inc)->phase = Incident::Phase::kDeferred;
+  enter(**inc, Incident::Phase::kDeferred);
   runAction(**inc);
   return {};
 }

@@ -111,6 +111,13 @@ std::optional<std::string> IncidentManager::incidentFor(const std::string& playb
   return std::nullopt;
 }
 
+bool IncidentManager::holds(std::string_view playbook, const metrics::Labels& labels) const {
+  for (const auto& [id, inc] : incidents_) {
+    if (inc->rec.playbook == playbook && inc->labels == labels) return true;
+  }
+  return held_.count(keyOf(std::string(playbook), labels)) > 0;
+}
+
 void IncidentManager::handle(const std::vector<Decision>& decisions) {
   // One decision's failure (a bug) must not cost the others their turn.
   for (const Decision& d : decisions) {
@@ -127,13 +134,13 @@ void IncidentManager::handleOne(const Decision& d) {
       return;
     }
     auto id = incidentFor(d.playbook, d.labels);
-    if (!id) return;
+    if (!id) {
+      // The condition of an incident escalated earlier has cleared: it may open again.
+      if (d.kind == DecisionKind::kResolve) held_.erase(keyOf(d.playbook, d.labels));
+      return;
+    }
     Incident& inc = *incidents_.at(*id);
     switch (d.kind) {
-      case DecisionKind::kRunAction:
-      case DecisionKind::kAwaitApproval:
-        if (inc.phase == Incident::Phase::kOpen) startAction(inc, 0);
-        break;
       case DecisionKind::kEscalate:
         inc.rec.severity = d.severity;
         written("cannot record the state of incident " + inc.rec.id,
@@ -176,6 +183,8 @@ void IncidentManager::open(const Decision& d) {
   inc->rec.opened_at = now;
   inc->labels = d.labels;
   inc->key = keyOf(d.playbook, d.labels);
+  inc->flapping = d.flapping;
+  held_.erase(inc->key);
   // Recorded, with its `opened` event, before anything is done about it. The counter restarts
   // with the agent, so an id can already exist (a restart within the same second): take the next
   // number.
@@ -196,7 +205,6 @@ void IncidentManager::open(const Decision& d) {
     writeFailed("cannot record an incident for " + d.playbook +
                     "; nothing runs for it until it can be recorded",
                 created.error());
-    if (on_closed_) on_closed_(d.playbook, d.labels);
     return;
   }
   writeSucceeded();
@@ -228,6 +236,35 @@ void IncidentManager::open(const Decision& d) {
   logWarning("incident " + ref.rec.id + " opened: " + d.playbook + " SEV-" +
              std::to_string(d.severity));
   notice(ref, "initial_alert", d.reason);
+  // The manager alone chooses an incident's steps, its first too: none while the condition flaps
+  // (until it settles), none for a playbook without actions (a human takes it).
+  if (!ref.flapping && !p->actions.empty()) startAction(ref, 0);
+}
+
+// The incident's one state machine is its phase; the state the store, the API and the notices
+// show follows from it, and is written when it changes.
+IncidentState IncidentManager::shownState(Phase phase) {
+  switch (phase) {
+    case Incident::Phase::kOpen:
+      return IncidentState::kOpen;
+    case Incident::Phase::kRunning:
+    case Incident::Phase::kDeferred:
+      return IncidentState::kMitigating;
+    case Incident::Phase::kAwaitingApproval:
+      return IncidentState::kAwaitingApproval;
+    case Incident::Phase::kVerifying:
+      return IncidentState::kVerifying;
+  }
+  return IncidentState::kMitigating;
+}
+
+void IncidentManager::enter(Incident& inc, Phase phase) {
+  inc.phase = phase;
+  if (inc.rec.state == shownState(phase)) return;
+  inc.rec.state = shownState(phase);
+  written("cannot record the state of incident " + inc.rec.id,
+          store_.updateIncident(inc.rec.id, inc.rec.state, inc.rec.severity,
+                                inc.rec.acknowledged_at, std::nullopt));
 }
 
 void IncidentManager::startAction(Incident& inc, size_t index) {
@@ -256,12 +293,8 @@ void IncidentManager::startAction(Incident& inc, size_t index) {
     }
   }
   if (!a.automated) {
-    inc.phase = Incident::Phase::kAwaitingApproval;
     inc.approval_expires = clock_.now() + a.approval.timeout.value_or(options_.approval_timeout);
-    inc.rec.state = IncidentState::kAwaitingApproval;
-    written("cannot record the state of incident " + inc.rec.id,
-            store_.updateIncident(inc.rec.id, inc.rec.state, inc.rec.severity,
-                                  inc.rec.acknowledged_at, std::nullopt));
+    enter(inc, Incident::Phase::kAwaitingApproval);
     if (auto r = store_.requestApproval(inc.rec.id, a.id, clock_.now(), inc.approval_expires); !r)
       writeFailed("incident " + inc.rec.id + ": cannot record the approval request", r.error());
     event(inc, "approval_requested",
@@ -271,7 +304,7 @@ void IncidentManager::startAction(Incident& inc, size_t index) {
                {"distinct_approver", a.approval.distinct_approver}});
     return;
   }
-  inc.phase = Incident::Phase::kDeferred;  // runAction decides whether it can start now
+  enter(inc, Incident::Phase::kDeferred);  // runAction decides whether it can start now
   runAction(inc);
 }
 
@@ -286,7 +319,7 @@ void IncidentManager::runAction(Incident& inc) {
       event(inc, "action_deferred",
             json{{"action", a.id}, {"budget", "flapping"}, {"reason", "flapping"}});
     inc.run_id = -1;
-    inc.phase = Incident::Phase::kDeferred;
+    enter(inc, Incident::Phase::kDeferred);
     return;
   }
   // An approved action passes the kill switch (a human chose to run it) but not the other limits.
@@ -296,7 +329,7 @@ void IncidentManager::runAction(Incident& inc) {
             json{{"action", a.id}, {"budget", refusal->budget}, {"reason", refusal->reason}});
     }
     inc.run_id = -1;  // remembers that the deferral is recorded
-    inc.phase = Incident::Phase::kDeferred;
+    enter(inc, Incident::Phase::kDeferred);
     return;
   }
   auto run = store_.startActionRun(inc.rec.id, a.id, a.type, now);
@@ -306,11 +339,7 @@ void IncidentManager::runAction(Incident& inc) {
     return;
   }
   inc.run_id = *run;
-  inc.phase = Incident::Phase::kRunning;
-  inc.rec.state = IncidentState::kMitigating;
-  written("cannot record the state of incident " + inc.rec.id,
-          store_.updateIncident(inc.rec.id, inc.rec.state, inc.rec.severity,
-                                inc.rec.acknowledged_at, std::nullopt));
+  enter(inc, Incident::Phase::kRunning);
   event(inc, "action_started",
         json{{"action", a.id}, {"type", a.type}, {"run", *run}, {"dry_run", inc.rec.dry_run}});
   limits_.started(*p, inc.key, now);
@@ -387,13 +416,9 @@ void IncidentManager::actionDone(const std::string& id, int64_t run, actions::Ru
     nextAction(inc, "no verification criteria");
     return;
   }
-  inc.phase = Incident::Phase::kVerifying;
   inc.verify_since = clock_.now();
   inc.holding_since.reset();
-  inc.rec.state = IncidentState::kVerifying;
-  written("cannot record the state of incident " + inc.rec.id,
-          store_.updateIncident(inc.rec.id, inc.rec.state, inc.rec.severity,
-                                inc.rec.acknowledged_at, std::nullopt));
+  enter(inc, Incident::Phase::kVerifying);
   event(inc, "verification_started", json{{"window", formatDuration(p->verify.window)}});
 }
 
@@ -458,17 +483,16 @@ void IncidentManager::finish(Incident& inc, IncidentState state, const std::stri
   }
   log(resolved ? LogLevel::kNotice : LogLevel::kWarning,
       "incident " + inc.rec.id + " " + state_name + ": " + reason);
-  // The evaluator holds an incident open until told: after a verified recovery, and after any end
-  // of one it cannot watch clear by itself (a playbook without `when`, an incident opened by
-  // hand). An escalated incident of a watched condition stays open there until the condition
-  // clears, so that it does not open again at once while a human works on it.
+  // The incident ends here, and for the evaluator when it next asks (holds): after a verified
+  // recovery, and after any end of one it cannot watch clear by itself (a playbook without
+  // `when`, an incident opened by hand). An escalated incident of a watched condition is held
+  // open until the condition clears, so that it does not open again at once while a human works
+  // on it.
   const policy::Playbook* p = playbook(inc);
-  bool tell = resolved || !p || !p->when || !inc.rec.triggered_by.empty();
-  std::string id = inc.rec.id;
-  std::string playbook_name = inc.rec.playbook;
-  metrics::Labels labels = inc.labels;
+  const bool ends = resolved || !p || !p->when || !inc.rec.triggered_by.empty();
+  if (!ends) held_.insert(inc.key);
+  const std::string id = inc.rec.id;  // `inc` goes with its entry
   incidents_.erase(id);
-  if (tell && on_closed_) on_closed_(playbook_name, labels);
 }
 
 void IncidentManager::tick() {

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -53,7 +54,7 @@ struct ManagerOptions {
 /// before anything is done about it; its actions in order, each only past the limits and, if not
 /// automated, after an approval; after each, its verification; resolved when verification holds,
 /// escalated when no action is left. Every step is a timeline event. Event-loop only.
-class IncidentManager {
+class IncidentManager : public policy::IncidentOwner {
  public:
   IncidentManager(boost::asio::io_context& io, Store& store, const Clock& clock,
                   const metrics::MetricStore& metrics, ManagerOptions options);
@@ -63,11 +64,11 @@ class IncidentManager {
   /// A reload: new limits, timeouts and action settings for what starts from now on.
   void setOptions(ManagerOptions options);
   void setPaused(bool paused) { paused_ = paused; }
-  /// Called when the manager closes an incident the evaluator still holds: verification held, or
-  /// an incident of a manual playbook or one opened by hand ended in any way.
-  void onClosed(std::function<void(const std::string& playbook, const metrics::Labels&)> cb) {
-    on_closed_ = std::move(cb);
-  }
+  /// The one answer to "is this incident open": the evaluator asks it (policy::IncidentOwner).
+  /// An incident escalated while its condition was watched is held open until the condition
+  /// clears (the evaluator's resolve), so that it does not open again at once while a human works
+  /// on it; one verified, or of a playbook without a condition, or opened by hand, is not.
+  bool holds(std::string_view playbook, const metrics::Labels& labels) const override;
 
   void handle(const std::vector<policy::Decision>& decisions);
   /// The agent is stopping: every running action's process group gets SIGTERM, then SIGKILL if
@@ -97,6 +98,12 @@ class IncidentManager {
 
  private:
   struct Incident;
+  /// Where an incident in flight is: its one state machine. The state it shows (IncidentState:
+  /// the store's column, the API, notices) follows from it (shownState), and ends in finish().
+  enum class Phase { kOpen, kRunning, kAwaitingApproval, kDeferred, kVerifying };
+  static IncidentState shownState(Phase phase);
+  /// Moves the incident to `phase`, recording the state it shows when that changes.
+  void enter(Incident& inc, Phase phase);
   void handleOne(const policy::Decision& d);
   void tickOne(const std::string& id, TimePoint now);
   void open(const policy::Decision& d);
@@ -107,8 +114,8 @@ class IncidentManager {
   void actionDone(const std::string& id, int64_t run, actions::RunState state,
                   const std::string& result_json);
   void nextAction(Incident& inc, const std::string& why);
-  /// Ends the incident (resolved or escalated), erases it, and tells the evaluator where it
-  /// cannot see the end by itself.
+  /// Ends the incident (resolved or escalated) and erases it; an escalated one of a watched
+  /// condition stays held (holds) until the condition clears.
   void finish(Incident& inc, IncidentState state, const std::string& reason);
   /// Escalates an incident whose handling failed with an exception, so that it does not hang.
   void handOver(const std::string& id, const std::string& why);
@@ -142,7 +149,7 @@ class IncidentManager {
   policy::Limits limits_;
   bool paused_ = false;
   std::map<std::string, std::unique_ptr<Incident>> incidents_;  ///< active ones, by id
-  std::function<void(const std::string&, const metrics::Labels&)> on_closed_;
+  std::set<std::string> held_;  ///< keys of escalated incidents whose condition has not cleared
   uint64_t counter_ = 0;
   std::string store_error_;
   struct Running {

@@ -18,10 +18,6 @@ std::string_view decisionName(DecisionKind kind) {
       return "flapping";
     case DecisionKind::kSettled:
       return "settled";
-    case DecisionKind::kRunAction:
-      return "run";
-    case DecisionKind::kAwaitApproval:
-      return "await_approval";
   }
   return "?";
 }
@@ -39,8 +35,7 @@ void Evaluator::setPolicy(PolicyPtr policy) {
 
 Decision Evaluator::make(DecisionKind kind, const Playbook& p, const Labels& labels, int severity,
                          TimePoint now, std::string reason) const {
-  return Decision{kind, now, p.name, labels, severity, "", std::move(reason), options_.dry_run,
-                  now};
+  return Decision{kind, now, p.name, labels, severity, std::move(reason), options_.dry_run, now};
 }
 
 void Evaluator::noteTransition(const Playbook& p, const Labels& labels, Instance& inst,
@@ -68,19 +63,22 @@ void Evaluator::fire(const Playbook& p, const Labels& labels, Instance& inst, Ti
   Decision open = make(DecisionKind::kOpen, p, labels, inst.severity, now, reason);
   if (!inst.manual && inst.pending_since.time_since_epoch().count() != 0)
     open.since = inst.pending_since;
+  size_t at = out.size();
   out.push_back(std::move(open));
   noteTransition(p, labels, inst, now, out);
-  if (inst.flapping || p.actions.empty()) return;
-  const ActionSpec& first = p.actions.front();
-  Decision d = make(
-      first.automated ? DecisionKind::kRunAction : DecisionKind::kAwaitApproval, p, labels,
-      inst.severity, now,
-      first.automated
-          ? "automated action " + first.type
-          : first.type + " needs an approval" +
-                (first.approval.distinct_approver ? " from someone other than the trigger" : ""));
-  d.action = first.id;
-  out.push_back(std::move(d));
+  out[at].flapping = inst.flapping;
+}
+
+void Evaluator::askOwner() {
+  if (!owner_) return;
+  for (auto& [name, instances] : instances_) {
+    for (auto& [labels, inst] : instances) {
+      if (inst.phase == Instance::Phase::kFiring && !owner_->holds(name, labels)) {
+        inst.phase = Instance::Phase::kIdle;
+        inst.resolving = false;
+      }
+    }
+  }
 }
 
 namespace {
@@ -100,6 +98,7 @@ std::string heldFor(const Playbook& p) {
 
 std::vector<Decision> Evaluator::evaluate(const metrics::MetricStore& store, TimePoint now) {
   std::vector<Decision> out;
+  askOwner();
   EvalContext ctx{store, now, options_.lookback};
   for (const Playbook& p : policy_->playbooks) {
     if (p.enabled && p.when) evaluatePlaybook(p, ctx, out);
@@ -222,6 +221,7 @@ Result<std::vector<Decision>> Evaluator::trigger(std::string_view playbook, Labe
   if (!p->enabled)
     return makeError(ErrorCode::kInvalidArgument, "playbook '" + p->name + "' is disabled");
   metrics::sortLabels(labels);
+  askOwner();
   Instance& inst = instances_[p->name][labels];
   if (inst.phase == Instance::Phase::kFiring) {
     return makeError(ErrorCode::kInvalidArgument,
@@ -249,7 +249,8 @@ std::vector<Evaluator::Open> Evaluator::open() const {
   std::vector<Open> out;
   for (const auto& [name, instances] : instances_) {
     for (const auto& [labels, inst] : instances) {
-      if (inst.phase == Instance::Phase::kFiring)
+      // Between evaluations the owner's word is the one that counts.
+      if (inst.phase == Instance::Phase::kFiring && (!owner_ || owner_->holds(name, labels)))
         out.push_back({name, labels, inst.severity, inst.fired_at, inst.flapping});
     }
   }

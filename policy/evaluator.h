@@ -13,30 +13,30 @@
 namespace novacron::policy {
 
 enum class DecisionKind {
-  kOpen,           ///< a condition held for its `for`: an incident opens
-  kEscalate,       ///< escalate_when held: the incident's severity rises
-  kResolve,        ///< the resolve condition held for the `for` duration
-  kFlapping,       ///< opened and resolved too often: no new actions until it settles
-  kSettled,        ///< no longer flapping
-  kRunAction,      ///< run this automated action
-  kAwaitApproval,  ///< this action waits for a human approval
+  kOpen,      ///< a condition held for its `for`: an incident opens
+  kEscalate,  ///< escalate_when held: the incident's severity rises
+  kResolve,   ///< the resolve condition held for the `for` duration
+  kFlapping,  ///< opened and resolved too often: no new actions until it settles
+  kSettled,   ///< no longer flapping
 };
 std::string_view decisionName(DecisionKind kind);
 
-/// What the evaluator wants done. It never does anything itself; the incident manager does.
+/// What the evaluator saw: a condition's transitions. It never does anything itself; the incident
+/// manager does, and chooses each incident's steps (its first included).
 struct Decision {
   DecisionKind kind;
   TimePoint at;
   std::string playbook;
   metrics::Labels labels;  ///< the label set the incident is about ({} for host-wide)
   int severity = 0;
-  std::string action;  ///< for kRunAction and kAwaitApproval
   std::string reason;  ///< one sentence for the timeline
   bool dry_run = false;
   /// For kOpen: when the condition started to hold (the detection time is `at` minus this).
   TimePoint since{};
   /// For kOpen by hand: who triggered it ("alice (uid 1000)"); empty when the policy did.
   std::string by = {};
+  /// For kOpen: it opened while flapping, so no step starts until it settles.
+  bool flapping = false;
 };
 
 struct EvaluatorOptions {
@@ -45,6 +45,18 @@ struct EvaluatorOptions {
   milliseconds flap_window{std::chrono::minutes(30)};
   int flap_threshold = 4;
   bool dry_run = false;
+};
+
+/// Who holds the incidents the evaluator's decisions open: the incident manager. The evaluator
+/// asks it rather than being told: an incident that ended there (verified, handed over, never
+/// recorded) ends here at the next evaluation or trigger, and its condition must then hold for its
+/// `for` again to open it again.
+class IncidentOwner {
+ public:
+  virtual ~IncidentOwner() = default;
+  /// True while an incident of `playbook` for `labels` is open there, or held open (escalated
+  /// while its condition still holds, so that it does not open again at once).
+  virtual bool holds(std::string_view playbook, const metrics::Labels& labels) const = 0;
 };
 
 /// Evaluates every enabled playbook against the metric store each cycle and emits decisions on
@@ -60,6 +72,8 @@ class Evaluator {
   /// removed or disabled playbooks are forgotten (the incident manager closes them).
   void setPolicy(PolicyPtr policy);
   void setOptions(const EvaluatorOptions& options) { options_ = options; }
+  /// The owner of the incidents (null: the evaluator's own view stands, as in a replay).
+  void setOwner(const IncidentOwner* owner) { owner_ = owner; }
   const PolicySet& policy() const { return *policy_; }
   const PolicyPtr& policyPtr() const { return policy_; }
 
@@ -70,11 +84,11 @@ class Evaluator {
   Result<std::vector<Decision>> trigger(std::string_view playbook, metrics::Labels labels,
                                         const std::string& reason, TimePoint now);
 
-  /// Closes an incident from outside (a human, or verification that succeeded): the condition
-  /// must then hold again for its `for` to reopen it. False if it was not open.
+  /// Closes an incident when there is no owner to ask (a replay, a test): the condition must then
+  /// hold again for its `for` to reopen it. False if it was not open.
   bool close(std::string_view playbook, const metrics::Labels& labels);
 
-  /// Incidents open right now.
+  /// Incidents open right now (those the owner, when there is one, holds).
   struct Open {
     std::string playbook;
     metrics::Labels labels;
@@ -113,6 +127,8 @@ class Evaluator {
   void stepFiring(const Playbook& p, const metrics::Labels& labels, Tri truth, Instance& inst,
                   FiringChecks& checks, std::vector<Decision>& out);
   void forgetQuiet(TimePoint now, std::vector<Decision>& out);
+  /// Closes what is open here and no longer held by the owner.
+  void askOwner();
   void fire(const Playbook& p, const metrics::Labels& labels, Instance& inst, TimePoint now,
             const std::string& reason, std::vector<Decision>& out);
   void noteTransition(const Playbook& p, const metrics::Labels& labels, Instance& inst,
@@ -122,6 +138,7 @@ class Evaluator {
 
   PolicyPtr policy_;
   EvaluatorOptions options_;
+  const IncidentOwner* owner_ = nullptr;
   // By playbook name, then label set: one lookup per playbook per cycle, none per series.
   std::map<std::string, Instances, std::less<>> instances_;
 };

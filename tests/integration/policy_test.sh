@@ -36,7 +36,12 @@ PIDS+=("$AGENT_PID")
 wait_for 10 grep -q 'decision open always_busy SEV-3: load_tasks > 0 held for 300ms' "$WORK/agent.log" ||
   fail "no open decision"
 grep -q '<4>.*\[dry-run\] decision open always_busy' "$WORK/agent.log" || fail "dry-run marker and warning level"
-grep -q '\[dry-run\] decision run always_busy SEV-3 action report' "$WORK/agent.log" || fail "first action decision"
+# The incident manager takes the first step (the evaluator only sees the condition): planned, in
+# dry-run.
+INC=$("$CLI" --socket "$WORK/state/agent.sock" --json incidents |
+  python3 -c 'import json, sys; print([i["id"] for i in json.load(sys.stdin)["data"] if i["playbook"] == "always_busy"][0])')
+wait_for 10 bash -c "'$CLI' --socket '$WORK/state/agent.sock' --json incident '$INC' | grep -q '\"action\":\"report\",\"dry_run\":true'" ||
+  fail "first step: $("$CLI" --socket "$WORK/state/agent.sock" --json incident "$INC")"
 metrics=$(curl -fsS "http://127.0.0.1:$PORT/metrics")
 grep -q '^novacron_policy_firing{playbook="always_busy"} 1' <<<"$metrics" || fail "firing metric"
 grep -q '^novacron_policy_playbooks{state="disabled"} 1' <<<"$metrics" || fail "disabled count"

@@ -56,7 +56,7 @@ struct Loop {
                         "",
                         {notify_url, std::nullopt, 5s}}});
     manager->setPolicy(policyFrom(yaml));
-    manager->onClosed([this](const std::string& p, const Labels& l) { evaluator.close(p, l); });
+    evaluator.setOwner(manager.get());
   }
 
   // One second: a disk sample, evaluation, decisions, then wait (bounded) for running actions.
@@ -189,6 +189,29 @@ TEST(IncidentManagerTest, NoActionLeftEscalates) {
   ASSERT_GE(k.size(), 2u);
   EXPECT_EQ(k[k.size() - 2], "escalated");
   EXPECT_EQ(k.back(), "notification") << "the escalation notice follows";
+}
+
+// The manager is the one owner of "is this incident open": the evaluator asks it. An escalated
+// incident of a watched condition is held while the condition holds (no second incident while a
+// human works on the first), and released when the evaluator sees it clear.
+TEST(IncidentManagerTest, AnEscalatedIncidentIsHeldUntilItsConditionClears) {
+  Loop loop(kDisk);
+  loop.step(0.97);
+  auto id = *loop.manager->incidentFor("disk", root());
+  EXPECT_EQ(loop.kinds(id)[4], "action_started") << "the manager took the first step itself";
+  for (int i = 0; i < 25 && loop.manager->incidentFor("disk", root()); ++i) loop.step(0.97);
+  ASSERT_EQ((*loop.store->incident(id))->state, incidents::IncidentState::kEscalated);
+  EXPECT_TRUE(loop.manager->holds("disk", root()));
+  for (int i = 0; i < 5; ++i) loop.step(0.97);
+  EXPECT_FALSE(loop.manager->incidentFor("disk", root()).has_value()) << "no second incident";
+  ASSERT_EQ(loop.evaluator.open().size(), 1u);
+  loop.step(0.5);  // the condition clears: the evaluator resolves what the manager held
+  EXPECT_FALSE(loop.manager->holds("disk", root()));
+  EXPECT_TRUE(loop.evaluator.open().empty());
+  loop.step(0.97);
+  auto again = loop.manager->incidentFor("disk", root());
+  ASSERT_TRUE(again.has_value()) << "it opens again once it has cleared";
+  EXPECT_NE(*again, id);
 }
 
 const char* kApproval = R"(
