@@ -91,8 +91,8 @@ json Agent::Impl::healthJson() const {
   bool all_ok = true;
   for (const auto& [group, h] : sampling()) {
     if (h->runs == 0) continue;
-    collectors[h->name] = h->ok ? "ok" : "down: " + h->last_error;
-    all_ok = all_ok && h->ok;
+    collectors[h->name] = h->up ? "ok" : "down: " + h->last_error;
+    all_ok = all_ok && h->up;
   }
   double age =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - last_heartbeat).count();
@@ -121,12 +121,12 @@ json Agent::Impl::statusJson() const {
   for (const auto& [group, h] : sampling()) {
     cols.push_back({{"name", h->name},
                     {"group", group},
-                    {"ok", h->ok},
+                    {"ok", h->up},
                     {"runs", h->runs},
                     {"errors", h->errors},
                     {"last_error", h->last_error},
-                    {"last_duration_seconds", h->last_duration_seconds},
-                    {"last_success", h->runs && h->ok ? toSeconds(h->last_success) : 0.0}});
+                    {"last_duration_seconds", h->duration_seconds},
+                    {"last_success", h->runs && h->up ? toSeconds(h->last_success) : 0.0}});
   }
   return {{"node_id", config.node_id},
           {"labels", config.node_labels},

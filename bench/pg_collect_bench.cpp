@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
         ++seen;
         samples = s.size();
         if (seen == 2) cpu_start = cpuSeconds();  // the first cycle connects: not counted
-        if (seen > 2) wall.push_back(self->health().last_duration_seconds * 1e3);
+        if (seen > 2) wall.push_back(self->health().duration_seconds * 1e3);
         if (seen == cycles + 2) io.stop();
       });
   self = &collector;

@@ -11,21 +11,19 @@ std::vector<std::string> CollectorGroup::sweep(TimePoint now, milliseconds budge
     CollectorHealth& h = health_[i];
     auto start = std::chrono::steady_clock::now();
     auto result = collectors_[i]->collect(now, budget);
-    h.last_duration_seconds =
+    const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    ++h.runs;
+    const bool first = h.runs == 0, was_up = h.up;
     if (!result) {
-      ++h.errors;
-      if (h.ok || h.runs == 1 || h.last_error != result.error().message) {
-        messages.push_back("collector " + h.name + " failed: " + result.error().message);
-      }
-      h.ok = false;
-      h.last_error = result.error().message;
+      const std::string& why = result.error().message;
+      if (was_up || first || h.last_error != why)
+        messages.push_back("collector " + h.name + " failed: " + why);
+      h.finished(why, seconds);
       latest_[i].clear();
       continue;
     }
-    if (!h.ok && h.runs > 1) messages.push_back("collector " + h.name + " recovered");
-    h.ok = true;
+    if (!was_up && !first) messages.push_back("collector " + h.name + " recovered");
+    h.finished({}, seconds);
     h.last_success = now;
     store.append(now, *result, &hints_[i]);
     latest_[i] = std::move(*result);
@@ -40,10 +38,7 @@ void CollectorGroup::latest(collectors::Batches& out) const {
 void CollectorGroup::status(std::vector<collectors::SourceStatus>& rows) const {
   if (!reports_) return;
   for (const auto& h : health_) {
-    if (h.runs == 0) continue;
-    double err = static_cast<double>(h.errors) / static_cast<double>(h.runs);
-    rows.push_back({h.name, "collector", h.ok ? "ok" : "down", h.last_duration_seconds, err,
-                    h.ok ? "" : h.last_error});
+    if (h.runs > 0) rows.push_back(h.row("collector"));
   }
 }
 

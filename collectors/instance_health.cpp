@@ -4,18 +4,6 @@
 
 namespace novacron::collectors {
 
-SourceStatus instanceStatus(const InstanceHealth& h, std::string kind) {
-  double err = h.runs ? static_cast<double>(h.errors) / static_cast<double>(h.runs) : 0;
-  return {h.name,
-          std::move(kind),
-          h.runs == 0 ? "pending"
-          : h.up      ? "ok"
-                      : "down",
-          h.last_duration_seconds,
-          err,
-          h.up ? "" : h.last_error};
-}
-
 nlohmann::json instanceJson(const InstanceHealth& h, std::string_view prefix) {
   nlohmann::json metrics = nlohmann::json::object();
   for (const auto& smp : h.latest) {

@@ -8,23 +8,16 @@
 #include <vector>
 
 #include "collectors/source.h"
+#include "collectors/target_health.h"
 #include "metrics/sample.h"
 
 namespace novacron::collectors {
 
 /// What the status matrix and `novacron db|cache status` show of one server the agent
-/// connects to (a PostgreSQL or Redis instance).
-struct InstanceHealth {
-  std::string name;
-  bool up = false;
-  std::string last_error;
-  double last_duration_seconds = 0;
-  uint64_t runs = 0, errors = 0;
+/// connects to (a PostgreSQL or Redis instance): its health, and its latest samples.
+struct InstanceHealth : TargetHealth {
   std::vector<metrics::Sample> latest;
 };
-
-/// Its row of the status matrix: pending before the first collection, then ok or down.
-SourceStatus instanceStatus(const InstanceHealth& h, std::string kind);
 
 /// {name, up, error, metrics}: the latest values keyed by metric name without `prefix`, with
 /// labels other than `instance` appended as {label=value}.

@@ -41,7 +41,7 @@ class InstanceSet : public Source {
     for (const auto& i : instances_) out.add(i->health().latest);
   }
   void status(std::vector<SourceStatus>& rows) const override {
-    for (const auto& i : instances_) rows.push_back(instanceStatus(i->health(), kind_));
+    for (const auto& i : instances_) rows.push_back(i->health().row(kind_));
   }
 
  protected:

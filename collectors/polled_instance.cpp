@@ -51,17 +51,11 @@ void PolledInstance::finish(TimePoint now, std::vector<metrics::Sample> samples,
   if (!running()) return;
   samples.insert(samples.begin(),
                  {settings_.up, {{"instance", settings_.name}}, error.empty() ? 1.0 : 0.0});
-  ++health_.runs;
-  health_.up = error.empty();
-  if (!error.empty()) {
-    ++health_.errors;
-    health_.last_error = error;
-    down();
-  }
+  health_.finished(error, health_.duration_seconds);
+  if (!error.empty()) down();
   health_.latest = samples;
   if (sink_) sink_(now, std::move(samples));
-  health_.last_duration_seconds =
-      std::chrono::duration<double>(cycle_.end(settings_.interval)).count();
+  health_.duration_seconds = std::chrono::duration<double>(cycle_.end(settings_.interval)).count();
 }
 
 }  // namespace novacron::collectors

@@ -103,8 +103,8 @@ Result<std::vector<metrics::Sample>> SelfCollector::collect(TimePoint /*now*/,
   for (const CollectorGroup* g : groups_) {
     for (const CollectorHealth& h : g->health()) {
       if (h.runs == 0) continue;
-      out.push_back({&kUp, {{"collector", h.name}}, h.ok ? 1.0 : 0.0});
-      out.push_back({&kDuration, {{"collector", h.name}}, h.last_duration_seconds});
+      out.push_back({&kUp, {{"collector", h.name}}, h.up ? 1.0 : 0.0});
+      out.push_back({&kDuration, {{"collector", h.name}}, h.duration_seconds});
       out.push_back({&kErrors, {{"collector", h.name}}, static_cast<double>(h.errors)});
     }
   }

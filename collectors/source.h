@@ -6,29 +6,14 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "collectors/target_health.h"
 #include "metrics/sample.h"
 
 namespace novacron::collectors {
 
-/// One row of the runbook's service status matrix.
-struct SourceStatus {
-  std::string name;
-  std::string kind;    ///< "collector", "http probe", "postgres", "delivery", …
-  std::string status;  ///< ok, degraded, down or pending
-  double latency_seconds = 0;
-  double error_ratio = 0;
-  std::string detail;
-};
-
 /// One sampling collector's recent runs, for /healthz and `novacron status`.
-struct CollectorHealth {
-  std::string name;
-  bool ok = false;         ///< the last run succeeded
-  std::string last_error;  ///< message of the last failure, kept after recovery
-  double last_duration_seconds = 0;
+struct CollectorHealth : TargetHealth {
   TimePoint last_success{};
-  uint64_t runs = 0;
-  uint64_t errors = 0;
 };
 
 /// The batches that /metrics and `novacron metrics` serve: pointers into the sources, and the

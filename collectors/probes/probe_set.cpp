@@ -31,7 +31,10 @@ void ProbeSet::configure(const std::vector<collectors::ProbeConfig>& probes) {
   stop();
   for (const auto& c : probes) {
     auto p = std::make_shared<Probe>(io_, c);
-    p->health = {c.name, c.type, c.target, false, false, 0, 0, ""};
+    p->health = {};
+    p->health.name = c.name;
+    p->health.type = c.type;
+    p->health.target = c.target;
     probes_.push_back(p);
     // A raw pointer: the probe owns its cycle, and nothing of a stopped cycle runs.
     p->cycle.start([this, probe = p.get()] { check(*probe); });
@@ -66,17 +69,14 @@ void ProbeSet::record(Probe& probe, const ProbeResult& r,
     size_t failed = 0;
     for (const auto& o : p->outcomes) failed += !o.second;
     ProbeHealth& h = p->health;
-    h.checked = true;
-    h.up = r.ok;
     // Timed here, to the microsecond: the checks report whole milliseconds.
-    h.latency_seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    h.finished(r.ok ? "" : validUtf8(r.error),
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     h.error_ratio = static_cast<double>(failed) / static_cast<double>(p->outcomes.size());
-    if (!r.ok) h.last_error = validUtf8(r.error);
     auto defs = collectors::probeMetrics();
     metrics::Labels labels = {{"probe", p->config.name}, {"type", p->config.type}};
     p->latest = {{defs[0], labels, r.ok ? 1.0 : 0.0},
-                 {defs[1], labels, h.latency_seconds},
+                 {defs[1], labels, h.duration_seconds},
                  {defs[2], labels, h.error_ratio}};
     if (sink_) sink_(now, p->latest);
   }
@@ -95,14 +95,8 @@ std::vector<ProbeHealth> ProbeSet::health() const {
 }
 
 void ProbeSet::status(std::vector<collectors::SourceStatus>& rows) const {
-  for (const auto& p : health()) {
-    std::string status = !p.checked          ? "pending"
-                         : !p.up             ? "down"
-                         : p.error_ratio > 0 ? "degraded"
-                                             : "ok";
-    rows.push_back({p.name, p.type + " probe", status, p.latency_seconds, p.error_ratio,
-                    p.up && p.error_ratio == 0 ? p.target : p.last_error});
-  }
+  for (const auto& p : health())
+    rows.push_back(p.row(p.type + " probe", p.error_ratio > 0, p.error_ratio, p.target));
 }
 
 }  // namespace novacron::collectors

@@ -10,6 +10,7 @@
 #include "collectors/probes/probe.h"
 #include "collectors/probes/probe_config.h"
 #include "collectors/source.h"
+#include "collectors/target_health.h"
 #include "metrics/sample.h"
 
 namespace boost::asio {
@@ -19,13 +20,9 @@ class io_context;
 namespace novacron::collectors {
 
 /// What `novacron status` shows for one probe.
-struct ProbeHealth {
-  std::string name, type, target;
-  bool checked = false;  ///< at least one check has finished
-  bool up = false;
-  double latency_seconds = 0;
+struct ProbeHealth : TargetHealth {
+  std::string type, target;
   double error_ratio = 0;  ///< over the probe's window
-  std::string last_error;
 };
 
 /// The configured service probes, each on its own timer: every check's outcome becomes

@@ -179,23 +179,23 @@ void ScrapeSet::scrape(Target& target) {
           } else {
             error = "unknown Content-Encoding '" + quoteForMessage(r.content_encoding, 64) + "'";
           }
-          h.scraped = true;
-          h.up = error.empty();
-          h.duration_seconds =
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+          h.finished(
+              validUtf8(error),
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
           h.series = read.samples.size();
           h.dropped = read.dropped;
           h.bad_lines = read.bad_lines;
-          h.last_error =
-              !error.empty()       ? validUtf8(error)
-              : read.bad_lines > 0 ? std::to_string(read.bad_lines) +
+          if (h.up)
+            h.last_error =
+                read.bad_lines > 0 ? std::to_string(read.bad_lines) +
                                          " line(s) skipped, first at " + read.first_error
-              : read.hosts_names > 0
-                  ? std::to_string(read.hosts_names) + " series named as this host's metrics (" +
-                        validUtf8(read.hosts_name) + ") left out: an application may not serve them"
-              : read.dropped > 0 ? std::to_string(read.dropped) + " series over max_series " +
-                                       std::to_string(t->config.max_series) + " left out"
-                                 : "";
+                : read.hosts_names > 0
+                    ? std::to_string(read.hosts_names) + " series named as this host's metrics (" +
+                          validUtf8(read.hosts_name) +
+                          ") left out: an application may not serve them"
+                : read.dropped > 0 ? std::to_string(read.dropped) + " series over max_series " +
+                                         std::to_string(t->config.max_series) + " left out"
+                                   : "";
           auto defs = scrapeMetrics();
           metrics::Labels labels = {{"target", t->config.name}};
           t->own = {{defs[0], labels, h.up ? 1.0 : 0.0},
@@ -229,13 +229,9 @@ std::vector<ScrapeHealth> ScrapeSet::health() const {
 
 void ScrapeSet::status(std::vector<SourceStatus>& rows) const {
   for (const auto& h : health()) {
-    std::string status = !h.scraped                         ? "pending"
-                         : !h.up                            ? "down"
-                         : h.bad_lines > 0 || h.dropped > 0 ? "degraded"
-                                                            : "ok";
-    rows.push_back(
-        {h.name, "scrape", status, h.duration_seconds, h.up ? 0.0 : 1.0,
-         h.last_error.empty() ? std::to_string(h.series) + " series from " + h.url : h.last_error});
+    rows.push_back(h.row(
+        "scrape", h.bad_lines > 0 || h.dropped > 0, h.up ? 0.0 : 1.0,
+        h.last_error.empty() ? std::to_string(h.series) + " series from " + h.url : h.last_error));
   }
 }
 

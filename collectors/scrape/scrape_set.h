@@ -8,6 +8,7 @@
 #include "base/clock.h"
 #include "collectors/scrape/scrape_config.h"
 #include "collectors/source.h"
+#include "collectors/target_health.h"
 #include "metrics/exposition_parser.h"
 #include "metrics/sample.h"
 
@@ -18,15 +19,12 @@ class io_context;
 namespace novacron::collectors {
 
 /// What `novacron status` shows for one scrape target.
-struct ScrapeHealth {
-  std::string name, url;
-  bool scraped = false;  ///< at least one scrape has finished
-  bool up = false;
-  double duration_seconds = 0;
+/// Its last_error also says what a scrape that succeeded skipped.
+struct ScrapeHealth : TargetHealth {
+  std::string url;
   size_t series = 0;
   size_t dropped = 0;
   size_t bad_lines = 0;
-  std::string last_error;  ///< why the last scrape failed, or what it skipped
 };
 
 /// The configured local Prometheus endpoints, each on its own timer. A scrape reads the text

@@ -117,7 +117,7 @@ class SystemdUnitsSource final : public Source {
   void stop() override { units_.stop(); }
   void latest(Batches& out) const override { out.add(units_.health().latest); }
   void status(std::vector<SourceStatus>& rows) const override {
-    rows.push_back(instanceStatus(units_.health(), "systemd units"));
+    rows.push_back(units_.health().row("systemd units"));
   }
 
  private:

@@ -51,8 +51,8 @@ TEST(CollectorGroupTest, AFailingCollectorNeverStopsTheOthers) {
   ASSERT_EQ(msgs.size(), 1u);
   EXPECT_EQ(msgs[0], "collector a failed: gone: x");
   EXPECT_EQ(pb->runs, 1);
-  EXPECT_FALSE(group.health()[0].ok);
-  EXPECT_TRUE(group.health()[1].ok);
+  EXPECT_FALSE(group.health()[0].up);
+  EXPECT_TRUE(group.health()[1].up);
   EXPECT_TRUE(group.latest()[0].empty());
   EXPECT_EQ(group.latest()[1].size(), 1u);
   EXPECT_EQ(store.seriesCount(), 1u);

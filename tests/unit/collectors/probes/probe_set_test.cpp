@@ -83,7 +83,7 @@ TEST(ProbeSetTest, HttpTcpAndSystemdProbesReportUpLatencyAndErrors) {
   EXPECT_TRUE(health[3].up) << health[3].last_error;
   EXPECT_FALSE(health[4].up);
   EXPECT_EQ(health[4].last_error, "inactive");
-  EXPECT_GT(health[0].latency_seconds, 0.0);
+  EXPECT_GT(health[0].duration_seconds, 0.0);
 
   auto latest = h.io.run([&] { return h.set->latest(); });
   ASSERT_EQ(latest.size(), 15u) << "up, latency and error ratio per probe";

@@ -192,7 +192,7 @@ TEST(ScrapeSetTest, SeriesReachMetricsOnlyWhenATargetExposesThem) {
   // Both scraped at least once (bounded generously), then what /metrics would serve.
   for (int i = 0; i < 3000; ++i) {
     auto hs = h.wait(1);
-    if (hs.size() == 2 && hs[0].scraped && hs[1].scraped) break;
+    if (hs.size() == 2 && hs[0].runs > 0 && hs[1].runs > 0) break;
     std::this_thread::sleep_for(10ms);
   }
   auto served = servedNow();
