@@ -5,7 +5,6 @@
 #include <optional>
 #include <string>
 
-
 namespace novacron::collectors {
 
 /// One row of the runbook's service status matrix.
@@ -20,9 +19,9 @@ struct SourceStatus {
 
 struct TargetHealth {
   std::string name;
-  uint64_t runs = 0;    ///< cycles finished
-  uint64_t errors = 0;  ///< of which failed
-  bool up = false;      ///< the last cycle succeeded
+  uint64_t runs = 0;            ///< cycles finished
+  uint64_t errors = 0;          ///< of which failed
+  bool up = false;              ///< the last cycle succeeded
   double duration_seconds = 0;  ///< the last cycle's
   std::string last_error;       ///< why the last failure failed (kept after recovery)
 
