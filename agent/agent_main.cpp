@@ -36,7 +36,7 @@ constexpr const char* kUsage =
     "                   FILE:LINE:COLUMN: reason for every problem\n"
     "  --list-metrics   print the metric reference as a Markdown table\n"
     "  --list-actions   print the action type reference as a Markdown table\n"
-    "  --list-sources   print the source plugins' configuration reference as a Markdown table\n"
+    "  --list-sources   print the sources' configuration reference as a Markdown table\n"
     "  --version        print the version\n"
     "\n"
     "replay runs the playbooks of DIR (and the built-ins with --builtin) over samples\n"
@@ -170,7 +170,7 @@ int main(int argc, char** argv) {
       std::cout << novacron::actions::actionReference();
       return 0;
     } else if (a == "--list-sources") {
-      std::cout << novacron::collectors::pluginReference();
+      std::cout << novacron::agent::sourcesReference();
       return 0;
     } else if (a == "--version") {
       std::cout << "novacron-agent " << novacron::kVersion << "\n";

@@ -353,112 +353,143 @@ Config defaultConfig(const ConfigEnv& env) {
   return c;
 }
 
+namespace {
+
+// What reading the sections shares: where the control socket's path was given, for the check of
+// its length once every section is read.
+struct Reading {
+  YamlReader& r;
+  Config& c;
+  const ConfigEnv& env;
+  yaml::Node socket_node;
+};
+
+void readUser(Reading& in, const yaml::Node& n) {
+  auto s = in.r.string(n, "user");
+  if (!s) return;
+  if (s->empty() || *s == "root" || s->find_first_of(" :/\n") != std::string::npos)
+    in.r.error(n, "user '" + escapeControl(*s) +
+                      "' must name the unprivileged user the agent runs as, not root");
+  else
+    in.c.user = *s;
+}
+
+void readStore(Reading& in, const yaml::Node& n) {
+  if (!in.r.checkMap(n, "store", {"retention", "max_size_mib"})) return;
+  if (auto v = in.r.get(n, "retention", "store.retention"); v.IsDefined()) {
+    if (auto d = in.r.duration(v, "store.retention", 1h, 3650 * 24h)) in.c.store_retention = *d;
+  }
+  if (auto v = in.r.get(n, "max_size_mib", "store.max_size_mib"); v.IsDefined()) {
+    if (auto m = in.r.integer(v, "store.max_size_mib", 1, 1 << 20))
+      in.c.store_max_bytes = static_cast<uint64_t>(*m) << 20;
+  }
+}
+
+void readMode(Reading& in, const yaml::Node& n) {
+  auto s = in.r.string(n, "mode");
+  if (!s) return;
+  if (*s == "enforce" || *s == "dry-run")
+    in.c.dry_run = *s == "dry-run";
+  else
+    in.r.error(n, "mode '" + *s + "' must be enforce or dry-run");
+}
+
+void readStateDir(Reading& in, const yaml::Node& n) {
+  if (auto s = in.r.string(n, "state_dir")) {
+    in.c.state_dir = absoluteFrom(in.env.cwd, *s);
+    in.c.control_socket_path = in.c.state_dir / kControlSocketName;
+  }
+}
+
+void readControlSocket(Reading& in, const yaml::Node& n) {
+  if (!in.r.checkMap(n, "control_socket", {"path", "group", "admin_group"})) return;
+  for (const char* key : {"group", "admin_group"}) {
+    std::string what = std::string("control_socket.") + key;
+    auto g = in.r.get(n, key, what);
+    if (!g.IsDefined()) continue;
+    if (auto name = in.r.string(g, what)) {
+      if (!::getgrnam(name->c_str()))
+        in.r.error(g, what + ": no group '" + *name + "' on this host");
+      else
+        (std::string_view(key) == "group" ? in.c.control_group : in.c.control_admin_group) = *name;
+    }
+  }
+  auto path = in.r.get(n, "path", "control_socket.path");
+  if (!path.IsDefined()) return;
+  if (auto s = in.r.string(path, "control_socket.path")) {
+    in.c.control_socket_path = absoluteFrom(in.env.cwd, *s);
+    in.socket_node = path;
+  }
+}
+
+void readLog(Reading& in, const yaml::Node& n) {
+  if (!in.r.checkMap(n, "log", {"level"})) return;
+  auto lv = in.r.get(n, "level", "log.level");
+  if (!lv.IsDefined()) return;
+  if (auto s = in.r.string(lv, "log.level")) {
+    if (auto level = parseLogLevel(*s))
+      in.c.log_level = *level;
+    else
+      in.r.error(lv, "log.level '" + *s + "' must be debug, info, notice, warning or error");
+  }
+}
+
+// The top-level sections, in the order the file's keys are listed in errors. `early` ones are
+// read first: the user a secret file must suit, the state directory the socket's default is in.
+struct Section {
+  std::string_view key;
+  void (*read)(Reading& in, const yaml::Node& n);
+  bool early = false;
+};
+constexpr Section kSections[] = {
+    {"node", [](Reading& in, const yaml::Node& n) { readNode(in.r, n, in.c); }},
+    {"state_dir", &readStateDir, true},
+    {"http", [](Reading& in, const yaml::Node& n) { readHttp(in.r, n, in.c, in.env); }},
+    {"control_socket", &readControlSocket},
+    {"collectors", [](Reading& in, const yaml::Node& n) { readCollectors(in.r, n, in.c, in.env); }},
+    {"metrics", [](Reading& in, const yaml::Node& n) { readMetrics(in.r, n, in.c); }},
+    {"log", &readLog},
+    {"mode", &readMode},
+    {"playbooks_dir",
+     [](Reading& in, const yaml::Node& n) {
+       if (auto s = in.r.string(n, "playbooks_dir"))
+         in.c.playbooks_dir = absoluteFrom(in.env.cwd, *s);
+     }},
+    {"policy", [](Reading& in, const yaml::Node& n) { readPolicy(in.r, n, in.c); }},
+    {"store", &readStore},
+    {"actions", [](Reading& in, const yaml::Node& n) { readActions(in.r, n, in.c, in.env); }},
+    {"notify", [](Reading& in, const yaml::Node& n) { readNotify(in.r, n, in.c, in.env); }},
+    {"coordinator",
+     [](Reading& in, const yaml::Node& n) { readCoordinator(in.r, n, in.c, in.env); }},
+    {"alertmanager", [](Reading& in, const yaml::Node& n) { readAlertmanager(in.r, n, in.c); }},
+    {"user", &readUser, true},
+    {"validation", [](Reading& in, const yaml::Node& n) { readValidation(in.r, n, in.c); }},
+};
+
+}  // namespace
+
 ConfigResult parseConfig(std::string_view yaml, const std::string& file, const ConfigEnv& env) {
   ConfigResult result;
   Config c = defaultConfig(env);
   c.source = file;
   YamlReader r(file, result.errors);
+  Reading in{r, c, env, {}};
   auto doc = r.load(yaml);
-  bool socket_set = false;
-  yaml::Node socket_node;
-  if (doc && !doc->IsNull()) {
-    const yaml::Node& root = *doc;
-    if (r.checkMap(root, "the configuration",
-                   {"node", "state_dir", "http", "control_socket", "collectors", "metrics", "log",
-                    "mode", "playbooks_dir", "policy", "store", "actions", "notify", "coordinator",
-                    "alertmanager", "user", "validation"})) {
-      if (auto n = r.get(root, "user", "user"); n.IsDefined()) {
-        if (auto s = r.string(n, "user")) {
-          if (s->empty() || *s == "root" || s->find_first_of(" :/\n") != std::string::npos)
-            r.error(n, "user '" + escapeControl(*s) +
-                           "' must name the unprivileged user the agent runs as, not root");
-          else
-            c.user = *s;
-        }
-      }
-      if (auto n = r.get(root, "actions", "actions"); n.IsDefined()) readActions(r, n, c, env);
-      if (auto n = r.get(root, "notify", "notify"); n.IsDefined()) readNotify(r, n, c, env);
-      if (auto n = r.get(root, "store", "store"); n.IsDefined()) {
-        if (r.checkMap(n, "store", {"retention", "max_size_mib"})) {
-          if (auto v = r.get(n, "retention", "store.retention"); v.IsDefined()) {
-            if (auto d = r.duration(v, "store.retention", 1h, 3650 * 24h)) c.store_retention = *d;
-          }
-          if (auto v = r.get(n, "max_size_mib", "store.max_size_mib"); v.IsDefined()) {
-            if (auto m = r.integer(v, "store.max_size_mib", 1, 1 << 20))
-              c.store_max_bytes = static_cast<uint64_t>(*m) << 20;
-          }
-        }
-      }
-      if (auto n = r.get(root, "mode", "mode"); n.IsDefined()) {
-        if (auto s = r.string(n, "mode")) {
-          if (*s == "enforce" || *s == "dry-run")
-            c.dry_run = *s == "dry-run";
-          else
-            r.error(n, "mode '" + *s + "' must be enforce or dry-run");
-        }
-      }
-      if (auto n = r.get(root, "playbooks_dir", "playbooks_dir"); n.IsDefined()) {
-        if (auto s = r.string(n, "playbooks_dir")) c.playbooks_dir = absoluteFrom(env.cwd, *s);
-      }
-      if (auto n = r.get(root, "policy", "policy"); n.IsDefined()) readPolicy(r, n, c);
-      if (auto n = r.get(root, "validation", "validation"); n.IsDefined()) readValidation(r, n, c);
-      if (auto n = r.get(root, "node", "node"); n.IsDefined()) readNode(r, n, c);
-      if (auto n = r.get(root, "state_dir", "state_dir"); n.IsDefined()) {
-        if (auto s = r.string(n, "state_dir")) {
-          c.state_dir = absoluteFrom(env.cwd, *s);
-          c.control_socket_path = c.state_dir / kControlSocketName;
-        }
-      }
-      if (auto n = r.get(root, "http", "http"); n.IsDefined()) readHttp(r, n, c, env);
-      if (auto n = r.get(root, "coordinator", "coordinator"); n.IsDefined())
-        readCoordinator(r, n, c, env);
-      if (auto n = r.get(root, "alertmanager", "alertmanager"); n.IsDefined())
-        readAlertmanager(r, n, c);
-      if (auto n = r.get(root, "control_socket", "control_socket"); n.IsDefined()) {
-        if (r.checkMap(n, "control_socket", {"path", "group", "admin_group"})) {
-          for (const char* key : {"group", "admin_group"}) {
-            std::string what = std::string("control_socket.") + key;
-            if (auto g = r.get(n, key, what); g.IsDefined()) {
-              if (auto name = r.string(g, what)) {
-                if (!::getgrnam(name->c_str()))
-                  r.error(g, what + ": no group '" + *name + "' on this host");
-                else
-                  (std::string_view(key) == "group" ? c.control_group : c.control_admin_group) =
-                      *name;
-              }
-            }
-          }
-          socket_node = r.get(n, "path", "control_socket.path");
-          if (socket_node.IsDefined()) {
-            if (auto s = r.string(socket_node, "control_socket.path")) {
-              c.control_socket_path = absoluteFrom(env.cwd, *s);
-              socket_set = true;
-            }
-          }
-        }
-      }
-      if (auto n = r.get(root, "collectors", "collectors"); n.IsDefined())
-        readCollectors(r, n, c, env);
-      if (auto n = r.get(root, "metrics", "metrics"); n.IsDefined()) readMetrics(r, n, c);
-      if (auto n = r.get(root, "log", "log"); n.IsDefined()) {
-        if (r.checkMap(n, "log", {"level"})) {
-          if (auto lv = r.get(n, "level", "log.level"); lv.IsDefined()) {
-            if (auto s = r.string(lv, "log.level")) {
-              if (auto level = parseLogLevel(*s))
-                c.log_level = *level;
-              else
-                r.error(lv, "log.level '" + *s + "' must be debug, info, notice, warning or error");
-            }
-          }
-        }
+  std::vector<std::string_view> keys;
+  for (const Section& s : kSections) keys.push_back(s.key);
+  if (doc && !doc->IsNull() && r.checkMap(*doc, "the configuration", keys)) {
+    for (bool early : {true, false}) {
+      for (const Section& s : kSections) {
+        if (s.early != early) continue;
+        if (auto n = r.get(*doc, s.key, s.key); n.IsDefined()) s.read(in, n);
       }
     }
   }
   if (c.control_socket_path.string().size() > kMaxSocketPath) {
     std::string msg = "control socket path " + c.control_socket_path.string() + " is longer than " +
                       std::to_string(kMaxSocketPath) + " bytes, the limit of a Unix socket address";
-    if (socket_set)
-      r.error(socket_node, msg);
+    if (in.socket_node.IsDefined())
+      r.error(in.socket_node, msg);
     else
       result.errors.push_back({file, 1, 1, msg + "; set control_socket.path"});
   }

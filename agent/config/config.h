@@ -145,4 +145,9 @@ ConfigResult parseConfig(std::string_view yaml, const std::string& file, const C
 /// env.enforce_ownership is set.
 ConfigResult loadConfig(const std::filesystem::path& file, const ConfigEnv& env);
 
+/// The reference of every source's keys under `collectors` (Markdown), from the tables the
+/// reader reads them by and the plugins' descriptors: `novacron-agent --list-sources` and the
+/// README's, checked by the docs test.
+std::string sourcesReference();
+
 }  // namespace novacron::agent

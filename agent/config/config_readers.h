@@ -25,7 +25,7 @@ std::optional<std::filesystem::path> readSecretPath(YamlReader& r, const yaml::N
                                                     const std::string& what, const ConfigEnv& env,
                                                     const std::string& user);
 
-/// The `collectors` section: the host's, the probes and the PostgreSQL instances.
+/// The `collectors` section, each of its sources read from its table of keys (config_fields.h).
 void readCollectors(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& env);
 
 /// A name that becomes a label value (a probe's, a scrape target's): 1 to 63 letters, digits,
@@ -38,23 +38,7 @@ std::optional<std::string> readEntryName(YamlReader& r, const yaml::Node& name,
                                          const std::string& where, std::set<std::string>& names,
                                          const char* what);
 
-/// `map.key`, if present, as a duration within [min, max] into `out`; false after an error.
-bool readDurationKey(YamlReader& r, const yaml::Node& map, const char* key,
-                     const std::string& where, milliseconds min, milliseconds max,
-                     milliseconds& out);
-
-/// `map.interval` (1s to 1h) and `map.timeout` (100ms to 1min; its default is capped at the
-/// interval), the timeout no longer than the interval. false after an error.
-bool readIntervalTimeout(YamlReader& r, const yaml::Node& map, const std::string& where,
-                         milliseconds& interval, milliseconds& timeout);
-
-/// `collectors.scrape`: the local Prometheus endpoints.
-void readScrape(YamlReader& r, const yaml::Node& n, Config& c);
-
 /// `validation`: the host's recovery criteria (`novacron validate`).
 void readValidation(YamlReader& r, const yaml::Node& n, Config& c);
-
-/// `collectors.redis`: the Redis instances.
-void readRedis(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& env);
 
 }  // namespace novacron::agent

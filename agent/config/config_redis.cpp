@@ -1,91 +1,102 @@
 // collectors.redis: the Redis instances on this host.
-#include <set>
-
-#include "agent/config/config_readers.h"
+#include "agent/config/config_fields.h"
 #include "io/endpoint.h"
 
 namespace novacron::agent {
 
-using namespace std::chrono_literals;
 using collectors::RedisConfig;
 
-void readRedis(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& env) {
-  if (!n.IsSequence()) {
-    r.error(n, "collectors.redis must be a list of {name, address or unix, ...}");
-    return;
+namespace {
+
+bool readAddress(FieldContext& c, const Field<RedisConfig>& f, const yaml::Node& v,
+                 RedisConfig& e) {
+  auto s = c.r.string(v, c.at(f.key));
+  if (!s) return false;
+  std::string why;
+  auto endpoint = io::parseEndpoint(*s, why);
+  if (!endpoint) {
+    c.r.error(v, c.at(f.key) + ": " + why);
+    return false;
   }
-  std::set<std::string> names;
-  for (size_t i = 0; i < n.items().size(); ++i) {
-    const yaml::Node& t = n.items()[i];
-    std::string where = "collectors.redis[" + std::to_string(i) + "]";
-    if (!r.checkMap(t, where,
-                    {"name", "address", "unix", "user", "password_file", "server_user", "interval",
-                     "timeout"}))
-      continue;
-    RedisConfig rc;
-    bool ok = true;
-    auto name = r.get(t, "name", where + ".name");
-    auto address = r.get(t, "address", where + ".address");
-    auto unix_socket = r.get(t, "unix", where + ".unix");
-    if (!name.IsDefined() || address.IsDefined() == unix_socket.IsDefined()) {
-      r.error(t, where + " needs a name and one of address (IP:PORT) or unix (a socket path)");
-      continue;
-    }
-    if (auto s = readEntryName(r, name, where, names, "instance"))
-      rc.name = *s;
-    else
-      ok = false;
-    if (address.IsDefined()) {
-      if (auto s = r.string(address, where + ".address")) {
-        std::string why;
-        if (auto e = io::parseEndpoint(*s, why)) {
-          rc.address.host = e->host;
-          rc.address.port = e->port;
-        } else {
-          r.error(address, where + ".address: " + why);
-          ok = false;
-        }
-      } else {
-        ok = false;
-      }
-    } else if (auto p = readPath(r, unix_socket, where + ".unix", env)) {
-      if (p->string().size() > 107) {  // sockaddr_un.sun_path
-        r.error(unix_socket, where + ".unix: a socket path must be at most 107 bytes");
-        ok = false;
-      }
-      rc.address.unix_socket = *p;
-    } else {
-      ok = false;
-    }
-    if (auto u = r.get(t, "user", where + ".user"); u.IsDefined()) {
-      if (auto s = r.string(u, where + ".user"); s && plainName(*s)) {
-        rc.credentials.user = *s;
-      } else {
-        if (s) r.error(u, where + ".user '" + *s + "' must be letters, digits, '.', '_' or '-'");
-        ok = false;
-      }
-    }
-    if (auto pw = r.get(t, "password_file", where + ".password_file"); pw.IsDefined()) {
-      if (auto file = readSecretPath(r, pw, where + ".password_file", env, c.user))
-        rc.credentials.password_file = *file;
-      else
-        ok = false;
-    } else if (!rc.credentials.user.empty()) {
-      r.error(t, where + ": a user needs a password_file");
-      ok = false;
-    }
-    if (auto u = r.get(t, "server_user", where + ".server_user"); u.IsDefined()) {
-      if (auto s = r.string(u, where + ".server_user"); s && plainName(*s)) {
-        rc.credentials.server_user = *s;
-      } else {
-        if (s)
-          r.error(u, where + ".server_user '" + *s + "' must be letters, digits, '.', '_' or '-'");
-        ok = false;
-      }
-    }
-    ok = readIntervalTimeout(r, t, where, rc.interval, rc.timeout) && ok;
-    if (ok) c.sources.redis.push_back(std::move(rc));
-  }
+  e.address.host = endpoint->host;
+  e.address.port = endpoint->port;
+  return true;
 }
+
+bool readUnixSocket(FieldContext& c, const Field<RedisConfig>& f, const yaml::Node& v,
+                    RedisConfig& e) {
+  auto p = readPath(c.r, v, c.at(f.key), c.env);
+  if (!p) return false;
+  e.address.unix_socket = *p;
+  if (p->string().size() > 107) {  // sockaddr_un.sun_path
+    c.r.error(v, c.at(f.key) + ": a socket path must be at most 107 bytes");
+    return false;
+  }
+  return true;
+}
+
+bool readUser(FieldContext& c, const Field<RedisConfig>& f, const yaml::Node& v, RedisConfig& e) {
+  return readUserName(c, f.key, v, e.credentials.user);
+}
+
+bool readServerUser(FieldContext& c, const Field<RedisConfig>& f, const yaml::Node& v,
+                    RedisConfig& e) {
+  return readUserName(c, f.key, v, e.credentials.server_user);
+}
+
+bool readPasswordFile(FieldContext& c, const Field<RedisConfig>& f, const yaml::Node& v,
+                      RedisConfig& e) {
+  auto file = readSecretPath(c.r, v, c.at(f.key), c.env, c.config.user);
+  if (file) e.credentials.password_file = *file;
+  return file.has_value();
+}
+
+constexpr Field<RedisConfig> kRedisFields[] = {
+    {"name", "name", 0, 0, "", "the `instance` label (letters, digits, `.`, `_`, `-`)",
+     &readNameField<&RedisConfig::name>, true},
+    {"address", "IP:PORT", 0, 0, "", "its TCP address (one of `address` and `unix`)", &readAddress},
+    {"unix", "path", 0, 0, "",
+     "its Unix socket (the better way in: the socket's directory keeps others out)",
+     &readUnixSocket},
+    {"user", "name", 0, 0, "", "an ACL user (needs a password_file)", &readUser},
+    {"password_file", "secret file", 0, 0, "",
+     "0640 root:novacron, read at each connection, never logged; sent only to a server that runs "
+     "as `server_user` or root when it is on this host",
+     &readPasswordFile},
+    {"server_user", "name", 0, 0, "redis", "who a server on this host must run as",
+     &readServerUser},
+    {"interval", "duration", 1000, 3600000, "5s", "one `INFO` per interval",
+     &readDurationField<&RedisConfig::interval>},
+    {"timeout", "duration", 100, 60000, "2s",
+     "a frozen, refusing or vanished server is `novacron_redis_up 0` within this; at most the "
+     "interval",
+     &readDurationField<&RedisConfig::timeout>},
+};
+
+bool checkRedis(FieldContext& c, const yaml::Node& map, RedisConfig& e) {
+  auto given = [&](std::string_view key) { return hasKey(map, key); };
+  if (given("address") == given("unix")) {
+    c.r.error(map, c.where + " needs a name and one of address (IP:PORT) or unix (a socket path)");
+    return false;
+  }
+  bool ok = true;
+  if (!e.credentials.user.empty() && !given("password_file")) {
+    c.r.error(map, c.where + ": a user needs a password_file");
+    ok = false;
+  }
+  return checkTimeoutWithinInterval(c, map, e) && ok;
+}
+
+}  // namespace
+
+const MapSpec<RedisConfig> kRedisSpec = {
+    "collectors.redis",
+    "Redis instances, each read with one `INFO` per interval on one connection named "
+    "`novacron-agent`",
+    "{name, address or unix, ...}",
+    "a name and one of address (IP:PORT) or unix (a socket path)",
+    "instance",
+    kRedisFields,
+    &checkRedis};
 
 }  // namespace novacron::agent

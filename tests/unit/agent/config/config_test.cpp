@@ -440,3 +440,78 @@ TEST(ConfigTest, PostgresInstancesAndTheirMistakes) {
 
 }  // namespace
 }  // namespace novacron::agent
+
+namespace novacron::agent {
+namespace {
+
+// The lists of `collectors` are read from their tables (agent/config/config_fields.h): every
+// key checked, every mistake told with its position, the good entries kept.
+TEST(ConfigTest, ProbesScrapeTargetsAndRedisInstancesAndTheirMistakes) {
+  auto r = parseConfig(R"(collectors:
+  probes:
+    - {name: api, type: http, url: "http://127.0.0.1:8080/health", interval: 5s}
+    - {name: api, type: tcp, address: "127.0.0.1:5432"}
+    - {name: db, type: tcp, address: nowhere, url: "http://x/"}
+    - {name: web, type: systemd, unit: "nginx.service", expect_status: 200}
+    - {name: q, type: smtp}
+    - {name: t, type: http}
+    - {name: slow, type: http, url: "http://127.0.0.1/", timeout: 20s, interval: 10s}
+  scrape:
+    - {name: app, url: "http://127.0.0.1:9100/metrics", metrics: ["http_.*"], max_size_mib: 2}
+    - {name: bad, url: "ftp://x", metrics: ["(unclosed"], max_series: 0}
+    - {url: "http://127.0.0.1:1/"}
+  redis:
+    - {name: cache, address: "127.0.0.1:6379"}
+    - {name: both, address: "127.0.0.1:6379", unix: /run/redis.sock}
+    - {name: acl, unix: /run/redis/redis.sock, user: app}
+)",
+                       "c.yaml", testEnv());
+  std::vector<std::string> want = {
+      "c.yaml:4:14: collectors.probes[1]: a second probe named 'api'",
+      "c.yaml:5:38: collectors.probes[2].address 'nowhere' must be HOST:PORT",
+      "c.yaml:5:52: collectors.probes[2]: a tcp probe has no 'url'",
+      "c.yaml:6:72: collectors.probes[3]: only http probes take expect_status",
+      "c.yaml:7:23: collectors.probes[4].type 'smtp' must be http, tcp or systemd",
+      "c.yaml:8:7: collectors.probes[5] needs 'url'",
+      "c.yaml:9:7: collectors.probes[6]: the timeout must not exceed the interval",
+      "c.yaml:12:24: collectors.scrape[1].url: 'ftp://x' is not an http:// or https:// URL",
+      "c.yaml:12:45: collectors.scrape[1].metrics: '(unclosed' is not a regular expression: "
+      "Unmatched ( or \\(",
+      "c.yaml:12:71: collectors.scrape[1].max_series must be between 1 and 50000, not 0",
+      "c.yaml:13:7: collectors.scrape[2] needs a name and a url",
+      "c.yaml:16:7: collectors.redis[1] needs a name and one of address (IP:PORT) or unix (a "
+      "socket path)",
+      "c.yaml:17:7: collectors.redis[2]: a user needs a password_file",
+  };
+  auto got = messages(r);
+  for (const auto& w : want) {
+    EXPECT_NE(std::find(got.begin(), got.end(), w), got.end()) << "missing: " << w << "\ngot:\n"
+                                                               << ::testing::PrintToString(got);
+  }
+  EXPECT_EQ(got.size(), want.size()) << ::testing::PrintToString(got);
+
+  r = parseConfig(R"(collectors:
+  probes:
+    - {name: api, type: http, url: "http://127.0.0.1:8080/health", interval: 1s}
+  scrape:
+    - {name: app, url: "http://127.0.0.1:9100/metrics", metrics: ["http_.*"], max_size_mib: 2}
+  redis:
+    - {name: cache, address: "127.0.0.1:6379", interval: 1s}
+)",
+                  "c.yaml", testEnv());
+  ASSERT_TRUE(r.config.has_value()) << ::testing::PrintToString(messages(r));
+  const auto& s = r.config->sources;
+  ASSERT_EQ(s.probes.size(), 1u);
+  EXPECT_EQ(s.probes[0].target, "http://127.0.0.1:8080/health");
+  EXPECT_EQ(s.probes[0].timeout, 1s) << "a timeout left out is capped at the interval";
+  ASSERT_EQ(s.scrape.size(), 1u);
+  EXPECT_EQ(s.scrape[0].max_bytes, 2u << 20);
+  EXPECT_EQ(s.scrape[0].metrics, std::vector<std::string>{"http_.*"});
+  ASSERT_EQ(s.redis.size(), 1u);
+  EXPECT_EQ(s.redis[0].address.port, 6379);
+  EXPECT_EQ(s.redis[0].timeout, 1s);
+  EXPECT_EQ(s.redis[0].credentials.server_user, "redis");
+}
+
+}  // namespace
+}  // namespace novacron::agent
