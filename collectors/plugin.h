@@ -50,9 +50,10 @@ struct PluginSettings {
 
 /// What a plugin's source may use: the loop, the clock, where samples go, the host's programs.
 struct PluginContext {
+  using Sink = std::function<void(TimePoint, std::vector<metrics::Sample>)>;
   boost::asio::io_context& io;
   const Clock& clock;
-  std::function<void(TimePoint, std::vector<metrics::Sample>)> sink;
+  Sink sink;
   std::string systemctl;  ///< actions.systemctl: the path of systemctl
 };
 
@@ -65,6 +66,25 @@ struct SourcePlugin {
   /// Every metric it may serve.
   std::span<const metrics::MetricDef* const> (*metrics)();
 };
+
+struct SourceOptions;
+
+/// A source whose instances the configuration lists (collectors.probes, .postgres, .redis,
+/// .scrape): one descriptor says how to make it, to apply its list, to tell whether its list
+/// changed, and what it may serve. The registry makes, reloads, lists and stops them by these
+/// alone. Its keys are read from the configuration reader's table of them.
+struct ListedSource {
+  std::string_view name;  ///< its key under `collectors:` and its source's name
+  std::unique_ptr<Source> (*make)(const PluginContext& context);
+  /// Applies its part of `options` (start and reload): every instance starts again.
+  void (*configure)(Source& source, const SourceOptions& options);
+  /// Whether its part differs between two configurations: an unchanged one keeps running.
+  bool (*changed)(const SourceOptions& before, const SourceOptions& after);
+  std::span<const metrics::MetricDef* const> (*metrics)();
+};
+
+/// Every listed source, in status-matrix order (collectors/plugins.cpp).
+std::span<const ListedSource* const> listedSources();
 
 /// Every plugin, in status-matrix order (collectors/plugins.cpp: one line each).
 std::span<const SourcePlugin* const> sourcePlugins();

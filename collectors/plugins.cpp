@@ -3,6 +3,10 @@
 #include "base/duration.h"
 #include "collectors/plugin.h"
 #include "collectors/plugins/systemd_units/systemd_units.h"
+#include "collectors/postgres/postgres_set.h"
+#include "collectors/probes/probe_set.h"
+#include "collectors/redis/redis_set.h"
+#include "collectors/scrape/scrape_set.h"
 
 namespace novacron::collectors {
 
@@ -12,6 +16,17 @@ std::span<const SourcePlugin* const> sourcePlugins() {
       &kSystemdUnitsPlugin,
   };
   return kPlugins;
+}
+
+// The listed sources, in status-matrix order.
+std::span<const ListedSource* const> listedSources() {
+  static const ListedSource* const kListed[] = {
+      &kProbeSource,
+      &kPostgresSource,
+      &kRedisSource,
+      &kScrapeSource,
+  };
+  return kListed;
 }
 
 const SourcePlugin* findSourcePlugin(std::string_view name) {

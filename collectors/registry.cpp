@@ -14,10 +14,6 @@
 #include "collectors/host/network.h"
 #include "collectors/host/pressure.h"
 #include "collectors/host/processes.h"
-#include "collectors/postgres/postgres_metrics.h"
-#include "collectors/probes/probe_metrics.h"
-#include "collectors/redis/redis_metrics.h"
-#include "collectors/scrape/scraped_metrics.h"
 
 namespace novacron::collectors {
 
@@ -75,10 +71,7 @@ std::vector<const metrics::MetricDef*> sourceMetrics() {
   for (const auto& c : makeHostCollectors(defaults.host, deps)) add(c->metrics());
   for (const auto& c : makeProcessCollectors(defaults.processes, deps)) add(c->metrics());
   add(pressureMetrics());
-  add(postgresMetrics());
-  add(redisMetrics());
-  add(probeMetrics());
-  add(scrapeMetrics());
+  for (const ListedSource* l : listedSources()) add(l->metrics());
   for (const SourcePlugin* p : sourcePlugins()) add(p->metrics());
   // Pressure's are listed twice where the host has PSI.
   std::sort(out.begin(), out.end());
@@ -107,20 +100,14 @@ Sources::Sources(boost::asio::io_context& io, const Clock& clock, std::string sy
       deps_(std::move(deps)),
       host_("host", makeHostCollectors(options_.host, deps_)),
       processes_("processes", makeProcessCollectors(options_.processes, deps_)),
-      probes_(io, clock, systemctl, sink),
-      databases_(io, clock, sink),
-      caches_(io, clock, sink),
-      scrapes_(io, clock, sink),
-      plugin_context_{io, clock, sink, std::move(systemctl)} {
+      plugin_context_{io, clock, std::move(sink), std::move(systemctl)} {
+  for (const ListedSource* l : listedSources()) listed_.push_back(l->make(plugin_context_));
   makeSweeps();
 }
 
 void Sources::start() {
   started_ = true;
-  probes_.configure(options_.probes);
-  databases_.configure(options_.postgres);
-  caches_.configure(options_.redis);
-  scrapes_.configure(options_.scrape);
+  for (size_t i = 0; i < listed_.size(); ++i) listedSources()[i]->configure(*listed_[i], options_);
   configurePlugins(options_);
 }
 
@@ -157,10 +144,10 @@ bool Sources::configure(const SourceOptions& next) {
       if (auto* p = dynamic_cast<ProcessesCollector*>(c.get())) p->setTop(next.processes.top);
     }
   }
-  if (started_ && next.probes != options_.probes) probes_.configure(next.probes);
-  if (started_ && next.postgres != options_.postgres) databases_.configure(next.postgres);
-  if (started_ && next.redis != options_.redis) caches_.configure(next.redis);
-  if (started_ && next.scrape != options_.scrape) scrapes_.configure(next.scrape);
+  for (size_t i = 0; started_ && i < listed_.size(); ++i) {
+    const ListedSource* l = listedSources()[i];
+    if (l->changed(options_, next)) l->configure(*listed_[i], next);
+  }
   if (started_ && next.plugins != options_.plugins) configurePlugins(next);
   bool reschedule = next.host_interval != options_.host_interval ||
                     next.processes_interval != options_.processes_interval;
@@ -174,14 +161,15 @@ void Sources::stop() {
 }
 
 std::vector<Source*> Sources::all() {
-  std::vector<Source*> out = {&host_, &processes_, &probes_, &databases_, &caches_, &scrapes_};
+  std::vector<Source*> out = {&host_, &processes_};
+  for (const auto& source : listed_) out.push_back(source.get());
   for (const auto& [name, source] : plugins_) out.push_back(source.get());
   return out;
 }
 
 std::vector<const Source*> Sources::all() const {
-  std::vector<const Source*> out = {&host_,      &processes_, &probes_,
-                                    &databases_, &caches_,    &scrapes_};
+  std::vector<const Source*> out = {&host_, &processes_};
+  for (const auto& source : listed_) out.push_back(source.get());
   for (const auto& [name, source] : plugins_) out.push_back(source.get());
   return out;
 }
@@ -193,8 +181,9 @@ void Sources::makeSweeps() {
 }
 
 nlohmann::json Sources::describe(std::string_view source) const {
-  if (source == databases_.name()) return databases_.describe();
-  if (source == caches_.name()) return caches_.describe();
+  for (const Source* s : all()) {
+    if (s->name() == source) return s->describe();
+  }
   return nullptr;
 }
 

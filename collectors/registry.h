@@ -11,10 +11,6 @@
 #include "collectors/collector_group.h"
 #include "collectors/host/processes.h"
 #include "collectors/host/statfs_worker.h"
-#include "collectors/postgres/postgres_set.h"
-#include "collectors/probes/probe_set.h"
-#include "collectors/redis/redis_set.h"
-#include "collectors/scrape/scrape_set.h"
 #include "collectors/source_options.h"
 
 namespace novacron::collectors {
@@ -54,9 +50,10 @@ struct Sweep {
   std::string what;  ///< "the host sweep": how the log names it
 };
 
-/// The one registry of the sources of samples: each made from its option struct, reconfigured
-/// from it on reload, listed for /metrics, the status matrix, health and shutdown. The agent
-/// iterates over it and names none of them. Event-loop only.
+/// The one registry of the sources of samples: the host and process sweeps, then every listed
+/// source and plugin by its descriptor (collectors/plugins.cpp), each made from its options,
+/// reconfigured from them on reload, listed for /metrics, the status matrix, health and
+/// shutdown. The agent iterates over it and names none of them. Event-loop only.
 class Sources {
  public:
   using Sink = std::function<void(TimePoint, std::vector<metrics::Sample>)>;
@@ -90,11 +87,8 @@ class Sources {
   CollectorDeps deps_;
   CollectorGroup host_;
   CollectorGroup processes_;
-  collectors::ProbeSet probes_;
-  PostgresSet databases_;
-  RedisSet caches_;
-  ScrapeSet scrapes_;
   PluginContext plugin_context_;
+  std::vector<std::unique_ptr<Source>> listed_;  // one per listedSources(), in its order
   std::map<std::string, std::unique_ptr<Source>, std::less<>> plugins_;  // the configured ones
   bool started_ = false;
   void configurePlugins(const SourceOptions& next);

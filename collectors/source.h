@@ -1,5 +1,7 @@
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <deque>
 #include <string>
 #include <string_view>
@@ -44,6 +46,8 @@ class Source {
   virtual void status(std::vector<SourceStatus>&) const {}
   /// Its sampling collectors (the sweeps the watchdog and /healthz watch).
   virtual void sampling(std::vector<std::pair<std::string, const CollectorHealth*>>&) const {}
+  /// What `novacron <source> status` shows (db, cache); null for a source without such a view.
+  virtual nlohmann::json describe() const;
 };
 
 }  // namespace novacron::collectors

@@ -3,8 +3,10 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "collectors/plugin.h"
@@ -47,5 +49,24 @@ struct SourceOptions {
   std::map<std::string, PluginSettings, std::less<>> plugins;
   friend bool operator==(const SourceOptions&, const SourceOptions&) = default;
 };
+
+/// The descriptor of a listed source `Set` (collectors/plugin.h), whose list is `Member` of the
+/// options: made on the loop (with systemctl's path when it takes one), configured from its list,
+/// changed when its list differs.
+template <class Set, auto Member>
+ListedSource listedSource(std::string_view name,
+                          std::span<const metrics::MetricDef* const> (*metrics)()) {
+  return {name,
+          [](const PluginContext& c) -> std::unique_ptr<Source> {
+            if constexpr (std::is_constructible_v<Set, boost::asio::io_context&, const Clock&,
+                                                  std::string, PluginContext::Sink>)
+              return std::make_unique<Set>(c.io, c.clock, c.systemctl, c.sink);
+            else
+              return std::make_unique<Set>(c.io, c.clock, c.sink);
+          },
+          [](Source& s, const SourceOptions& o) { static_cast<Set&>(s).configure(o.*Member); },
+          [](const SourceOptions& a, const SourceOptions& b) { return a.*Member != b.*Member; },
+          metrics};
+}
 
 }  // namespace novacron::collectors

@@ -2,6 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "collectors/postgres/postgres_metrics.h"
+#include "collectors/source_options.h"
+
 namespace novacron::collectors {
 
 nlohmann::json PostgresSet::describe() const {
@@ -12,5 +15,8 @@ nlohmann::json PostgresSet::describe() const {
     out["message"] = "no PostgreSQL instance is configured (collectors.postgres)";
   return out;
 }
+
+const ListedSource kPostgresSource =
+    listedSource<PostgresSet, &SourceOptions::postgres>("postgres", &postgresMetrics);
 
 }  // namespace novacron::collectors

@@ -3,6 +3,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "collectors/instance_set.h"
+#include "collectors/plugin.h"
 #include "collectors/postgres/postgres.h"
 
 namespace novacron::collectors {
@@ -15,7 +16,10 @@ class PostgresSet final : public InstanceSet<PostgresCollector, PostgresConfig> 
       : InstanceSet(io, clock, std::move(sink), "postgres") {}
   std::string_view name() const override { return "postgres"; }
   /// What `novacron db status` shows: each instance, up or why not, and its latest values.
-  nlohmann::json describe() const;
+  nlohmann::json describe() const override;
 };
+
+/// collectors.postgres: its descriptor, listed in collectors/plugins.cpp.
+extern const ListedSource kPostgresSource;
 
 }  // namespace novacron::collectors

@@ -4,6 +4,7 @@
 #include "base/text.h"
 #include "collectors/cycle_timer.h"
 #include "collectors/probes/probe_metrics.h"
+#include "collectors/source_options.h"
 
 namespace novacron::collectors {
 
@@ -98,5 +99,8 @@ void ProbeSet::status(std::vector<collectors::SourceStatus>& rows) const {
   for (const auto& p : health())
     rows.push_back(p.row(p.type + " probe", p.error_ratio > 0, p.error_ratio, p.target));
 }
+
+const ListedSource kProbeSource =
+    listedSource<ProbeSet, &SourceOptions::probes>("probes", &probeMetrics);
 
 }  // namespace novacron::collectors

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "collectors/plugin.h"
 #include "collectors/probes/probe.h"
 #include "collectors/probes/probe_config.h"
 #include "collectors/source.h"
@@ -60,5 +61,8 @@ class ProbeSet final : public collectors::Source {
   Sink sink_;
   std::vector<std::shared_ptr<Probe>> probes_;
 };
+
+/// collectors.probes: its descriptor, listed in collectors/plugins.cpp.
+extern const ListedSource kProbeSource;
 
 }  // namespace novacron::collectors

@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include "base/text.h"
+#include "collectors/redis/redis_metrics.h"
+#include "collectors/source_options.h"
 
 namespace novacron::collectors {
 
@@ -22,5 +24,8 @@ nlohmann::json RedisSet::describe() const {
   if (instances().empty()) out["message"] = "no Redis instance is configured (collectors.redis)";
   return out;
 }
+
+const ListedSource kRedisSource =
+    listedSource<RedisSet, &SourceOptions::redis>("redis", &redisMetrics);
 
 }  // namespace novacron::collectors

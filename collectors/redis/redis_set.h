@@ -3,6 +3,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "collectors/instance_set.h"
+#include "collectors/plugin.h"
 #include "collectors/redis/redis.h"
 
 namespace novacron::collectors {
@@ -16,7 +17,10 @@ class RedisSet final : public InstanceSet<RedisCollector, RedisConfig> {
   std::string_view name() const override { return "redis"; }
   /// What `novacron cache status` shows: each instance, up or why not, its latest values and
   /// the fields of its last INFO (for --detailed).
-  nlohmann::json describe() const;
+  nlohmann::json describe() const override;
 };
+
+/// collectors.redis: its descriptor, listed in collectors/plugins.cpp.
+extern const ListedSource kRedisSource;
 
 }  // namespace novacron::collectors

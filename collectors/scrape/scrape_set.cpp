@@ -11,6 +11,7 @@
 #include "collectors/cycle_timer.h"
 #include "collectors/registry.h"
 #include "collectors/scrape/scraped_metrics.h"
+#include "collectors/source_options.h"
 #include "io/gzip.h"
 #include "io/http_client.h"
 #include "metrics/exposition_parser.h"
@@ -234,5 +235,8 @@ void ScrapeSet::status(std::vector<SourceStatus>& rows) const {
         h.last_error.empty() ? std::to_string(h.series) + " series from " + h.url : h.last_error));
   }
 }
+
+const ListedSource kScrapeSource =
+    listedSource<ScrapeSet, &SourceOptions::scrape>("scrape", &scrapeMetrics);
 
 }  // namespace novacron::collectors

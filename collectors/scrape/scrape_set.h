@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "collectors/plugin.h"
 #include "collectors/scrape/scrape_config.h"
 #include "collectors/source.h"
 #include "collectors/target_health.h"
@@ -94,5 +95,8 @@ class ScrapeReader {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+/// collectors.scrape: its descriptor, listed in collectors/plugins.cpp.
+extern const ListedSource kScrapeSource;
 
 }  // namespace novacron::collectors
