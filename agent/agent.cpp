@@ -35,7 +35,7 @@ void Agent::Impl::stop() {
   control.stop();
   for (auto& t : sweep_timers) t.cancel();
   watchdog_timer.cancel();
-  upkeep_timer.cancel();
+  upkeep.stop();
   memory_release.stop();
   signals.cancel();
   io.stop();
@@ -206,8 +206,7 @@ int Agent::Impl::run() {
   for (size_t i = 0; i < sweep_timers.size(); ++i) sweep(i);
   scheduleSweeps();
   if (auto period = io::watchdogPeriod()) scheduleWatchdog(*period);
-  storeUpkeep();
-  scheduleStoreUpkeep();
+  if (manager) upkeep.start(*incident_store);
   waitSignal();
   logInfo("novacron-agent " + std::string(kVersion) + " node " + config.node_id +
           ": sampling every " + formatDuration(sources.heartbeat()) + ", http on " +

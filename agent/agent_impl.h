@@ -25,6 +25,7 @@
 #include "agent/control/access.h"
 #include "agent/control/control_socket.h"
 #include "agent/replay.h"
+#include "agent/store_upkeep.h"
 #include "base/duration.h"
 #include "base/guard.h"
 #include "base/json_text.h"
@@ -79,7 +80,7 @@ struct Agent::Impl {
         self("agent", {}, false),
         evaluator(std::move(p), evaluatorOptions(config)),
         watchdog_timer(io),
-        upkeep_timer(io),
+        upkeep(io, clock, config),
         memory_release(io),
         signals(io, SIGTERM, SIGINT, SIGHUP),
         http(io, [this](const io::HttpRequest& r) { return handleHttp(r); }),
@@ -137,14 +138,11 @@ struct Agent::Impl {
   AccessPolicy access;
   std::string store_error;  // why incidents are not being recorded, for /healthz and status
   std::string store_id;     // marks the processes of this store's action runs
-  TimePoint last_purge{};
-  int64_t writes_at_size_check = -1;  // the store's write count when its size was last bounded
-  bool store_over_size = false;       // warned once until it is under again
   bool record_failing = false;
   std::optional<io::StateDir> state_dir;
   std::deque<asio::steady_timer> sweep_timers;  // one per sweep of the sources, in their order
   asio::steady_timer watchdog_timer;
-  asio::steady_timer upkeep_timer;   // the store's, once a minute (scheduleStoreUpkeep)
+  StoreUpkeep upkeep;                // the store's, once a minute
   io::MemoryRelease memory_release;  // once start-up or a reload settles, then every 10 minutes
   asio::signal_set signals;
   io::HttpServer http;
@@ -177,15 +175,6 @@ struct Agent::Impl {
   void scheduleSweep(size_t i, std::chrono::steady_clock::time_point prev);
   // Pets systemd's watchdog only while sampling is alive, so a wedged loop gets restarted.
   void scheduleWatchdog(std::chrono::microseconds period);
-  // The incident store's upkeep: the two below, at start (before start-up's memory is given
-  // back, so that the SQL it runs leaves no SQLite pages resident) and then once a minute on a
-  // timer of its own rather than in the policy's evaluation, whose time it would count.
-  void storeUpkeep();
-  void scheduleStoreUpkeep();
-  // Once an hour, resolved and escalated incidents past store.retention go, with their events.
-  void purgeOldIncidents(TimePoint now);
-  // If anything was written since the last time: store.max_size_mib.
-  void boundStoreSize();
 
   // --- status.cpp ----------------------------------------------------------
   collectors::Batches latestBatches() const;
