@@ -122,14 +122,7 @@ void Agent::Impl::openIncidentStore() {
   bool on = paused && paused->value_or("false") == "true";
   manager->setPaused(on);
   if (on) logWarning("the kill switch is on: automated actions are paused");
-  reporter = std::make_unique<reporting::Reporter>(io, *incident_store, clock, reporterOptions());
-  alerts = std::make_unique<reporting::AlertmanagerPusher>(io, *incident_store, clock,
-                                                           alertmanagerOptions());
-  alerts->setDescriptions(playbookDescriptions());
-  incident_store->onAppend([this] {
-    reporter->wake();
-    alerts->wake();
-  });
+  delivery.open(*incident_store, store_id, playbookDescriptions());
 }
 
 int Agent::Impl::run() {
@@ -223,8 +216,7 @@ int Agent::Impl::run() {
   sources.start();
   // Delivery starts with the loop too: a coordinator or Alertmanager that is down or slow never
   // holds up start-up.
-  if (reporter) reporter->start();
-  if (alerts) alerts->start();
+  delivery.start();
   // Every handler guards itself; this is the net under them. After an exception run() may
   // simply be called again.
   for (bool done = false; !done;) {

@@ -22,6 +22,7 @@
 #include "agent/api/http_api.h"
 #include "agent/api/http_metrics.h"
 #include "agent/catalog.h"
+#include "agent/delivery.h"
 #include "agent/control/access.h"
 #include "agent/control/control_socket.h"
 #include "agent/replay.h"
@@ -79,6 +80,7 @@ struct Agent::Impl {
             config.sources, std::move(d)),
         self("agent", {}, false),
         evaluator(std::move(p), evaluatorOptions(config)),
+        delivery(io, clock, config),
         watchdog_timer(io),
         upkeep(io, clock, config),
         memory_release(io),
@@ -132,8 +134,7 @@ struct Agent::Impl {
   std::string containment_mode, containment_description;  // whoever holds the runs' cgroups
   std::unique_ptr<incidents::Store> incident_store;
   std::unique_ptr<incidents::IncidentManager> manager;
-  std::unique_ptr<reporting::Reporter> reporter;
-  std::unique_ptr<reporting::AlertmanagerPusher> alerts;
+  Delivery delivery;  // to the coordinator and Alertmanager, once the incident store is open
   BearerToken api_token;
   AccessPolicy access;
   std::string store_error;  // why incidents are not being recorded, for /healthz and status
@@ -158,8 +159,7 @@ struct Agent::Impl {
   static auto allSources(Self& a) {
     auto out = a.sources.all();
     out.push_back(&a.self);
-    if (a.reporter) out.push_back(a.reporter.get());
-    if (a.alerts) out.push_back(a.alerts.get());
+    a.delivery.sources(out);
     return out;
   }
 
@@ -187,7 +187,6 @@ struct Agent::Impl {
   std::vector<std::pair<std::string, const collectors::CollectorHealth*>> sampling() const;
   json healthJson() const;
   json statusJson() const;
-  json outboxJson() const;
   bool paused() const;
   json decisionJson(const policy::Decision& d) const;
   json policyJson() const;
@@ -210,8 +209,6 @@ struct Agent::Impl {
 
   // --- reload.cpp ----------------------------------------------------------
   void reloadConfig();
-  reporting::ReporterOptions reporterOptions() const;
-  reporting::AlertmanagerOptions alertmanagerOptions() const;
   std::map<std::string, std::string> playbookDescriptions() const;
   incidents::ManagerOptions managerOptions();
 

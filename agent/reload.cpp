@@ -80,11 +80,7 @@ void Agent::Impl::reloadConfig() {
     manager->setPolicy(next_policy.policy);
     manager->setOptions(managerOptions());
   }
-  if (reporter) reporter->setOptions(reporterOptions());
-  if (alerts) {
-    alerts->setOptions(alertmanagerOptions());
-    alerts->setDescriptions(playbookDescriptions());
-  }
+  delivery.reconfigure(playbookDescriptions());
   if (config.http_token_file != previous.http_token_file ||
       config.http_tokens != previous.http_tokens)
     api_token.setTokens(apiTokens(config));
@@ -96,25 +92,6 @@ void Agent::Impl::reloadConfig() {
           " playbooks enabled");
   io::notifyReady("sampling");
   memory_release.start();  // what only the reload used (its parsers, the policy compiler)
-}
-
-reporting::ReporterOptions Agent::Impl::reporterOptions() const {
-  reporting::ReporterOptions o;
-  o.url = config.coordinator_url;
-  o.token_file = config.coordinator_token_file;
-  o.timeout = config.coordinator_timeout;
-  o.batch_size = config.coordinator_batch_size;
-  o.max_events = config.outbox_max_events;
-  o.backoff_max = config.coordinator_backoff_max;
-  o.node_id = config.node_id;
-  o.node_labels = config.node_labels;
-  o.store_id = store_id;
-  return o;
-}
-
-reporting::AlertmanagerOptions Agent::Impl::alertmanagerOptions() const {
-  return {config.alertmanager_url, config.alertmanager_resend_interval, config.alertmanager_timeout,
-          config.node_id, config.node_labels};
 }
 
 std::map<std::string, std::string> Agent::Impl::playbookDescriptions() const {

@@ -145,23 +145,7 @@ json Agent::Impl::statusJson() const {
           {"paused", paused()},
           {"open_incidents", manager ? manager->active() : 0},
           {"containment", {{"mode", containment_mode}, {"description", containment_description}}},
-          {"outbox", outboxJson()}};
-}
-
-json Agent::Impl::outboxJson() const {
-  if (!reporter) return nullptr;
-  const reporting::ReporterStats& s = reporter->stats();
-  incidents::OutboxStats o = reporter->outbox();
-  double oldest = o.oldest ? toSeconds(clock.now()) - toSeconds(*o.oldest) : 0.0;
-  return {{"depth", o.depth},
-          {"oldest_age_seconds", std::max(0.0, oldest)},
-          {"coordinator",
-           config.coordinator_url.empty() ? json(nullptr) : json(config.coordinator_url)},
-          {"delivered", s.delivered},
-          {"parked", s.parked},
-          {"dropped", s.dropped},
-          {"last_success", s.last_success ? json(toSeconds(*s.last_success)) : json(nullptr)},
-          {"last_error", s.last_error}};
+          {"outbox", delivery.outboxJson()}};
 }
 
 bool Agent::Impl::paused() const {
