@@ -1,7 +1,9 @@
 #pragma once
 
 // The agent's state and wiring, shared by the files that implement it (agent.cpp, scheduler.cpp,
-// status.cpp, reload.cpp, api/routes.cpp, control/commands.cpp). Included by those only.
+// status.cpp, reload.cpp, view.cpp). Its components — the sources' registry, the store's upkeep,
+// delivery, the control socket's commands and the HTTP routes — have their own files and state.
+// Included by those that implement it only.
 
 #include <grp.h>
 #include <pwd.h>
@@ -21,10 +23,12 @@
 #include "agent/api/bearer_token.h"
 #include "agent/api/http_api.h"
 #include "agent/api/http_metrics.h"
+#include "agent/api/routes.h"
 #include "agent/catalog.h"
-#include "agent/delivery.h"
 #include "agent/control/access.h"
+#include "agent/control/commands.h"
 #include "agent/control/control_socket.h"
+#include "agent/delivery.h"
 #include "agent/replay.h"
 #include "agent/store_upkeep.h"
 #include "base/duration.h"
@@ -85,9 +89,11 @@ struct Agent::Impl {
         upkeep(io, clock, config),
         memory_release(io),
         signals(io, SIGTERM, SIGINT, SIGHUP),
-        http(io, [this](const io::HttpRequest& r) { return handleHttp(r); }),
+        commands(view(), access, config),
+        routes(view(), api_token, events),
+        http(io, [this](const io::HttpRequest& r) { return routes.handle(r); }),
         control(io, [this](std::string_view line, const PeerCredentials& peer, ControlReply reply) {
-          handleControl(line, peer, std::move(reply));
+          commands.handle(line, peer, std::move(reply));
         }) {
     reload.last_success = started;
     self.add(std::make_unique<collectors::SelfCollector>(sources.groups(), store, reload,
@@ -146,6 +152,9 @@ struct Agent::Impl {
   StoreUpkeep upkeep;                // the store's, once a minute
   io::MemoryRelease memory_release;  // once start-up or a reload settles, then every 10 minutes
   asio::signal_set signals;
+  // The front doors: the control socket's commands and the HTTP routes, each on the agent's view.
+  ControlCommands commands;
+  HttpRoutes routes;
   io::HttpServer http;
   ControlSocket control;
   std::chrono::steady_clock::time_point last_heartbeat{};  // the end of the first sweep's last run
@@ -193,16 +202,11 @@ struct Agent::Impl {
   json playbooksJson() const;
   json metricsJson(const std::string& match) const;
 
-  // --- routes.cpp ----------------------------------------------------------
-  io::HttpResponse handleHttp(const io::HttpRequest& r);
-
-  // --- commands.cpp --------------------------------------------------------
-  void handleControl(std::string_view line, const PeerCredentials& peer, ControlReply reply);
-  // `firewall_list`: what the block set holds, from the broker (or nftables itself without one).
-  void firewallList(ControlReply reply);
-  // `logs`: the agent's own recent lines; {"errors": true} for warnings and worse, "since" in
-  // seconds.
-  std::string logsCommand(const json& args);
+  // --- view.cpp ------------------------------------------------------------
+  // What the front doors read and ask of the agent.
+  AgentView view();
+  // The block set, from the broker (or nftables itself without one).
+  void listBlocked(std::function<void(Result<std::string>)> answer);
   incidents::IncidentContext incidentContext();
   // `validate` and GET /v1/validate: the recovery checklist now, for one incident or the host.
   incidents::CommandReply validate(const std::optional<std::string>& id);

@@ -45,8 +45,8 @@ void Delivery::open(incidents::Store& store, const std::string& store_id,
   store_id_ = store_id;
   reporter_ = std::make_unique<reporting::Reporter>(io_, store, clock_,
                                                     reporterOptions(config_, store_id_));
-  alerts_ =
-      std::make_unique<reporting::AlertmanagerPusher>(io_, store, clock_, alertmanagerOptions(config_));
+  alerts_ = std::make_unique<reporting::AlertmanagerPusher>(io_, store, clock_,
+                                                            alertmanagerOptions(config_));
   alerts_->setDescriptions(std::move(descriptions));
   store.onAppend([this] {
     reporter_->wake();

@@ -1,10 +1,13 @@
-// The HTTP routes: /metrics, /healthz, /v1/* (http_api.cpp) and the index.
-#include "agent/agent_impl.h"
+#include "agent/api/routes.h"
+
+#include "agent/api/http_api.h"
+#include "base/json_text.h"
 #include "io/gzip.h"
+#include "novacron/version.h"
 
 namespace novacron::agent {
 
-io::HttpResponse Agent::Impl::handleHttp(const io::HttpRequest& r) {
+io::HttpResponse HttpRoutes::handle(const io::HttpRequest& r) const {
   io::HttpResponse res;
   std::string handler = "other";
   if (r.path == "/metrics" || r.path == "/healthz") {
@@ -16,17 +19,16 @@ io::HttpResponse Agent::Impl::handleHttp(const io::HttpRequest& r) {
       bool gzipped = ae != r.headers.end() && io::acceptsGzip(ae->second);
       res = {200,
              "text/plain; version=0.0.4; charset=utf-8",
-             metricsText(gzipped),
+             view_.metrics_text(gzipped),
              {{"Vary", "Accept-Encoding"}}};
       if (gzipped) res.headers.emplace_back("Content-Encoding", "gzip");
     } else {
-      json h = healthJson();
+      nlohmann::json h = view_.health();
       res = {h["status"] == "stalled" ? 503 : 200, "application/json", jsonText(h) + "\n", {}};
     }
   } else if (r.path.starts_with("/v1/")) {
     handler = "v1";
-    ApiContext api{api_token, incidentContext(), [this] { return statusJson(); },
-                   [this](const std::optional<std::string>& id) { return validate(id); }};
+    ApiContext api{token_, view_.incidents(), view_.status, view_.validate};
     res = handleApi(r, api);
   } else if (r.path == "/") {
     res.body = "novacron-agent " + std::string(kVersion) +
@@ -35,7 +37,7 @@ io::HttpResponse Agent::Impl::handleHttp(const io::HttpRequest& r) {
   } else {
     res = {404, "text/plain; charset=utf-8", "not found: " + r.path + "\n", {}};
   }
-  events.httpRequest(handler, res.status);
+  events_.httpRequest(handler, res.status);
   return res;
 }
 

@@ -1,24 +1,62 @@
-// The control socket's commands.
-#include "agent/agent_impl.h"
+#include "agent/control/commands.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "base/json_text.h"
+#include "base/log.h"
 #include "io/control_commands.h"
+#include "io/control_request.h"
+#include "novacron/version.h"
 
 namespace novacron::agent {
 
 namespace {
 
+using json = nlohmann::json;
+
 std::string okReply(const json& data) { return jsonText(json{{"ok", true}, {"data", data}}); }
+
+// `logs`: the agent's own recent lines; {"errors": true} for warnings and worse, "since" in
+// seconds.
+std::string logsCommand(const json& args) {
+  auto back = io::secondsArg(args, "since");
+  if (!back || (args.contains("errors") && !args["errors"].is_boolean())) {
+    return errorReply("bad_request",
+                      "\"since\" is a number of seconds (0 to 10 years), \"errors\" a boolean");
+  }
+  auto since = std::chrono::system_clock::now() - back->value_or(std::chrono::hours(1));
+  json lines = json::array();
+  for (const auto& e :
+       recentLogs(args.value("errors", false) ? LogLevel::kWarning : LogLevel::kDebug, since)) {
+    lines.push_back({{"at", std::chrono::duration<double>(e.at.time_since_epoch()).count()},
+                     {"level", logLevelName(e.level)},
+                     {"message", e.message}});
+  }
+  return okReply(lines);
+}
+
+// `firewall list`: the block set, from the broker (or nftables itself without one).
+void firewallList(const AgentView& view, ControlReply reply) {
+  view.blocked([reply](Result<std::string> list) {
+    if (!list) return reply(errorReply("firewall", list.error().message));
+    json data = json::parse(*list, nullptr, false);
+    if (!data.is_array()) return reply(errorReply("firewall", "the broker's list is not JSON"));
+    reply(okReply(data));
+  });
+}
 
 }  // namespace
 
-void Agent::Impl::handleControl(std::string_view line, const PeerCredentials& peer,
-                                ControlReply reply) {
+void ControlCommands::handle(std::string_view line, const PeerCredentials& peer,
+                             ControlReply reply) const {
   auto req = io::decodeControlRequest(line);
   if (!req) return reply(errorReply("bad_request", req.error().message));
   const std::string& cmd = req->cmd;
   const json& args = req->args;
   logDebug("control: " + cmd + " from uid " + std::to_string(peer.uid) + " pid " +
            std::to_string(peer.pid));
-  Role role = access.roleOf(peer);
+  Role role = access_.roleOf(peer);
   if (role == Role::kNone) {
     return reply(errorReply("permission_denied",
                             "uid " + std::to_string(peer.uid) +
@@ -28,30 +66,29 @@ void Agent::Impl::handleControl(std::string_view line, const PeerCredentials& pe
     return reply(
         errorReply("permission_denied",
                    cmd + " changes the agent's state: it needs root or the admin group" +
-                       (config.control_admin_group ? " (" + *config.control_admin_group + ")"
-                                                   : std::string())));
+                       (config_.control_admin_group ? " (" + *config_.control_admin_group + ")"
+                                                    : std::string())));
   }
   // The commands the agent answers itself (io/control_commands.h has them all; those on incidents
   // go to incidents::runIncidentCommand, and firewall_list, answered later, to firewallList).
-  using Run = std::string (*)(Impl&, const json&);
+  using Run = std::string (*)(const AgentView&, const json&);
   static constexpr std::pair<std::string_view, Run> kAgentCommands[] = {
-      {"status", [](Impl& a, const json&) { return okReply(a.statusJson()); }},
-      {"health", [](Impl& a, const json&) { return okReply(a.statusJson()); }},
+      {"status", [](const AgentView& a, const json&) { return okReply(a.status()); }},
+      {"health", [](const AgentView& a, const json&) { return okReply(a.status()); }},
       {"metrics",
-       [](Impl& a, const json& in) {
+       [](const AgentView& a, const json& in) {
          if (in.contains("match") && !in["match"].is_string())
            return errorReply("bad_request", "\"match\" must be a string");
-         return okReply(a.metricsJson(in.value("match", "")));
+         return okReply(a.metrics(in.value("match", "")));
        }},
-      {"playbooks", [](Impl& a, const json&) { return okReply(a.playbooksJson()); }},
-      {"diagnostics",
-       [](Impl& a, const json&) {
-         return okReply(actions::diagnosticsReport(a.store, a.clock.now(), ""));
-       }},
-      {"db_status", [](Impl& a, const json&) { return okReply(a.sources.describe("postgres")); }},
-      {"cache_status", [](Impl& a, const json&) { return okReply(a.sources.describe("redis")); }},
+      {"playbooks", [](const AgentView& a, const json&) { return okReply(a.playbooks()); }},
+      {"diagnostics", [](const AgentView& a, const json&) { return okReply(a.diagnostics()); }},
+      {"db_status",
+       [](const AgentView& a, const json&) { return okReply(a.describe("postgres")); }},
+      {"cache_status",
+       [](const AgentView& a, const json&) { return okReply(a.describe("redis")); }},
       {"validate",
-       [](Impl& a, const json& in) {
+       [](const AgentView& a, const json& in) {
          if (in.contains("id") && !in["id"].is_string())
            return errorReply("bad_request", "\"id\" must be a string");
          std::optional<std::string> id;
@@ -59,9 +96,9 @@ void Agent::Impl::handleControl(std::string_view line, const PeerCredentials& pe
          auto r = a.validate(id);
          return r.ok() ? okReply(r.data) : errorReply(r.code, r.message);
        }},
-      {"logs", [](Impl& a, const json& in) { return a.logsCommand(in); }},
+      {"logs", [](const AgentView&, const json& in) { return logsCommand(in); }},
       {"version",
-       [](Impl&, const json&) {
+       [](const AgentView&, const json&) {
          return okReply({{"version", kVersion}});
        }},
   };
@@ -79,68 +116,22 @@ void Agent::Impl::handleControl(std::string_view line, const PeerCredentials& pe
       }(),
       "a command of io/control_commands.h has no handler, or two");
   // The one command answered later: the broker holds the firewall.
-  if (cmd == "firewall_list") return firewallList(std::move(reply));
+  if (cmd == "firewall_list") return firewallList(view_, std::move(reply));
   if (std::ranges::find(incidents::kIncidentCommands, cmd) !=
       std::end(incidents::kIncidentCommands)) {
     // The peer is named on the timeline of those that change something (a name service lookup:
     // not made for the commands that only read the agent).
     const std::string who = peerName(peer.uid);
-    auto r = incidents::runIncidentCommand(incidentContext(), cmd, args, {who, who});
+    auto r = incidents::runIncidentCommand(view_.incidents(), cmd, args, {who, who});
     return reply(r->ok() ? okReply(r->data) : errorReply(r->code, r->message));
   }
   for (const auto& [name, run] : kAgentCommands) {
-    if (name == cmd) return reply(run(*this, args));
+    if (name == cmd) return reply(run(view_, args));
   }
   std::string known;
   for (const auto& c : io::kControlCommands)
     known += (known.empty() ? "" : ", ") + std::string(c.name);
   reply(errorReply("unknown_command", "unknown command '" + cmd + "'; known: " + known));
-}
-
-void Agent::Impl::firewallList(ControlReply reply) {
-  auto answer = [reply](Result<std::string> list) {
-    if (!list) return reply(errorReply("firewall", list.error().message));
-    json data = json::parse(*list, nullptr, false);
-    if (!data.is_array()) return reply(errorReply("firewall", "the broker's list is not JSON"));
-    reply(okReply(data));
-  };
-  if (broker) return broker->listBlocked(answer);
-  // Without a broker the agent is not root: nftables answers only if it was given CAP_NET_ADMIN.
-  auto fw = io::Firewall::open();
-  if (!fw) {
-    return answer(makeError(
-        fw.error().code, fw.error().message + " (no broker: the agent was not started as root)"));
-  }
-  auto list = fw->list();
-  if (!list) return answer(list.error());
-  answer(io::blockedJson(*list));
-}
-
-// `logs`: the agent's own recent lines; {"errors": true} for warnings and worse, "since" in
-// seconds.
-std::string Agent::Impl::logsCommand(const json& args) {
-  auto back = io::secondsArg(args, "since");
-  if (!back || (args.contains("errors") && !args["errors"].is_boolean())) {
-    return errorReply("bad_request",
-                      "\"since\" is a number of seconds (0 to 10 years), \"errors\" a boolean");
-  }
-  auto since = std::chrono::system_clock::now() - back->value_or(std::chrono::hours(1));
-  json lines = json::array();
-  for (const auto& e :
-       recentLogs(args.value("errors", false) ? LogLevel::kWarning : LogLevel::kDebug, since)) {
-    lines.push_back({{"at", std::chrono::duration<double>(e.at.time_since_epoch()).count()},
-                     {"level", logLevelName(e.level)},
-                     {"message", e.message}});
-  }
-  return okReply(lines);
-}
-
-incidents::IncidentContext Agent::Impl::incidentContext() {
-  return {incident_store.get(), manager.get(), clock, config.node_id, store_error, &evaluator};
-}
-
-incidents::CommandReply Agent::Impl::validate(const std::optional<std::string>& id) {
-  return incidents::validateRecovery(incidentContext(), store, config.policy_lookback, id);
 }
 
 }  // namespace novacron::agent
