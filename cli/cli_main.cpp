@@ -143,23 +143,14 @@ int main(int argc, char** argv) {
   std::vector<std::pair<std::string, std::string>> options;
   json labels = json::object();
   std::vector<std::string> words;
-  auto takesValue = [](std::string_view flag) {
+  // What an option is, by its flag in the table; null for one no command has.
+  auto argOf = [](std::string_view flag) -> const CommandArg* {
     for (const auto& c : novacron::io::kControlCommands) {
       for (const CommandArg& a : c.args) {
-        if (a.flag == flag)
-          return a.kind == CommandArg::Kind::kText || a.kind == CommandArg::Kind::kDuration ||
-                 a.kind == CommandArg::Kind::kCount || a.kind == CommandArg::Kind::kLabel;
+        if (a.flag == flag) return &a;
       }
     }
-    return false;
-  };
-  auto known = [](std::string_view flag) {
-    for (const auto& c : novacron::io::kControlCommands) {
-      for (const CommandArg& a : c.args) {
-        if (a.flag == flag) return true;
-      }
-    }
-    return false;
+    return nullptr;
   };
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -187,13 +178,16 @@ int main(int argc, char** argv) {
     } else if (a == "--help" || a == "-h" || a == "help") {
       std::cout << helpText();
       return kOk;
-    } else if (known(a)) {
+    } else if (const CommandArg* arg = argOf(a)) {
+      // What follows the flag, as its kind wants it (--verbose and flags take nothing).
+      const char* wants = arg->kind == CommandArg::Kind::kLabel      ? "NAME=VALUE"
+                          : arg->kind == CommandArg::Kind::kDuration ? "a duration such as 1h"
+                          : arg->kind == CommandArg::Kind::kCount    ? "a whole number"
+                          : arg->kind == CommandArg::Kind::kText     ? "a text"
+                                                                     : nullptr;
       std::string v;
-      if (takesValue(a)) {
-        auto got = value(a == "--label"                     ? "NAME=VALUE"
-                         : a == "--since"                   ? "a duration such as 1h"
-                         : a == "--after" || a == "--limit" ? "a whole number"
-                                                            : "a text");
+      if (wants) {
+        auto got = value(wants);
         if (!got) return kUsage;
         v = *got;
       }

@@ -103,7 +103,7 @@ void IncidentManager::event(const Incident& inc, const std::string& kind, const 
     writeSucceeded();
 }
 
-std::optional<std::string> IncidentManager::incidentFor(const std::string& playbook,
+std::optional<std::string> IncidentManager::incidentFor(std::string_view playbook,
                                                         const metrics::Labels& labels) const {
   for (const auto& [id, inc] : incidents_) {
     if (inc->rec.playbook == playbook && inc->labels == labels) return id;
@@ -112,10 +112,8 @@ std::optional<std::string> IncidentManager::incidentFor(const std::string& playb
 }
 
 bool IncidentManager::holds(std::string_view playbook, const metrics::Labels& labels) const {
-  for (const auto& [id, inc] : incidents_) {
-    if (inc->rec.playbook == playbook && inc->labels == labels) return true;
-  }
-  return held_.count(keyOf(std::string(playbook), labels)) > 0;
+  if (incidentFor(playbook, labels)) return true;
+  return !held_.empty() && held_.count(keyOf(std::string(playbook), labels)) > 0;
 }
 
 void IncidentManager::handle(const std::vector<Decision>& decisions) {

@@ -90,7 +90,7 @@ class IncidentManager : public policy::IncidentOwner {
   Result<void> acknowledge(const std::string& incident_id, const std::string& who);
 
   /// The incident open for a playbook and label set, if any.
-  std::optional<std::string> incidentFor(const std::string& playbook,
+  std::optional<std::string> incidentFor(std::string_view playbook,
                                          const metrics::Labels& labels) const;
   size_t active() const { return incidents_.size(); }
   /// The last failed write to the store, empty once a write succeeds again (for /healthz).

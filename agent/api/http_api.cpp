@@ -124,15 +124,25 @@ json queryArg(const io::ControlCommand& c, const std::string& field, const std::
 // has when none does; `formats` the answers it has besides JSON.
 struct Match {
   const io::ControlCommand* command = nullptr;
-  Route route;
+  const Route* route = nullptr;
   int fixed = -1;  // fixed query values it matched: the most specific route wins
   std::string allow, formats = "json";
 };
+// The table's routes, taken apart once: views into its constant strings.
+const std::vector<std::pair<const io::ControlCommand*, Route>>& routes() {
+  static const auto* kRoutes = [] {
+    auto* out = new std::vector<std::pair<const io::ControlCommand*, Route>>;
+    for (const io::ControlCommand& c : io::kControlCommands) {
+      if (!c.route.empty()) out->emplace_back(&c, parseRoute(c.route));
+    }
+    return out;
+  }();
+  return *kRoutes;
+}
+
 Match findRoute(const io::HttpRequest& r, const std::vector<std::string_view>& parts) {
   Match m;
-  for (const io::ControlCommand& c : io::kControlCommands) {
-    if (c.route.empty()) continue;
-    Route route = parseRoute(c.route);
+  for (const auto& [command, route] : routes()) {
     if (!pathMatches(route, parts)) continue;
     int fixed = 0;
     bool matches = true;
@@ -148,8 +158,8 @@ Match findRoute(const io::HttpRequest& r, const std::vector<std::string_view>& p
       continue;
     }
     if (matches && fixed > m.fixed) {
-      m.command = &c;
-      m.route = route;
+      m.command = command;
+      m.route = &route;
       m.fixed = fixed;
     }
   }
@@ -225,15 +235,15 @@ io::HttpResponse handleApi(const io::HttpRequest& r, ApiContext& c) {
   json args = json::object();
   std::string described;  // the path's values, for the log
   for (size_t i = 0; i < parts.size(); ++i) {
-    if (!isField(m.route.segments[i])) continue;
-    std::string field = fieldOf(m.route.segments[i]);
+    if (!isField(m.route->segments[i])) continue;
+    std::string field = fieldOf(m.route->segments[i]);
     const std::string value(parts[i]);
     if (!validName(value, 200))
       return apiError(404, "not_found", "no " + nounOf(field) + " " + quoteForMessage(value, 64));
     args[field] = value;
     described += " " + value;
   }
-  for (const auto& [name, value] : m.route.query) {
+  for (const auto& [name, value] : m.route->query) {
     if (!isField(value)) continue;
     auto given = queryValue(r.query, name);
     if (!given) continue;

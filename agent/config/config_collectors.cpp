@@ -18,59 +18,33 @@ namespace {
 using namespace std::chrono_literals;
 
 // collectors.host, .processes and .disk: the sweeps on the agent's own timers.
-bool readProcessTop(FieldContext& c, const Field<collectors::SourceOptions>& f, const yaml::Node& v,
-                    collectors::SourceOptions& e) {
-  auto k = c.r.integer(v, c.at(f.key), f.min, f.max);
-  if (k) e.processes.top = static_cast<size_t>(*k);
-  return k.has_value();
-}
-
-bool readExcludedFsTypes(FieldContext& c, const Field<collectors::SourceOptions>& f,
-                         const yaml::Node& v, collectors::SourceOptions& e) {
-  auto list = c.r.stringList(v, c.at(f.key));
-  if (list) e.host.disk_exclude_fstypes = {list->begin(), list->end()};
-  return list.has_value();
-}
-
-bool readStatfsTimeout(FieldContext& c, const Field<collectors::SourceOptions>& f,
-                       const yaml::Node& v, collectors::SourceOptions& e) {
-  auto d = c.r.duration(v, c.at(f.key), milliseconds(f.min), milliseconds(f.max));
-  if (d) e.host.disk_statfs_timeout = *d;
-  return d.has_value();
-}
-
 using Sources = collectors::SourceOptions;
 constexpr Field<Sources> kHostFields[] = {
     {"interval", "duration", 100, 3600000, "1s",
      "the host sweep's interval: cpu, memory, load, pressure, disks, network; the policy is "
      "evaluated after each",
-     &readDurationField<&Sources::host_interval>},
+     &readValue<&Sources::host_interval>},
 };
 constexpr Field<Sources> kProcessFields[] = {
     {"interval", "duration", 1000, 3600000, "5s", "the process table's interval",
-     &readDurationField<&Sources::processes_interval>},
+     &readValue<&Sources::processes_interval>},
     {"top", "integer", 0, 100, "5", "how many top processes by CPU and by RSS to report",
-     &readProcessTop},
+     &readValue<&Sources::processes, &collectors::ProcessOptions::top>},
 };
 constexpr Field<Sources> kDiskFields[] = {
     {"exclude_fstypes", "list", 0, 0,
      "pseudo filesystems: `proc`, `sysfs`, `cgroup`, `cgroup2`, `overlay`, `squashfs`, `devpts`, "
      "`devtmpfs`, `tracefs`, `debugfs`, …",
-     "filesystem types not reported; a list here replaces the default list", &readExcludedFsTypes},
+     "filesystem types not reported; a list here replaces the default list",
+     &readValue<&Sources::host, &collectors::HostOptions::disk_exclude_fstypes>},
     {"statfs_timeout", "duration", 100, 60000, "2s",
      "a mount whose `statvfs` has not answered after this long is reported down",
-     &readStatfsTimeout},
+     &readValue<&Sources::host, &collectors::HostOptions::disk_statfs_timeout>},
 };
 const MapSpec<Sources> kHostSpec = {"collectors.host", "", "", "", "", kHostFields, nullptr, false};
 const MapSpec<Sources> kProcessSpec = {"collectors.processes", "",      "",   "", "",
                                        kProcessFields,         nullptr, false};
 const MapSpec<Sources> kDiskSpec = {"collectors.disk", "", "", "", "", kDiskFields, nullptr, false};
-
-template <class T>
-std::vector<T> listOf(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& env,
-                      const MapSpec<T>& spec) {
-  return readList(r, env, c, spec, n);
-}
 
 void readSweep(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& env,
                const MapSpec<Sources>& spec) {
@@ -96,22 +70,22 @@ const Section kSections[] = {
      [] { return referenceRows(kDiskSpec); }},
     {"probes",
      [](auto& r, auto& n, auto& c, auto& env) {
-       c.sources.probes = listOf(r, n, c, env, kProbeSpec);
+       c.sources.probes = readList(r, env, c, kProbeSpec, n);
      },
      [] { return referenceRows(kProbeSpec); }},
     {"postgres",
      [](auto& r, auto& n, auto& c, auto& env) {
-       c.sources.postgres = listOf(r, n, c, env, kPostgresSpec);
+       c.sources.postgres = readList(r, env, c, kPostgresSpec, n);
      },
      [] { return referenceRows(kPostgresSpec); }},
     {"redis",
      [](auto& r, auto& n, auto& c, auto& env) {
-       c.sources.redis = listOf(r, n, c, env, kRedisSpec);
+       c.sources.redis = readList(r, env, c, kRedisSpec, n);
      },
      [] { return referenceRows(kRedisSpec); }},
     {"scrape",
      [](auto& r, auto& n, auto& c, auto& env) {
-       c.sources.scrape = listOf(r, n, c, env, kScrapeSpec);
+       c.sources.scrape = readList(r, env, c, kScrapeSpec, n);
      },
      [] { return referenceRows(kScrapeSpec); }},
 };

@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "agent/config/config_readers.h"
@@ -68,52 +69,56 @@ inline bool hasKey(const yaml::Node& map, std::string_view key) {
 }
 
 // --- readers for the common kinds, bound to a member -------------------------------------------
+// A reader is bound to a path of members from the entry: `&ProbeConfig::timeout`, or
+// `&SourceOptions::processes, &ProcessOptions::top` for one a level down.
 
 template <class>
 struct MemberOf;
 template <class C, class V>
 struct MemberOf<V C::*> {
   using Class = C;
-  using Value = V;
 };
-template <auto M>
-using ClassOf = typename MemberOf<decltype(M)>::Class;
+template <auto M, auto...>
+struct PathStart {
+  using Class = typename MemberOf<decltype(M)>::Class;
+};
+template <auto... Path>
+using ClassOf = typename PathStart<Path...>::Class;
 
-template <auto M>
-bool readDurationField(FieldContext& c, const Field<ClassOf<M>>& f, const yaml::Node& v,
-                       ClassOf<M>& e) {
-  auto d = c.r.duration(v, c.at(f.key), milliseconds(f.min), milliseconds(f.max));
-  if (d) e.*M = *d;
-  return d.has_value();
+template <auto... Path, class T>
+auto& memberAt(T& entry) {
+  return (entry.*....*Path);
 }
 
-template <auto M>
-bool readIntegerField(FieldContext& c, const Field<ClassOf<M>>& f, const yaml::Node& v,
-                      ClassOf<M>& e) {
-  auto k = c.r.integer(v, c.at(f.key), f.min, f.max);
-  if (k) e.*M = static_cast<typename MemberOf<decltype(M)>::Value>(*k);
-  return k.has_value();
+/// A value read by its member's type: a duration or an integer within the field's bounds, a
+/// boolean, a string, a set of strings (from a list).
+template <auto... Path>
+bool readValue(FieldContext& c, const Field<ClassOf<Path...>>& f, const yaml::Node& v,
+               ClassOf<Path...>& e) {
+  auto& out = memberAt<Path...>(e);
+  using V = std::remove_reference_t<decltype(out)>;
+  if constexpr (std::is_same_v<V, milliseconds>) {
+    auto d = c.r.duration(v, c.at(f.key), milliseconds(f.min), milliseconds(f.max));
+    if (d) out = *d;
+    return d.has_value();
+  } else if constexpr (std::is_same_v<V, bool>) {
+    auto b = c.r.boolean(v, c.at(f.key));
+    if (b) out = *b;
+    return b.has_value();
+  } else if constexpr (std::is_integral_v<V>) {
+    auto k = c.r.integer(v, c.at(f.key), f.min, f.max);
+    if (k) out = static_cast<V>(*k);
+    return k.has_value();
+  } else if constexpr (std::is_same_v<V, std::string>) {
+    auto s = c.r.string(v, c.at(f.key));
+    if (s) out = *s;
+    return s.has_value();
+  } else {  // a container of strings, from a list
+    auto list = c.r.stringList(v, c.at(f.key));
+    if (list) out = V(list->begin(), list->end());
+    return list.has_value();
+  }
 }
-
-template <auto M>
-bool readBooleanField(FieldContext& c, const Field<ClassOf<M>>& f, const yaml::Node& v,
-                      ClassOf<M>& e) {
-  auto b = c.r.boolean(v, c.at(f.key));
-  if (b) e.*M = *b;
-  return b.has_value();
-}
-
-template <auto M>
-bool readStringField(FieldContext& c, const Field<ClassOf<M>>& f, const yaml::Node& v,
-                     ClassOf<M>& e) {
-  auto s = c.r.string(v, c.at(f.key));
-  if (s) e.*M = *s;
-  return s.has_value();
-}
-
-/// A name that becomes a label value (plainName), not used twice in the list.
-template <auto M>
-bool readNameField(FieldContext& c, const Field<ClassOf<M>>& f, const yaml::Node& v, ClassOf<M>& e);
 
 /// A user name as the system spells it (plainName) into `out`.
 inline bool readUserName(FieldContext& c, std::string_view key, const yaml::Node& v,
@@ -127,10 +132,10 @@ inline bool readUserName(FieldContext& c, std::string_view key, const yaml::Node
   return false;
 }
 
-template <auto M>
-bool readUserField(FieldContext& c, const Field<ClassOf<M>>& f, const yaml::Node& v,
-                   ClassOf<M>& e) {
-  return readUserName(c, f.key, v, e.*M);
+template <auto... Path>
+bool readUserField(FieldContext& c, const Field<ClassOf<Path...>>& f, const yaml::Node& v,
+                   ClassOf<Path...>& e) {
+  return readUserName(c, f.key, v, memberAt<Path...>(e));
 }
 
 /// An http:// or https:// URL (io::parseUrl).
@@ -147,11 +152,11 @@ bool readUrlField(FieldContext& c, const Field<ClassOf<M>>& f, const yaml::Node&
 }
 
 /// A file holding a secret (readSecretPath).
-template <auto M>
-bool readSecretField(FieldContext& c, const Field<ClassOf<M>>& f, const yaml::Node& v,
-                     ClassOf<M>& e) {
+template <auto... Path>
+bool readSecretField(FieldContext& c, const Field<ClassOf<Path...>>& f, const yaml::Node& v,
+                     ClassOf<Path...>& e) {
   auto file = readSecretPath(c.r, v, c.at(f.key), c.env, c.config.user);
-  if (file) e.*M = *file;
+  if (file) memberAt<Path...>(e) = *file;
   return file.has_value();
 }
 
@@ -162,6 +167,15 @@ bool checkTimeoutWithinInterval(FieldContext& c, const yaml::Node& map, T& e) {
   if (e.timeout <= e.interval) return true;
   c.r.error(map, c.where + ": the timeout must not exceed the interval");
   return false;
+}
+
+/// A name that becomes a label value (plainName), not used twice in the list.
+template <auto... Path>
+bool readNameField(FieldContext& c, const Field<ClassOf<Path...>>&, const yaml::Node& v,
+                   ClassOf<Path...>& e) {
+  auto s = readEntryName(c.r, v, c.where, c.names, std::string(c.noun).c_str());
+  if (s) memberAt<Path...>(e) = *s;
+  return s.has_value();
 }
 
 /// Reads one map by its table into `entry`; false when it is not a well-formed map (the errors
@@ -210,13 +224,6 @@ std::vector<T> readList(YamlReader& r, const ConfigEnv& env, const Config& confi
     if (readMap(c, spec, list.items()[i], entry)) out.push_back(std::move(entry));
   }
   return out;
-}
-
-template <auto M>
-bool readNameField(FieldContext& c, const Field<ClassOf<M>>&, const yaml::Node& v, ClassOf<M>& e) {
-  auto s = readEntryName(c.r, v, c.where, c.names, std::string(c.noun).c_str());
-  if (s) e.*M = *s;
-  return s.has_value();
 }
 
 /// The reference rows of one table (Markdown, the README's configuration reference).

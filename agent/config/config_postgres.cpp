@@ -22,11 +22,11 @@ bool readName(FieldContext& c, const Field<PostgresConfig>& f, const yaml::Node&
 }
 
 constexpr Field<PgQueryConfig> kQueryFields[] = {
-    {"name", "string", 0, 0, "", "its `query` label", &readStringField<&PgQueryConfig::name>, true},
+    {"name", "string", 0, 0, "", "its `query` label", &readValue<&PgQueryConfig::name>, true},
     {"sql", "string", 0, 0, "", "read-only SQL returning one number",
-     &readStringField<&PgQueryConfig::sql>, true},
+     &readValue<&PgQueryConfig::sql>, true},
     {"interval", "duration", 1000, 86400000, "1m", "how often it runs",
-     &readDurationField<&PgQueryConfig::interval>},
+     &readValue<&PgQueryConfig::interval>},
 };
 
 const MapSpec<PgQueryConfig> kQuerySpec = {"queries",        "",      "{name, sql, interval}",
@@ -62,13 +62,12 @@ constexpr Field<PostgresConfig> kPostgresFields[] = {
      "as this user or root before libpq sends it anything, a password included",
      &readUserField<&PostgresConfig::server_user>},
     {"interval", "duration", 1000, 3600000, "5s", "how often it is read",
-     &readDurationField<&PostgresConfig::interval>},
+     &readValue<&PostgresConfig::interval>},
     {"timeout", "duration", 100, 60000, "2s",
      "bounds every connection and query, also as `statement_timeout`; at most the interval",
-     &readDurationField<&PostgresConfig::timeout>},
+     &readValue<&PostgresConfig::timeout>},
     {"long_query_threshold", "duration", 1000, 7 * 86400000LL, "5m",
-     "a query running longer is a long query",
-     &readDurationField<&PostgresConfig::long_query_threshold>},
+     "a query running longer is a long query", &readValue<&PostgresConfig::long_query_threshold>},
     {"queries", kListOfMaps, 0, 0, "none",
      "custom SQL metrics, `[{name, sql, interval: 1m}]`, served as "
      "`novacron_pg_query_value{instance, query}`",

@@ -57,14 +57,13 @@ constexpr Field<ProbeConfig> kProbeFields[] = {
      &readAddress},
     {"unit", "unit", 0, 0, "", "a systemd probe's unit; up when it is active", &readUnit},
     {"expect_status", "integer", 100, 599, "200", "the status an http probe expects",
-     &readIntegerField<&ProbeConfig::expect_status>},
+     &readValue<&ProbeConfig::expect_status>},
     {"timeout", "duration", 10, 60000, "2s",
-     "a check not done within this fails; at most the interval",
-     &readDurationField<&ProbeConfig::timeout>},
+     "a check not done within this fails; at most the interval", &readValue<&ProbeConfig::timeout>},
     {"interval", "duration", 1000, 3600000, "10s", "how often it is checked",
-     &readDurationField<&ProbeConfig::interval>},
+     &readValue<&ProbeConfig::interval>},
     {"window", "duration", 10000, 3600000, "5m", "the window of its error ratio",
-     &readDurationField<&ProbeConfig::window>},
+     &readValue<&ProbeConfig::window>},
 };
 
 bool checkProbe(FieldContext& c, const yaml::Node& map, ProbeConfig& e) {

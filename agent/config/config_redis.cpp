@@ -35,22 +35,6 @@ bool readUnixSocket(FieldContext& c, const Field<RedisConfig>& f, const yaml::No
   return true;
 }
 
-bool readUser(FieldContext& c, const Field<RedisConfig>& f, const yaml::Node& v, RedisConfig& e) {
-  return readUserName(c, f.key, v, e.credentials.user);
-}
-
-bool readServerUser(FieldContext& c, const Field<RedisConfig>& f, const yaml::Node& v,
-                    RedisConfig& e) {
-  return readUserName(c, f.key, v, e.credentials.server_user);
-}
-
-bool readPasswordFile(FieldContext& c, const Field<RedisConfig>& f, const yaml::Node& v,
-                      RedisConfig& e) {
-  auto file = readSecretPath(c.r, v, c.at(f.key), c.env, c.config.user);
-  if (file) e.credentials.password_file = *file;
-  return file.has_value();
-}
-
 constexpr Field<RedisConfig> kRedisFields[] = {
     {"name", "name", 0, 0, "", "the `instance` label (letters, digits, `.`, `_`, `-`)",
      &readNameField<&RedisConfig::name>, true},
@@ -58,19 +42,20 @@ constexpr Field<RedisConfig> kRedisFields[] = {
     {"unix", "path", 0, 0, "",
      "its Unix socket (the better way in: the socket's directory keeps others out)",
      &readUnixSocket},
-    {"user", "name", 0, 0, "", "an ACL user (needs a password_file)", &readUser},
+    {"user", "name", 0, 0, "", "an ACL user (needs a password_file)",
+     &readUserField<&RedisConfig::credentials, &io::RedisCredentials::user>},
     {"password_file", "secret file", 0, 0, "",
      "0640 root:novacron, read at each connection, never logged; sent only to a server that runs "
      "as `server_user` or root when it is on this host",
-     &readPasswordFile},
+     &readSecretField<&RedisConfig::credentials, &io::RedisCredentials::password_file>},
     {"server_user", "name", 0, 0, "redis", "who a server on this host must run as",
-     &readServerUser},
+     &readUserField<&RedisConfig::credentials, &io::RedisCredentials::server_user>},
     {"interval", "duration", 1000, 3600000, "5s", "one `INFO` per interval",
-     &readDurationField<&RedisConfig::interval>},
+     &readValue<&RedisConfig::interval>},
     {"timeout", "duration", 100, 60000, "2s",
      "a frozen, refusing or vanished server is `novacron_redis_up 0` within this; at most the "
      "interval",
-     &readDurationField<&RedisConfig::timeout>},
+     &readValue<&RedisConfig::timeout>},
 };
 
 bool checkRedis(FieldContext& c, const yaml::Node& map, RedisConfig& e) {

@@ -44,22 +44,21 @@ constexpr Field<ScrapeConfig> kScrapeFields[] = {
     {"url", "URL", 0, 0, "", "its `/metrics`, `http://` or `https://` on this host",
      &readUrlField<&ScrapeConfig::url>, true},
     {"interval", "duration", 1000, 3600000, "15s", "how often it is read",
-     &readDurationField<&ScrapeConfig::interval>},
+     &readValue<&ScrapeConfig::interval>},
     {"timeout", "duration", 100, 60000, "5s",
-     "a read not done within this fails; at most the interval",
-     &readDurationField<&ScrapeConfig::timeout>},
+     "a read not done within this fails; at most the interval", &readValue<&ScrapeConfig::timeout>},
     {"metrics", "list", 0, 0, "every metric",
      "an allow-list of POSIX extended patterns, anchored, that a metric's name must match",
      &readPatterns},
     {"max_series", "integer", 1, 50000, "2000",
      "series kept per scrape; the rest are dropped and counted",
-     &readIntegerField<&ScrapeConfig::max_series>},
+     &readValue<&ScrapeConfig::max_series>},
     {"max_size_mib", "integer", 1, 256, "10", "the body is refused past this, inflated or not",
      &readMaxSize},
     {"expose", "boolean", 0, 0, "false",
      "also serve its series on the agent's `/metrics` (otherwise they are in the store for "
      "conditions only: Prometheus scrapes the application itself)",
-     &readBooleanField<&ScrapeConfig::expose>},
+     &readValue<&ScrapeConfig::expose>},
 };
 
 }  // namespace
