@@ -60,34 +60,28 @@ struct Section {
   void (*read)(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& env);
   std::vector<ReferenceRow> (*reference)();
 };
+// A list (collectors.probes) into its member of the options.
+template <auto Member, const auto* Spec>
+void readListSection(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& env) {
+  c.sources.*Member = readList(r, env, c, *Spec, n);
+}
+// A sweep's map (collectors.host) into the options themselves.
+template <const MapSpec<Sources>* Spec>
+void readSweepSection(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& env) {
+  readSweep(r, n, c, env, *Spec);
+}
+template <const auto* Spec>
+std::vector<ReferenceRow> rowsOf() {
+  return referenceRows(*Spec);
+}
 const Section kSections[] = {
-    {"host", [](auto& r, auto& n, auto& c, auto& env) { readSweep(r, n, c, env, kHostSpec); },
-     [] { return referenceRows(kHostSpec); }},
-    {"processes",
-     [](auto& r, auto& n, auto& c, auto& env) { readSweep(r, n, c, env, kProcessSpec); },
-     [] { return referenceRows(kProcessSpec); }},
-    {"disk", [](auto& r, auto& n, auto& c, auto& env) { readSweep(r, n, c, env, kDiskSpec); },
-     [] { return referenceRows(kDiskSpec); }},
-    {"probes",
-     [](auto& r, auto& n, auto& c, auto& env) {
-       c.sources.probes = readList(r, env, c, kProbeSpec, n);
-     },
-     [] { return referenceRows(kProbeSpec); }},
-    {"postgres",
-     [](auto& r, auto& n, auto& c, auto& env) {
-       c.sources.postgres = readList(r, env, c, kPostgresSpec, n);
-     },
-     [] { return referenceRows(kPostgresSpec); }},
-    {"redis",
-     [](auto& r, auto& n, auto& c, auto& env) {
-       c.sources.redis = readList(r, env, c, kRedisSpec, n);
-     },
-     [] { return referenceRows(kRedisSpec); }},
-    {"scrape",
-     [](auto& r, auto& n, auto& c, auto& env) {
-       c.sources.scrape = readList(r, env, c, kScrapeSpec, n);
-     },
-     [] { return referenceRows(kScrapeSpec); }},
+    {"host", &readSweepSection<&kHostSpec>, &rowsOf<&kHostSpec>},
+    {"processes", &readSweepSection<&kProcessSpec>, &rowsOf<&kProcessSpec>},
+    {"disk", &readSweepSection<&kDiskSpec>, &rowsOf<&kDiskSpec>},
+    {"probes", &readListSection<&Sources::probes, &kProbeSpec>, &rowsOf<&kProbeSpec>},
+    {"postgres", &readListSection<&Sources::postgres, &kPostgresSpec>, &rowsOf<&kPostgresSpec>},
+    {"redis", &readListSection<&Sources::redis, &kRedisSpec>, &rowsOf<&kRedisSpec>},
+    {"scrape", &readListSection<&Sources::scrape, &kScrapeSpec>, &rowsOf<&kScrapeSpec>},
 };
 
 }  // namespace
