@@ -1,6 +1,5 @@
 #include <dirent.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,8 +17,8 @@
 #include "base/guard.h"
 #include "base/json_text.h"
 #include "base/safe_dir.h"
+#include "base/sha256.h"
 #include "base/text.h"
-#include "io/openssl_library.h"
 #include "io/tar_gz.h"
 
 namespace novacron::actions {
@@ -36,30 +35,6 @@ constexpr size_t kMaxFiles = 10000;
 // How many directory entries one named path may have looked at, and how deep.
 constexpr size_t kMaxScanned = 100000;
 constexpr int kMaxDepth = 32;
-
-class Sha256 {
- public:
-  Sha256() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr); }
-  ~Sha256() { EVP_MD_CTX_free(ctx_); }
-  Sha256(const Sha256&) = delete;
-  Sha256& operator=(const Sha256&) = delete;
-  void update(std::string_view data) { EVP_DigestUpdate(ctx_, data.data(), data.size()); }
-  std::string hex() {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned len = 0;
-    EVP_DigestFinal_ex(ctx_, md, &len);
-    static const char* kHex = "0123456789abcdef";
-    std::string out;
-    for (unsigned i = 0; i < len; ++i) {
-      out += kHex[md[i] >> 4];
-      out += kHex[md[i] & 15];
-    }
-    return out;
-  }
-
- private:
-  EVP_MD_CTX* ctx_;
-};
 
 struct Job {
   fs::path dir;
@@ -285,8 +260,6 @@ std::string manifestLine(const std::string& sha256, const std::string& name) {
 }
 
 ActionOutcome build(const Job& job) {
-  // The manifest's sha256 sums are OpenSSL's, loaded when a first bundle is made.
-  if (std::string why; !io::available(&why)) return failed(why);
   auto dir = evidenceDir(job.dir);
   if (!dir) return failed(dir.error().message);
   const std::string file = job.name + ".tar.gz";

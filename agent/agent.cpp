@@ -122,7 +122,10 @@ void Agent::Impl::openIncidentStore() {
   bool on = paused && paused->value_or("false") == "true";
   manager->setPaused(on);
   if (on) logWarning("the kill switch is on: automated actions are paused");
-  delivery.open(*incident_store, store_id, playbookDescriptions());
+  delivery.open(*incident_store, store_id, playbookDescriptions(), [this] {
+    const auto& policy = evaluator.policy();
+    return reporting::AgentSelf{policy.digest, this->paused(), policy.playbooks.size()};
+  });
 }
 
 int Agent::Impl::run() {

@@ -16,8 +16,10 @@ namespace {
 
 reporting::ReporterOptions reporterOptions(const Config& config, const std::string& store_id) {
   reporting::ReporterOptions o;
-  o.url = config.coordinator_url;
+  o.urls = config.coordinator_urls;
   o.token_file = config.coordinator_token_file;
+  o.ca_file = config.coordinator_ca_file ? config.coordinator_ca_file->string() : "";
+  o.heartbeat = config.coordinator_heartbeat;
   o.timeout = config.coordinator_timeout;
   o.batch_size = config.coordinator_batch_size;
   o.max_events = config.outbox_max_events;
@@ -41,10 +43,12 @@ Delivery::Delivery(boost::asio::io_context& io, const Clock& clock, const Config
 Delivery::~Delivery() = default;
 
 void Delivery::open(incidents::Store& store, const std::string& store_id,
-                    std::map<std::string, std::string> descriptions) {
+                    std::map<std::string, std::string> descriptions,
+                    std::function<reporting::AgentSelf()> self) {
   store_id_ = store_id;
   reporter_ = std::make_unique<reporting::Reporter>(io_, store, clock_,
                                                     reporterOptions(config_, store_id_));
+  reporter_->setSelf(std::move(self));
   alerts_ = std::make_unique<reporting::AlertmanagerPusher>(io_, store, clock_,
                                                             alertmanagerOptions(config_));
   alerts_->setDescriptions(std::move(descriptions));
@@ -85,7 +89,8 @@ json Delivery::outboxJson() const {
   return {{"depth", o.depth},
           {"oldest_age_seconds", std::max(0.0, oldest)},
           {"coordinator",
-           config_.coordinator_url.empty() ? json(nullptr) : json(config_.coordinator_url)},
+           config_.coordinator_urls.empty() ? json(nullptr) : json(config_.coordinator_urls[0])},
+          {"coordinators", config_.coordinator_urls},
           {"delivered", s.delivered},
           {"parked", s.parked},
           {"dropped", s.dropped},

@@ -4,6 +4,7 @@
 // reconfigured from the agent's configuration on reload. Event-loop only.
 #include <nlohmann/json_fwd.hpp>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -22,6 +23,7 @@ class Store;
 }
 
 namespace novacron::reporting {
+struct AgentSelf;
 class Reporter;
 class AlertmanagerPusher;
 }  // namespace novacron::reporting
@@ -36,7 +38,8 @@ class Delivery {
 
   /// Made once the incident store is open; `store_id` marks what this store sends.
   void open(incidents::Store& store, const std::string& store_id,
-            std::map<std::string, std::string> descriptions);
+            std::map<std::string, std::string> descriptions,
+            std::function<reporting::AgentSelf()> self);
   /// Starts sending, with the loop: a coordinator or Alertmanager that is down or slow never
   /// holds up start-up.
   void start();

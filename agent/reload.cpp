@@ -130,7 +130,9 @@ actions::ActionSettings actionSettings(const agent::Config& config) {
   s.notify = {config.notify_url, config.notify_token_file, config.notify_timeout};
   s.postgres = config.sources.postgres;
   s.redis = config.sources.redis;
-  for (const auto& url : {config.coordinator_url, config.alertmanager_url, config.notify_url}) {
+  std::vector<std::string> urls = config.coordinator_urls;
+  urls.insert(urls.end(), {config.alertmanager_url, config.notify_url});
+  for (const auto& url : urls) {
     if (auto u = io::parseUrl(url)) s.keep_hosts.push_back(u->host);
   }
   return s;

@@ -13,7 +13,7 @@ void StoreUpkeep::purgeOldIncidents(TimePoint now) {
   last_purge_ = now;
   // With a coordinator, an incident whose events it has not had yet stays.
   if (auto n = store_->purgeResolvedBefore(now - config_.store_retention,
-                                           !config_.coordinator_url.empty());
+                                           !config_.coordinator_urls.empty());
       !n) {
     logError(n.error().message);
   } else if (*n > 0) {
@@ -51,7 +51,7 @@ void StoreUpkeep::boundSize() {
   auto max = static_cast<int64_t>(config_.store_max_bytes);
   // What happens after a resolution (its notice, a late action's result) is recorded on it.
   auto r = store_->boundSize(max, clock_.now() - std::chrono::minutes(10),
-                             !config_.coordinator_url.empty());
+                             !config_.coordinator_urls.empty());
   writes_at_size_check_ = store_->writes();
   if (!r) {
     logError(r.error().message);

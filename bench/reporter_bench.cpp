@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
   boost::asio::io_context io;
   MonotonicWallClock clock;
   reporting::ReporterOptions o;
-  o.url = coordinator.url("/v1/events");
+  o.urls = {coordinator.url("/v1/events")};
   o.batch_size = batch;
   o.node_id = "bench";
   o.store_id = "b1";

@@ -189,7 +189,10 @@ void IncidentManager::open(const Decision& d) {
   std::string opened = jsonText(json{{"reason", d.reason},
                                      {"by", d.by.empty() ? json(nullptr) : json(d.by)},
                                      {"severity", d.severity},
-                                     {"labels", metrics::labelsToJson(d.labels)}});
+                                     {"labels", metrics::labelsToJson(d.labels)},
+                                     {"playbook", inc->rec.playbook},
+                                     {"category", inc->rec.category},
+                                     {"dry_run", inc->rec.dry_run}});
   Result<int64_t> created = store_.openIncident(inc->rec, opened);
   for (int attempt = 0;
        !created && created.error().code == ErrorCode::kInvalidArgument && attempt < 1000;

@@ -145,7 +145,18 @@ asio::awaitable<void> run(std::shared_ptr<Call> call) {
     co_return call->finish(std::move(r));
   }
   ssl::context ctx(ssl::context::tls_client);
-  ctx.set_default_verify_paths();
+  beast::error_code setup;
+  if (call->req.ca_file.empty()) {
+    ctx.set_default_verify_paths(setup);
+  } else {
+    ctx.load_verify_file(call->req.ca_file, setup);
+  }
+  if (!setup && !call->req.cert_file.empty()) {
+    ctx.use_certificate_chain_file(call->req.cert_file, setup);
+    if (!setup) ctx.use_private_key_file(call->req.key_file, ssl::context::pem, setup);
+  }
+  if (setup)
+    co_return call->finish(call->failure("TLS setup (the CA or client certificate)", setup));
   ctx.set_verify_mode(ssl::verify_peer);
   beast::ssl_stream<beast::tcp_stream> stream(call->io, ctx);
   if (!SSL_set_tlsext_host_name(stream.native_handle(), call->url.host.c_str())) {

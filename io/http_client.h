@@ -29,6 +29,9 @@ struct HttpClientRequest {
   milliseconds timeout{std::chrono::seconds(10)};
   /// A longer response body is read up to this and then refused.
   size_t max_response = 1 << 20;
+  /// https: the CA (PEM) the server's certificate must chain to instead of the system's store,
+  /// and a client certificate and key (PEM) to show when the server asks for one.
+  std::string ca_file, cert_file, key_file;
 };
 
 struct HttpClientResponse {

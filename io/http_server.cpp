@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cctype>
 #include <list>
+#include <optional>
 #include <string_view>
 
 #include "base/guard.h"
@@ -50,11 +51,12 @@ struct Conn {
 }  // namespace
 
 struct HttpServer::State {
-  State(asio::io_context& io_, HttpHandler h, HttpLimits l)
+  State(asio::io_context& io_, HttpAsyncHandler h, HttpLimits l)
       : io(io_), acceptor(io_), handler(std::move(h)), limits(l) {}
   asio::io_context& io;
   tcp::acceptor acceptor;
-  HttpHandler handler;
+  HttpAsyncHandler handler;
+  std::string server_name = "novacron-agent";
   HttpPriority priority;
   HttpLimits limits;
   std::list<Conn> conns;
@@ -136,10 +138,10 @@ namespace {
 
 constexpr auto kTok = asio::as_tuple(asio::use_awaitable);
 
-http::response<http::string_body> toBeast(const HttpResponse& r, unsigned version,
-                                          bool keep_alive) {
+http::response<http::string_body> toBeast(const HttpResponse& r, unsigned version, bool keep_alive,
+                                          const std::string& server) {
   http::response<http::string_body> res{static_cast<http::status>(r.status), version};
-  res.set(http::field::server, "novacron-agent");
+  res.set(http::field::server, server);
   res.set(http::field::content_type, r.content_type);
   for (const auto& [k, v] : r.headers) res.set(k, v);
   res.body() = r.body;
@@ -201,7 +203,7 @@ asio::awaitable<void> refuse(Stream& stream, int status, std::string message,
                              std::vector<std::pair<std::string, std::string>> headers = {}) {
   HttpResponse r = errorResponse(status, message);
   r.headers = std::move(headers);
-  auto res = toBeast(r, 11, false);
+  auto res = toBeast(r, 11, false, "novacron");
   beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
   co_await http::async_write(stream, res, kTok);
   if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
@@ -258,6 +260,38 @@ HttpRequest fromBeast(const http::request<http::string_body>& req) {
     r.headers[name] = std::string(field.value());
   }
   return r;
+}
+
+// The handler's answer, now or when it calls back; 503 if none comes in time, 500 if it throws.
+asio::awaitable<HttpResponse> answer(std::shared_ptr<HttpServer::State> st, const HttpRequest& r) {
+  struct Waiting {
+    explicit Waiting(asio::io_context& io) : timer(io) {}
+    asio::steady_timer timer;
+    std::optional<HttpResponse> out;
+  };
+  auto w = std::make_shared<Waiting>(st->io);
+  try {
+    st->handler(r, [w](HttpResponse out) {
+      if (w->out) return;  // a second answer is a bug of the handler's; the first one stands
+      w->out = std::move(out);
+      w->timer.cancel();
+    });
+  } catch (const std::exception& e) {
+    internalError("the HTTP handler of " + quoteForMessage(r.path, 100), e.what());
+    co_return errorResponse(500, "internal error");
+  }
+  if (!w->out) {
+    w->timer.expires_after(st->limits.answer_timeout);
+    co_await w->timer.async_wait(kTok);
+  }
+  if (!w->out) {
+    logWarning("http: no answer to " + quoteForMessage(r.path, 100) + " within " +
+               std::to_string(st->limits.answer_timeout.count()) + " ms");
+    HttpResponse busy = errorResponse(503, "no answer in time");
+    busy.headers.emplace_back("Retry-After", "1");
+    w->out = std::move(busy);
+  }
+  co_return std::move(*w->out);
 }
 
 // Requests on one connection, plain or TLS, until it closes, errs, idles out or is evicted.
@@ -319,15 +353,9 @@ asio::awaitable<void> serve(std::shared_ptr<HttpServer::State> st, Stream& strea
     auto req = parser.release();
     r.body = std::move(req.body());
 
-    HttpResponse out;
-    try {
-      out = st->handler(r);
-    } catch (const std::exception& e) {
-      internalError("the HTTP handler of " + quoteForMessage(r.path, 100), e.what());
-      out = errorResponse(500, "internal error");
-    }
+    HttpResponse out = co_await answer(st, r);
     bool keep_alive = req.keep_alive();
-    auto res = toBeast(out, req.version(), keep_alive);
+    auto res = toBeast(out, req.version(), keep_alive, st->server_name);
     beast::get_lowest_layer(stream).expires_after(st->limits.read_timeout);
     auto [wec, wn] = co_await http::async_write(stream, res, kTok);
     if (wec || !keep_alive || conn.evicted) break;
@@ -426,7 +454,17 @@ Result<HttpRequest> parseHttpRequest(std::string_view bytes, const HttpLimits& l
 }
 
 HttpServer::HttpServer(asio::io_context& io, HttpHandler handler, HttpLimits limits)
+    : HttpServer(
+          io,
+          HttpAsyncHandler([h = std::move(handler)](const HttpRequest& r, HttpResponder respond) {
+            respond(h(r));
+          }),
+          limits) {}
+
+HttpServer::HttpServer(asio::io_context& io, HttpAsyncHandler handler, HttpLimits limits)
     : state_(std::make_shared<State>(io, std::move(handler), limits)) {}
+
+void HttpServer::setServerName(std::string name) { state_->server_name = std::move(name); }
 
 HttpServer::~HttpServer() { stop(); }
 

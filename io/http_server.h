@@ -37,6 +37,11 @@ struct HttpResponse {
 
 /// Called on the event loop for every well-formed request; must not block.
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+/// Gives the answer to one request; call it once, on the loop, now or later.
+using HttpResponder = std::function<void(HttpResponse)>;
+/// A handler that answers later (after a database has answered): it must not block either, and
+/// must call `respond` once. A request not answered within HttpLimits::answer_timeout gets 503.
+using HttpAsyncHandler = std::function<void(const HttpRequest&, HttpResponder respond)>;
 
 /// Whether a request (its head: method, path, headers; no body) may use the reserved slots:
 /// the agent says yes for /metrics, /healthz and /v1 with a valid token.
@@ -62,6 +67,8 @@ struct HttpLimits {
   /// body within read_timeout. A head begun and not finished gets 408.
   std::chrono::milliseconds header_timeout{2000};
   std::chrono::milliseconds read_timeout{10000};
+  /// An asynchronous handler's answer must come within this.
+  std::chrono::milliseconds answer_timeout{30000};
 };
 
 /// Parses one request from `bytes` with the parser and limits the server reads with: the request,
@@ -75,6 +82,7 @@ Result<HttpRequest> parseHttpRequest(std::string_view bytes, const HttpLimits& l
 class HttpServer {
  public:
   HttpServer(boost::asio::io_context& io, HttpHandler handler, HttpLimits limits = {});
+  HttpServer(boost::asio::io_context& io, HttpAsyncHandler handler, HttpLimits limits = {});
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -82,6 +90,8 @@ class HttpServer {
   /// Serves https with this certificate chain and key (PEM) from now on.
   Result<void> enableTls(const std::filesystem::path& cert, const std::filesystem::path& key);
   bool tls() const;
+  /// The Server header of every answer (default novacron-agent).
+  void setServerName(std::string name);
   /// Decides which requests may use the reserved slots; without it, none may.
   void setPriority(HttpPriority priority);
   /// Binds and starts accepting. Port 0 picks a free port (see port()).

@@ -104,6 +104,8 @@ struct PolicySet {
   std::vector<Playbook> playbooks;  ///< sorted by name; disabled ones included
   /// The host's recovery criteria (config `validation:`, or the runbook's).
   std::vector<Criterion> host_criteria;
+  /// `sha256:HEX` of the texts the playbooks were read from (built-in and files, in order).
+  std::string digest;
   const Playbook* find(std::string_view name) const;
 };
 

@@ -1,5 +1,7 @@
 #include "policy/playbook_loader.h"
 
+#include "base/sha256.h"
+
 #include <sys/stat.h>
 #include <unistd.h>
 #include <algorithm>
@@ -490,8 +492,20 @@ PolicyLoad loadPolicy(std::span<const PlaybookSource> builtins,
       by_name[p.name] = std::move(p);
     }
   };
-  for (const auto& src : builtins)
+  // The digest covers every text the policy was made of, in the order read: two nodes with the
+  // same digest run the same playbooks (the fleet view compares them).
+  Sha256 digest;
+  auto digested = [&digest](const std::string& name, const std::string& text) {
+    digest.update(name);
+    digest.update(std::string_view("\0", 1));
+    digest.update(std::to_string(text.size()));
+    digest.update(std::string_view("\0", 1));
+    digest.update(text);
+  };
+  for (const auto& src : builtins) {
+    digested("builtin", src.text);
     add(parsePlaybooks(src, options.metrics, options.actions, load.errors, &load.warnings), false);
+  }
 
   if (dir) {
     std::error_code ec;
@@ -513,6 +527,7 @@ PolicyLoad loadPolicy(std::span<const PlaybookSource> builtins,
           load.errors.push_back({f.string(), 1, 1, text.error().message});
           continue;
         }
+        digested(f.filename().string(), *text);
         add(parsePlaybooks({f.string(), std::move(*text), false}, options.metrics, options.actions,
                            load.errors, &load.warnings, options.secret_reader),
             true);
@@ -522,6 +537,7 @@ PolicyLoad loadPolicy(std::span<const PlaybookSource> builtins,
   if (!load.errors.empty()) return load;
   auto set = std::make_shared<PolicySet>();
   for (auto& [name, p] : by_name) set->playbooks.push_back(std::move(p));
+  set->digest = "sha256:" + digest.hex();
   load.policy = std::move(set);
   return load;
 }

@@ -6,6 +6,7 @@
 #include "base/json_text.h"
 #include "base/log.h"
 #include "base/secret.h"
+#include "incidents/incident_commands.h"
 #include "io/http_client.h"
 #include "novacron/version.h"
 #include "reporting/delivery_loop.h"
@@ -53,6 +54,14 @@ bool retryable(int status) {
          status == 405 || status == 407 || status == 408;
 }
 
+// A 400 that names the body's schema_version (contract/openapi.json: error.code), not an event.
+bool refusesTheBody(const io::HttpClientResponse& r) {
+  if (r.status != 400) return false;
+  json j = json::parse(r.body, nullptr, false);
+  return j.is_object() && j.contains("error") && j["error"].is_object() &&
+         j["error"].value("code", "") == "schema_version";
+}
+
 }  // namespace
 
 struct Reporter::State {
@@ -63,13 +72,18 @@ struct Reporter::State {
   ReporterOptions opt;
   ReporterStats stats;
   int64_t isolate_until = 0;  // after a refused batch: one event at a time up to this seq
-  bool started = false;       // start() came, stop() not yet: a URL set later starts delivery
-  DeliveryLoop loop;          // last: its callbacks reach the members above
+  size_t url_at = 0;          // the coordinator tried now; the next after each failure
+  std::function<AgentSelf()> self;
+  std::optional<TimePoint> last_sent;  // the last batch the coordinator accepted, heartbeat or not
+  bool started = false;  // start() came, stop() not yet: a URL set later starts delivery
+  DeliveryLoop loop;     // last: its callbacks reach the members above
 
   void fail(const std::string& error, int64_t first, int64_t last,
             std::optional<milliseconds> retry_after = std::nullopt) {
     ++stats.failures;
     stats.last_error = error;
+    // The next attempt goes to the next coordinator, after the same backoff.
+    if (!opt.urls.empty()) url_at = (url_at + 1) % opt.urls.size();
     if (first > 0) {
       if (auto r = store.recordAttempt(first, last, error); !r) logError(r.error().message);
     }
@@ -107,12 +121,22 @@ struct Reporter::State {
     if (!noted) logError("coordinator: cannot record the drop: " + noted.error().message);
   }
 
-  std::string render(const std::vector<incidents::EventRecord>& batch) const {
+  // The push body (contract/push.schema.json): the events, the current record of each incident
+  // they belong to, and what the agent says about itself.
+  Result<std::string> render(const std::vector<incidents::EventRecord>& batch) {
     std::string prefix = opt.node_id + ":" + opt.store_id + ":";
-    std::string out = "{\"node\":" + jsonText(opt.node_id) +
-                      ",\"labels\":" + jsonText(opt.node_labels) +
-                      ",\"agent_version\":" + jsonText(kVersion) + ",\"events\":[";
+    AgentSelf me = self ? self() : AgentSelf{};
+    json agent = {{"outbox_depth", store.outboxDepth()},
+                  {"policy_digest", me.policy_digest},
+                  {"paused", me.paused},
+                  {"playbooks", me.playbooks}};
+    std::string out =
+        "{\"schema_version\":" + jsonText(std::string(kPushSchemaVersion)) +
+        ",\"node\":" + jsonText(opt.node_id) + ",\"store\":" + jsonText(opt.store_id) +
+        ",\"labels\":" + jsonText(opt.node_labels) + ",\"agent_version\":" + jsonText(kVersion) +
+        ",\"agent\":" + jsonText(agent) + ",\"events\":[";
     out.reserve(out.size() + batch.size() * 256);
+    json incidents = json::object();
     for (size_t i = 0; i < batch.size(); ++i) {
       const auto& e = batch[i];
       std::string seq = std::to_string(e.seq);
@@ -121,13 +145,17 @@ struct Reporter::State {
              ",\"incident\":" + jsonText(e.incident_id) + ",\"at\":\"" + formatTimestamp(e.at) +
              "\",\"kind\":" + jsonText(e.kind) +
              ",\"data\":" + (e.data.empty() ? std::string("{}") : e.data) + "}";
+      if (incidents.contains(e.incident_id)) continue;
+      auto rec = store.incident(e.incident_id);
+      if (!rec) return rec.error();
+      if (*rec) incidents[e.incident_id] = incidents::incidentJson(**rec);
     }
-    out += "]}";
+    out += "],\"incidents\":" + jsonText(incidents) + "}";
     return out;
   }
 
   void cycle() {
-    if (opt.url.empty()) return;
+    if (opt.urls.empty()) return;
     enforceBound();
     auto batch = store.pendingEvents(isolate_until > 0 ? 1 : opt.batch_size);
     if (!batch) {
@@ -136,15 +164,23 @@ struct Reporter::State {
     }
     if (batch->empty()) {
       isolate_until = 0;
-      loop.schedule(5s);  // wake() comes first when an event is appended
-      return;
+      // Nothing to send: a heartbeat when one is due, else a look again (wake() comes first
+      // when an event is appended).
+      TimePoint now = clock.now();
+      if (last_sent && now - *last_sent < opt.heartbeat) {
+        loop.schedule(std::min<milliseconds>(
+            5s, std::chrono::duration_cast<milliseconds>(opt.heartbeat - (now - *last_sent))));
+        return;
+      }
     }
     io::HttpClientRequest req;
     req.method = "POST";
-    req.url = opt.url;
+    req.url = opt.urls[url_at % opt.urls.size()];
+    req.ca_file = opt.ca_file;
     req.timeout = opt.timeout;
     req.max_response = 64 << 10;
-    int64_t first = batch->front().seq, last = batch->back().seq;
+    int64_t first = batch->empty() ? 0 : batch->front().seq;
+    int64_t last = batch->empty() ? 0 : batch->back().seq;
     req.headers = {{"Content-Type", "application/json"},
                    {"User-Agent", std::string("novacron-agent/") + kVersion},
                    {"Idempotency-Key", opt.node_id + ":" + opt.store_id + ":" +
@@ -157,7 +193,12 @@ struct Reporter::State {
       }
       req.headers.push_back({"Authorization", "Bearer " + *token});
     }
-    req.body = render(*batch);
+    auto body = render(*batch);
+    if (!body) {
+      fail(body.error().message, first, last);
+      return;
+    }
+    req.body = std::move(*body);
     ++stats.attempts;
     stats.last_attempt = clock.now();
     size_t n = batch->size();
@@ -168,6 +209,14 @@ struct Reporter::State {
 
   void answered(const io::HttpClientResponse& r, int64_t first, int64_t last, size_t n) {
     if (r.status >= 200 && r.status < 300) {
+      last_sent = clock.now();
+      if (n == 0) {  // a heartbeat
+        loop.succeeded();
+        stats.last_error.clear();
+        stats.last_success = clock.now();
+        loop.schedule(0ms);
+        return;
+      }
       if (auto m = store.markDelivered(first, last, clock.now()); !m) {
         // They will be sent again; the idempotency keys make that harmless.
         logError(m.error().message);
@@ -185,7 +234,15 @@ struct Reporter::State {
       return;
     }
     std::string error = describeResponse(r);
-    if (retryable(r.status)) {
+    if (refusesTheBody(r)) {
+      // Not one event's fault: this agent speaks a contract version the coordinator does not
+      // know. Parking would discard every event; retried until one of them is upgraded.
+      fail("the coordinator refuses this agent's push format " + std::string(kPushSchemaVersion) +
+               " (" + error + "); upgrade one of them",
+           first, last);
+      return;
+    }
+    if (retryable(r.status) || n == 0) {
       fail(error, first, last, r.retry_after);
       return;
     }
@@ -216,10 +273,10 @@ Reporter::~Reporter() = default;
 void Reporter::start() {
   State& st = *state_;
   st.started = true;
-  if (st.opt.url.empty() || st.loop.running()) return;
+  if (st.opt.urls.empty() || st.loop.running()) return;
   if (int64_t depth = st.store.outboxDepth(); depth > 0) {
     logInfo("coordinator: " + std::to_string(depth) +
-            " event(s) waiting in the outbox; delivering to " + st.opt.url);
+            " event(s) waiting in the outbox; delivering to " + st.opt.urls.front());
   }
   st.loop.start();
 }
@@ -236,13 +293,16 @@ void Reporter::setOptions(ReporterOptions options) {
   st.opt = std::move(options);
   st.loop.succeeded();
   st.isolate_until = 0;
+  st.url_at = 0;
   if (st.started) start();
 }
+
+void Reporter::setSelf(std::function<AgentSelf()> self) { state_->self = std::move(self); }
 
 // A short pause gathers the burst of events an incident writes into one batch.
 void Reporter::wake() { state_->loop.wake(20ms); }
 
-bool Reporter::enabled() const { return !state_->opt.url.empty(); }
+bool Reporter::enabled() const { return !state_->opt.urls.empty(); }
 
 const ReporterStats& Reporter::stats() const { return state_->stats; }
 
@@ -275,8 +335,8 @@ std::string Reporter::status(std::string& detail) const {
   const ReporterStats& s = st.stats;
   incidents::OutboxStats o = outbox();
   std::string queued = std::to_string(o.depth) + " queued";
-  if (st.opt.url.empty()) {
-    detail = "coordinator.url is not set; " + queued + " in the store";
+  if (st.opt.urls.empty()) {
+    detail = "coordinator.urls is not set; " + queued + " in the store";
     return "disabled";
   }
   if (st.loop.consecutiveFailures() == 0) {

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -22,8 +23,12 @@ class io_context;
 namespace novacron::reporting {
 
 struct ReporterOptions {
-  std::string url;  ///< empty: no coordinator; the outbox only fills
+  /// In order of preference; after a failure the next one is tried. Empty: no coordinator; the
+  /// outbox only fills.
+  std::vector<std::string> urls;
   std::optional<std::filesystem::path> token_file;
+  std::string ca_file;  ///< https: the CA the coordinator's certificate chains to
+  milliseconds heartbeat{std::chrono::minutes(1)};  ///< an empty batch when nothing was sent
   milliseconds timeout{std::chrono::seconds(10)};
   size_t batch_size = 500;
   size_t max_events = 100000;  ///< the outbox's bound
@@ -34,6 +39,16 @@ struct ReporterOptions {
   friend bool operator==(const ReporterOptions&, const ReporterOptions&) = default;
 };
 
+/// What the agent says about itself in every push body (`agent` in contract/push.schema.json).
+struct AgentSelf {
+  std::string policy_digest;
+  bool paused = false;
+  size_t playbooks = 0;
+};
+
+/// The contract's version the push body follows (contract/push.schema.json).
+inline constexpr std::string_view kPushSchemaVersion = "1.0";
+
 struct ReporterStats {
   uint64_t attempts = 0, failures = 0;              ///< POSTs, and those that did not deliver
   uint64_t delivered = 0, parked = 0, dropped = 0;  ///< events
@@ -42,7 +57,9 @@ struct ReporterStats {
 };
 
 /// Delivers the store's outbox to the coordinator: every timeline event, in order, in batches
-/// POSTed with an idempotency key per batch and per event. Failures (no answer, a timeout, 5xx,
+/// POSTed with an idempotency key per batch and per event, with the current record of each
+/// incident they belong to (contract/push.schema.json); with nothing to send, an empty batch every
+/// `heartbeat` says the agent is alive. Failures (no answer, a timeout, 5xx,
 /// 429, or a refusal of the agent's credentials or URL, which only a configuration change can
 /// cure) are retried with exponential backoff and jitter; any other 4xx isolates the refused
 /// event and parks it, so one bad event never blocks the rest. The outbox is bounded: the oldest
@@ -59,6 +76,8 @@ class Reporter final : public collectors::Source {
   void start();
   void stop() override;
   void setOptions(ReporterOptions options);
+  /// Where the body's `agent` comes from (called for each batch).
+  void setSelf(std::function<AgentSelf()> self);
   /// New events are in the outbox: send them soon (bursts are coalesced).
   void wake();
 

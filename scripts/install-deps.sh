@@ -16,6 +16,8 @@ packages=(
   clang libbpf-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev sqlite3 openssl
+  # the contract tests validate real payloads against contract/ (Draft 2020-12)
+  python3-jsonschema
   # real servers used by integration tests (promtool ships with prometheus)
   postgresql redis-server prometheus prometheus-alertmanager
 )

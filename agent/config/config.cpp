@@ -212,12 +212,32 @@ std::string readUrl(YamlReader& r, const yaml::Node& n, const std::string& what)
 }
 
 void readCoordinator(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& env) {
-  if (!r.checkMap(
-          n, "coordinator",
-          {"url", "token_file", "timeout", "batch_size", "outbox_max_events", "backoff_max"}))
+  if (!r.checkMap(n, "coordinator",
+                  {"url", "urls", "token_file", "timeout", "batch_size", "outbox_max_events",
+                   "backoff_max", "heartbeat", "ca_file"}))
     return;
-  if (auto v = r.get(n, "url", "coordinator.url"); v.IsDefined())
-    c.coordinator_url = readUrl(r, v, "coordinator.url");
+  auto one = r.get(n, "url", "coordinator.url");
+  auto list = r.get(n, "urls", "coordinator.urls");
+  if (one.IsDefined() && list.IsDefined()) {
+    r.error(list, "coordinator: give url or urls, not both");
+  } else if (one.IsDefined()) {
+    if (auto u = readUrl(r, one, "coordinator.url"); !u.empty()) c.coordinator_urls = {u};
+  } else if (list.IsDefined()) {
+    if (!list.IsSequence() || list.size() == 0 || list.size() > 8) {
+      r.error(list, "coordinator.urls: a list of 1 to 8 URLs, the preferred first");
+    } else {
+      for (size_t i = 0; i < list.size(); ++i) {
+        auto u = readUrl(r, list.items()[i], "coordinator.urls[" + std::to_string(i) + "]");
+        if (!u.empty()) c.coordinator_urls.push_back(u);
+      }
+    }
+  }
+  if (auto v = r.get(n, "heartbeat", "coordinator.heartbeat"); v.IsDefined()) {
+    if (auto d = r.duration(v, "coordinator.heartbeat", 1s, 1h)) c.coordinator_heartbeat = *d;
+  }
+  if (auto v = r.get(n, "ca_file", "coordinator.ca_file"); v.IsDefined()) {
+    if (auto path = r.string(v, "coordinator.ca_file")) c.coordinator_ca_file = *path;
+  }
   if (auto v = r.get(n, "token_file", "coordinator.token_file"); v.IsDefined()) {
     if (auto p = readSecretPath(r, v, "coordinator.token_file", env, c.user))
       c.coordinator_token_file = *p;

@@ -103,8 +103,14 @@ struct Config {
   std::vector<TokenConfig> http_tokens;
   std::optional<std::filesystem::path> http_tls_cert, http_tls_key;
 
-  /// coordinator.*: where the outbox's events are POSTed; none: they stay in the store.
-  std::string coordinator_url;
+  /// coordinator.*: where the outbox's events are POSTed, in order of preference (`urls`, or one
+  /// `url`); on failure the next is tried. None: they stay in the store.
+  std::vector<std::string> coordinator_urls;
+  /// How often an agent with nothing to send says it is alive (an empty batch).
+  milliseconds coordinator_heartbeat{std::chrono::minutes(1)};
+  /// coordinator.ca_file: the CA (PEM) that an https coordinator's certificate must chain to,
+  /// instead of the system's store.
+  std::optional<std::filesystem::path> coordinator_ca_file;
   std::optional<std::filesystem::path> coordinator_token_file;
   milliseconds coordinator_timeout{std::chrono::seconds(10)};
   size_t coordinator_batch_size = 500;

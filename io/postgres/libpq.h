@@ -25,9 +25,11 @@ namespace novacron::io {
   X(PQisBusy) \
   X(PQnfields) \
   X(PQntuples) \
+  X(PQresultErrorField) \
   X(PQresultErrorMessage) \
   X(PQresultStatus) \
   X(PQsendQuery) \
+  X(PQsendQueryParams) \
   X(PQsetnonblocking) \
   X(PQsocket) \
   X(PQstatus)

@@ -51,6 +51,7 @@ struct PgConnection::Op {
   std::function<void(Result<std::vector<PgResult>>)> on_query;
   std::vector<PgResult> results;
   std::string error;  // the first statement error
+  ErrorCode error_code = ErrorCode::kInvalidArgument;
   // Marks the operation over: later wake-ups (timer, socket) find it finished.
   void end() {
     finished = true;
@@ -82,6 +83,16 @@ std::string pqError(pg_conn* c) {
   // libpq puts the whole error, possibly several lines; the first says what happened.
   if (size_t nl = e.find('\n'); nl != std::string::npos) e.resize(nl);
   return e.empty() ? "unknown libpq error" : e;
+}
+
+// A statement the server could not run now but may later (SQLSTATE classes): a connection or
+// resources problem, a shutdown or a cancelled statement, a serialization failure or deadlock.
+// Anything else is the statement's own fault.
+bool transientState(std::string_view state) {
+  for (std::string_view c : {"08", "40", "53", "55", "57", "58"}) {
+    if (state.starts_with(c)) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -165,6 +176,29 @@ void PgConnection::pollConnect(std::shared_ptr<Op> op, int status) {
 
 void PgConnection::query(const std::string& sql, milliseconds timeout,
                          std::function<void(Result<std::vector<PgResult>>)> done) {
+  send([this, &sql] { return pq().PQsendQuery(conn_, sql.c_str()); }, timeout, std::move(done));
+}
+
+void PgConnection::query(const std::string& sql,
+                         const std::vector<std::optional<std::string>>& params,
+                         milliseconds timeout,
+                         std::function<void(Result<std::vector<PgResult>>)> done) {
+  send(
+      [this, &sql, &params] {
+        std::vector<const char*> values;
+        std::vector<int> lengths;
+        for (const auto& p : params) {
+          values.push_back(p ? p->c_str() : nullptr);
+          lengths.push_back(p ? static_cast<int>(p->size()) : 0);
+        }
+        return pq().PQsendQueryParams(conn_, sql.c_str(), static_cast<int>(params.size()), nullptr,
+                                      values.data(), lengths.data(), nullptr, 0);
+      },
+      timeout, std::move(done));
+}
+
+void PgConnection::send(std::function<int()> submit, milliseconds timeout,
+                        std::function<void(Result<std::vector<PgResult>>)> done) {
   auto op = std::make_shared<Op>(io_);
   op->on_query = std::move(done);
   if (!connected()) {
@@ -180,7 +214,7 @@ void PgConnection::query(const std::string& sql, milliseconds timeout,
       self->fail(op, makeError(ErrorCode::kTimeout,
                                "no answer within " + std::to_string(timeout.count()) + " ms"));
   });
-  if (!pq().PQsendQuery(conn_, sql.c_str())) {
+  if (!submit()) {
     return fail(op, makeError(ErrorCode::kUnavailable, pqError(conn_)));
   }
   flush(op);
@@ -200,8 +234,7 @@ void PgConnection::read(std::shared_ptr<Op> op) {
     PGresult* res = pq().PQgetResult(conn_);
     if (!res) {
       op->end();
-      if (!op->error.empty())
-        return op->on_query(makeError(ErrorCode::kInvalidArgument, op->error));
+      if (!op->error.empty()) return op->on_query(makeError(op->error_code, op->error));
       return op->on_query(std::move(op->results));
     }
     ExecStatusType st = pq().PQresultStatus(res);
@@ -209,6 +242,9 @@ void PgConnection::read(std::shared_ptr<Op> op) {
       // Kept, and reported once every result is in: the connection stays usable.
       if (op->error.empty()) {
         op->error = pq().PQresultErrorMessage(res);
+        const char* state = pq().PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        op->error_code = transientState(state ? state : "") ? ErrorCode::kUnavailable
+                                                            : ErrorCode::kInvalidArgument;
         while (!op->error.empty() && (op->error.back() == '\n' || op->error.back() == ' '))
           op->error.pop_back();
       }

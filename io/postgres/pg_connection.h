@@ -51,9 +51,15 @@ class PgConnection : public std::enable_shared_from_this<PgConnection> {
   void connect(const std::string& conninfo, milliseconds timeout,
                std::function<void(Result<void>)> done, const std::string& server_user = "",
                const std::string& what = "");
-  /// Sends `sql` (one or more statements) and collects every result.
+  /// Sends `sql` (one or more statements) and collects every result. A statement's error is
+  /// kUnavailable when the server may run it later (SQLSTATE 08, 40, 53, 55, 57, 58: connection,
+  /// serialization, resources, lock, shutdown), else kInvalidArgument.
   void query(const std::string& sql, milliseconds timeout,
              std::function<void(Result<std::vector<PgResult>>)> done);
+  /// Sends one statement with its parameters ($1, $2, ... as text; nullopt is NULL) apart from
+  /// its text, so that no value is ever parsed as SQL.
+  void query(const std::string& sql, const std::vector<std::optional<std::string>>& params,
+             milliseconds timeout, std::function<void(Result<std::vector<PgResult>>)> done);
 
   bool connected() const { return conn_ != nullptr && ready_; }
   /// The server process serving this connection (pg_backend_pid()).
@@ -63,6 +69,8 @@ class PgConnection : public std::enable_shared_from_this<PgConnection> {
  private:
   explicit PgConnection(boost::asio::io_context& io) : io_(io) {}
   struct Op;
+  void send(std::function<int()> submit, milliseconds timeout,
+            std::function<void(Result<std::vector<PgResult>>)> done);
   void pollConnect(std::shared_ptr<Op> op, int status);
   void flush(std::shared_ptr<Op> op);
   void read(std::shared_ptr<Op> op);

@@ -14,8 +14,24 @@ stop_pids() {
   done
 }
 
+# With NOVACRON_CONTRACT_DIR set (the contract tests set it), the events of every agent store the
+# test made are kept there as JSON lines, so that every event kind a real agent emitted in any
+# test is checked against contract/ (tests/contract/events_test.sh).
+keep_events() {
+  [[ -n ${NOVACRON_CONTRACT_DIR:-} ]] || return 0
+  local db n=0 name
+  name=$(basename "$0" .sh)
+  mkdir -p "$NOVACRON_CONTRACT_DIR"
+  while IFS= read -r db; do
+    n=$((n + 1))
+    sqlite3 -readonly "$db" "SELECT json_object('kind', kind, 'data', json(data)) FROM events" \
+      >"$NOVACRON_CONTRACT_DIR/$name.$n.jsonl" 2>/dev/null || true
+  done < <(find "$WORK" -name agent.db -type f 2>/dev/null)
+}
+
 cleanup() {
   stop_pids
+  keep_events
   rm -rf "$WORK"
   release_ports
 }

@@ -52,7 +52,7 @@ class ReporterTest : public ::testing::Test {
 
   ReporterOptions options(const std::string& url) {
     ReporterOptions o;
-    o.url = url;
+    if (!url.empty()) o.urls = {url};
     o.token_file = token_;
     o.timeout = 500ms;
     o.batch_size = 500;
@@ -245,11 +245,75 @@ TEST_F(ReporterTest, WithoutAUrlNothingIsSentAndTheRowSaysDisabled) {
   start(options(""));
   std::string detail;
   EXPECT_EQ(io_.run([&] { return reporter_->status(detail); }), "disabled");
-  EXPECT_EQ(detail, "coordinator.url is not set; 3 queued in the store");
+  EXPECT_EQ(detail, "coordinator.urls is not set; 3 queued in the store");
   auto samples = io_.run([&] { return reporter_->latest(); });
   ASSERT_FALSE(samples.empty());
   EXPECT_EQ(samples[0].metric->name, "novacron_outbox_depth");
   EXPECT_EQ(samples[0].value, 3);
+}
+
+TEST_F(ReporterTest, TheBodyFollowsTheContractAndCarriesTheIncidentsRecords) {
+  HttpRecorder coordinator;
+  append(3);
+  start(options(coordinator.url("/v1/events")));
+  ASSERT_TRUE(waitFor([&] { return depth() == 0; }));
+  json body = json::parse(coordinator.requests().at(0).body);
+  EXPECT_EQ(body["schema_version"], "1.0");
+  EXPECT_EQ(body["store"], "s1");
+  EXPECT_EQ(body["agent"]["outbox_depth"], 3);
+  EXPECT_TRUE(body["agent"].contains("policy_digest"));
+  ASSERT_EQ(body["events"].size(), 3u) << body.dump();
+  ASSERT_EQ(body["incidents"].size(), 1u);
+  const json& inc = body["incidents"]["node-1-20261126T000000Z-1"];
+  EXPECT_EQ(inc["playbook"], "disk_full");
+  EXPECT_EQ(inc["state"], "open");
+  EXPECT_EQ(inc["category"], "infrastructure");
+}
+
+TEST_F(ReporterTest, AfterAFailureTheNextCoordinatorIsTried) {
+  HttpRecorder down, up;
+  down.answer(503, "maintenance");
+  append(4);
+  ReporterOptions o = options(down.url("/v1/events"));
+  o.urls.push_back(up.url("/v1/events"));
+  start(o);
+  ASSERT_TRUE(waitFor([&] { return depth() == 0; }));
+  EXPECT_EQ(down.requests().size(), 1u);
+  ASSERT_EQ(up.requests().size(), 1u);
+  EXPECT_EQ(seqs(up.requests()[0]), (std::vector<int64_t>{1, 2, 3, 4}));
+  EXPECT_EQ(stats().failures, 1u);
+}
+
+TEST_F(ReporterTest, AnIdleAgentSendsAHeartbeat) {
+  HttpRecorder coordinator;
+  ReporterOptions o = options(coordinator.url("/v1/events"));
+  o.heartbeat = 200ms;
+  start(o);
+  ASSERT_TRUE(waitFor([&] { return coordinator.requests().size() >= 2; }));
+  for (const auto& r : coordinator.requests()) {
+    json body = json::parse(r.body);
+    EXPECT_TRUE(body["events"].empty());
+    EXPECT_EQ(body["agent"]["outbox_depth"], 0);
+    EXPECT_EQ(r.headers.at("idempotency-key"), "node-1:s1:0-0");
+  }
+  EXPECT_EQ(stats().delivered, 0u);
+  EXPECT_TRUE(stats().last_success.has_value());
+}
+
+TEST_F(ReporterTest, AnUnknownSchemaVersionIsRetriedNotParkedAndShown) {
+  HttpRecorder coordinator;
+  coordinator.answer(
+      400,
+      R"({"error":{"code":"schema_version","message":"schema_version 1.0: this coordinator knows 2.x"}})");
+  append(3);
+  start(options(coordinator.url()));
+  ASSERT_TRUE(waitFor([&] { return stats().failures >= 3; }));
+  EXPECT_EQ(stats().parked, 0u);
+  EXPECT_EQ(depth(), 3);
+  std::string detail;
+  EXPECT_EQ(io_.run([&] { return reporter_->status(detail); }), "degraded");
+  EXPECT_NE(detail.find("refuses this agent's push format 1.0"), std::string::npos) << detail;
+  EXPECT_NE(detail.find("knows 2.x"), std::string::npos) << detail;
 }
 
 TEST(DescribeResponseTest, APeersBodyIsQuotedAsValidTextOnOneLine) {

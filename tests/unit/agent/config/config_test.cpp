@@ -373,7 +373,7 @@ TEST(ConfigTest, ApiCoordinatorAndAlertmanager) {
   EXPECT_EQ(c.http_token_file, token);
   EXPECT_EQ(c.http_tls_cert, token);
   EXPECT_EQ(c.http_tls_key, token);
-  EXPECT_EQ(c.coordinator_url, "https://coord.example/v1/events");
+  EXPECT_EQ(c.coordinator_urls, std::vector<std::string>{"https://coord.example/v1/events"});
   EXPECT_EQ(c.coordinator_token_file, token);
   EXPECT_EQ(c.coordinator_timeout, 3s);
   EXPECT_EQ(c.coordinator_batch_size, 200u);
