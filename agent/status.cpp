@@ -145,7 +145,9 @@ json Agent::Impl::statusJson() const {
           {"paused", paused()},
           {"open_incidents", manager ? manager->active() : 0},
           {"containment", {{"mode", containment_mode}, {"description", containment_description}}},
-          {"outbox", delivery.outboxJson()}};
+          {"outbox", delivery.outboxJson()},
+          {"store_id", store_id},
+          {"policy_digest", evaluator.policy().digest}};
 }
 
 bool Agent::Impl::paused() const {

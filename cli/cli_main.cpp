@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
@@ -53,6 +54,8 @@ std::string helpText() {
          "\n"
          "The socket is --socket, else $NOVACRON_SOCKET, else $NOVACRON_STATE_DIR/agent.sock,\n"
          "else /run/novacron/agent.sock if it exists, else ./var/novacron/agent.sock.\n"
+         "novacron fleet nodes|incidents|show ID: the fleet, from a coordinator (novacron fleet\n"
+         "--help).\n"
          "DUR is 30s, 15m, 1h, 2d. Exit status: 0 ok, 1 the agent refused the command (or\n"
          "health: degraded), 2 no agent running (or health: down), 3 permission denied,\n"
          "64 usage error.\n";
@@ -87,36 +90,21 @@ const novacron::io::ControlCommand* commandOf(const std::vector<std::string>& wo
   return best;
 }
 
-// What the agent sends is partly what the host's users chose (process names, labels, messages):
-// before it reaches an operator's terminal, every control character becomes a visible escape,
-// so that no name can move the cursor, clear the screen or fake a line. `keep_newlines` for the
-// post-mortem's Markdown, whose lines are the agent's own.
-json forTerminal(const json& j, bool keep_newlines = false) {
-  if (j.is_string()) {
-    const std::string& s = j.get_ref<const std::string&>();
-    if (!keep_newlines) return novacron::escapeControl(s);
-    std::string out;
-    size_t start = 0;
-    for (size_t nl = s.find('\n');; nl = s.find('\n', start)) {
-      out += novacron::escapeControl(s.substr(start, nl - start));
-      if (nl == std::string::npos) break;
-      out += '\n';
-      start = nl + 1;
-    }
-    return out;
-  }
-  if (j.is_object()) {
-    json out = json::object();
-    for (const auto& [k, v] : j.items())
-      out[novacron::escapeControl(k)] = forTerminal(v, keep_newlines);
-    return out;
-  }
-  if (j.is_array()) {
-    json out = json::array();
-    for (const auto& v : j) out.push_back(forTerminal(v, keep_newlines));
-    return out;
-  }
-  return j;
+// `novacron fleet …` is novacron-fleet's: the program beside this one (or on PATH) is run with the
+// same arguments, so that this one links no HTTP nor TLS.
+int runFleet(int argc, char** argv) {
+  std::vector<char*> args(argv, argv + argc);
+  args.push_back(nullptr);
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  std::string beside = ec ? "" : (self.parent_path() / "novacron-fleet").string();
+  static char name[] = "novacron-fleet";
+  args[0] = name;
+  if (!beside.empty() && ::access(beside.c_str(), X_OK) == 0) ::execv(beside.c_str(), args.data());
+  ::execvp("novacron-fleet", args.data());
+  std::cerr << "novacron: novacron fleet needs novacron-fleet (" << std::strerror(errno)
+            << "); it comes with the novacron-agent package\n";
+  return kNoAgent;
 }
 
 std::string defaultSocket() {
@@ -152,6 +140,16 @@ int main(int argc, char** argv) {
     }
     return nullptr;
   };
+  // `novacron fleet …` takes options of its own: handed over whole before they are parsed here.
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--socket" || a == "--timeout") {
+      ++i;
+    } else if (!a.starts_with("-")) {
+      if (a == "fleet") return runFleet(argc, argv);
+      break;
+    }
+  }
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&](const char* what) -> std::optional<std::string> {

@@ -8,8 +8,41 @@
 #include <vector>
 #include "base/clock.h"
 #include "base/json_text.h"
+#include "base/text.h"
 
 namespace novacron::cli {
+
+// What the agent sends is partly what the host's users chose (process names, labels, messages):
+// before it reaches an operator's terminal, every control character becomes a visible escape,
+// so that no name can move the cursor, clear the screen or fake a line. `keep_newlines` for the
+// post-mortem's Markdown, whose lines are the agent's own.
+json forTerminal(const json& j, bool keep_newlines) {
+  if (j.is_string()) {
+    const std::string& s = j.get_ref<const std::string&>();
+    if (!keep_newlines) return novacron::escapeControl(s);
+    std::string out;
+    size_t start = 0;
+    for (size_t nl = s.find('\n');; nl = s.find('\n', start)) {
+      out += novacron::escapeControl(s.substr(start, nl - start));
+      if (nl == std::string::npos) break;
+      out += '\n';
+      start = nl + 1;
+    }
+    return out;
+  }
+  if (j.is_object()) {
+    json out = json::object();
+    for (const auto& [k, v] : j.items())
+      out[novacron::escapeControl(k)] = forTerminal(v, keep_newlines);
+    return out;
+  }
+  if (j.is_array()) {
+    json out = json::array();
+    for (const auto& v : j) out.push_back(forTerminal(v, keep_newlines));
+    return out;
+  }
+  return j;
+}
 
 std::string fmtValue(double v) {
   char buf[64];

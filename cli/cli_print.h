@@ -10,6 +10,13 @@ namespace novacron::cli {
 using json = nlohmann::json;
 
 std::string fmtDuration(double seconds);
+/// Cells padded or cut (with `~`) to `width`.
+std::string pad(std::string s, size_t width);
+/// What an agent or a coordinator sends is partly what hosts' users chose (process names,
+/// labels, messages): every control character becomes a visible escape before it reaches a
+/// terminal, so that no name can move the cursor, clear the screen or fake a line.
+/// `keep_newlines` for Markdown whose lines are the agent's own.
+json forTerminal(const json& j, bool keep_newlines = false);
 /// The status matrix; returns the worst row: 0 ok, 1 degraded, 2 down.
 int printStatus(const json& d, bool verbose);
 void printIncidents(const json& d);

@@ -46,6 +46,7 @@ struct Conn {
   Slot slot = Slot::kNone;
   int fd = -1;                   // the socket, to see whether a request waits in it unread
   std::function<void()> cancel;  // cancels what the connection waits for
+  std::string client_name;       // the verified client certificate's CN (mTLS)
 };
 
 }  // namespace
@@ -61,7 +62,7 @@ struct HttpServer::State {
   HttpLimits limits;
   std::list<Conn> conns;
   size_t general = 0, reserved = 0;   // slots in use
-  std::unique_ptr<ssl::context> tls;  // set: every connection is https
+  std::shared_ptr<ssl::context> tls;  // set: every connection is https
 
   size_t pending() const {
     return static_cast<size_t>(std::count_if(
@@ -325,6 +326,7 @@ asio::awaitable<void> serve(std::shared_ptr<HttpServer::State> st, Stream& strea
       co_return;
     }
     HttpRequest r = fromBeast(parser.get());
+    r.client_name = conn.client_name;
     bool priority = false;
     guarded("the HTTP priority of " + quoteForMessage(r.path, 100),
             [&] { priority = st->priority && st->priority(r); });
@@ -392,7 +394,8 @@ asio::awaitable<void> session(std::shared_ptr<HttpServer::State> st, tcp::socket
     co_await serve(st, stream, *it);
     co_return;
   }
-  beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *st->tls);
+  std::shared_ptr<ssl::context> ctx = st->tls;  // kept while the connection lives
+  beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *ctx);
   // A client that opens a connection and never finishes the handshake is cut off like a slow
   // request, and can be evicted like one.
   auto& lowest = beast::get_lowest_layer(stream);
@@ -406,6 +409,12 @@ asio::awaitable<void> session(std::shared_ptr<HttpServer::State> st, tcp::socket
   if (hec || it->evicted) {
     if (hec) logDebug("http: TLS handshake failed: " + hec.message());
     co_return;
+  }
+  if (X509* cert = SSL_get1_peer_certificate(stream.native_handle())) {
+    char cn[256] = {};
+    int n = X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof(cn));
+    if (n > 0 && static_cast<size_t>(n) < sizeof(cn)) it->client_name.assign(cn, n);
+    X509_free(cert);
   }
   co_await serve(st, stream, *it);
 }
@@ -471,7 +480,8 @@ HttpServer::~HttpServer() { stop(); }
 void HttpServer::setPriority(HttpPriority priority) { state_->priority = std::move(priority); }
 
 Result<void> HttpServer::enableTls(const std::filesystem::path& cert,
-                                   const std::filesystem::path& key) {
+                                   const std::filesystem::path& key,
+                                   const std::optional<std::filesystem::path>& client_ca) {
   if (std::string why; !io::available(&why)) return makeError(ErrorCode::kUnavailable, why);
   auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
   boost::system::error_code ec;
@@ -487,6 +497,14 @@ Result<void> HttpServer::enableTls(const std::filesystem::path& cert,
     return makeError(ErrorCode::kInvalidArgument,
                      "http.tls.key " + key.string() + ": " + ec.message());
   }
+  if (client_ca) {
+    if (ctx->load_verify_file(client_ca->string(), ec); ec) {
+      return makeError(ErrorCode::kInvalidArgument,
+                       "tls.client_ca " + client_ca->string() + ": " + ec.message());
+    }
+    ctx->set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert, ec);
+  }
+  // Connections in progress keep the context they started with (shared_ptr).
   state_->tls = std::move(ctx);
   return {};
 }

@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,6 +27,8 @@ struct HttpRequest {
   std::string query;                           ///< target after '?', undecoded
   std::map<std::string, std::string> headers;  ///< names lower-cased
   std::string body;
+  /// https with client certificates: the verified certificate's subject CN; else empty.
+  std::string client_name;
 };
 
 struct HttpResponse {
@@ -87,8 +90,12 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  /// Serves https with this certificate chain and key (PEM) from now on.
-  Result<void> enableTls(const std::filesystem::path& cert, const std::filesystem::path& key);
+  /// Serves https with this certificate chain and key (PEM) from new connections on. With
+  /// `client_ca`, a client must show a certificate that CA issued (the handshake fails without
+  /// one) and requests carry its CN as client_name. Called again, it replaces them (a renewed
+  /// certificate), or keeps the old ones and says why not.
+  Result<void> enableTls(const std::filesystem::path& cert, const std::filesystem::path& key,
+                         const std::optional<std::filesystem::path>& client_ca = std::nullopt);
   bool tls() const;
   /// The Server header of every answer (default novacron-agent).
   void setServerName(std::string name);

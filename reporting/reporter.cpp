@@ -54,12 +54,11 @@ bool retryable(int status) {
          status == 405 || status == 407 || status == 408;
 }
 
-// A 400 that names the body's schema_version (contract/openapi.json: error.code), not an event.
+// A 400 that names the body's schema_version (contract/openapi.json: `error`), not an event.
 bool refusesTheBody(const io::HttpClientResponse& r) {
   if (r.status != 400) return false;
   json j = json::parse(r.body, nullptr, false);
-  return j.is_object() && j.contains("error") && j["error"].is_object() &&
-         j["error"].value("code", "") == "schema_version";
+  return j.is_object() && j.value("error", json()) == "schema_version";
 }
 
 }  // namespace

@@ -30,6 +30,7 @@ namespace novacron::io {
   X(PQresultStatus) \
   X(PQsendQuery) \
   X(PQsendQueryParams) \
+  X(PQsetNoticeProcessor) \
   X(PQsetnonblocking) \
   X(PQsocket) \
   X(PQstatus)

@@ -148,6 +148,9 @@ void PgConnection::connect(const std::string& conninfo, milliseconds timeout,
     return fail(op, makeError(ErrorCode::kUnavailable, why));
   }
   pq().PQsetnonblocking(conn_, 1);
+  // A server's NOTICEs (IF NOT EXISTS ... skipping) are not ours to print on stderr.
+  pq().PQsetNoticeProcessor(
+      conn_, [](void*, const char*) {}, nullptr);
   pollConnect(op, PGRES_POLLING_WRITING);
 }
 

@@ -304,7 +304,7 @@ TEST_F(ReporterTest, AnUnknownSchemaVersionIsRetriedNotParkedAndShown) {
   HttpRecorder coordinator;
   coordinator.answer(
       400,
-      R"({"error":{"code":"schema_version","message":"schema_version 1.0: this coordinator knows 2.x"}})");
+      R"({"error":"schema_version","message":"schema_version 1.0: this coordinator knows 2.x"})");
   append(3);
   start(options(coordinator.url()));
   ASSERT_TRUE(waitFor([&] { return stats().failures >= 3; }));

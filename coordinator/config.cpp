@@ -1,0 +1,140 @@
+#include "coordinator/config.h"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "base/yaml/yaml_reader.h"
+
+namespace novacron::coordinator {
+
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string hostName() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof(buf) - 1) != 0 || !*buf) return "coordinator";
+  return buf;
+}
+
+void readPath(YamlReader& r, const yaml::Node& map, std::string_view key, const std::string& what,
+              std::optional<std::filesystem::path>& out) {
+  if (auto v = r.get(map, key, what); v.IsDefined()) {
+    if (auto s = r.string(v, what)) out = *s;
+  }
+}
+
+}  // namespace
+
+std::variant<Config, Diagnostics> parseConfig(std::string_view text, const std::string& file) {
+  Diagnostics diags;
+  YamlReader r(file, diags);
+  Config c;
+  c.id = hostName();
+  auto root = r.load(text);
+  if (!root) return diags;
+  if (root->IsNull() || !root->IsDefined()) return c;
+  if (!r.checkMap(*root, "the configuration",
+                  {"id", "listen", "allow_plain_http", "tls", "database", "ingest", "fleet",
+                   "retention", "max_connections"}))
+    return diags;
+  if (auto v = r.get(*root, "id", "id"); v.IsDefined()) {
+    if (auto s = r.string(v, "id")) {
+      if (s->empty() || s->size() > 63)
+        r.error(v, "id: 1 to 63 characters");
+      else
+        c.id = *s;
+    }
+  }
+  if (auto v = r.get(*root, "listen", "listen"); v.IsDefined()) {
+    if (auto s = r.string(v, "listen")) {
+      std::string why;
+      if (auto ep = io::parseEndpoint(*s, why))
+        c.listen = *ep;
+      else
+        r.error(v, "listen: " + why);
+    }
+  }
+  if (auto v = r.get(*root, "allow_plain_http", "allow_plain_http"); v.IsDefined()) {
+    if (auto b = r.boolean(v, "allow_plain_http")) c.allow_plain_http = *b;
+  }
+  if (auto t = r.get(*root, "tls", "tls"); t.IsDefined()) {
+    if (r.checkMap(t, "tls", {"cert", "key", "client_ca"})) {
+      readPath(r, t, "cert", "tls.cert", c.tls_cert);
+      readPath(r, t, "key", "tls.key", c.tls_key);
+      readPath(r, t, "client_ca", "tls.client_ca", c.tls_client_ca);
+      if (c.tls_cert.has_value() != c.tls_key.has_value())
+        r.error(t, "tls needs both cert and key");
+      if (c.tls_client_ca && !c.tls_cert) r.error(t, "tls.client_ca needs tls.cert and tls.key");
+    }
+  }
+  if (auto d = r.get(*root, "database", "database"); d.IsDefined()) {
+    if (r.checkMap(d, "database", {"dsn_file", "pool", "max_waiting", "timeout"})) {
+      std::optional<std::filesystem::path> dsn;
+      readPath(r, d, "dsn_file", "database.dsn_file", dsn);
+      if (dsn) c.dsn_file = *dsn;
+      if (auto v = r.get(d, "pool", "database.pool"); v.IsDefined()) {
+        if (auto i = r.integer(v, "database.pool", 1, 256)) c.pool_size = static_cast<size_t>(*i);
+      }
+      if (auto v = r.get(d, "max_waiting", "database.max_waiting"); v.IsDefined()) {
+        if (auto i = r.integer(v, "database.max_waiting", 0, 100000))
+          c.pool_max_waiting = static_cast<size_t>(*i);
+      }
+      if (auto v = r.get(d, "timeout", "database.timeout"); v.IsDefined()) {
+        if (auto t = r.duration(v, "database.timeout", 100ms, 5min)) c.db_timeout = *t;
+      }
+    }
+  }
+  if (auto in = r.get(*root, "ingest", "ingest"); in.IsDefined()) {
+    if (r.checkMap(in, "ingest", {"max_body_bytes", "max_events"})) {
+      if (auto v = r.get(in, "max_body_bytes", "ingest.max_body_bytes"); v.IsDefined()) {
+        if (auto i = r.integer(v, "ingest.max_body_bytes", 4096, 256 << 20))
+          c.max_body_bytes = static_cast<size_t>(*i);
+      }
+      if (auto v = r.get(in, "max_events", "ingest.max_events"); v.IsDefined()) {
+        if (auto i = r.integer(v, "ingest.max_events", 1, 100000))
+          c.max_events = static_cast<size_t>(*i);
+      }
+    }
+  }
+  if (auto f = r.get(*root, "fleet", "fleet"); f.IsDefined()) {
+    if (r.checkMap(f, "fleet", {"silent_after"})) {
+      if (auto v = r.get(f, "silent_after", "fleet.silent_after"); v.IsDefined()) {
+        if (auto t = r.duration(v, "fleet.silent_after", 10s, 24h)) c.silent_after = *t;
+      }
+    }
+  }
+  if (auto v = r.get(*root, "retention", "retention"); v.IsDefined()) {
+    if (auto t = r.duration(v, "retention", 24h * 31, 24h * 3660)) c.retention = *t;
+  }
+  if (auto v = r.get(*root, "max_connections", "max_connections"); v.IsDefined()) {
+    if (auto i = r.integer(v, "max_connections", 16, 1000000))
+      c.max_connections = static_cast<size_t>(*i);
+  }
+  if (!diags.empty()) return diags;
+  return c;
+}
+
+std::variant<Config, Diagnostics> loadConfig(const std::filesystem::path& file, bool must_exist) {
+  std::ifstream in(file);
+  if (!in) {
+    if (!must_exist) return parseConfig("", file.string());
+    return Diagnostics{{file.string(), 1, 1, "cannot read the configuration"}};
+  }
+  std::stringstream s;
+  s << in.rdbuf();
+  return parseConfig(s.str(), file.string());
+}
+
+std::optional<std::string> servingProblem(const Config& c) {
+  if (c.tls_cert || c.allow_plain_http) return std::nullopt;
+  if (c.listen.loopback()) return std::nullopt;
+  return "listen " + c.listen.str() +
+         " is not a loopback address: plain HTTP would carry the agents' tokens in the clear; "
+         "configure tls.cert and tls.key, or allow_plain_http: true behind a proxy that "
+         "terminates TLS";
+}
+
+}  // namespace novacron::coordinator
