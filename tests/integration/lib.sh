@@ -138,3 +138,39 @@ http_raw() {
   timeout 5 head -n 1 <&3 | tr -d '\r'
   exec 3<&-
 }
+
+# start_postgres: a throw-away PostgreSQL 15 cluster in $WORK/pg on 127.0.0.1:$PGPORT (initdb as
+# the postgres user; trust for local connections, as only this test's processes reach it), its
+# DSN in $WORK/pg.dsn, stopped when the test ends. Skips the test (exit 0) without root or the
+# postgresql package.
+PGBIN=/usr/lib/postgresql/15/bin
+start_postgres() {
+  if ((EUID != 0)) || [[ ! -x $PGBIN/initdb ]] || ! id postgres >/dev/null 2>&1; then
+    echo "SKIP: needs root and the postgresql package" >&2
+    exit 0
+  fi
+  PGPORT=$(free_port) || fail "no free port"
+  install -d -o postgres -g postgres "$WORK/pg"
+  runuser -u postgres -- "$PGBIN/initdb" -D "$WORK/pg/data" -U postgres --auth=trust -E UTF8 \
+    --locale=C.UTF-8 >"$WORK/initdb.log" 2>&1 || fail "initdb: $(cat "$WORK/initdb.log")"
+  pg_start
+  echo "host=127.0.0.1 port=$PGPORT dbname=postgres user=postgres connect_timeout=5" >"$WORK/pg.dsn"
+  secret "$WORK/pg.dsn"
+  trap 'pg_stop; cleanup' EXIT
+}
+pg_start() {
+  runuser -u postgres -- "$PGBIN/pg_ctl" -D "$WORK/pg/data" -l "$WORK/pg/server.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -c port=$PGPORT -c unix_socket_directories=$WORK/pg -c max_connections=200" \
+    start >/dev/null || fail "pg_ctl start: $(tail -5 "$WORK/pg/server.log")"
+}
+pg_stop() {
+  runuser -u postgres -- "$PGBIN/pg_ctl" -D "$WORK/pg/data" -m "${1:-immediate}" -w stop \
+    >/dev/null 2>&1 || true
+}
+psql_() { psql -X -q -At -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres -v ON_ERROR_STOP=1 "$@"; }
+
+# validate SCHEMA FILE...: the files against contract/ (tests/contract/validate.py).
+validate() {
+  "$(dirname "${BASH_SOURCE[0]}")/../contract/validate.py" "$@" >"$WORK/validate.out" 2>&1 ||
+    fail "against contract/$1: $(head -20 "$WORK/validate.out")"
+}
