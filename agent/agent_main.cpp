@@ -18,6 +18,7 @@
 #include "base/log.h"
 #include "broker/server.h"
 #include "collectors/plugin.h"
+#include "metrics/exposition.h"
 #include "metrics/sample.h"
 #include "novacron/version.h"
 
@@ -43,18 +44,7 @@ constexpr const char* kUsage =
     "recorded with collectors.record (JSON lines) and prints what would have happened.\n";
 
 int listMetrics() {
-  std::cout << "| metric | type | labels | meaning |\n|---|---|---|---|\n";
-  for (const auto* m : novacron::agent::metricCatalog()) {
-    std::string labels(m->labels);
-    std::string shown;
-    for (size_t i = 0; i < labels.size(); ++i)
-      shown += labels[i] == ',' ? std::string(", ") : std::string(1, labels[i]);
-    std::cout << "| `" << m->name << "` | "
-              << (m->type == novacron::metrics::MetricType::kCounter     ? "counter"
-                  : m->type == novacron::metrics::MetricType::kHistogram ? "histogram"
-                                                                         : "gauge")
-              << " | " << shown << " | " << m->help << " |\n";
-  }
+  std::cout << novacron::metrics::metricReferenceTable(novacron::agent::metricCatalog());
   return 0;
 }
 

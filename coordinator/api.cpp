@@ -160,6 +160,12 @@ void Api::push(const io::HttpRequest& r, io::HttpResponder respond) {
   if (auto* e = std::get_if<PushError>(&decoded)) return refuse(400, e->code, e->message);
   auto batch = std::get<PushBatch>(std::move(decoded));
   std::string node = batch.node;
+  // With client certificates (tls.client_ca), the certificate names the node too.
+  if (config_.tls_client_ca && r.client_name != node) {
+    return refuse(403, "forbidden",
+                  "the client certificate names " + quoteForMessage(r.client_name, 64) +
+                      ", not node " + node);
+  }
   db_.ingest(
       batch, Via::kPush, tokenHash(token),
       [this, respond = std::move(respond), started, node](Result<IngestResult> res) {

@@ -7,9 +7,11 @@
 #include "base/log.h"
 #include "coordinator/config.h"
 #include "coordinator/coordinator.h"
+#include "coordinator/coordinator_metrics.h"
 #include "coordinator/migrations.h"
 #include "coordinator/sync_db.h"
 #include "coordinator/tokens.h"
+#include "metrics/exposition.h"
 #include "novacron/version.h"
 
 namespace {
@@ -24,7 +26,7 @@ constexpr const char* kUsage =
     "       novacron-coordinator [--config FILE] token list\n"
     "       novacron-coordinator [--config FILE] token revoke NAME\n"
     "       novacron-coordinator [--config FILE] --check-config\n"
-    "       novacron-coordinator --version\n"
+    "       novacron-coordinator --list-metrics | --version\n"
     "\n"
     "serve (the default) applies pending schema migrations and serves the API until SIGTERM;\n"
     "SIGHUP reads the TLS certificate and key again. migrate --check exits 0 when the schema is\n"
@@ -70,6 +72,9 @@ int main(int argc, char** argv) {
       return 0;
     } else if (a == "--help" || a == "-h") {
       std::cout << kUsage;
+      return 0;
+    } else if (a == "--list-metrics") {
+      std::cout << metrics::metricReferenceTable(coordinatorMetricDefs());
       return 0;
     } else if (a == "--check-config") {
       check_config = true;

@@ -107,4 +107,18 @@ std::string renderMetrics(std::span<const std::vector<metrics::Sample>* const> b
   return out;
 }
 
+std::string metricReferenceTable(std::span<const MetricDef* const> defs) {
+  std::string out = "| metric | type | labels | meaning |\n|---|---|---|---|\n";
+  for (const MetricDef* m : defs) {
+    std::string labels;
+    for (char c : m->labels) labels += c == ',' ? std::string(", ") : std::string(1, c);
+    out += "| `" + std::string(m->name) + "` | " +
+           (m->type == MetricType::kCounter     ? "counter"
+            : m->type == MetricType::kHistogram ? "histogram"
+                                                : "gauge") +
+           " | " + labels + " | " + std::string(m->help) + " |\n";
+  }
+  return out;
+}
+
 }  // namespace novacron::metrics

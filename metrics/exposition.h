@@ -25,6 +25,10 @@ void appendSample(std::string& out, std::string_view name, const metrics::Labels
                   double value, const metrics::Label& extra = {});
 std::string formatValue(double value);
 
+/// The Markdown reference table of these metrics (| metric | type | labels | meaning |), for the
+/// README and --list-metrics.
+std::string metricReferenceTable(std::span<const metrics::MetricDef* const> defs);
+
 /// Renders /metrics from the latest batch of every collector plus families rendered elsewhere
 /// (the agent's event counters and histograms). Families come out sorted by name.
 std::string renderMetrics(std::span<const std::vector<metrics::Sample>* const> batches,

@@ -16,8 +16,9 @@ packages=(
   clang libbpf-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev sqlite3 openssl
-  # the contract tests validate real payloads against contract/ (Draft 2020-12)
-  python3-jsonschema
+  # the contract tests validate real payloads against contract/ (Draft 2020-12), and the OpenAPI
+  # documents with swagger-parser (npm, tests/contract/package-lock.json)
+  python3-jsonschema nodejs
   # real servers used by integration tests (promtool ships with prometheus)
   postgresql redis-server prometheus prometheus-alertmanager
 )
@@ -46,7 +47,23 @@ if ! getent passwd novacron >/dev/null && ((EUID == 0)); then
   echo "install-deps: created the system user novacron" >&2
 fi
 
-((${#missing[@]} == 0)) && exit 0
+# Debian's nodejs comes without npm (NodeSource's has it).
+command -v npm >/dev/null || missing+=(npm)
+
+# The contract tests' npm packages, pinned by their lockfile; again when the lockfile changes.
+npm_packages() {
+  local dir
+  dir="$(dirname "$0")/../tests/contract"
+  if [[ ! -e $dir/node_modules/.package-lock.json || $dir/package-lock.json -nt $dir/node_modules/.package-lock.json ]]; then
+    echo "install-deps: npm ci in tests/contract" >&2
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+}
+
+if ((${#missing[@]} == 0)); then
+  npm_packages
+  exit 0
+fi
 
 echo "install-deps: installing ${missing[*]}" >&2
 sudo=()
@@ -65,3 +82,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -qq
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+npm_packages

@@ -9,9 +9,13 @@ seconds=$2
 shift 2
 here=$(cd "$(dirname "$0")" && pwd)
 targets=("$@")
-((${#targets[@]})) || targets=(control_request_fuzz http_request_fuzz config_fuzz playbook_fuzz
-  condition_fuzz substitute_fuzz broker_protocol_fuzz address_fuzz exposition_fuzz redis_fuzz
-  sample_json_fuzz task_records_fuzz systemctl_show_fuzz)
+# By default every target built (the list is tests/fuzz/CMakeLists.txt's), each with a corpus.
+if ((${#targets[@]} == 0)); then
+  for f in "$bin"/*_fuzz; do [[ -x $f ]] && targets+=("$(basename "$f")"); done
+fi
+for t in "${targets[@]}"; do
+  [[ -d $here/corpus/$t ]] || { echo "fuzz: $t has no corpus in tests/fuzz/corpus/$t"; exit 1; }
+done
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 scratch=$(mktemp -d)

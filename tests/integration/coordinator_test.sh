@@ -18,7 +18,7 @@ printf '%s\n' "$TOKEN" >"$WORK/coord.token"
 printf '%s\n' "$API_TOKEN" >"$WORK/api.token"
 secret "$WORK/coord.token" "$WORK/api.token"
 
-"$COORD" "$TOKEN" >"$WORK/coord.ports" 2>"$WORK/coordinator.log" &
+"$COORD" "$TOKEN" "$WORK/bodies.jsonl" >"$WORK/coord.ports" 2>"$WORK/coordinator.log" &
 PIDS+=("$!")
 wait_for 5 test -s "$WORK/coord.ports" || fail "the test coordinator did not start"
 read -r EVENTS_PORT CONTROL_PORT <"$WORK/coord.ports"
@@ -192,3 +192,7 @@ code=$(curl -sS -o "$WORK/api.out" -w '%{http_code}' --cacert "$WORK/tls.crt" -H
 capture curl -sS --max-time 3 "http://127.0.0.1:$TLS_PORT/healthz"
 ((rc != 0)) || fail "plain http answered on the https port: $out"
 pass "https with the configured certificate; plain http is not served there"
+
+# Every body the agent sent in this test (over 1,000 events, retried batches) against the contract.
+validate --lines push.schema.json "$WORK/bodies.jsonl"
+pass "every push body ($(wc -l <"$WORK/bodies.jsonl") batches) is valid against contract/push.schema.json"

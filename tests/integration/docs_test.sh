@@ -4,6 +4,7 @@ set -euo pipefail
 AGENT=$1
 README=$2
 SHIPPED_CONFIG=$3
+COORDINATOR=$4
 source "$(dirname "$0")/lib.sh"
 
 sed -n '/<!-- metrics:begin -->/,/<!-- metrics:end -->/p' "$README" | sed '1d;$d' >"$WORK/readme-metrics.md"
@@ -11,6 +12,21 @@ sed -n '/<!-- metrics:begin -->/,/<!-- metrics:end -->/p' "$README" | sed '1d;$d
 diff -u "$WORK/readme-metrics.md" "$WORK/agent-metrics.md" ||
   fail "README metric reference differs from novacron-agent --list-metrics (regenerate it)"
 pass "README lists every metric ($(grep -c '^| `' "$WORK/agent-metrics.md"))"
+
+sed -n '/<!-- coordinator-metrics:begin -->/,/<!-- coordinator-metrics:end -->/p' "$README" | sed '1d;$d' >"$WORK/readme-coordinator-metrics.md"
+"$COORDINATOR" --list-metrics >"$WORK/coordinator-metrics.md"
+diff -u "$WORK/readme-coordinator-metrics.md" "$WORK/coordinator-metrics.md" ||
+  fail "README coordinator metrics differ from novacron-coordinator --list-metrics (regenerate them)"
+sed -n '/<!-- coordinator-config:begin -->/,/<!-- coordinator-config:end -->/p' "$README" |
+  sed '/^<!--/d;/^```/d' >"$WORK/coordinator.yaml"
+[[ -s $WORK/coordinator.yaml ]] || fail "no coordinator configuration in the README"
+out=$("$COORDINATOR" --config "$WORK/coordinator.yaml" --check-config 2>&1) ||
+  fail "the README's coordinator configuration is invalid: $out"
+sed -i 's/^tls:.*//' "$WORK/coordinator.yaml"
+out=$("$COORDINATOR" --config "$WORK/coordinator.yaml" --check-config 2>&1) &&
+  fail "plain HTTP on 0.0.0.0 passed --check-config"
+grep -q 'in the clear' <<<"$out" || fail "plain HTTP refused without saying why: $out"
+pass "README coordinator metrics and configuration are true"
 
 sed -n '/<!-- actions:begin -->/,/<!-- actions:end -->/p' "$README" | sed '1d;$d' >"$WORK/readme-actions.md"
 "$AGENT" --list-actions >"$WORK/agent-actions.md"

@@ -70,6 +70,21 @@ actions:
   - {id: fix, type: exec, with: {argv: ["/bin/true"]}}
 YAML
 done
+# A condition that always holds and worsens at once: severity_raised; a step whose only_if does not
+# hold: action_skipped.
+cat >"$WORK/playbooks/watch.yaml" <<YAML
+name: watch
+severity: 3
+category: infrastructure
+description: always holds
+when: load1 >= 0
+escalate_when: load1 >= 0
+escalate_to: 1
+verify: {window: 1s, mandatory: ["load1 < 0"]}
+actions:
+  - {id: never, type: exec, automated: true, only_if: "load1 < 0", with: {argv: ["/bin/true"]}}
+  - {id: fix, type: exec, automated: true, with: {argv: ["/bin/true"]}}
+YAML
 cat >"$WORK/agent.yaml" <<YAML
 state_dir: $WORK/state
 node: {id: node-a, labels: {region: eu, role: db}}
@@ -88,6 +103,9 @@ nc() { "$CLI" --socket "$SOCK" "$@"; }
 pending() { sqlite3 "$DB" 'SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL AND parked = 0'; }
 start_agent "$WORK/agent.yaml" "$WORK/agent.log" "$SOCK"
 AGENT_PID=${PIDS[-1]}
+wait_for 20 bash -c "sqlite3 '$DB' \"SELECT state FROM incidents WHERE playbook = 'watch'\" | grep -Eq 'escalated|resolved'" ||
+  fail "the watch incident did not end: $(sqlite3 "$DB" 'SELECT kind FROM events')"
+sqlite3 "$DB" "SELECT kind FROM events" | grep -q action_skipped || fail "the watch playbook did not skip its first step"
 HOLD=$(nc --json trigger hold | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
 DENY=$(nc --json trigger deny | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
 nc approve "$HOLD" fix >/dev/null
@@ -129,6 +147,8 @@ fleet incidents --json >"$WORK/incidents.json"
 validate 'coordinator.schema.json#/$defs/incidents_answer' "$WORK/incidents.json"
 out=$(fleet incidents --selector role=db --severity 2)
 [[ $(grep -c 'node-a .* 2 .*escalated' <<<"$out") == 2 ]] || fail "fleet incidents: $out"
+grep -Eq 'node-a +1 +escalated +watch' <<<"$(fleet incidents --playbook watch)" ||
+  fail "the raised severity is not the fleet's: $(fleet incidents --playbook watch)"
 [[ $(fleet incidents --selector role=web --json) == *'"incidents":[]'* ]] || fail "a selector matching nothing"
 fleet show "$HOLD" --json >"$WORK/incident.json"
 validate 'coordinator.schema.json#/$defs/incident_answer' "$WORK/incident.json"
@@ -282,3 +302,21 @@ wait_for 60 bash -c "[[ \$(sqlite3 '$DB' 'SELECT COUNT(*) FROM outbox WHERE deli
   fail "not delivered after the coordinator's restart: $(pending) pending"
 n=$(check_exact "after kill -9 of the coordinator")
 pass "the coordinator killed with -9 mid-stream: all $n events exactly once after its restart"
+
+# --- an agent whose outbox overflows while its coordinator is away: outbox_dropped ------------
+cat >"$WORK/agent-c.yaml" <<YAML
+state_dir: $WORK/state-c
+node: {id: node-c}
+http: {listen: "127.0.0.1:$(free_port)"}
+coordinator: {urls: [http://127.0.0.1:$DEAD/v1/events], outbox_max_events: 100, backoff_max: 1s}
+playbooks_dir: $WORK/playbooks
+YAML
+rm -f "$WORK/playbooks/watch.yaml"
+start_agent "$WORK/agent-c.yaml" "$WORK/agent-c.log" "$WORK/state-c/agent.sock"
+ncc() { "$CLI" --socket "$WORK/state-c/agent.sock" "$@"; }
+ncc trigger hold >/dev/null
+ncc trigger deny >/dev/null
+for _ in $(seq 1 40); do ncc pause >/dev/null; ncc resume >/dev/null; done
+wait_for 20 bash -c "sqlite3 '$WORK/state-c/agent.db' \"SELECT kind FROM events\" | grep -q outbox_dropped" ||
+  fail "no outbox_dropped with 160 events over a bound of 100"
+pass "an outbox over its bound drops its oldest and says so (outbox_dropped)"

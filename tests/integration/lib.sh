@@ -22,9 +22,10 @@ keep_events() {
   local db n=0 name
   name=$(basename "$0" .sh)
   mkdir -p "$NOVACRON_CONTRACT_DIR"
+  rm -f "$NOVACRON_CONTRACT_DIR/$name".*.jsonl  # an earlier run's
   while IFS= read -r db; do
     n=$((n + 1))
-    sqlite3 -readonly "$db" "SELECT json_object('kind', kind, 'data', json(data)) FROM events" \
+    sqlite3 -readonly "$db" "SELECT json_object('seq', seq, 'kind', kind, 'data', json(data)) FROM events" \
       >"$NOVACRON_CONTRACT_DIR/$name.$n.jsonl" 2>/dev/null || true
   done < <(find "$WORK" -name agent.db -type f 2>/dev/null)
 }

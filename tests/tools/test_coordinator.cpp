@@ -1,7 +1,9 @@
 // The coordinator of the integration tests: receives the agent's event batches on one port and
 // takes orders on another. Events are deduplicated by their idempotency key, as a real
 // coordinator must; the stats say how many arrived, how many were duplicates and whether the new
-// ones came in order. Usage: test_coordinator TOKEN; prints "EVENTS_PORT CONTROL_PORT".
+// ones came in order. Usage: test_coordinator TOKEN [BODIES]; prints "EVENTS_PORT CONTROL_PORT".
+// With BODIES, every batch body taken is appended to that file, one a line (the contract tests
+// validate them against contract/push.schema.json).
 //   GET /mode/ok | /mode/slow | /mode/flaky | /mode/500 | /mode/hang | /mode/drop   on the
 //   control port (flaky: every other request is answered 500 before it is read)
 //   GET /stats                                           {"requests", "events", "duplicates", ...}
@@ -31,10 +33,11 @@ int64_t failed = 0;
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: test_coordinator TOKEN\n");
+  if (argc != 2 && argc != 3) {
+    std::fprintf(stderr, "usage: test_coordinator TOKEN [BODIES]\n");
     return 2;
   }
+  std::FILE* bodies = argc == 3 ? std::fopen(argv[2], "a") : nullptr;
   std::string want = std::string("Bearer ") + argv[1];
   std::signal(SIGTERM, [](int) { stop = 1; });
   std::signal(SIGINT, [](int) { stop = 1; });
@@ -55,6 +58,10 @@ int main(int argc, char** argv) {
     json body = json::parse(r.body, nullptr, false);
     if (body.is_discarded() || !body.contains("events")) return {400, "not a batch"};
     ++batches;
+    if (bodies) {
+      std::fprintf(bodies, "%s\n", body.dump().c_str());
+      std::fflush(bodies);
+    }
     for (const auto& e : body["events"]) {
       if (!keys.insert(e["key"].get<std::string>()).second) {
         ++duplicates;
