@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "base/yaml/yaml_reader.h"
+#include "io/url.h"
 
 namespace novacron::coordinator {
 
@@ -38,7 +39,7 @@ std::variant<Config, Diagnostics> parseConfig(std::string_view text, const std::
   if (root->IsNull() || !root->IsDefined()) return c;
   if (!r.checkMap(*root, "the configuration",
                   {"id", "listen", "allow_plain_http", "tls", "database", "ingest", "fleet",
-                   "retention", "max_connections"}))
+                   "alertmanager", "retention", "max_connections"}))
     return diags;
   if (auto v = r.get(*root, "id", "id"); v.IsDefined()) {
     if (auto s = r.string(v, "id")) {
@@ -103,6 +104,22 @@ std::variant<Config, Diagnostics> parseConfig(std::string_view text, const std::
     if (r.checkMap(f, "fleet", {"silent_after"})) {
       if (auto v = r.get(f, "silent_after", "fleet.silent_after"); v.IsDefined()) {
         if (auto t = r.duration(v, "fleet.silent_after", 10s, 24h)) c.silent_after = *t;
+      }
+    }
+  }
+  if (auto a = r.get(*root, "alertmanager", "alertmanager"); a.IsDefined()) {
+    if (r.checkMap(a, "alertmanager", {"url", "resend_interval"})) {
+      if (auto v = r.get(a, "url", "alertmanager.url"); v.IsDefined()) {
+        if (auto u = r.string(v, "alertmanager.url")) {
+          if (auto parsed = io::parseUrl(*u); !parsed)
+            r.error(v, "alertmanager.url: " + parsed.error().message);
+          else
+            c.alertmanager_url = *u;
+        }
+      }
+      if (auto v = r.get(a, "resend_interval", "alertmanager.resend_interval"); v.IsDefined()) {
+        if (auto t = r.duration(v, "alertmanager.resend_interval", 1s, 1h))
+          c.alertmanager_resend = *t;
       }
     }
   }

@@ -38,6 +38,9 @@ struct Config {
   size_t max_connections = 20000;
 
   milliseconds silent_after{std::chrono::minutes(3)};
+  /// alertmanager.*: silent nodes are alerts there (NovacronAgentSilent); empty url: none.
+  std::string alertmanager_url;
+  milliseconds alertmanager_resend{std::chrono::minutes(1)};
   milliseconds retention{std::chrono::hours(24 * 90)};
 };
 

@@ -11,6 +11,7 @@
 #include "coordinator/api.h"
 #include "coordinator/database.h"
 #include "coordinator/migrations.h"
+#include "coordinator/silent_alerts.h"
 #include "coordinator/sync_db.h"
 #include "io/http_server.h"
 #include "io/postgres/pg_connection.h"
@@ -32,6 +33,7 @@ struct Coordinator::Impl {
   std::unique_ptr<Api> api;
   std::unique_ptr<io::HttpServer> http;
   std::unique_ptr<asio::steady_timer> upkeep_timer;
+  std::unique_ptr<SilentAlerts> alerts;
   std::chrono::steady_clock::time_point last_partitions{};
 
   Result<void> tls() {
@@ -81,8 +83,11 @@ struct Coordinator::Impl {
       }
       metrics.fleet((*r)["nodes"].get<int64_t>(), static_cast<int64_t>((*r)["silent"].size()),
                     std::move(lags));
+      alerts->update((*r)["silent"].get<std::vector<std::string>>());
+      metrics.alerts(alerts->sent(), alerts->failures());
     });
-    upkeep_timer->expires_after(15s);
+    // Often enough that a silent node is noticed within half of silent_after.
+    upkeep_timer->expires_after(std::min<std::chrono::milliseconds>(15s, config.silent_after / 2));
     upkeep_timer->async_wait([this](boost::system::error_code ec) {
       if (!ec) upkeep();
     });
@@ -141,6 +146,8 @@ struct Coordinator::Impl {
       return 1;
     }
     upkeep_timer = std::make_unique<asio::steady_timer>(io);
+    alerts = std::make_unique<SilentAlerts>(
+        io, AlertmanagerOptions{config.alertmanager_url, config.alertmanager_resend});
     upkeep();
     waitSignal();
     logInfo(std::string("novacron-coordinator ") + kVersion + " (" + config.id + ") serving on " +

@@ -43,9 +43,13 @@ constexpr MetricDef kLag{"novacron_coordinator_node_lag_seconds", MetricType::kG
                          "Seconds since the node was last heard from; the 100 longest only."};
 constexpr MetricDef kDepth{"novacron_coordinator_node_outbox_depth", MetricType::kGauge, "node",
                            "Events the node said were waiting to be sent; the same 100 nodes."};
-constexpr const MetricDef* kDefs[] = {&kPushes,  &kEvents,   &kDuplicates, &kGaps,        &kRefused,
-                                      &kLatency, &kRequests, &kPoolSize,   &kPoolWaiting, &kPoolUp,
-                                      &kNodes,   &kSilent,   &kLag,        &kDepth};
+constexpr MetricDef kAlerts{
+    "novacron_coordinator_alertmanager_pushes_total", MetricType::kCounter, "result",
+    "Pushes of silent-node alerts (NovacronAgentSilent) to Alertmanager, by "
+    "result: ok, failed."};
+constexpr const MetricDef* kDefs[] = {&kAlerts,  &kPushes,  &kEvents,   &kDuplicates, &kGaps,
+                                      &kRefused, &kLatency, &kRequests, &kPoolSize,   &kPoolWaiting,
+                                      &kPoolUp,  &kNodes,   &kSilent,   &kLag,        &kDepth};
 
 const char* typeName(MetricType t) {
   return t == MetricType::kCounter ? "counter" : t == MetricType::kGauge ? "gauge" : "histogram";
@@ -123,6 +127,9 @@ std::string CoordinatorMetrics::render(const io::PgPoolStats& pool) const {
   header(out, kLag);
   for (const auto& l : laggards_)
     metrics::appendSample(out, kLag.name, {{"node", l.node}}, l.seconds_since_seen);
+  header(out, kAlerts);
+  metrics::appendSample(out, kAlerts.name, {{"result", "ok"}}, double(alerts_sent_));
+  metrics::appendSample(out, kAlerts.name, {{"result", "failed"}}, double(alerts_failed_));
   header(out, kDepth);
   for (const auto& l : laggards_)
     metrics::appendSample(out, kDepth.name, {{"node", l.node}}, double(l.outbox_depth));

@@ -31,6 +31,12 @@ class CoordinatorMetrics {
   /// The fleet as the last upkeep saw it.
   void fleet(int64_t nodes, int64_t silent, std::vector<NodeLag> laggards);
 
+  /// Pushes of silent-node alerts to Alertmanager so far.
+  void alerts(uint64_t sent, uint64_t failed) {
+    alerts_sent_ = sent;
+    alerts_failed_ = failed;
+  }
+
   std::string render(const io::PgPoolStats& pool) const;
 
  private:
@@ -44,6 +50,7 @@ class CoordinatorMetrics {
   double latency_sum_ = 0;
   uint64_t inserted_ = 0, duplicates_ = 0, gaps_ = 0;
   int64_t nodes_ = 0, silent_ = 0;
+  uint64_t alerts_sent_ = 0, alerts_failed_ = 0;
   std::vector<NodeLag> laggards_;
 };
 

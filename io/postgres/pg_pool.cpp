@@ -75,7 +75,7 @@ void PgPool::run(Slot& slot, std::shared_ptr<Waiting> w) {
   ++stats_.connects;
   slot.conn->connect(
       options_.conninfo, std::min(left, options_.connect_timeout),
-      [this, &slot, w, left, finish = std::move(finish), alive = alive_](Result<void> c) mutable {
+      [this, &slot, w, finish = std::move(finish), alive = alive_](Result<void> c) mutable {
         if (!*alive) return;
         if (!c) {
           ++stats_.connect_failures;

@@ -15,12 +15,20 @@ start_postgres
 PORT=$(free_port) || fail "no free port"
 API=$(free_port) || fail "no free port"
 DEAD=$(free_port) || fail "no free port"
+AM_PORT=$(free_port) || fail "no free port"
+command -v prometheus-alertmanager >/dev/null || fail "prometheus-alertmanager is not installed"
+mkdir -p "$WORK/am"
+printf 'route: {receiver: "null", group_wait: 1s}\nreceivers: [{name: "null"}]\n' >"$WORK/am/alertmanager.yml"
+prometheus-alertmanager --config.file="$WORK/am/alertmanager.yml" --storage.path="$WORK/am" \
+  --web.listen-address="127.0.0.1:$AM_PORT" --cluster.listen-address= >"$WORK/alertmanager.log" 2>&1 &
+PIDS+=("$!")
 cat >"$WORK/coordinator.yaml" <<YAML
 id: coord-a
 listen: 127.0.0.1:$PORT
 database: {dsn_file: $WORK/pg.dsn, pool: 4, timeout: 2s}
 ingest: {max_body_bytes: 200000, max_events: 500}
 fleet: {silent_after: 10s}
+alertmanager: {url: "http://127.0.0.1:$AM_PORT", resend_interval: 2s}
 YAML
 C=("$COORD" --config "$WORK/coordinator.yaml")
 URL=http://127.0.0.1:$PORT
@@ -320,3 +328,18 @@ for _ in $(seq 1 40); do ncc pause >/dev/null; ncc resume >/dev/null; done
 wait_for 20 bash -c "sqlite3 '$WORK/state-c/agent.db' \"SELECT kind FROM events\" | grep -q outbox_dropped" ||
   fail "no outbox_dropped with 160 events over a bound of 100"
 pass "an outbox over its bound drops its oldest and says so (outbox_dropped)"
+
+# --- who watches the watcher: a node that falls silent is an alert until it is heard from -----
+silent_alert() {  # silent_alert NODE: the node's NovacronAgentSilent alert is active
+  curl -fsS "http://127.0.0.1:$AM_PORT/api/v2/alerts?active=true&filter=alertname%3D%22NovacronAgentSilent%22&filter=node%3D%22$1%22" |
+    grep -q '"node":"'"$1"'"'
+}
+silent_alert node-a && fail "node-a is alerted as silent while it reports"
+kill -STOP "$AGENT_PID"
+wait_for 40 silent_alert node-a || fail "node-a fell silent and no alert came: $(tail -3 "$WORK/coordinator.log")"
+kill -CONT "$AGENT_PID"
+wait_for 40 bash -c "! curl -fsS 'http://127.0.0.1:$AM_PORT/api/v2/alerts?active=true&filter=alertname%3D%22NovacronAgentSilent%22&filter=node%3D%22node-a%22' | grep -q node-a" ||
+  fail "node-a is heard from again and its alert did not end"
+grep -Eq '^novacron_coordinator_alertmanager_pushes_total\{result="ok"\} [1-9]' <<<"$(curl -fsS "$URL/metrics")" ||
+  fail "alert pushes not counted"
+pass "a node that fell silent (agent stopped) was alerted to Alertmanager (NovacronAgentSilent) and its alert ended when it was heard from"
