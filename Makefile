@@ -13,7 +13,7 @@ export CCACHE_NOHASHDIR := 1
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
 
 
-.PHONY: all deps build run test test-unit test-integration test-sanitize test-package test-system test-stress fuzz install package bench format check-format check-layering clean
+.PHONY: all deps build run run-fleet test test-unit test-integration test-sanitize test-package test-system test-stress fuzz install package bench format check-format check-layering clean
 
 all: build
 
@@ -38,6 +38,12 @@ run: build
 	       "(for the novacron command: export NOVACRON_STATE_DIR=$$dir)"; \
 	fi; \
 	NOVACRON_STATE_DIR=$$dir exec ./$(BUILD)/bin/novacron-agent
+
+# The fleet on this machine: a throw-away PostgreSQL cluster under ./var/fleet, the coordinator
+# on it and the local agent reporting to it (Ctrl-C stops all three); `novacron fleet nodes`
+# then lists this host (the script prints how).
+run-fleet: build
+	./scripts/run-fleet.sh $(BUILD)
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
