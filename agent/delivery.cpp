@@ -20,6 +20,8 @@ reporting::ReporterOptions reporterOptions(const Config& config, const std::stri
   o.token_file = config.coordinator_token_file;
   o.ca_file = config.coordinator_ca_file ? config.coordinator_ca_file->string() : "";
   o.heartbeat = config.coordinator_heartbeat;
+  o.cert_file = config.coordinator_cert_file ? config.coordinator_cert_file->string() : "";
+  o.key_file = config.coordinator_key_file ? config.coordinator_key_file->string() : "";
   o.timeout = config.coordinator_timeout;
   o.batch_size = config.coordinator_batch_size;
   o.max_events = config.outbox_max_events;

@@ -176,6 +176,8 @@ struct Reporter::State {
     req.method = "POST";
     req.url = opt.urls[url_at % opt.urls.size()];
     req.ca_file = opt.ca_file;
+    req.cert_file = opt.cert_file;
+    req.key_file = opt.key_file;
     req.timeout = opt.timeout;
     req.max_response = 64 << 10;
     int64_t first = batch->empty() ? 0 : batch->front().seq;

@@ -27,7 +27,8 @@ struct ReporterOptions {
   /// outbox only fills.
   std::vector<std::string> urls;
   std::optional<std::filesystem::path> token_file;
-  std::string ca_file;  ///< https: the CA the coordinator's certificate chains to
+  std::string ca_file;              ///< https: the CA the coordinator's certificate chains to
+  std::string cert_file, key_file;  ///< https: the client certificate, when one is required
   milliseconds heartbeat{std::chrono::minutes(1)};  ///< an empty batch when nothing was sent
   milliseconds timeout{std::chrono::seconds(10)};
   size_t batch_size = 500;

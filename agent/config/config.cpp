@@ -214,7 +214,7 @@ std::string readUrl(YamlReader& r, const yaml::Node& n, const std::string& what)
 void readCoordinator(YamlReader& r, const yaml::Node& n, Config& c, const ConfigEnv& env) {
   if (!r.checkMap(n, "coordinator",
                   {"url", "urls", "token_file", "timeout", "batch_size", "outbox_max_events",
-                   "backoff_max", "heartbeat", "ca_file"}))
+                   "backoff_max", "heartbeat", "ca_file", "cert_file", "key_file"}))
     return;
   auto one = r.get(n, "url", "coordinator.url");
   auto list = r.get(n, "urls", "coordinator.urls");
@@ -238,6 +238,15 @@ void readCoordinator(YamlReader& r, const yaml::Node& n, Config& c, const Config
   if (auto v = r.get(n, "ca_file", "coordinator.ca_file"); v.IsDefined()) {
     if (auto path = r.string(v, "coordinator.ca_file")) c.coordinator_ca_file = *path;
   }
+  if (auto v = r.get(n, "cert_file", "coordinator.cert_file"); v.IsDefined()) {
+    if (auto path = r.string(v, "coordinator.cert_file")) c.coordinator_cert_file = *path;
+  }
+  if (auto v = r.get(n, "key_file", "coordinator.key_file"); v.IsDefined()) {
+    if (auto p = readSecretPath(r, v, "coordinator.key_file", env, c.user))
+      c.coordinator_key_file = *p;
+  }
+  if (c.coordinator_cert_file.has_value() != c.coordinator_key_file.has_value())
+    r.error(n, "coordinator: cert_file and key_file go together");
   if (auto v = r.get(n, "token_file", "coordinator.token_file"); v.IsDefined()) {
     if (auto p = readSecretPath(r, v, "coordinator.token_file", env, c.user))
       c.coordinator_token_file = *p;

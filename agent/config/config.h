@@ -111,6 +111,9 @@ struct Config {
   /// coordinator.ca_file: the CA (PEM) that an https coordinator's certificate must chain to,
   /// instead of the system's store.
   std::optional<std::filesystem::path> coordinator_ca_file;
+  /// coordinator.cert_file, coordinator.key_file: the client certificate (PEM) shown to a
+  /// coordinator that requires one (its CN is the node's id); the key is a secret of the agent's.
+  std::optional<std::filesystem::path> coordinator_cert_file, coordinator_key_file;
   std::optional<std::filesystem::path> coordinator_token_file;
   milliseconds coordinator_timeout{std::chrono::seconds(10)};
   size_t coordinator_batch_size = 500;
