@@ -27,6 +27,68 @@ void readPath(YamlReader& r, const yaml::Node& map, std::string_view key, const 
   }
 }
 
+void readPoll(YamlReader& r, const yaml::Node& p, Config& c) {
+  if (!r.checkMap(p, "poll", {"interval", "lease", "concurrency", "timeout", "nodes"})) return;
+  if (auto v = r.get(p, "interval", "poll.interval"); v.IsDefined()) {
+    if (auto t = r.duration(v, "poll.interval", 1s, 1h)) c.poll_interval = *t;
+  }
+  if (auto v = r.get(p, "lease", "poll.lease"); v.IsDefined()) {
+    if (auto t = r.duration(v, "poll.lease", 2s, 1h)) c.poll_lease = *t;
+  }
+  if (auto v = r.get(p, "concurrency", "poll.concurrency"); v.IsDefined()) {
+    if (auto i = r.integer(v, "poll.concurrency", 1, 4096))
+      c.poll_concurrency = static_cast<size_t>(*i);
+  }
+  if (auto v = r.get(p, "timeout", "poll.timeout"); v.IsDefined()) {
+    if (auto t = r.duration(v, "poll.timeout", 100ms, 5min)) c.poll_timeout = *t;
+  }
+  if (c.poll_timeout >= c.poll_lease)
+    r.error(
+        p,
+        "poll.timeout must be shorter than poll.lease: a poll outliving its lease could run twice");
+  auto nodes = r.get(p, "nodes", "poll.nodes");
+  if (!nodes.IsDefined()) return;
+  if (!nodes.IsSequence()) {
+    r.error(nodes, "poll.nodes: a list of {node, url, token_file[, ca_file]}");
+    return;
+  }
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    const auto& n = nodes.items()[i];
+    std::string w = "poll.nodes[" + std::to_string(i) + "]";
+    if (!r.checkMap(n, w, {"node", "url", "token_file", "ca_file"})) continue;
+    PollTarget t;
+    auto node = r.get(n, "node", w + ".node");
+    auto url = r.get(n, "url", w + ".url");
+    auto token = r.get(n, "token_file", w + ".token_file");
+    if (!node.IsDefined() || !url.IsDefined() || !token.IsDefined()) {
+      r.error(n, w + ": node, url and token_file are required");
+      continue;
+    }
+    if (auto s = r.string(node, w + ".node")) t.node = *s;
+    if (auto s = r.string(url, w + ".url")) {
+      if (auto u = io::parseUrl(*s); !u) r.error(url, w + ".url: " + u.error().message);
+      t.url = *s;
+      while (!t.url.empty() && t.url.back() == '/') t.url.pop_back();
+    }
+    if (auto s = r.string(token, w + ".token_file")) t.token_file = *s;
+    if (auto v = r.get(n, "ca_file", w + ".ca_file"); v.IsDefined()) {
+      if (auto s = r.string(v, w + ".ca_file")) t.ca_file = *s;
+    }
+    bool valid = !t.node.empty() && t.node.size() <= 63 &&
+                 t.node.find_first_not_of(
+                     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                     "0123456789._-") == std::string::npos;
+    if (!valid) {
+      r.error(node, w + ".node: 1-63 of A-Z a-z 0-9 . _ -");
+      continue;
+    }
+    for (const auto& other : c.poll_targets) {
+      if (other.node == t.node) r.error(node, w + ".node: " + t.node + " is listed twice");
+    }
+    c.poll_targets.push_back(std::move(t));
+  }
+}
+
 }  // namespace
 
 std::variant<Config, Diagnostics> parseConfig(std::string_view text, const std::string& file) {
@@ -39,7 +101,7 @@ std::variant<Config, Diagnostics> parseConfig(std::string_view text, const std::
   if (root->IsNull() || !root->IsDefined()) return c;
   if (!r.checkMap(*root, "the configuration",
                   {"id", "listen", "allow_plain_http", "tls", "database", "ingest", "fleet",
-                   "alertmanager", "retention", "max_connections"}))
+                   "alertmanager", "poll", "retention", "max_connections"}))
     return diags;
   if (auto v = r.get(*root, "id", "id"); v.IsDefined()) {
     if (auto s = r.string(v, "id")) {
@@ -123,6 +185,7 @@ std::variant<Config, Diagnostics> parseConfig(std::string_view text, const std::
       }
     }
   }
+  if (auto p = r.get(*root, "poll", "poll"); p.IsDefined()) readPoll(r, p, c);
   if (auto v = r.get(*root, "retention", "retention"); v.IsDefined()) {
     if (auto t = r.duration(v, "retention", 24h * 31, 24h * 3660)) c.retention = *t;
   }

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "base/yaml/diagnostic.h"
 #include "io/endpoint.h"
@@ -13,6 +14,14 @@
 namespace novacron::coordinator {
 
 using std::chrono::milliseconds;
+
+/// A node the coordinators poll: its agent's /v1 base URL and the token /v1 accepts.
+struct PollTarget {
+  std::string node;
+  std::string url;  ///< http(s)://HOST:PORT of the agent's http.listen
+  std::filesystem::path token_file;
+  std::string ca_file;  ///< https: the CA its certificate chains to (else the system's)
+};
 
 /// The coordinator's configuration (/etc/novacron/coordinator.yaml). Every key is optional; the
 /// README's reference lists them.
@@ -42,6 +51,13 @@ struct Config {
   std::string alertmanager_url;
   milliseconds alertmanager_resend{std::chrono::minutes(1)};
   milliseconds retention{std::chrono::hours(24 * 90)};
+
+  /// poll.*: nodes whose feed the coordinators read (all of them should list the same).
+  std::vector<PollTarget> poll_targets;
+  milliseconds poll_interval{std::chrono::seconds(10)};
+  milliseconds poll_lease{std::chrono::seconds(30)};  ///< a dead coordinator's nodes wait this
+  size_t poll_concurrency = 32;                       ///< polls in flight from this coordinator
+  milliseconds poll_timeout{std::chrono::seconds(10)};
 };
 
 /// Reads a configuration's text: the configuration, or every problem found, positioned.

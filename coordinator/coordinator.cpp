@@ -11,6 +11,7 @@
 #include "coordinator/api.h"
 #include "coordinator/database.h"
 #include "coordinator/migrations.h"
+#include "coordinator/poller.h"
 #include "coordinator/silent_alerts.h"
 #include "coordinator/sync_db.h"
 #include "io/http_server.h"
@@ -34,6 +35,7 @@ struct Coordinator::Impl {
   std::unique_ptr<io::HttpServer> http;
   std::unique_ptr<asio::steady_timer> upkeep_timer;
   std::unique_ptr<SilentAlerts> alerts;
+  std::unique_ptr<Poller> poller;
   std::chrono::steady_clock::time_point last_partitions{};
 
   Result<void> tls() {
@@ -58,6 +60,7 @@ struct Coordinator::Impl {
       io::notifyStopping();
       http->stop();
       if (upkeep_timer) upkeep_timer->cancel();
+      if (poller) poller->stop();
       io.stop();
     });
   }
@@ -149,6 +152,8 @@ struct Coordinator::Impl {
     alerts = std::make_unique<SilentAlerts>(
         io, AlertmanagerOptions{config.alertmanager_url, config.alertmanager_resend});
     upkeep();
+    poller = std::make_unique<Poller>(io, *db, config, metrics);
+    poller->start();
     waitSignal();
     logInfo(std::string("novacron-coordinator ") + kVersion + " (" + config.id + ") serving on " +
             (http->tls() ? "https://" : "http://") + config.listen.host + ":" +

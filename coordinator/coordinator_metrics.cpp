@@ -47,9 +47,12 @@ constexpr MetricDef kAlerts{
     "novacron_coordinator_alertmanager_pushes_total", MetricType::kCounter, "result",
     "Pushes of silent-node alerts (NovacronAgentSilent) to Alertmanager, by "
     "result: ok, failed."};
-constexpr const MetricDef* kDefs[] = {&kAlerts,  &kPushes,  &kEvents,   &kDuplicates, &kGaps,
-                                      &kRefused, &kLatency, &kRequests, &kPoolSize,   &kPoolWaiting,
-                                      &kPoolUp,  &kNodes,   &kSilent,   &kLag,        &kDepth};
+constexpr MetricDef kPolls{"novacron_coordinator_polls_total", MetricType::kCounter, "result",
+                           "Polls of pollable nodes' feeds by this coordinator, by result: ok, "
+                           "failed."};
+constexpr const MetricDef* kDefs[] = {
+    &kPolls,    &kAlerts,   &kPushes,      &kEvents, &kDuplicates, &kGaps,   &kRefused, &kLatency,
+    &kRequests, &kPoolSize, &kPoolWaiting, &kPoolUp, &kNodes,      &kSilent, &kLag,     &kDepth};
 
 const char* typeName(MetricType t) {
   return t == MetricType::kCounter ? "counter" : t == MetricType::kGauge ? "gauge" : "histogram";
@@ -127,6 +130,11 @@ std::string CoordinatorMetrics::render(const io::PgPoolStats& pool) const {
   header(out, kLag);
   for (const auto& l : laggards_)
     metrics::appendSample(out, kLag.name, {{"node", l.node}}, l.seconds_since_seen);
+  header(out, kPolls);
+  metrics::appendSample(out, kPolls.name, {{"result", "ok"}},
+                        double(polls_.count(true) ? polls_.at(true) : 0));
+  metrics::appendSample(out, kPolls.name, {{"result", "failed"}},
+                        double(polls_.count(false) ? polls_.at(false) : 0));
   header(out, kAlerts);
   metrics::appendSample(out, kAlerts.name, {{"result", "ok"}}, double(alerts_sent_));
   metrics::appendSample(out, kAlerts.name, {{"result", "failed"}}, double(alerts_failed_));

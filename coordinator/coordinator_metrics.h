@@ -31,6 +31,13 @@ class CoordinatorMetrics {
   /// The fleet as the last upkeep saw it.
   void fleet(int64_t nodes, int64_t silent, std::vector<NodeLag> laggards);
 
+  /// One poll of a node's feed over: what it wrote.
+  void polled(bool ok, int64_t inserted, int64_t duplicates, int64_t gaps) {
+    ++polls_[ok];
+    inserted_ += static_cast<uint64_t>(inserted);
+    duplicates_ += static_cast<uint64_t>(duplicates);
+    gaps_ += static_cast<uint64_t>(gaps);
+  }
   /// Pushes of silent-node alerts to Alertmanager so far.
   void alerts(uint64_t sent, uint64_t failed) {
     alerts_sent_ = sent;
@@ -51,6 +58,7 @@ class CoordinatorMetrics {
   uint64_t inserted_ = 0, duplicates_ = 0, gaps_ = 0;
   int64_t nodes_ = 0, silent_ = 0;
   uint64_t alerts_sent_ = 0, alerts_failed_ = 0;
+  std::map<bool, uint64_t> polls_;
   std::vector<NodeLag> laggards_;
 };
 

@@ -302,6 +302,88 @@ SELECT json_build_object(
               [done = std::move(done)](Result<std::vector<io::PgResult>> r) { done(jsonCell(r)); });
 }
 
+void Database::registerPollTargets(const std::vector<std::pair<std::string, std::string>>& targets,
+                                   std::function<void(Result<void>)> done) {
+  json list = json::array();
+  for (const auto& [node, url] : targets) list.push_back({{"node", node}, {"url", url}});
+  constexpr const char* kRegister = R"sql(
+WITH t AS (SELECT x->>'node' AS node, x->>'url' AS url FROM jsonb_array_elements($1::jsonb) x),
+n AS (INSERT INTO nodes (id) SELECT node FROM t ON CONFLICT DO NOTHING RETURNING 1)
+INSERT INTO poll_targets (node, url) SELECT node, url FROM t
+ON CONFLICT (node) DO UPDATE SET url = EXCLUDED.url
+)sql";
+  pool_.query(kRegister, {jsonText(list)}, timeout_,
+              [done = std::move(done)](Result<std::vector<io::PgResult>> r) {
+                if (!r) return done(r.error());
+                done({});
+              });
+}
+
+void Database::claimPolls(const std::string& owner, milliseconds lease, int limit,
+                          const std::vector<std::string>& nodes,
+                          std::function<void(Result<std::vector<Claimed>>)> done) {
+  // The first unfilled gap of the node's current store moves the start back: polling fills it.
+  constexpr const char* kClaim = R"sql(
+WITH due AS (
+  SELECT node FROM poll_targets
+  WHERE node = ANY ($4::text[]) AND next_poll <= now()
+    AND (lease_until IS NULL OR lease_until < now())
+  ORDER BY next_poll LIMIT $3 FOR UPDATE SKIP LOCKED)
+UPDATE poll_targets p SET lease_owner = $1, lease_until = now() + $2::interval
+FROM due WHERE p.node = due.node
+RETURNING p.node, p.store_id, p.failures,
+  LEAST(p.cursor, COALESCE((SELECT min(g.first_seq) - 1 FROM gaps g
+                            WHERE g.node = p.node AND g.store_id = p.store_id
+                              AND g.filled_at IS NULL), p.cursor)) AS after
+)sql";
+  std::string array = "{";
+  for (size_t i = 0; i < nodes.size(); ++i) array += (i ? "," : "") + nodes[i];
+  array += "}";
+  pool_.query(kClaim, {owner, interval(lease), std::to_string(limit), array}, timeout_,
+              [done = std::move(done)](Result<std::vector<io::PgResult>> r) {
+                if (!r) return done(r.error());
+                std::vector<Claimed> out;
+                if (!r->empty()) {
+                  const auto& res = r->front();
+                  for (size_t i = 0; i < res.rows.size(); ++i) {
+                    out.push_back({res.get(i, "node").value_or(""), integerOf(res.get(i, "after")),
+                                   res.get(i, "store_id").value_or(""),
+                                   static_cast<int>(integerOf(res.get(i, "failures")))});
+                  }
+                }
+                done(out);
+              });
+}
+
+void Database::finishPoll(const std::string& node, const std::string& owner, bool ok,
+                          int64_t cursor, const std::string& store_id, milliseconds next_in,
+                          const std::string& error, std::function<void(Result<void>)> done) {
+  constexpr const char* kFinish = R"sql(
+WITH p AS (
+  UPDATE poll_targets SET
+    cursor = CASE WHEN $3::boolean THEN $4::bigint ELSE cursor END,
+    store_id = CASE WHEN $3::boolean THEN $5 ELSE store_id END,
+    failures = CASE WHEN $3::boolean THEN 0 ELSE failures + 1 END,
+    last_error = CASE WHEN $3::boolean THEN NULL ELSE $7 END,
+    last_polled = CASE WHEN $3::boolean THEN now() ELSE last_polled END,
+    polled_by = CASE WHEN $3::boolean THEN $2 ELSE polled_by END,
+    next_poll = now() + $6::interval, lease_owner = NULL, lease_until = NULL
+  WHERE node = $1 AND lease_owner = $2
+  RETURNING 1)
+UPDATE gaps g SET filled_at = now()
+WHERE $3::boolean AND g.node = $1 AND g.filled_at IS NULL
+  AND (SELECT count(*) FROM events e WHERE e.node = g.node AND e.store_id = g.store_id
+         AND e.seq BETWEEN g.first_seq AND g.last_seq) = g.last_seq - g.first_seq + 1
+)sql";
+  pool_.query(kFinish,
+              {node, owner, ok ? "true" : "false", std::to_string(cursor), store_id,
+               interval(next_in), error},
+              timeout_, [done = std::move(done)](Result<std::vector<io::PgResult>> r) {
+                if (!r) return done(r.error());
+                done({});
+              });
+}
+
 void Database::upkeep(std::function<void(Result<std::string>)> done) {
   // Months: this one and the next exist before events need them; those wholly before the
   // retention go (a DROP of a partition, not a DELETE of rows).

@@ -9,6 +9,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "base/result.h"
 #include "coordinator/push_decoder.h"
@@ -72,6 +74,26 @@ class Database {
   void summary(milliseconds silent_after, std::function<void(Result<nlohmann::json>)> done);
   /// This month's and next month's partitions exist; months past the retention are dropped.
   void upkeep(std::function<void(Result<std::string>)> done);
+
+  /// Polling. Each configured node has a row (made or its URL updated).
+  void registerPollTargets(const std::vector<std::pair<std::string, std::string>>& node_urls,
+                           std::function<void(Result<void>)> done);
+  struct Claimed {
+    std::string node;
+    int64_t after = 0;     ///< read from this seq: the cursor, or before the first unfilled gap
+    std::string store_id;  ///< the store the cursor is of
+    int failures = 0;
+  };
+  /// Claims up to `limit` of `nodes` whose poll is due and that no live lease holds, for `lease`
+  /// (FOR UPDATE SKIP LOCKED: two coordinators never claim the same node).
+  void claimPolls(const std::string& owner, milliseconds lease, int limit,
+                  const std::vector<std::string>& nodes,
+                  std::function<void(Result<std::vector<Claimed>>)> done);
+  /// A poll is over: its cursor and store, when to poll next, and the lease given back; the gaps
+  /// the node's events now cover are marked filled.
+  void finishPoll(const std::string& node, const std::string& owner, bool ok, int64_t cursor,
+                  const std::string& store_id, milliseconds next_in, const std::string& error,
+                  std::function<void(Result<void>)> done);
 
   io::PgPoolStats poolStats() const { return pool_.stats(); }
 
