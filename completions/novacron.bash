@@ -17,17 +17,22 @@ _novacron() {
     words=("${COMP_WORDS[@]}")
     cword=$COMP_CWORD
   }
-  local commands="status health incidents trigger approve deny ack pause resume diagnostics db cache validate firewall logs metrics playbooks version help"
+  local commands="status health incidents trigger approve deny ack pause resume diagnostics db cache validate firewall logs metrics playbooks version fleet help"
   case $prev in
     --socket) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --since) COMPREPLY=($(compgen -W "15m 1h 6h 1d 7d" -- "$cur")); return ;;
-    --reason | --timeout) return ;;
+    --reason | --timeout | --selector | --playbook | --node | --limit | --after) return ;;
+    --coordinator) COMPREPLY=($(compgen -W "${NOVACRON_COORDINATOR:-https://}" -- "$cur")); return ;;
+    --token-file | --ca-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --state) COMPREPLY=($(compgen -W "open mitigating awaiting_approval verifying resolved escalated" -- "$cur")); return ;;
+    --severity) COMPREPLY=($(compgen -W "1 2 3 4" -- "$cur")); return ;;
   esac
   # The first word that is not an option, and what follows it.
   local i cmd="" sub="" args=0
   for ((i = 1; i < cword; i++)); do
     case ${words[i]} in
-      --socket | --since | --reason | --timeout) ((i++)) ;;
+      --socket | --since | --reason | --timeout | --coordinator | --token-file | --ca-file | \
+        --selector | --state | --severity | --playbook | --node | --limit | --after) ((i++)) ;;
       -*) ;;
       *) if [[ -z $cmd ]]; then cmd=${words[i]}; elif [[ -z $sub ]]; then sub=${words[i]}; else ((args++)); fi ;;
     esac
@@ -41,6 +46,9 @@ _novacron() {
       deny | pause) opts+=" --reason" ;;
       db|cache) opts+=" --detailed" ;;
       logs) opts+=" --errors --since" ;;
+      fleet) opts+=" --coordinator --token-file --ca-file --selector --json"
+        [[ $sub == incidents ]] && opts+=" --state --severity --playbook --open --since --limit"
+        [[ $sub == show ]] && opts+=" --node" ;;
     esac
     COMPREPLY=($(compgen -W "$opts" -- "$cur"))
     return
@@ -50,6 +58,7 @@ _novacron() {
     health) [[ -z $sub ]] && COMPREPLY=($(compgen -W "check" -- "$cur")) ;;
     db|cache) [[ -z $sub ]] && COMPREPLY=($(compgen -W "status" -- "$cur")) ;;
     firewall) [[ -z $sub ]] && COMPREPLY=($(compgen -W "list" -- "$cur")) ;;
+    fleet) [[ -z $sub ]] && COMPREPLY=($(compgen -W "nodes incidents show" -- "$cur")) ;;
     incidents)
       if [[ -z $sub ]]; then
         COMPREPLY=($(compgen -W "list show postmortem feed" -- "$cur"))

@@ -218,13 +218,14 @@ std::variant<PushBatch, PushError> decodePush(std::string_view body, const Decod
   if (!version) return *c.error;
   {
     int major = -1, minor = -1;
-    size_t dot = version->find('.');
-    auto a = std::from_chars(version->data(), version->data() + dot, major);
-    auto b = dot == std::string::npos ? std::from_chars_result{nullptr, std::errc::invalid_argument}
-                                      : std::from_chars(version->data() + dot + 1,
-                                                        version->data() + version->size(), minor);
-    if (a.ec != std::errc() || b.ec != std::errc() || a.ptr != version->data() + dot ||
-        b.ptr != version->data() + version->size() || major < 0 || minor < 0)
+    const size_t dot = version->find('.');
+    if (dot == std::string::npos) return PushError{"invalid", "/schema_version: not MAJOR.MINOR"};
+    const char* begin = version->data();
+    const char* end = begin + version->size();
+    auto a = std::from_chars(begin, begin + dot, major);
+    auto b = std::from_chars(begin + dot + 1, end, minor);
+    if (a.ec != std::errc() || b.ec != std::errc() || a.ptr != begin + dot || b.ptr != end ||
+        major < 0 || minor < 0)
       return PushError{"invalid", "/schema_version: not MAJOR.MINOR"};
     if (major != kSchemaMajor)
       return PushError{"schema_version",

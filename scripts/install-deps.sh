@@ -6,8 +6,9 @@ set -euo pipefail
 packages=(
   # toolchain
   cmake ninja-build g++ lld pkg-config ccache make curl clang-format
-  # packaging: dpkg-shlibdeps computes the .deb's dependencies; man checks the unit's Documentation=
-  dpkg-dev man-db
+  # packaging: dpkg-shlibdeps computes the .deb's dependencies; man checks the unit's Documentation=;
+  # lintian checks both packages
+  dpkg-dev man-db lintian
   # libraries (Boost 1.81: Process v2 does not exist in the default 1.74)
   libboost1.81-dev libboost-filesystem1.81-dev
   libyaml-dev libnftables-dev nlohmann-json3-dev libsqlite3-dev libpq-dev libhiredis-dev libssl-dev zlib1g-dev

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# The unit stays locked down: `systemd-analyze security --offline=true` exposure at most 3.1 and
-# `systemd-analyze verify` clean (on a copy whose ExecStart is the binary just built, since the
+# A unit stays locked down: `systemd-analyze security --offline=true` exposure at most BOUND and
+# `systemd-analyze verify` clean (on a copy whose commands are the binary just built, since the
 # installed one may not exist here; the package test verifies the installed unit as it is).
+# Usage: systemd_unit_test.sh BINARY UNIT BOUND   (the agent's: 3.1; the coordinator's: 2.0)
 set -euo pipefail
-AGENT=$(realpath "$1")
+BINARY=$(realpath "$1")
 UNIT=$2
+BOUND=$3
 source "$(dirname "$0")/lib.sh"
-BOUND=3.1
 
 command -v systemd-analyze >/dev/null || fail "systemd-analyze is not installed"
 capture systemd-analyze security --offline=true --no-pager "$UNIT"
@@ -16,8 +17,8 @@ awk -v e="$exposure" -v b="$BOUND" 'BEGIN { exit !(e <= b) }' ||
   fail "exposure $exposure is above $BOUND: $(grep '✗' <<<"$out")"
 pass "systemd-analyze security: exposure $exposure (bound $BOUND)"
 
-sed -e "s#^ExecStart=/usr/bin/novacron-agent#ExecStart=$AGENT#" -e '/^Documentation=/d' "$UNIT" \
-  >"$WORK/novacron-agent.service"
-capture systemd-analyze verify "$WORK/novacron-agent.service"
+sed -E -e "s#^(ExecStart|ExecStartPre)=/usr/bin/novacron-[a-z]+#\\1=$BINARY#" -e '/^Documentation=/d' \
+  "$UNIT" >"$WORK/$(basename "$UNIT")"
+capture systemd-analyze verify "$WORK/$(basename "$UNIT")"
 ((rc == 0)) && [[ -z $out ]] || fail "systemd-analyze verify: $out"
 pass "systemd-analyze verify is clean"

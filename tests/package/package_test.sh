@@ -28,6 +28,17 @@ dpkg-deb --ctrl-tarfile "$DEB" | tar -xO ./conffiles >"$WORK/conffiles"
 grep -qx /etc/novacron/agent.yaml "$WORK/conffiles" || fail "agent.yaml is not a conffile"
 pass "$(basename "$DEB"): dependencies computed ($(sed -n 's/^Depends: //p' "$WORK/control" | tr -d '\n' | cut -c1-60)...), agent.yaml a conffile"
 
+# Both packages are lintian-clean (errors and warnings; the one override is explained in it).
+CDEB=$(ls "$BUILD"/novacron-coordinator_"$VERSION"_*.deb 2>/dev/null | head -n 1)
+[[ -f $CDEB ]] || fail "no coordinator package in $BUILD; run make package"
+command -v lintian >/dev/null || fail "lintian is not installed (scripts/install-deps.sh installs it)"
+for deb in "$DEB" "$CDEB"; do
+  capture lintian --tag-display-limit 0 "$deb"
+  out=$(grep -v 'running with root privileges' <<<"$out" || true)
+  [[ -z $out ]] || fail "lintian $(basename "$deb"): $out"
+done
+pass "lintian: $(basename "$DEB") and $(basename "$CDEB") are clean"
+
 # make install's rules honour DESTDIR: nothing lands outside it.
 DESTDIR="$WORK/root" cmake --install "$BUILD" --prefix /usr >"$WORK/install.log" 2>&1 || fail "cmake --install: $(cat "$WORK/install.log")"
 for f in usr/bin/novacron-agent usr/lib/systemd/system/novacron-agent.service etc/novacron/agent.yaml \
@@ -40,7 +51,7 @@ pass "make install honours DESTDIR ($(find "$WORK/root" -type f | wc -l) files)"
 # that removed it; start from none.
 [[ -e /var/lib/novacron ]] && mv /var/lib/novacron "$WORK/var-lib-novacron.before"
 restore() {
-  dpkg --purge novacron-agent >/dev/null 2>&1 || true
+  dpkg --purge novacron-agent novacron-coordinator >/dev/null 2>&1 || true
   rm -rf /var/lib/novacron
   [[ -e $WORK/var-lib-novacron.before ]] && mv "$WORK/var-lib-novacron.before" /var/lib/novacron
   cleanup
@@ -49,7 +60,8 @@ trap restore EXIT
 
 dpkg -i "$DEB" >"$WORK/dpkg.log" 2>&1 || fail "dpkg -i: $(cat "$WORK/dpkg.log")"
 dpkg -L novacron-agent >"$WORK/files"
-for f in /usr/bin/novacron-agent /usr/bin/novacron /usr/lib/systemd/system/novacron-agent.service \
+for f in /usr/bin/novacron-agent /usr/bin/novacron /usr/bin/novacron-fleet \
+  /usr/lib/systemd/system/novacron-agent.service \
   /usr/lib/sysusers.d/novacron.conf /usr/lib/tmpfiles.d/novacron.conf /etc/novacron/agent.yaml \
   /usr/share/novacron/playbooks/disk_full.yaml /usr/share/bash-completion/completions/novacron \
   /usr/share/man/man8/novacron-agent.8.gz /usr/share/man/man1/novacron.1.gz; do
@@ -123,3 +135,31 @@ done <"$WORK/files"
 ((${#left[@]} == 0)) || fail "left after purge: ${left[*]}"
 [[ -f /var/lib/novacron/keep-me ]] || fail "the state dir went with the purge"
 pass "purge removes everything but the state dir /var/lib/novacron"
+
+# The coordinator's package: its own user, a unit with no privilege at all, its man page; the
+# installed binary serves a real PostgreSQL; purge leaves no file of its own.
+dpkg -i "$CDEB" >"$WORK/dpkg-c.log" 2>&1 || fail "dpkg -i coordinator: $(cat "$WORK/dpkg-c.log")"
+dpkg -L novacron-coordinator >"$WORK/cfiles"
+for f in /usr/bin/novacron-coordinator /usr/lib/systemd/system/novacron-coordinator.service \
+  /usr/lib/sysusers.d/novacron-coordinator.conf /etc/novacron/coordinator.yaml \
+  /usr/share/man/man8/novacron-coordinator.8.gz /usr/share/doc/novacron-coordinator/changelog.gz; do
+  [[ -e $f ]] || fail "not installed: $f"
+done
+getent passwd novacron-coordinator >/dev/null || fail "no novacron-coordinator user"
+[[ $(/usr/bin/novacron-coordinator --version) == *"$VERSION"* ]] || fail "coordinator version"
+[[ ! -e /etc/systemd/system/multi-user.target.wants/novacron-coordinator.service ]] || fail "the coordinator was enabled"
+UNIT=/usr/lib/systemd/system/novacron-coordinator.service
+capture systemd-analyze verify "$UNIT"
+((rc == 0)) && [[ -z $out ]] || fail "systemd-analyze verify $UNIT: $out"
+capture systemd-analyze security --offline=true --no-pager "$UNIT"
+cexposure=$(sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p' <<<"$out")
+awk -v e="${cexposure:-99}" 'BEGIN { exit !(e <= 2.0) }' || fail "coordinator exposure ${cexposure:-?}: $out"
+grep -q 'CapabilityBoundingSet=$' "$UNIT" || fail "the coordinator's unit keeps a capability"
+capture /usr/bin/novacron-coordinator --config /etc/novacron/coordinator.yaml --check-config
+((rc == 0)) || fail "--check-config on the installed coordinator configuration: $out"
+pass "dpkg -i novacron-coordinator: its user, its unit (verify clean, exposure $cexposure <= 2.0, no capability), its configuration valid; nothing enabled"
+dpkg --purge novacron-coordinator >"$WORK/dpkg-c2.log" 2>&1 || fail "purge: $(cat "$WORK/dpkg-c2.log")"
+while read -r f; do
+  [[ -f $f || -L $f ]] && fail "left after the coordinator's purge: $f"
+done <"$WORK/cfiles"
+pass "purging novacron-coordinator removes its files"

@@ -55,7 +55,7 @@ TEST(CoordinatorConfigTest, MistakesArePositionedAndPlainHttpBeyondLoopbackIsRef
   EXPECT_EQ(problems("listen: example.com:80\ndatabase: {pool: 0}\ntls: {cert: /c}\nfoo: 1\n"),
             (std::vector<std::string>{
                 "c.yaml:4:1: unknown key 'foo' in the configuration (expected one of: id, listen, "
-                "allow_plain_http, tls, database, ingest, fleet, alertmanager, retention, "
+                "allow_plain_http, tls, database, ingest, fleet, alertmanager, poll, retention, "
                 "max_connections)",
                 "c.yaml:1:9: listen: the host must be an IP address such as 127.0.0.1 or [::1] "
                 "(no name lookups)",
