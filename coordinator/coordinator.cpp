@@ -126,8 +126,11 @@ struct Coordinator::Impl {
     io::HttpLimits limits;
     limits.max_connections = config.max_connections;
     limits.reserved_connections = 16;
-    limits.max_pending = std::max<size_t>(config.max_connections / 4, 128);
-    limits.max_pending_per_peer = limits.max_pending;
+    // A whole fleet reconnects at once after a restart, and its agents keep their connections
+    // open between pushes (a heartbeat a minute): the agent's limits are for a host's API.
+    limits.max_pending = config.max_connections;
+    limits.max_pending_per_peer = config.max_connections;
+    limits.idle_timeout = std::chrono::seconds(90);
     limits.max_body_bytes = config.max_body_bytes;
     limits.answer_timeout = config.db_timeout * 2;
     http = std::make_unique<io::HttpServer>(

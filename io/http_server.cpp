@@ -300,6 +300,7 @@ template <class Stream>
 asio::awaitable<void> serve(std::shared_ptr<HttpServer::State> st, Stream& stream, Conn& conn) {
   beast::flat_buffer buffer(st->limits.max_header_bytes + st->limits.max_body_bytes);
   const auto head_timeout = std::min(st->limits.header_timeout, st->limits.read_timeout);
+  bool first = true;
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(st->limits.max_header_bytes));
@@ -308,7 +309,9 @@ asio::awaitable<void> serve(std::shared_ptr<HttpServer::State> st, Stream& strea
     beast::error_code ec;
     bool timed_out = false;
     {
-      Deadline deadline(st->io, beast::get_lowest_layer(stream), conn, head_timeout);
+      Deadline deadline(st->io, beast::get_lowest_layer(stream), conn,
+                        first ? head_timeout : st->limits.idle_timeout);
+      first = false;
       auto [e, n] = co_await http::async_read_header(stream, buffer, parser, kTok);
       ec = e;
       timed_out = deadline.passed();
@@ -363,6 +366,8 @@ asio::awaitable<void> serve(std::shared_ptr<HttpServer::State> st, Stream& strea
     if (wec || !keep_alive || conn.evicted) break;
     conn.idle = true;
     conn.since = std::chrono::steady_clock::now();
+    // An idle connection keeps no request's memory: thousands of agents may each hold one open.
+    if (buffer.size() == 0) buffer.shrink_to_fit();
   }
   co_await closeStream(stream);
 }

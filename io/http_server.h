@@ -70,6 +70,9 @@ struct HttpLimits {
   /// body within read_timeout. A head begun and not finished gets 408.
   std::chrono::milliseconds header_timeout{2000};
   std::chrono::milliseconds read_timeout{10000};
+  /// A kept-alive connection must send its next request head within this of the last answer.
+  /// As header_timeout by default; longer where clients hold connections between pushes.
+  std::chrono::milliseconds idle_timeout{2000};
   /// An asynchronous handler's answer must come within this.
   std::chrono::milliseconds answer_timeout{30000};
 };

@@ -30,21 +30,13 @@ C1=$!
 PIDS+=("$!")
 wait_for 20 curl -fsS "http://127.0.0.1:$P1/healthz" || fail "coordinator 1 did not start"
 wait_for 20 curl -fsS "http://127.0.0.1:$P2/healthz" || fail "coordinator 2 did not start"
-[[ $(psql_ -c "SELECT count(*) FROM schema_migrations") == 1 ]] ||
+[[ $(psql_ -c "SELECT count(*) FROM schema_migrations") == "$SCHEMA_VERSION" ]] ||
   fail "migrations applied: $(psql_ -c 'SELECT * FROM schema_migrations')"
-grep -q 'schema at version 1' "$WORK/c1.log" && grep -q 'schema at version 1' "$WORK/c2.log" ||
+grep -q "schema at version $SCHEMA_VERSION" "$WORK/c1.log" && grep -q "schema at version $SCHEMA_VERSION" "$WORK/c2.log" ||
   fail "both coordinators do not report the schema"
 pass "two coordinators started together applied the schema once"
 
-mkdir -p "$WORK/playbooks"
-cat >"$WORK/playbooks/hold.yaml" <<'YAML'
-name: hold
-severity: 3
-category: application
-description: waits for an approval
-actions:
-  - {id: fix, type: exec, with: {argv: ["/bin/true"]}}
-YAML
+hold_playbooks "$WORK/playbooks" hold
 NODES=(node-1 node-2 node-3)
 for i in 0 1 2; do
   node=${NODES[$i]}

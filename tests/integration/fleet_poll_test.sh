@@ -64,15 +64,7 @@ PIDS+=("$!")
 wait_for 20 curl -fsS "http://127.0.0.1:$P2/healthz" || fail "coordinator 2 did not start"
 
 # --- three agents: two only polled, one pushing too (with a small outbox: it will drop) --------
-mkdir -p "$WORK/playbooks"
-cat >"$WORK/playbooks/hold.yaml" <<'YAML'
-name: hold
-severity: 3
-category: application
-description: waits for an approval
-actions:
-  - {id: fix, type: exec, with: {argv: ["/bin/true"]}}
-YAML
+hold_playbooks "$WORK/playbooks" hold
 "$COORD" --config "$WORK/c1.yaml" token create node-p3 >"$WORK/node-p3.push.token" 2>/dev/null
 secret "$WORK/node-p3.push.token"
 DEAD=$(free_port)

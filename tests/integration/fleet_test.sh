@@ -37,7 +37,7 @@ URL=http://127.0.0.1:$PORT
 capture "${C[@]}" migrate --check
 [[ $rc == 1 && $out == *"pending: 1 (0001_initial)"* ]] || fail "migrate --check before: $rc $out"
 capture "${C[@]}" migrate
-[[ $rc == 0 && $out == "schema version 1" ]] || fail "migrate: $rc $out"
+[[ $rc == 0 && $out == "schema version $SCHEMA_VERSION" ]] || fail "migrate: $rc $out"
 capture "${C[@]}" migrate --check
 [[ $rc == 0 && $out == *"current"* ]] || fail "migrate --check after: $rc $out"
 pass "the schema is applied once and checked"
@@ -67,17 +67,7 @@ validate 'coordinator.schema.json#/$defs/health' "$WORK/health.json"
 # --- a real agent, with a dead coordinator first in its list --------------------------------
 echo api-secret >"$WORK/api.token"
 secret "$WORK/api.token"
-mkdir -p "$WORK/playbooks"
-for p in hold deny; do
-  cat >"$WORK/playbooks/$p.yaml" <<YAML
-name: $p
-severity: 2
-category: database
-description: waits for a decision
-actions:
-  - {id: fix, type: exec, with: {argv: ["/bin/true"]}}
-YAML
-done
+SEVERITY=2 hold_playbooks "$WORK/playbooks" hold deny
 # A condition that always holds and worsens at once: severity_raised; a step whose only_if does not
 # hold: action_skipped.
 cat >"$WORK/playbooks/watch.yaml" <<YAML

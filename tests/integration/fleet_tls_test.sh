@@ -54,15 +54,7 @@ code=$(curl -sS -o "$WORK/answer.json" -w '%{http_code}' --cacert "$T/ca.crt" --
   fail "node-t's token with node-x's certificate: HTTP $code $(cat "$WORK/answer.json")"
 pass "a certificate of another node is refused (403) even with the right token"
 
-mkdir -p "$WORK/playbooks"
-cat >"$WORK/playbooks/hold.yaml" <<'YAML'
-name: hold
-severity: 3
-category: application
-description: waits for an approval
-actions:
-  - {id: fix, type: exec, with: {argv: ["/bin/true"]}}
-YAML
+hold_playbooks "$WORK/playbooks" hold
 agent_config() {  # agent_config CA_LINE
   cat >"$WORK/agent.yaml" <<YAML
 state_dir: $WORK/state

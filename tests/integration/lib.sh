@@ -175,3 +175,25 @@ validate() {
   "$(dirname "${BASH_SOURCE[0]}")/../contract/validate.py" "$@" >"$WORK/validate.out" 2>&1 ||
     fail "against contract/$1: $(head -20 "$WORK/validate.out")"
 }
+
+# hold_playbooks DIR NAME...: playbooks that only wait for an approval of their one action (an
+# exec of /bin/true), SEV-3 unless SEVERITY is set: incidents a test opens by hand and decides.
+hold_playbooks() {
+  local dir=$1 name
+  shift
+  mkdir -p "$dir"
+  chmod 0755 "$dir"
+  for name in "$@"; do
+    cat >"$dir/$name.yaml" <<YAML
+name: $name
+severity: ${SEVERITY:-3}
+category: application
+description: waits for an approval
+actions:
+  - {id: fix, type: exec, with: {argv: ["/bin/true"]}}
+YAML
+  done
+}
+
+# The coordinator's newest schema version: the number of its migrations.
+SCHEMA_VERSION=$(find "$(dirname "${BASH_SOURCE[0]}")/../../coordinator/migrations" -name '[0-9]*.sql' | wc -l)
