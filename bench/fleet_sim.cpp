@@ -8,6 +8,7 @@
 // errors. Tokens: `fleet_sim --tokens N` prints "node,sha256hex" lines for the bench script to
 // load (node sim-I's token is derived from I, so nothing secret is involved).
 // Usage: fleet_sim --tokens N
+//        fleet_sim --serve-feeds PORT AGENTS EVENTS
 //        fleet_sim HOST PORT AGENTS SECONDS STORM_SHARE BULK BATCH
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -23,6 +24,7 @@
 #include <vector>
 
 #include "base/sha256.h"
+#include "io/http_server.h"
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -189,7 +191,59 @@ class Conn : public std::enable_shared_from_this<Conn> {
 
 }  // namespace
 
+// `--serve-feeds PORT AGENTS EVENTS`: AGENTS pollable agents behind one port, agent I's /v1 at
+// /agent/I/v1/ (node poll-I, EVENTS events on its timeline), for the coordinator's poller.
+int serveFeeds(uint16_t port, int agents, int events) {
+  asio::io_context io;
+  auto answer = [agents, events](const novacron::io::HttpRequest& r) -> novacron::io::HttpResponse {
+    int i = -1;
+    char what[32] = {};
+    if (std::sscanf(r.path.c_str(), "/agent/%d/v1/%31s", &i, what) != 2 || i < 0 || i >= agents)
+      return {404, "application/json", R"({"error":"not_found","message":"no such agent"})", {}};
+    std::string n = "poll-" + std::to_string(i), st = store(i);
+    if (std::string(what) == "status") {
+      return {
+          200,
+          "application/json",
+          R"({"node_id":")" + n + R"(","store_id":")" + st +
+              R"(","labels":{"fleet":"poll"},"version":"0.2.0","policy_digest":"sha256:1a631a7c2dedc8b29373987b64b9932d77759f68463995d44349d458748abfc8","paused":false,"outbox":{"depth":0},"policy":{"playbooks_enabled":11}})",
+          {}};
+    }
+    long after = 0, limit = 100;
+    std::sscanf(r.query.c_str(), "after=%ld&limit=%ld", &after, &limit);
+    std::string inc = n + "-20261207T120000Z-1";
+    std::string out = R"({"events":[)";
+    long last = std::min<long>(events, after + limit);
+    for (long seq = after + 1; seq <= last; ++seq) {
+      if (seq > after + 1) out += ',';
+      out += R"({"seq":)" + std::to_string(seq) + R"(,"incident":")" + inc + R"(","at":)" +
+             std::to_string(1796650000 + seq) + R"(.5,"kind":"note","data":{"n":)" +
+             std::to_string(seq) + "}}";
+    }
+    out += R"(],"incidents":{)";
+    if (last > after) {
+      out +=
+          "\"" + inc + R"(":{"id":")" + inc +
+          R"(","playbook":"disk_full","labels":{},"severity":3,"category":"infrastructure","state":"open","dry_run":false,"triggered_by":null,"opened_at":1796650000.1,"acknowledged_at":null,"resolved_at":null})";
+    }
+    out += R"(},"next":)" + std::to_string(std::max(after, last)) + "}";
+    return {200, "application/json", out, {}};
+  };
+  novacron::io::HttpLimits limits;
+  limits.max_connections = 4096;
+  novacron::io::HttpServer server(io, answer, limits);
+  if (auto r = server.listen({"127.0.0.1", port}); !r) {
+    std::fprintf(stderr, "fleet_sim: %s\n", r.error().message.c_str());
+    return 1;
+  }
+  io.run();
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  if (argc == 5 && std::string(argv[1]) == "--serve-feeds")
+    return serveFeeds(static_cast<uint16_t>(std::atoi(argv[2])), std::atoi(argv[3]),
+                      std::atoi(argv[4]));
   if (argc == 3 && std::string(argv[1]) == "--tokens") {
     for (int i = 0; i < std::atoi(argv[2]); ++i)
       std::printf("%s,%s\n", node(i).c_str(), novacron::sha256Hex(token(i)).c_str());

@@ -5,6 +5,9 @@
 # (p50/p99), the events per second; then the coordinator's peak RSS with every connection open,
 # its CPU per 1,000 events, PostgreSQL's bytes per million events, and whether every event sent
 # is stored exactly once.
+# With POLL=EVENTS, the AGENTS are pollable instead (fleet_sim --serve-feeds, EVENTS events on
+# each timeline): the time until every one has been polled, the longest any waited between two
+# polls over SECONDS (poll.interval 10s), and the events stored once each.
 # Usage: bench/fleet_sim.sh BUILD_DIR AGENTS [SECONDS=120] [STORM_SHARE=0.3] [BULK=8] [BATCH=500]
 set -euo pipefail
 BUILD=$(cd "${1:?BUILD_DIR}" && pwd)
@@ -22,7 +25,9 @@ ulimit -n "$(ulimit -Hn)"
 PGPORT=$((20000 + RANDOM % 20000))
 PORT=$((40000 + RANDOM % 20000))
 COORD_PID=
+FEEDS_PID=
 finish() {
+  [[ -n $FEEDS_PID ]] && kill "$FEEDS_PID" 2>/dev/null
   [[ -n $COORD_PID ]] && kill "$COORD_PID" 2>/dev/null && wait "$COORD_PID" 2>/dev/null || true
   runuser -u postgres -- "$PGBIN/pg_ctl" -D "$W/pg" -m fast -w stop >/dev/null 2>&1 || true
   rm -rf "$W"
@@ -41,6 +46,20 @@ database: {dsn_file: $W/dsn, pool: 8, max_waiting: 20000, timeout: 10s}
 ingest: {max_events: 5000, max_body_bytes: 16777216}
 max_connections: $((AGENTS + 1000))
 YAML
+if [[ -n ${POLL:-} ]]; then
+  FEEDS=$((20000 + RANDOM % 20000))
+  "$BUILD/bin/fleet_sim" --serve-feeds "$FEEDS" "$AGENTS" "$POLL" &
+  FEEDS_PID=$!
+  echo secret >"$W/poll.token"
+  chmod 0600 "$W/poll.token"
+  {
+    echo "poll: {interval: 10s, lease: 30s, concurrency: 64, timeout: 10s, nodes: ["
+    for i in $(seq 0 $((AGENTS - 1))); do
+      echo "  {node: poll-$i, url: \"http://127.0.0.1:$FEEDS/agent/$i\", token_file: $W/poll.token},"
+    done
+    echo "]}"
+  } >>"$W/c.yaml"
+fi
 "$BUILD/bin/novacron-coordinator" --config "$W/c.yaml" migrate >/dev/null
 "$BUILD/bin/fleet_sim" --tokens "$((AGENTS > BULK ? AGENTS : BULK))" >"$W/tokens.csv"
 psql_ >/dev/null <<SQL
@@ -60,6 +79,27 @@ cpu0=$(ticks)
    sleep 1
  done) >"$W/rss" &
 SAMPLER=$!
+if [[ -n ${POLL:-} ]]; then
+  # Every second: how many were polled, the longest since a node's last poll.
+  start=$(date +%s.%N)
+  first_round=""
+  worst=0
+  while (( $(date +%s) - ${start%.*} < SECONDS_ )); do
+    read -r polled age <<<"$(psql_ -F ' ' -c "SELECT count(last_polled), COALESCE(extract(epoch FROM max(now() - last_polled)), 0) FROM poll_targets")"
+    if [[ -z $first_round && $polled == "$AGENTS" ]]; then
+      first_round=$(python3 -c "import time; print(round(time.time() - $start, 1))")
+    elif [[ -n $first_round ]]; then
+      worst=$(python3 -c "print(max($worst, $age))")
+    fi
+    sleep 1
+  done
+  cpu1=$(ticks)
+  kill "$SAMPLER" "$FEEDS_PID" 2>/dev/null || true
+  rows=$(psql_ -c "SELECT count(*) FROM events")
+  keys=$(psql_ -c "SELECT count(DISTINCT (node, store_id, seq)) FROM events")
+  echo "{\"pollable_agents\": $AGENTS, \"all_polled_after_s\": ${first_round:-null}, \"longest_between_polls_s\": $(printf %.1f "$worst"), \"events_expected\": $((AGENTS * POLL)), \"rows\": $rows, \"distinct_keys\": $keys, \"coordinator_cpu_seconds\": $(python3 -c "print(round(($cpu1 - $cpu0) / $(getconf CLK_TCK), 1))"), \"coordinator_peak_rss_mb\": $(sort -n "$W/rss" | tail -n 1 | awk '{ printf "%.1f", $1 / 1024 }')}"
+  exit 0
+fi
 "$BUILD/bin/fleet_sim" 127.0.0.1 "$PORT" "$AGENTS" "$SECONDS_" "$STORM" "$BULK" "$BATCH" | tee "$W/phases"
 cpu1=$(ticks)
 kill "$SAMPLER" 2>/dev/null || true

@@ -15,6 +15,7 @@
 #include "coordinator/silent_alerts.h"
 #include "coordinator/sync_db.h"
 #include "io/http_server.h"
+#include "io/memory_release.h"
 #include "io/postgres/pg_connection.h"
 #include "io/systemd_notify.h"
 #include "novacron/version.h"
@@ -36,6 +37,9 @@ struct Coordinator::Impl {
   std::unique_ptr<asio::steady_timer> upkeep_timer;
   std::unique_ptr<SilentAlerts> alerts;
   std::unique_ptr<Poller> poller;
+  // What a burst (a fleet reconnecting, a storm of incidents) allocated goes back to the system
+  // within a minute instead of staying resident.
+  io::MemoryRelease memory_release{io};
   std::chrono::steady_clock::time_point last_partitions{};
 
   Result<void> tls() {
@@ -61,6 +65,7 @@ struct Coordinator::Impl {
       http->stop();
       if (upkeep_timer) upkeep_timer->cancel();
       if (poller) poller->stop();
+      memory_release.stop();
       io.stop();
     });
   }
@@ -157,6 +162,7 @@ struct Coordinator::Impl {
     upkeep();
     poller = std::make_unique<Poller>(io, *db, config, metrics);
     poller->start();
+    memory_release.start(std::chrono::seconds(30), std::chrono::minutes(1));
     waitSignal();
     logInfo(std::string("novacron-coordinator ") + kVersion + " (" + config.id + ") serving on " +
             (http->tls() ? "https://" : "http://") + config.listen.host + ":" +

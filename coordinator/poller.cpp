@@ -80,6 +80,7 @@ Poller::~Poller() { *alive_ = false; }
 
 void Poller::start() {
   if (config_.poll_targets.empty()) return;
+  for (const auto& t : config_.poll_targets) nodes_.push_back(t.node);
   tick();
 }
 
@@ -111,23 +112,26 @@ void Poller::tick() {
     });
     return again();
   }
-  if (!claiming_ && in_flight_ < config_.poll_concurrency) {
-    claiming_ = true;
-    std::vector<std::string> nodes;
-    for (const auto& t : config_.poll_targets) nodes.push_back(t.node);
-    db_.claimPolls(config_.id, config_.poll_lease,
-                   static_cast<int>(config_.poll_concurrency - in_flight_), nodes,
-                   [this, alive = alive_](Result<std::vector<Database::Claimed>> r) {
-                     if (!*alive) return;
-                     claiming_ = false;
-                     if (!r) {
-                       logWarning("polling: cannot claim nodes: " + r.error().message);
-                       return;
-                     }
-                     for (auto& c : *r) run(std::move(c));
-                   });
-  }
+  claim();
   again();
+}
+
+void Poller::claim() {
+  if (claiming_ || in_flight_ >= config_.poll_concurrency) return;
+  claiming_ = true;
+  int limit = static_cast<int>(config_.poll_concurrency - in_flight_);
+  db_.claimPolls(config_.id, config_.poll_lease, limit, nodes_,
+                 [this, limit, alive = alive_](Result<std::vector<Database::Claimed>> r) {
+                   if (!*alive) return;
+                   claiming_ = false;
+                   if (!r) {
+                     logWarning("polling: cannot claim nodes: " + r.error().message);
+                     return;
+                   }
+                   // A full claim: more may be due; the next poll to end claims again.
+                   backlog_ = static_cast<int>(r->size()) == limit;
+                   for (auto& c : *r) run(std::move(c));
+                 });
 }
 
 void Poller::run(Database::Claimed claimed) {
@@ -194,6 +198,7 @@ void Poller::run(Database::Claimed claimed) {
 void Poller::finish(const std::shared_ptr<Poll>& p, bool ok, int64_t cursor, bool more,
                     const std::string& error) {
   --in_flight_;
+  if (backlog_) claim();
   if (!ok) {
     metrics_.polled(false, 0, 0, 0);
     logWarning("polling " + p->claimed.node + ": " + error);

@@ -35,6 +35,8 @@ class Poller {
  private:
   struct Poll;
   void tick();
+  /// Claims as many due nodes as there is room for in flight.
+  void claim();
   void run(Database::Claimed claimed);
   void finish(const std::shared_ptr<Poll>& p, bool ok, int64_t cursor, bool more,
               const std::string& error);
@@ -47,6 +49,8 @@ class Poller {
   std::unique_ptr<boost::asio::steady_timer> timer_;
   size_t in_flight_ = 0;
   bool claiming_ = false, registered_ = false;
+  bool backlog_ = false;            ///< the last claim was full: more nodes may be due
+  std::vector<std::string> nodes_;  ///< poll.nodes' ids
   std::mt19937 rng_{std::random_device{}()};
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
