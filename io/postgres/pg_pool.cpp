@@ -13,7 +13,8 @@ struct PgPool::Slot {
 };
 
 struct PgPool::Waiting {
-  std::string sql;
+  std::string owned;  // the statement's text when it was built for this query
+  const char* sql;    // owned's, or a constant's
   PgParams params;
   std::chrono::steady_clock::time_point deadline;
   PgDone done;
@@ -28,10 +29,23 @@ PgPool::PgPool(asio::io_context& io, PgPoolOptions options)
 PgPool::~PgPool() { *alive_ = false; }
 
 void PgPool::query(std::string sql, PgParams params, milliseconds timeout, PgDone done) {
-  ++stats_.queries;
-  auto w = std::make_shared<Waiting>(Waiting{std::move(sql), std::move(params),
+  auto w = std::make_shared<Waiting>(Waiting{std::move(sql), nullptr, std::move(params),
                                              std::chrono::steady_clock::now() + timeout,
                                              std::move(done)});
+  w->sql = w->owned.c_str();
+  enqueue(std::move(w));
+}
+
+void PgPool::query(const char* static_sql, PgParams params, milliseconds timeout, PgDone done) {
+  enqueue(std::make_shared<Waiting>(Waiting{{},
+                                            static_sql,
+                                            std::move(params),
+                                            std::chrono::steady_clock::now() + timeout,
+                                            std::move(done)}));
+}
+
+void PgPool::enqueue(std::shared_ptr<Waiting> w) {
+  ++stats_.queries;
   for (auto& slot : slots_) {
     if (!slot->busy) return run(*slot, std::move(w));
   }

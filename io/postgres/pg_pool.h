@@ -51,11 +51,15 @@ class PgPool {
 
   /// One statement with its parameters; `timeout` covers the wait for a connection too.
   void query(std::string sql, PgParams params, milliseconds timeout, PgDone done);
+  /// The same for a statement in static storage (a constant): a query waiting in the queue holds
+  /// no copy of its text, so thousands waiting cost only their parameters.
+  void query(const char* static_sql, PgParams params, milliseconds timeout, PgDone done);
   PgPoolStats stats() const;
 
  private:
   struct Slot;
   struct Waiting;
+  void enqueue(std::shared_ptr<Waiting> w);
   void run(Slot& slot, std::shared_ptr<Waiting> w);
   void release(Slot& slot);
 
