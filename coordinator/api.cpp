@@ -167,7 +167,7 @@ void Api::push(const io::HttpRequest& r, io::HttpResponder respond) {
                       ", not node " + node);
   }
   db_.ingest(
-      batch, Via::kPush, tokenHash(token),
+      std::move(batch), Via::kPush, tokenHash(token),
       [this, respond = std::move(respond), started, node](Result<IngestResult> res) {
         double took = std::chrono::duration<double>(Clock::now() - started).count();
         if (!res) {

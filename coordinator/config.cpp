@@ -1,5 +1,7 @@
 #include "coordinator/config.h"
 
+#include "coordinator/push_decoder.h"
+
 #include <unistd.h>
 
 #include <fstream>
@@ -74,11 +76,7 @@ void readPoll(YamlReader& r, const yaml::Node& p, Config& c) {
     if (auto v = r.get(n, "ca_file", w + ".ca_file"); v.IsDefined()) {
       if (auto s = r.string(v, w + ".ca_file")) t.ca_file = *s;
     }
-    bool valid = !t.node.empty() && t.node.size() <= 63 &&
-                 t.node.find_first_not_of(
-                     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                     "0123456789._-") == std::string::npos;
-    if (!valid) {
+    if (!validNodeId(t.node)) {
       r.error(node, w + ".node: 1-63 of A-Z a-z 0-9 . _ -");
       continue;
     }

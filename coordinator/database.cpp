@@ -135,9 +135,10 @@ Database::Database(boost::asio::io_context& io, io::PgPoolOptions pool, millisec
                    milliseconds retention)
     : io_(io), pool_(io, std::move(pool)), timeout_(timeout), retention_(retention) {}
 
-void Database::ingest(const PushBatch& batch, Via via, const std::string& token_hash,
+void Database::ingest(PushBatch batch, Via via, const std::string& token_hash,
                       std::function<void(Result<IngestResult>)> done) {
-  auto b = std::make_shared<const PushBatch>(batch);
+  // Moved, not copied: a batch may hold thousands of events.
+  auto b = std::make_shared<const PushBatch>(std::move(batch));
   std::set<std::string> months;
   auto cutoff = std::chrono::duration_cast<milliseconds>(
                     std::chrono::system_clock::now().time_since_epoch()) -

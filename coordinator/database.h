@@ -56,7 +56,7 @@ class Database {
   /// One batch in one statement: the events (once each, whichever way they came), the node's
   /// record, its incidents' records (a newer batch's record wins) and the gaps it shows. A push
   /// is written only if `token_hash` (hex SHA-256) is a live node token of the batch's node.
-  void ingest(const PushBatch& batch, Via via, const std::string& token_hash,
+  void ingest(PushBatch batch, Via via, const std::string& token_hash,
               std::function<void(Result<IngestResult>)> done);
   /// The subject of a live token of `role` ("node", "reader"), or empty.
   void tokenSubject(const std::string& token_hash, const std::string& role,

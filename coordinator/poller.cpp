@@ -184,7 +184,7 @@ void Poller::run(Database::Claimed claimed) {
           auto batch = std::get<PushBatch>(std::move(decoded));
           int64_t next = feed.value("next", after);
           bool more = batch.events.size() >= static_cast<size_t>(kPage);
-          db_.ingest(batch, Via::kPoll, "",
+          db_.ingest(std::move(batch), Via::kPoll, "",
                      [this, p, next, more, alive = alive_](Result<IngestResult> r) {
                        if (!*alive) return;
                        if (!r) return finish(p, false, 0, false, r.error().message);
